@@ -1,0 +1,44 @@
+// Doolae service worker, version {{ version }}: keeps the app shell for bad networks and shows
+// the offline page when a page cannot be fetched. Pages themselves are never served stale.
+const CACHE = "doolae-{{ version }}";
+const SHELL = [
+  "/offline",
+  "{{ static('app.css') }}",
+  "{{ static('app.js') }}",
+  "{{ static('vendor/htmx-2.0.11.min.js') }}",
+  "{{ static('icons/icon.svg') }}",
+  "{{ static('icons/icon-192.png') }}",
+];
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
+});
+
+self.addEventListener("activate", (event) => {
+  // Drop the caches of older versions so phones do not fill up.
+  event.waitUntil(
+    caches.keys()
+      .then((keys) => Promise.all(keys.filter((key) => key.startsWith("doolae-") && key !== CACHE).map((key) => caches.delete(key))))
+      .then(() => self.clients.claim())
+  );
+});
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  if (request.method !== "GET" || new URL(request.url).origin !== self.location.origin) return;
+  if (request.mode === "navigate" || request.headers.get("HX-Request") === "true") {
+    // Network first: school data must be fresh. Offline, a page gets the offline page.
+    event.respondWith(fetch(request).catch(() => caches.match("/offline")));
+    return;
+  }
+  if (new URL(request.url).pathname.startsWith("/static/")) {
+    // Static files are versioned by their ?v= hash, so a cached copy is always right.
+    event.respondWith(caches.match(request).then((hit) => hit || fetch(request).then((response) => {
+      if (response.ok) {
+        const copy = response.clone();
+        caches.open(CACHE).then((cache) => cache.put(request, copy));
+      }
+      return response;
+    })));
+  }
+});
