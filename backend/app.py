@@ -85,11 +85,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar):
         engine = db.engine()
-        await db.start(engine)
+        opened = await db.start(engine)
         try:
             yield
         finally:
-            await db.stop(engine)
+            if opened:
+                await db.stop(engine)
 
     i18n.catalogue("th")  # fail at start, not on the first Thai page, if the catalogue was not compiled
     app = Litestar(

@@ -71,11 +71,15 @@ def transaction():
     return db.transaction()
 
 
-async def start(db: Engine) -> None:
-    if isinstance(db, PostgresEngine):
+async def start(db: Engine) -> bool:
+    """Open the PostgreSQL pool unless one is open already (tests open it once); True if this call opened it."""
+    if isinstance(db, PostgresEngine) and db.pool is None:
         await db.start_connection_pool(min_size=2, max_size=20)
+        return True
+    return False
 
 
 async def stop(db: Engine) -> None:
-    if isinstance(db, PostgresEngine):
+    if isinstance(db, PostgresEngine) and db.pool is not None:
         await db.close_connection_pool()
+        db.pool = None

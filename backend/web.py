@@ -75,16 +75,13 @@ def page(request: Request, template: str, context: dict | None = None, *, block:
     tmpl = env.get_template(template)
     ctx = _context(request, context or {})
     headers = {"Vary": "HX-Request"}
-    if request.headers.get("hx-request") == "true":
-        jinja_ctx = tmpl.new_context(ctx)
-        if block is not None and request.headers.get("hx-boosted") != "true":
-            html = "".join(tmpl.blocks[block](jinja_ctx))
-        else:
-            # hx-boost swaps <body>; a <title> in the fragment updates the tab.
-            title = "".join(tmpl.blocks["title"](jinja_ctx)) if "title" in tmpl.blocks else ""
-            html = f"<title>{title} · {i18n.gettext('Doolae')}</title>" + "".join(tmpl.blocks["body"](jinja_ctx))
+    htmx = request.headers.get("hx-request") == "true"
+    boosted = htmx and request.headers.get("hx-boosted") == "true"
+    if htmx and block is not None and not boosted:
+        html = "".join(tmpl.blocks[block](tmpl.new_context(ctx)))
     else:
-        html = tmpl.render(ctx)
+        # A boosted navigation gets only <title> and the body: the shell is already on the phone.
+        html = tmpl.render({**ctx, "boosted": htmx})
     response = Response(html, media_type=MediaType.HTML, status_code=status, headers=headers)
     if ctx["flash"]:
         response.delete_cookie(FLASH_COOKIE)

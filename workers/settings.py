@@ -13,11 +13,12 @@ from backend.config import Settings
 async def startup(ctx: dict) -> None:
     ctx["settings"] = Settings.from_env()
     ctx["db"] = db.engine()
-    await db.start(ctx["db"])
+    ctx["db_opened"] = await db.start(ctx["db"])
 
 
 async def shutdown(ctx: dict) -> None:
-    await db.stop(ctx["db"])
+    if ctx.get("db_opened"):
+        await db.stop(ctx["db"])
 
 
 async def purge_expired(ctx: dict) -> int:

@@ -244,19 +244,23 @@ async def redeem_sign_in_code(settings: Settings, phone: str, code: str, address
         raise AccountError(N_("Check the phone number: it should look like 081-234-5678."), field="phone")
     account_key, address_key = f"account:{username}", f"address:{address}"
     await _check_throttle(settings, account_key, address_key)
+    # The outcome is decided inside the transaction but raised after it, so that a wrong attempt is counted.
+    refusal = None
     async with db.transaction():
         row = await SignInCode.select(SignInCode.id, SignInCode.code_hash, SignInCode.attempts,
                                       SignInCode.expires_at, SignInCode.user).where(
             (SignInCode.user.username == username) & SignInCode.used_at.is_null()
         ).order_by(SignInCode.id, ascending=False).first()
         if row is None or row["expires_at"] < now() or row["attempts"] >= CODE_ATTEMPTS:
-            await _record_failure(account_key, address_key)
-            raise AccountError(N_("This code is not valid any more. Ask the school for a new one."), field="code")
-        if not password_matches(row["code_hash"], code.strip()):
+            refusal = AccountError(N_("This code is not valid any more. Ask the school for a new one."), field="code")
+        elif not password_matches(row["code_hash"], code.strip()):
             await SignInCode.update({SignInCode.attempts: SignInCode.attempts + 1}).where(SignInCode.id == row["id"])
-            await _record_failure(account_key, address_key)
-            raise AccountError(N_("The code is not right. Check the SMS and try again."), field="code")
-        await SignInCode.update({SignInCode.used_at: now()}).where(SignInCode.id == row["id"])
+            refusal = AccountError(N_("The code is not right. Check the SMS and try again."), field="code")
+        else:
+            await SignInCode.update({SignInCode.used_at: now()}).where(SignInCode.id == row["id"])
+    if refusal is not None:
+        await _record_failure(account_key, address_key)
+        raise refusal
     return row["user"]
 
 

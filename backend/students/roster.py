@@ -140,10 +140,11 @@ def parse_roster(data: bytes, known_grades: set[str]) -> ParsedRoster:
     table = list(csv.reader(io.StringIO(text), dialect))
     headers = table[0]
     fields, guardian_fields = _map_headers(headers)
-    for required, label in (("code", N_("student code")), ("first_name", N_("first name")),
-                            ("last_name", N_("last name"))):
+    for required, message in (("code", N_("The file has no column for the student code.")),
+                              ("first_name", N_("The file has no column for the first name.")),
+                              ("last_name", N_("The file has no column for the last name."))):
         if required not in fields:
-            errors.append(RowError(0, N_("The file has no column for %(column)s."), {"column": label}))
+            errors.append(RowError(0, message))
     if "class" not in fields and not ("grade" in fields and "room" in fields):
         errors.append(RowError(0, N_("The file has no column for the classroom (such as ม.1/3).")))
     if errors:

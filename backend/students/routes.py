@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from litestar import Request, Response, Router, get, post
 from litestar.datastructures import UploadFile
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath
+from litestar.params import FromPath
 
 from backend.accounts.access import Permission, current_viewer, requires
 from backend.i18n import _, ngettext
@@ -21,14 +18,14 @@ async def import_page(request: Request) -> Response:
 
 
 @post("/import", guards=[requires(Permission.manage_roster)], request_max_body_size=services.MAX_UPLOAD_BYTES + 65536)
-async def preview_import(
-    request: Request, data: Annotated[UploadFile | None, Body(media_type=RequestEncodingType.MULTI_PART)] = None,
-) -> Response:
-    if data is None or not data.filename:
+async def preview_import(request: Request) -> Response:
+    # Read the form by hand: a missing file must get the page with a message, not a bare 400.
+    upload = (await request.form()).get("data")
+    if not isinstance(upload, UploadFile) or not upload.filename:
         return page(request, "students/import.html", {"preview": None, "error": _("Choose a CSV file.")}, status=422)
-    content = await data.read()
+    content = await upload.read()
     try:
-        preview = await services.preview_roster(current_viewer(request), data.filename, content)
+        preview = await services.preview_roster(current_viewer(request), upload.filename, content)
     except services.RosterError as error:
         return page(request, "students/import.html", {"preview": None, "error": _(error.message, **error.values)},
                     status=422)

@@ -1,0 +1,11 @@
+# The image Fly.io runs for both the web and the worker process (see fly.toml).
+# Installed editable: the app reads its templates, static files and migrations from /app.
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+WORKDIR /app
+COPY requirements.lock ./
+RUN pip install --no-cache-dir -r requirements.lock
+COPY . .
+RUN pip install --no-cache-dir --no-deps -e . \
+    && pybabel compile -d backend/locale
+CMD ["doolae", "serve"]

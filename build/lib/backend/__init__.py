@@ -1,0 +1,1 @@
+"""Doolae: the Thai student care and support system."""

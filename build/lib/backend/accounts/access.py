@@ -1,0 +1,158 @@
+"""Who may see what: the one place that decides. Every route guard and every scoped query comes from here.
+
+Rules:
+- Everyone sees only their own school.
+- Admins, executives, counsellors, discipline officers and nurses see the whole school's roster.
+- A homeroom teacher sees the students of the classrooms assigned to them this school year.
+- A parent sees only the children linked to them as a guardian; a student sees only themself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import Enum
+
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+
+from backend.accounts.tables import HomeroomAssignment, Role, User
+from backend.schools import services as schools
+from backend.schools.tables import School
+from backend.students.tables import Guardian, Student, StudentGuardian
+
+
+class Permission(Enum):
+    manage_roster = "manage_roster"
+    manage_users = "manage_users"
+    view_school = "view_school"  # school-wide figures and lists
+    view_students = "view_students"  # any student of the school
+    view_homeroom = "view_homeroom"  # the students of one's own homerooms
+    view_children = "view_children"  # a parent's own children
+
+
+SCHOOL_WIDE = {Role.admin, Role.executive, Role.counsellor, Role.discipline, Role.nurse}
+
+ROLE_PERMISSIONS: dict[Role, set[Permission]] = {
+    Role.admin: {Permission.manage_roster, Permission.manage_users, Permission.view_school, Permission.view_students},
+    Role.executive: {Permission.view_school, Permission.view_students},
+    Role.counsellor: {Permission.view_students},
+    Role.discipline: {Permission.view_students},
+    Role.nurse: {Permission.view_students},
+    Role.homeroom_teacher: set(),
+    Role.subject_teacher: set(),
+    Role.parent: {Permission.view_children},
+    Role.student: set(),
+}
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The signed-in person, with everything access decisions need, loaded once per request."""
+
+    user_id: int
+    school_id: int
+    school_short_name: str
+    role: Role
+    name: str
+    locale: str
+    school_year_id: int
+    classroom_ids: frozenset[int]  # homerooms kept this school year
+    student_ids: frozenset[int]  # a parent's children, or a student themself
+    must_set_password: bool = False
+
+    def can(self, permission: Permission) -> bool:
+        if permission is Permission.view_homeroom:
+            # Homeroom access follows the assignment, whatever the staff role.
+            return bool(self.classroom_ids)
+        return permission in ROLE_PERMISSIONS[self.role]
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role not in (Role.parent, Role.student)
+
+
+async def load_viewer(user: dict, today: date) -> Viewer:
+    """Build a Viewer from the session's user row (see accounts.services.session_user)."""
+    role = Role(user["role"])
+    year = await schools.school_year_now(user["school"], today)
+    classroom_ids: frozenset[int] = frozenset()
+    student_ids: frozenset[int] = frozenset()
+    if role not in (Role.parent, Role.student):
+        rows = await HomeroomAssignment.select(HomeroomAssignment.classroom).where(
+            (HomeroomAssignment.teacher == user["id"]) & (HomeroomAssignment.school_year == year.school_year_id)
+        )
+        classroom_ids = frozenset(r["classroom"] for r in rows)
+    elif role is Role.parent:
+        rows = await StudentGuardian.select(StudentGuardian.student).where(
+            StudentGuardian.guardian.is_in(Guardian.select(Guardian.id).where(Guardian.user == user["id"]))
+        )
+        student_ids = frozenset(r["student"] for r in rows)
+    else:
+        rows = await Student.select(Student.id).where(Student.user == user["id"])
+        student_ids = frozenset(r["id"] for r in rows)
+    return Viewer(
+        user_id=user["id"],
+        school_id=user["school"],
+        school_short_name=user["school_short_name"],
+        role=role,
+        name=user["display_name"],
+        locale=user["locale"],
+        school_year_id=year.school_year_id,
+        classroom_ids=classroom_ids,
+        student_ids=student_ids,
+        must_set_password=user["password_hash"] is None or user["must_change_password"],
+    )
+
+
+def visible_students(viewer: Viewer):
+    """The where-clause for the students this viewer may see; use it in every Student query."""
+    same_school = Student.school == viewer.school_id
+    if viewer.role in SCHOOL_WIDE:
+        return same_school
+    if viewer.classroom_ids:
+        return same_school & Student.classroom.is_in(list(viewer.classroom_ids))
+    if viewer.student_ids:
+        return same_school & Student.id.is_in(list(viewer.student_ids))
+    return Student.id < 0  # sees no student
+
+
+def can_see_student(viewer: Viewer, student: dict) -> bool:
+    """The same rule as visible_students, for a row already loaded (needs school, id, classroom)."""
+    if student["school"] != viewer.school_id:
+        return False
+    if viewer.role in SCHOOL_WIDE:
+        return True
+    return student["classroom"] in viewer.classroom_ids or student["id"] in viewer.student_ids
+
+
+def same_school(viewer: Viewer, school_id: int) -> None:
+    if school_id != viewer.school_id:
+        raise PermissionDeniedException()
+
+
+def current_viewer(connection: ASGIConnection) -> Viewer:
+    viewer = connection.scope.get("user")
+    if not isinstance(viewer, Viewer):
+        raise NotAuthorizedException()
+    return viewer
+
+
+def requires(permission: Permission):
+    """A route guard: the signed-in viewer must hold this permission."""
+
+    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+        if not current_viewer(connection).can(permission):
+            raise PermissionDeniedException()
+
+    guard.__name__ = f"requires_{permission.value}"
+    return guard
+
+
+def requires_sign_in(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    current_viewer(connection)
+
+
+async def school_of(viewer: Viewer) -> dict:
+    return await School.select().where(School.id == viewer.school_id).first()

@@ -1,0 +1,53 @@
+"""Turns the session cookie into the request's Viewer and picks the language for the request."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from litestar.datastructures import Cookie
+from litestar.enums import ScopeType
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from backend import i18n
+from backend.accounts import access, services
+
+SESSION_COOKIE = "doolae_session"
+LANG_COOKIE = "lang"
+
+
+def _cookies(scope: Scope) -> dict[str, str]:
+    for name, value in scope.get("headers", []):
+        if name == b"cookie":
+            pairs = (part.strip().split("=", 1) for part in value.decode("latin-1").split(";"))
+            return {p[0]: p[1] for p in pairs if len(p) == 2}
+    return {}
+
+
+def session_cookie(token: str, settings, max_age: int | None = None) -> Cookie:
+    return Cookie(key=SESSION_COOKIE, value=token, httponly=True, secure=settings.production, samesite="lax",
+                  max_age=max_age if max_age is not None else settings.session_days * 86400, path="/")
+
+
+class SessionMiddleware(ASGIMiddleware):
+    scopes = (ScopeType.HTTP,)
+    # Static files need no session: skipping them saves a query per stylesheet and icon.
+    should_bypass_for_scope = staticmethod(lambda scope: scope["path"].startswith("/static/"))
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        cookies = _cookies(scope)
+        token = cookies.get(SESSION_COOKIE)
+        viewer = None
+        if token:
+            user = await services.session_user(token)
+            if user is not None:
+                viewer = await access.load_viewer(user, datetime.now(i18n.BANGKOK).date())
+            else:
+                scope["state"]["session_expired"] = True
+        scope["user"] = viewer
+        locale = viewer.locale if viewer else i18n.pick_locale(cookies.get(LANG_COOKIE))
+        reset = i18n.current_locale.set(locale)
+        try:
+            await next_app(scope, receive, send)
+        finally:
+            i18n.current_locale.reset(reset)

@@ -1,0 +1,248 @@
+"""Sign-in and sign-out, language, own password, and the admin's pages for accounts, homerooms and parents."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from litestar import Request, Response, Router, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, FromQuery
+
+from backend import i18n
+from backend.accounts import services
+from backend.accounts.access import Permission, current_viewer, requires, requires_sign_in
+from backend.accounts.middleware import LANG_COOKIE, SESSION_COOKIE, session_cookie
+from backend.accounts.tables import STAFF_ROLES
+from backend.i18n import _
+from backend.students import services as students
+from backend.web import client_address, page, redirect
+
+Form = Body(media_type=RequestEncodingType.URL_ENCODED)
+
+
+def _safe_next(target: str | None) -> str:
+    # Only paths on this site, so a crafted sign-in link cannot send people elsewhere.
+    return target if target and target.startswith("/") and not target.startswith("//") else "/"
+
+
+def _error(error: services.AccountError) -> dict:
+    return {"field": error.field, "message": _(error.message, **error.values)}
+
+
+# Sign-in ------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class SignInForm:
+    username: str = ""
+    password: str = ""
+    next: str = "/"
+
+
+@get("/signin")
+async def sign_in_page(request: Request, next: FromQuery[str] = "/") -> Response:
+    expired = bool(request.query_params.get("expired"))
+    return page(request, "accounts/signin.html", {"form": SignInForm(next=next), "error": None, "expired": expired})
+
+
+@post("/signin")
+async def sign_in(request: Request, data: Annotated[SignInForm, Form]) -> Response:
+    settings = request.app.state.settings
+    try:
+        user = await services.authenticate(settings, data.username, data.password, client_address(request))
+    except services.AccountError as error:
+        status = 429 if isinstance(error, services.TooManyAttempts) else 422
+        data.password = ""
+        return page(request, "accounts/signin.html", {"form": data, "error": _error(error), "expired": False},
+                    status=status)
+    token = await services.start_session(settings, user["id"])
+    response = redirect(_safe_next(data.next))
+    response.cookies.append(session_cookie(token, settings))
+    return response
+
+
+@post("/signout")
+async def sign_out(request: Request) -> Response:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        await services.end_session(token)
+    response = redirect("/signin", flash=_("You have signed out."))
+    response.cookies.append(session_cookie("", request.app.state.settings, max_age=0))
+    return response
+
+
+@dataclass
+class CodeForm:
+    phone: str = ""
+    code: str = ""
+
+
+@get("/signin/code")
+async def code_page(request: Request) -> Response:
+    return page(request, "accounts/code.html", {"form": CodeForm(), "error": None})
+
+
+@post("/signin/code")
+async def sign_in_with_code(request: Request, data: Annotated[CodeForm, Form]) -> Response:
+    settings = request.app.state.settings
+    try:
+        user_id = await services.redeem_sign_in_code(settings, data.phone, data.code, client_address(request))
+    except services.AccountError as error:
+        status = 429 if isinstance(error, services.TooManyAttempts) else 422
+        return page(request, "accounts/code.html", {"form": data, "error": _error(error)}, status=status)
+    token = await services.start_session(settings, user_id)
+    response = redirect("/account/password", flash=_("Welcome! Now choose your own password."))
+    response.cookies.append(session_cookie(token, settings))
+    return response
+
+
+@dataclass
+class LanguageForm:
+    locale: str = "th"
+    next: str = "/"
+
+
+@post("/lang")
+async def switch_language(request: Request, data: Annotated[LanguageForm, Form]) -> Response:
+    locale = i18n.pick_locale(data.locale)
+    viewer = request.scope.get("user")
+    if viewer is not None:
+        await services.set_locale(viewer, locale)
+    response = redirect(_safe_next(data.next))
+    response.set_cookie(LANG_COOKIE, locale, max_age=365 * 86400, samesite="lax", httponly=True)
+    return response
+
+
+# Own password -------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class PasswordForm:
+    current: str = ""
+    password: str = ""
+    confirm: str = ""
+
+
+@get("/account/password", guards=[requires_sign_in])
+async def password_page(request: Request) -> Response:
+    return page(request, "accounts/password.html", {"error": None})
+
+
+@post("/account/password", guards=[requires_sign_in])
+async def change_password(request: Request, data: Annotated[PasswordForm, Form]) -> Response:
+    try:
+        await services.change_own_password(current_viewer(request), data.current, data.password, data.confirm)
+    except services.AccountError as error:
+        return page(request, "accounts/password.html", {"error": _error(error)}, status=422)
+    return redirect("/", flash=_("Your password is saved."))
+
+
+# Admin: staff accounts ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class StaffForm:
+    username: str = ""
+    display_name: str = ""
+    role: str = ""
+
+
+async def _users_page(request: Request, form: StaffForm, error=None, issued=None, status=200) -> Response:
+    staff = await services.list_staff(current_viewer(request))
+    return page(request, "accounts/users.html", {
+        "staff": staff, "form": form, "error": error, "issued": issued, "roles": STAFF_ROLES,
+    }, status=status)
+
+
+@get("/users")
+async def users_page(request: Request) -> Response:
+    return await _users_page(request, StaffForm())
+
+
+@post("/users")
+async def create_staff(request: Request, data: Annotated[StaffForm, Form]) -> Response:
+    try:
+        password = await services.create_staff(current_viewer(request), data.username, data.display_name, data.role)
+    except services.AccountError as error:
+        return await _users_page(request, data, error=_error(error), status=422)
+    issued = {"username": data.username.strip().lower(), "password": password}
+    return await _users_page(request, StaffForm(), issued=issued)
+
+
+@post("/users/{user_id:int}/reset")
+async def reset_password(request: Request, user_id: FromPath[int]) -> Response:
+    try:
+        password = await services.reset_password(current_viewer(request), user_id)
+    except services.AccountError as error:
+        return await _users_page(request, StaffForm(), error=_error(error), status=404)
+    return await _users_page(request, StaffForm(), issued={"user_id": user_id, "password": password})
+
+
+# Admin: homerooms -----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class HomeroomForm:
+    classroom: int = 0
+    teacher: int = 0
+
+
+async def _homerooms_page(request: Request, error=None, status=200) -> Response:
+    viewer = current_viewer(request)
+    classrooms = await services.list_classrooms(viewer)
+    staff = await services.list_staff(viewer)
+    return page(request, "accounts/homerooms.html",
+                {"classrooms": classrooms, "staff": staff, "error": error}, status=status)
+
+
+@get("/homerooms")
+async def homerooms_page(request: Request) -> Response:
+    return await _homerooms_page(request)
+
+
+@post("/homerooms")
+async def assign_homeroom(request: Request, data: Annotated[HomeroomForm, Form]) -> Response:
+    try:
+        await services.assign_homeroom(current_viewer(request), data.classroom, data.teacher)
+    except services.AccountError as error:
+        return await _homerooms_page(request, _error(error), status=422)
+    return redirect("/admin/homerooms", flash=_("Homeroom teacher assigned."))
+
+
+@post("/homerooms/remove")
+async def unassign_homeroom(request: Request, data: Annotated[HomeroomForm, Form]) -> Response:
+    await services.unassign_homeroom(current_viewer(request), data.classroom, data.teacher)
+    return redirect("/admin/homerooms", flash=_("Homeroom teacher removed."))
+
+
+# Admin: parent accounts and one-time codes -----------------------------------------------------------------------
+
+
+@get("/parents")
+async def parents_page(request: Request, q: FromQuery[str] = "") -> Response:
+    guardians = await students.list_guardians(current_viewer(request), q)
+    return page(request, "accounts/parents.html", {"guardians": guardians, "q": q, "issued": None, "error": None},
+                block="results")
+
+
+@post("/parents/{guardian_id:int}/code")
+async def issue_code(request: Request, guardian_id: FromPath[int]) -> Response:
+    viewer = current_viewer(request)
+    try:
+        issued = await services.issue_sign_in_code(request.app.state.settings, viewer, guardian_id)
+        error = None
+    except services.AccountError as failure:
+        issued, error = None, _error(failure)
+    guardians = await students.list_guardians(viewer, request.query_params.get("q", ""))
+    return page(request, "accounts/parents.html", {"guardians": guardians, "q": "", "issued": issued,
+                                                    "error": error}, status=200 if issued else 422)
+
+
+account_router = Router(path="/", route_handlers=[
+    sign_in_page, sign_in, sign_out, code_page, sign_in_with_code, switch_language, password_page, change_password,
+])
+admin_router = Router(path="/admin", guards=[requires(Permission.manage_users)], route_handlers=[
+    users_page, create_staff, reset_password, homerooms_page, assign_homeroom, unassign_homeroom, parents_page,
+    issue_code,
+])

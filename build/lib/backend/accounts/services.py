@@ -1,0 +1,358 @@
+"""Sign-in, sessions, one-time codes for parents, and the admin's work on accounts and homerooms."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerifyMismatchError
+
+from backend import db
+from backend.accounts.access import Viewer
+from backend.accounts.tables import STAFF_ROLES, HomeroomAssignment, Role, SignInCode, SignInFailure, User, UserSession
+from backend.config import Settings
+from backend.i18n import N_
+from backend.schools.tables import Classroom
+from backend.students.phones import BadPhone, looks_like_phone, normalise_phone
+from backend.students.tables import Guardian
+
+hasher = PasswordHasher()
+MIN_PASSWORD_LENGTH = 8
+CODE_ATTEMPTS = 5
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class AccountError(Exception):
+    """A refusal the user can act on. `message` is an English msgid, translated where it is shown."""
+
+    def __init__(self, message: str, field: str | None = None, **values):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.values = values
+
+
+class TooManyAttempts(AccountError):
+    def __init__(self, minutes: int):
+        super().__init__(N_("Too many failed attempts. Please wait %(minutes)s minutes and try again."), minutes=minutes)
+
+
+# Passwords ------------------------------------------------------------------------------------------------
+
+
+def hash_password(password: str) -> str:
+    return hasher.hash(password)
+
+
+def password_matches(password_hash: str | None, password: str) -> bool:
+    if not password_hash:
+        return False
+    try:
+        return hasher.verify(password_hash, password)
+    except (VerifyMismatchError, InvalidHashError):
+        return False
+
+
+def check_new_password(password: str, confirm: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(N_("Use at least %(n)s characters."), field="password", n=MIN_PASSWORD_LENGTH)
+    if password != confirm:
+        raise AccountError(N_("The two passwords do not match."), field="confirm")
+
+
+def temporary_password() -> str:
+    # Easy to read aloud or copy from a screen: no 0/O or 1/l confusion.
+    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+    return "".join(secrets.choice(alphabet) for _ in range(10))
+
+
+# Throttling failed sign-ins ----------------------------------------------------------------------------------
+
+
+async def _check_throttle(settings: Settings, account_key: str, address_key: str) -> None:
+    since = now() - timedelta(minutes=settings.sign_in_window_minutes)
+    for key, limit in ((account_key, settings.sign_in_limit_per_account),
+                       (address_key, settings.sign_in_limit_per_address)):
+        failures = await SignInFailure.count().where((SignInFailure.key == key) & (SignInFailure.failed_at > since))
+        if failures >= limit:
+            raise TooManyAttempts(settings.sign_in_window_minutes)
+
+
+async def _record_failure(account_key: str, address_key: str) -> None:
+    moment = now()
+    await SignInFailure.insert(SignInFailure(key=account_key, failed_at=moment),
+                               SignInFailure(key=address_key, failed_at=moment))
+
+
+def _identifier(raw: str) -> str:
+    """Usernames are case-insensitive; a phone number in any usual spelling is the parent's username."""
+    text = raw.strip()
+    if looks_like_phone(text):
+        try:
+            return normalise_phone(text)
+        except BadPhone:
+            pass
+    return text.lower()
+
+
+# Sign-in and sessions ---------------------------------------------------------------------------------------
+
+
+async def authenticate(settings: Settings, identifier: str, password: str, address: str) -> dict:
+    """The User row for a right username (or phone) and password; AccountError otherwise."""
+    username = _identifier(identifier)
+    account_key, address_key = f"account:{username}", f"address:{address}"
+    await _check_throttle(settings, account_key, address_key)
+    user = await User.select(User.id, User.password_hash, User.active).where(User.username == username).first()
+    if user is None or not user["active"] or not password_matches(user["password_hash"], password):
+        await _record_failure(account_key, address_key)
+        # One message for an unknown name and a wrong password, so names cannot be probed.
+        raise AccountError(N_("Wrong username or password."))
+    await SignInFailure.delete().where(SignInFailure.key == account_key)
+    if hasher.check_needs_rehash(user["password_hash"]):
+        await User.update({User.password_hash: hash_password(password)}).where(User.id == user["id"])
+    return user
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def start_session(settings: Settings, user_id: int) -> str:
+    token = secrets.token_urlsafe(32)
+    moment = now()
+    await UserSession.insert(UserSession(token_hash=_token_hash(token), user=user_id, created_at=moment,
+                                         expires_at=moment + timedelta(days=settings.session_days)))
+    return token
+
+
+async def end_session(token: str) -> None:
+    await UserSession.delete().where(UserSession.token_hash == _token_hash(token))
+
+
+async def session_user(token: str) -> dict | None:
+    """The active user behind a session cookie, or None when it is unknown or expired."""
+    user = UserSession.user
+    row = await UserSession.select(
+        user.id.as_alias("id"), user.school.as_alias("school"), user.role.as_alias("role"),
+        user.display_name.as_alias("display_name"), user.locale.as_alias("locale"),
+        user.password_hash.as_alias("password_hash"), user.must_change_password.as_alias("must_change_password"),
+        user.active.as_alias("active"), user.school.short_name.as_alias("school_short_name"),
+        UserSession.expires_at,
+    ).where(UserSession.token_hash == _token_hash(token)).first()
+    if row is None or row["expires_at"] < now() or not row["active"]:
+        return None
+    return row
+
+
+async def purge_expired(settings: Settings) -> int:
+    """Housekeeping for the worker: expired sessions, used or stale codes, old failures."""
+    moment = now()
+    sessions = await UserSession.delete().where(UserSession.expires_at < moment).returning(UserSession.id)
+    await SignInCode.delete().where(SignInCode.expires_at < moment - timedelta(days=1))
+    await SignInFailure.delete().where(
+        SignInFailure.failed_at < moment - timedelta(minutes=settings.sign_in_window_minutes)
+    )
+    return len(sessions)
+
+
+# Own password -----------------------------------------------------------------------------------------------
+
+
+async def change_own_password(viewer: Viewer, current: str | None, password: str, confirm: str) -> None:
+    user = await User.select(User.password_hash, User.must_change_password).where(User.id == viewer.user_id).first()
+    # A parent who came in by one-time code, or anyone after a reset, has no password to repeat.
+    if user["password_hash"] and not user["must_change_password"] and not password_matches(
+        user["password_hash"], current or ""
+    ):
+        raise AccountError(N_("Your current password is not right."), field="current")
+    check_new_password(password, confirm)
+    await User.update({User.password_hash: hash_password(password), User.must_change_password: False}).where(
+        User.id == viewer.user_id
+    )
+
+
+async def set_locale(viewer: Viewer, locale: str) -> None:
+    await User.update({User.locale: locale}).where(User.id == viewer.user_id)
+
+
+# One-time sign-in codes for parents ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    code: str
+    phone: str
+    expires_at: datetime
+
+
+async def ensure_parent_account(viewer: Viewer, guardian_id: int) -> int:
+    """The parent account for a guardian of this school, made from their phone number if missing."""
+    guardian = await Guardian.select().where(
+        (Guardian.id == guardian_id) & (Guardian.school == viewer.school_id)
+    ).first()
+    if guardian is None:
+        raise AccountError(N_("No such guardian in this school."))
+    if guardian["user"]:
+        return guardian["user"]
+    if not guardian["phone"]:
+        raise AccountError(N_("This guardian has no phone number. Add one to the roster first."))
+    async with db.transaction():
+        existing = await User.select(User.id, User.school, User.role).where(User.username == guardian["phone"]).first()
+        if existing and (existing["school"] != viewer.school_id or existing["role"] != Role.parent.value):
+            raise AccountError(N_("This phone number already belongs to another account."))
+        if existing:
+            user_id = existing["id"]
+        else:
+            rows = await User.insert(User(
+                school=viewer.school_id, username=guardian["phone"], display_name=guardian["name"],
+                role=Role.parent.value, phone=guardian["phone"], created_at=now(),
+            )).returning(User.id)
+            user_id = rows[0]["id"]
+        # A parent may be listed more than once (one row per import source); link every row with this phone.
+        await Guardian.update({Guardian.user: user_id}).where(
+            (Guardian.school == viewer.school_id) & (Guardian.phone == guardian["phone"])
+        )
+    return user_id
+
+
+async def issue_sign_in_code(settings: Settings, viewer: Viewer, guardian_id: int) -> IssuedCode:
+    """A six-digit code the parent types with their phone number; any earlier unused code stops working."""
+    user_id = await ensure_parent_account(viewer, guardian_id)
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    moment = now()
+    expires_at = moment + timedelta(minutes=settings.sign_in_code_minutes)
+    async with db.transaction():
+        await SignInCode.delete().where((SignInCode.user == user_id) & SignInCode.used_at.is_null())
+        await SignInCode.insert(SignInCode(user=user_id, code_hash=hash_password(code), created_at=moment,
+                                           expires_at=expires_at))
+    phone = await User.select(User.phone).where(User.id == user_id).first()
+    return IssuedCode(code=code, phone=phone["phone"], expires_at=expires_at)
+
+
+async def redeem_sign_in_code(settings: Settings, phone: str, code: str, address: str) -> int:
+    """The parent's user id for a right, unexpired, unused code; each code works once."""
+    try:
+        username = normalise_phone(phone)
+    except BadPhone:
+        raise AccountError(N_("Check the phone number: it should look like 081-234-5678."), field="phone")
+    account_key, address_key = f"account:{username}", f"address:{address}"
+    await _check_throttle(settings, account_key, address_key)
+    # The outcome is decided inside the transaction but raised after it, so that a wrong attempt is counted.
+    refusal = None
+    async with db.transaction():
+        row = await SignInCode.select(SignInCode.id, SignInCode.code_hash, SignInCode.attempts,
+                                      SignInCode.expires_at, SignInCode.user).where(
+            (SignInCode.user.username == username) & SignInCode.used_at.is_null()
+        ).order_by(SignInCode.id, ascending=False).first()
+        if row is None or row["expires_at"] < now() or row["attempts"] >= CODE_ATTEMPTS:
+            refusal = AccountError(N_("This code is not valid any more. Ask the school for a new one."), field="code")
+        elif not password_matches(row["code_hash"], code.strip()):
+            await SignInCode.update({SignInCode.attempts: SignInCode.attempts + 1}).where(SignInCode.id == row["id"])
+            refusal = AccountError(N_("The code is not right. Check the SMS and try again."), field="code")
+        else:
+            await SignInCode.update({SignInCode.used_at: now()}).where(SignInCode.id == row["id"])
+    if refusal is not None:
+        await _record_failure(account_key, address_key)
+        raise refusal
+    return row["user"]
+
+
+# Staff accounts and homerooms (admin) -------------------------------------------------------------------------
+
+
+async def create_staff(viewer: Viewer, username: str, display_name: str, role: str) -> str:
+    """A new staff account in the admin's school; returns the temporary password to hand over."""
+    username = username.strip().lower()
+    if not username or not all(c.isalnum() or c in "._-" for c in username):
+        raise AccountError(N_("Use letters, digits, dots, dashes or underscores for the username."), field="username")
+    if not display_name.strip():
+        raise AccountError(N_("Enter the person's name."), field="display_name")
+    if role not in {r.value for r in STAFF_ROLES}:
+        raise AccountError(N_("Choose a role."), field="role")
+    if await User.exists().where(User.username == username):
+        raise AccountError(N_("This username is taken."), field="username")
+    password = temporary_password()
+    await User.insert(User(
+        school=viewer.school_id, username=username, display_name=display_name.strip(), role=role,
+        password_hash=hash_password(password), must_change_password=True, created_at=now(),
+    ))
+    return password
+
+
+async def create_user(school_id: int, username: str, display_name: str, role: Role, password: str) -> int:
+    """For the command line and the demo: an account with a known password."""
+    rows = await User.insert(User(
+        school=school_id, username=username.lower(), display_name=display_name, role=role.value,
+        password_hash=hash_password(password), created_at=now(),
+    )).returning(User.id)
+    return rows[0]["id"]
+
+
+async def reset_password(viewer: Viewer, user_id: int) -> str:
+    """A new temporary password for someone in the admin's school; their open sessions end."""
+    user = await User.select(User.id).where((User.id == user_id) & (User.school == viewer.school_id)).first()
+    if user is None:
+        raise AccountError(N_("No such account in this school."))
+    password = temporary_password()
+    async with db.transaction():
+        await User.update({User.password_hash: hash_password(password), User.must_change_password: True}).where(
+            User.id == user_id
+        )
+        await UserSession.delete().where(UserSession.user == user_id)
+    return password
+
+
+async def list_staff(viewer: Viewer) -> list[dict]:
+    return await User.select(User.id, User.username, User.display_name, User.role, User.active).where(
+        (User.school == viewer.school_id) & User.role.is_in([r.value for r in STAFF_ROLES])
+    ).order_by(User.role).order_by(User.display_name)
+
+
+async def list_classrooms(viewer: Viewer) -> list[dict]:
+    """This year's classrooms with their homeroom teachers, in grade and room order."""
+    rooms = await Classroom.select(Classroom.id, Classroom.room, Classroom.grade.code.as_alias("grade"),
+                                   Classroom.grade.level.as_alias("level")).where(
+        (Classroom.school == viewer.school_id) & (Classroom.school_year == viewer.school_year_id)
+    ).order_by(Classroom.grade.level).order_by(Classroom.room)
+    teachers = await HomeroomAssignment.select(
+        HomeroomAssignment.classroom, HomeroomAssignment.teacher,
+        HomeroomAssignment.teacher.display_name.as_alias("name"),
+    ).where(HomeroomAssignment.school_year == viewer.school_year_id).where(
+        HomeroomAssignment.school == viewer.school_id)
+    by_room: dict[int, list[dict]] = {}
+    for t in teachers:
+        by_room.setdefault(t["classroom"], []).append(t)
+    return [{**r, "label": f"{r['grade']}/{r['room']}", "teachers": by_room.get(r["id"], [])} for r in rooms]
+
+
+async def assign_homeroom(viewer: Viewer, classroom_id: int, teacher_id: int) -> None:
+    classroom = await Classroom.select(Classroom.id, Classroom.school_year).where(
+        (Classroom.id == classroom_id) & (Classroom.school == viewer.school_id)
+    ).first()
+    teacher = await User.select(User.id).where(
+        (User.id == teacher_id) & (User.school == viewer.school_id)
+        & User.role.is_in([r.value for r in STAFF_ROLES])
+    ).first()
+    if classroom is None or teacher is None:
+        raise AccountError(N_("Choose a classroom and a teacher of this school."))
+    if await HomeroomAssignment.exists().where(
+        (HomeroomAssignment.classroom == classroom_id) & (HomeroomAssignment.teacher == teacher_id)
+    ):
+        return
+    await HomeroomAssignment.insert(HomeroomAssignment(
+        school=viewer.school_id, school_year=classroom["school_year"], classroom=classroom_id, teacher=teacher_id))
+
+
+async def unassign_homeroom(viewer: Viewer, classroom_id: int, teacher_id: int) -> None:
+    await HomeroomAssignment.delete().where(
+        (HomeroomAssignment.school == viewer.school_id) & (HomeroomAssignment.classroom == classroom_id)
+        & (HomeroomAssignment.teacher == teacher_id)
+    )
+

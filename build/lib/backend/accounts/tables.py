@@ -1,0 +1,82 @@
+"""People who sign in, their sessions and one-time codes, and which homeroom each teacher keeps."""
+
+from enum import Enum
+
+from piccolo.columns import Boolean, ForeignKey, Integer, Timestamptz, Varchar
+from piccolo.columns.base import OnDelete
+from piccolo.table import Table
+
+from backend.i18n import N_
+from backend.schools.tables import Classroom, School, SchoolYear
+
+
+class Role(str, Enum):
+    admin = "admin"
+    executive = "executive"
+    homeroom_teacher = "homeroom_teacher"
+    subject_teacher = "subject_teacher"
+    counsellor = "counsellor"
+    discipline = "discipline"
+    nurse = "nurse"
+    parent = "parent"
+    student = "student"
+
+
+STAFF_ROLES = [r for r in Role if r not in (Role.parent, Role.student)]
+
+ROLE_LABELS = {
+    Role.admin: N_("Admin"),
+    Role.executive: N_("Executive"),
+    Role.homeroom_teacher: N_("Homeroom teacher"),
+    Role.subject_teacher: N_("Subject teacher"),
+    Role.counsellor: N_("Guidance counsellor"),
+    Role.discipline: N_("Discipline officer"),
+    Role.nurse: N_("Nurse"),
+    Role.parent: N_("Parent"),
+    Role.student: N_("Student"),
+}
+
+
+class User(Table, tablename="app_user"):  # "user" is reserved in PostgreSQL
+    school = ForeignKey(School, on_delete=OnDelete.cascade)
+    # Staff sign in with a username; parents with their phone number (E.164), which is their username.
+    username = Varchar(length=60, unique=True)
+    display_name = Varchar(length=200)
+    role = Varchar(length=20, choices=Role)
+    phone = Varchar(length=20, null=True, default=None, index=True)
+    password_hash = Varchar(length=200, null=True, default=None)  # None until a parent sets one
+    must_change_password = Boolean(default=False)  # after an admin's reset
+    locale = Varchar(length=5, default="th")
+    active = Boolean(default=True)
+    created_at = Timestamptz()
+
+
+class UserSession(Table):
+    # Only a hash of the cookie's token is stored, so a leaked database cannot be replayed as sessions.
+    token_hash = Varchar(length=64, unique=True)
+    user = ForeignKey(User, on_delete=OnDelete.cascade)
+    created_at = Timestamptz()
+    expires_at = Timestamptz(index=True)
+
+
+class SignInCode(Table):
+    user = ForeignKey(User, on_delete=OnDelete.cascade)
+    code_hash = Varchar(length=200)
+    created_at = Timestamptz()
+    expires_at = Timestamptz()
+    attempts = Integer(default=0)
+    used_at = Timestamptz(null=True, default=None)
+
+
+class SignInFailure(Table):
+    """A failed sign-in, counted per account and per address to slow guessing."""
+
+    key = Varchar(length=120, index=True)  # "account:<name>" or "address:<ip>"
+    failed_at = Timestamptz(index=True)
+
+
+class HomeroomAssignment(Table):
+    school = ForeignKey(School, on_delete=OnDelete.cascade)
+    school_year = ForeignKey(SchoolYear, on_delete=OnDelete.cascade)
+    classroom = ForeignKey(Classroom, on_delete=OnDelete.cascade)
+    teacher = ForeignKey(User, on_delete=OnDelete.cascade)

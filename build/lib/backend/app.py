@@ -1,0 +1,125 @@
+"""create_app(): the Litestar application with every area's routes, sessions, CSRF, compression and errors."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from urllib.parse import quote
+
+from litestar import Litestar, Request, Response
+from litestar.config.compression import CompressionConfig
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import CacheControlHeader
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+    ValidationException,
+)
+from litestar.logging import LoggingConfig
+from litestar.static_files import create_static_files_router
+
+from backend import db, i18n
+from backend.accounts.middleware import SessionMiddleware
+from backend.accounts.routes import account_router, admin_router
+from backend.config import Settings
+from backend.home.routes import home
+from backend.i18n import _
+from backend.pwa.routes import health, manifest, offline, service_worker
+from backend.students.routes import roster_router, students_router
+from backend.web import STATIC, make_environment, page, redirect, wants_html
+
+CSRF_COOKIE = "csrftoken"
+log = logging.getLogger("doolae")
+
+
+def _problem(request: Request, status: int, title: str, message: str) -> Response:
+    if wants_html(request):
+        return page(request, "error.html", {"title": title, "message": message}, status=status)
+    return Response({"status": status, "detail": message}, status_code=status)
+
+
+def not_signed_in(request: Request, _exc: Exception) -> Response:
+    expired = request.scope["state"].get("session_expired", False)
+    target = f"/signin?next={quote(request.url.path)}" + ("&expired=1" if expired else "")
+    if request.headers.get("hx-request") == "true":
+        # htmx follows HX-Redirect even on an error status, taking the whole page to sign-in.
+        return Response("", status_code=401, headers={"HX-Redirect": target})
+    if not wants_html(request):
+        return Response({"status": 401, "detail": "sign in required"}, status_code=401)
+    return redirect(target)
+
+
+def forbidden(request: Request, exc: Exception) -> Response:
+    if "CSRF" in str(getattr(exc, "detail", "")):
+        return _problem(request, 403, _("This form has expired"),
+                        _("Reload the page and send the form again. Nothing was saved."))
+    return _problem(request, 403, _("Not allowed"), _("Your account cannot open this page."))
+
+
+def not_found(request: Request, _exc: Exception) -> Response:
+    return _problem(request, 404, _("Not found"), _("This page does not exist. Check the address."))
+
+
+def bad_request(request: Request, _exc: Exception) -> Response:
+    return _problem(request, 400, _("Something is wrong with the form"),
+                    _("Some fields were missing or not in the right form. Go back, check them and send again."))
+
+
+def http_error(request: Request, exc: HTTPException) -> Response:
+    if exc.status_code == 413:
+        return _problem(request, 413, _("The file is too large"), _("Choose a smaller file and try again."))
+    return _problem(request, exc.status_code, _("Something went wrong"), str(exc.detail))
+
+
+def server_error(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s", request.url.path, exc_info=exc)
+    return _problem(request, 500, _("Something went wrong"),
+                    _("The school's server had a problem. Nothing you sent is lost; try again in a minute."))
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or Settings.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar):
+        engine = db.engine()
+        opened = await db.start(engine)
+        try:
+            yield
+        finally:
+            if opened:
+                await db.stop(engine)
+
+    i18n.catalogue("th")  # fail at start, not on the first Thai page, if the catalogue was not compiled
+    app = Litestar(
+        route_handlers=[
+            home, manifest, service_worker, offline, health,
+            account_router, admin_router, roster_router, students_router,
+            create_static_files_router(
+                path="/static", directories=[STATIC], name="static",
+                cache_control=CacheControlHeader(max_age=31536000, public=True),
+            ),
+        ],
+        middleware=[SessionMiddleware()],
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key, cookie_name=CSRF_COOKIE, cookie_secure=settings.production,
+            cookie_httponly=False, header_name="x-csrftoken",
+        ),
+        compression_config=CompressionConfig(backend="gzip", gzip_compress_level=9, minimum_size=500),
+        exception_handlers={
+            NotAuthorizedException: not_signed_in,
+            PermissionDeniedException: forbidden,
+            NotFoundException: not_found,
+            ValidationException: bad_request,
+            HTTPException: http_error,
+            Exception: server_error,
+        },
+        lifespan=[lifespan],
+        logging_config=LoggingConfig(log_exceptions="never"),
+        debug=False,
+    )
+    app.state.settings = settings
+    app.state.jinja = make_environment()
+    return app

@@ -1,0 +1,189 @@
+"""The `doolae` command: serve, worker, migrate, demo, import-roster, create-school, create-admin."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger("doolae")
+
+
+def _prepare() -> None:
+    # piccolo_conf.py sits at the project root; make it importable from wherever `doolae` runs.
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("PICCOLO_CONF", "piccolo_conf")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+
+
+async def migrate() -> None:
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    result = await run_forwards("doolae")
+    if not result.success:
+        raise SystemExit(f"migration failed: {result.message}")
+
+
+async def _with_db(coroutine):
+    from backend import db
+
+    engine = db.engine()
+    await db.start(engine)
+    try:
+        return await coroutine
+    finally:
+        await db.stop(engine)
+
+
+def serve(host: str, port: int) -> None:
+    import uvicorn
+
+    uvicorn.run("backend.app:create_app", factory=True, host=host, port=port, proxy_headers=True,
+                forwarded_allow_ips="*", access_log=False)
+
+
+def worker() -> None:
+    from arq import run_worker
+
+    from workers.settings import WorkerSettings
+
+    run_worker(WorkerSettings)
+
+
+def redis_available(url: str) -> bool:
+    from redis import Redis
+    from redis.exceptions import RedisError
+
+    try:
+        return bool(Redis.from_url(url, socket_connect_timeout=1).ping())
+    except RedisError:
+        return False
+
+
+async def seed_demo() -> None:
+    from backend.demo import create_demo_school, demo_exists
+
+    if await demo_exists():
+        log.info("demo school already there; keeping it (delete var/doolae.sqlite to start afresh)")
+        return
+    logins = await create_demo_school()
+    print("\n  Demo school ready: โรงเรียนดูแลวิทยา. Sign in with:\n")
+    for role, username, password in logins.rows:
+        print(f"    {role:<28} {username:<22} {password}")
+    print()
+
+
+def demo(host: str, port: int) -> None:
+    """Migrate, seed the demo school once, then run the web server with a worker beside it."""
+    import subprocess
+
+    from backend.config import Settings
+
+    settings = Settings.from_env()
+    asyncio.run(migrate())
+    asyncio.run(_with_db(seed_demo()))
+    worker_process = None
+    if redis_available(settings.redis_url):
+        worker_process = subprocess.Popen([sys.executable, "-m", "backend.cli", "worker"], cwd=ROOT)
+        log.info("worker started (pid %s) on %s", worker_process.pid, settings.redis_url)
+    else:
+        log.warning("no Redis at %s: no worker, so background housekeeping waits until one runs", settings.redis_url)
+    print(f"  Open http://{host}:{port}/ on this machine (Ctrl+C stops).\n", flush=True)
+    try:
+        serve(host, port)
+    finally:
+        if worker_process:
+            worker_process.terminate()
+            worker_process.wait(timeout=10)
+
+
+async def import_roster(school_code: str, path: Path) -> None:
+    from backend.demo import admin_viewer
+    from backend.i18n import gettext
+    from backend.schools.tables import School
+    from backend.students import services as students
+
+    school = await School.select(School.id).where(School.code == school_code).first()
+    if school is None:
+        raise SystemExit(f"no school with code {school_code}")
+    preview = await students.import_roster(await admin_viewer(school["id"]), path.name, path.read_bytes())
+    if preview.errors:
+        for error in preview.errors:
+            print(f"row {error.line}: {gettext(error.message, **error.values)}", file=sys.stderr)
+        raise SystemExit(f"nothing imported: {len(preview.errors)} problem(s)")
+    plan = preview.plan
+    print(f"imported {preview.rows} rows: {len(plan.new_students)} new, {len(plan.changed_students)} changed, "
+          f"{plan.unchanged} unchanged, {len(plan.new_classrooms)} new classrooms")
+
+
+async def create_school(code: str, name: str, short_name: str, grades: str) -> None:
+    from backend.schools import services as schools
+
+    school_id = await schools.create_school(code, name, short_name, grades.split(","))
+    print(f"school {code} created (id {school_id})")
+
+
+async def create_admin(school_code: str, username: str, name: str, password: str) -> None:
+    from backend.accounts import services as accounts
+    from backend.accounts.tables import Role
+    from backend.schools.tables import School
+
+    school = await School.select(School.id).where(School.code == school_code).first()
+    if school is None:
+        raise SystemExit(f"no school with code {school_code}")
+    await accounts.create_user(school["id"], username, name, Role.admin, password)
+    print(f"admin {username} created")
+
+
+def main(argv: list[str] | None = None) -> None:
+    _prepare()
+    parser = argparse.ArgumentParser(prog="doolae", description="Doolae: student care and support for Thai schools")
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name in ("serve", "demo"):
+        command = commands.add_parser(name, help="run the web app" if name == "serve" else
+                                      "migrate, seed a demo school and run web and worker")
+        command.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        command.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    commands.add_parser("worker", help="run the arq worker (needs Redis)")
+    commands.add_parser("migrate", help="apply database migrations")
+    command = commands.add_parser("import-roster", help="import a roster CSV for a school")
+    command.add_argument("school")
+    command.add_argument("path", type=Path)
+    command = commands.add_parser("create-school", help="create a school")
+    command.add_argument("code")
+    command.add_argument("name")
+    command.add_argument("short_name")
+    command.add_argument("--grades", default="ม.1,ม.2,ม.3,ม.4,ม.5,ม.6")
+    command = commands.add_parser("create-admin", help="create an admin account for a school")
+    command.add_argument("school")
+    command.add_argument("username")
+    command.add_argument("name")
+    command.add_argument("--password", default=os.environ.get("DOOLAE_ADMIN_PASSWORD"))
+    args = parser.parse_args(argv)
+
+    if args.command == "serve":
+        serve(args.host, args.port)
+    elif args.command == "demo":
+        demo(args.host, args.port)
+    elif args.command == "worker":
+        worker()
+    elif args.command == "migrate":
+        asyncio.run(migrate())
+    elif args.command == "import-roster":
+        asyncio.run(_with_db(import_roster(args.school, args.path)))
+    elif args.command == "create-school":
+        asyncio.run(_with_db(create_school(args.code, args.name, args.short_name, args.grades)))
+    elif args.command == "create-admin":
+        if not args.password:
+            import getpass
+
+            args.password = getpass.getpass("password: ")
+        asyncio.run(_with_db(create_admin(args.school, args.username, args.name, args.password)))
+
+
+if __name__ == "__main__":
+    main()

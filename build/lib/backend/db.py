@@ -1,0 +1,85 @@
+"""The one Piccolo app: every area's tables, the migrations folder, the engine and the transaction helper."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import asyncpg
+from piccolo.conf.apps import AppConfig, table_finder
+from piccolo.engine.base import Engine
+from piccolo.engine.finder import engine_finder
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Every area with a tables.py is listed here, once.
+AREAS = ["schools", "accounts", "students"]
+
+APP_CONFIG = AppConfig(
+    app_name="doolae",
+    migrations_folder_path=str(ROOT / "migrations"),
+    table_classes=table_finder(modules=[f"backend.{area}.tables" for area in AREAS], exclude_imported=True),
+    migration_dependencies=[],
+    commands=[],
+)
+
+
+class SafeSQLiteTransaction(SQLiteTransaction):
+    # piccolo 1.38 leaks the connection (and a non-daemon thread, hanging exit) when BEGIN fails.
+    async def __aenter__(self):
+        try:
+            return await super().__aenter__()
+        except BaseException:
+            if getattr(self, "connection", None) is not None:
+                await self.connection.close()
+            raise
+
+
+class SafeSQLiteEngine(SQLiteEngine):
+    def transaction(self, transaction_type=TransactionType.deferred, allow_nested=True):
+        return SafeSQLiteTransaction(engine=self, transaction_type=transaction_type, allow_nested=allow_nested)
+
+
+# What a broken unique key raises, on either engine.
+UNIQUE_VIOLATIONS = (sqlite3.IntegrityError, asyncpg.exceptions.UniqueViolationError)
+
+
+def make_engine(database_url: str) -> Engine:
+    if database_url.startswith(("postgres://", "postgresql://")):
+        return PostgresEngine(config={"dsn": database_url})
+    path = Path(database_url.removeprefix("sqlite:///"))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # WAL lets readers run beside the one writer; the setting is stored in the file.
+    with sqlite3.connect(path) as connection:
+        connection.execute("PRAGMA journal_mode=WAL")
+    # A long busy timeout makes concurrent writers wait their turn instead of failing.
+    return SafeSQLiteEngine(path=str(path), timeout=30)
+
+
+def engine() -> Engine:
+    return engine_finder()
+
+
+def transaction():
+    """One atomic unit of work. On SQLite it takes the write lock up front (IMMEDIATE):
+    a deferred transaction that reads and then writes fails at once under contention."""
+    db = engine()
+    if isinstance(db, SQLiteEngine):
+        return db.transaction(transaction_type=TransactionType.immediate)
+    return db.transaction()
+
+
+async def start(db: Engine) -> bool:
+    """Open the PostgreSQL pool unless one is open already (tests open it once); True if this call opened it."""
+    if isinstance(db, PostgresEngine) and db.pool is None:
+        await db.start_connection_pool(min_size=2, max_size=20)
+        return True
+    return False
+
+
+async def stop(db: Engine) -> None:
+    if isinstance(db, PostgresEngine) and db.pool is not None:
+        await db.close_connection_pool()
+        db.pool = None

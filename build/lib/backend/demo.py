@@ -1,0 +1,130 @@
+"""A demo school with realistic Thai names, built through the same services a real school uses."""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+from dataclasses import dataclass
+
+from backend.accounts import services as accounts
+from backend.accounts.access import Viewer, load_viewer
+from backend.accounts.tables import Role, User
+from backend.schools import services as schools
+from backend.schools.tables import Classroom, School
+from backend.students import services as students
+from backend.students.tables import Guardian
+
+BOYS = ("ธนากร ณัฐวุฒิ กิตติพัฒน์ ภูมิพัฒน์ ศุภชัย ธีรภัทร ปกรณ์ วรเมธ อนุชา ชยพล พีรพัฒน์ ณัฐพล ภานุวัฒน์ "
+        "สิรวิชญ์ จิรายุ ธนวัฒน์ กฤษดา ปัณณวัฒน์ อภิสิทธิ์ ศักดิ์ดา วีรภัทร ภัทรพล ธีรเดช ณภัทร นพดล ชนาธิป "
+        "รัฐภูมิ สุรเชษฐ์ อิทธิพล ก้องภพ เจษฎา ธนภัทร พงศกร ชินวัตร ภาคิน วชิรวิทย์ ปิยังกูร").split()
+GIRLS = ("ณัฐธิดา กมลชนก พิมพ์ชนก ศิริพร ปวีณา ธนพร สุภัสสรา ชนิดา วรรณิศา อรปรียา ภัทราวดี กัญญาณัฐ "
+         "ปาริชาติ นภัสสร จิราพร ณิชกานต์ พรรณทิพา สุชานันท์ ธัญญาเรศ ชุติมา อารียา ปิยธิดา เบญจมาศ รุ่งนภา "
+         "มณีรัตน์ วิมลรัตน์ ศศิธร พัชราภา อัญชลี ขวัญใจ ลลิตา นันทิชา ชลธิชา กานต์ธิดา ปุณยาพร").split()
+SURNAMES = ("ใจดี ศรีสุข ทองมา แก้วประเสริฐ บุญมา สุขสวัสดิ์ จันทร์เพ็ญ วงศ์ไทย พรหมมา ศรีวงศ์ ทองดี สมบูรณ์ "
+            "แสงทอง รัตนพันธ์ อินทร์แก้ว บุญเรือง คำแพง ไชยวงศ์ สายทอง ปัญญาดี มีสุข ธรรมรักษ์ ชัยมงคล "
+            "ศรีสมบูรณ์ นาคสวัสดิ์ พึ่งบุญ เพชรรัตน์ อ่อนศรี กาญจนวงศ์ บัวแก้ว ดวงจันทร์ ทองคำ เรืองศรี "
+            "ภักดี สุวรรณรัตน์ จิตต์มั่น เกษมสุข ประเสริฐวงศ์ ศรีอ่อน ยอดดี").split()
+MOTHERS = "สมศรี มาลี บุญเรือน ประภา วิไล สุนีย์ จันทร์เพ็ญ ละเอียด อรุณี นงลักษณ์ พรทิพย์ ศรีสุดา".split()
+FATHERS = "สมชาย ประยุทธ บุญมี สมศักดิ์ วิชัย สุรชัย ประสิทธิ์ มานพ ชัยวัฒน์ ทองใบ สมพงษ์ อำนาจ".split()
+ELDERS = "ทองคำ บัวผัน คำปุ่น สายทอง เพ็ญศรี ทองอยู่ ผัน บุญตา".split()
+TEACHERS = ("สมใจ ดวงแก้ว", "วิภาวรรณ ศรีสวัสดิ์", "ประเสริฐ คงมั่น", "กนกวรรณ มีชัย", "สุทธิพงษ์ แสงดี",
+            "จารุวรรณ ทองสุข", "อนันต์ พรหมวงศ์", "ศิริลักษณ์ บุญยืน", "ธวัชชัย นาคทอง", "รัชนี เพชรสุข",
+            "สมบัติ วงศ์ใหญ่", "นิตยา จันทร์หอม")
+DEMO_PASSWORD = "doolae-demo"
+CSV_HEADER = ["เลขประจำตัวนักเรียน", "คำนำหน้า", "ชื่อ", "นามสกุล", "ชั้น/ห้อง", "เลขที่",
+              "ชื่อผู้ปกครอง1", "ความสัมพันธ์1", "โทรศัพท์1", "สมาร์ทโฟน1",
+              "ชื่อผู้ปกครอง2", "ความสัมพันธ์2", "โทรศัพท์2", "สมาร์ทโฟน2"]
+
+
+def roster_csv(grades: list[str], rooms_per_grade: int, seed: int = 2569, min_size: int = 35,
+               max_size: int = 45, first_code: int = 10001) -> str:
+    """A roster as a school exports it: 35–45 students a classroom, one or two guardians each."""
+    rng = random.Random(seed)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_HEADER)
+    code = first_code
+    for grade in grades:
+        for room in range(1, rooms_per_grade + 1):
+            for number in range(1, rng.randint(min_size, max_size) + 1):
+                boy = rng.random() < 0.5
+                surname = rng.choice(SURNAMES)
+                # Under 15 (ม.1–ม.3) a child is เด็กชาย/เด็กหญิง; older, นาย/นางสาว.
+                young = grade in ("ม.1", "ม.2", "ม.3") or grade.startswith("ป")
+                title = ("เด็กชาย" if young else "นาย") if boy else ("เด็กหญิง" if young else "นางสาว")
+                guardians = []
+                lives_with = rng.random()
+                if lives_with < 0.6:
+                    guardians.append((f"{rng.choice(MOTHERS)} {surname}", "มารดา"))
+                    if rng.random() < 0.6:
+                        guardians.append((f"{rng.choice(FATHERS)} {surname}", "บิดา"))
+                elif lives_with < 0.85:
+                    guardians.append((f"{rng.choice(ELDERS)} {rng.choice(SURNAMES)}", rng.choice(["ยาย", "ย่า", "ตา"])))
+                else:
+                    guardians.append((f"{rng.choice(MOTHERS + FATHERS)} {rng.choice(SURNAMES)}",
+                                      rng.choice(["ป้า", "น้า", "ลุง", "อา"])))
+                cells = [str(code), title, rng.choice(BOYS if boy else GIRLS), surname, f"{grade}/{room}", str(number)]
+                for index, (name, relation) in enumerate(guardians):
+                    # 08x-xxx-xxxx numbers; a few guardians have none, as on real rosters.
+                    digits = f"0{rng.choice('89')}{rng.randint(10_000_000, 99_999_999)}"
+                    number_text = "" if rng.random() < 0.03 else f"{digits[:3]}-{digits[3:6]}-{digits[6:]}"
+                    smartphone = "ใช่" if relation in ("มารดา", "บิดา") and rng.random() < 0.7 else "ไม่ใช่"
+                    cells += [name, relation, number_text, smartphone]
+                writer.writerow(cells)
+                code += 1
+    return out.getvalue()
+
+
+@dataclass
+class DemoLogins:
+    rows: list[tuple[str, str, str]]  # role, username, password
+
+
+async def admin_viewer(school_id: int) -> Viewer:
+    from datetime import datetime
+
+    from backend.i18n import BANGKOK
+
+    admin = await User.select(User.id, User.school, User.role, User.display_name, User.locale, User.password_hash,
+                              User.must_change_password, User.school.short_name.as_alias("school_short_name")).where(
+        (User.school == school_id) & (User.role == Role.admin.value)).first()
+    return await load_viewer(admin, datetime.now(BANGKOK).date())
+
+
+async def create_demo_school(code: str = "DEMO", grades: tuple[str, ...] = ("ม.1", "ม.2", "ม.3"),
+                             rooms_per_grade: int = 3, seed: int = 2569) -> DemoLogins:
+    """School, admin, executive, one homeroom teacher per classroom, the roster, one parent with an account."""
+    school_id = await schools.create_school(code, "โรงเรียนดูแลวิทยา", "ดูแลวิทยา", list(grades))
+    prefix = code.lower()
+    logins = [("admin", f"{prefix}-admin"), ("executive", f"{prefix}-director")]
+    await accounts.create_user(school_id, f"{prefix}-admin", "ครูผู้ดูแลระบบ", Role.admin, DEMO_PASSWORD)
+    await accounts.create_user(school_id, f"{prefix}-director", "ผอ.วิชัย ศรีสุข", Role.executive, DEMO_PASSWORD)
+    viewer = await admin_viewer(school_id)
+    csv_text = roster_csv(list(grades), rooms_per_grade, seed=seed)
+    preview = await students.import_roster(viewer, "demo-roster.csv", csv_text.encode("utf-8"))
+    if preview.errors:
+        raise RuntimeError(f"demo roster has errors: {preview.errors[:3]}")
+
+    rooms = await Classroom.select(Classroom.id, Classroom.room, Classroom.grade.code.as_alias("grade")).where(
+        Classroom.school == school_id).order_by(Classroom.grade.level).order_by(Classroom.room)
+    for index, room in enumerate(rooms):
+        name = TEACHERS[index % len(TEACHERS)]
+        username = f"{prefix}-teacher{index + 1}"
+        teacher_id = await accounts.create_user(school_id, username, f"ครู{name}", Role.homeroom_teacher, DEMO_PASSWORD)
+        await accounts.assign_homeroom(viewer, room["id"], teacher_id)
+        if index == 0:
+            logins.append((f"homeroom teacher {room['grade']}/{room['room']}", username))
+
+    # One parent who already has an account, so the demo shows the parent's side at once.
+    guardian = await Guardian.select(Guardian.id, Guardian.phone).where(
+        (Guardian.school == school_id) & Guardian.phone.is_not_null() & (Guardian.has_smartphone == True)  # noqa: E712
+    ).order_by(Guardian.id).first()
+    parent_id = await accounts.ensure_parent_account(viewer, guardian["id"])
+    await User.update({User.password_hash: accounts.hash_password(DEMO_PASSWORD)}).where(User.id == parent_id)
+    logins.append(("parent", guardian["phone"]))
+    return DemoLogins([(role, username, DEMO_PASSWORD) for role, username in logins])
+
+
+async def demo_exists(code: str = "DEMO") -> bool:
+    return await School.exists().where(School.code == code)

@@ -1,0 +1,1 @@
+"""Each role's home page: the first thing a person sees after signing in."""

@@ -1,0 +1,30 @@
+"""Each role's home page, drawn from the areas that role works in."""
+
+from __future__ import annotations
+
+from litestar import Request, Response, get
+
+from datetime import datetime
+
+from backend import i18n
+from backend.accounts.access import Permission, current_viewer, requires_sign_in
+from backend.schools import services as schools
+from backend.students import services as students
+from backend.web import page, redirect
+
+
+@get("/", guards=[requires_sign_in])
+async def home(request: Request) -> Response:
+    viewer = current_viewer(request)
+    if viewer.must_set_password:
+        return redirect("/account/password")
+    today = datetime.now(i18n.BANGKOK).date()
+    year = await schools.school_year_now(viewer.school_id, today)
+    context: dict = {"children": [], "rooms": [], "counts": None, "today": today, "year": year}
+    if viewer.can(Permission.view_children) or viewer.student_ids:
+        context["children"] = await students.list_children(viewer)
+    if viewer.can(Permission.view_homeroom):
+        context["rooms"] = await students.list_homerooms(viewer)
+    if viewer.can(Permission.view_school):
+        context["counts"] = await students.count_students(viewer)
+    return page(request, "home/home.html", context)

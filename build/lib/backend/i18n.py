@@ -1,0 +1,91 @@
+"""Thai first, English second: gettext catalogues per request, and dates in the Buddhist era."""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel.support import NullTranslations, Translations
+
+from backend.schoolyear import be_year
+
+LOCALES = ("th", "en")
+DEFAULT_LOCALE = "th"
+LOCALE_DIR = Path(__file__).parent / "locale"
+BANGKOK = ZoneInfo("Asia/Bangkok")
+
+current_locale: ContextVar[str] = ContextVar("current_locale", default=DEFAULT_LOCALE)
+
+# English is the source language, so "en" needs no catalogue.
+_catalogues: dict[str, NullTranslations] = {"en": NullTranslations()}
+
+
+def catalogue(locale: str) -> NullTranslations:
+    if locale not in _catalogues:
+        if not (LOCALE_DIR / locale / "LC_MESSAGES" / "messages.mo").exists():
+            raise RuntimeError(f"{locale} catalogue is not compiled: run `pybabel compile -d {LOCALE_DIR}`")
+        _catalogues[locale] = Translations.load(str(LOCALE_DIR), [locale])
+    return _catalogues[locale]
+
+
+def pick_locale(requested: str | None) -> str:
+    return requested if requested in LOCALES else DEFAULT_LOCALE
+
+
+def gettext(message: str, **values) -> str:
+    text = catalogue(current_locale.get()).gettext(message)
+    return text % values if values else text
+
+
+def ngettext(singular: str, plural: str, n: int, **values) -> str:
+    text = catalogue(current_locale.get()).ngettext(singular, plural, n)
+    return text % {"num": n, **values}
+
+
+_ = gettext
+
+
+def N_(message: str) -> str:
+    """Marks a string for the catalogue without translating it yet (translated where it is shown)."""
+    return message
+
+
+THAI_MONTHS_SHORT = ["ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.", "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค."]
+THAI_MONTHS_LONG = [
+    "มกราคม", "กุมภาพันธ์", "มีนาคม", "เมษายน", "พฤษภาคม", "มิถุนายน",
+    "กรกฎาคม", "สิงหาคม", "กันยายน", "ตุลาคม", "พฤศจิกายน", "ธันวาคม",
+]
+THAI_WEEKDAYS = ["จันทร์", "อังคาร", "พุธ", "พฤหัสบดี", "ศุกร์", "เสาร์", "อาทิตย์"]
+ENGLISH_MONTHS_SHORT = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+
+def format_date(day: date | datetime, locale: str | None = None, long: bool = False) -> str:
+    """25 พ.ย. 2569 in Thai (Buddhist era), 25 Nov 2026 in English; long: วันพุธที่ 25 พฤศจิกายน 2569."""
+    if isinstance(day, datetime):
+        day = day.astimezone(BANGKOK).date()
+    locale = locale or current_locale.get()
+    if locale == "th":
+        if long:
+            return f"วัน{THAI_WEEKDAYS[day.weekday()]}ที่ {day.day} {THAI_MONTHS_LONG[day.month - 1]} {be_year(day)}"
+        return f"{day.day} {THAI_MONTHS_SHORT[day.month - 1]} {be_year(day)}"
+    if long:
+        return day.strftime("%A ") + f"{day.day} {day.strftime('%B')} {day.year}"
+    return f"{day.day} {ENGLISH_MONTHS_SHORT[day.month - 1]} {day.year}"
+
+
+def format_datetime(moment: datetime, locale: str | None = None) -> str:
+    local = moment.astimezone(BANGKOK)
+    return f"{format_date(local, locale)} {local:%H:%M}"
+
+
+def format_term(year_be: int, term_number: int | None, locale: str | None = None) -> str:
+    """ภาคเรียนที่ 2 ปีการศึกษา 2569 / Term 2, school year 2569 (2026–27)."""
+    locale = locale or current_locale.get()
+    if locale == "th":
+        year = f"ปีการศึกษา {year_be}"
+        return f"ภาคเรียนที่ {term_number} {year}" if term_number else f"ปิดภาคเรียน {year}"
+    start = year_be - 543
+    year = f"school year {year_be} ({start}–{str(start + 1)[-2:]})"
+    return f"Term {term_number}, {year}" if term_number else f"Break, {year}"

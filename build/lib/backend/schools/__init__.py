@@ -1,0 +1,1 @@
+"""Schools, their school years and terms, grades and classrooms."""

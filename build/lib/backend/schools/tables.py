@@ -1,0 +1,42 @@
+"""Schools and their calendar: every other record hangs off a School."""
+
+from piccolo.columns import Boolean, Date, ForeignKey, Integer, Timestamptz, Varchar
+from piccolo.columns.base import OnDelete
+from piccolo.table import Table
+
+
+class School(Table):
+    code = Varchar(length=20, unique=True)  # used on the command line and in logs
+    name = Varchar(length=200)
+    short_name = Varchar(length=30)  # goes into SMS, so keep it short
+    timezone = Varchar(length=40, default="Asia/Bangkok")
+    created_at = Timestamptz()
+
+
+class SchoolYear(Table):
+    school = ForeignKey(School, on_delete=OnDelete.cascade)
+    year_be = Integer()  # named by the Buddhist-era year it starts in, e.g. 2569
+    starts_on = Date()
+    ends_on = Date()
+
+
+class Term(Table):
+    school = ForeignKey(School, on_delete=OnDelete.cascade)
+    school_year = ForeignKey(SchoolYear, on_delete=OnDelete.cascade)
+    number = Integer()  # 1 or 2
+    starts_on = Date()
+    ends_on = Date()
+
+
+class Grade(Table):
+    school = ForeignKey(School, on_delete=OnDelete.cascade)
+    code = Varchar(length=10)  # as written on the roster: ม.1, ป.6
+    level = Integer()  # sort order: ป.1 = 1 … ม.6 = 12
+
+
+class Classroom(Table):
+    school = ForeignKey(School, on_delete=OnDelete.cascade)
+    school_year = ForeignKey(SchoolYear, on_delete=OnDelete.restrict)
+    grade = ForeignKey(Grade, on_delete=OnDelete.restrict)
+    room = Integer()
+    active = Boolean(default=True)

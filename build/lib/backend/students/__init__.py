@@ -1,0 +1,1 @@
+"""Students and their guardians: the roster, its import, the homeroom list."""

@@ -1,0 +1,54 @@
+"""Roster import for the admin, the homeroom list for teachers."""
+
+from __future__ import annotations
+
+from litestar import Request, Response, Router, get, post
+from litestar.datastructures import UploadFile
+from litestar.params import FromPath
+
+from backend.accounts.access import Permission, current_viewer, requires
+from backend.i18n import _, ngettext
+from backend.students import services
+from backend.web import page, redirect
+
+
+@get("/import", guards=[requires(Permission.manage_roster)])
+async def import_page(request: Request) -> Response:
+    return page(request, "students/import.html", {"preview": None, "error": None})
+
+
+@post("/import", guards=[requires(Permission.manage_roster)], request_max_body_size=services.MAX_UPLOAD_BYTES + 65536)
+async def preview_import(request: Request) -> Response:
+    # Read the form by hand: a missing file must get the page with a message, not a bare 400.
+    upload = (await request.form()).get("data")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return page(request, "students/import.html", {"preview": None, "error": _("Choose a CSV file.")}, status=422)
+    content = await upload.read()
+    try:
+        preview = await services.preview_roster(current_viewer(request), upload.filename, content)
+    except services.RosterError as error:
+        return page(request, "students/import.html", {"preview": None, "error": _(error.message, **error.values)},
+                    status=422)
+    return page(request, "students/import.html", {"preview": preview, "error": None},
+                status=422 if preview.errors else 200)
+
+
+@post("/import/{upload_id:int}/apply", guards=[requires(Permission.manage_roster)])
+async def apply_import(request: Request, upload_id: FromPath[int]) -> Response:
+    try:
+        plan = await services.apply_roster(current_viewer(request), upload_id)
+    except services.RosterError as error:
+        return page(request, "students/import.html", {"preview": None, "error": _(error.message, **error.values)},
+                    status=409)
+    return redirect("/", flash=ngettext("Roster imported: %(num)s new student.", "Roster imported: %(num)s new students.",
+                                        len(plan.new_students)))
+
+
+@get("/homeroom", guards=[requires(Permission.view_homeroom)])
+async def homeroom(request: Request) -> Response:
+    rooms = await services.list_homerooms(current_viewer(request))
+    return page(request, "students/homeroom.html", {"rooms": rooms})
+
+
+roster_router = Router(path="/roster", route_handlers=[import_page, preview_import, apply_import])
+students_router = Router(path="/students", route_handlers=[homeroom])

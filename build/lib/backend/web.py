@@ -1,0 +1,109 @@
+"""Shared HTTP helpers: the Jinja environment, page() for whole pages or htmx fragments, redirects with a flash."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from urllib.parse import quote, unquote
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from litestar import Request, Response
+from litestar.datastructures import Cookie
+from litestar.enums import MediaType
+from litestar.response import Redirect
+from litestar.utils.scope.state import ScopeState
+
+from backend import i18n
+from backend.accounts.tables import ROLE_LABELS, Role
+from backend.students.phones import display_phone
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = ROOT / "frontend" / "templates"
+STATIC = ROOT / "frontend" / "static"
+FLASH_COOKIE = "flash"
+
+
+def static_version() -> str:
+    """A hash of every static file: it names the service worker's cache and busts browser caches on deploy."""
+    digest = hashlib.sha256()
+    for path in sorted(STATIC.rglob("*")):
+        if path.is_file():
+            digest.update(path.relative_to(STATIC).as_posix().encode())
+            digest.update(path.read_bytes())
+    digest.update((TEMPLATES / "pwa" / "offline.html").read_bytes())
+    return digest.hexdigest()[:10]
+
+
+def make_environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html", "xml"]),
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
+    version = static_version()
+    env.globals.update(
+        static=lambda name: f"/static/{name}?v={version}",
+        static_version=version,
+        format_term=i18n.format_term,
+        role_label=lambda role: i18n.gettext(ROLE_LABELS[Role(role)]),
+    )
+    env.filters.update(date=i18n.format_date, datetime=i18n.format_datetime, phone=display_phone)
+    return env
+
+
+def _context(request: Request, context: dict) -> dict:
+    viewer = request.scope.get("user")
+    return {
+        "request": request,
+        "viewer": viewer,
+        "locale": i18n.current_locale.get(),
+        "csrf_token": ScopeState.from_scope(request.scope).csrf_token or "",
+        "flash": unquote(request.cookies.get(FLASH_COOKIE, "")),
+        **context,
+    }
+
+
+def page(request: Request, template: str, context: dict | None = None, *, block: str | None = None,
+         status: int = 200) -> Response:
+    """Render a page template. htmx gets less: a named block when asked for one, the body alone when boosted."""
+    env: Environment = request.app.state.jinja
+    tmpl = env.get_template(template)
+    ctx = _context(request, context or {})
+    headers = {"Vary": "HX-Request"}
+    htmx = request.headers.get("hx-request") == "true"
+    boosted = htmx and request.headers.get("hx-boosted") == "true"
+    if htmx and block is not None and not boosted:
+        html = "".join(tmpl.blocks[block](tmpl.new_context(ctx)))
+    else:
+        # A boosted navigation gets only <title> and the body: the shell is already on the phone.
+        html = tmpl.render({**ctx, "boosted": htmx})
+    response = Response(html, media_type=MediaType.HTML, status_code=status, headers=headers)
+    if ctx["flash"]:
+        response.delete_cookie(FLASH_COOKIE)
+    return response
+
+
+def redirect(url: str, flash: str | None = None) -> Redirect:
+    """A 303 to a GET page; boosted forms follow it and show that page. The flash is shown there once."""
+    response = Redirect(url, status_code=303)
+    if flash:
+        response.cookies.append(Cookie(key=FLASH_COOKIE, value=quote(flash), httponly=True, samesite="lax",
+                                       max_age=60))
+    return response
+
+
+def client_address(request: Request) -> str:
+    """The phone's address, from the proxy's header when settings name one (Fly sets Fly-Client-IP)."""
+    header = request.app.state.settings.client_ip_header
+    if header and request.headers.get(header):
+        return request.headers[header]
+    return request.client.host if request.client else "unknown"
+
+
+def wants_html(request: Request) -> bool:
+    return "text/html" in request.headers.get("accept", "") or request.headers.get("hx-request") == "true"

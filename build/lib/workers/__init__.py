@@ -1,0 +1,1 @@
+"""The arq worker process: thin jobs around backend services."""

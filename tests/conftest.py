@@ -1,0 +1,132 @@
+"""Test setup: one real database per run (SQLite by default, PostgreSQL when DATABASE_URL says so),
+emptied before each test; the app driven in-process over ASGI; personas from tests/personas.py.
+
+Run on PostgreSQL: DATABASE_URL=postgres://postgres@127.0.0.1:5432/test pytest
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_DIR = Path(tempfile.mkdtemp(prefix="doolae-test-"))
+# The engine is chosen when piccolo_conf is imported, so the URL must be settled before any backend import.
+os.environ.setdefault("DATABASE_URL", f"sqlite:///{TEST_DIR / 'test.sqlite'}")
+os.environ["PICCOLO_CONF"] = "piccolo_conf"
+os.environ.setdefault("SECRET_KEY", "test-secret-key-for-doolae-tests-only-0123456789")
+sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+import pytest  # noqa: E402
+
+from piccolo.table import sort_table_classes  # noqa: E402
+
+from backend import db  # noqa: E402
+from backend.app import create_app  # noqa: E402
+from backend.config import Settings  # noqa: E402
+
+IS_POSTGRES = os.environ["DATABASE_URL"].startswith("postgres")
+
+
+def pytest_report_header() -> str:
+    return f"database: {'PostgreSQL' if IS_POSTGRES else 'SQLite'} ({os.environ['DATABASE_URL']})"
+
+
+async def _fresh_schema() -> None:
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    engine = db.engine()
+    if IS_POSTGRES:
+        await engine.run_ddl("DROP SCHEMA public CASCADE")
+        await engine.run_ddl("CREATE SCHEMA public")
+    result = await run_forwards("doolae")
+    assert result.success, result.message
+
+
+@pytest.fixture(scope="session")
+async def database():
+    engine = db.engine()
+    await _fresh_schema()
+    await db.start(engine)
+    yield engine
+    await db.stop(engine)
+
+
+# Children before parents, so that deleting never trips a RESTRICT foreign key.
+TABLES = [t._meta.tablename for t in reversed(sort_table_classes(db.APP_CONFIG.table_classes))]
+
+
+@pytest.fixture(autouse=True)
+async def empty_database(database):
+    """Every test starts from empty tables (the schema stays)."""
+    if IS_POSTGRES:
+        await database.run_ddl(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
+    else:
+        async with db.transaction():
+            for table in TABLES:
+                await database.run_ddl(f'DELETE FROM "{table}"')
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return Settings.from_env()
+
+
+@pytest.fixture(scope="session")
+def app(settings, database):
+    return create_app(settings)
+
+
+class Browser(httpx.AsyncClient):
+    """An HTTP client that behaves like a phone's browser: asks for HTML, keeps cookies, sends the CSRF token."""
+
+    def csrf_token(self) -> str:
+        return self.cookies.get("csrftoken", "")
+
+    async def get_page(self, url: str, **kwargs) -> httpx.Response:
+        return await self.get(url, **kwargs)
+
+    async def submit(self, url: str, data: dict | None = None, **kwargs) -> httpx.Response:
+        """POST a form as the page would: fetch a page first if there is no CSRF cookie yet."""
+        if not self.csrf_token():
+            await self.get("/signin")
+        return await self.post(url, data={"_csrf_token": self.csrf_token(), **(data or {})}, **kwargs)
+
+
+@pytest.fixture
+async def client(app):
+    async with Browser(transport=httpx.ASGITransport(app=app), base_url="http://testserver",
+                       headers={"accept": "text/html"}, follow_redirects=True) as browser:
+        yield browser
+
+
+@pytest.fixture
+async def make_client(app):
+    """More browsers at once: a teacher and a parent side by side."""
+    opened: list[Browser] = []
+
+    def make() -> Browser:
+        browser = Browser(transport=httpx.ASGITransport(app=app), base_url="http://testserver",
+                          headers={"accept": "text/html"}, follow_redirects=True)
+        opened.append(browser)
+        return browser
+
+    yield make
+    for browser in opened:
+        await browser.aclose()
+
+
+def text_of(html: str) -> str:
+    """The visible text of a page, whitespace folded: what a person reads."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
+
+
+@pytest.fixture
+async def people(settings):
+    from tests.personas import build_personas
+
+    return await build_personas(settings)

@@ -1,0 +1,132 @@
+"""The people in the tests, as module-level facts.
+
+Bangkok school (BKK), school year 2569, ม.1 and ม.2:
+- Somchai keeps homeroom ม.1/1. Anan (10001) and Bua (10002) are in ม.1/1; Chai (10003) is in ม.1/2.
+- Malee keeps homeroom ม.1/2.
+- Wipa is a subject teacher with no homeroom; Ratana the guidance counsellor; Kanya the admin; Director Wichai.
+- Somsri (081-111-1111) is the mother of Anan and of Chai (siblings in different rooms); she has a parent account.
+- Prasert (082-222-2222) is Bua's father; he has no account yet.
+Chiang Mai school (CNX):
+- Preecha is its admin and Dao a homeroom teacher of its ม.1/1, where Ek (20001) studies; Ek's mother is Noi
+  (083-333-3333, with an account). None of them may see anything of Bangkok's, nor Bangkok's of theirs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from backend.accounts import services as accounts
+from backend.accounts.access import Viewer, load_viewer
+from backend.accounts.middleware import SESSION_COOKIE
+from backend.accounts.tables import Role, User
+from backend.i18n import BANGKOK
+from backend.schools import services as schools
+from backend.schools.tables import Classroom
+from backend.students import services as students
+from backend.students.tables import Guardian, Student
+
+PASSWORD = "persona-password"
+_password_hash: str | None = None
+
+BANGKOK_ROSTER = """เลขประจำตัวนักเรียน,คำนำหน้า,ชื่อ,นามสกุล,ชั้น/ห้อง,เลขที่,ชื่อผู้ปกครอง1,ความสัมพันธ์1,โทรศัพท์1,สมาร์ทโฟน1
+10001,เด็กชาย,อนันต์,ใจดี,ม.1/1,1,สมศรี ใจดี,มารดา,081-111-1111,ใช่
+10002,เด็กหญิง,บัว,รักเรียน,ม.1/1,2,ประเสริฐ รักเรียน,บิดา,082-222-2222,ไม่ใช่
+10003,เด็กชาย,ชัย,ใจดี,ม.1/2,1,สมศรี ใจดี,มารดา,081-111-1111,ใช่
+"""
+CHIANG_MAI_ROSTER = """เลขประจำตัวนักเรียน,คำนำหน้า,ชื่อ,นามสกุล,ชั้น/ห้อง,เลขที่,ชื่อผู้ปกครอง1,ความสัมพันธ์1,โทรศัพท์1,สมาร์ทโฟน1
+20001,เด็กชาย,เอก,ดอยคำ,ม.1/1,1,น้อย ดอยคำ,มารดา,083-333-3333,ใช่
+"""
+
+
+@dataclass
+class Person:
+    user_id: int
+    username: str
+    name: str
+
+    async def viewer(self) -> Viewer:
+        user = await User.select(User.id, User.school, User.role, User.display_name, User.locale,
+                                 User.password_hash, User.must_change_password,
+                                 User.school.short_name.as_alias("school_short_name")).where(
+            User.id == self.user_id).first()
+        return await load_viewer(user, datetime.now(BANGKOK).date())
+
+    async def sign_in(self, settings, browser) -> None:
+        """Give a test browser this person's session, as signing in would (without argon2's cost)."""
+        token = await accounts.start_session(settings, self.user_id)
+        browser.cookies.set(SESSION_COOKIE, token)
+
+
+@dataclass
+class People:
+    bangkok: int
+    chiang_mai: int
+    somchai: Person
+    malee: Person
+    wipa: Person
+    ratana: Person
+    kanya: Person
+    wichai: Person
+    somsri: Person
+    preecha: Person
+    dao: Person
+    noi: Person
+    students: dict[str, int]  # by code
+    guardians: dict[str, int]  # by phone
+    classrooms: dict[str, int]  # "BKK ม.1/1"
+
+
+async def _person(school_id: int, username: str, name: str, role: Role) -> Person:
+    global _password_hash
+    if _password_hash is None:
+        _password_hash = accounts.hash_password(PASSWORD)  # argon2 is slow by design: hash once per run
+    rows = await User.insert(User(school=school_id, username=username, display_name=name, role=role.value,
+                                  password_hash=_password_hash, created_at=accounts.now())).returning(User.id)
+    return Person(rows[0]["id"], username, name)
+
+
+async def _school(code: str, name: str, roster: str, admin: tuple[str, str]) -> tuple[int, Person, Viewer]:
+    school_id = await schools.create_school(code, name, name[:10], ["ม.1", "ม.2"])
+    admin_person = await _person(school_id, admin[0], admin[1], Role.admin)
+    viewer = await admin_person.viewer()
+    preview = await students.import_roster(viewer, "roster.csv", roster.encode("utf-8"))
+    assert not preview.errors, preview.errors
+    return school_id, admin_person, viewer
+
+
+async def _parent(viewer: Viewer, phone: str) -> Person:
+    guardian = await Guardian.select(Guardian.id, Guardian.name).where(Guardian.phone == phone).first()
+    user_id = await accounts.ensure_parent_account(viewer, guardian["id"])
+    await User.update({User.password_hash: _password_hash}).where(User.id == user_id)
+    return Person(user_id, phone, guardian["name"])
+
+
+async def build_personas(settings) -> People:
+    bangkok, kanya, bangkok_admin = await _school("BKK", "โรงเรียนกรุงเทพศึกษา", BANGKOK_ROSTER,
+                                                  ("kanya", "ครูกันยา"))
+    chiang_mai, preecha, cnx_admin = await _school("CNX", "โรงเรียนเชียงใหม่วิทยา", CHIANG_MAI_ROSTER,
+                                                   ("preecha", "ครูปรีชา"))
+    classrooms = {}
+    for row in await Classroom.select(Classroom.id, Classroom.room, Classroom.school.code.as_alias("school"),
+                                      Classroom.grade.code.as_alias("grade")):
+        classrooms[f"{row['school']} {row['grade']}/{row['room']}"] = row["id"]
+    somchai = await _person(bangkok, "somchai", "ครูสมชาย", Role.homeroom_teacher)
+    malee = await _person(bangkok, "malee", "ครูมาลี", Role.homeroom_teacher)
+    dao = await _person(chiang_mai, "dao", "ครูดาว", Role.homeroom_teacher)
+    await accounts.assign_homeroom(bangkok_admin, classrooms["BKK ม.1/1"], somchai.user_id)
+    await accounts.assign_homeroom(bangkok_admin, classrooms["BKK ม.1/2"], malee.user_id)
+    await accounts.assign_homeroom(cnx_admin, classrooms["CNX ม.1/1"], dao.user_id)
+    return People(
+        bangkok=bangkok, chiang_mai=chiang_mai, somchai=somchai, malee=malee,
+        wipa=await _person(bangkok, "wipa", "ครูวิภา", Role.subject_teacher),
+        ratana=await _person(bangkok, "ratana", "ครูรัตนา", Role.counsellor),
+        kanya=kanya,
+        wichai=await _person(bangkok, "wichai", "ผอ.วิชัย", Role.executive),
+        somsri=await _parent(bangkok_admin, "+66811111111"),
+        preecha=preecha, dao=dao,
+        noi=await _parent(cnx_admin, "+66833333333"),
+        students={r["code"]: r["id"] for r in await Student.select(Student.id, Student.code)},
+        guardians={r["phone"]: r["id"] for r in await Guardian.select(Guardian.id, Guardian.phone)},
+        classrooms=classrooms,
+    )
