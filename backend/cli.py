@@ -66,6 +66,7 @@ def redis_available(url: str) -> bool:
 
 async def seed_demo() -> None:
     from backend.demo import create_demo_school, demo_exists
+    from backend.students.phones import display_phone
 
     if await demo_exists():
         log.info("demo school already there; keeping it (delete var/doolae.sqlite to start afresh)")
@@ -73,7 +74,8 @@ async def seed_demo() -> None:
     logins = await create_demo_school()
     print("\n  Demo school ready: โรงเรียนดูแลวิทยา. Sign in with:\n")
     for role, username, password in logins.rows:
-        print(f"    {role:<28} {username:<22} {password}")
+        shown = display_phone(username) if username.startswith("+") else username
+        print(f"    {role:<28} {shown:<22} {password}")
     print()
 
 

@@ -28,6 +28,7 @@ from piccolo.table import sort_table_classes  # noqa: E402
 from backend import db  # noqa: E402
 from backend.app import create_app  # noqa: E402
 from backend.config import Settings  # noqa: E402
+from backend.schools import services as schools  # noqa: E402
 
 IS_POSTGRES = os.environ["DATABASE_URL"].startswith("postgres")
 
@@ -63,6 +64,7 @@ TABLES = [t._meta.tablename for t in reversed(sort_table_classes(db.APP_CONFIG.t
 @pytest.fixture(autouse=True)
 async def empty_database(database):
     """Every test starts from empty tables (the schema stays)."""
+    schools.forget_school_years()
     if IS_POSTGRES:
         await database.run_ddl(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
     else:

@@ -58,6 +58,8 @@ class Viewer:
     name: str
     locale: str
     school_year_id: int
+    year_be: int
+    term_number: int | None  # None between terms
     classroom_ids: frozenset[int]  # homerooms kept this school year
     student_ids: frozenset[int]  # a parent's children, or a student themself
     must_set_password: bool = False
@@ -100,6 +102,8 @@ async def load_viewer(user: dict, today: date) -> Viewer:
         name=user["display_name"],
         locale=user["locale"],
         school_year_id=year.school_year_id,
+        year_be=year.year_be,
+        term_number=year.term_number,
         classroom_ids=classroom_ids,
         student_ids=student_ids,
         must_set_password=user["password_hash"] is None or user["must_change_password"],

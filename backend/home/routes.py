@@ -8,7 +8,6 @@ from datetime import datetime
 
 from backend import i18n
 from backend.accounts.access import Permission, current_viewer, requires_sign_in
-from backend.schools import services as schools
 from backend.students import services as students
 from backend.web import page, redirect
 
@@ -19,8 +18,7 @@ async def home(request: Request) -> Response:
     if viewer.must_set_password:
         return redirect("/account/password")
     today = datetime.now(i18n.BANGKOK).date()
-    year = await schools.school_year_now(viewer.school_id, today)
-    context: dict = {"children": [], "rooms": [], "counts": None, "today": today, "year": year}
+    context: dict = {"children": [], "rooms": [], "counts": None, "today": today}
     if viewer.can(Permission.view_children) or viewer.student_ids:
         context["children"] = await students.list_children(viewer)
     if viewer.can(Permission.view_homeroom):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
@@ -61,7 +62,27 @@ async def ensure_school_year(school_id: int, year_be: int) -> int:
         return await ensure_school_year(school_id, year_be)
 
 
+# Every request needs the current school year and term, and they change a few times a year at most:
+# remember them for a few minutes per process rather than asking the database each time.
+_YEAR_CACHE: dict[tuple[int, date], tuple[float, SchoolYearNow]] = {}
+YEAR_CACHE_SECONDS = 300
+
+
 async def school_year_now(school_id: int, today: date) -> SchoolYearNow:
+    cached = _YEAR_CACHE.get((school_id, today))
+    if cached and time.monotonic() - cached[0] < YEAR_CACHE_SECONDS:
+        return cached[1]
+    found = await _school_year_now(school_id, today)
+    _YEAR_CACHE[(school_id, today)] = (time.monotonic(), found)
+    return found
+
+
+def forget_school_years() -> None:
+    """After term dates change, and between tests whose databases reuse ids."""
+    _YEAR_CACHE.clear()
+
+
+async def _school_year_now(school_id: int, today: date) -> SchoolYearNow:
     year_be = schoolyear.school_year_of(today)
     year_id = await ensure_school_year(school_id, year_be)
     terms = await Term.select(Term.number, Term.starts_on, Term.ends_on).where(Term.school_year == year_id)
