@@ -1,0 +1,148 @@
+"""Browser tests: the real app served by a subprocess, driven by Debian's Chromium through Playwright's async API.
+
+The server is a subprocess (`python -m backend.cli serve`), not a thread: the test process's database engine and
+PostgreSQL pool belong to pytest-asyncio's session loop. Both processes use the same database (DATABASE_URL is
+settled by tests/conftest.py at import time), so the `people` fixture seeds in the test process and the server
+reads what it wrote. Each test gets a fresh browser context (a fresh profile: no cookies, no service worker),
+360×640 like a cheap phone, in Thai.
+
+Playwright's async API runs on the session loop too; its sync API (and the pytest-playwright plugin) would leave
+a loop running and break every asyncio test after it. Deselect these tests with `-m "not e2e"`.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.async_api import async_playwright
+
+from tests.conftest import ROOT, TEST_DIR
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+VIEWPORT = {"width": 360, "height": 640}
+STARTUP_SECONDS = 20
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "e2e: browser tests (a served app and Chromium); deselect with -m 'not e2e'")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _log_tail(path: Path, lines: int = 40) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+@pytest.fixture(scope="session")
+def server_url(database) -> Iterator[str]:
+    """The app served on a free port of 127.0.0.1 (a secure context, so service workers run), once per run.
+    Its output goes to e2e-server.log in the run's temporary folder (tests.conftest.TEST_DIR)."""
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    log_path = TEST_DIR / "e2e-server.log"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen([sys.executable, "-m", "backend.cli", "serve", "--host", "127.0.0.1",
+                                    "--port", str(port)], cwd=ROOT, env=os.environ.copy(),
+                                   stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"the server exited with {process.returncode}:\n{_log_tail(log_path)}")
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).text == "ok":
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the server did not answer /healthz in {STARTUP_SECONDS}s:\n{_log_tail(log_path)}")
+            time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="session")
+async def playwright():
+    driver = await async_playwright().start()
+    try:
+        yield driver
+    finally:
+        await driver.stop()
+
+
+@pytest.fixture(scope="session")
+async def chromium(playwright):
+    browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    try:
+        yield browser
+    finally:
+        await browser.close()
+
+
+def _context_options(server_url: str) -> dict:
+    return {"viewport": VIEWPORT, "locale": "th-TH", "base_url": server_url}
+
+
+@pytest.fixture
+async def context(chromium, server_url):
+    context = await chromium.new_context(**_context_options(server_url))
+    context.set_default_timeout(10_000)
+    try:
+        yield context
+    finally:
+        await context.close()
+
+
+@pytest.fixture
+async def profile_context(playwright, server_url, tmp_path):
+    """A browser with an on-disk profile, for what Chromium refuses in incognito-like contexts
+    (installing the app: Page.getInstallabilityErrors says "in-incognito" for a new_context())."""
+    context = await playwright.chromium.launch_persistent_context(
+        tmp_path / "profile", executable_path=CHROMIUM, args=CHROMIUM_ARGS, **_context_options(server_url))
+    context.set_default_timeout(10_000)
+    try:
+        yield context
+    finally:
+        await context.close()
+
+
+@pytest.fixture
+async def page(context):
+    return await context.new_page()
+
+
+@pytest.fixture
+def signed_in(server_url, settings):
+    """Give a browser context a person's session cookie, as signing in would (without waiting for argon2)."""
+    from backend.accounts import services as accounts
+    from backend.accounts.middleware import SESSION_COOKIE
+
+    async def sign_in(context, person) -> None:
+        token = await accounts.start_session(settings, person.user_id)
+        await context.add_cookies([{"name": SESSION_COOKIE, "value": token, "url": server_url,
+                                    "httpOnly": True, "sameSite": "Lax"}])
+
+    return sign_in
