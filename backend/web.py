@@ -70,7 +70,8 @@ def _context(request: Request, context: dict) -> dict:
 
 def page(request: Request, template: str, context: dict | None = None, *, block: str | None = None,
          status: int = 200) -> Response:
-    """Render a page template. htmx gets less: a named block when asked for one, the body alone when boosted."""
+    """Render a page template. htmx gets less: a named block when asked for one, the body alone when boosted.
+    A block rendered alone does not see the page's top-level imports: import macros inside such blocks."""
     env: Environment = request.app.state.jinja
     tmpl = env.get_template(template)
     ctx = _context(request, context or {})

@@ -332,7 +332,10 @@ async def list_guardians(viewer: Viewer, search: str = "", limit: int = 30) -> l
                             Guardian.has_smartphone).where(Guardian.school == viewer.school_id)
     if search.strip():
         term = f"%{search.strip()}%"
-        query = query.where(Guardian.name.ilike(term) | Guardian.phone.ilike(term) | Guardian.id.is_in(
+        # Phones are stored as +668…; people type 081-…, so match on the digits after the leading 0.
+        digits = "".join(c for c in search if c.isdigit())
+        phone_term = f"%{digits[1:] if digits.startswith('0') else digits}%" if len(digits) >= 3 else term
+        query = query.where(Guardian.name.ilike(term) | Guardian.phone.like(phone_term) | Guardian.id.is_in(
             StudentGuardian.select(StudentGuardian.guardian).where(
                 StudentGuardian.student.first_name.ilike(term) | StudentGuardian.student.code.ilike(term))))
     guardians = await query.order_by(Guardian.name).limit(limit)

@@ -99,3 +99,13 @@ async def test_an_admin_cannot_give_codes_for_another_schools_guardian(client, p
     assert page.status_code == 422
     assert "ไม่พบผู้ปกครองนี้ในโรงเรียน" in text_of(page.text)
     assert not await User.exists().where(User.username == "+66822222222")
+
+
+async def test_admin_finds_a_guardian_by_a_childs_name_as_they_type(client, people, settings):
+    await people.kanya.sign_in(settings, client)
+    results = await client.get("/admin/parents", params={"q": "บัว"}, headers={"hx-request": "true"})
+    text = text_of(results.text)
+    assert "ประเสริฐ รักเรียน" in text and "สมศรี" not in text
+    assert "<nav" not in results.text  # only the results, for htmx to swap in
+    by_phone = text_of((await client.get("/admin/parents", params={"q": "0811"})).text)
+    assert "สมศรี ใจดี" in by_phone and "ประเสริฐ" not in by_phone
