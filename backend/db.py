@@ -71,6 +71,12 @@ def transaction():
     return db.transaction()
 
 
+def contains(column, text: str):
+    """A case-insensitive substring match on either engine (SQLite's LIKE already ignores ASCII case)."""
+    pattern = f"%{text}%"
+    return column.like(pattern) if isinstance(engine(), SQLiteEngine) else column.ilike(pattern)
+
+
 async def start(db: Engine) -> bool:
     """Open the PostgreSQL pool unless one is open already (tests open it once); True if this call opened it."""
     if isinstance(db, PostgresEngine) and db.pool is None:

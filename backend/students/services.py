@@ -330,14 +330,14 @@ async def list_guardians(viewer: Viewer, search: str = "", limit: int = 30) -> l
     """Guardians of the school for the admin's parent-account page, with their children's names."""
     query = Guardian.select(Guardian.id, Guardian.name, Guardian.phone, Guardian.user,
                             Guardian.has_smartphone).where(Guardian.school == viewer.school_id)
-    if search.strip():
-        term = f"%{search.strip()}%"
+    term = search.strip()
+    if term:
         # Phones are stored as +668…; people type 081-…, so match on the digits after the leading 0.
-        digits = "".join(c for c in search if c.isdigit())
-        phone_term = f"%{digits[1:] if digits.startswith('0') else digits}%" if len(digits) >= 3 else term
-        query = query.where(Guardian.name.ilike(term) | Guardian.phone.like(phone_term) | Guardian.id.is_in(
+        digits = "".join(c for c in term if c.isdigit())
+        phone = (digits[1:] if digits.startswith("0") else digits) if len(digits) >= 3 else term
+        query = query.where(db.contains(Guardian.name, term) | db.contains(Guardian.phone, phone) | Guardian.id.is_in(
             StudentGuardian.select(StudentGuardian.guardian).where(
-                StudentGuardian.student.first_name.ilike(term) | StudentGuardian.student.code.ilike(term))))
+                db.contains(StudentGuardian.student.first_name, term) | db.contains(StudentGuardian.student.code, term))))
     guardians = await query.order_by(Guardian.name).limit(limit)
     if not guardians:
         return []
