@@ -227,15 +227,15 @@ async def parents_page(request: Request, q: FromQuery[str] = "") -> Response:
 
 
 @post("/parents/{guardian_id:int}/code")
-async def issue_code(request: Request, guardian_id: FromPath[int]) -> Response:
+async def issue_code(request: Request, guardian_id: FromPath[int], q: FromQuery[str] = "") -> Response:
     viewer = current_viewer(request)
     try:
         issued = await services.issue_sign_in_code(request.app.state.settings, viewer, guardian_id)
         error = None
     except services.AccountError as failure:
         issued, error = None, _error(failure)
-    guardians = await students.list_guardians(viewer, request.query_params.get("q", ""))
-    return page(request, "accounts/parents.html", {"guardians": guardians, "q": "", "issued": issued,
+    guardians = await students.list_guardians(viewer, q)  # the admin's search stays as it was
+    return page(request, "accounts/parents.html", {"guardians": guardians, "q": q, "issued": issued,
                                                     "error": error}, status=200 if issued else 422)
 
 
