@@ -1,1 +1,0 @@
-"""Doolae: the Thai student care and support system."""

@@ -1,1 +1,0 @@
-"""Users, roles, sign-in, and who may see what."""

@@ -1,1 +1,0 @@
-"""Each role's home page: the first thing a person sees after signing in."""

@@ -1,1 +1,0 @@
-"""The installable app shell: manifest, service worker and offline page."""

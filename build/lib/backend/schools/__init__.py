@@ -1,1 +1,0 @@
-"""Schools, their school years and terms, grades and classrooms."""

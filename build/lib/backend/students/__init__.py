@@ -1,1 +1,0 @@
-"""Students and their guardians: the roster, its import, the homeroom list."""

@@ -1,1 +1,0 @@
-"""The arq worker process: thin jobs around backend services."""
