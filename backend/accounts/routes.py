@@ -52,10 +52,9 @@ async def sign_in(request: Request, data: Annotated[SignInForm, Form]) -> Respon
     try:
         user = await services.authenticate(settings, data.username, data.password, client_address(request))
     except services.AccountError as error:
-        status = 429 if isinstance(error, services.TooManyAttempts) else 422
         data.password = ""
         return page(request, "accounts/signin.html", {"form": data, "error": _error(error), "expired": False},
-                    status=status)
+                    status=error.status)
     token = await services.start_session(settings, user["id"])
     response = redirect(_safe_next(data.next))
     response.cookies.append(session_cookie(token, settings))
@@ -89,8 +88,7 @@ async def sign_in_with_code(request: Request, data: Annotated[CodeForm, Form]) -
     try:
         user_id = await services.redeem_sign_in_code(settings, data.phone, data.code, client_address(request))
     except services.AccountError as error:
-        status = 429 if isinstance(error, services.TooManyAttempts) else 422
-        return page(request, "accounts/code.html", {"form": data, "error": _error(error)}, status=status)
+        return page(request, "accounts/code.html", {"form": data, "error": _error(error)}, status=error.status)
     token = await services.start_session(settings, user_id)
     response = redirect("/account/password", flash=_("Welcome! Now choose your own password."))
     response.cookies.append(session_cookie(token, settings))

@@ -31,6 +31,8 @@ def now() -> datetime:
 class AccountError(Exception):
     """A refusal the user can act on. `message` is an English msgid, translated where it is shown."""
 
+    status = 422
+
     def __init__(self, message: str, field: str | None = None, **values):
         super().__init__(message)
         self.message = message
@@ -39,6 +41,8 @@ class AccountError(Exception):
 
 
 class TooManyAttempts(AccountError):
+    status = 429
+
     def __init__(self, minutes: int):
         super().__init__(N_("Too many failed attempts. Please wait %(minutes)s minutes and try again."), minutes=minutes)
 
