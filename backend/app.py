@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from contextlib import asynccontextmanager
 from urllib.parse import quote
@@ -23,6 +24,10 @@ from litestar.static_files import create_static_files_router
 from backend import db, i18n
 from backend.accounts.middleware import SessionMiddleware
 from backend.accounts.routes import account_router, admin_router
+from backend.attendance.routes import attendance_router
+from backend.notify import services as notify
+from backend.notify.queue import InProcessQueue, JobQueue, connect
+from backend.notify.routes import notify_router
 from backend.config import Settings
 from backend.home.routes import home
 from backend.i18n import _
@@ -79,6 +84,16 @@ def server_error(request: Request, exc: Exception) -> Response:
                     _("The school's server had a problem. Nothing you sent is lost; try again in a minute."))
 
 
+async def sweep_forever(delivery, every: float = 20) -> None:
+    """The worker's sweep, for the in-process mode."""
+    while True:
+        try:
+            await delivery.queue.send(await notify.sweep(delivery), tag="sweep")
+        except Exception:  # noqa: BLE001 - keep sweeping; the next round may succeed
+            log.exception("sweep failed")
+        await asyncio.sleep(every)
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
 
@@ -86,9 +101,21 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def lifespan(app: Litestar):
         engine = db.engine()
         opened = await db.start(engine)
+        sweeper = None
+        if settings.inprocess_jobs:
+            log.warning("no worker: messages are sent by this web process (DOOLAE_INPROCESS_JOBS=1)")
+            delivery = await notify.open_delivery(settings, None)
+            app.state.queue = delivery.queue = InProcessQueue(lambda message_id: notify.deliver(delivery, message_id))
+            sweeper = asyncio.get_running_loop().create_task(sweep_forever(delivery))
+        else:
+            app.state.queue = JobQueue(await connect(settings.redis_url))
         try:
             yield
         finally:
+            await app.state.queue.close()
+            if sweeper is not None:
+                sweeper.cancel()
+                await notify.close_delivery(delivery)
             if opened:
                 await db.stop(engine)
 
@@ -96,7 +123,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=[
             home, manifest, service_worker, offline, health,
-            account_router, admin_router, roster_router, students_router,
+            account_router, admin_router, roster_router, students_router, attendance_router, notify_router,
             create_static_files_router(
                 path="/static", directories=[STATIC], name="static",
                 cache_control=CacheControlHeader(max_age=31536000, public=True),
@@ -122,4 +149,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     app.state.settings = settings
     app.state.jinja = make_environment()
+    app.state.queue = JobQueue(None)  # replaced at start-up; a bare queue leaves messages to the sweep
     return app

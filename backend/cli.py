@@ -79,21 +79,46 @@ async def seed_demo() -> None:
     print()
 
 
+def demo_services(host: str, port: int) -> None:
+    """What the demo needs and a laptop lacks: SMS go to a local stand-in for Twilio (the real library, the real
+    wire format), and a Web Push key pair is made once and kept in var/."""
+    from backend.config import Settings
+    from backend.notify.fake_twilio import FakeTwilio
+    from backend.notify.push import generate_vapid_keys, public_key_of
+
+    os.environ.setdefault("PUBLIC_BASE_URL", f"http://{'127.0.0.1' if host == '0.0.0.0' else host}:{port}")
+    if not Settings.from_env().sms_enabled:
+        twilio = FakeTwilio(deliver_after=2)
+        os.environ.update(TWILIO_ACCOUNT_SID=twilio.account_sid, TWILIO_AUTH_TOKEN=twilio.auth_token,
+                          TWILIO_FROM="DOOLAE", TWILIO_API_URL=twilio.start())
+        log.info("SMS go to a local stand-in for Twilio at %s: the admin's Messages page shows them", twilio.url)
+    if not Settings.from_env().push_enabled:
+        key_file = ROOT / "var" / "vapid-private.pem"
+        if not key_file.exists():
+            key_file.parent.mkdir(parents=True, exist_ok=True)
+            key_file.write_text(generate_vapid_keys()[0])
+        private = key_file.read_text()
+        os.environ.update(VAPID_PRIVATE_KEY=private, VAPID_PUBLIC_KEY=public_key_of(private))
+
+
 def demo(host: str, port: int) -> None:
     """Migrate, seed the demo school once, then run the web server with a worker beside it."""
     import subprocess
 
     from backend.config import Settings
 
-    settings = Settings.from_env()
     asyncio.run(migrate())
     asyncio.run(_with_db(seed_demo()))
+    demo_services(host, port)
+    settings = Settings.from_env()
     worker_process = None
     if redis_available(settings.redis_url):
         worker_process = subprocess.Popen([sys.executable, "-m", "backend.cli", "worker"], cwd=ROOT)
         log.info("worker started (pid %s) on %s", worker_process.pid, settings.redis_url)
     else:
-        log.warning("no Redis at %s: no worker, so background housekeeping waits until one runs", settings.redis_url)
+        log.warning("no Redis at %s: the web process sends messages itself (same job functions, in-process)",
+                    settings.redis_url)
+        os.environ["DOOLAE_INPROCESS_JOBS"] = "1"
     print(f"  Open http://{host}:{port}/ on this machine (Ctrl+C stops).\n", flush=True)
     try:
         serve(host, port)

@@ -26,6 +26,22 @@ class Settings:
     sign_in_limit_per_account: int = 5
     sign_in_limit_per_address: int = 30
     sign_in_window_minutes: int = 15
+    # Twilio: SMS is on when an account and a sender (Messaging Service or number) are set.
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_messaging_service_sid: str | None = None
+    twilio_from: str | None = None
+    twilio_api_url: str | None = None  # a local stand-in (demo, tests); None is Twilio itself
+    # Web Push: on when a VAPID key pair is set.
+    vapid_private_key: str | None = None  # PEM
+    vapid_public_key: str | None = None  # base64url, for the browser's subscribe()
+    vapid_subject: str = "mailto:admin@doolae.invalid"
+    quiet_from_hour: int = 21  # no SMS from 21:00 …
+    quiet_until_hour: int = 7  # … until 07:00 school time, unless urgent
+    send_attempts: int = 8  # then a message is marked failed
+    retry_base_seconds: float = 2.0  # backoff: base × 2^attempt, at most 10 minutes, at least Retry-After
+    # Without Redis (the demo on a bare machine) the web process runs the jobs itself.
+    inprocess_jobs: bool = False
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -38,10 +54,28 @@ class Settings:
             production=env.get("DOOLAE_ENV", "demo") == "production",
             public_base_url=env.get("PUBLIC_BASE_URL", defaults.public_base_url).rstrip("/"),
             client_ip_header=env.get("CLIENT_IP_HEADER") or None,
+            twilio_account_sid=env.get("TWILIO_ACCOUNT_SID") or None,
+            twilio_auth_token=env.get("TWILIO_AUTH_TOKEN") or None,
+            twilio_messaging_service_sid=env.get("TWILIO_MESSAGING_SERVICE_SID") or None,
+            twilio_from=env.get("TWILIO_FROM") or None,
+            twilio_api_url=env.get("TWILIO_API_URL") or None,
+            vapid_private_key=env.get("VAPID_PRIVATE_KEY") or None,
+            vapid_public_key=env.get("VAPID_PUBLIC_KEY") or None,
+            vapid_subject=env.get("VAPID_SUBJECT", defaults.vapid_subject),
+            inprocess_jobs=env.get("DOOLAE_INPROCESS_JOBS") == "1",
         )
         if settings.production and settings.secret_key == DEMO_SECRET:
             raise RuntimeError("SECRET_KEY must be set in production")
         return settings
+
+    @property
+    def sms_enabled(self) -> bool:
+        return bool(self.twilio_account_sid and self.twilio_auth_token
+                    and (self.twilio_messaging_service_sid or self.twilio_from))
+
+    @property
+    def push_enabled(self) -> bool:
+        return bool(self.vapid_private_key and self.vapid_public_key)
 
     @property
     def is_postgres(self) -> bool:

@@ -15,7 +15,7 @@ from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionTy
 ROOT = Path(__file__).resolve().parent.parent
 
 # Every area with a tables.py is listed here, once.
-AREAS = ["schools", "accounts", "students"]
+AREAS = ["schools", "accounts", "students", "attendance", "notify"]
 
 APP_CONFIG = AppConfig(
     app_name="doolae",
@@ -69,6 +69,41 @@ def transaction():
     if isinstance(db, SQLiteEngine):
         return db.transaction(transaction_type=TransactionType.immediate)
     return db.transaction()
+
+
+def index_migration(migration_id: str, description: str, unique: list[tuple], plain: list[tuple]):
+    """A migration's forwards() creating indexes by raw DDL, which both engines share. Composite unique keys are
+    made this way because piccolo adds Unique constraints with ALTER TABLE … ADD CONSTRAINT, which SQLite lacks.
+    Each index is (name, table, "column, column")."""
+    from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+
+    async def forwards():
+        manager = MigrationManager(migration_id=migration_id, app_name="doolae", description=description)
+
+        async def create():
+            for name, table, columns in unique:
+                await engine().run_ddl(f"CREATE UNIQUE INDEX IF NOT EXISTS {name} ON {table} ({columns})")
+            for name, table, columns in plain:
+                await engine().run_ddl(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({columns})")
+
+        async def drop():
+            for name, _, _ in unique + plain:
+                await engine().run_ddl(f"DROP INDEX IF EXISTS {name}")
+
+        manager.add_raw(create)
+        manager.add_raw_backwards(drop)
+        return manager
+
+    return forwards
+
+
+async def lock(kind: str, key: int) -> None:
+    """Inside a transaction: serialise writers of one thing (say, one classroom's register) until commit.
+    PostgreSQL takes an advisory lock; SQLite's IMMEDIATE transaction already admits one writer at a time."""
+    db = engine()
+    if isinstance(db, PostgresEngine):
+        namespace = int.from_bytes(kind.encode()[:4].ljust(4, b"\0"), "big") & 0x7FFFFFFF
+        await db.run_ddl(f"SELECT pg_advisory_xact_lock({namespace}, {int(key)})")
 
 
 def contains(column, text: str):

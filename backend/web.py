@@ -15,6 +15,8 @@ from litestar.utils.scope.state import ScopeState
 
 from backend import i18n
 from backend.accounts.tables import ROLE_LABELS, Role
+from backend.notify.tables import KIND_LABELS, MessageStatus
+from backend.notify.tables import STATUS_LABELS as MESSAGE_STATUS_LABELS
 from backend.students.phones import display_phone
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,6 +53,8 @@ def make_environment() -> Environment:
         static_version=version,
         format_term=i18n.format_term,
         role_label=lambda role: i18n.gettext(ROLE_LABELS[Role(role)]),
+        message_status=lambda status: i18n.gettext(MESSAGE_STATUS_LABELS[MessageStatus(status)]),
+        message_kind=lambda kind: i18n.gettext(KIND_LABELS.get(kind, kind)),
     )
     env.filters.update(date=i18n.format_date, datetime=i18n.format_datetime, phone=display_phone)
     return env
@@ -96,6 +100,11 @@ def redirect(url: str, flash: str | None = None) -> Redirect:
         response.cookies.append(Cookie(key=FLASH_COOKIE, value=quote(flash), httponly=True, samesite="lax",
                                        max_age=60))
     return response
+
+
+def safe_next(target: str | None) -> str:
+    """Only paths on this site, so a crafted link cannot send people elsewhere after a form."""
+    return target if target and target.startswith("/") and not target.startswith("//") else "/"
 
 
 def client_address(request: Request) -> str:

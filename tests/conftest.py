@@ -20,15 +20,24 @@ os.environ["PICCOLO_CONF"] = "piccolo_conf"
 os.environ.setdefault("SECRET_KEY", "test-secret-key-for-doolae-tests-only-0123456789")
 sys.path.insert(0, str(ROOT))
 
+import dataclasses  # noqa: E402
+
 import httpx  # noqa: E402
 import pytest  # noqa: E402
+from arq.connections import create_pool  # noqa: E402
+from arq.worker import Worker  # noqa: E402
 
 from piccolo.table import sort_table_classes  # noqa: E402
 
 from backend import db  # noqa: E402
 from backend.app import create_app  # noqa: E402
 from backend.config import Settings  # noqa: E402
+from backend.notify.fake_twilio import FakeTwilio  # noqa: E402
+from backend.notify.push import generate_vapid_keys  # noqa: E402
+from backend.notify.queue import JobQueue, redis_settings  # noqa: E402
 from backend.schools import services as schools  # noqa: E402
+from tests.fakes.webpush import FakePushService  # noqa: E402
+from workers.settings import WorkerSettings  # noqa: E402
 
 IS_POSTGRES = os.environ["DATABASE_URL"].startswith("postgres")
 
@@ -73,14 +82,79 @@ async def empty_database(database):
                 await database.run_ddl(f'DELETE FROM "{table}"')
 
 
-@pytest.fixture(scope="session")
-def settings() -> Settings:
-    return Settings.from_env()
+TEST_REDIS_URL = "redis://127.0.0.1:6379/3"  # its own Redis database, flushed before each test
 
 
 @pytest.fixture(scope="session")
-def app(settings, database):
-    return create_app(settings)
+def fake_twilio():
+    twilio = FakeTwilio(deliver_after=None)  # tests post status callbacks themselves
+    twilio.start()
+    yield twilio
+    twilio.stop()
+
+
+@pytest.fixture(scope="session")
+def push_service():
+    service = FakePushService()
+    service.start()
+    yield service
+    service.stop()
+
+
+@pytest.fixture(scope="session")
+def settings(fake_twilio, push_service) -> Settings:
+    """Settings as production reads them, from the environment, pointed at the local stand-ins. The environment
+    is set (not just a Settings made) so that a worker and a served app in a subprocess read the same."""
+    private, public = generate_vapid_keys()
+    os.environ.update(
+        REDIS_URL=TEST_REDIS_URL, PUBLIC_BASE_URL="http://testserver",
+        TWILIO_ACCOUNT_SID=fake_twilio.account_sid, TWILIO_AUTH_TOKEN=fake_twilio.auth_token,
+        TWILIO_FROM="DOOLAE", TWILIO_API_URL=fake_twilio.url, VAPID_PRIVATE_KEY=private, VAPID_PUBLIC_KEY=public,
+    )
+    return dataclasses.replace(Settings.from_env(), retry_base_seconds=0.05)
+
+
+@pytest.fixture(scope="session")
+async def redis(settings):
+    pool = await create_pool(redis_settings(TEST_REDIS_URL))
+    yield pool
+    await pool.aclose()
+
+
+@pytest.fixture(autouse=True)
+async def clean_outside(request, fake_twilio, push_service):
+    """The stand-ins forget the last test's messages; Redis loses its jobs (only for tests that use it)."""
+    fake_twilio.messages.clear()
+    fake_twilio.scripted.clear()
+    fake_twilio.invalid_numbers.clear()
+    push_service.delivered.clear()
+    push_service.gone.clear()
+    if "redis" in request.fixturenames:
+        await request.getfixturevalue("redis").flushdb()
+
+
+@pytest.fixture(scope="session")
+def app(settings, database, redis):
+    application = create_app(settings)
+    application.state.queue = JobQueue(redis)
+    return application
+
+
+@pytest.fixture
+def drain(settings, redis):
+    """Run the real worker (arq, burst mode) against Redis until no job is left: what a deployed worker does."""
+
+    async def run() -> None:
+        pool = await create_pool(redis_settings(TEST_REDIS_URL))
+        worker = Worker(functions=WorkerSettings.functions, on_startup=WorkerSettings.on_startup,
+                        on_shutdown=WorkerSettings.on_shutdown, redis_pool=pool, burst=True, poll_delay=0.01,
+                        max_jobs=20, handle_signals=False, ctx={"settings": settings})
+        try:
+            await worker.main()
+        finally:
+            await worker.close()
+
+    return run
 
 
 class Browser(httpx.AsyncClient):

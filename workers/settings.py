@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 from arq import cron
-from arq.connections import RedisSettings
+from arq.worker import func
 
 from backend import db
 from backend.accounts import services as accounts
 from backend.config import Settings
+from backend.notify.queue import SEND_JOB, redis_settings
+from backend.notify.services import close_delivery, open_delivery
+from workers.messages import send_message, sweep_outbox
 
 
 async def startup(ctx: dict) -> None:
-    ctx["settings"] = Settings.from_env()
+    ctx.setdefault("settings", Settings.from_env())  # tests pass their own
     ctx["db"] = db.engine()
     ctx["db_opened"] = await db.start(ctx["db"])
+    ctx["delivery"] = await open_delivery(ctx["settings"], ctx["redis"])
 
 
 async def shutdown(ctx: dict) -> None:
+    await close_delivery(ctx["delivery"])
     if ctx.get("db_opened"):
         await db.stop(ctx["db"])
 
@@ -27,10 +32,15 @@ async def purge_expired(ctx: dict) -> int:
 
 
 class WorkerSettings:
-    functions = [purge_expired]
-    cron_jobs = [cron(purge_expired, minute=7, run_at_startup=True)]
+    functions = [purge_expired, func(send_message, name=SEND_JOB)]
+    cron_jobs = [
+        cron(purge_expired, minute=7, run_at_startup=True),
+        cron(sweep_outbox, second={0, 20, 40}, run_at_startup=True),
+    ]
     on_startup = startup
     on_shutdown = shutdown
-    redis_settings = RedisSettings.from_dsn(Settings.from_env().redis_url)
-    max_tries = 5
+    redis_settings = redis_settings(Settings.from_env().redis_url)
+    max_jobs = 20
+    max_tries = 3  # the outbox row counts real attempts; arq's own retries only cover a crashed job
     job_timeout = 60
+

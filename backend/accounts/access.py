@@ -18,6 +18,7 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.handlers.base import BaseRouteHandler
 
 from backend.accounts.tables import HomeroomAssignment, Role, User
+from backend.attendance.tables import TeachingAssignment
 from backend.schools import services as schools
 from backend.schools.tables import School
 from backend.students.tables import Guardian, Student, StudentGuardian
@@ -30,12 +31,16 @@ class Permission(Enum):
     view_students = "view_students"  # any student of the school
     view_homeroom = "view_homeroom"  # the students of one's own homerooms
     view_children = "view_children"  # a parent's own children
+    take_register = "take_register"  # the homeroom's morning register
+    mark_periods = "mark_periods"  # attendance of a period one teaches
+    view_outbox = "view_outbox"  # every message the school sent, and retrying failed ones
 
 
 SCHOOL_WIDE = {Role.admin, Role.executive, Role.counsellor, Role.discipline, Role.nurse}
 
 ROLE_PERMISSIONS: dict[Role, set[Permission]] = {
-    Role.admin: {Permission.manage_roster, Permission.manage_users, Permission.view_school, Permission.view_students},
+    Role.admin: {Permission.manage_roster, Permission.manage_users, Permission.view_school, Permission.view_students,
+                 Permission.view_outbox},
     Role.executive: {Permission.view_school, Permission.view_students},
     Role.counsellor: {Permission.view_students},
     Role.discipline: {Permission.view_students},
@@ -61,14 +66,23 @@ class Viewer:
     year_be: int
     term_number: int | None  # None between terms
     classroom_ids: frozenset[int]  # homerooms kept this school year
+    teaching_ids: frozenset[int]  # classrooms taught a subject this school year
     student_ids: frozenset[int]  # a parent's children, or a student themself
     must_set_password: bool = False
 
     def can(self, permission: Permission) -> bool:
-        if permission is Permission.view_homeroom:
-            # Homeroom access follows the assignment, whatever the staff role.
+        # Homeroom and teaching rights follow this year's assignments, whatever the staff role.
+        if permission in (Permission.view_homeroom, Permission.take_register):
             return bool(self.classroom_ids)
+        if permission is Permission.mark_periods:
+            return bool(self.classroom_ids or self.teaching_ids)
         return permission in ROLE_PERMISSIONS[self.role]
+
+    def keeps_homeroom(self, classroom_id: int) -> bool:
+        return classroom_id in self.classroom_ids
+
+    def teaches(self, classroom_id: int) -> bool:
+        return classroom_id in self.teaching_ids or classroom_id in self.classroom_ids
 
     @property
     def is_staff(self) -> bool:
@@ -80,12 +94,16 @@ async def load_viewer(user: dict, today: date) -> Viewer:
     role = Role(user["role"])
     year = await schools.school_year_now(user["school"], today)
     classroom_ids: frozenset[int] = frozenset()
+    teaching_ids: frozenset[int] = frozenset()
     student_ids: frozenset[int] = frozenset()
     if role not in (Role.parent, Role.student):
         rows = await HomeroomAssignment.select(HomeroomAssignment.classroom).where(
             (HomeroomAssignment.teacher == user["id"]) & (HomeroomAssignment.school_year == year.school_year_id)
         )
         classroom_ids = frozenset(r["classroom"] for r in rows)
+        rows = await TeachingAssignment.select(TeachingAssignment.classroom).where(
+            (TeachingAssignment.teacher == user["id"]) & (TeachingAssignment.school_year == year.school_year_id))
+        teaching_ids = frozenset(r["classroom"] for r in rows)
     elif role is Role.parent:
         rows = await StudentGuardian.select(StudentGuardian.student).where(
             StudentGuardian.guardian.is_in(Guardian.select(Guardian.id).where(Guardian.user == user["id"]))
@@ -105,6 +123,7 @@ async def load_viewer(user: dict, today: date) -> Viewer:
         year_be=year.year_be,
         term_number=year.term_number,
         classroom_ids=classroom_ids,
+        teaching_ids=teaching_ids,
         student_ids=student_ids,
         must_set_password=user["password_hash"] is None or user["must_change_password"],
     )
@@ -115,8 +134,9 @@ def visible_students(viewer: Viewer):
     same_school = Student.school == viewer.school_id
     if viewer.role in SCHOOL_WIDE:
         return same_school
-    if viewer.classroom_ids:
-        return same_school & Student.classroom.is_in(list(viewer.classroom_ids))
+    if viewer.classroom_ids or viewer.teaching_ids:
+        # Homerooms, and the classes one teaches (for their registers: names, not records).
+        return same_school & Student.classroom.is_in(list(viewer.classroom_ids | viewer.teaching_ids))
     if viewer.student_ids:
         return same_school & Student.id.is_in(list(viewer.student_ids))
     return Student.id < 0  # sees no student
@@ -128,7 +148,8 @@ def can_see_student(viewer: Viewer, student: dict) -> bool:
         return False
     if viewer.role in SCHOOL_WIDE:
         return True
-    return student["classroom"] in viewer.classroom_ids or student["id"] in viewer.student_ids
+    return (student["classroom"] in viewer.classroom_ids or student["classroom"] in viewer.teaching_ids
+            or student["id"] in viewer.student_ids)
 
 
 def same_school(viewer: Viewer, school_id: int) -> None:

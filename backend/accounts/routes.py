@@ -16,14 +16,9 @@ from backend.accounts.middleware import LANG_COOKIE, SESSION_COOKIE, session_coo
 from backend.accounts.tables import STAFF_ROLES
 from backend.i18n import _
 from backend.students import services as students
-from backend.web import client_address, page, redirect
+from backend.web import client_address, page, redirect, safe_next
 
 Form = Body(media_type=RequestEncodingType.URL_ENCODED)
-
-
-def _safe_next(target: str | None) -> str:
-    # Only paths on this site, so a crafted sign-in link cannot send people elsewhere.
-    return target if target and target.startswith("/") and not target.startswith("//") else "/"
 
 
 def _error(error: services.AccountError) -> dict:
@@ -56,7 +51,7 @@ async def sign_in(request: Request, data: Annotated[SignInForm, Form]) -> Respon
         return page(request, "accounts/signin.html", {"form": data, "error": _error(error), "expired": False},
                     status=error.status)
     token = await services.start_session(settings, user["id"])
-    response = redirect(_safe_next(data.next))
+    response = redirect(safe_next(data.next))
     response.cookies.append(session_cookie(token, settings))
     return response
 
@@ -107,7 +102,7 @@ async def switch_language(request: Request, data: Annotated[LanguageForm, Form])
     viewer = request.scope.get("user")
     if viewer is not None:
         await services.set_locale(viewer, locale)
-    response = redirect(_safe_next(data.next))
+    response = redirect(safe_next(data.next))
     response.set_cookie(LANG_COOKIE, locale, max_age=365 * 86400, samesite="lax", httponly=True)
     return response
 
@@ -220,8 +215,8 @@ async def unassign_homeroom(request: Request, data: Annotated[HomeroomForm, Form
 @get("/parents")
 async def parents_page(request: Request, q: FromQuery[str] = "") -> Response:
     guardians = await students.list_guardians(current_viewer(request), q)
-    return page(request, "accounts/parents.html", {"guardians": guardians, "q": q, "issued": None, "error": None},
-                block="results")
+    return page(request, "accounts/parents.html", {"guardians": guardians, "q": q, "issued": None, "error": None,
+                                                    "by_sms": False}, block="results")
 
 
 @post("/parents/{guardian_id:int}/code")
@@ -229,12 +224,14 @@ async def issue_code(request: Request, guardian_id: FromPath[int], q: FromQuery[
     viewer = current_viewer(request)
     try:
         issued = await services.issue_sign_in_code(request.app.state.settings, viewer, guardian_id)
+        await request.app.state.queue.send(issued.message_ids)
         error = None
     except services.AccountError as failure:
         issued, error = None, _error(failure)
     guardians = await students.list_guardians(viewer, q)  # the admin's search stays as it was
     return page(request, "accounts/parents.html", {"guardians": guardians, "q": q, "issued": issued,
-                                                    "error": error}, status=200 if issued else 422)
+                                                    "error": error, "by_sms": request.app.state.settings.sms_enabled},
+                status=200 if issued else 422)
 
 
 account_router = Router(path="/", route_handlers=[

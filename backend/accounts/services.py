@@ -15,6 +15,7 @@ from backend.accounts.access import Viewer
 from backend.accounts.tables import STAFF_ROLES, HomeroomAssignment, Role, SignInCode, SignInFailure, User, UserSession
 from backend.config import Settings
 from backend.i18n import N_
+from backend.notify import services as notify
 from backend.schools.tables import Classroom
 from backend.students.phones import BadPhone, looks_like_phone, normalise_phone
 from backend.students.tables import Guardian
@@ -194,6 +195,7 @@ class IssuedCode:
     code: str
     phone: str
     expires_at: datetime
+    message_ids: list[int]  # the SMS carrying it, to enqueue after the transaction
 
 
 async def ensure_parent_account(viewer: Viewer, guardian_id: int) -> int:
@@ -232,12 +234,18 @@ async def issue_sign_in_code(settings: Settings, viewer: Viewer, guardian_id: in
     code = f"{secrets.randbelow(1_000_000):06d}"
     moment = now()
     expires_at = moment + timedelta(minutes=settings.sign_in_code_minutes)
+    user = await User.select(User.phone, User.locale).where(User.id == user_id).first()
+    code_hash = hash_password(code)
     async with db.transaction():
         await SignInCode.delete().where((SignInCode.user == user_id) & SignInCode.used_at.is_null())
-        await SignInCode.insert(SignInCode(user=user_id, code_hash=hash_password(code), created_at=moment,
-                                           expires_at=expires_at))
-    phone = await User.select(User.phone).where(User.id == user_id).first()
-    return IssuedCode(code=code, phone=phone["phone"], expires_at=expires_at)
+        rows = await SignInCode.insert(SignInCode(user=user_id, code_hash=code_hash, created_at=moment,
+                                                  expires_at=expires_at)).returning(SignInCode.id)
+        # A code, never a link: Thai rules restrict links in SMS.
+        message_ids = await notify.text_person(
+            settings, school_id=viewer.school_id, user_id=user_id, phone=user["phone"], locale=user["locale"],
+            kind="sign_in_code", event_key=f"sign-in-code:{rows[0]['id']}",
+            values={"code": code, "minutes": settings.sign_in_code_minutes})
+    return IssuedCode(code=code, phone=user["phone"], expires_at=expires_at, message_ids=message_ids)
 
 
 async def redeem_sign_in_code(settings: Settings, phone: str, code: str, address: str) -> int:

@@ -10,6 +10,8 @@ class School(Table):
     name = Varchar(length=200)
     short_name = Varchar(length=30)  # goes into SMS, so keep it short
     timezone = Varchar(length=40, default="Asia/Bangkok")
+    sms_per_second = Integer(default=10)  # what the school's Twilio sender may take
+    sms_link_domain = Varchar(length=100, null=True, default=None)  # NBTC-registered; no links in SMS without one
     created_at = Timestamptz()
 
 

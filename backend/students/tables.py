@@ -26,6 +26,8 @@ class Guardian(Table):
     name = Varchar(length=200)
     phone = Varchar(length=20, null=True, default=None, index=True)  # E.164, e.g. +66812345678
     has_smartphone = Boolean(default=False)
+    # Thai numbers cannot reply STOP, so the school (or the parent in the app) records it here.
+    sms_opt_out = Boolean(default=False)
     user = ForeignKey(User, on_delete=OnDelete.set_null, null=True)  # the parent account, once made
     updated_at = Timestamptz()
 

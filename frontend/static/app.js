@@ -25,3 +25,53 @@ document.addEventListener("click", async (event) => {
   document.getElementById("install").hidden = true;
 });
 document.addEventListener("htmx:afterSettle", showInstall);
+
+// Alerts by Web Push: offered on the parent's attendance page, asked only after a tap (browsers require it).
+function base64UrlToBytes(text) {
+  const padded = (text + "===".slice((text.length + 3) % 4)).replace(/-/g, "+").replace(/_/g, "/");
+  return Uint8Array.from(atob(padded), (c) => c.charCodeAt(0));
+}
+
+async function currentSubscription() {
+  if (!("serviceWorker" in navigator) || !("PushManager" in window)) return undefined;
+  const registration = await navigator.serviceWorker.ready;
+  return registration.pushManager.getSubscription();
+}
+
+async function offerPush() {
+  const holder = document.getElementById("push");
+  if (!holder || !("Notification" in window) || Notification.permission === "denied") return;
+  const existing = await currentSubscription();
+  if (existing === undefined) return;
+  holder.hidden = existing !== null && Notification.permission === "granted";
+}
+
+function csrfToken() {
+  const match = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
+  return match ? match[1] : "";
+}
+
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest("[data-push]");
+  if (!button) return;
+  button.disabled = true;
+  try {
+    if ((await Notification.requestPermission()) !== "granted") return;
+    const registration = await navigator.serviceWorker.ready;
+    const subscription = await registration.pushManager.subscribe({
+      userVisibleOnly: true,
+      applicationServerKey: base64UrlToBytes(document.getElementById("push").dataset.key),
+    });
+    const keys = subscription.toJSON().keys;
+    const response = await fetch("/notify/push/subscribe", {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-csrftoken": csrfToken() },
+      body: JSON.stringify({ endpoint: subscription.endpoint, p256dh: keys.p256dh, auth: keys.auth }),
+    });
+    if (response.ok) document.getElementById("push").hidden = true;
+  } finally {
+    button.disabled = false;
+  }
+});
+document.addEventListener("DOMContentLoaded", offerPush);
+document.addEventListener("htmx:afterSettle", offerPush);

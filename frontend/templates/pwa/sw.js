@@ -42,3 +42,19 @@ self.addEventListener("fetch", (event) => {
     })));
   }
 });
+
+// An alert from the school. The text carries no sensitive detail; the app shows the rest after sign-in.
+self.addEventListener("push", (event) => {
+  const alert = event.data ? event.data.json() : { title: "ดูแล", body: "" };
+  event.waitUntil(self.registration.showNotification(alert.title, {
+    body: alert.body,
+    tag: alert.tag,
+    icon: "{{ static('icons/icon-192.png') }}",
+    data: { url: alert.url || "/" },
+  }));
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  event.waitUntil(self.clients.openWindow(event.notification.data.url));
+});

@@ -1,0 +1,1 @@
+"""Attendance: homeroom and period marks, late, absent, leave and cutting class."""

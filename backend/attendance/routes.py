@@ -1,0 +1,112 @@
+"""Registers for teachers, attendance for parents, today's picture and the term's trend for executives."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from litestar import Request, Response, Router, get, post
+from litestar.params import FromPath, FromQuery
+
+from backend.accounts.access import Permission, current_viewer, requires, requires_sign_in
+from backend.attendance import services
+from backend.attendance.tables import HOMEROOM_PERIOD, STATUS_LABELS, STATUS_SHORT
+from backend.i18n import _, ngettext
+from backend.notify import services as notify
+from backend.web import page, redirect
+
+
+def _day(text: str | None) -> date:
+    try:
+        return date.fromisoformat(text) if text else services.today()
+    except ValueError:
+        return services.today()
+
+
+async def _register_page(request: Request, classroom_id: int, day: date, period: int, error: str | None = None,
+                         status: int = 200) -> Response:
+    viewer = current_viewer(request)
+    try:
+        register = await services.register(viewer, classroom_id, day, period)
+    except services.AttendanceError as failure:
+        return page(request, "error.html", {"title": _("Not allowed"), "message": _(failure.message, **failure.values)},
+                    status=failure.status)
+    return page(request, "attendance/register.html", {
+        "register": register, "error": error, "statuses": [(s.value, STATUS_SHORT[s], STATUS_LABELS[s]) for s in services.HOMEROOM_STATUSES],
+        "labels": {s.value: STATUS_LABELS[s] for s in STATUS_LABELS},
+        "editable": day == services.today() and (viewer.keeps_homeroom(classroom_id) if period == HOMEROOM_PERIOD
+                                                 else viewer.teaches(classroom_id)),
+        "subject": request.query_params.get("subject", ""),
+    }, status=status)
+
+
+@get("/", guards=[requires_sign_in])
+async def start(request: Request) -> Response:
+    viewer = current_viewer(request)
+    if viewer.can(Permission.view_children):
+        return redirect("/attendance/children")
+    if viewer.can(Permission.view_school) and not viewer.classroom_ids and not viewer.teaching_ids:
+        return redirect("/attendance/school")
+    return page(request, "attendance/start.html", {"teaching": await services.teaching_classes(viewer),
+                                                   "homerooms": await services.homeroom_classes(viewer)})
+
+
+@get("/classrooms/{classroom_id:int}", guards=[requires_sign_in])
+async def register_page(request: Request, classroom_id: FromPath[int], day: FromQuery[str] = "",
+                        period: FromQuery[int] = HOMEROOM_PERIOD) -> Response:
+    return await _register_page(request, classroom_id, _day(day), period)
+
+
+@post("/classrooms/{classroom_id:int}", guards=[requires(Permission.mark_periods)])
+async def save_register(request: Request, classroom_id: FromPath[int]) -> Response:
+    form = await request.form()
+    day, period, subject = _day(form.get("day")), int(form.get("period") or 0), (form.get("subject") or "")[:100]
+    statuses = {}
+    for key, value in form.items():
+        if key.startswith("s-") and key[2:].isdigit():
+            statuses[int(key[2:])] = value
+    try:
+        saved = await services.save_register(current_viewer(request), request.app.state.settings,
+                                             request.app.state.queue, classroom_id, day, statuses, period, subject)
+    except services.AttendanceError as failure:
+        return await _register_page(request, classroom_id, day, period, _(failure.message, **failure.values),
+                                    status=failure.status)
+    message = (ngettext("Saved: %(num)s change.", "Saved: %(num)s changes.", saved.changed) if saved.changed
+               else _("Saved. Nothing had changed."))
+    if saved.message_ids:
+        message += " " + ngettext("%(num)s message to guardians is on its way.",
+                                  "%(num)s messages to guardians are on their way.", len(saved.message_ids))
+    query = f"?period={period}&subject={subject}" if period != HOMEROOM_PERIOD else ""
+    return redirect(f"/attendance/classrooms/{classroom_id}{query}", flash=message)
+
+
+@get("/children", guards=[requires(Permission.view_children)])
+async def children(request: Request) -> Response:
+    viewer = current_viewer(request)
+    records = [await services.child_attendance(viewer, student_id) for student_id in sorted(viewer.student_ids)]
+    return page(request, "attendance/children.html", {
+        "records": records, "vapid_key": request.app.state.settings.vapid_public_key,
+        "labels": {s.value: STATUS_LABELS[s] for s in STATUS_LABELS}})
+
+
+@post("/alerts/{alert_id:int}/ack", guards=[requires(Permission.view_children)])
+async def acknowledge(request: Request, alert_id: FromPath[int]) -> Response:
+    if not await notify.acknowledge(current_viewer(request), alert_id):
+        return page(request, "error.html", {"title": _("Not allowed"),
+                                            "message": _("You can only see your own children.")}, status=403)
+    return redirect("/attendance/children", flash=_("Thank you. The school can see that you have read it."))
+
+
+@get("/school", guards=[requires(Permission.view_school)])
+async def school(request: Request, day: FromQuery[str] = "") -> Response:
+    viewer = current_viewer(request)
+    chosen = _day(day)
+    return page(request, "attendance/school.html", {
+        "today": await services.school_today(viewer, chosen), "day": chosen,
+        "trend": await services.term_trend(viewer),
+        "labels": {s.value: STATUS_LABELS[s] for s in STATUS_LABELS},
+    })
+
+
+attendance_router = Router(path="/attendance", route_handlers=[
+    start, register_page, save_register, children, acknowledge, school,
+])

@@ -1,0 +1,344 @@
+"""Taking attendance and what follows from it: every mark kept with its history, and guardians told of late,
+absent and cut-class marks through the outbox, in the same transaction as the marks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+
+from piccolo.query.functions.aggregate import Count
+
+from backend import db, i18n
+from backend.accounts.access import Permission, Viewer, visible_students
+from backend.attendance.tables import ALERTED, HOMEROOM_PERIOD, AttendanceChange, AttendanceMark, Status, TeachingAssignment
+from backend.config import Settings
+from backend.i18n import N_
+from backend.notify import services as notify
+from backend.notify.queue import JobQueue
+from backend.notify.tables import Alert, Message
+from backend.schools.tables import Classroom, Term
+from backend.students.tables import Student
+
+HOMEROOM_STATUSES = [Status.present, Status.late, Status.absent, Status.sick_leave, Status.personal_leave]
+PERIOD_STATUSES = [Status.present, Status.late, Status.absent, Status.sick_leave, Status.personal_leave]
+MAX_PERIOD = 10
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def today() -> date:
+    return datetime.now(i18n.BANGKOK).date()
+
+
+class AttendanceError(Exception):
+    def __init__(self, message: str, status: int = 422, **values):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.values = values
+
+
+@dataclass
+class Saved:
+    changed: int = 0
+    unchanged: int = 0
+    message_ids: list[int] = field(default_factory=list)
+
+
+def event_key(student_id: int, day: date, period: int) -> str:
+    return f"attendance:{student_id}:{day.isoformat()}:{period}"
+
+
+# The register ----------------------------------------------------------------------------------------------------
+
+
+async def classroom_of(viewer: Viewer, classroom_id: int) -> dict:
+    classroom = await Classroom.select(Classroom.id, Classroom.room, Classroom.grade.code.as_alias("grade"),
+                                       Classroom.school).where(Classroom.id == classroom_id).first()
+    if classroom is None or classroom["school"] != viewer.school_id:
+        raise AttendanceError(N_("No such classroom in this school."), status=404)
+    return {**classroom, "label": f"{classroom['grade']}/{classroom['room']}"}
+
+
+def _check_day(day: date) -> None:
+    if day > today():
+        raise AttendanceError(N_("Attendance cannot be taken for a day that has not come yet."))
+    if day < today():
+        raise AttendanceError(N_("Marks can be corrected on the same day only. Ask the admin about older days."))
+
+
+async def register(viewer: Viewer, classroom_id: int, day: date, period: int = HOMEROOM_PERIOD) -> dict:
+    """A classroom's students with their marks for the day and period, and how their guardians can be reached."""
+    if period == HOMEROOM_PERIOD and not (viewer.keeps_homeroom(classroom_id) or viewer.can(Permission.view_school)):
+        raise AttendanceError(N_("Only this classroom's homeroom teachers take its register."), status=403)
+    if period != HOMEROOM_PERIOD and not (viewer.teaches(classroom_id) or viewer.can(Permission.view_school)):
+        raise AttendanceError(N_("You do not teach this classroom."), status=403)
+    classroom = await classroom_of(viewer, classroom_id)
+    students = await Student.select(Student.id, Student.title, Student.first_name, Student.last_name,
+                                    Student.number_in_class, Student.code).where(
+        visible_students(viewer) & (Student.classroom == classroom_id) & (Student.active == True)  # noqa: E712
+    ).order_by(Student.number_in_class)
+    ids = [s["id"] for s in students]
+    marks = {m["student"]: m for m in await AttendanceMark.select(
+        AttendanceMark.student, AttendanceMark.status, AttendanceMark.marked_at,
+        AttendanceMark.marked_by.display_name.as_alias("marked_by")).where(
+        AttendanceMark.student.is_in(ids or [-1]) & (AttendanceMark.day == day) & (AttendanceMark.period == period))}
+    homeroom = {}
+    if period != HOMEROOM_PERIOD:
+        homeroom = {m["student"]: m["status"] for m in await AttendanceMark.select(
+            AttendanceMark.student, AttendanceMark.status).where(
+            AttendanceMark.student.is_in(ids or [-1]) & (AttendanceMark.day == day)
+            & (AttendanceMark.period == HOMEROOM_PERIOD))}
+    reach = await notify.guardians_of(ids)
+    alerts = await _alerts_for(ids, day, period)
+    rows = []
+    for s in students:
+        mark = marks.get(s["id"])
+        rows.append({**s, "status": mark["status"] if mark else Status.present.value, "mark": mark,
+                     "homeroom_status": homeroom.get(s["id"]),
+                     "unreachable": not any(r.channel for r in reach.get(s["id"], [])),
+                     "alert": alerts.get(s["id"])})
+    return {"classroom": classroom, "day": day, "period": period, "students": rows, "taken": bool(marks)}
+
+
+async def _alerts_for(student_ids: list[int], day: date, period: int) -> dict[int, dict]:
+    """Per student: the alert of this day and period, whether it reached anyone, and who acknowledged it."""
+    if not student_ids:
+        return {}
+    keys = [event_key(s, day, period) for s in student_ids]
+    alerts = await Alert.select(Alert.id, Alert.student, Alert.acknowledged_at,
+                                Alert.acknowledged_by.display_name.as_alias("acknowledged_by")).where(
+        Alert.event_key.is_in(keys))
+    if not alerts:
+        return {}
+    messages = await Message.select(Message.alert, Message.channel, Message.status, Message.error_code,
+                                    Message.error_message).where(Message.alert.is_in([a["id"] for a in alerts]))
+    by_alert: dict[int, list[dict]] = {}
+    for m in messages:
+        by_alert.setdefault(m["alert"], []).append(m)
+    return {a["student"]: {**a, "messages": by_alert.get(a["id"], [])} for a in alerts}
+
+
+# Saving -----------------------------------------------------------------------------------------------------------
+
+
+async def save_register(viewer: Viewer, settings: Settings, queue: JobQueue, classroom_id: int, day: date,
+                        statuses: dict[int, str], period: int = HOMEROOM_PERIOD, subject: str = "") -> Saved:
+    """Save a whole register at once. Unchanged marks are left alone (a double submit changes nothing); each
+    change is kept with who and when; guardians are told of new late/absent/cut marks, and of corrections."""
+    if period == HOMEROOM_PERIOD and not viewer.keeps_homeroom(classroom_id):
+        raise AttendanceError(N_("Only this classroom's homeroom teachers take its register."), status=403)
+    if period != HOMEROOM_PERIOD and not viewer.teaches(classroom_id):
+        raise AttendanceError(N_("You do not teach this classroom."), status=403)
+    if not 0 <= period <= MAX_PERIOD:
+        raise AttendanceError(N_("Periods run from 1 to %(n)s."), n=MAX_PERIOD)
+    _check_day(day)
+    allowed = {s.value for s in (HOMEROOM_STATUSES if period == HOMEROOM_PERIOD else PERIOD_STATUSES)}
+    if any(status not in allowed for status in statuses.values()):
+        raise AttendanceError(N_("Choose one of the given marks for each student."))
+    await classroom_of(viewer, classroom_id)
+    school = await notify.school_row(viewer.school_id)
+    saved = Saved()
+    async with db.transaction():
+        await db.lock("register", classroom_id)  # two saves of one register (a double tap) run one after the other
+        members = {s["id"]: s for s in await Student.select(Student.id, Student.first_name).where(
+            (Student.classroom == classroom_id) & (Student.school == viewer.school_id)
+            & (Student.active == True))}  # noqa: E712
+        strangers = set(statuses) - set(members)
+        if strangers:
+            raise AttendanceError(N_("Some students are not in this classroom. Reload the register and try again."))
+        current = {m["student"]: m for m in await AttendanceMark.select(
+            AttendanceMark.id, AttendanceMark.student, AttendanceMark.status).where(
+            AttendanceMark.student.is_in(list(members) or [-1]) & (AttendanceMark.day == day)
+            & (AttendanceMark.period == period))}
+        homeroom = {}
+        if period != HOMEROOM_PERIOD:
+            homeroom = {m["student"]: m["status"] for m in await AttendanceMark.select(
+                AttendanceMark.student, AttendanceMark.status).where(
+                AttendanceMark.student.is_in(list(members) or [-1]) & (AttendanceMark.day == day)
+                & (AttendanceMark.period == HOMEROOM_PERIOD))}
+        reaches = await notify.guardians_of(list(members))
+        moment = now()
+        for student_id in members:
+            wanted = statuses.get(student_id, Status.present.value)  # present is the default
+            if period != HOMEROOM_PERIOD and wanted == Status.absent.value and homeroom.get(student_id) in (
+                    Status.present.value, Status.late.value):
+                wanted = Status.cut.value  # at school this morning, not in this class: cutting class
+            before = current.get(student_id)
+            if before and before["status"] == wanted:
+                saved.unchanged += 1
+                continue
+            # The first save stores every student, present included: that is how "taken" is known.
+            await _write_mark(viewer, classroom_id, student_id, day, period, subject, wanted, before, moment)
+            saved.changed += 1
+            saved.message_ids += await _tell_guardians(
+                settings, school, student_id, members[student_id]["first_name"], day, period, subject,
+                before["status"] if before else None, wanted, reaches.get(student_id, []))
+        if period == HOMEROOM_PERIOD:
+            saved.message_ids += await _recheck_periods(settings, viewer, school, members, day, statuses, reaches)
+    await queue.send(saved.message_ids)
+    return saved
+
+
+async def _write_mark(viewer: Viewer, classroom_id: int, student_id: int, day: date, period: int, subject: str,
+                      status: str, before: dict | None, moment: datetime) -> None:
+    if before is None:
+        rows = await AttendanceMark.insert(AttendanceMark(
+            school=viewer.school_id, student=student_id, classroom=classroom_id, day=day, period=period,
+            subject=subject, status=status, marked_by=viewer.user_id, marked_at=moment,
+        )).returning(AttendanceMark.id)
+        mark_id = rows[0]["id"]
+    else:
+        mark_id = before["id"]
+        await AttendanceMark.update({AttendanceMark.status: status, AttendanceMark.marked_by: viewer.user_id,
+                                     AttendanceMark.marked_at: moment}).where(AttendanceMark.id == mark_id)
+    await AttendanceChange.insert(AttendanceChange(mark=mark_id, status_before=before["status"] if before else None,
+                                                   status_after=status, changed_by=viewer.user_id, changed_at=moment))
+
+
+async def _tell_guardians(settings: Settings, school: dict, student_id: int, name: str, day: date, period: int,
+                          subject: str, before: str | None, after: str, reaches: list) -> list[int]:
+    key = event_key(student_id, day, period)
+    values = {"name": name, "day": day, "period": period, "subject": subject}
+    was_alerted, is_alerted = before in {s.value for s in ALERTED}, after in {s.value for s in ALERTED}
+    if is_alerted and not was_alerted:
+        # A second alertable mark for the same event (absent → late) is the same event: no second alert.
+        return await notify.create_alert(settings, school=school, student_id=student_id, event_key=key, kind=after,
+                                         day=day, values=values, reaches=reaches)
+    if was_alerted and not is_alerted:
+        return await notify.withdraw_alert(settings, school=school, event_key=key, values=values, reaches=reaches)
+    return []
+
+
+async def _recheck_periods(settings: Settings, viewer: Viewer, school: dict, members: dict, day: date,
+                           statuses: dict[int, str], reaches: dict) -> list[int]:
+    """A period was marked absent before the morning register said the student was at school: that is
+    cutting class after all, and the guardians hear of it."""
+    at_school = [sid for sid in members if statuses.get(sid, Status.present.value) in (Status.present.value,
+                                                                                         Status.late.value)]
+    if not at_school:
+        return []
+    absent_periods = await AttendanceMark.select(AttendanceMark.id, AttendanceMark.student, AttendanceMark.period,
+                                                 AttendanceMark.subject, AttendanceMark.status).where(
+        AttendanceMark.student.is_in(at_school) & (AttendanceMark.day == day)
+        & (AttendanceMark.period != HOMEROOM_PERIOD) & (AttendanceMark.status == Status.absent.value))
+    ids: list[int] = []
+    moment = now()
+    for mark in absent_periods:
+        await AttendanceMark.update({AttendanceMark.status: Status.cut.value}).where(AttendanceMark.id == mark["id"])
+        await AttendanceChange.insert(AttendanceChange(mark=mark["id"], status_before=mark["status"],
+                                                       status_after=Status.cut.value, changed_by=viewer.user_id,
+                                                       changed_at=moment))
+        ids += await _tell_guardians(settings, school, mark["student"], members[mark["student"]]["first_name"], day,
+                                     mark["period"], mark["subject"], mark["status"], Status.cut.value,
+                                     reaches.get(mark["student"], []))
+    return ids
+
+
+# What teachers, parents and executives read -------------------------------------------------------------------------
+
+
+async def homeroom_classes(viewer: Viewer) -> list[dict]:
+    rows = await Classroom.select(Classroom.id, Classroom.room, Classroom.grade.code.as_alias("grade")).where(
+        Classroom.id.is_in(list(viewer.classroom_ids) or [-1])).order_by(Classroom.grade.level).order_by(Classroom.room)
+    return [{**r, "label": f"{r['grade']}/{r['room']}"} for r in rows]
+
+
+async def teaching_classes(viewer: Viewer) -> list[dict]:
+    rows = await TeachingAssignment.select(
+        TeachingAssignment.classroom, TeachingAssignment.subject,
+        TeachingAssignment.classroom.room.as_alias("room"),
+        TeachingAssignment.classroom.grade.code.as_alias("grade")).where(
+        (TeachingAssignment.teacher == viewer.user_id) & (TeachingAssignment.school_year == viewer.school_year_id)
+    ).order_by(TeachingAssignment.classroom.grade.level).order_by(TeachingAssignment.classroom.room)
+    return [{**r, "label": f"{r['grade']}/{r['room']}"} for r in rows]
+
+
+async def term_bounds(viewer: Viewer) -> tuple[date, date] | None:
+    if viewer.term_number is None:
+        return None
+    term = await Term.select(Term.starts_on, Term.ends_on).where(
+        (Term.school_year == viewer.school_year_id) & (Term.number == viewer.term_number)).first()
+    return term["starts_on"], term["ends_on"]
+
+
+async def child_attendance(viewer: Viewer, student_id: int) -> dict:
+    """One child this term: counts, and every mark other than present, newest first, with its alert."""
+    if student_id not in viewer.student_ids:
+        raise AttendanceError(N_("You can only see your own children."), status=403)
+    student = await Student.select(Student.id, Student.title, Student.first_name, Student.last_name).where(
+        visible_students(viewer) & (Student.id == student_id)).first()
+    bounds = await term_bounds(viewer) or (today() - timedelta(days=120), today())
+    marks = await AttendanceMark.select(AttendanceMark.day, AttendanceMark.period, AttendanceMark.subject,
+                                        AttendanceMark.status).where(
+        (AttendanceMark.student == student_id) & (AttendanceMark.day >= bounds[0]) & (AttendanceMark.day <= bounds[1])
+    ).order_by(AttendanceMark.day, ascending=False).order_by(AttendanceMark.period)
+    homeroom = [m for m in marks if m["period"] == HOMEROOM_PERIOD]
+    counts = {s.value: sum(1 for m in homeroom if m["status"] == s.value) for s in HOMEROOM_STATUSES}
+    counts["cut"] = sum(1 for m in marks if m["status"] == Status.cut.value)
+    alerts = {}
+    for alert in await Alert.select(Alert.id, Alert.event_key, Alert.acknowledged_at).where(
+            (Alert.student == student_id) & (Alert.day >= bounds[0])):
+        alerts[alert["event_key"]] = alert
+    events = [{**m, "alert": alerts.get(event_key(student_id, m["day"], m["period"]))}
+              for m in marks if m["status"] != Status.present.value]
+    today_mark = next((m for m in homeroom if m["day"] == today()), None)
+    return {"student": student, "counts": counts, "events": events, "today": today_mark, "term": bounds}
+
+
+async def school_today(viewer: Viewer, day: date) -> dict:
+    """Executives: today's register across the school, by classroom, and which homerooms are not taken yet."""
+    classrooms = await Classroom.select(Classroom.id, Classroom.room, Classroom.grade.code.as_alias("grade"),
+                                        Classroom.grade.level.as_alias("level")).where(
+        (Classroom.school == viewer.school_id) & (Classroom.school_year == viewer.school_year_id)
+    ).order_by(Classroom.grade.level).order_by(Classroom.room)
+    sizes = {r["classroom"]: r["n"] for r in await Student.select(Student.classroom, Count(Student.id, alias="n")).where(
+        (Student.school == viewer.school_id) & (Student.active == True)).group_by(Student.classroom)}  # noqa: E712
+    counts: dict[int, dict[str, int]] = {}
+    for row in await AttendanceMark.select(AttendanceMark.classroom, AttendanceMark.status,
+                                           Count(AttendanceMark.id, alias="n")).where(
+            (AttendanceMark.school == viewer.school_id) & (AttendanceMark.day == day)
+            & (AttendanceMark.period == HOMEROOM_PERIOD)).group_by(AttendanceMark.classroom, AttendanceMark.status):
+        counts.setdefault(row["classroom"], {})[row["status"]] = row["n"]
+    cut = {r["classroom"]: r["n"] for r in await AttendanceMark.select(
+        AttendanceMark.classroom, Count(AttendanceMark.id, alias="n")).where(
+        (AttendanceMark.school == viewer.school_id) & (AttendanceMark.day == day)
+        & (AttendanceMark.status == Status.cut.value)).group_by(AttendanceMark.classroom)}
+    rooms, grades, total = [], {}, {s.value: 0 for s in HOMEROOM_STATUSES} | {"cut": 0, "students": 0}
+    for c in classrooms:
+        row = {s.value: counts.get(c["id"], {}).get(s.value, 0) for s in HOMEROOM_STATUSES}
+        row.update(cut=cut.get(c["id"], 0), students=sizes.get(c["id"], 0), taken=c["id"] in counts,
+                   label=f"{c['grade']}/{c['room']}", id=c["id"], grade=c["grade"])
+        rooms.append(row)
+        grade = grades.setdefault(c["grade"], {k: 0 for k in total} | {"grade": c["grade"], "rooms": 0, "taken": 0})
+        grade["rooms"] += 1
+        grade["taken"] += row["taken"]
+        for key in total:
+            grade[key] += row[key]
+            total[key] += row[key]
+    return {"rooms": rooms, "grades": list(grades.values()), "total": total,
+            "not_taken": [r for r in rooms if not r["taken"]]}
+
+
+async def term_trend(viewer: Viewer) -> list[dict]:
+    """This term, week by week: late, absent and cut-class marks (the risk behaviours the school reports)."""
+    bounds = await term_bounds(viewer)
+    if bounds is None:
+        return []
+    start, end = bounds[0], min(bounds[1], today())
+    rows = await AttendanceMark.select(AttendanceMark.day, AttendanceMark.status, Count(AttendanceMark.id, alias="n")).where(
+        (AttendanceMark.school == viewer.school_id) & (AttendanceMark.day >= start) & (AttendanceMark.day <= end)
+        & AttendanceMark.status.is_in([Status.late.value, Status.absent.value, Status.cut.value])
+        & ((AttendanceMark.period == HOMEROOM_PERIOD) | (AttendanceMark.status == Status.cut.value))
+    ).group_by(AttendanceMark.day, AttendanceMark.status)
+    weeks: dict[date, dict] = {}
+    monday = start - timedelta(days=start.weekday())
+    while monday <= end:
+        weeks[monday] = {"week": monday, "late": 0, "absent": 0, "cut": 0}
+        monday += timedelta(days=7)
+    for row in rows:
+        day = row["day"] if isinstance(row["day"], date) else date.fromisoformat(str(row["day"]))
+        weeks[day - timedelta(days=day.weekday())][row["status"]] += row["n"]
+    return list(weeks.values())

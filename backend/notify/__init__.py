@@ -1,0 +1,1 @@
+"""Everything that leaves the building: the outbox, SMS through Twilio, Web Push, delivery status."""

@@ -1,0 +1,116 @@
+"""Twilio's status callbacks, push subscriptions from the app, the admin's outbox, SMS wording and opt-outs."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Annotated
+
+from litestar import Request, Response, Router, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, FromQuery
+from twilio.request_validator import RequestValidator
+
+from backend.accounts.access import Permission, current_viewer, requires, requires_sign_in
+from backend.i18n import _
+from backend.notify import services
+from backend.notify.tables import MessageStatus
+from backend.web import page, redirect, safe_next
+
+
+@post("/twilio/status", exclude_from_csrf=True)
+async def twilio_status(request: Request) -> Response:
+    """Delivery reports. Only Twilio can sign them: anything else is refused before it touches the outbox."""
+    settings = request.app.state.settings
+    form = dict((await request.form()).items())
+    url = f"{settings.public_base_url}{request.url.path}"
+    signature = request.headers.get("x-twilio-signature", "")
+    if not settings.twilio_auth_token or not RequestValidator(settings.twilio_auth_token).validate(url, form, signature):
+        return Response({"detail": "invalid signature"}, status_code=403)
+    await services.record_delivery_status(form.get("MessageSid", ""), form.get("MessageStatus", ""),
+                                          form.get("ErrorCode"))
+    return Response(b"", status_code=204)
+
+
+@dataclass
+class Subscription:
+    endpoint: str
+    p256dh: str
+    auth: str
+
+
+@post("/push/subscribe", guards=[requires(Permission.view_children)], status_code=204)
+async def subscribe(request: Request, data: Subscription) -> None:
+    if request.app.state.settings.production and not data.endpoint.startswith("https://"):
+        return  # real push services are https; plain http only reaches a local test endpoint
+    await services.save_subscription(current_viewer(request), data.endpoint[:600], data.p256dh[:200], data.auth[:100])
+
+
+@post("/push/unsubscribe", guards=[requires_sign_in], status_code=204)
+async def unsubscribe(request: Request, data: Subscription) -> None:
+    await services.drop_subscription(current_viewer(request), data.endpoint)
+
+
+@get("/outbox", guards=[requires(Permission.view_outbox)])
+async def outbox(request: Request, status: FromQuery[str] = "") -> Response:
+    viewer = current_viewer(request)
+    chosen = status if status in {s.value for s in MessageStatus} else ""
+    return page(request, "notify/outbox.html", {
+        "messages": await services.list_outbox(viewer, chosen or None), "counts": await services.outbox_counts(viewer),
+        "status": chosen, "statuses": [s.value for s in MessageStatus],
+    })
+
+
+@post("/outbox/{message_id:int}/retry", guards=[requires(Permission.view_outbox)])
+async def retry(request: Request, message_id: FromPath[int]) -> Response:
+    if await services.retry_message(current_viewer(request), message_id):
+        await request.app.state.queue.send([message_id], tag=f"admin{int(time.time())}")
+        return redirect("/notify/outbox", flash=_("The message is queued again."))
+    return redirect("/notify/outbox", flash=_("Only failed or undelivered messages can be sent again."))
+
+
+@get("/templates", guards=[requires(Permission.manage_users)])
+async def templates(request: Request) -> Response:
+    viewer = current_viewer(request)
+    return page(request, "notify/templates.html", {"rows": await services.template_rows(viewer), "error": None})
+
+
+@dataclass
+class TemplateForm:
+    kind: str
+    locale: str
+    body: str = ""
+
+
+@post("/templates", guards=[requires(Permission.manage_users)])
+async def save_template(request: Request, data: Annotated[TemplateForm, Body(media_type=RequestEncodingType.URL_ENCODED)]) -> Response:
+    viewer = current_viewer(request)
+    try:
+        await services.save_template(viewer, data.kind, data.locale, data.body)
+    except services.NotifyError as error:
+        return page(request, "notify/templates.html", {"rows": await services.template_rows(viewer),
+                                                       "error": _(error.message, **error.values)}, status=422)
+    return redirect("/notify/templates", flash=_("Saved."))
+
+
+@dataclass
+class OptOutForm:
+    opt_out: bool = False
+    next: str = "/"
+
+
+@post("/guardians/{guardian_id:int}/sms", guards=[requires_sign_in])
+async def set_sms_opt_out(request: Request, guardian_id: FromPath[int],
+                          data: Annotated[OptOutForm, Body(media_type=RequestEncodingType.URL_ENCODED)]) -> Response:
+    """The school records a guardian's 'no SMS' (Thai numbers cannot reply STOP), or the parent does it in the app."""
+    viewer = current_viewer(request)
+    if not await services.set_sms_opt_out(viewer, guardian_id, data.opt_out):
+        return page(request, "error.html", {"title": _("Not allowed"),
+                                            "message": _("Your account cannot open this page.")}, status=403)
+    return redirect(safe_next(data.next),
+                    flash=_("SMS turned off for this guardian.") if data.opt_out else _("SMS turned on for this guardian."))
+
+
+notify_router = Router(path="/notify", route_handlers=[
+    twilio_status, subscribe, unsubscribe, outbox, retry, templates, save_template, set_sms_opt_out,
+])

@@ -1,0 +1,103 @@
+"""The outbox: each alert (an event guardians are told about) and each message that carries it, per guardian
+and channel. A message row is written in the same transaction as its cause; jobs carry only its id."""
+
+from enum import Enum
+
+from piccolo.columns import Boolean, Date, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns.base import OnDelete
+from piccolo.table import Table
+
+from backend.accounts.tables import User
+from backend.i18n import N_
+from backend.schools.tables import School
+from backend.students.tables import Guardian, Student
+
+
+class Channel(str, Enum):
+    sms = "sms"
+    push = "push"
+
+
+class MessageStatus(str, Enum):
+    queued = "queued"  # waiting for the worker (or for the morning, see not_before)
+    sending = "sending"  # claimed by a worker, handed to the provider
+    sent = "sent"  # accepted by Twilio or the push service
+    delivered = "delivered"  # the phone has it (Twilio's status callback)
+    undelivered = "undelivered"
+    failed = "failed"  # will not be tried again; error_code and error_message say why
+    cancelled = "cancelled"  # its cause was corrected before it left
+
+
+STATUS_LABELS = {
+    MessageStatus.queued: N_("Queued"),
+    MessageStatus.sending: N_("Sending"),
+    MessageStatus.sent: N_("Sent"),
+    MessageStatus.delivered: N_("Delivered"),
+    MessageStatus.undelivered: N_("Undelivered"),
+    MessageStatus.failed: N_("Failed"),
+    MessageStatus.cancelled: N_("Cancelled"),
+}
+KIND_LABELS = {
+    "absent": N_("Absent"),
+    "late": N_("Late"),
+    "cut": N_("Cut class"),
+    "correction": N_("Correction"),
+    "sign_in_code": N_("Sign-in code"),
+}
+
+
+class Alert(Table):
+    """Something guardians must hear about, e.g. Anan absent on 25 Nov. event_key makes it once-only."""
+
+    school = ForeignKey(School, on_delete=OnDelete.cascade)
+    student = ForeignKey(Student, on_delete=OnDelete.cascade, null=True)
+    event_key = Varchar(length=120, unique=True)  # "attendance:<student>:<day>:<period>"
+    kind = Varchar(length=30)  # late, absent, cut, correction, sign_in_code
+    day = Date(null=True, default=None)
+    urgent = Boolean(default=False)  # sent even in quiet hours
+    created_at = Timestamptz()
+    acknowledged_at = Timestamptz(null=True, default=None)
+    acknowledged_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True)
+
+
+class Message(Table):
+    school = ForeignKey(School, on_delete=OnDelete.cascade)
+    alert = ForeignKey(Alert, on_delete=OnDelete.cascade)
+    guardian = ForeignKey(Guardian, on_delete=OnDelete.set_null, null=True)
+    user = ForeignKey(User, on_delete=OnDelete.set_null, null=True)  # the parent account, for push
+    channel = Varchar(length=10, choices=Channel)
+    # One message per alert, guardian and channel, whatever retries or double submits happen.
+    dedupe_key = Varchar(length=200, unique=True)
+    recipient = Varchar(length=600)  # E.164 phone, or the push endpoint
+    body = Text()
+    segments = Integer(default=1)
+    status = Varchar(length=20, choices=MessageStatus, default=MessageStatus.queued.value, index=True)
+    not_before = Timestamptz(index=True)  # quiet hours and retry backoff
+    attempts = Integer(default=0)
+    provider_id = Varchar(length=100, null=True, default=None, index=True)  # Twilio's SM… sid
+    error_code = Varchar(length=20, null=True, default=None)
+    error_message = Varchar(length=500, null=True, default=None)
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+    sent_at = Timestamptz(null=True, default=None)
+
+
+class PushSubscription(Table):
+    """A parent's phone that allowed notifications from the installed app."""
+
+    user = ForeignKey(User, on_delete=OnDelete.cascade)
+    endpoint = Varchar(length=600, unique=True)
+    p256dh = Varchar(length=200)
+    auth = Varchar(length=100)
+    created_at = Timestamptz()
+
+
+class SmsTemplate(Table):
+    """A school's own wording for an SMS kind and language; without one, the text in
+    frontend/templates/notify/sms/<locale>/<kind>.txt is used."""
+
+    school = ForeignKey(School, on_delete=OnDelete.cascade)
+    kind = Varchar(length=30)
+    locale = Varchar(length=5)
+    body = Text()
+    updated_at = Timestamptz()

@@ -1,0 +1,1 @@
+"""Local stand-ins for remote services this machine cannot reach, speaking their real wire format."""

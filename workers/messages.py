@@ -1,0 +1,18 @@
+"""Jobs for the outbox: send one message by id; sweep up what is stuck. Thin: the rules are in notify.services."""
+
+from __future__ import annotations
+
+import time
+
+from backend.notify import services as notify
+
+
+async def send_message(ctx: dict, message_id: int) -> str:
+    return await notify.deliver(ctx["delivery"], message_id)
+
+
+async def sweep_outbox(ctx: dict) -> int:
+    """Every 20 s: re-enqueue due messages whose job was lost (Redis flushed, worker killed, Redis down at save)."""
+    ids = await notify.sweep(ctx["delivery"])
+    await ctx["delivery"].queue.send(ids, tag=f"sweep{int(time.time() // 60)}")
+    return len(ids)
