@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from html import unescape
 import sys
 import tempfile
 from pathlib import Path
@@ -20,6 +21,7 @@ os.environ["PICCOLO_CONF"] = "piccolo_conf"
 os.environ.setdefault("SECRET_KEY", "test-secret-key-for-doolae-tests-only-0123456789")
 sys.path.insert(0, str(ROOT))
 
+import copy  # noqa: E402
 import dataclasses  # noqa: E402
 
 import httpx  # noqa: E402
@@ -127,6 +129,7 @@ async def clean_outside(request, fake_twilio, push_service):
     fake_twilio.messages.clear()
     fake_twilio.scripted.clear()
     fake_twilio.invalid_numbers.clear()
+    fake_twilio.requests = 0
     push_service.delivered.clear()
     push_service.gone.clear()
     if "redis" in request.fixturenames:
@@ -146,7 +149,9 @@ def drain(settings, redis):
 
     async def run() -> None:
         pool = await create_pool(redis_settings(TEST_REDIS_URL))
-        worker = Worker(functions=WorkerSettings.functions, on_startup=WorkerSettings.on_startup,
+        # Fresh cron jobs each time: arq keeps their next run on the objects, and the sweep must run at start.
+        worker = Worker(functions=WorkerSettings.functions, cron_jobs=copy.deepcopy(WorkerSettings.cron_jobs),
+                        on_startup=WorkerSettings.on_startup,
                         on_shutdown=WorkerSettings.on_shutdown, redis_pool=pool, burst=True, poll_delay=0.01,
                         max_jobs=20, handle_signals=False, ctx={"settings": settings})
         try:
@@ -198,7 +203,7 @@ async def make_client(app):
 
 def text_of(html: str) -> str:
     """The visible text of a page, whitespace folded: what a person reads."""
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html))).strip()
 
 
 @pytest.fixture

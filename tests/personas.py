@@ -3,7 +3,8 @@
 Bangkok school (BKK), school year 2569, ม.1 and ม.2:
 - Somchai keeps homeroom ม.1/1. Anan (10001) and Bua (10002) are in ม.1/1; Chai (10003) is in ม.1/2.
 - Malee keeps homeroom ม.1/2.
-- Wipa is a subject teacher with no homeroom; Ratana the guidance counsellor; Kanya the admin; Director Wichai.
+- Wipa is a subject teacher with no homeroom; she teaches ม.1/1 mathematics (คณิตศาสตร์).
+- Ratana is the guidance counsellor; Kanya the admin; Director Wichai the executive.
 - Somsri (081-111-1111) is the mother of Anan and of Chai (siblings in different rooms); she has a parent account.
 - Prasert (082-222-2222) is Bua's father; he has no account yet.
 Chiang Mai school (CNX):
@@ -20,6 +21,7 @@ from backend.accounts import services as accounts
 from backend.accounts.access import Viewer, load_viewer
 from backend.accounts.middleware import SESSION_COOKIE
 from backend.accounts.tables import Role, User
+from backend.attendance.tables import TeachingAssignment
 from backend.i18n import BANGKOK
 from backend.schools import services as schools
 from backend.schools.tables import Classroom
@@ -117,9 +119,12 @@ async def build_personas(settings) -> People:
     await accounts.assign_homeroom(bangkok_admin, classrooms["BKK ม.1/1"], somchai.user_id)
     await accounts.assign_homeroom(bangkok_admin, classrooms["BKK ม.1/2"], malee.user_id)
     await accounts.assign_homeroom(cnx_admin, classrooms["CNX ม.1/1"], dao.user_id)
+    wipa = await _person(bangkok, "wipa", "ครูวิภา", Role.subject_teacher)
+    await TeachingAssignment.insert(TeachingAssignment(
+        school=bangkok, school_year=bangkok_admin.school_year_id, classroom=classrooms["BKK ม.1/1"],
+        teacher=wipa.user_id, subject="คณิตศาสตร์"))
     return People(
-        bangkok=bangkok, chiang_mai=chiang_mai, somchai=somchai, malee=malee,
-        wipa=await _person(bangkok, "wipa", "ครูวิภา", Role.subject_teacher),
+        bangkok=bangkok, chiang_mai=chiang_mai, somchai=somchai, malee=malee, wipa=wipa,
         ratana=await _person(bangkok, "ratana", "ครูรัตนา", Role.counsellor),
         kanya=kanya,
         wichai=await _person(bangkok, "wichai", "ผอ.วิชัย", Role.executive),

@@ -202,7 +202,10 @@ async def _tell_guardians(settings: Settings, school: dict, student_id: int, nam
                           subject: str, before: str | None, after: str, reaches: list) -> list[int]:
     key = event_key(student_id, day, period)
     values = {"name": name, "day": day, "period": period, "subject": subject}
-    was_alerted, is_alerted = before in {s.value for s in ALERTED}, after in {s.value for s in ALERTED}
+    # The morning register tells of late and absent; a period tells only of cutting class (its plain
+    # absences are the same absence the register reports).
+    alerted = {s.value for s in ALERTED} if period == HOMEROOM_PERIOD else {Status.cut.value}
+    was_alerted, is_alerted = before in alerted, after in alerted
     if is_alerted and not was_alerted:
         # A second alertable mark for the same event (absent → late) is the same event: no second alert.
         return await notify.create_alert(settings, school=school, student_id=student_id, event_key=key, kind=after,

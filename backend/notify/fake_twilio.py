@@ -21,6 +21,7 @@ from email.utils import format_datetime
 import httpx
 import uvicorn
 from litestar import Litestar, Request, Response, get, post
+from litestar.params import FromPath
 from twilio.request_validator import RequestValidator
 
 from backend.notify.segments import sms_segments
@@ -99,7 +100,7 @@ class FakeTwilio:
 
     def app(self) -> Litestar:
         @post("/2010-04-01/Accounts/{account:str}/Messages.json", status_code=201)
-        async def create(request: Request, account: str) -> Response:
+        async def create(request: Request, account: FromPath[str]) -> Response:
             self.requests += 1
             if account != self.account_sid or not self._authorised(request):
                 return self._error(401, 20003)
@@ -122,7 +123,7 @@ class FakeTwilio:
             return Response(self._resource(message), status_code=201)
 
         @get("/2010-04-01/Accounts/{account:str}/Messages.json")
-        async def listing(request: Request, account: str) -> Response:
+        async def listing(request: Request, account: FromPath[str]) -> Response:
             if account != self.account_sid or not self._authorised(request):
                 return self._error(401, 20003)
             to = request.query_params.get("To")

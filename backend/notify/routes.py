@@ -8,7 +8,7 @@ from typing import Annotated
 
 from litestar import Request, Response, Router, get, post
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, FromQuery
+from litestar.params import Body, FromPath, FromQuery, JSONBody
 from twilio.request_validator import RequestValidator
 
 from backend.accounts.access import Permission, current_viewer, requires, requires_sign_in
@@ -40,14 +40,14 @@ class Subscription:
 
 
 @post("/push/subscribe", guards=[requires(Permission.view_children)], status_code=204)
-async def subscribe(request: Request, data: Subscription) -> None:
+async def subscribe(request: Request, data: JSONBody[Subscription]) -> None:
     if request.app.state.settings.production and not data.endpoint.startswith("https://"):
         return  # real push services are https; plain http only reaches a local test endpoint
     await services.save_subscription(current_viewer(request), data.endpoint[:600], data.p256dh[:200], data.auth[:100])
 
 
 @post("/push/unsubscribe", guards=[requires_sign_in], status_code=204)
-async def unsubscribe(request: Request, data: Subscription) -> None:
+async def unsubscribe(request: Request, data: JSONBody[Subscription]) -> None:
     await services.drop_subscription(current_viewer(request), data.endpoint)
 
 

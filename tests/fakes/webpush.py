@@ -15,6 +15,7 @@ import uvicorn
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from litestar import Litestar, Request, Response, post
+from litestar.params import FromPath
 
 
 def _b64(data: bytes) -> str:
@@ -43,7 +44,7 @@ class FakePushService:
 
     def app(self) -> Litestar:
         @post("/push/{token:str}")
-        async def receive(request: Request, token: str) -> Response:
+        async def receive(request: Request, token: FromPath[str]) -> Response:
             authorization = request.headers.get("authorization", "")
             if not authorization.startswith("vapid t="):
                 return Response({"reason": "missing VAPID"}, status_code=401)

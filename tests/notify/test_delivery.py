@@ -1,0 +1,253 @@
+"""Delivering the outbox: Twilio's errors and retries, status callbacks, Web Push with SMS fall-back, the sweep,
+quiet hours, opt-outs, the send rate, and the admin's view."""
+
+import time
+from datetime import datetime, timedelta, timezone
+
+from twilio.request_validator import RequestValidator
+
+from backend.config import Settings
+from backend.notify import services as notify
+from backend.notify.tables import Message, PushSubscription
+from backend.schools.tables import School
+from backend.students.tables import Guardian
+from tests.attendance.test_register import ANAN, BUA, PRASERT, SOMSRI, save
+from tests.conftest import text_of
+
+
+async def absent(client, people, settings, *codes):
+    await people.somchai.sign_in(settings, client)
+    await save(client, people, **{f"s{code}": "absent" for code in codes})
+
+
+async def messages() -> dict[str, dict]:
+    return {m["recipient"]: m for m in await Message.select()}
+
+
+async def test_a_throttled_send_is_retried_after_retry_after(client, people, settings, drain, fake_twilio):
+    fake_twilio.fail_next(429, 20429, retry_after=1)
+    await absent(client, people, settings, ANAN)
+    started = time.monotonic()
+    await drain()
+    assert time.monotonic() - started >= 1  # Twilio's Retry-After was honoured
+    assert len(fake_twilio.sent_to(SOMSRI)) == 1 and fake_twilio.requests == 2
+    row = (await messages())[SOMSRI]
+    assert (row["status"], row["attempts"], row["error_code"]) == ("sent", 2, None)
+
+
+async def test_server_errors_are_retried_with_backoff(client, people, settings, drain, fake_twilio):
+    fake_twilio.fail_next(500, 30008, times=2)
+    await absent(client, people, settings, ANAN)
+    await drain()
+    assert len(fake_twilio.sent_to(SOMSRI)) == 1
+    assert (await messages())[SOMSRI]["attempts"] == 3
+
+
+async def test_an_invalid_number_fails_at_once_with_its_reason(make_client, people, settings, drain, fake_twilio):
+    fake_twilio.invalid_numbers.add(SOMSRI)
+    teacher, admin = make_client(), make_client()
+    await absent(teacher, people, settings, ANAN)
+    await drain()
+    row = (await messages())[SOMSRI]
+    assert (row["status"], row["attempts"], row["error_code"]) == ("failed", 1, "21211")
+    assert fake_twilio.requests == 1  # no retry of a permanent error
+    register = text_of((await teacher.get(f"/attendance/classrooms/{people.classrooms['BKK ม.1/1']}")).text)
+    assert "ส่งไม่ถึง (21211)" in register
+    await people.kanya.sign_in(settings, admin)
+    outbox = text_of((await admin.get("/notify/outbox?status=failed")).text)
+    assert "21211: Unable to create record: The 'To' number +66811111111 is not a valid phone number." in outbox
+
+    # The school fixes the number with Twilio's help; the admin sends it again.
+    fake_twilio.invalid_numbers.clear()
+    page = await admin.submit(f"/notify/outbox/{row['id']}/retry")
+    assert "นำข้อความเข้าคิวส่งอีกครั้งแล้ว" in text_of(page.text)
+    await drain()
+    assert (await messages())[SOMSRI]["status"] == "sent" and len(fake_twilio.sent_to(SOMSRI)) == 1
+
+
+async def test_the_sweep_sends_what_a_flushed_redis_lost(client, people, settings, drain, fake_twilio, redis):
+    await absent(client, people, settings, ANAN, BUA)
+    await redis.flushdb()  # every queued job gone
+    await drain()
+    assert len(fake_twilio.sent_to(SOMSRI)) == 1 and len(fake_twilio.sent_to(PRASERT)) == 1
+
+
+async def test_a_worker_killed_mid_send_neither_loses_nor_doubles(client, people, settings, drain, fake_twilio,
+                                                                 redis):
+    await absent(client, people, settings, ANAN, BUA)
+    await redis.flushdb()
+    rows = await messages()
+    long_ago = datetime.now(timezone.utc) - timedelta(minutes=10)
+    # Somsri's SMS reached Twilio before the worker died; Prasert's did not.
+    await Message.update({Message.status: "sending", Message.updated_at: long_ago, Message.attempts: 1}).where(
+        Message.id.is_in([rows[SOMSRI]["id"], rows[PRASERT]["id"]]))
+    from backend.notify.fake_twilio import SentMessage
+
+    fake_twilio.messages.append(SentMessage("SMalready", SOMSRI, "DOOLAE", rows[SOMSRI]["body"], None,
+                                            datetime.now(timezone.utc)))
+    await drain()
+    assert len(fake_twilio.sent_to(SOMSRI)) == 1 and len(fake_twilio.sent_to(PRASERT)) == 1
+    after = await messages()
+    assert after[SOMSRI]["provider_id"] == "SMalready" and after[PRASERT]["status"] == "sent"
+
+
+def signed(settings, params: dict) -> dict:
+    url = f"{settings.public_base_url}/notify/twilio/status"
+    return {"X-Twilio-Signature": RequestValidator(settings.twilio_auth_token).compute_signature(url, params)}
+
+
+async def test_status_callbacks_must_be_signed_by_twilio(client, people, settings, drain):
+    await absent(client, people, settings, ANAN)
+    await drain()
+    sid = (await messages())[SOMSRI]["provider_id"]
+    forged = {"MessageSid": sid, "MessageStatus": "delivered"}
+    response = await client.post("/notify/twilio/status", data=forged, headers={"X-Twilio-Signature": "forged"})
+    assert response.status_code == 403
+    assert (await messages())[SOMSRI]["status"] == "sent"
+    response = await client.post("/notify/twilio/status", data=forged, headers=signed(settings, forged))
+    assert response.status_code == 204
+    assert (await messages())[SOMSRI]["status"] == "delivered"
+    late_sent = {"MessageSid": sid, "MessageStatus": "sent"}  # out of order: must not go backwards
+    await client.post("/notify/twilio/status", data=late_sent, headers=signed(settings, late_sent))
+    assert (await messages())[SOMSRI]["status"] == "delivered"
+
+
+async def test_undelivered_reports_keep_the_carriers_error(client, people, settings, drain):
+    await absent(client, people, settings, ANAN)
+    await drain()
+    sid = (await messages())[SOMSRI]["provider_id"]
+    report = {"MessageSid": sid, "MessageStatus": "undelivered", "ErrorCode": "30003"}
+    await client.post("/notify/twilio/status", data=report, headers=signed(settings, report))
+    row = (await messages())[SOMSRI]
+    assert (row["status"], row["error_code"]) == ("undelivered", "30003")
+
+
+async def subscribe(client, people, settings, push_service, token="somsri-phone"):
+    await people.somsri.sign_in(settings, client)
+    await client.get("/attendance/children")
+    subscription = push_service.subscription(token)
+    response = await client.post("/notify/push/subscribe", json=subscription,
+                                 headers={"x-csrftoken": client.csrf_token()})
+    assert response.status_code == 204
+
+
+async def test_a_parent_with_the_app_gets_a_push_instead_of_an_sms(make_client, people, settings, drain,
+                                                                   fake_twilio, push_service):
+    await subscribe(make_client(), people, settings, push_service)
+    await absent(make_client(), people, settings, ANAN)
+    await drain()
+    assert [d.token for d in push_service.delivered] == ["somsri-phone"]
+    assert push_service.delivered[0].claims["sub"] == settings.vapid_subject
+    assert fake_twilio.sent_to(SOMSRI) == []
+    assert (await messages())[f"user:{people.somsri.user_id}"]["status"] == "sent"
+
+
+async def test_an_expired_push_subscription_falls_back_to_sms(make_client, people, settings, drain, fake_twilio,
+                                                              push_service):
+    await subscribe(make_client(), people, settings, push_service)
+    push_service.gone.add("somsri-phone")
+    await absent(make_client(), people, settings, ANAN)
+    await drain()
+    assert push_service.delivered == []
+    assert len(fake_twilio.sent_to(SOMSRI)) == 1
+    assert await PushSubscription.count() == 0  # dropped on 410
+    pushed = (await messages())[f"user:{people.somsri.user_id}"]
+    assert (pushed["status"], pushed["error_code"]) == ("failed", "410")
+
+
+async def test_an_opted_out_guardian_gets_no_sms_and_the_teacher_sees_it(client, people, settings, drain,
+                                                                         fake_twilio):
+    await people.somchai.sign_in(settings, client)
+    guardian = people.guardians[SOMSRI]
+    page = await client.submit(f"/notify/guardians/{guardian}/sms",
+                               {"opt_out": "true", "next": "/students/homeroom"})
+    assert "ปิด SMS ของผู้ปกครองคนนี้แล้ว" in text_of(page.text)
+    await save(client, people, **{f"s{ANAN}": "absent"})
+    await drain()
+    assert fake_twilio.sent_to(SOMSRI) == []
+    register = text_of((await client.get(f"/attendance/classrooms/{people.classrooms['BKK ม.1/1']}")).text)
+    assert "ติดต่อผู้ปกครองไม่ได้" in register
+
+
+async def test_only_the_school_or_the_guardian_can_turn_sms_off(client, people, settings):
+    await people.malee.sign_in(settings, client)  # not Anan's teacher, and Somsri is not hers… but Chai is
+    guardian = people.guardians[PRASERT]  # Bua's father: Bua is in ม.1/1, not Malee's room
+    page = await client.submit(f"/notify/guardians/{guardian}/sms", {"opt_out": "true"})
+    assert page.status_code == 403
+    assert not (await Guardian.select(Guardian.sms_opt_out).where(Guardian.id == guardian).first())["sms_opt_out"]
+
+
+def test_quiet_hours_hold_sms_until_seven_in_the_morning():
+    settings = Settings()
+    night = datetime(2026, 11, 25, 15, 30, tzinfo=timezone.utc)  # 22:30 in Bangkok
+    held = notify.sendable_from(settings, night, "Asia/Bangkok", urgent=False)
+    assert held == datetime(2026, 11, 26, 0, 0, tzinfo=timezone.utc)  # 07:00 Bangkok
+    early = datetime(2026, 11, 25, 22, 0, tzinfo=timezone.utc)  # 05:00 Bangkok on the 26th
+    assert notify.sendable_from(settings, early, "Asia/Bangkok", urgent=False) == held
+    day = datetime(2026, 11, 25, 3, 0, tzinfo=timezone.utc)  # 10:00 Bangkok
+    assert notify.sendable_from(settings, day, "Asia/Bangkok", urgent=False) == day
+    assert notify.sendable_from(settings, night, "Asia/Bangkok", urgent=True) == night
+
+
+async def test_a_held_message_waits_for_its_time(client, people, settings, drain, fake_twilio):
+    await absent(client, people, settings, ANAN)
+    morning = datetime.now(timezone.utc) + timedelta(hours=8)
+    await Message.update({Message.not_before: morning}).where(Message.id > 0)
+    await drain()
+    assert fake_twilio.messages == [] and (await messages())[SOMSRI]["status"] == "queued"
+    await Message.update({Message.not_before: datetime.now(timezone.utc)}).where(Message.id > 0)
+    await drain()
+    assert len(fake_twilio.sent_to(SOMSRI)) == 1
+
+
+async def test_the_schools_send_rate_is_respected(client, people, settings, drain, fake_twilio):
+    await School.update({School.sms_per_second: 1}).where(School.id == people.bangkok)
+    await absent(client, people, settings, ANAN, BUA)
+    for n in range(2):
+        await notify.text_person(settings, school_id=people.bangkok, user_id=people.kanya.user_id,
+                                 phone=f"+6689000000{n}", locale="th", kind="sign_in_code",
+                                 event_key=f"rate-test-{n}", values={"code": "123456", "minutes": 30})
+    await drain()
+    seconds = [int(m.created.timestamp()) for m in fake_twilio.messages]
+    assert len(seconds) == 4
+    assert len(set(seconds)) == 4  # never two in the same second
+
+
+async def test_the_sign_in_code_goes_by_sms(client, people, settings, drain, fake_twilio):
+    await people.kanya.sign_in(settings, client)
+    page = await client.submit(f"/admin/parents/{people.guardians[PRASERT]}/code")
+    assert "กำลังส่งรหัสทาง SMS ไปที่ 082-222-2222" in text_of(page.text)
+    await drain()
+    [sms] = fake_twilio.sent_to(PRASERT)
+    assert "รหัสเข้าแอปดูแล" in sms.body and "http" not in sms.body
+    code = sms.body.split("รหัสเข้าแอปดูแล ")[1][:6]
+    assert f'<p class="code">{code}</p>' in page.text
+
+
+async def test_admin_rewords_an_sms_and_sees_what_it_costs(client, people, settings, drain, fake_twilio):
+    await people.kanya.sign_in(settings, client)
+    page = await client.get("/notify/templates")
+    assert "1 ข้อความ SMS · UCS-2" in text_of(page.text)
+    link = {"kind": "absent", "locale": "th", "body": "{{ school }}: {{ name }} ขาด ดู https://bit.ly/x"}
+    page = await client.submit("/notify/templates", link)
+    assert page.status_code == 422 and "กสทช." in text_of(page.text)
+    page = await client.submit("/notify/templates", {"kind": "absent", "locale": "th", "body": "ก" * 210})
+    assert page.status_code == 422 and "ยาวเกินไป" in text_of(page.text)
+    page = await client.submit("/notify/templates", {"kind": "absent", "locale": "th",
+                                                     "body": "{{ school }} แจ้ง {{ name }} ไม่มาเรียน {{ date }}"})
+    assert page.status_code == 200
+    await absent(client, people, settings, ANAN)
+    await drain()
+    assert fake_twilio.sent_to(SOMSRI)[0].body.startswith("โรงเรียนกร แจ้ง อนันต์ ไม่มาเรียน")
+
+
+async def test_another_schools_admin_sees_none_of_these_messages(make_client, people, settings, drain):
+    teacher, other = make_client(), make_client()
+    await absent(teacher, people, settings, ANAN)
+    await drain()
+    await people.preecha.sign_in(settings, other)
+    outbox = text_of((await other.get("/notify/outbox")).text)
+    assert "อนันต์" not in outbox and "ไม่มีข้อความ" in outbox
+    rows = await Message.select(Message.id)
+    page = await other.submit(f"/notify/outbox/{rows[0]['id']}/retry")
+    assert "ส่งซ้ำได้เฉพาะ" in text_of(page.text)
