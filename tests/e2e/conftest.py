@@ -50,17 +50,31 @@ def _log_tail(path: Path, lines: int = 40) -> str:
         return ""
 
 
+def _start(name: str, command: list[str], log_path: Path) -> subprocess.Popen:
+    with open(log_path, "wb") as log:
+        return subprocess.Popen([sys.executable, "-m", "backend.cli", *command], cwd=ROOT, env=os.environ.copy(),
+                                stdout=log, stderr=subprocess.STDOUT)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @pytest.fixture(scope="session")
-def server_url(database) -> Iterator[str]:
-    """The app served on a free port of 127.0.0.1 (a secure context, so service workers run), once per run.
-    Its output goes to e2e-server.log in the run's temporary folder (tests.conftest.TEST_DIR)."""
+def server_url(database, settings) -> Iterator[str]:
+    """The app served on a free port of 127.0.0.1 (a secure context, so service workers run), with an arq worker
+    beside it, once per run. `settings` has put the local Twilio and push service in the environment first.
+    Their output goes to e2e-server.log and e2e-worker.log in the run's temporary folder (TEST_DIR)."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     log_path = TEST_DIR / "e2e-server.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen([sys.executable, "-m", "backend.cli", "serve", "--host", "127.0.0.1",
-                                    "--port", str(port)], cwd=ROOT, env=os.environ.copy(),
-                                   stdout=log, stderr=subprocess.STDOUT)
+    process = _start("server", ["serve", "--host", "127.0.0.1", "--port", str(port)], log_path)
+    worker = _start("worker", ["worker"], TEST_DIR / "e2e-worker.log")
     try:
         deadline = time.monotonic() + STARTUP_SECONDS
         while True:
@@ -76,12 +90,8 @@ def server_url(database) -> Iterator[str]:
             time.sleep(0.1)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        _stop(process)
+        _stop(worker)
 
 
 @pytest.fixture(scope="session")
