@@ -161,6 +161,7 @@ async def save_register(viewer: Viewer, settings: Settings, queue: JobQueue, cla
                 & (AttendanceMark.period == HOMEROOM_PERIOD))}
         reaches = await notify.guardians_of(list(members))
         moment = now()
+        changes: list[tuple[int, dict | None, str]] = []
         for student_id in members:
             wanted = statuses.get(student_id, Status.present.value)  # present is the default
             if period != HOMEROOM_PERIOD and wanted == Status.absent.value and homeroom.get(student_id) in (
@@ -169,37 +170,57 @@ async def save_register(viewer: Viewer, settings: Settings, queue: JobQueue, cla
             before = current.get(student_id)
             if before and before["status"] == wanted:
                 saved.unchanged += 1
-                continue
-            # The first save stores every student, present included: that is how "taken" is known.
-            await _write_mark(viewer, classroom_id, student_id, day, period, subject, wanted, before, moment)
-            saved.changed += 1
-            saved.message_ids += await _tell_guardians(
-                settings, school, student_id, members[student_id]["first_name"], day, period, subject,
-                before["status"] if before else None, wanted, reaches.get(student_id, []))
+            else:
+                # The first save stores every student, present included: that is how "taken" is known.
+                changes.append((student_id, before, wanted))
+        await _write_marks(viewer, classroom_id, day, period, subject, changes, moment)
+        saved.changed = len(changes)
+        specs, withdrawn = [], []
+        for student_id, before, wanted in changes:
+            told = _what_to_tell(student_id, members[student_id]["first_name"], day, period, subject,
+                                 before["status"] if before else None, wanted, reaches.get(student_id, []))
+            if isinstance(told, notify.AlertSpec):
+                specs.append(told)
+            elif told is not None:
+                withdrawn.append(told)
         if period == HOMEROOM_PERIOD:
-            saved.message_ids += await _recheck_periods(settings, viewer, school, members, day, statuses, reaches)
+            specs += await _recheck_periods(viewer, members, day, statuses, reaches, moment)
+        saved.message_ids += await notify.create_alerts(settings, school, specs)
+        for key, values, student_reaches in withdrawn:
+            saved.message_ids += await notify.withdraw_alert(settings, school=school, event_key=key, values=values,
+                                                             reaches=student_reaches)
     await queue.send(saved.message_ids)
     return saved
 
 
-async def _write_mark(viewer: Viewer, classroom_id: int, student_id: int, day: date, period: int, subject: str,
-                      status: str, before: dict | None, moment: datetime) -> None:
-    if before is None:
-        rows = await AttendanceMark.insert(AttendanceMark(
-            school=viewer.school_id, student=student_id, classroom=classroom_id, day=day, period=period,
-            subject=subject, status=status, marked_by=viewer.user_id, marked_at=moment,
-        )).returning(AttendanceMark.id)
-        mark_id = rows[0]["id"]
-    else:
-        mark_id = before["id"]
-        await AttendanceMark.update({AttendanceMark.status: status, AttendanceMark.marked_by: viewer.user_id,
-                                     AttendanceMark.marked_at: moment}).where(AttendanceMark.id == mark_id)
-    await AttendanceChange.insert(AttendanceChange(mark=mark_id, status_before=before["status"] if before else None,
-                                                   status_after=status, changed_by=viewer.user_id, changed_at=moment))
+async def _write_marks(viewer: Viewer, classroom_id: int, day: date, period: int, subject: str,
+                       changes: list[tuple[int, dict | None, str]], moment: datetime) -> None:
+    """New marks in one insert, changed ones one by one (corrections are few); every change into the history."""
+    new = [(student_id, status) for student_id, before, status in changes if before is None]
+    mark_ids: dict[int, int] = {}
+    if new:
+        rows = await AttendanceMark.insert(*[
+            AttendanceMark(school=viewer.school_id, student=student_id, classroom=classroom_id, day=day,
+                           period=period, subject=subject, status=status, marked_by=viewer.user_id, marked_at=moment)
+            for student_id, status in new
+        ]).returning(AttendanceMark.id, AttendanceMark.student)
+        mark_ids = {row["student"]: row["id"] for row in rows}
+    for student_id, before, status in changes:
+        if before is not None:
+            mark_ids[student_id] = before["id"]
+            await AttendanceMark.update({AttendanceMark.status: status, AttendanceMark.marked_by: viewer.user_id,
+                                         AttendanceMark.marked_at: moment}).where(AttendanceMark.id == before["id"])
+    if changes:
+        await AttendanceChange.insert(*[
+            AttendanceChange(mark=mark_ids[student_id], status_before=before["status"] if before else None,
+                             status_after=status, changed_by=viewer.user_id, changed_at=moment)
+            for student_id, before, status in changes
+        ])
 
 
-async def _tell_guardians(settings: Settings, school: dict, student_id: int, name: str, day: date, period: int,
-                          subject: str, before: str | None, after: str, reaches: list) -> list[int]:
+def _what_to_tell(student_id: int, name: str, day: date, period: int, subject: str, before: str | None,
+                  after: str, reaches: list):
+    """A new alert (an AlertSpec), a withdrawal (key, values, reaches) when the cause was corrected, or None."""
     key = event_key(student_id, day, period)
     values = {"name": name, "day": day, "period": period, "subject": subject}
     # The morning register tells of late and absent; a period tells only of cutting class (its plain
@@ -208,15 +229,14 @@ async def _tell_guardians(settings: Settings, school: dict, student_id: int, nam
     was_alerted, is_alerted = before in alerted, after in alerted
     if is_alerted and not was_alerted:
         # A second alertable mark for the same event (absent → late) is the same event: no second alert.
-        return await notify.create_alert(settings, school=school, student_id=student_id, event_key=key, kind=after,
-                                         day=day, values=values, reaches=reaches)
+        return notify.AlertSpec(student_id, key, after, day, values, reaches)
     if was_alerted and not is_alerted:
-        return await notify.withdraw_alert(settings, school=school, event_key=key, values=values, reaches=reaches)
-    return []
+        return key, values, reaches
+    return None
 
 
-async def _recheck_periods(settings: Settings, viewer: Viewer, school: dict, members: dict, day: date,
-                           statuses: dict[int, str], reaches: dict) -> list[int]:
+async def _recheck_periods(viewer: Viewer, members: dict, day: date, statuses: dict[int, str], reaches: dict,
+                           moment: datetime) -> list:
     """A period was marked absent before the morning register said the student was at school: that is
     cutting class after all, and the guardians hear of it."""
     at_school = [sid for sid in members if statuses.get(sid, Status.present.value) in (Status.present.value,
@@ -227,17 +247,15 @@ async def _recheck_periods(settings: Settings, viewer: Viewer, school: dict, mem
                                                  AttendanceMark.subject, AttendanceMark.status).where(
         AttendanceMark.student.is_in(at_school) & (AttendanceMark.day == day)
         & (AttendanceMark.period != HOMEROOM_PERIOD) & (AttendanceMark.status == Status.absent.value))
-    ids: list[int] = []
-    moment = now()
+    specs = []
     for mark in absent_periods:
         await AttendanceMark.update({AttendanceMark.status: Status.cut.value}).where(AttendanceMark.id == mark["id"])
         await AttendanceChange.insert(AttendanceChange(mark=mark["id"], status_before=mark["status"],
                                                        status_after=Status.cut.value, changed_by=viewer.user_id,
                                                        changed_at=moment))
-        ids += await _tell_guardians(settings, school, mark["student"], members[mark["student"]]["first_name"], day,
-                                     mark["period"], mark["subject"], mark["status"], Status.cut.value,
-                                     reaches.get(mark["student"], []))
-    return ids
+        specs.append(_what_to_tell(mark["student"], members[mark["student"]]["first_name"], day, mark["period"],
+                                   mark["subject"], mark["status"], Status.cut.value, reaches.get(mark["student"], [])))
+    return specs
 
 
 # What teachers, parents and executives read -------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -40,12 +41,18 @@ def now() -> datetime:
 # Wording --------------------------------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=64)
 def default_template(kind: str, locale: str) -> str:
     return (SMS_TEMPLATES / locale / f"{kind}.txt").read_text(encoding="utf-8").strip()
 
 
+@lru_cache(maxsize=256)
+def _compiled(template: str):
+    return _sms_env.from_string(template)
+
+
 def render_text(template: str, values: dict) -> str:
-    return " ".join(_sms_env.from_string(template).render(**values).split())
+    return " ".join(_compiled(template).render(**values).split())
 
 
 async def school_templates(school_id: int) -> dict[tuple[str, str], str]:
@@ -60,9 +67,10 @@ def short_date(day: date, locale: str) -> str:
     return f"{day.day} {months[day.month - 1]}"
 
 
-async def compose(school_id: int, kind: str, locale: str, values: dict) -> str:
-    """The text for one guardian: the school's own wording if it set one, else ours. `day` becomes `date`."""
-    template = (await school_templates(school_id)).get((kind, locale)) or default_template(kind, locale)
+def compose(templates: dict, kind: str, locale: str, values: dict) -> str:
+    """The text for one guardian: the school's own wording (from school_templates) if it set one, else ours.
+    `day` becomes `date`."""
+    template = templates.get((kind, locale)) or default_template(kind, locale)
     if values.get("day"):
         values = {**values, "date": short_date(values["day"], locale)}
     return render_text(template, values)
@@ -200,34 +208,58 @@ async def guardians_of(student_ids: list[int]) -> dict[int, list[Reach]]:
     return found
 
 
-async def create_alert(settings: Settings, *, school: dict, student_id: int | None, event_key: str, kind: str,
-                       day: date | None, values: dict, reaches: list[Reach], urgent: bool = False) -> list[int]:
-    """One alert and a message per reachable guardian. Creating the same event again does nothing."""
-    moment = now()
-    created = await Alert.insert(Alert(
-        school=school["id"], student=student_id, event_key=event_key, kind=kind, day=day, urgent=urgent,
-        created_at=moment,
-    )).on_conflict(action="DO NOTHING").returning(Alert.id)
-    if not created:
+@dataclass(frozen=True)
+class AlertSpec:
+    """An event to tell guardians of: whose, which (event_key makes it once-only), what kind, and to whom."""
+
+    student_id: int | None
+    event_key: str
+    kind: str
+    day: date | None
+    values: dict
+    reaches: list[Reach]
+    urgent: bool = False
+
+
+async def create_alerts(settings: Settings, school: dict, specs: list[AlertSpec]) -> list[int]:
+    """Alerts and a message per reachable guardian, in two inserts whatever their number (a whole register is
+    saved at once). An event that already has its alert is skipped: creating it again does nothing."""
+    if not specs:
         return []
-    alert_id = created[0]["id"]
-    not_before = sendable_from(settings, moment, school["timezone"], urgent)
+    moment = now()
+    created = await Alert.insert(*[
+        Alert(school=school["id"], student=spec.student_id, event_key=spec.event_key, kind=spec.kind, day=spec.day,
+              urgent=spec.urgent, created_at=moment) for spec in specs
+    ]).on_conflict(action="DO NOTHING").returning(Alert.id, Alert.event_key)
+    alert_ids = {row["event_key"]: row["id"] for row in created}
+    templates = await school_templates(school["id"])
     rows = []
-    for reach in reaches:
-        if reach.channel is None:
+    for spec in specs:
+        if spec.event_key not in alert_ids:
             continue
-        body = await compose(school["id"], kind, reach.locale, {"school": school["short_name"], **values})
-        rows.append(Message(
-            school=school["id"], alert=alert_id, guardian=reach.guardian_id, user=reach.user_id,
-            channel=reach.channel.value, dedupe_key=f"{event_key}|{reach.guardian_id}|{reach.channel.value}",
-            recipient=reach.recipient, body=body, segments=sms_segments(body).count,
-            not_before=not_before if reach.channel is Channel.sms else moment,  # push is silent, never held
-            created_at=moment, updated_at=moment,
-        ))
+        not_before = sendable_from(settings, moment, school["timezone"], spec.urgent)
+        for reach in spec.reaches:
+            if reach.channel is None:
+                continue
+            body = compose(templates, spec.kind, reach.locale, {"school": school["short_name"], **spec.values})
+            rows.append(Message(
+                school=school["id"], alert=alert_ids[spec.event_key], guardian=reach.guardian_id,
+                user=reach.user_id, channel=reach.channel.value,
+                dedupe_key=f"{spec.event_key}|{reach.guardian_id}|{reach.channel.value}",
+                recipient=reach.recipient, body=body, segments=sms_segments(body).count,
+                not_before=not_before if reach.channel is Channel.sms else moment,  # push is silent, never held
+                created_at=moment, updated_at=moment,
+            ))
     if not rows:
         return []
     inserted = await Message.insert(*rows).on_conflict(action="DO NOTHING").returning(Message.id)
     return [row["id"] for row in inserted]
+
+
+async def create_alert(settings: Settings, *, school: dict, student_id: int | None, event_key: str, kind: str,
+                       day: date | None, values: dict, reaches: list[Reach], urgent: bool = False) -> list[int]:
+    return await create_alerts(settings, school, [AlertSpec(student_id, event_key, kind, day, values, reaches,
+                                                            urgent)])
 
 
 async def text_person(settings: Settings, *, school_id: int, user_id: int, phone: str, locale: str, kind: str,
