@@ -12,6 +12,7 @@ from backend.attendance import services
 from backend.attendance.tables import HOMEROOM_PERIOD, STATUS_LABELS, STATUS_SHORT
 from backend.i18n import _, ngettext
 from backend.notify import services as notify
+from backend.students import services as students
 from backend.web import page, redirect
 
 
@@ -70,8 +71,12 @@ async def save_register(request: Request, classroom_id: FromPath[int]) -> Respon
     except services.AttendanceError as failure:
         return await _register_page(request, classroom_id, day, period, _(failure.message, **failure.values),
                                     status=failure.status)
-    message = (ngettext("Saved: %(num)s change.", "Saved: %(num)s changes.", saved.changed) if saved.changed
-               else _("Saved. Nothing had changed."))
+    if saved.first:
+        message = ngettext("Register saved: %(num)s student.", "Register saved: %(num)s students.", saved.changed)
+    elif saved.changed:
+        message = ngettext("Saved: %(num)s change.", "Saved: %(num)s changes.", saved.changed)
+    else:
+        message = _("Saved. Nothing had changed.")
     if saved.message_ids:
         message += " " + ngettext("%(num)s message to guardians is on its way.",
                                   "%(num)s messages to guardians are on their way.", len(saved.message_ids))
@@ -85,6 +90,7 @@ async def children(request: Request) -> Response:
     records = [await services.child_attendance(viewer, student_id) for student_id in sorted(viewer.student_ids)]
     return page(request, "attendance/children.html", {
         "records": records, "vapid_key": request.app.state.settings.vapid_public_key,
+        "my_records": await students.my_guardian_records(viewer),
         "labels": {s.value: STATUS_LABELS[s] for s in STATUS_LABELS}})
 
 

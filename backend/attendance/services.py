@@ -42,6 +42,7 @@ class AttendanceError(Exception):
 
 @dataclass
 class Saved:
+    first: bool = False  # the register had not been taken before
     changed: int = 0
     unchanged: int = 0
     message_ids: list[int] = field(default_factory=list)
@@ -174,7 +175,7 @@ async def save_register(viewer: Viewer, settings: Settings, queue: JobQueue, cla
                 # The first save stores every student, present included: that is how "taken" is known.
                 changes.append((student_id, before, wanted))
         await _write_marks(viewer, classroom_id, day, period, subject, changes, moment)
-        saved.changed = len(changes)
+        saved.changed, saved.first = len(changes), not current
         specs, withdrawn = [], []
         for student_id, before, wanted in changes:
             told = _what_to_tell(student_id, members[student_id]["first_name"], day, period, subject,

@@ -268,6 +268,8 @@ def reach(guardian: dict) -> str:
         return "none"
     if guardian["user"] and guardian["has_smartphone"]:
         return "app"
+    if guardian.get("sms_opt_out"):
+        return "sms_off"
     return "sms" if is_mobile(guardian["phone"]) else "call"
 
 
@@ -279,6 +281,7 @@ async def _guardians_of(student_ids: list[int]) -> dict[int, list[dict]]:
         StudentGuardian.guardian.name.as_alias("name"), StudentGuardian.guardian.phone.as_alias("phone"),
         StudentGuardian.guardian.has_smartphone.as_alias("has_smartphone"),
         StudentGuardian.guardian.user.as_alias("user"),
+        StudentGuardian.guardian.sms_opt_out.as_alias("sms_opt_out"),
     ).where(StudentGuardian.student.is_in(student_ids)).order_by(StudentGuardian.position)
     by_student: dict[int, list[dict]] = {}
     for link in links:
@@ -328,8 +331,8 @@ async def list_children(viewer: Viewer) -> list[dict]:
 
 async def list_guardians(viewer: Viewer, search: str = "", limit: int = 30) -> list[dict]:
     """Guardians of the school for the admin's parent-account page, with their children's names."""
-    query = Guardian.select(Guardian.id, Guardian.name, Guardian.phone, Guardian.user,
-                            Guardian.has_smartphone).where(Guardian.school == viewer.school_id)
+    query = Guardian.select(Guardian.id, Guardian.name, Guardian.phone, Guardian.user, Guardian.has_smartphone,
+                            Guardian.sms_opt_out).where(Guardian.school == viewer.school_id)
     term = search.strip()
     if term:
         # Phones are stored as +668…; people type 081-…, so match on the digits after the leading 0.
@@ -349,6 +352,12 @@ async def list_guardians(viewer: Viewer, search: str = "", limit: int = 30) -> l
     for link in links:
         children.setdefault(link["guardian"], []).append(f"{link['first_name']} {link['last_name']}")
     return [{**g, "children": children.get(g["id"], [])} for g in guardians]
+
+
+async def my_guardian_records(viewer: Viewer) -> list[dict]:
+    """A parent's own guardian records (one per school roster entry), for their SMS setting."""
+    return await Guardian.select(Guardian.id, Guardian.phone, Guardian.sms_opt_out).where(
+        (Guardian.user == viewer.user_id) & (Guardian.school == viewer.school_id) & Guardian.phone.is_not_null())
 
 
 async def count_students(viewer: Viewer) -> dict:

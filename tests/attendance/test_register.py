@@ -32,7 +32,7 @@ async def test_teacher_marks_two_absences_and_both_guardians_get_one_sms_each(cl
                                                                                fake_twilio):
     await people.somchai.sign_in(settings, client)
     page = await save(client, people, **{f"s{ANAN}": "absent", f"s{BUA}": "absent"})
-    assert "บันทึกแล้ว เปลี่ยน 2 รายการ" in text_of(page.text)
+    assert "บันทึกการเช็กชื่อแล้ว 2 คน" in text_of(page.text)
     assert "กำลังแจ้งผู้ปกครอง 2 ข้อความ" in text_of(page.text)
     await drain()
     [to_somsri] = fake_twilio.sent_to(SOMSRI)

@@ -251,3 +251,21 @@ async def test_another_schools_admin_sees_none_of_these_messages(make_client, pe
     rows = await Message.select(Message.id)
     page = await other.submit(f"/notify/outbox/{rows[0]['id']}/retry")
     assert "ส่งซ้ำได้เฉพาะ" in text_of(page.text)
+
+
+async def test_a_parent_turns_sms_off_in_the_app(client, people, settings):
+    await people.somsri.sign_in(settings, client)
+    page = await client.get("/attendance/children")
+    assert "SMS ถึง 081-111-1111: เปิด" in text_of(page.text)
+    page = await client.submit(f"/notify/guardians/{people.guardians[SOMSRI]}/sms",
+                               {"opt_out": "true", "next": "/attendance/children"})
+    assert "SMS ถึง 081-111-1111: ปิด" in text_of(page.text)
+
+
+async def test_the_homeroom_list_shows_who_turned_sms_off(client, people, settings):
+    await people.somchai.sign_in(settings, client)
+    await client.get("/students/homeroom")
+    page = await client.submit(f"/notify/guardians/{people.guardians[PRASERT]}/sms",
+                               {"opt_out": "true", "next": "/students/homeroom"})
+    assert str(page.url).endswith("/students/homeroom")
+    assert "ประเสริฐ รักเรียน (บิดา) ปิด SMS" in text_of(page.text)
