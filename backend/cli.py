@@ -71,7 +71,7 @@ async def seed_demo() -> None:
     if await demo_exists():
         log.info("demo school already there; keeping it (delete var/doolae.sqlite to start afresh)")
         return
-    logins = await create_demo_school()
+    logins = await create_demo_school(history=True)
     print("\n  Demo school ready: โรงเรียนดูแลวิทยา. Sign in with:\n")
     for role, username, password in logins.rows:
         shown = display_phone(username) if username.startswith("+") else username

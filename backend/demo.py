@@ -6,6 +6,7 @@ import csv
 import io
 import random
 from dataclasses import dataclass
+from datetime import datetime, time, timezone
 
 from backend.accounts import services as accounts
 from backend.accounts.access import Viewer, load_viewer
@@ -93,7 +94,7 @@ async def admin_viewer(school_id: int) -> Viewer:
 
 
 async def create_demo_school(code: str = "DEMO", grades: tuple[str, ...] = ("ม.1", "ม.2", "ม.3"),
-                             rooms_per_grade: int = 3, seed: int = 2569) -> DemoLogins:
+                             rooms_per_grade: int = 3, seed: int = 2569, history: bool = False) -> DemoLogins:
     """School, admin, executive, one homeroom teacher per classroom, the roster, one parent with an account."""
     school_id = await schools.create_school(code, "โรงเรียนดูแลวิทยา", "ดูแลวิทยา", list(grades))
     prefix = code.lower()
@@ -123,7 +124,51 @@ async def create_demo_school(code: str = "DEMO", grades: tuple[str, ...] = ("ม
     parent_id = await accounts.ensure_parent_account(viewer, guardian["id"])
     await User.update({User.password_hash: accounts.hash_password(DEMO_PASSWORD)}).where(User.id == parent_id)
     logins.append(("parent", guardian["phone"]))
+    if history:
+        await seed_attendance_history(school_id)
     return DemoLogins([(role, username, DEMO_PASSWORD) for role, username in logins])
+
+
+async def seed_attendance_history(school_id: int, seed: int = 2569) -> int:
+    """Past school days of this term, so the executive's trend has weeks to show. Written as history (the marks
+    a school would import), so no guardian is alerted about days gone by."""
+    from datetime import date, timedelta
+
+    from backend.attendance.services import today
+    from backend.attendance.tables import HOMEROOM_PERIOD, AttendanceMark, Status
+    from backend.schools.tables import Term
+    from backend.students.tables import Student
+
+    def morning(day: date) -> datetime:
+        return datetime.combine(day, time(1, 0), tzinfo=timezone.utc)  # 08:00 in Bangkok
+
+    rng = random.Random(seed)
+    term = await Term.select(Term.starts_on).where(
+        (Term.school == school_id) & (Term.starts_on <= today()) & (Term.ends_on >= today())).first()
+    if term is None:
+        return 0
+    students = await Student.select(Student.id, Student.classroom).where(Student.school == school_id)
+    rows, day = [], max(term["starts_on"], today() - timedelta(weeks=6))
+    weights = [(Status.present, 930), (Status.late, 30), (Status.absent, 22), (Status.sick_leave, 10),
+               (Status.personal_leave, 8)]
+    while day < today():
+        if day.weekday() < 5:
+            # Lateness eases off over the weeks, as a school hopes its care does.
+            drift = (today() - day).days / 60
+            for student in students:
+                status = rng.choices([w[0] for w in weights],
+                                     [w[1] * (1 + drift if w[0] is Status.late else 1) for w in weights])[0]
+                rows.append(AttendanceMark(school=school_id, student=student["id"], classroom=student["classroom"],
+                                           day=day, period=HOMEROOM_PERIOD, status=status.value,
+                                           marked_at=morning(day)))
+                if status is Status.present and rng.random() < 0.004:
+                    rows.append(AttendanceMark(school=school_id, student=student["id"],
+                                               classroom=student["classroom"], day=day, period=rng.randint(2, 7),
+                                               status=Status.cut.value, marked_at=morning(day)))
+        day += timedelta(days=1)
+    for start in range(0, len(rows), 500):
+        await AttendanceMark.insert(*rows[start:start + 500])
+    return len(rows)
 
 
 async def demo_exists(code: str = "DEMO") -> bool:
