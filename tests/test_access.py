@@ -9,15 +9,16 @@ from tests.conftest import text_of
 ANAN, BUA, CHAI, EK = "อนันต์", "บัว", "ชัย", "เอก"
 
 # Which page each persona may open: 200 = allowed, 403 = refused. Anonymous visitors go to sign-in.
-PAGES = ["/", "/students/homeroom", "/roster/import", "/admin/users", "/admin/homerooms", "/admin/parents"]
+PAGES = ["/", "/students/homeroom", "/roster/import", "/admin/users", "/admin/homerooms", "/admin/parents",
+         "/attendance/school", "/attendance/children", "/notify/outbox", "/notify/templates"]
 MATRIX = {
-    "kanya": [200, 403, 200, 200, 200, 200],  # admin (no homeroom)
-    "wichai": [200, 403, 403, 403, 403, 403],  # executive
-    "somchai": [200, 200, 403, 403, 403, 403],  # homeroom teacher
-    "wipa": [200, 403, 403, 403, 403, 403],  # subject teacher without homeroom
-    "ratana": [200, 403, 403, 403, 403, 403],  # counsellor
-    "somsri": [200, 403, 403, 403, 403, 403],  # parent
-    "preecha": [200, 403, 200, 200, 200, 200],  # admin of the other school
+    "kanya": [200, 403, 200, 200, 200, 200, 200, 403, 200, 200],  # admin (no homeroom)
+    "wichai": [200, 403, 403, 403, 403, 403, 200, 403, 403, 403],  # executive
+    "somchai": [200, 200, 403, 403, 403, 403, 403, 403, 403, 403],  # homeroom teacher
+    "wipa": [200, 403, 403, 403, 403, 403, 403, 403, 403, 403],  # subject teacher without homeroom
+    "ratana": [200, 403, 403, 403, 403, 403, 403, 403, 403, 403],  # counsellor
+    "somsri": [200, 403, 403, 403, 403, 403, 403, 200, 403, 403],  # parent
+    "preecha": [200, 403, 200, 200, 200, 200, 200, 403, 200, 200],  # admin of the other school
 }
 
 
@@ -94,3 +95,20 @@ async def test_scoped_queries_follow_the_rules(people):
         "wipa": ["10001", "10002"],
         "somsri": ["10001", "10003"], "preecha": ["20001"], "dao": ["20001"],
     }
+
+
+@pytest.mark.parametrize("persona, status", [("somchai", 200), ("wipa", 403), ("malee", 403), ("somsri", 403),
+                                             ("wichai", 200), ("preecha", 404), ("dao", 403)])
+async def test_who_may_open_a_classrooms_register(client, people, settings, persona, status):
+    await getattr(people, persona).sign_in(settings, client)
+    page = await client.get(f"/attendance/classrooms/{people.classrooms['BKK ม.1/1']}")
+    assert page.status_code == status
+    assert (ANAN in text_of(page.text)) == (status == 200)
+
+
+async def test_a_subject_teacher_opens_her_period_register_only(client, people, settings):
+    await people.wipa.sign_in(settings, client)
+    mine = await client.get(f"/attendance/classrooms/{people.classrooms['BKK ม.1/1']}?period=2")
+    assert mine.status_code == 200 and ANAN in text_of(mine.text)
+    other = await client.get(f"/attendance/classrooms/{people.classrooms['BKK ม.1/2']}?period=2")
+    assert other.status_code == 403 and CHAI not in text_of(other.text)
