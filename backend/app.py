@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 from contextlib import asynccontextmanager
 from urllib.parse import quote
 
@@ -28,6 +29,9 @@ from backend.attendance.routes import attendance_router
 from backend.notify import services as notify
 from backend.notify.queue import InProcessQueue, JobQueue, connect
 from backend.notify.routes import notify_router
+from backend.records.routes import records_router
+from backend.visits.routes import visits_router
+from backend.visits.storage import DiskStore
 from backend.config import Settings
 from backend.home.routes import home
 from backend.i18n import _
@@ -124,6 +128,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             home, manifest, service_worker, offline, health,
             account_router, admin_router, roster_router, students_router, attendance_router, notify_router,
+            records_router, visits_router,
             create_static_files_router(
                 path="/static", directories=[STATIC], name="static",
                 cache_control=CacheControlHeader(max_age=31536000, public=True),
@@ -150,4 +155,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app.state.settings = settings
     app.state.jinja = make_environment()
     app.state.queue = JobQueue(None)  # replaced at start-up; a bare queue leaves messages to the sweep
+    app.state.photos = DiskStore(Path(settings.photo_dir))
     return app

@@ -40,6 +40,7 @@ class Settings:
     quiet_until_hour: int = 7  # … until 07:00 school time, unless urgent
     send_attempts: int = 8  # then a message is marked failed
     retry_base_seconds: float = 2.0  # backoff: base × 2^attempt, at most 10 minutes, at least Retry-After
+    photo_dir: str = str(ROOT / "var" / "photos")  # home-visit photos (backend/visits/storage.py)
     # Without Redis (the demo on a bare machine) the web process runs the jobs itself.
     inprocess_jobs: bool = False
 
@@ -63,6 +64,7 @@ class Settings:
             vapid_public_key=env.get("VAPID_PUBLIC_KEY") or None,
             vapid_subject=env.get("VAPID_SUBJECT", defaults.vapid_subject),
             inprocess_jobs=env.get("DOOLAE_INPROCESS_JOBS") == "1",
+            photo_dir=env.get("PHOTO_DIR", defaults.photo_dir),
         )
         if settings.production and settings.secret_key == DEMO_SECRET:
             raise RuntimeError("SECRET_KEY must be set in production")

@@ -152,6 +152,39 @@ def can_see_student(viewer: Viewer, student: dict) -> bool:
             or student["id"] in viewer.student_ids)
 
 
+# The cumulative record and home visits ------------------------------------------------------------------------
+# A student's homeroom teachers read and write every section; other roles as each section says
+# (records.sections); a parent reads what is shared with parents, about their own child only.
+
+VISIT_READERS = {Role.counsellor, Role.executive}
+
+
+def can_read_section(viewer: Viewer, student: dict, section) -> bool:
+    if student["school"] != viewer.school_id:
+        return False
+    if viewer.keeps_homeroom(student["classroom"]):
+        return True
+    if viewer.role is Role.parent:
+        return student["id"] in viewer.student_ids and "parent" in section.readers
+    if viewer.role is Role.subject_teacher or viewer.role is Role.homeroom_teacher:
+        # Teachers of other rooms see a section only where it is open to subject teachers, for classes they teach.
+        return "subject_teacher" in section.readers and viewer.teaches(student["classroom"])
+    return viewer.role.value in section.readers
+
+
+def can_edit_section(viewer: Viewer, student: dict, section) -> bool:
+    if student["school"] != viewer.school_id:
+        return False
+    return viewer.keeps_homeroom(student["classroom"]) or viewer.role.value in section.editors
+
+
+def can_see_visits(viewer: Viewer, student: dict) -> bool:
+    """Visits show the family's home: only the student's homeroom teachers, counsellors and executives."""
+    if student["school"] != viewer.school_id:
+        return False
+    return viewer.keeps_homeroom(student["classroom"]) or viewer.role in VISIT_READERS
+
+
 def same_school(viewer: Viewer, school_id: int) -> None:
     if school_id != viewer.school_id:
         raise PermissionDeniedException()

@@ -2,6 +2,12 @@
 "use strict";
 if ("serviceWorker" in navigator) {
   navigator.serviceWorker.register("/sw.js", { scope: "/" });
+  // Signing out empties the pages kept for offline use (they list students); unsent visits stay queued.
+  document.addEventListener("submit", (event) => {
+    if (event.target.action && new URL(event.target.action).pathname === "/signout") {
+      navigator.serviceWorker.controller?.postMessage("signed-out");
+    }
+  });
 }
 
 let installPrompt = null;

@@ -1,0 +1,164 @@
+"""Reading and writing the cumulative record, section by section, and the student's timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from backend import db
+from backend.accounts.access import Viewer, can_edit_section, can_read_section, can_see_visits, visible_students
+from backend.accounts.tables import Role
+from backend.attendance.tables import AttendanceMark, Status
+from backend.i18n import N_
+from backend.notify.tables import Alert
+from backend.records.sections import PARENT_EDITABLE, SECTIONS, Invalid, clean
+from backend.records.tables import RecordEntry, RecordRead
+from backend.students.phones import BadPhone, normalise_phone
+from backend.students.tables import Guardian, Student
+from backend.visits.tables import Visit
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class RecordError(Exception):
+    def __init__(self, message: str, status: int = 422, **values):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.values = values
+
+
+async def get_student(viewer: Viewer, student_id: int) -> dict:
+    """The student if the viewer may see them at all (school, homeroom, child); 404 otherwise, never a hint."""
+    student = await Student.select(
+        Student.id, Student.school, Student.classroom, Student.code, Student.title, Student.first_name,
+        Student.last_name, Student.number_in_class, Student.classroom.room.as_alias("room"),
+        Student.classroom.grade.code.as_alias("grade"),
+    ).where(visible_students(viewer) & (Student.id == student_id)).first()
+    if student is None:
+        raise RecordError(N_("No such student among those you can see."), status=404)
+    return {**student, "label": f"{student['grade']}/{student['room']}" if student["classroom"] else ""}
+
+
+async def current_sections(student_id: int, names: list[str]) -> dict[str, dict]:
+    """The newest entry of each section."""
+    if not names:
+        return {}
+    rows = await RecordEntry.select(
+        RecordEntry.id, RecordEntry.section, RecordEntry.data, RecordEntry.source, RecordEntry.written_at,
+        RecordEntry.written_by.display_name.as_alias("written_by"),
+    ).where((RecordEntry.student == student_id) & RecordEntry.section.is_in(names)).order_by(
+        RecordEntry.id, ascending=False).output(load_json=True)
+    found: dict[str, dict] = {}
+    for row in rows:
+        found.setdefault(row["section"], row)
+    return found
+
+
+async def _audit(viewer: Viewer, student_id: int, sections: list[str]) -> None:
+    sensitive = [name for name in sections if SECTIONS[name].sensitive]
+    if sensitive:
+        moment = now()
+        await RecordRead.insert(*[RecordRead(school=viewer.school_id, student=student_id, section=name,
+                                             reader=viewer.user_id, read_at=moment) for name in sensitive])
+
+
+async def student_record(viewer: Viewer, student_id: int) -> dict:
+    """The sections this viewer may read, each with its current values and who last changed it (and whether a
+    parent did). Reading the family or health section is written to the audit trail."""
+    student = await get_student(viewer, student_id)
+    readable = [name for name, section in SECTIONS.items() if can_read_section(viewer, student, section)]
+    current = await current_sections(student_id, readable)
+    await _audit(viewer, student_id, readable)
+    sections = [{"section": SECTIONS[name], "entry": current.get(name),
+                 "editable": can_edit_section(viewer, student, SECTIONS[name])} for name in readable]
+    return {"student": student, "sections": sections, "visits": can_see_visits(viewer, student)}
+
+
+async def save_section(viewer: Viewer, student_id: int, name: str, raw: dict) -> None:
+    section = SECTIONS.get(name)
+    if section is None:
+        raise RecordError(N_("No such section."), status=404)
+    student = await get_student(viewer, student_id)
+    if not can_edit_section(viewer, student, section):
+        raise RecordError(N_("You cannot change this part of the record."), status=403)
+    values = clean(section, raw)  # raises Invalid with every wrong field
+    await RecordEntry.insert(RecordEntry(school=viewer.school_id, student=student_id, section=name, data=values,
+                                         source="school", written_by=viewer.user_id, written_at=now()))
+
+
+async def parent_correction(viewer: Viewer, student_id: int, raw: dict) -> None:
+    """A parent corrects who lives at home and their own phone; the teacher sees the change and its source."""
+    if viewer.role is not Role.parent or student_id not in viewer.student_ids:
+        raise RecordError(N_("You can only see your own children."), status=403)
+    await get_student(viewer, student_id)
+    changes = clean(SECTIONS["family"], raw, only=PARENT_EDITABLE["family"])
+    phone = (raw.get("phone") or "").strip()
+    if phone:
+        try:
+            phone = normalise_phone(phone)
+        except BadPhone:
+            raise Invalid({"phone": N_("Check the phone number: it should look like 081-234-5678.")})
+    async with db.transaction():
+        current = (await current_sections(student_id, ["family"])).get("family")
+        data = {**(current["data"] if current else {}), **{k: v for k, v in changes.items() if v is not None}}
+        await RecordEntry.insert(RecordEntry(school=viewer.school_id, student=student_id, section="family",
+                                             data=data, source="parent", written_by=viewer.user_id,
+                                             written_at=now()))
+        if phone:
+            # The parent's own guardian records; their sign-in name stays the number the school gave them.
+            await Guardian.update({Guardian.phone: phone, Guardian.updated_at: now()}).where(
+                (Guardian.user == viewer.user_id) & (Guardian.school == viewer.school_id))
+
+
+async def section_history(viewer: Viewer, student_id: int, name: str) -> list[dict]:
+    section = SECTIONS.get(name)
+    student = await get_student(viewer, student_id)
+    if section is None or not can_read_section(viewer, student, section):
+        raise RecordError(N_("You cannot change this part of the record."), status=403)
+    await _audit(viewer, student_id, [name])
+    return await RecordEntry.select(
+        RecordEntry.data, RecordEntry.source, RecordEntry.written_at,
+        RecordEntry.written_by.display_name.as_alias("written_by"),
+    ).where((RecordEntry.student == student_id) & (RecordEntry.section == name)).order_by(
+        RecordEntry.id, ascending=False).output(load_json=True)
+
+
+async def reads_of(viewer: Viewer, student_id: int) -> list[dict]:
+    """The audit trail of sensitive reads, for those who may read those sections themselves."""
+    student = await get_student(viewer, student_id)
+    if not can_read_section(viewer, student, SECTIONS["family"]):
+        raise RecordError(N_("You cannot change this part of the record."), status=403)
+    return await RecordRead.select(RecordRead.section, RecordRead.read_at,
+                                   RecordRead.reader.display_name.as_alias("reader")).where(
+        RecordRead.student == student_id).order_by(RecordRead.id, ascending=False).limit(200)
+
+
+async def timeline(viewer: Viewer, student_id: int, limit: int = 100) -> list[dict]:
+    """Everything recorded about a student, newest first, filtered by what the viewer's role may see."""
+    student = await get_student(viewer, student_id)
+    events: list[dict] = []
+    for mark in await AttendanceMark.select(AttendanceMark.day, AttendanceMark.period, AttendanceMark.status,
+                                            AttendanceMark.marked_at).where(
+            (AttendanceMark.student == student_id) & (AttendanceMark.status != Status.present.value)).order_by(
+            AttendanceMark.day, ascending=False).limit(limit):
+        events.append({"kind": "attendance", "at": mark["marked_at"], "day": mark["day"], **mark})
+    readable = [n for n, s in SECTIONS.items() if can_read_section(viewer, student, s)]
+    if readable:
+        for entry in await RecordEntry.select(RecordEntry.section, RecordEntry.source, RecordEntry.written_at,
+                                              RecordEntry.written_by.display_name.as_alias("by")).where(
+                (RecordEntry.student == student_id) & RecordEntry.section.is_in(readable)).order_by(
+                RecordEntry.id, ascending=False).limit(limit):
+            events.append({"kind": "record", "at": entry["written_at"], "section": SECTIONS[entry["section"]],
+                           "source": entry["source"], "by": entry["by"]})
+    if can_see_visits(viewer, student) or viewer.role is Role.parent:
+        for visit in await Visit.select(Visit.visited_on, Visit.status, Visit.created_at,
+                                        Visit.teacher.display_name.as_alias("by")).where(
+                Visit.student == student_id).order_by(Visit.visited_on, ascending=False).limit(limit):
+            events.append({"kind": "visit", "at": visit["created_at"], "day": visit["visited_on"], **visit})
+    for alert in await Alert.select(Alert.kind, Alert.created_at, Alert.acknowledged_at).where(
+            Alert.student == student_id).order_by(Alert.id, ascending=False).limit(limit):
+        events.append({"kind": "alert", "at": alert["created_at"], **alert})
+    events.sort(key=lambda e: e["at"], reverse=True)
+    return events[:limit]

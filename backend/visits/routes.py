@@ -1,0 +1,89 @@
+"""The visit form (it works offline), the endpoints its queue sends to, photos, and visit progress."""
+
+from __future__ import annotations
+
+import uuid
+
+from litestar import Request, Response, Router, get, post, put
+from litestar.params import FromPath, FromQuery
+
+from backend.accounts.access import Permission, current_viewer, requires, requires_sign_in
+from backend.i18n import _
+from backend.visits import services
+from backend.visits.form import FORM
+from backend.web import page, redirect
+
+
+def _problem(error: services.VisitError) -> Response:
+    """For the phone's queue: what to show, per field, in the teacher's language."""
+    return Response({"message": _(error.message, **error.values),
+                     "errors": {name: _(message) for name, message in error.errors.items()}},
+                    status_code=error.status)
+
+
+@get("/", guards=[requires_sign_in])
+async def progress(request: Request) -> Response:
+    viewer = current_viewer(request)
+    if viewer.classroom_ids:
+        return page(request, "visits/progress.html", {"rows": await services.homeroom_progress(viewer)})
+    if viewer.can(Permission.view_school):
+        return page(request, "visits/school.html", {"rows": await services.school_progress(viewer)})
+    return redirect("/")
+
+
+@get("/form", guards=[requires(Permission.view_homeroom)])
+async def form(request: Request, student: FromQuery[int] = 0) -> Response:
+    viewer = current_viewer(request)
+    return page(request, "visits/form.html", {"students": await services.form_students(viewer), "sections": FORM,
+                                              "chosen": student})
+
+
+@post("/sync", guards=[requires(Permission.view_homeroom)])
+async def sync(request: Request) -> Response:
+    """One visit from the phone's queue (JSON): 200 or 201 with its id, or 422 naming the fields to fix.
+    A plain form post (a phone without JavaScript) gets pages instead."""
+    plain_form = request.content_type[0] != "application/json"
+    try:
+        payload = dict((await request.form()).items()) if plain_form else await request.json()
+    except ValueError:
+        payload = None
+    if not isinstance(payload, dict):
+        return Response({"message": _("The visit could not be read. Save it again.")}, status_code=400)
+    if plain_form and not payload.get("client_id"):
+        payload["client_id"] = uuid.uuid4().hex
+    try:
+        saved = await services.save_visit(current_viewer(request), payload)
+    except services.VisitError as error:
+        if plain_form:
+            problems = "; ".join(_(message) for message in error.errors.values()) or _(error.message)
+            return page(request, "error.html", {"title": _(error.message), "message": problems}, status=error.status)
+        return _problem(error)
+    if plain_form:
+        return redirect("/visits", flash=_("The visit is saved."))
+    return Response(saved, status_code=201 if saved["created"] else 200)
+
+
+@put("/{visit_id:str}/photos/{photo_id:str}", guards=[requires(Permission.view_homeroom)],
+     request_max_body_size=services.MAX_PHOTO_BYTES + 1024)
+async def upload_photo(request: Request, visit_id: FromPath[str], photo_id: FromPath[str],
+                       kind: FromQuery[str] = "other") -> Response:
+    data = await request.body()
+    try:
+        saved = await services.save_photo(current_viewer(request), request.app.state.photos, visit_id, photo_id,
+                                          kind, data)
+    except services.VisitError as error:
+        return _problem(error)
+    return Response(saved, status_code=201 if saved["created"] else 200)
+
+
+@get("/photos/{photo_id:int}", guards=[requires_sign_in])
+async def show_photo(request: Request, photo_id: FromPath[int]) -> Response:
+    try:
+        data, content_type = await services.photo(current_viewer(request), request.app.state.photos, photo_id)
+    except services.VisitError as error:
+        return page(request, "error.html", {"title": _("Not found"), "message": _(error.message)}, status=404)
+    # private: a home's photo must not sit in a shared cache
+    return Response(data, media_type=content_type, headers={"Cache-Control": "private, max-age=86400"})
+
+
+visits_router = Router(path="/visits", route_handlers=[progress, form, sync, upload_photo, show_photo])

@@ -1,0 +1,243 @@
+"""Home visits: stored once however often a phone sends them, photos checked and kept, progress per homeroom."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta, timezone
+
+from piccolo.query.functions.aggregate import Count
+
+from backend import db, i18n
+from backend.accounts.access import Viewer, can_see_visits
+from backend.accounts.tables import Role
+from backend.i18n import N_
+from backend.records.sections import Invalid, clean
+from backend.schools.tables import Classroom, SchoolYear
+from backend.students.tables import Student
+from backend.visits.form import FORM
+from backend.visits.storage import PhotoStore
+from backend.visits.tables import Visit, VisitPhoto
+
+MAX_PHOTOS = 4
+MAX_PHOTO_BYTES = 300 * 1024  # the phone shrinks to about 200 KB; a little room for odd encoders
+PHOTO_KINDS = ("outside", "inside", "student", "other")
+CLIENT_ID = re.compile(r"^[0-9a-fA-F-]{8,40}$")
+# Thailand and a margin: a reading far outside is a broken GPS, not a home.
+THAILAND = {"lat": (4.0, 22.0), "lng": (96.0, 107.0)}
+IMAGE_SIGNATURES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png", b"RIFF": "image/webp"}
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class VisitError(Exception):
+    def __init__(self, message: str, status: int = 422, errors: dict | None = None, **values):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.errors = errors or {}
+        self.values = values
+
+
+async def _homeroom_student(viewer: Viewer, student_id: int) -> dict:
+    student = await Student.select(Student.id, Student.school, Student.classroom, Student.first_name).where(
+        (Student.id == student_id) & (Student.school == viewer.school_id)).first()
+    if student is None or not viewer.keeps_homeroom(student["classroom"]):
+        raise VisitError(N_("This student is not in your homeroom."), status=403, errors={"student": N_(
+            "This student is not in your homeroom.")})
+    return student
+
+
+def _parse_day(text: str, errors: dict) -> date | None:
+    try:
+        day = date.fromisoformat(text)
+    except (TypeError, ValueError):
+        errors["visited_on"] = N_("Enter the date of the visit.")
+        return None
+    today = datetime.now(i18n.BANGKOK).date()
+    if day > today:
+        errors["visited_on"] = N_("The visit date cannot be in the future.")
+    elif day < today - timedelta(days=400):
+        errors["visited_on"] = N_("The visit date is more than a year ago.")
+    return day
+
+
+def _parse_position(payload: dict, errors: dict) -> tuple[float | None, float | None, float | None]:
+    lat, lng, accuracy = payload.get("latitude"), payload.get("longitude"), payload.get("accuracy")
+    if lat in (None, "") or lng in (None, ""):
+        return None, None, None  # no fix indoors or no permission: the visit still counts
+    try:
+        lat, lng = float(lat), float(lng)
+        accuracy = float(accuracy) if accuracy not in (None, "") else None
+    except (TypeError, ValueError):
+        errors["position"] = N_("The GPS position could not be read. Try again outside, or save without it.")
+        return None, None, None
+    if not (THAILAND["lat"][0] <= lat <= THAILAND["lat"][1] and THAILAND["lng"][0] <= lng <= THAILAND["lng"][1]):
+        errors["position"] = N_("The GPS position is not in Thailand. Try again outside, or save without it.")
+        return None, None, None
+    return lat, lng, accuracy
+
+
+async def save_visit(viewer: Viewer, payload: dict) -> dict:
+    """Create or update a visit by the id the phone made. Sending the same visit twice stores it once. Every
+    wrong field is named, so the teacher can fix it; nothing typed is lost on the phone meanwhile."""
+    client_id = str(payload.get("client_id") or "")
+    if not CLIENT_ID.match(client_id):
+        raise VisitError(N_("The visit has no id from the phone. Reload the form and save again."), status=400)
+    try:
+        student_id = int(payload.get("student") or 0)
+    except (TypeError, ValueError):
+        student_id = 0
+    errors: dict[str, str] = {}
+    if not student_id:
+        errors["student"] = N_("Choose the student.")
+    else:
+        await _homeroom_student(viewer, student_id)
+    day = _parse_day(payload.get("visited_on"), errors)
+    lat, lng, accuracy = _parse_position(payload, errors)
+    answers = {}
+    for section in FORM:
+        try:
+            answers.update(clean(section, {k: str(v) for k, v in payload.items() if v is not None}))
+        except Invalid as invalid:
+            errors.update(invalid.errors)
+    status = "planned" if payload.get("status") == "planned" else "done"
+    if errors:
+        raise VisitError(N_("Some fields need fixing."), errors=errors)
+    area = str(payload.get("area") or "").strip()[:100]
+    moment = now()
+    fields = {"student": student_id, "teacher": viewer.user_id, "status": status, "visited_on": day, "area": area,
+              "latitude": lat, "longitude": lng, "accuracy_m": accuracy, "answers": answers, "updated_at": moment}
+    async with db.transaction():
+        existing = await Visit.select(Visit.id, Visit.school, Visit.teacher).where(Visit.client_id == client_id).first()
+        if existing and existing["school"] != viewer.school_id:
+            raise VisitError(N_("The visit has no id from the phone. Reload the form and save again."), status=409)
+        if existing:
+            await Visit.update({getattr(Visit, k): v for k, v in fields.items()}).where(Visit.id == existing["id"])
+            visit_id, created = existing["id"], False
+        else:
+            rows = await Visit.insert(Visit(school=viewer.school_id, client_id=client_id, created_at=moment,
+                                            **fields)).on_conflict(action="DO NOTHING").returning(Visit.id)
+            created = bool(rows)
+            visit_id = rows[0]["id"] if rows else (await Visit.select(Visit.id).where(
+                Visit.client_id == client_id).first())["id"]
+    return {"id": visit_id, "client_id": client_id, "created": created}
+
+
+def sniff_image(data: bytes) -> str | None:
+    for signature, content_type in IMAGE_SIGNATURES.items():
+        if data.startswith(signature) and (content_type != "image/webp" or data[8:12] == b"WEBP"):
+            return content_type
+    return None
+
+
+async def save_photo(viewer: Viewer, store: PhotoStore, visit_client_id: str, photo_client_id: str, kind: str,
+                     data: bytes) -> dict:
+    """A photo of a visit, sent on its own so a dropped connection costs one photo, not the visit. Sending the same
+    photo again (a retry) stores it once."""
+    if not CLIENT_ID.match(photo_client_id or ""):
+        raise VisitError(N_("The photo has no id from the phone."), status=400)
+    visit = await Visit.select(Visit.id, Visit.school, Visit.student).where(Visit.client_id == visit_client_id).first()
+    if visit is None or visit["school"] != viewer.school_id:
+        raise VisitError(N_("Save the visit before its photos."), status=404)
+    await _homeroom_student(viewer, visit["student"])
+    if kind not in PHOTO_KINDS:
+        raise VisitError(N_("Say whether the photo is of the house outside, inside, or the student."))
+    if len(data) > MAX_PHOTO_BYTES:
+        raise VisitError(N_("The photo is larger than 300 KB. The app shrinks photos; take it again in the app."),
+                         status=413)
+    content_type = sniff_image(data)
+    if content_type is None:
+        raise VisitError(N_("This file is not a photo (JPEG, PNG or WebP)."), status=415)
+    existing = await VisitPhoto.select(VisitPhoto.id).where(VisitPhoto.client_id == photo_client_id).first()
+    if existing:
+        return {"id": existing["id"], "created": False}
+    if await VisitPhoto.count().where(VisitPhoto.visit == visit["id"]) >= MAX_PHOTOS:
+        raise VisitError(N_("A visit has at most 4 photos."))
+    key = f"{viewer.school_id}/{visit['id']}/{photo_client_id}"
+    await store.put(key, data)  # stored before the row: a row always has its file
+    rows = await VisitPhoto.insert(VisitPhoto(
+        school=viewer.school_id, visit=visit["id"], client_id=photo_client_id, kind=kind, storage_key=key,
+        content_type=content_type, size=len(data), uploaded_at=now(),
+    )).on_conflict(action="DO NOTHING").returning(VisitPhoto.id)
+    return {"id": rows[0]["id"] if rows else None, "created": bool(rows)}
+
+
+async def photo(viewer: Viewer, store: PhotoStore, photo_id: int) -> tuple[bytes, str]:
+    row = await VisitPhoto.select(VisitPhoto.storage_key, VisitPhoto.content_type, VisitPhoto.visit.student.as_alias(
+        "student")).where((VisitPhoto.id == photo_id) & (VisitPhoto.school == viewer.school_id)).first()
+    if row is None:
+        raise VisitError(N_("No such photo."), status=404)
+    student = await Student.select(Student.id, Student.school, Student.classroom).where(
+        Student.id == row["student"]).first()
+    if not can_see_visits(viewer, student):
+        raise VisitError(N_("No such photo."), status=404)
+    return await store.get(row["storage_key"]), row["content_type"]
+
+
+async def visits_of(viewer: Viewer, student: dict) -> list[dict]:
+    """A student's visits with their photos, for those who may see them; a parent gets only the dates."""
+    if viewer.role is Role.parent and student["id"] in viewer.student_ids:
+        return await Visit.select(Visit.visited_on, Visit.status).where(
+            Visit.student == student["id"]).order_by(Visit.visited_on, ascending=False)
+    if not can_see_visits(viewer, student):
+        return []
+    visits = await Visit.select(Visit.all_columns(), Visit.teacher.display_name.as_alias("by")).where(
+        Visit.student == student["id"]).order_by(Visit.visited_on, ascending=False).output(load_json=True)
+    photos = await VisitPhoto.select(VisitPhoto.id, VisitPhoto.visit, VisitPhoto.kind).where(
+        VisitPhoto.visit.is_in([v["id"] for v in visits] or [-1]))
+    return [{**v, "photos": [p for p in photos if p["visit"] == v["id"]]} for v in visits]
+
+
+async def homeroom_progress(viewer: Viewer) -> list[dict]:
+    """The teacher's homeroom students with this school year's visit: visited, planned, or not yet; by area."""
+    year = await SchoolYear.select(SchoolYear.starts_on).where(SchoolYear.id == viewer.school_year_id).first()
+    students = await Student.select(Student.id, Student.title, Student.first_name, Student.last_name,
+                                    Student.number_in_class, Student.classroom).where(
+        Student.classroom.is_in(list(viewer.classroom_ids) or [-1]) & (Student.active == True)  # noqa: E712
+    ).order_by(Student.number_in_class)
+    visits = await Visit.select(Visit.student, Visit.status, Visit.visited_on, Visit.area).where(
+        Visit.student.is_in([s["id"] for s in students] or [-1]) & (Visit.visited_on >= year["starts_on"])
+    ).order_by(Visit.visited_on)
+    latest: dict[int, dict] = {}
+    for visit in visits:  # a done visit outranks a planned one
+        if visit["status"] == "done" or latest.get(visit["student"], {}).get("status") != "done":
+            latest[visit["student"]] = visit
+    rows = []
+    for s in students:
+        visit = latest.get(s["id"])
+        rows.append({**s, "visit": visit, "area": (visit or {}).get("area") or "",
+                     "state": visit["status"] if visit else "none"})
+    rows.sort(key=lambda r: (r["area"] == "", r["area"], r["number_in_class"] or 0))
+    return rows
+
+
+async def school_progress(viewer: Viewer) -> list[dict]:
+    """For executives: per classroom, students visited this school year, planned, and not yet."""
+    year = await SchoolYear.select(SchoolYear.starts_on).where(SchoolYear.id == viewer.school_year_id).first()
+    classrooms = await Classroom.select(Classroom.id, Classroom.room, Classroom.grade.code.as_alias("grade")).where(
+        (Classroom.school == viewer.school_id) & (Classroom.school_year == viewer.school_year_id)
+    ).order_by(Classroom.grade.level).order_by(Classroom.room)
+    sizes = {r["classroom"]: r["n"] for r in await Student.select(Student.classroom, Count(Student.id, alias="n")).where(
+        (Student.school == viewer.school_id) & (Student.active == True)).group_by(Student.classroom)}  # noqa: E712
+    done, planned = {}, {}
+    for row in await Visit.select(Visit.student.classroom.as_alias("classroom"), Visit.status, Visit.student).where(
+            (Visit.school == viewer.school_id) & (Visit.visited_on >= year["starts_on"])):
+        (done if row["status"] == "done" else planned).setdefault(row["classroom"], set()).add(row["student"])
+    rows = []
+    for c in classrooms:
+        visited = len(done.get(c["id"], set()))
+        waiting = len(planned.get(c["id"], set()) - done.get(c["id"], set()))
+        size = sizes.get(c["id"], 0)
+        rows.append({"label": f"{c['grade']}/{c['room']}", "students": size, "visited": visited,
+                     "planned": waiting, "none": max(size - visited - waiting, 0)})
+    return rows
+
+
+async def form_students(viewer: Viewer) -> list[dict]:
+    return await Student.select(Student.id, Student.title, Student.first_name, Student.last_name,
+                                Student.number_in_class, Student.classroom.grade.code.as_alias("grade"),
+                                Student.classroom.room.as_alias("room")).where(
+        Student.classroom.is_in(list(viewer.classroom_ids) or [-1]) & (Student.active == True)  # noqa: E712
+    ).order_by(Student.classroom).order_by(Student.number_in_class)

@@ -1,0 +1,266 @@
+// Home visits that survive no signal. A saved visit waits in the phone's IndexedDB until it is sent; each visit
+// and each photo carries an id made here, so a send that is repeated after a dropped connection is stored once.
+// The sending part has no DOM: the service worker runs it too (Background Sync), the page runs it on load and
+// when the network returns (iOS has no Background Sync).
+"use strict";
+
+const VisitQueue = (() => {
+  const DB = "doolae-visits";
+  const STORE = "queue";
+  const MAX_PHOTO = 200 * 1024;
+  let running = null;
+
+  function open() {
+    return new Promise((resolve, reject) => {
+      const request = indexedDB.open(DB, 1);
+      request.onupgradeneeded = () => request.result.createObjectStore(STORE, { keyPath: "client_id" });
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+  }
+
+  async function tx(mode, work) {
+    const db = await open();
+    return new Promise((resolve, reject) => {
+      const transaction = db.transaction(STORE, mode);
+      const result = work(transaction.objectStore(STORE));
+      transaction.oncomplete = () => { db.close(); resolve(result && "result" in result ? result.result : result); };
+      transaction.onerror = () => { db.close(); reject(transaction.error); };
+    });
+  }
+
+  const all = () => tx("readonly", (store) => store.getAll());
+  const put = (record) => tx("readwrite", (store) => store.put(record));
+  const remove = (id) => tx("readwrite", (store) => store.delete(id));
+
+  function uuid() {
+    if (self.crypto && crypto.randomUUID) return crypto.randomUUID();
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  async function send(record) {
+    // Returns "done", "wait" (no network, or signed out: try later) or "fix" (the server named fields to fix).
+    if (!record.sent) {
+      let response;
+      try {
+        response = await fetch("/visits/sync", {
+          method: "POST", credentials: "same-origin",
+          headers: { "content-type": "application/json", "x-csrftoken": record.csrf },
+          body: JSON.stringify({ ...record.fields, client_id: record.client_id }),
+        });
+      } catch (error) {
+        return "wait";
+      }
+      if (response.status === 401 || response.status >= 500) return "wait";
+      const body = await response.json().catch(() => ({}));
+      if (!response.ok) {
+        record.errors = { ...(body.errors || {}), _message: body.message || String(response.status) };
+        await put(record);
+        return "fix";
+      }
+      record.sent = true;
+      record.errors = null;
+      await put(record);
+    }
+    for (const photo of record.photos) {
+      if (photo.sent) continue;
+      let response;
+      try {
+        response = await fetch(`/visits/${record.client_id}/photos/${photo.client_id}?kind=${photo.kind}`, {
+          method: "PUT", credentials: "same-origin",
+          headers: { "content-type": photo.blob.type || "image/jpeg", "x-csrftoken": record.csrf },
+          body: photo.blob,
+        });
+      } catch (error) {
+        return "wait";
+      }
+      if (response.status === 401 || response.status >= 500) return "wait";
+      if (!response.ok) {
+        const body = await response.json().catch(() => ({}));
+        record.errors = { [`photo-${photo.kind}`]: body.message || String(response.status), _message: body.message };
+        record.sent = false; // the visit is stored; resending it is harmless and keeps the record together
+        await put(record);
+        return "fix";
+      }
+      photo.sent = true;
+      await put(record);
+    }
+    await remove(record.client_id);
+    return "done";
+  }
+
+  async function flush() {
+    // One run at a time: the page and the service worker may both start one.
+    if (running) return running;
+    running = (async () => {
+      for (const record of await all()) {
+        if (record.errors) continue; // waits for the teacher to fix it
+        if ((await send(record)) === "wait") break;
+      }
+    })().finally(() => { running = null; });
+    return running;
+  }
+
+  return { all, put, remove, uuid, flush, MAX_PHOTO };
+})();
+
+if (typeof document !== "undefined") {
+  const form = () => document.querySelector("[data-visit-form]");
+  const queueBox = () => document.getElementById("queue");
+
+  async function shrink(file) {
+    // Phones take 3–5 MB photos; a school's server and a parent's data plan want about 200 KB.
+    const bitmap = await createImageBitmap(file);
+    let side = 1280;
+    let quality = 0.72;
+    for (let attempt = 0; attempt < 8; attempt += 1) {
+      const scale = Math.min(1, side / Math.max(bitmap.width, bitmap.height));
+      const canvas = document.createElement("canvas");
+      canvas.width = Math.round(bitmap.width * scale);
+      canvas.height = Math.round(bitmap.height * scale);
+      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", quality));
+      if (blob.size <= VisitQueue.MAX_PHOTO) return blob;
+      side = Math.round(side * 0.8);
+      quality = Math.max(0.4, quality - 0.08);
+    }
+    throw new Error("photo too large");
+  }
+
+  function csrf() {
+    const match = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
+    return match ? match[1] : form()?.querySelector("[name=_csrf_token]")?.value || "";
+  }
+
+  function showErrors(errors) {
+    const target = form();
+    if (!target) return;
+    target.querySelectorAll("[data-error-for]").forEach((node) => { node.textContent = ""; });
+    target.querySelectorAll(".invalid").forEach((node) => node.classList.remove("invalid"));
+    for (const [name, message] of Object.entries(errors || {})) {
+      const slot = target.querySelector(`[data-error-for="${name}"]`);
+      if (slot) { slot.textContent = message; slot.closest(".field")?.classList.add("invalid"); }
+    }
+  }
+
+  async function render() {
+    const box = queueBox();
+    if (!box) return;
+    const records = await VisitQueue.all();
+    const problems = document.getElementById("queue-problems");
+    problems.replaceChildren();
+    box.hidden = records.length === 0 && navigator.onLine;
+    document.getElementById("queue-text").textContent = records.length
+      ? box.dataset.label.replace("{n}", records.length) + (navigator.onLine ? "" : " · " + box.dataset.offline)
+      : (navigator.onLine ? box.dataset.sent : box.dataset.offline);
+    for (const record of records.filter((r) => r.errors)) {
+      const item = document.createElement("li");
+      item.textContent = `${record.label || ""} ${record.fields.visited_on || ""}: ${record.errors._message || ""} `;
+      if (form()) {
+        const fix = document.createElement("button");
+        fix.className = "small";
+        fix.type = "button";
+        fix.textContent = box.dataset.fix;
+        fix.addEventListener("click", () => load(record));
+        item.append(fix);
+      }
+      problems.append(item);
+    }
+  }
+
+  function load(record) {
+    // Back into the form, with the same id: saving again replaces it on the phone and on the server.
+    const target = form();
+    for (const [name, value] of Object.entries(record.fields)) {
+      const input = target.elements.namedItem(name);
+      if (input && input.type !== "file") input.value = value;
+    }
+    target.elements.namedItem("client_id").value = record.client_id;
+    target.dataset.keepPhotos = record.client_id;
+    showErrors(record.errors);
+    target.scrollIntoView();
+  }
+
+  function locate() {
+    const gps = document.getElementById("gps");
+    const target = form();
+    if (!gps || !target || !navigator.geolocation) return;
+    gps.textContent = gps.dataset.waiting;
+    navigator.geolocation.getCurrentPosition((position) => {
+      target.elements.namedItem("latitude").value = position.coords.latitude.toFixed(6);
+      target.elements.namedItem("longitude").value = position.coords.longitude.toFixed(6);
+      target.elements.namedItem("accuracy").value = Math.round(position.coords.accuracy);
+      gps.textContent = gps.dataset.found.replace("{m}", Math.round(position.coords.accuracy));
+    }, () => { gps.textContent = gps.dataset.none; }, { enableHighAccuracy: true, timeout: 20000, maximumAge: 60000 });
+  }
+
+  function fresh() {
+    const target = form();
+    if (!target) return;
+    target.elements.namedItem("client_id").value = VisitQueue.uuid();
+    delete target.dataset.keepPhotos;
+    const day = target.elements.namedItem("visited_on");
+    if (!day.value) day.value = new Date(Date.now() - new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 10);
+  }
+
+  async function save(event) {
+    event.preventDefault();
+    const target = event.target;
+    const fields = {};
+    for (const [name, value] of new FormData(target).entries()) {
+      if (typeof value === "string" && name !== "_csrf_token") fields[name] = value;
+    }
+    const id = fields.client_id;
+    const earlier = (await VisitQueue.all()).find((r) => r.client_id === id);
+    const photos = earlier ? earlier.photos.filter((p) => !p.sent || target.dataset.keepPhotos === id) : [];
+    for (const input of target.querySelectorAll("input[type=file]")) {
+      if (!input.files.length) continue;
+      const replaced = photos.findIndex((p) => p.kind === input.dataset.kind);
+      if (replaced >= 0) photos.splice(replaced, 1);
+      try {
+        photos.push({ client_id: VisitQueue.uuid(), kind: input.dataset.kind, blob: await shrink(input.files[0]), sent: false });
+      } catch (error) {
+        showErrors({ [`photo-${input.dataset.kind}`]: input.dataset.unreadable || String(error) });
+        return;
+      }
+    }
+    const select = target.elements.namedItem("student");
+    await VisitQueue.put({
+      client_id: id, fields, photos: photos.slice(-4), csrf: csrf(), errors: null, sent: false,
+      label: select.options[select.selectedIndex]?.text || "", saved_at: Date.now(),
+    });
+    target.reset();
+    showErrors({});
+    fresh();
+    await render();
+    if ("serviceWorker" in navigator) {
+      const registration = await navigator.serviceWorker.ready;
+      if ("sync" in registration) await registration.sync.register("visit-queue").catch(() => {});
+    }
+    await VisitQueue.flush();
+    await render();
+  }
+
+  async function start() {
+    const target = form();
+    if (target && !target.dataset.bound) {
+      target.dataset.bound = "yes";
+      target.addEventListener("submit", save);
+      fresh();
+      locate();
+    }
+    await render();
+    await VisitQueue.flush();
+    await render();
+  }
+
+  // htmx runs this script again on each page it swaps in; the window listeners are needed once.
+  if (!window.visitQueueListening) {
+    window.visitQueueListening = true;
+    window.addEventListener("online", async () => { await VisitQueue.flush(); await render(); });
+    window.addEventListener("offline", render);
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+}

@@ -1,0 +1,118 @@
+"""The cumulative record: sections by role, every change kept, sensitive reads audited, parents' corrections."""
+
+from backend.records.tables import RecordEntry, RecordRead
+from tests.conftest import text_of
+
+ANAN = "10001"
+
+
+async def edit(client, people, section, **fields):
+    anan = people.students[ANAN]
+    if not client.csrf_token():
+        await client.get(f"/records/{anan}")
+    return await client.submit(f"/records/{anan}/sections/{section}", fields)
+
+
+async def test_each_change_is_kept_with_who_and_when(client, people, settings):
+    await people.somchai.sign_in(settings, client)
+    await edit(client, people, "health", allergies="แพ้กุ้ง")
+    page = await edit(client, people, "health", allergies="แพ้กุ้งและถั่ว", chronic_illness="หอบหืด")
+    text = text_of(page.text)
+    assert "แพ้กุ้งและถั่ว" in text and "หอบหืด" in text and "ครูสมชาย" in text
+    history = text_of((await client.get(f"/records/{people.students[ANAN]}/sections/health/history")).text)
+    newest, oldest = history.split(" · ครูสมชาย ")[1:3]  # newest first
+    assert "แพ้กุ้งและถั่ว" in newest and oldest.endswith("การแพ้ แพ้กุ้ง")
+    assert await RecordEntry.count() == 2
+
+
+async def test_a_wrong_number_is_explained_and_nothing_saved(client, people, settings):
+    await people.somchai.sign_in(settings, client)
+    page = await edit(client, people, "family", household_size="สามสิบ")
+    assert page.status_code == 422 and "กรอกเป็นตัวเลข" in text_of(page.text)
+    assert await RecordEntry.count() == 0
+
+
+async def test_reading_family_or_health_is_audited(make_client, people, settings):
+    teacher, counsellor = make_client(), make_client()
+    await people.somchai.sign_in(settings, teacher)
+    await edit(teacher, people, "family", lives_with="grandparents")
+    await people.ratana.sign_in(settings, counsellor)
+    await counsellor.get(f"/records/{people.students[ANAN]}")
+    reads = await RecordRead.select(RecordRead.section, RecordRead.reader.display_name.as_alias("who"))
+    assert {"section": "family", "who": "ครูรัตนา"} in reads and {"section": "health", "who": "ครูรัตนา"} in reads
+    page = text_of((await counsellor.get(f"/records/{people.students[ANAN]}/reads")).text)
+    assert "ครูรัตนา" in page and "ครูสมชาย" in page
+
+
+async def test_sections_follow_the_roles(make_client, people, settings):
+    teacher = make_client()
+    await people.somchai.sign_in(settings, teacher)
+    await edit(teacher, people, "learning", strengths="วาดรูปเก่ง")
+    await edit(teacher, people, "family", debts="หนี้ ธกส.")
+    await edit(teacher, people, "health", allergies="แพ้กุ้ง")
+    anan = people.students[ANAN]
+    seen = {}
+    for persona in ("somchai", "wipa", "ratana", "somsri", "malee", "kanya", "preecha", "wichai"):
+        browser = make_client()
+        await getattr(people, persona).sign_in(settings, browser)
+        page = await browser.get(f"/records/{anan}")
+        text = text_of(page.text)
+        seen[persona] = (page.status_code, "วาดรูปเก่ง" in text, "หนี้ ธกส." in text, "แพ้กุ้ง" in text)
+    assert seen == {
+        "somchai": (200, True, True, True),  # his homeroom
+        "wipa": (200, True, False, False),  # teaches the class: learning only
+        "ratana": (200, True, True, True),  # counsellor
+        "somsri": (200, True, False, False),  # the mother: what is shared with parents
+        "malee": (404, False, False, False),  # another homeroom
+        "kanya": (200, False, False, False),  # admin: the roster, not the record
+        "preecha": (404, False, False, False),  # another school
+        "wichai": (200, True, True, True),  # executive
+    }
+
+
+async def test_a_nurse_edits_health_but_not_family(make_client, people, settings):
+    from backend.accounts.tables import Role
+    from tests.personas import _person
+
+    nurse = await _person(people.bangkok, "pim", "ครูพิม", Role.nurse)
+    browser = make_client()
+    await nurse.sign_in(settings, browser)
+    assert (await edit(browser, people, "health", allergies="แพ้ยา")).status_code == 200
+    assert (await edit(browser, people, "family", debts="x")).status_code == 403
+
+
+async def test_a_parent_corrects_who_lives_at_home_and_the_teacher_sees_the_source(make_client, people, settings):
+    parent, teacher = make_client(), make_client()
+    await people.somsri.sign_in(settings, parent)
+    anan = people.students[ANAN]
+    await parent.get(f"/records/{anan}")
+    page = await parent.submit(f"/records/{anan}/parent", {"lives_with": "grandparents", "household_size": "4",
+                                                           "phone": "089-999-9999"})
+    assert "ครูประจำชั้นจะเห็นการแก้ไขของท่าน" in text_of(page.text)
+    await people.somchai.sign_in(settings, teacher)
+    text = text_of((await teacher.get(f"/records/{anan}")).text)
+    assert "อาศัยอยู่กับ ปู่ย่าตายาย" in text and "จากผู้ปกครอง" in text
+    homeroom = text_of((await teacher.get("/students/homeroom")).text)
+    assert "089-999-9999" in homeroom
+
+
+async def test_a_parent_cannot_correct_anothers_child(client, people, settings):
+    await people.somsri.sign_in(settings, client)
+    bua = people.students["10002"]
+    await client.get("/")
+    page = await client.submit(f"/records/{bua}/parent", {"lives_with": "mother"})
+    assert page.status_code == 403 and await RecordEntry.count() == 0
+
+
+async def test_the_timeline_is_newest_first_and_role_filtered(make_client, people, settings):
+    teacher, parent = make_client(), make_client()
+    await people.somchai.sign_in(settings, teacher)
+    await edit(teacher, people, "health", allergies="แพ้กุ้ง")
+    await edit(teacher, people, "learning", strengths="วาดรูป")
+    text = text_of((await teacher.get(f"/records/{people.students[ANAN]}")).text)
+    timeline = text[text.index("ลำดับเหตุการณ์"):]
+    assert timeline.index("ข้อมูลด้านการเรียน") < timeline.index("ข้อมูลด้านสุขภาพ")
+    await people.somsri.sign_in(settings, parent)
+    text = text_of((await parent.get(f"/records/{people.students[ANAN]}")).text)
+    timeline = text[text.index("ลำดับเหตุการณ์"):]
+    assert "ด้านการเรียน" in timeline and "ด้านสุขภาพ" not in timeline

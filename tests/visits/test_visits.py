@@ -1,0 +1,135 @@
+"""Home visits sent from a phone: stored once, every wrong field named, photos checked, only the right eyes."""
+
+import uuid
+from datetime import date, timedelta
+
+from backend.visits.tables import Visit, VisitPhoto
+from tests.conftest import text_of
+
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00\x10JFIF" + b"\x00" * 2000 + b"\xff\xd9"
+
+
+def visit(people, **changes) -> dict:
+    payload = {"client_id": str(uuid.uuid4()), "student": people.students["10001"], "status": "done",
+               "visited_on": date.today().isoformat(), "area": "บ้านหนองบัว", "latitude": "16.4419",
+               "longitude": "102.8350", "accuracy": "12", "met_with": "ยาย", "living": "อยู่กับยาย 2 คน",
+               "income_per_person": "2500", "tenure": "own", "condition": "fair", "assessment": "at_risk"}
+    return {**payload, **changes}
+
+
+async def send(client, payload):
+    if not client.csrf_token():
+        await client.get("/visits/form")
+    return await client.post("/visits/sync", json=payload, headers={"x-csrftoken": client.csrf_token()})
+
+
+async def put_photo(client, visit_id, data=JPEG, kind="outside", photo_id=None):
+    return await client.put(f"/visits/{visit_id}/photos/{photo_id or uuid.uuid4()}?kind={kind}", content=data,
+                            headers={"x-csrftoken": client.csrf_token(), "content-type": "image/jpeg"})
+
+
+async def test_a_visit_sent_twice_is_stored_once(client, people, settings):
+    await people.somchai.sign_in(settings, client)
+    payload = visit(people)
+    first = await send(client, payload)
+    again = await send(client, payload)  # a retry after the connection dropped
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert await Visit.count() == 1
+    stored = await Visit.select(Visit.answers, Visit.latitude, Visit.area).output(load_json=True).first()
+    assert stored["answers"]["income_per_person"] == 2500 and stored["answers"]["tenure"] == "own"
+    assert (stored["latitude"], stored["area"]) == (16.4419, "บ้านหนองบัว")
+
+
+async def test_every_wrong_field_is_named_in_thai(client, people, settings):
+    await people.somchai.sign_in(settings, client)
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    response = await send(client, visit(people, visited_on=tomorrow, latitude="48.85", longitude="2.35",
+                                        income_per_person="-5", tenure="castle"))
+    assert response.status_code == 422
+    errors = response.json()["errors"]
+    assert errors == {
+        "visited_on": "วันที่เยี่ยมบ้านเป็นวันในอนาคตไม่ได้",
+        "position": "ตำแหน่ง GPS ไม่อยู่ในประเทศไทย ลองใหม่ในที่โล่ง หรือบันทึกโดยไม่มีตำแหน่ง",
+        "income_per_person": "ตัวเลขนี้อยู่นอกช่วงที่เป็นไปได้",
+        "tenure": "เลือกจากตัวเลือกที่มี",
+    }
+    assert await Visit.count() == 0
+
+
+async def test_a_visit_without_gps_still_counts(client, people, settings):
+    await people.somchai.sign_in(settings, client)
+    response = await send(client, visit(people, latitude="", longitude="", accuracy=""))
+    assert response.status_code == 201
+
+
+async def test_a_student_of_another_homeroom_is_refused(client, people, settings):
+    await people.somchai.sign_in(settings, client)
+    response = await send(client, visit(people, student=people.students["10003"]))
+    assert response.status_code == 403
+    assert response.json()["errors"]["student"] == "นักเรียนคนนี้ไม่ได้อยู่ในห้องของท่าน"
+    assert await Visit.count() == 0
+
+
+async def test_photos_are_checked_and_stored_once(client, people, settings):
+    await people.somchai.sign_in(settings, client)
+    payload = visit(people)
+    await send(client, payload)
+    photo_id = str(uuid.uuid4())
+    assert (await put_photo(client, payload["client_id"], photo_id=photo_id)).status_code == 201
+    assert (await put_photo(client, payload["client_id"], photo_id=photo_id)).status_code == 200  # a retry
+    assert await VisitPhoto.count() == 1
+    not_image = await put_photo(client, payload["client_id"], data=b"%PDF-1.4 not a photo")
+    assert not_image.status_code == 415 and "ไม่ใช่รูปภาพ" in not_image.json()["message"]
+    too_big = await put_photo(client, payload["client_id"], data=JPEG + b"\x00" * 310_000)
+    assert too_big.status_code == 413
+    for kind in ("inside", "student", "other"):
+        assert (await put_photo(client, payload["client_id"], kind=kind)).status_code == 201
+    fifth = await put_photo(client, payload["client_id"], kind="other")
+    assert fifth.status_code == 422 and "ไม่เกิน 4 รูป" in fifth.json()["message"]
+    assert await VisitPhoto.count() == 4
+
+
+async def test_photos_wait_for_their_visit(client, people, settings):
+    await people.somchai.sign_in(settings, client)
+    await client.get("/visits/form")
+    response = await put_photo(client, str(uuid.uuid4()))
+    assert response.status_code == 404 and "บันทึกการเยี่ยมบ้านก่อน" in response.json()["message"]
+
+
+async def test_who_sees_a_visit_and_its_photos(make_client, people, settings):
+    teacher = make_client()
+    await people.somchai.sign_in(settings, teacher)
+    payload = visit(people)
+    await send(teacher, payload)
+    await put_photo(teacher, payload["client_id"])
+    photo_id = (await VisitPhoto.select(VisitPhoto.id).first())["id"]
+    anan = people.students["10001"]
+    for persona, sees_answers, photo_status in (("somchai", True, 200), ("ratana", True, 200), ("wichai", True, 200),
+                                                ("wipa", False, 404), ("somsri", False, 404), ("kanya", False, 404)):
+        browser = make_client()
+        await getattr(people, persona).sign_in(settings, browser)
+        page = text_of((await browser.get(f"/records/{anan}")).text)
+        assert ("อยู่กับยาย 2 คน" in page) == sees_answers, persona
+        assert (await browser.get(f"/visits/photos/{photo_id}")).status_code == photo_status, persona
+    parent = make_client()
+    await people.somsri.sign_in(settings, parent)
+    page = text_of((await parent.get(f"/records/{anan}")).text)
+    assert "การเยี่ยมบ้าน" in page  # the parent sees that, and when, the home was visited
+
+
+async def test_progress_lists_the_homeroom_by_area(client, people, settings):
+    await people.somchai.sign_in(settings, client)
+    await send(client, visit(people, area="บ้านโคก"))
+    page = text_of((await client.get("/visits")).text)
+    assert "เยี่ยมแล้ว 1 นัดไว้ 0 ยังไม่เยี่ยม 1" in page
+    assert page.index("บ้านโคก") < page.index("ยังไม่ได้บันทึกพื้นที่")
+
+
+async def test_executives_see_visits_per_classroom(make_client, people, settings):
+    teacher, director = make_client(), make_client()
+    await people.somchai.sign_in(settings, teacher)
+    await send(teacher, visit(people))
+    await people.wichai.sign_in(settings, director)
+    page = text_of((await director.get("/visits")).text)
+    assert "เยี่ยมแล้ว 1 จากนักเรียน 3 คน" in page
+    assert "ม.1/1 1/2 0 1" in page
