@@ -1,4 +1,4 @@
-"""The `doolae` command: serve, worker, migrate, demo, import-roster, create-school, create-admin."""
+"""The `doolae` command: serve, worker, migrate, demo, import-roster, create-school, create-admin, score."""
 
 from __future__ import annotations
 
@@ -166,6 +166,25 @@ async def create_admin(school_code: str, username: str, name: str, password: str
     print(f"admin {username} created")
 
 
+def score(instrument: str, informant: str | None, answers: str) -> None:
+    """Score a paper form by hand: prints the scales and bands as JSON (see backend/screening/scoring.py)."""
+    import json
+
+    from backend.screening import scoring
+
+    try:
+        raw = [int(a) if a.strip() not in ("", "-") else None for a in answers.split(",")]
+    except ValueError:
+        raise SystemExit("answers are numbers separated by commas; leave a blank (or -) for an unanswered item")
+    try:
+        loaded = scoring.load_instrument(instrument)
+        result = (scoring.score_sdq(loaded, informant or "student", raw) if instrument == "sdq"
+                  else scoring.score_eq(loaded, raw))
+    except ValueError as error:
+        raise SystemExit(str(error))
+    print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+
+
 def main(argv: list[str] | None = None) -> None:
     _prepare()
     parser = argparse.ArgumentParser(prog="doolae", description="Doolae: student care and support for Thai schools")
@@ -190,9 +209,17 @@ def main(argv: list[str] | None = None) -> None:
     command.add_argument("username")
     command.add_argument("name")
     command.add_argument("--password", default=os.environ.get("DOOLAE_ADMIN_PASSWORD"))
+    command = commands.add_parser("score", help="score a paper SDQ or EQ form and print JSON")
+    command.add_argument("instrument", choices=["sdq", "eq"])
+    command.add_argument("--informant", choices=["student", "teacher", "parent"],
+                         help="SDQ only: who filled the form (default student)")
+    command.add_argument("--answers", required=True,
+                         help="SDQ: 25 answers 0–2 as ticked; EQ: 52 answers 1–4 as ticked; comma-separated")
     args = parser.parse_args(argv)
 
-    if args.command == "serve":
+    if args.command == "score":
+        score(args.instrument, args.informant, args.answers)
+    elif args.command == "serve":
         serve(args.host, args.port)
     elif args.command == "demo":
         demo(args.host, args.port)

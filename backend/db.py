@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from pathlib import Path
 
+import aiosqlite
 import asyncpg
 from piccolo.conf.apps import AppConfig, table_finder
 from piccolo.engine.base import Engine
 from piccolo.engine.finder import engine_finder
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,6 +40,33 @@ class SafeSQLiteTransaction(SQLiteTransaction):
 
 
 class SafeSQLiteEngine(SQLiteEngine):
+    # Piccolo opens a new aiosqlite connection (a new thread) for every query outside a transaction, about 1.7 ms
+    # each. Plain SELECTs share one long-lived connection per event loop instead; WAL lets it read beside writers,
+    # and outside a transaction each statement sees what was committed before it. Closed by stop().
+    _readers: dict = {}
+
+    async def _reader(self):
+        loop = asyncio.get_running_loop()
+        reader = self._readers.get(id(loop))
+        if reader is None:
+            reader = await aiosqlite.connect(**self.connection_kwargs)
+            reader.row_factory = dict_factory
+            await reader.execute("PRAGMA foreign_keys = 1")
+            self._readers[id(loop)] = reader
+        return reader
+
+    async def _run_in_new_connection(self, query, args=None, query_type="generic", table=None):
+        if query_type == "generic" and query.lstrip()[:6].upper() == "SELECT":
+            reader = await self._reader()
+            async with reader.execute(query, args or []) as cursor:
+                return await cursor.fetchall()
+        return await super()._run_in_new_connection(query, args, query_type, table)
+
+    async def close_readers(self) -> None:
+        for reader in list(self._readers.values()):
+            await reader.close()  # its thread is not a daemon: left open, the process never exits
+        self._readers.clear()
+
     def transaction(self, transaction_type=TransactionType.deferred, allow_nested=True):
         return SafeSQLiteTransaction(engine=self, transaction_type=transaction_type, allow_nested=allow_nested)
 
@@ -112,15 +141,24 @@ def contains(column, text: str):
     return column.like(pattern) if isinstance(engine(), SQLiteEngine) else column.ilike(pattern)
 
 
+async def _keep_session(connection) -> None:
+    """asyncpg's default reset sends RESET ALL, UNLISTEN *, CLOSE ALL and an advisory unlock each time a connection
+    goes back to the pool (after every query): a round trip for nothing, as Doolae sets none of those (its locks are
+    transaction-scoped). asyncpg still rolls back a transaction left open."""
+
+
 async def start(db: Engine) -> bool:
-    """Open the PostgreSQL pool unless one is open already (tests open it once); True if this call opened it."""
+    """Open the PostgreSQL pool unless one is open already (tests open it once); True if this call opened it.
+    On SQLite: True, so that the caller's stop() closes the shared reading connection."""
     if isinstance(db, PostgresEngine) and db.pool is None:
-        await db.start_connection_pool(min_size=2, max_size=20)
+        await db.start_connection_pool(min_size=2, max_size=20, reset=_keep_session)
         return True
-    return False
+    return isinstance(db, SafeSQLiteEngine)
 
 
 async def stop(db: Engine) -> None:
+    if isinstance(db, SafeSQLiteEngine):
+        await db.close_readers()
     if isinstance(db, PostgresEngine) and db.pool is not None:
         await db.close_connection_pool()
         db.pool = None

