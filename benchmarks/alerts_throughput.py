@@ -187,6 +187,9 @@ async def main() -> None:
         server.wait(timeout=30)
         twilio.stop()
         await redis.aclose()
+        from backend import db
+
+        await db.stop(db.engine())
 
 
 if __name__ == "__main__":
