@@ -47,6 +47,25 @@ def ngettext(singular: str, plural: str, n: int, **values) -> str:
 _ = gettext
 
 
+class Refusal(Exception):
+    """Something a person asked for that cannot be done, and why, in words they can act on. `message` is an English
+    msgid (translated where it is shown), `values` fill its %(…)s fields, `errors` name fields to fix, `status` is
+    the HTTP status a route answers with. Each area raises its own subclass."""
+
+    status = 422
+
+    def __init__(self, message: str, status: int | None = None, errors: dict | None = None, **values):
+        super().__init__(message)
+        self.message = message
+        self.values = values
+        self.errors = errors or {}
+        if status is not None:
+            self.status = status
+
+    def text(self) -> str:
+        return gettext(self.message, **self.values)
+
+
 def N_(message: str) -> str:
     """Marks a string for the catalogue without translating it yet (translated where it is shown)."""
     return message

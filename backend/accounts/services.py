@@ -14,7 +14,7 @@ from backend import db
 from backend.accounts.access import Viewer
 from backend.accounts.tables import STAFF_ROLES, HomeroomAssignment, Role, SignInCode, SignInFailure, User, UserSession
 from backend.config import Settings
-from backend.i18n import N_
+from backend.i18n import N_, Refusal
 from backend.notify import services as notify
 from backend.schools.tables import Classroom
 from backend.students.phones import BadPhone, looks_like_phone, normalise_phone
@@ -29,16 +29,12 @@ def now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-class AccountError(Exception):
-    """A refusal the user can act on. `message` is an English msgid, translated where it is shown."""
-
-    status = 422
+class AccountError(Refusal):
+    """A refusal on a sign-in or account form; `field` is the one to fix, if one."""
 
     def __init__(self, message: str, field: str | None = None, **values):
-        super().__init__(message)
-        self.message = message
+        super().__init__(message, **values)
         self.field = field
-        self.values = values
 
 
 class TooManyAttempts(AccountError):

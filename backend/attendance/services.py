@@ -12,7 +12,7 @@ from backend import db, i18n
 from backend.accounts.access import Permission, Viewer, visible_students
 from backend.attendance.tables import ALERTED, HOMEROOM_PERIOD, AttendanceChange, AttendanceMark, Status, TeachingAssignment
 from backend.config import Settings
-from backend.i18n import N_
+from backend.i18n import N_, Refusal
 from backend.notify import services as notify
 from backend.notify.queue import JobQueue
 from backend.notify.tables import Alert, Message
@@ -32,12 +32,8 @@ def today() -> date:
     return datetime.now(i18n.BANGKOK).date()
 
 
-class AttendanceError(Exception):
-    def __init__(self, message: str, status: int = 422, **values):
-        super().__init__(message)
-        self.message = message
-        self.status = status
-        self.values = values
+class AttendanceError(Refusal):
+    pass
 
 
 @dataclass

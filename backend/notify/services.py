@@ -21,7 +21,7 @@ from backend.config import Settings
 from backend.notify import push, sms
 from backend.notify.queue import JobQueue, RateLimiter
 from backend.notify.segments import sms_segments
-from backend.i18n import N_
+from backend.i18n import N_, Refusal
 from backend.notify.tables import Alert, Channel, Message, MessageStatus, PushSubscription, SmsTemplate
 from backend.schools.tables import School
 from backend.students.phones import is_mobile
@@ -76,11 +76,8 @@ def compose(templates: dict, kind: str, locale: str, values: dict) -> str:
     return render_text(template, values)
 
 
-class NotifyError(Exception):
-    def __init__(self, message: str, **values):
-        super().__init__(message)
-        self.message = message
-        self.values = values
+class NotifyError(Refusal):
+    pass
 
 
 async def template_rows(viewer: Viewer) -> list[dict]:

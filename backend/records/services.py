@@ -8,7 +8,7 @@ from backend import db
 from backend.accounts.access import Viewer, can_edit_section, can_read_section, can_see_visits, visible_students
 from backend.accounts.tables import Role
 from backend.attendance.tables import AttendanceMark, Status
-from backend.i18n import N_
+from backend.i18n import N_, Refusal
 from backend.notify.tables import Alert
 from backend.records.sections import PARENT_EDITABLE, SECTIONS, Invalid, clean
 from backend.records.tables import RecordEntry, RecordRead
@@ -21,12 +21,8 @@ def now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-class RecordError(Exception):
-    def __init__(self, message: str, status: int = 422, **values):
-        super().__init__(message)
-        self.message = message
-        self.status = status
-        self.values = values
+class RecordError(Refusal):
+    pass
 
 
 async def get_student(viewer: Viewer, student_id: int) -> dict:

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from backend import db
 from backend.accounts.access import Viewer, visible_students
 from backend.accounts.tables import HomeroomAssignment
-from backend.i18n import N_
+from backend.i18n import N_, Refusal
 from backend.schools import services as schools
 from backend.schools.tables import Classroom
 from backend.students.phones import is_mobile
@@ -22,11 +22,8 @@ def now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-class RosterError(Exception):
-    def __init__(self, message: str, **values):
-        super().__init__(message)
-        self.message = message
-        self.values = values
+class RosterError(Refusal):
+    pass
 
 
 # Import: plan -------------------------------------------------------------------------------------------------

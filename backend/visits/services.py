@@ -10,7 +10,7 @@ from piccolo.query.functions.aggregate import Count
 from backend import db, i18n
 from backend.accounts.access import Viewer, can_see_visits
 from backend.accounts.tables import Role
-from backend.i18n import N_
+from backend.i18n import N_, Refusal
 from backend.records.sections import Invalid, clean
 from backend.schools.tables import Classroom, SchoolYear
 from backend.students.tables import Student
@@ -31,13 +31,8 @@ def now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-class VisitError(Exception):
-    def __init__(self, message: str, status: int = 422, errors: dict | None = None, **values):
-        super().__init__(message)
-        self.message = message
-        self.status = status
-        self.errors = errors or {}
-        self.values = values
+class VisitError(Refusal):
+    pass
 
 
 async def _homeroom_student(viewer: Viewer, student_id: int) -> dict:
