@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import socket
+import subprocess
+import time
 from html import unescape
 import sys
 import tempfile
@@ -84,7 +88,31 @@ async def empty_database(database):
                 await database.run_ddl(f'DELETE FROM "{table}"')
 
 
-TEST_REDIS_URL = "redis://127.0.0.1:6379/3"  # its own Redis database, flushed before each test
+def _private_redis() -> tuple[str, subprocess.Popen | None]:
+    """A Redis server of this test run's own, so that two runs on one machine (or a run and a demo) never take
+    each other's jobs. Without redis-server on the PATH, database 3 of the Redis at 127.0.0.1:6379."""
+    if not shutil.which("redis-server"):
+        return "redis://127.0.0.1:6379/3", None
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                               "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.05)
+    return f"redis://127.0.0.1:{port}/0", server
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    url, server = _private_redis()
+    yield url
+    if server is not None:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")
@@ -104,12 +132,12 @@ def push_service():
 
 
 @pytest.fixture(scope="session")
-def settings(fake_twilio, push_service) -> Settings:
+def settings(fake_twilio, push_service, redis_url) -> Settings:
     """Settings as production reads them, from the environment, pointed at the local stand-ins. The environment
     is set (not just a Settings made) so that a worker and a served app in a subprocess read the same."""
     private, public = generate_vapid_keys()
     os.environ.update(
-        REDIS_URL=TEST_REDIS_URL, PUBLIC_BASE_URL="http://testserver",
+        REDIS_URL=redis_url, PUBLIC_BASE_URL="http://testserver",
         TWILIO_ACCOUNT_SID=fake_twilio.account_sid, TWILIO_AUTH_TOKEN=fake_twilio.auth_token,
         TWILIO_FROM="DOOLAE", TWILIO_API_URL=fake_twilio.url, VAPID_PRIVATE_KEY=private, VAPID_PUBLIC_KEY=public,
     )
@@ -118,7 +146,7 @@ def settings(fake_twilio, push_service) -> Settings:
 
 @pytest.fixture(scope="session")
 async def redis(settings):
-    pool = await create_pool(redis_settings(TEST_REDIS_URL))
+    pool = await create_pool(redis_settings(settings.redis_url))
     yield pool
     await pool.aclose()
 
@@ -148,7 +176,7 @@ def drain(settings, redis):
     """Run the real worker (arq, burst mode) against Redis until no job is left: what a deployed worker does."""
 
     async def run() -> None:
-        pool = await create_pool(redis_settings(TEST_REDIS_URL))
+        pool = await create_pool(redis_settings(settings.redis_url))
         # Fresh cron jobs each time: arq keeps their next run on the objects, and the sweep must run at start.
         worker = Worker(functions=WorkerSettings.functions, cron_jobs=copy.deepcopy(WorkerSettings.cron_jobs),
                         on_startup=WorkerSettings.on_startup,

@@ -2,14 +2,13 @@
 
 from datetime import timedelta
 
-from arq.connections import RedisSettings, create_pool
+from arq.connections import create_pool
 from arq.worker import Worker
 
 from backend.accounts import services as accounts
 from backend.accounts.tables import UserSession
+from backend.notify.queue import redis_settings
 from workers.settings import WorkerSettings
-
-TEST_REDIS = RedisSettings(host="127.0.0.1", port=6379, database=3)
 
 
 async def test_worker_purges_expired_sessions_and_keeps_live_ones(people, settings):
@@ -18,12 +17,12 @@ async def test_worker_purges_expired_sessions_and_keeps_live_ones(people, settin
     await UserSession.update({UserSession.expires_at: accounts.now() - timedelta(days=1)}).where(
         UserSession.user == people.malee.user_id)
 
-    pool = await create_pool(TEST_REDIS)
+    pool = await create_pool(redis_settings(settings.redis_url))
     await pool.flushdb()
     await pool.enqueue_job("purge_expired", _job_id="purge-test")
     worker = Worker(functions=WorkerSettings.functions, on_startup=WorkerSettings.on_startup,
                     on_shutdown=WorkerSettings.on_shutdown, redis_pool=pool, burst=True, poll_delay=0.05,
-                    handle_signals=False)
+                    handle_signals=False, ctx={"settings": settings})
     try:
         assert await worker.run_check() == 1
     finally:

@@ -51,8 +51,11 @@ def _log_tail(path: Path, lines: int = 40) -> str:
 
 
 def _start(name: str, command: list[str], log_path: Path) -> subprocess.Popen:
+    # The served app's worker runs all session long: it gets a Redis database of its own (1), so it never takes
+    # the jobs that other tests drain with their own worker (database 0).
+    env = {**os.environ, "REDIS_URL": os.environ["REDIS_URL"].rsplit("/", 1)[0] + "/1"}
     with open(log_path, "wb") as log:
-        return subprocess.Popen([sys.executable, "-m", "backend.cli", *command], cwd=ROOT, env=os.environ.copy(),
+        return subprocess.Popen([sys.executable, "-m", "backend.cli", *command], cwd=ROOT, env=env,
                                 stdout=log, stderr=subprocess.STDOUT)
 
 
