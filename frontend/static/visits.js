@@ -4,11 +4,14 @@
 // when the network returns (iOS has no Background Sync).
 "use strict";
 
-const VisitQueue = (() => {
+// htmx runs this file again on every boosted page that includes it, and a second top-level `const` would be a
+// SyntaxError that leaves the form unbound (an offline save would then be a plain POST, and lost): keep the first.
+var VisitQueue = self.VisitQueue || (() => {
   const DB = "doolae-visits";
   const STORE = "queue";
   const MAX_PHOTO = 200 * 1024;
   let running = null;
+  let again = false;
 
   function open() {
     return new Promise((resolve, reject) => {
@@ -39,14 +42,28 @@ const VisitQueue = (() => {
     return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
   }
 
-  async function send(record) {
+  // A stalled connection (one bar on a country road) must not hold the queue forever; a retry is harmless.
+  const patience = () => (self.AbortSignal && AbortSignal.timeout ? { signal: AbortSignal.timeout(120000) } : {});
+
+  async function currentToken() {
+    // The CSRF cookie as it is now. The token saved with a visit is stale once the browser was closed (the cookie
+    // lasts a browser session) and the server would refuse the visit; then any GET brings a new cookie. null: no
+    // cookie and no server to give one, so nothing can be sent yet. undefined: cookies unreadable here.
+    if (!self.document && !self.cookieStore) return undefined;
+    const read = async () => (self.document ? (document.cookie.match(/(?:^|; )csrftoken=([^;]+)/) || [])[1]
+      : (await cookieStore.get("csrftoken"))?.value) || null;
+    return (await read()) || fetch("/healthz", { credentials: "same-origin" }).then(read, () => null);
+  }
+
+  async function send(record, token) {
     // Returns "done", "wait" (no network, or signed out: try later) or "fix" (the server named fields to fix).
+    const csrf = token || record.csrf;
     if (!record.sent) {
       let response;
       try {
         response = await fetch("/visits/sync", {
-          method: "POST", credentials: "same-origin",
-          headers: { "content-type": "application/json", "x-csrftoken": record.csrf },
+          method: "POST", credentials: "same-origin", ...patience(),
+          headers: { "content-type": "application/json", "x-csrftoken": csrf },
           body: JSON.stringify({ ...record.fields, client_id: record.client_id }),
         });
       } catch (error) {
@@ -55,7 +72,7 @@ const VisitQueue = (() => {
       if (response.status === 401 || response.status >= 500) return "wait";
       const body = await response.json().catch(() => ({}));
       if (!response.ok) {
-        record.errors = { ...(body.errors || {}), _message: body.message || String(response.status) };
+        record.errors = { ...(body.errors || {}), _message: body.message || body.detail || String(response.status) };
         await put(record);
         return "fix";
       }
@@ -68,8 +85,8 @@ const VisitQueue = (() => {
       let response;
       try {
         response = await fetch(`/visits/${record.client_id}/photos/${photo.client_id}?kind=${photo.kind}`, {
-          method: "PUT", credentials: "same-origin",
-          headers: { "content-type": photo.blob.type || "image/jpeg", "x-csrftoken": record.csrf },
+          method: "PUT", credentials: "same-origin", ...patience(),
+          headers: { "content-type": photo.blob.type || "image/jpeg", "x-csrftoken": csrf },
           body: photo.blob,
         });
       } catch (error) {
@@ -78,7 +95,8 @@ const VisitQueue = (() => {
       if (response.status === 401 || response.status >= 500) return "wait";
       if (!response.ok) {
         const body = await response.json().catch(() => ({}));
-        record.errors = { [`photo-${photo.kind}`]: body.message || String(response.status), _message: body.message };
+        const message = body.message || body.detail || String(response.status);
+        record.errors = { [`photo-${photo.kind}`]: message, _message: message };
         record.sent = false; // the visit is stored; resending it is harmless and keeps the record together
         await put(record);
         return "fix";
@@ -90,14 +108,31 @@ const VisitQueue = (() => {
     return "done";
   }
 
-  async function flush() {
-    // One run at a time: the page and the service worker may both start one.
-    if (running) return running;
+  async function sendAll() {
+    const records = (await all()).filter((record) => !record.errors); // the others wait for the teacher's fix
+    const token = records.length ? await currentToken() : undefined;
+    if (token === null) return "wait";
+    for (const record of records) {
+      if ((await send(record, token)) === "wait") return "wait";
+    }
+    return "done";
+  }
+
+  function flush() {
+    // Resolves "wait" when something is left to send later (so Background Sync tries again), else "done".
+    // One run at a time, even across the page and the service worker (both start runs, and Chrome fires a sync as
+    // soon as the page registers one): two runs holding copies of one record would each write it back, and one
+    // could bring back a visit the other had just sent and removed. A call during a run gets one more run after
+    // it, so a visit saved or a network come back meanwhile does not wait for the next reconnect.
+    if (running) { again = true; return running; }
+    const locks = self.navigator && navigator.locks;
     running = (async () => {
-      for (const record of await all()) {
-        if (record.errors) continue; // waits for the teacher to fix it
-        if ((await send(record)) === "wait") break;
-      }
+      let outcome;
+      do {
+        again = false;
+        outcome = locks ? await locks.request(DB, sendAll) : await sendAll();
+      } while (again); // asked again meanwhile (saved, or back online): a run that waited may succeed now
+      return outcome;
     })().finally(() => { running = null; });
     return running;
   }
@@ -172,6 +207,8 @@ if (typeof document !== "undefined") {
   function load(record) {
     // Back into the form, with the same id: saving again replaces it on the phone and on the server.
     const target = form();
+    target.reset(); // nothing half-typed from another visit stays in fields this record leaves empty
+    delete target.dataset.locate; // keep the position taken at the house, not where the visit is fixed
     for (const [name, value] of Object.entries(record.fields)) {
       const input = target.elements.namedItem(name);
       if (input && input.type !== "file") input.value = value;
@@ -187,12 +224,14 @@ if (typeof document !== "undefined") {
     const target = form();
     if (!gps || !target || !navigator.geolocation) return;
     gps.textContent = gps.dataset.waiting;
+    const id = target.elements.namedItem("client_id").value;
     navigator.geolocation.getCurrentPosition((position) => {
+      if (target.elements.namedItem("client_id").value !== id) return; // a fix for a visit since saved or reopened
       target.elements.namedItem("latitude").value = position.coords.latitude.toFixed(6);
       target.elements.namedItem("longitude").value = position.coords.longitude.toFixed(6);
       target.elements.namedItem("accuracy").value = Math.round(position.coords.accuracy);
       gps.textContent = gps.dataset.found.replace("{m}", Math.round(position.coords.accuracy));
-    }, () => { gps.textContent = gps.dataset.none; }, { enableHighAccuracy: true, timeout: 20000, maximumAge: 60000 });
+    }, () => { gps.textContent = gps.dataset.none; }, { enableHighAccuracy: true, timeout: 20000, maximumAge: 0 });
   }
 
   function fresh() {
@@ -200,6 +239,12 @@ if (typeof document !== "undefined") {
     if (!target) return;
     target.elements.namedItem("client_id").value = VisitQueue.uuid();
     delete target.dataset.keepPhotos;
+    // Each visit gets the position of its own house, taken when the teacher starts on it (not when the last one
+    // was saved, nor once per page: hidden inputs survive reset(), so every visit carried the first house's).
+    for (const name of ["latitude", "longitude", "accuracy"]) target.elements.namedItem(name).value = "";
+    const gps = document.getElementById("gps");
+    if (gps) gps.textContent = "";
+    target.dataset.locate = "on-first-input";
     const day = target.elements.namedItem("visited_on");
     if (!day.value) day.value = new Date(Date.now() - new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 10);
   }
@@ -207,6 +252,23 @@ if (typeof document !== "undefined") {
   async function save(event) {
     event.preventDefault();
     const target = event.target;
+    // Shrinking photos takes a moment; a second tap meanwhile would save the visit again with other photo ids.
+    if (target.dataset.saving) return;
+    target.dataset.saving = "yes";
+    try {
+      if (!(await keep(target))) return; // a photo could not be read: the form stays as typed
+    } finally {
+      delete target.dataset.saving;
+    }
+    // Background Sync sends it even if the page is closed. Not awaited: `ready` never settles without a worker.
+    if ("serviceWorker" in navigator) {
+      navigator.serviceWorker.ready.then((registration) => registration.sync?.register("visit-queue")).catch(() => {});
+    }
+    await VisitQueue.flush();
+    await render();
+  }
+
+  async function keep(target) {
     const fields = {};
     for (const [name, value] of new FormData(target).entries()) {
       if (typeof value === "string" && name !== "_csrf_token") fields[name] = value;
@@ -222,7 +284,7 @@ if (typeof document !== "undefined") {
         photos.push({ client_id: VisitQueue.uuid(), kind: input.dataset.kind, blob: await shrink(input.files[0]), sent: false });
       } catch (error) {
         showErrors({ [`photo-${input.dataset.kind}`]: input.dataset.unreadable || String(error) });
-        return;
+        return false;
       }
     }
     const select = target.elements.namedItem("student");
@@ -234,12 +296,7 @@ if (typeof document !== "undefined") {
     showErrors({});
     fresh();
     await render();
-    if ("serviceWorker" in navigator) {
-      const registration = await navigator.serviceWorker.ready;
-      if ("sync" in registration) await registration.sync.register("visit-queue").catch(() => {});
-    }
-    await VisitQueue.flush();
-    await render();
+    return true;
   }
 
   async function start() {
@@ -247,8 +304,8 @@ if (typeof document !== "undefined") {
     if (target && !target.dataset.bound) {
       target.dataset.bound = "yes";
       target.addEventListener("submit", save);
+      target.addEventListener("input", () => { if (target.dataset.locate) { delete target.dataset.locate; locate(); } });
       fresh();
-      locate();
     }
     await render();
     await VisitQueue.flush();
@@ -260,6 +317,8 @@ if (typeof document !== "undefined") {
     window.visitQueueListening = true;
     window.addEventListener("online", async () => { await VisitQueue.flush(); await render(); });
     window.addEventListener("offline", render);
+    // The service worker says when its Background Sync run has sent visits, so the badge does not lag.
+    navigator.serviceWorker?.addEventListener("message", (event) => { if (event.data === "visits-changed") render(); });
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();

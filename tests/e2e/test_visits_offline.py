@@ -157,6 +157,8 @@ async def test_three_visits_saved_offline_reach_the_server_once(phone, people, s
     page = await phone.new_page()
     uploads = watch_uploads(phone)
     # Online: the teacher opens the progress page, then the form through its (boosted) link, as on a real day.
+    await phone.grant_permissions(["geolocation"])
+    await phone.set_geolocation({"latitude": 16.4419, "longitude": 102.835, "accuracy": 15})
     await page.goto("/visits")
     await controlled_by_service_worker(page)
     await page.get_by_role("link", name="บันทึกการเยี่ยมบ้าน").click()
@@ -173,12 +175,15 @@ async def test_three_visits_saved_offline_reach_the_server_once(phone, people, s
         (bua, today() - timedelta(days=1), "บ้านโคกสูง หมู่ 7", "พ่อประเสริฐ", "1800"),
         (anan, today(), "บ้านหนองบัว หมู่ 3", "แม่สมศรี", "3000"),
     ]
+    houses = [(16.4419, 102.835), (16.4512, 102.8471), (16.4601, 102.8523)]  # the phone's GPS at each house
     queue = page.locator("#queue")
     form = page.locator("form[data-visit-form]")
     ids = []
-    for number, (visit, photo) in enumerate(zip(visits, photos), start=1):
+    for number, (visit, photo, (lat, lng)) in enumerate(zip(visits, photos, houses), start=1):
+        await phone.set_geolocation({"latitude": lat, "longitude": lng, "accuracy": 15})
         ids.append(await form.locator("[name=client_id]").input_value())
         await fill_visit(page, *visit, photo=photo)
+        await expect(page.locator("#gps")).to_contain_text("± 15")  # the position of this house, found offline
         await save(page)
         await expect(queue).to_contain_text(f"รอส่ง ({number})")
         await expect(queue).to_contain_text("ไม่มีสัญญาณ")
@@ -189,7 +194,7 @@ async def test_three_visits_saved_offline_reach_the_server_once(phone, people, s
     assert await page.evaluate("document.documentElement.scrollWidth") <= 360
     await page.screenshot(path="/tmp/e2e-visits-offline.png", full_page=True)
 
-    # Still offline, the page is reloaded (or the phone's browser reopened): the form comes from the cache and
+    # Still offline, the page is reloaded: the form comes from the service worker's cache, and
     # the three visits are still waiting.
     await page.reload()
     await form_ready(page)
@@ -199,16 +204,28 @@ async def test_three_visits_saved_offline_reach_the_server_once(phone, people, s
     assert await page.evaluate("fetch('/static/visits.js?v=0lder').then((r) => r.ok)")
     assert await Visit.count() == 0
 
+    # Then the browser is closed, which drops the session's cookies (the CSRF one among them), and opened again,
+    # still with no signal.
+    await page.close()
+    await phone.clear_cookies(name="csrftoken")
+    page = await phone.new_page()
+    await page.goto("/visits/form")
+    await form_ready(page)
+    queue = page.locator("#queue")
+    await expect(queue).to_contain_text("รอส่ง (3)")
+
     # The network returns: everything is sent by itself, once.
     await phone.set_offline(False)
     await expect(queue).to_be_hidden(timeout=WAIT_MS)
     await server_has(visits=3, photos=3)
     assert await page.evaluate(QUEUE_EMPTY)
     stored = await Visit.select(Visit.id, Visit.client_id, Visit.student, Visit.visited_on, Visit.area,
-                                Visit.answers, Visit.status).order_by(Visit.visited_on).output(load_json=True)
+                                Visit.answers, Visit.status, Visit.latitude, Visit.longitude).order_by(
+        Visit.visited_on).output(load_json=True)
     assert [(v["student"], v["visited_on"], v["area"], v["answers"]["met_with"], str(v["answers"]["income_per_person"]))
             for v in stored] == [(s, d, a, m, i) for s, d, a, m, i in visits]
     assert sorted(v["client_id"] for v in stored) == sorted(ids)
+    assert [(v["latitude"], v["longitude"]) for v in stored] == houses, "each visit has its own house's position"
     assert {v["status"] for v in stored} == {"done"} and {v["answers"]["tenure"] for v in stored} == {"own"}
     photos_stored = await stored_photos(settings)
     assert sorted(p["visit"] for p in photos_stored) == sorted(v["id"] for v in stored), "one photo each"

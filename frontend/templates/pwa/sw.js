@@ -39,10 +39,19 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(fetch(request).then((response) => {
       if (response.ok) {
         const copy = response.clone();
-        caches.open(PAGES).then((cache) => cache.put(key, copy));
+        event.waitUntil(caches.open(PAGES).then(async (cache) => {
+          await cache.put(key, copy);
+          // Reached by a boosted link, the form comes as a body only; a reload or an app start offline needs the
+          // whole page, so keep that too (else the teacher gets the offline page instead of the form).
+          if (key !== path) {
+            const whole = await fetch(path, { credentials: "same-origin" });
+            if (whole.ok && !whole.redirected) await cache.put(path, whole);
+          }
+        }).catch(() => {}));
       }
       return response;
-    }).catch(() => caches.open(PAGES).then((cache) => cache.match(key)).then((hit) => hit || caches.match("/offline"))));
+    }).catch(() => caches.open(PAGES).then((cache) => cache.match(key).then((hit) => hit || cache.match(path)))
+      .then((hit) => hit || caches.match("/offline"))));  // htmx takes the body of a whole page just as well
     return;
   }
   if (request.mode === "navigate" || request.headers.get("HX-Request") === "true") {
@@ -58,7 +67,9 @@ self.addEventListener("fetch", (event) => {
         caches.open(CACHE).then((cache) => cache.put(request, copy));
       }
       return response;
-    })));
+    }).catch(() => caches.match(request, { ignoreSearch: true }).then((same) => same || Promise.reject(new Error("offline"))))));
+    // ^ Offline, a kept page may name an older ?v= than this version's cache holds (the form was kept before a
+    // deploy; activate dropped the old cache): the current copy of the same file beats a form without its script.
   }
 });
 
@@ -80,7 +91,12 @@ self.addEventListener("notificationclick", (event) => {
 
 // Background Sync (Chrome on Android): send waiting visits even after the page was closed.
 self.addEventListener("sync", (event) => {
-  if (event.tag === "visit-queue") event.waitUntil(VisitQueue.flush());
+  if (event.tag !== "visit-queue") return;
+  event.waitUntil(VisitQueue.flush().then(async (outcome) => {
+    for (const client of await self.clients.matchAll()) client.postMessage("visits-changed");
+    // Resolving would tell the browser all is sent; rejecting makes it try again later (Chrome: ~5 and 15 min).
+    if (outcome === "wait") throw new Error("visits still waiting to be sent");
+  }));
 });
 
 self.addEventListener("message", (event) => {
