@@ -11,6 +11,14 @@ DEFAULT_SQLITE = ROOT / "var" / "doolae.sqlite"
 DEMO_SECRET = "demo-secret-change-me-in-production-0123456789"
 
 
+def quiet_hours(text: str) -> dict:
+    """QUIET_HOURS="21-7" (school time) or "off"."""
+    if text.strip().lower() == "off":
+        return {"quiet_from_hour": None, "quiet_until_hour": None}
+    start, end = (int(part) for part in text.split("-"))
+    return {"quiet_from_hour": start, "quiet_until_hour": end}
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = f"sqlite:///{DEFAULT_SQLITE}"
@@ -36,8 +44,8 @@ class Settings:
     vapid_private_key: str | None = None  # PEM
     vapid_public_key: str | None = None  # base64url, for the browser's subscribe()
     vapid_subject: str = "mailto:admin@doolae.invalid"
-    quiet_from_hour: int = 21  # no SMS from 21:00 …
-    quiet_until_hour: int = 7  # … until 07:00 school time, unless urgent
+    quiet_from_hour: int | None = 21  # no SMS from 21:00 …
+    quiet_until_hour: int | None = 7  # … until 07:00 school time, unless urgent; None: no quiet hours
     send_attempts: int = 8  # then a message is marked failed
     retry_base_seconds: float = 2.0  # backoff: base × 2^attempt, at most 10 minutes, at least Retry-After
     photo_dir: str = str(ROOT / "var" / "photos")  # home-visit photos (backend/visits/storage.py)
@@ -64,6 +72,7 @@ class Settings:
             vapid_public_key=env.get("VAPID_PUBLIC_KEY") or None,
             vapid_subject=env.get("VAPID_SUBJECT", defaults.vapid_subject),
             inprocess_jobs=env.get("DOOLAE_INPROCESS_JOBS") == "1",
+            **quiet_hours(env.get("QUIET_HOURS", "21-7")),
             photo_dir=env.get("PHOTO_DIR", defaults.photo_dir),
         )
         if settings.production and settings.secret_key == DEMO_SECRET:

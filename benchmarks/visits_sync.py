@@ -268,8 +268,8 @@ async def sync_run(base_url: str, token: str, students: list[int], count: int, f
             await form.locator("[name=tenure]").select_option("own")
             await form.locator("[name=condition]").select_option("fair")
             await form.locator("[name=photo-outside]").set_input_files(cameras[number % len(cameras)])
-            # The form's own submit (what the Save button does), not a synthetic tap: after input, headless Chromium
-            # gives canvas.toBlob no idle time and each photo waits a full second before it is shrunk.
+            # The form's own submit (what the Save button does), not a synthetic tap: after input, headless
+            # Chromium gives canvas.toBlob no idle time and each photo waits a full second before it is shrunk.
             await form.evaluate("(form) => form.requestSubmit()")
             await page.locator("#queue-text").filter(has_text=f"({number + 1})").wait_for()
         queueing = time.perf_counter() - queueing
@@ -307,7 +307,8 @@ def report(weight: dict, run: dict, count: int, database: str) -> bool:
     print(f"  {'/visits/form (boosted navigation)':<42}{kb(b_wire):>12}{kb(b_raw):>12}  {b_encoding}")
     form_ok = form <= FORM_TARGET
     print(f"\n  form page + visits.js: {kb(form)} (target ≤ {kb(FORM_TARGET)}: {'OK' if form_ok else 'OVER'})")
-    print(f"  boosted form + visits.js (from another page of the app): {kb(b_wire + rows.get('/static/visits.js', 0))}")
+    boosted_form = b_wire + rows.get("/static/visits.js", 0)
+    print(f"  boosted form + visits.js (from another page of the app): {kb(boosted_form)}")
     print(f"  first load with nothing cached (+ htmx, app.js, app.css; shared by every page): {kb(everything)}")
     print("\nThe offline script, frontend/static/visits.js:")
     print(f"  raw {weight['visits_js_raw']:,} bytes ({kb(weight['visits_js_raw'])}), "
@@ -364,8 +365,8 @@ def main() -> None:
 
         started = time.perf_counter()
         token, students = await seed(students=50)
-        print(f"seeded a homeroom of {len(students)} students in {time.perf_counter() - started:.1f} s; serving the app",
-              flush=True)
+        print(f"seeded a homeroom of {len(students)} students in {time.perf_counter() - started:.1f} s; "
+              "serving the app", flush=True)
         port = free_port()
         server = serve(port, folder / "server.log")
         try:

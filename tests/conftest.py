@@ -140,6 +140,8 @@ def settings(fake_twilio, push_service, redis_url) -> Settings:
         REDIS_URL=redis_url, PUBLIC_BASE_URL="http://testserver",
         TWILIO_ACCOUNT_SID=fake_twilio.account_sid, TWILIO_AUTH_TOKEN=fake_twilio.auth_token,
         TWILIO_FROM="DOOLAE", TWILIO_API_URL=fake_twilio.url, VAPID_PRIVATE_KEY=private, VAPID_PUBLIC_KEY=public,
+        # Tests run at any hour; quiet hours have their own test (tests/notify) with a fixed clock.
+        QUIET_HOURS="off", PHOTO_DIR=str(TEST_DIR / "photos"),
     )
     return dataclasses.replace(Settings.from_env(), retry_base_seconds=0.05)
 

@@ -144,7 +144,7 @@ async def set_sms_opt_out(viewer: Viewer, guardian_id: int, opt_out: bool) -> bo
 
 def sendable_from(settings: Settings, moment: datetime, tz: str, urgent: bool) -> datetime:
     """When a message may leave: now, or 07:00 school time if it is quiet hours and not urgent."""
-    if urgent:
+    if urgent or settings.quiet_from_hour is None:
         return moment
     local = moment.astimezone(ZoneInfo(tz))
     if local.hour >= settings.quiet_from_hour:

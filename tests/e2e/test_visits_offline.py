@@ -164,7 +164,8 @@ async def test_three_visits_saved_offline_reach_the_server_once(phone, people, s
     await page.get_by_role("link", name="บันทึกการเยี่ยมบ้าน").click()
     await form_ready(page)
     # The form is kept whole for offline use (a boosted link brought only its body).
-    await page.wait_for_function("caches.open('doolae-pages').then((c) => c.match('/visits/form')).then(Boolean)")
+    await page.wait_for_function("caches.open('doolae-pages').then((c) => c.match('/visits/form'))"
+                                 ".then(Boolean)")
     photos = [await camera_photo(page, seed) for seed in (1, 2, 3)]
 
     await phone.set_offline(True)
@@ -222,8 +223,8 @@ async def test_three_visits_saved_offline_reach_the_server_once(phone, people, s
     stored = await Visit.select(Visit.id, Visit.client_id, Visit.student, Visit.visited_on, Visit.area,
                                 Visit.answers, Visit.status, Visit.latitude, Visit.longitude).order_by(
         Visit.visited_on).output(load_json=True)
-    assert [(v["student"], v["visited_on"], v["area"], v["answers"]["met_with"], str(v["answers"]["income_per_person"]))
-            for v in stored] == [(s, d, a, m, i) for s, d, a, m, i in visits]
+    assert [(v["student"], v["visited_on"], v["area"], v["answers"]["met_with"],
+             str(v["answers"]["income_per_person"])) for v in stored] == visits
     assert sorted(v["client_id"] for v in stored) == sorted(ids)
     assert [(v["latitude"], v["longitude"]) for v in stored] == houses, "each visit has its own house's position"
     assert {v["status"] for v in stored} == {"done"} and {v["answers"]["tenure"] for v in stored} == {"own"}
@@ -297,7 +298,8 @@ async def test_a_field_the_server_rejects_is_shown_fixed_and_sent(phone, people,
     tomorrow = today() + timedelta(days=1)
 
     client_id = await form.locator("[name=client_id]").input_value()
-    await fill_visit(page, people.students["10001"], tomorrow, "บ้านหนองบัว หมู่ 3", "ยายของอนันต์", "2500", photo)
+    await fill_visit(page, people.students["10001"], tomorrow, "บ้านหนองบัว หมู่ 3", "ยายของอนันต์", "2500",
+                     photo)
     await save(page)
     problems = page.locator("#queue-problems > li")
     await expect(problems).to_have_count(1)
@@ -317,7 +319,8 @@ async def test_a_field_the_server_rejects_is_shown_fixed_and_sent(phone, people,
 
     date_field = form.locator("[data-field=visited_on]")
     await expect(date_field).to_have_class("field invalid")
-    await expect(date_field.locator("[data-error-for=visited_on]")).to_have_text("วันที่เยี่ยมบ้านเป็นวันในอนาคตไม่ได้")
+    error = date_field.locator("[data-error-for=visited_on]")
+    await expect(error).to_have_text("วันที่เยี่ยมบ้านเป็นวันในอนาคตไม่ได้")
     await expect(form.locator("[name=visited_on]")).to_have_value(tomorrow.isoformat())
     await expect(form.get_by_label("ผู้ที่พบ")).to_have_value("ยายของอนันต์")
     await expect(form.locator("[name=client_id]")).to_have_value(client_id)

@@ -269,3 +269,10 @@ async def test_the_homeroom_list_shows_who_turned_sms_off(client, people, settin
                                {"opt_out": "true", "next": "/students/homeroom"})
     assert str(page.url).endswith("/students/homeroom")
     assert "ประเสริฐ รักเรียน (บิดา) ปิด SMS" in text_of(page.text)
+
+
+def test_a_school_can_set_or_turn_off_quiet_hours():
+    night = datetime(2026, 11, 25, 15, 30, tzinfo=timezone.utc)  # 22:30 in Bangkok
+    assert notify.sendable_from(Settings.from_env({"QUIET_HOURS": "off"}), night, "Asia/Bangkok", False) == night
+    later = Settings.from_env({"QUIET_HOURS": "23-6"})
+    assert notify.sendable_from(later, night, "Asia/Bangkok", False) == night  # 22:30 is before 23:00
