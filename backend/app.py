@@ -46,7 +46,8 @@ log = logging.getLogger("doolae")
 def _problem(request: Request, status: int, title: str, message: str) -> Response:
     if wants_html(request):
         return page(request, "error.html", {"title": title, "message": message}, status=status)
-    return Response({"status": status, "detail": message}, status_code=status)
+    # The same shape as the visit queue's answers (message, errors), so a script reads every refusal one way.
+    return Response({"status": status, "message": message, "errors": {}}, status_code=status)
 
 
 def not_signed_in(request: Request, _exc: Exception) -> Response:
@@ -56,7 +57,7 @@ def not_signed_in(request: Request, _exc: Exception) -> Response:
         # htmx follows HX-Redirect even on an error status, taking the whole page to sign-in.
         return Response("", status_code=401, headers={"HX-Redirect": target})
     if not wants_html(request):
-        return Response({"status": 401, "detail": "sign in required"}, status_code=401)
+        return Response({"status": 401, "message": "sign in required", "errors": {}}, status_code=401)
     return redirect(target)
 
 
