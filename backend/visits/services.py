@@ -148,7 +148,11 @@ async def save_photo(viewer: Viewer, store: PhotoStore, visit_client_id: str, ph
     existing = await VisitPhoto.select(VisitPhoto.id).where(VisitPhoto.client_id == photo_client_id).first()
     if existing:
         return {"id": existing["id"], "created": False}
-    if await VisitPhoto.count().where(VisitPhoto.visit == visit["id"]) >= MAX_PHOTOS:
+    # A photo taken again for the same slot (the house outside, say) replaces the earlier one, once the new one is
+    # safely stored; "other" photos add up.
+    same_slot = (VisitPhoto.visit == visit["id"]) & (VisitPhoto.kind == kind) if kind != "other" else None
+    others = VisitPhoto.count().where(VisitPhoto.visit == visit["id"])
+    if await (others.where(VisitPhoto.kind != kind) if same_slot is not None else others) >= MAX_PHOTOS:
         raise VisitError(N_("A visit has at most 4 photos."))
     key = f"{viewer.school_id}/{visit['id']}/{photo_client_id}"
     await store.put(key, data)  # stored before the row: a row always has its file
@@ -156,6 +160,11 @@ async def save_photo(viewer: Viewer, store: PhotoStore, visit_client_id: str, ph
         school=viewer.school_id, visit=visit["id"], client_id=photo_client_id, kind=kind, storage_key=key,
         content_type=content_type, size=len(data), uploaded_at=now(),
     )).on_conflict(action="DO NOTHING").returning(VisitPhoto.id)
+    if rows and same_slot is not None:
+        replaced = await VisitPhoto.delete().where(same_slot & (VisitPhoto.id != rows[0]["id"])).returning(
+            VisitPhoto.storage_key)
+        for row in replaced:
+            await store.delete(row["storage_key"])
     return {"id": rows[0]["id"] if rows else None, "created": bool(rows)}
 
 

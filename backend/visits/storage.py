@@ -12,6 +12,8 @@ class PhotoStore(Protocol):
 
     async def get(self, key: str) -> bytes: ...
 
+    async def delete(self, key: str) -> None: ...
+
 
 class DiskStore:
     def __init__(self, root: Path):
@@ -36,3 +38,6 @@ class DiskStore:
 
     async def get(self, key: str) -> bytes:
         return await asyncio.to_thread(self._path(key).read_bytes)
+
+    async def delete(self, key: str) -> None:
+        await asyncio.to_thread(self._path(key).unlink, missing_ok=True)
