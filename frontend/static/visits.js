@@ -12,6 +12,7 @@ var VisitQueue = self.VisitQueue || (() => {
   const MAX_PHOTO = 200 * 1024;
   let running = null;
   let again = false;
+  let signedOut = false; // the session ended: visits wait on the phone until the teacher signs in again
 
   function open() {
     return new Promise((resolve, reject) => {
@@ -69,7 +70,9 @@ var VisitQueue = self.VisitQueue || (() => {
       } catch (error) {
         return "wait";
       }
-      if (response.status === 401 || response.status >= 500) return "wait";
+      if (response.status === 401) { signedOut = true; return "wait"; }
+      if (response.status >= 500) return "wait";
+      signedOut = false;
       const body = await response.json().catch(() => ({}));
       if (!response.ok) {
         record.errors = { ...(body.errors || {}), _message: body.message || body.detail || String(response.status) };
@@ -92,7 +95,8 @@ var VisitQueue = self.VisitQueue || (() => {
       } catch (error) {
         return "wait";
       }
-      if (response.status === 401 || response.status >= 500) return "wait";
+      if (response.status === 401) { signedOut = true; return "wait"; }
+      if (response.status >= 500) return "wait";
       if (!response.ok) {
         const body = await response.json().catch(() => ({}));
         const message = body.message || body.detail || String(response.status);
@@ -137,7 +141,7 @@ var VisitQueue = self.VisitQueue || (() => {
     return running;
   }
 
-  return { all, put, remove, uuid, flush, MAX_PHOTO };
+  return { all, put, remove, uuid, flush, MAX_PHOTO, signedOut: () => signedOut };
 })();
 
 if (typeof document !== "undefined") {
@@ -188,6 +192,7 @@ if (typeof document !== "undefined") {
     box.hidden = records.length === 0 && navigator.onLine;
     document.getElementById("queue-text").textContent = records.length
       ? box.dataset.label.replace("{n}", records.length) + (navigator.onLine ? "" : " · " + box.dataset.offline)
+        + (navigator.onLine && VisitQueue.signedOut() ? " · " + box.dataset.signin : "")
       : (navigator.onLine ? box.dataset.sent : box.dataset.offline);
     for (const record of records.filter((r) => r.errors)) {
       const item = document.createElement("li");
