@@ -147,12 +147,13 @@ async def main() -> None:
     server = start(["serve", "--port", str(port)], logs / "server.log", env)
     import httpx
 
-    for _ in range(200):
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz").text == "ok":
-                break
-        except httpx.TransportError:
-            time.sleep(0.1)
+    async with httpx.AsyncClient() as probe:
+        for _ in range(200):
+            try:
+                if (await probe.get(f"http://127.0.0.1:{port}/healthz")).text == "ok":
+                    break
+            except httpx.TransportError:
+                await asyncio.sleep(0.1)
     try:
         saving, absences = await save_all(f"http://127.0.0.1:{port}", rooms, args.absent)
         after_save = time.monotonic()

@@ -56,35 +56,7 @@ FORM_TARGET = 20 * 1024
 SYNC_TARGET = 10.0
 MAX_PHOTO = 200 * 1024
 
-# A phone camera's photo (gradients, shapes, sensor noise) as a JPEG of a few MB, made by Chromium.
-CAMERA_JPEG = """async (seed) => {
-  const width = 3264, height = 2448;
-  const canvas = new OffscreenCanvas(width, height);
-  const g = canvas.getContext("2d");
-  const sky = g.createLinearGradient(0, 0, width, height);
-  sky.addColorStop(0, `hsl(${seed * 97 % 360}, 60%, 70%)`);
-  sky.addColorStop(1, `hsl(${(seed * 97 + 140) % 360}, 50%, 30%)`);
-  g.fillStyle = sky;
-  g.fillRect(0, 0, width, height);
-  let state = seed * 2654435761 >>> 0;
-  const random = () => ((state = (state * 1664525 + 1013904223) >>> 0) / 4294967296);
-  for (let i = 0; i < 60; i += 1) {
-    g.fillStyle = `hsl(${random() * 360}, ${30 + random() * 50}%, ${20 + random() * 60}%)`;
-    g.fillRect(random() * width, random() * height, 100 + random() * 900, 100 + random() * 700);
-  }
-  const image = g.getImageData(0, 0, width, height);
-  const pixels = image.data;
-  for (let i = 0; i < pixels.length; i += 4) {
-    const n = (random() - 0.5) * 48;
-    pixels[i] += n; pixels[i + 1] += n; pixels[i + 2] += n;
-  }
-  g.putImageData(image, 0, 0);
-  const blob = await canvas.convertToBlob({ type: "image/jpeg", quality: 0.92 });
-  const bytes = new Uint8Array(await blob.arrayBuffer());
-  let text = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(text);
-}"""
+
 
 # Runs in the page once the network is back: resolves when the phone's queue is empty.
 QUEUE_DRAINED = """async () => {
@@ -249,6 +221,8 @@ async def sync_run(base_url: str, token: str, students: list[int], count: int, f
         if not await page.evaluate("navigator.serviceWorker.controller !== null"):
             await page.reload()
         await page.wait_for_function("navigator.serviceWorker.controller !== null")
+        from tests.e2e.camera import CAMERA_JPEG  # the browser test's camera photo (sys.path has the root by now)
+
         cameras = []  # files on disk, as a phone's gallery has them (and quicker to hand to Chromium)
         for seed in range(1, 5):
             cameras.append(folder / f"IMG_{seed:04}.jpg")

@@ -17,7 +17,7 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 
-from backend.accounts.tables import HomeroomAssignment, Role, User
+from backend.accounts.tables import HomeroomAssignment, Role
 from backend.attendance.tables import TeachingAssignment
 from backend.schools import services as schools
 from backend.schools.tables import School

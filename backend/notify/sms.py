@@ -17,7 +17,7 @@ from backend.config import Settings
 
 # Twilio errors that will not change on a retry (invalid number, unsubscribed, not a mobile, region closed…).
 PERMANENT_ERRORS = {21211, 21408, 21602, 21603, 21604, 21606, 21610, 21612, 21614, 21617, 30004, 30006}
-_last_headers: ContextVar[dict] = ContextVar("twilio_last_headers", default={})
+_last_headers: ContextVar[dict | None] = ContextVar("twilio_last_headers", default=None)
 
 
 class HeaderKeepingHttpClient(AsyncTwilioHttpClient):
@@ -68,7 +68,7 @@ async def send_sms(client: Client, settings: Settings, to: str, body: str) -> Ou
         code = str(error.code or error.status)
         if error.code in PERMANENT_ERRORS or (400 <= error.status < 500 and error.status != 429):
             return Outcome("failed", code=code, message=str(error.msg)[:500])
-        retry_after = _last_headers.get().get("Retry-After")
+        retry_after = (_last_headers.get() or {}).get("Retry-After")
         return Outcome("retry", code=code, message=str(error.msg)[:500],
                        retry_after=float(retry_after) if retry_after and retry_after.isdigit() else None)
     except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
