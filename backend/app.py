@@ -30,6 +30,7 @@ from backend.notify import services as notify
 from backend.notify.queue import InProcessQueue, JobQueue, connect
 from backend.notify.routes import notify_router
 from backend.records.routes import records_router
+from backend.screening.routes import screening_router
 from backend.visits.routes import visits_router
 from backend.visits.storage import DiskStore
 from backend.config import Settings
@@ -129,7 +130,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             home, manifest, service_worker, offline, health,
             account_router, admin_router, roster_router, students_router, attendance_router, notify_router,
-            records_router, visits_router,
+            records_router, visits_router, screening_router,
             create_static_files_router(
                 path="/static", directories=[STATIC], name="static",
                 cache_control=CacheControlHeader(max_age=31536000, public=True),

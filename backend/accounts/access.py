@@ -34,15 +34,17 @@ class Permission(Enum):
     take_register = "take_register"  # the homeroom's morning register
     mark_periods = "mark_periods"  # attendance of a period one teaches
     view_outbox = "view_outbox"  # every message the school sent, and retrying failed ones
+    manage_screening = "manage_screening"  # the school's screening criteria
+    view_screening_school = "view_screening_school"  # group distribution and completion, school-wide
 
 
 SCHOOL_WIDE = {Role.admin, Role.executive, Role.counsellor, Role.discipline, Role.nurse}
 
 ROLE_PERMISSIONS: dict[Role, set[Permission]] = {
     Role.admin: {Permission.manage_roster, Permission.manage_users, Permission.view_school, Permission.view_students,
-                 Permission.view_outbox},
-    Role.executive: {Permission.view_school, Permission.view_students},
-    Role.counsellor: {Permission.view_students},
+                 Permission.view_outbox, Permission.manage_screening},
+    Role.executive: {Permission.view_school, Permission.view_students, Permission.view_screening_school},
+    Role.counsellor: {Permission.view_students, Permission.manage_screening, Permission.view_screening_school},
     Role.discipline: {Permission.view_students},
     Role.nurse: {Permission.view_students},
     Role.homeroom_teacher: set(),
@@ -184,6 +186,43 @@ def can_see_visits(viewer: Viewer, student: dict) -> bool:
     if student["school"] != viewer.school_id:
         return False
     return viewer.keeps_homeroom(student["classroom"]) or viewer.role in VISIT_READERS
+
+
+# Screening -------------------------------------------------------------------------------------------------
+# Results are about a child's mental health: the student's homeroom teachers, counsellors and executives read them.
+# Admins, subject teachers, discipline officers and nurses see none. A parent sees their own parent form and the
+# confirmed group; a student fills in their own forms and sees no scores.
+
+SCREENING_READERS = {Role.counsellor, Role.executive}
+
+
+def can_see_screening(viewer: Viewer, student: dict) -> bool:
+    if student["school"] != viewer.school_id:
+        return False
+    return viewer.keeps_homeroom(student["classroom"]) or viewer.role in SCREENING_READERS
+
+
+def can_fill_form(viewer: Viewer, student: dict, informant: str) -> bool:
+    """Each informant fills in their own form: the student about themself, a parent about their child, the
+    homeroom teacher about a student of their homeroom."""
+    if student["school"] != viewer.school_id:
+        return False
+    if informant == "student":
+        return viewer.role is Role.student and student["id"] in viewer.student_ids
+    if informant == "parent":
+        return viewer.role is Role.parent and student["id"] in viewer.student_ids
+    return informant == "teacher" and viewer.keeps_homeroom(student["classroom"])
+
+
+def can_enter_paper(viewer: Viewer, student: dict, informant: str) -> bool:
+    """A form filled on paper is typed in by the homeroom teacher or a counsellor."""
+    if student["school"] != viewer.school_id:
+        return False
+    return viewer.keeps_homeroom(student["classroom"]) or viewer.role is Role.counsellor
+
+
+def can_confirm_group(viewer: Viewer, student: dict) -> bool:
+    return student["school"] == viewer.school_id and viewer.keeps_homeroom(student["classroom"])
 
 
 def same_school(viewer: Viewer, school_id: int) -> None:

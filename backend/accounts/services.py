@@ -18,7 +18,7 @@ from backend.i18n import N_, Refusal
 from backend.notify import services as notify
 from backend.schools.tables import Classroom
 from backend.students.phones import BadPhone, looks_like_phone, normalise_phone
-from backend.students.tables import Guardian
+from backend.students.tables import Guardian, Student
 
 hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 8
@@ -274,6 +274,37 @@ async def redeem_sign_in_code(settings: Settings, phone: str, code: str, address
         await _record_failure(account_key, address_key)
         raise refusal
     return row["user"]
+
+
+# Students' own sign-ins (homeroom teacher) ---------------------------------------------------------------------
+
+
+async def issue_student_password(viewer: Viewer, student_id: int) -> dict:
+    """A student account for a student of the teacher's homeroom, with a new temporary password to hand over on
+    a slip (the student chooses their own at first sign-in). Their username is the school code and student code."""
+    student = await Student.select(Student.id, Student.code, Student.user, Student.classroom, Student.title,
+                                   Student.first_name, Student.last_name,
+                                   Student.school.code.as_alias("school_code")).where(
+        (Student.id == student_id) & (Student.school == viewer.school_id)).first()
+    if student is None or not viewer.keeps_homeroom(student["classroom"]):
+        raise AccountError(N_("Only the student's homeroom teacher can make their sign-in."))
+    username = f"{student['school_code']}-{student['code']}".lower()
+    password = temporary_password()
+    async with db.transaction():
+        if student["user"]:
+            user_id = student["user"]
+            await User.update({User.password_hash: hash_password(password), User.must_change_password: True,
+                               User.username: username}).where(User.id == user_id)
+            await UserSession.delete().where(UserSession.user == user_id)
+        else:
+            if await User.exists().where(User.username == username):
+                raise AccountError(N_("This username is taken."))
+            rows = await User.insert(User(
+                school=viewer.school_id, username=username, role=Role.student.value, password_hash=hash_password(
+                    password), must_change_password=True, created_at=now(),
+                display_name=f"{student['first_name']} {student['last_name']}")).returning(User.id)
+            await Student.update({Student.user: rows[0]["id"]}).where(Student.id == student_id)
+    return {"student_id": student_id, "username": username, "password": password}
 
 
 # Staff accounts and homerooms (admin) -------------------------------------------------------------------------

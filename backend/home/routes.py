@@ -8,6 +8,7 @@ from datetime import datetime
 
 from backend import i18n
 from backend.accounts.access import Permission, current_viewer, requires_sign_in
+from backend.accounts.tables import Role
 from backend.students import services as students
 from backend.web import page, redirect
 
@@ -17,6 +18,8 @@ async def home(request: Request) -> Response:
     viewer = current_viewer(request)
     if viewer.must_set_password:
         return redirect("/account/password")
+    if viewer.role is Role.student:
+        return redirect("/screening")  # what a student signs in for: their questionnaires
     today = datetime.now(i18n.BANGKOK).date()
     context: dict = {"children": [], "rooms": [], "counts": None, "today": today}
     if viewer.can(Permission.view_children) or viewer.student_ids:

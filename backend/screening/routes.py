@@ -1,0 +1,306 @@
+"""Screening pages: questionnaires step by step, the teacher's quick entry, summaries, criteria, school overview."""
+
+from __future__ import annotations
+
+from litestar import Request, Response, Router, get, post
+from litestar.params import FromPath, FromQuery
+
+from backend.accounts import services as accounts
+from backend.accounts.access import Permission, current_viewer, requires, requires_sign_in
+from backend.accounts.tables import Role
+from backend.i18n import N_, _, current_locale
+from backend.screening import criteria as rules
+from backend.screening import export, services
+from backend.screening.tables import GROUP_LABELS, Group
+from backend.web import page, redirect
+
+INFORMANT_LABELS = {"student": N_("Student"), "teacher": N_("Teacher"), "parent": N_("Parent")}
+INSTRUMENT_LABELS = {"sdq": N_("SDQ"), "eq": N_("EQ")}
+LEVEL_LABELS = {"normal": N_("Normal"), "risk": N_("At risk"), "problem": N_("With problems"),
+                "special": N_("Special (gifted)"), "missing": N_("Not yet")}
+
+
+def _text(thing) -> str:
+    """An instrument's own bilingual text (items, choices, scales) in the reader's language."""
+    return thing.th if current_locale.get() == "th" else thing.en
+
+
+def scale_label(instrument: str, scale: str) -> str:
+    found = services.base_instrument(instrument).scales.get(scale)
+    return _text(found) if found else _("Impact") if scale == "impact" else scale
+
+
+def band_label(instrument: str, band: str | None) -> str:
+    if band is None:
+        return _("not scored")
+    labels = services.base_instrument(instrument).band_labels.get(band)
+    return (labels["th"] if current_locale.get() == "th" else labels["en"]) if labels else band
+
+
+def reason_text(reason: dict) -> str:
+    values, why = dict(reason["values"]), reason["why"]
+    if "informant" in values:
+        label = INFORMANT_LABELS[values["informant"]]
+        values["informant"] = _(label)
+    if "scale" in values:
+        values["scale"] = scale_label("sdq", values["scale"])
+    return _(why, **values)
+
+
+HELPERS = {"informant_label": lambda name: _(INFORMANT_LABELS[name]),
+           "instrument_label": lambda name: _(INSTRUMENT_LABELS[name]),
+           "group_label": lambda name: _(GROUP_LABELS[Group(name)]) if name else "—",
+           "level_label": lambda name: _(LEVEL_LABELS[name]),
+           "domain_label": lambda name: _(rules.DOMAINS[name]),
+           "scale_label": scale_label, "band_label": band_label, "reason_text": reason_text,
+           "groups": [group.value for group in Group], "domains": rules.DOMAINS, "text": _text}
+
+
+def _refused(request: Request, error: services.ScreeningError) -> Response:
+    return page(request, "error.html", {"title": _("Not allowed") if error.status == 403 else _("Not found"),
+                                        "message": error.text()}, status=error.status)
+
+
+@get("/", guards=[requires_sign_in])
+async def home(request: Request) -> Response:
+    viewer = current_viewer(request)
+    if viewer.role in (Role.student, Role.parent):
+        return page(request, "screening/mine.html", {"forms": await services.my_forms(viewer), **HELPERS})
+    if len(viewer.classroom_ids) == 1 and not viewer.can(Permission.view_screening_school):
+        return redirect(f"/screening/classrooms/{next(iter(viewer.classroom_ids))}")
+    rooms = await accounts.list_classrooms(viewer)
+    if not viewer.can(Permission.view_screening_school):
+        rooms = [room for room in rooms if viewer.keeps_homeroom(room["id"])]
+    return page(request, "screening/home.html", {
+        "rooms": rooms, "school_view": viewer.can(Permission.view_screening_school),
+        "manage": viewer.can(Permission.manage_screening), **HELPERS})
+
+
+# --- A questionnaire, a screen at a time ------------------------------------------------------------------
+
+
+async def _form_page(request: Request, opened: dict, step: int | None, error: str | None = None,
+                     status: int = 200) -> Response:
+    form = opened["form"]
+    name = form["instrument"]
+    instrument = services.base_instrument(name)
+    total = services.steps_of(name)
+    step = form["step"] if step is None else max(0, min(step, total - 1))
+    numbers = services.step_items(name, step)
+    blank = [n for n in range(1, len(instrument.items) + 1) if str(n) not in form["answers"]]
+    return page(request, "screening/form.html", {
+        **opened, "instrument": instrument, "step": step, "total": total, "numbers": numbers,
+        "items": {item.number: item for item in instrument.items}, "blank": blank, "error": error,
+        "per_step": services.ITEMS_PER_STEP[name], **HELPERS,
+    }, status=status)
+
+
+@get("/forms/{student_id:int}/{instrument:str}/{informant:str}", guards=[requires_sign_in])
+async def form_page(request: Request, student_id: FromPath[int], instrument: FromPath[str],
+                    informant: FromPath[str], step: FromQuery[int | None] = None) -> Response:
+    try:
+        opened = await services.open_form(current_viewer(request), student_id, instrument, informant)
+    except services.ScreeningError as error:
+        return _refused(request, error)
+    return await _form_page(request, opened, step)
+
+
+@post("/forms/{form_id:int}/steps/{step:int}", guards=[requires_sign_in])
+async def save_step(request: Request, form_id: FromPath[int], step: FromPath[int]) -> Response:
+    viewer = current_viewer(request)
+    raw = dict((await request.form()).items())
+    action = raw.get("action", "next")
+    try:
+        form = await services.save_step(viewer, form_id, step, raw)
+    except services.ScreeningError as error:
+        if error.status != 422:
+            return _refused(request, error)
+        opened = await services.reopen(viewer, form_id)
+        return await _form_page(request, opened, step, error=error.text(), status=422)
+    base = f"/screening/forms/{form['student']}/{form['instrument']}/{form['informant']}"
+    if action == "stop":
+        return redirect("/screening", flash=_("Saved. You can go on from here later."))
+    if action == "back":
+        return redirect(f"{base}?step={max(step - 1, 0)}")
+    if action == "send":
+        try:
+            await services.submit(viewer, form_id)
+        except services.ScreeningError as error:
+            if error.status != 422:
+                return _refused(request, error)
+            opened = await services.open_form(viewer, form["student"], form["instrument"], form["informant"])
+            return await _form_page(request, opened, step, error=error.text(), status=422)
+        return redirect("/screening", flash=_("Sent. Thank you!"))
+    return redirect(f"{base}?step={step + 1}")
+
+
+# --- Teachers: whole forms at once (their own SDQ, or a paper form typed in) ----------------------------------
+
+
+async def _entry_page(request: Request, student_id: int, instrument: str, informant: str, raw: dict | None = None,
+                      error: services.ScreeningError | None = None, status: int = 200) -> Response:
+    viewer = current_viewer(request)
+    try:
+        student = await services.get_student(viewer, student_id)
+        summary = await services.classroom_summary(viewer, student["classroom"])
+    except services.ScreeningError as refusal:
+        return _refused(request, refusal)
+    rows = summary["rows"]
+    following = [row.student for row in rows if row.student["number_in_class"] and student["number_in_class"]
+                 and row.student["number_in_class"] > student["number_in_class"]
+                 and (instrument, informant) not in row.forms]
+    return page(request, "screening/entry.html", {
+        "student": student, "instrument": services.base_instrument(instrument), "informant": informant,
+        "raw": raw or {}, "error": error, "next_student": following[0] if following else None,
+        "done": sum(1 for row in rows if (instrument, informant) in row.forms), "count": len(rows), **HELPERS,
+    }, status=status)
+
+
+@get("/students/{student_id:int}/enter/{instrument:str}/{informant:str}", guards=[requires_sign_in])
+async def entry_page(request: Request, student_id: FromPath[int], instrument: FromPath[str],
+                     informant: FromPath[str]) -> Response:
+    if informant not in services.INFORMANTS.get(instrument, ()):
+        return _refused(request, services.ScreeningError(N_("No such questionnaire."), status=404))
+    return await _entry_page(request, student_id, instrument, informant)
+
+
+@post("/students/{student_id:int}/enter/{instrument:str}/{informant:str}", guards=[requires_sign_in])
+async def enter(request: Request, student_id: FromPath[int], instrument: FromPath[str],
+                informant: FromPath[str]) -> Response:
+    raw = dict((await request.form()).items())
+    try:
+        filed = await services.enter_paper(current_viewer(request), student_id, instrument, informant, raw)
+    except services.ScreeningError as error:
+        if error.status != 422:
+            return _refused(request, error)
+        return await _entry_page(request, student_id, instrument, informant, raw, error, status=422)
+    flash = _("Saved for %(name)s.", name=filed["student"]["first_name"])
+    if filed["blank"]:
+        flash += " " + _("Blank: %(items)s.", items=", ".join(map(str, filed["blank"])))
+    after = raw.get("next_student")
+    if after and after.isdigit():
+        return redirect(f"/screening/students/{after}/enter/{instrument}/{informant}", flash=flash)
+    return redirect(f"/screening/classrooms/{filed['student']['classroom']}", flash=flash)
+
+
+# --- Summaries, checklists, the group --------------------------------------------------------------------------
+
+
+async def _student_page(request: Request, student_id: int, error: services.ScreeningError | None = None,
+                        status: int = 200) -> Response:
+    try:
+        summary = await services.student_summary(current_viewer(request), student_id, _)
+    except services.ScreeningError as refusal:
+        return _refused(request, refusal)
+    return page(request, "screening/student.html", {**summary, "error": error, **HELPERS}, status=status)
+
+
+@get("/students/{student_id:int}", guards=[requires_sign_in])
+async def student_page(request: Request, student_id: FromPath[int], format: FromQuery[str] = "html") -> Response:
+    if format == "xlsx":
+        try:
+            summary = await services.student_summary(current_viewer(request), student_id, _)
+        except services.ScreeningError as refusal:
+            return _refused(request, refusal)
+        return export.response(export.student_workbook(summary, HELPERS),
+                               f"screening-{summary['student']['code']}.xlsx")
+    return await _student_page(request, student_id)
+
+
+@post("/students/{student_id:int}/checklist", guards=[requires_sign_in])
+async def save_checklist(request: Request, student_id: FromPath[int]) -> Response:
+    form = (await request.form()).dict()
+    try:
+        await services.save_checklist(current_viewer(request), student_id, form, _)
+    except services.ScreeningError as error:
+        return _refused(request, error)
+    return redirect(f"/screening/students/{student_id}#group", flash=_("Screening record saved."))
+
+
+@post("/students/{student_id:int}/group", guards=[requires_sign_in])
+async def confirm_group(request: Request, student_id: FromPath[int]) -> Response:
+    raw = dict((await request.form()).items())
+    try:
+        await services.confirm_group(current_viewer(request), student_id, raw.get("group", ""), raw.get("note", ""))
+    except services.ScreeningError as error:
+        if error.status != 422:
+            return _refused(request, error)
+        return await _student_page(request, student_id, error, status=422)
+    return redirect(f"/screening/students/{student_id}", flash=_("Group confirmed."))
+
+
+@get("/classrooms/{classroom_id:int}", guards=[requires_sign_in])
+async def classroom_page(request: Request, classroom_id: FromPath[int], format: FromQuery[str] = "html") -> Response:
+    try:
+        summary = await services.classroom_summary(current_viewer(request), classroom_id)
+    except services.ScreeningError as refusal:
+        return _refused(request, refusal)
+    if format == "xlsx":
+        return export.response(export.classroom_workbook(summary, HELPERS),
+                               f"screening-{summary['classroom']['label'].replace('/', '-')}.xlsx")
+    return page(request, "screening/classroom.html", {**summary, **HELPERS})
+
+
+# --- Students' sign-ins ---------------------------------------------------------------------------------------
+
+
+@get("/classrooms/{classroom_id:int}/sign-ins", guards=[requires_sign_in])
+async def sign_ins_page(request: Request, classroom_id: FromPath[int]) -> Response:
+    viewer = current_viewer(request)
+    if not viewer.keeps_homeroom(classroom_id):
+        return _refused(request, services.ScreeningError(N_("Only the homeroom teacher can do this."), status=403))
+    summary = await services.classroom_summary(viewer, classroom_id)
+    return page(request, "screening/sign_ins.html", {**summary, "issued": [], **HELPERS})
+
+
+@post("/classrooms/{classroom_id:int}/sign-ins", guards=[requires_sign_in])
+async def issue_sign_ins(request: Request, classroom_id: FromPath[int]) -> Response:
+    """New sign-in slips for the ticked students (a new password each: earlier slips stop working)."""
+    viewer = current_viewer(request)
+    if not viewer.keeps_homeroom(classroom_id):
+        return _refused(request, services.ScreeningError(N_("Only the homeroom teacher can do this."), status=403))
+    summary = await services.classroom_summary(viewer, classroom_id)
+    chosen = {int(value) for value in (await request.form()).getall("student", []) if value.isdigit()}
+    issued = []
+    for row in summary["rows"]:
+        if row.student["id"] in chosen:
+            issued.append({**await accounts.issue_student_password(viewer, row.student["id"]),
+                           "student": row.student})
+    return page(request, "screening/sign_ins.html", {**summary, "issued": issued, **HELPERS})
+
+
+# --- The school's criteria, and the school overview -----------------------------------------------------------
+
+
+async def _criteria_page(request: Request, error: services.ScreeningError | None = None,
+                         status: int = 200) -> Response:
+    document = await services.criteria_of(current_viewer(request).school_id)
+    return page(request, "screening/criteria.html", {
+        "document": document, "error": error, "sign_label": lambda sign: rules.sign_label(sign, _),
+        "informants": rules.SDQ_INFORMANTS, "scales": rules.SDQ_SCALES, **HELPERS}, status=status)
+
+
+@get("/criteria", guards=[requires(Permission.manage_screening)])
+async def criteria_page(request: Request) -> Response:
+    return await _criteria_page(request)
+
+
+@post("/criteria", guards=[requires(Permission.manage_screening)])
+async def save_criteria(request: Request) -> Response:
+    try:
+        await services.save_criteria(current_viewer(request), (await request.form()).dict(), _)
+    except services.ScreeningError as error:
+        return await _criteria_page(request, error, status=422)
+    return redirect("/screening/criteria", flash=_("Screening criteria saved."))
+
+
+@get("/school", guards=[requires(Permission.view_screening_school)])
+async def school_page(request: Request) -> Response:
+    overview = await services.school_overview(current_viewer(request))
+    return page(request, "screening/school.html", {**overview, **HELPERS})
+
+
+screening_router = Router(path="/screening", route_handlers=[
+    home, form_page, save_step, entry_page, enter, student_page, save_checklist, confirm_group, classroom_page,
+    sign_ins_page, issue_sign_ins, criteria_page, save_criteria, school_page,
+])

@@ -1,0 +1,226 @@
+"""The proposed group and its reasons, the homeroom teacher's decision, the school's criteria, the summaries, and
+who may see any of it."""
+
+import io
+import zipfile
+from datetime import datetime, timedelta, timezone
+
+from backend.attendance.tables import AttendanceMark
+from backend.schools.tables import Term
+from backend.screening import criteria as rules
+from backend.screening.criteria import Facts, propose
+from backend.screening.tables import GroupDecision
+from tests.conftest import text_of
+
+ANAN, BUA, CHAI = "10001", "10002", "10003"
+TROUBLED = "2" * 25  # teacher SDQ: emotional 10, conduct 8, hyperactivity 6, peer 6 → total 30, a problem
+CALM = "0" * 25  # reversed items score 2: total 10, normal
+
+
+def sdq(total_band: str, score: int) -> dict:
+    return {"scales": {"total": {"score": score, "band": total_band}, "emotional": {"score": 6, "band": "problem"}}}
+
+
+# --- The proposal, pure ---------------------------------------------------------------------------------------
+
+
+def test_nothing_recorded_is_normal_and_says_what_is_missing():
+    proposal = propose(rules.default_criteria(), Facts())
+    assert proposal.group.value == "normal" and proposal.reasons == ()
+    assert proposal.missing == ("sdq:student", "sdq:teacher", "sdq:parent", "eq")
+
+
+def test_the_worst_domain_decides_and_every_reason_is_given():
+    criteria = rules.default_criteria()
+    facts = Facts(sdq={"teacher": sdq("risk", 16)}, gpa=1.2, income_per_person=2500, absences=10,
+                  ticks={"drugs": {"drugs.risk.2": "สูบบุหรี่หรือดื่มสุรา"}})
+    proposal = propose(criteria, facts)
+    assert proposal.group.value == "problem"
+    assert proposal.domains == {**{d: "normal" for d in rules.DOMAINS}, "learning": "problem",
+                                "economic": "risk", "mental_behaviour": "risk", "drugs": "risk"}
+    whys = {(r.domain, r.level, r.why % dict(r.values)) for r in proposal.reasons}
+    assert ("learning", "risk", "GPA 1.20 is below 1.50") in whys
+    assert ("learning", "problem", "10 days absent or cutting class this term") in whys
+    assert ("economic", "risk", "Income 2,500 baht a person a month is below 3,000") in whys
+    assert ("mental_behaviour", "risk", "SDQ (teacher): total 16") in whys
+    assert ("drugs", "risk", "Ticked: สูบบุหรี่หรือดื่มสุรา") in whys
+
+
+def test_thresholds_are_edges_the_school_sets():
+    criteria = rules.default_criteria()
+    assert propose(criteria, Facts(gpa=1.5)).group.value == "normal"  # "below 1.5": 1.5 itself is not
+    assert propose(criteria, Facts(gpa=1.49)).group.value == "risk"
+    assert propose(criteria, Facts(absences=4)).group.value == "normal"
+    assert propose(criteria, Facts(absences=5)).group.value == "risk"
+    criteria["rules"]["absences_risk_from"] = None  # switched off
+    assert propose(criteria, Facts(absences=9)).group.value == "normal"
+    criteria["rules"]["sdq_informants"] = ["teacher"]
+    assert propose(criteria, Facts(sdq={"parent": sdq("problem", 20)})).group.value == "normal"
+    criteria["rules"]["sdq_scales"] = ["emotional"]
+    assert propose(criteria, Facts(sdq={"teacher": sdq("normal", 10)})).group.value == "problem"
+
+
+def test_special_only_when_nothing_worse_shows():
+    criteria = rules.default_criteria()
+    talent = {"special_ability": {"special_ability.special.2": "Talent in sport"}}
+    assert propose(criteria, Facts(ticks=talent)).group.value == "special"
+    assert propose(criteria, Facts(ticks=talent, gpa=1.0)).group.value == "risk"
+    criteria["rules"]["gpa_special_from"] = 3.5
+    assert propose(criteria, Facts(gpa=3.6)).group.value == "special"
+
+
+def test_an_eq_below_the_normal_range_is_a_risk_unless_the_school_says_not():
+    criteria = rules.default_criteria()
+    low = {"scales": {"total": {"score": 120, "band": "below"}}}
+    assert propose(criteria, Facts(eq=low)).group.value == "risk"
+    criteria["rules"]["eq_below_is_risk"] = False
+    assert propose(criteria, Facts(eq=low)).group.value == "normal"
+
+
+def test_editing_a_checklist_keeps_the_keys_of_unchanged_signs():
+    current = rules.default_criteria()["signs"]["drugs"]["risk"]
+    lines = "Smokes or drinks\nVapes at school\n\nSmokes or drinks\n"
+    edited = rules.edit_signs(current, lines, "drugs.risk", lambda text: text)
+    assert edited == [{"key": "drugs.risk.2", "msgid": "Smokes or drinks"}, {"key": "drugs.risk.own1",
+                                                                              "text": "Vapes at school"}]
+
+
+# --- Through the app -------------------------------------------------------------------------------------------
+
+
+async def test_the_teacher_sees_the_proposal_with_reasons_and_confirms_it(client, people, settings):
+    anan = people.students[ANAN]
+    await people.somchai.sign_in(settings, client)
+    await client.submit(f"/screening/students/{anan}/enter/sdq/teacher", {"typed": TROUBLED})
+    await client.submit(f"/records/{anan}/sections/learning", {"gpa_last_term": "0.8"})
+    page = text_of((await client.get(f"/screening/students/{anan}")).text)
+    assert "เสนอ: มีปัญหา" in page
+    assert "SDQ (ครู): คะแนนรวมด้านปัญหา 30" in page and "เกรดเฉลี่ย 0.80 ต่ำกว่า 1.00" in page
+    page = await client.submit(f"/screening/students/{anan}/group", {"group": "problem", "note": ""})
+    assert "ยืนยันกลุ่มแล้ว" in text_of(page.text)
+    decision = await GroupDecision.select().where(GroupDecision.student == anan).output(load_json=True).first()
+    assert decision["group"] == decision["proposed"] == "problem"
+    assert {"domain": "learning", "level": "problem", "why": "GPA %(gpa).2f is below %(limit).2f",
+            "values": {"gpa": 0.8, "limit": 1.0}} in decision["reasons"]
+
+
+async def test_changing_the_proposed_group_needs_a_note_and_history_is_kept(client, people, settings):
+    anan = people.students[ANAN]
+    await people.somchai.sign_in(settings, client)
+    await client.submit(f"/screening/students/{anan}/enter/sdq/teacher", {"typed": CALM})
+    page = await client.submit(f"/screening/students/{anan}/group", {"group": "risk", "note": " "})
+    assert page.status_code == 422 and "หมายเหตุ" in text_of(page.text)
+    assert await GroupDecision.count() == 0
+    await client.submit(f"/screening/students/{anan}/group", {"group": "normal"})
+    await client.submit(f"/screening/students/{anan}/group", {"group": "risk", "note": "ซึมลงหลังย้ายบ้าน"})
+    page = text_of((await client.get(f"/screening/students/{anan}")).text)
+    assert "ยืนยัน: เสี่ยง" in page
+    history = page.split("ประวัติการจัดกลุ่ม")[1]
+    assert history.index("เสี่ยง") < history.index("ปกติ") and "ซึมลงหลังย้ายบ้าน" in history
+    page = await client.submit(f"/screening/students/{anan}/group", {"group": "excellent"})
+    assert page.status_code == 422 and await GroupDecision.count() == 2
+
+
+async def test_absences_this_term_and_ticked_signs_move_the_proposal(client, people, settings):
+    anan = people.students[ANAN]
+    await people.somchai.sign_in(settings, client)
+    viewer = await people.somchai.viewer()
+    term = await Term.select().where((Term.school_year == viewer.school_year_id)
+                                     & (Term.number == (viewer.term_number or 1))).first()
+    for day in range(5):
+        await AttendanceMark.insert(AttendanceMark(
+            school=people.bangkok, student=anan, classroom=people.classrooms["BKK ม.1/1"],
+            day=term["starts_on"] + timedelta(days=day), status="absent", marked_by=people.somchai.user_id,
+            marked_at=datetime.now(timezone.utc)))
+    page = text_of((await client.get(f"/screening/students/{anan}")).text)
+    assert "เสนอ: เสี่ยง" in page and "ขาดเรียนหรือหนีเรียน 5 วัน" in page
+    await client.submit(f"/screening/students/{anan}/checklist", {"sign": "violence.problem.1",
+                                                                 "note.violence": "ถูกรุ่นพี่รังแก"})
+    page = text_of((await client.get(f"/screening/students/{anan}")).text)
+    assert "เสนอ: มีปัญหา" in page and "ถูกรุ่นพี่รังแก" in page
+
+
+async def test_the_schools_criteria_change_what_is_proposed(make_client, people, settings):
+    admin, teacher = make_client(), make_client()
+    anan = people.students[ANAN]
+    await people.somchai.sign_in(settings, teacher)
+    await teacher.submit(f"/records/{anan}/sections/learning", {"gpa_last_term": "1.8"})
+    assert "เสนอ: ปกติ" in text_of((await teacher.get(f"/screening/students/{anan}")).text)
+    await people.kanya.sign_in(settings, admin)
+    page = await admin.get("/screening/criteria")
+    assert "ใช้ยาเสพติด" in text_of(page.text)  # the default checklist, in Thai
+    form = {"gpa_problem_below": "1", "gpa_risk_below": "2", "absences_risk_from": "5", "absences_problem_from": "10",
+            "income_risk_below": "3000", "sdq_informants": ["teacher"], "sdq_scales": ["total"],
+            "signs.drugs.risk": "สูบบุหรี่หรือดื่มสุรา\nสูบบุหรี่ไฟฟ้าในโรงเรียน"}
+    page = await admin.submit("/screening/criteria", form)
+    assert "บันทึกเกณฑ์การคัดกรองแล้ว" in text_of(page.text)
+    assert "สูบบุหรี่ไฟฟ้าในโรงเรียน" in page.text
+    assert "เสนอ: เสี่ยง" in text_of((await teacher.get(f"/screening/students/{anan}")).text)
+    page = await admin.submit("/screening/criteria", {**form, "gpa_risk_below": "สอง"})
+    assert page.status_code == 422 and "ตัวเลข" in text_of(page.text)
+    assert (await teacher.submit("/screening/criteria", form)).status_code == 403
+
+
+async def test_who_sees_screening_results(make_client, people, settings):
+    anan = people.students[ANAN]
+    teacher = make_client()
+    await people.somchai.sign_in(settings, teacher)
+    await teacher.submit(f"/screening/students/{anan}/enter/sdq/teacher", {"typed": TROUBLED})
+    room = people.classrooms["BKK ม.1/1"]
+    seen = {}
+    for persona in ("somchai", "ratana", "wichai", "wipa", "malee", "kanya", "somsri", "preecha"):
+        browser = make_client()
+        await getattr(people, persona).sign_in(settings, browser)
+        student = await browser.get(f"/screening/students/{anan}")
+        classroom = await browser.get(f"/screening/classrooms/{room}")
+        workbook = await browser.get(f"/screening/classrooms/{room}?format=xlsx")
+        seen[persona] = (student.status_code, classroom.status_code, workbook.status_code,
+                         "30" in text_of(student.text))
+    assert seen == {
+        "somchai": (200, 200, 200, True), "ratana": (200, 200, 200, True), "wichai": (200, 200, 200, True),
+        "wipa": (403, 404, 404, False),  # teaches the class a subject: no screening
+        "malee": (404, 404, 404, False), "kanya": (403, 404, 404, False), "somsri": (403, 404, 404, False),
+        "preecha": (404, 404, 404, False)}
+
+
+async def test_a_parent_sees_their_form_and_the_confirmed_group_only(make_client, people, settings):
+    anan = people.students[ANAN]
+    teacher, parent = make_client(), make_client()
+    await people.somchai.sign_in(settings, teacher)
+    await teacher.submit(f"/screening/students/{anan}/enter/sdq/teacher", {"typed": TROUBLED})
+    await people.somsri.sign_in(settings, parent)
+    page = text_of((await parent.get("/screening")).text)
+    assert "มีปัญหา" not in page and "30" not in page  # nothing of the teacher's form, no proposal
+    await teacher.submit(f"/screening/students/{anan}/group", {"group": "problem"})
+    page = text_of((await parent.get("/screening")).text)
+    assert "ครูประจำชั้นยืนยันกลุ่ม: มีปัญหา" in page and "30" not in page
+    assert (await parent.get(f"/screening/students/{anan}?format=xlsx")).status_code == 403
+
+
+async def test_the_classroom_summary_counts_groups_and_downloads_as_xlsx(client, people, settings):
+    anan, bua = people.students[ANAN], people.students[BUA]
+    await people.somchai.sign_in(settings, client)
+    await client.submit(f"/screening/students/{anan}/enter/sdq/teacher", {"typed": TROUBLED})
+    await client.submit(f"/screening/students/{bua}/enter/sdq/teacher", {"typed": CALM})
+    room = people.classrooms["BKK ม.1/1"]
+    page = text_of((await client.get(f"/screening/classrooms/{room}")).text)
+    assert "มีปัญหา (1) : 1 เด็กชายอนันต์ ใจดี" in page and "ปกติ (1) : 2 เด็กหญิงบัว รักเรียน" in page
+    download = await client.get(f"/screening/classrooms/{room}?format=xlsx")
+    assert download.headers["content-type"].startswith("application/vnd.openxmlformats")
+    assert "no-store" in download.headers["cache-control"]
+    with zipfile.ZipFile(io.BytesIO(download.content)) as book:
+        strings = book.read("xl/sharedStrings.xml").decode()
+    assert "เด็กชายอนันต์ ใจดี" in strings and "30 มีปัญหา" in strings
+
+
+async def test_the_executive_sees_distribution_and_who_is_not_screened(make_client, people, settings):
+    teacher, executive = make_client(), make_client()
+    anan = people.students[ANAN]
+    await people.somchai.sign_in(settings, teacher)
+    await teacher.submit(f"/screening/students/{anan}/enter/sdq/teacher", {"typed": TROUBLED})
+    await people.wichai.sign_in(settings, executive)
+    page = text_of((await executive.get("/screening/school")).text)
+    assert "นักเรียน 3 คน" in page
+    assert "ม.1/1 1 0 1 0 0/2 0/2 1/2 0/2 0/2" in page  # normal, risk, problem, special, confirmed, forms
+    assert "บัว" in page.split("ยังไม่ได้คัดกรอง")[1]
+    assert (await teacher.get("/screening/school")).status_code == 403
