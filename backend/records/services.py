@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from backend import db
-from backend.accounts.access import Viewer, can_edit_section, can_read_section, can_see_visits, visible_students
+from backend.accounts.access import (Viewer, can_edit_section, can_read_section, can_see_screening, can_see_visits,
+                                     visible_students)
 from backend.accounts.tables import Role
 from backend.attendance.tables import AttendanceMark, Status
 from backend.i18n import N_, Refusal
 from backend.notify.tables import Alert
 from backend.records.sections import PARENT_EDITABLE, SECTIONS, Invalid, clean
 from backend.records.tables import RecordEntry, RecordRead
+from backend.screening.tables import FORM_LABELS, GROUP_LABELS, Group, GroupDecision, ScreeningForm
 from backend.students.phones import BadPhone, normalise_phone
 from backend.students.tables import Guardian, Student
 from backend.visits.tables import Visit
@@ -69,7 +71,8 @@ async def student_record(viewer: Viewer, student_id: int) -> dict:
     await _audit(viewer, student_id, readable)
     sections = [{"section": SECTIONS[name], "entry": current.get(name),
                  "editable": can_edit_section(viewer, student, SECTIONS[name])} for name in readable]
-    return {"student": student, "sections": sections, "visits": can_see_visits(viewer, student)}
+    return {"student": student, "sections": sections, "visits": can_see_visits(viewer, student),
+            "screening": can_see_screening(viewer, student)}
 
 
 async def save_section(viewer: Viewer, student_id: int, name: str, raw: dict) -> None:
@@ -153,8 +156,30 @@ async def timeline(viewer: Viewer, student_id: int, limit: int = 100) -> list[di
                                         Visit.teacher.display_name.as_alias("by")).where(
                 Visit.student == student_id).order_by(Visit.visited_on, ascending=False).limit(limit):
             events.append({"kind": "visit", "at": visit["created_at"], "day": visit["visited_on"], **visit})
+    events += await _screening_events(viewer, student, limit)
     for alert in await Alert.select(Alert.kind, Alert.created_at, Alert.acknowledged_at).where(
             Alert.student == student_id).order_by(Alert.id, ascending=False).limit(limit):
         events.append({"kind": "alert", "at": alert["created_at"], **alert})
     events.sort(key=lambda e: e["at"], reverse=True)
     return events[:limit]
+
+
+async def _screening_events(viewer: Viewer, student: dict, limit: int) -> list[dict]:
+    """Screening on the timeline: forms filed and groups confirmed, for those who may see screening; a parent sees
+    their own form and the confirmed group, as on their screening page."""
+    is_parent = viewer.role is Role.parent and student["id"] in viewer.student_ids
+    if not (can_see_screening(viewer, student) or is_parent):
+        return []
+    where = (ScreeningForm.student == student["id"]) & ScreeningForm.submitted_at.is_not_null()
+    if is_parent:
+        where &= ScreeningForm.informant == "parent"
+    events = [{"kind": "screening", "at": form["submitted_at"], "form": FORM_LABELS[(form["instrument"],
+                                                                                     form["informant"])],
+               "source": form["source"]}
+              for form in await ScreeningForm.select(ScreeningForm.instrument, ScreeningForm.informant,
+                                                     ScreeningForm.submitted_at, ScreeningForm.source).where(
+                  where).order_by(ScreeningForm.id, ascending=False).limit(limit)]
+    for decision in await GroupDecision.select(GroupDecision.group, GroupDecision.decided_at).where(
+            GroupDecision.student == student["id"]).order_by(GroupDecision.id, ascending=False).limit(limit):
+        events.append({"kind": "group", "at": decision["decided_at"], "group": GROUP_LABELS[Group(decision["group"])]})
+    return events

@@ -27,6 +27,13 @@ GROUP_LABELS = {
     Group.special: N_("Special (gifted)"),
 }
 
+FORM_LABELS = {
+    ("sdq", "student"): N_("SDQ by the student"),
+    ("sdq", "teacher"): N_("SDQ by the homeroom teacher"),
+    ("sdq", "parent"): N_("SDQ by a parent"),
+    ("eq", "student"): N_("EQ by the student"),
+}
+
 
 class ScreeningForm(Table):
     """One questionnaire about one student by one informant in one term.

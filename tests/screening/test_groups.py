@@ -224,3 +224,19 @@ async def test_the_executive_sees_distribution_and_who_is_not_screened(make_clie
     assert "ม.1/1 1 0 1 0 0/2 0/2 1/2 0/2 0/2" in page  # normal, risk, problem, special, confirmed, forms
     assert "บัว" in page.split("ยังไม่ได้คัดกรอง")[1]
     assert (await teacher.get("/screening/school")).status_code == 403
+
+
+async def test_the_timeline_shows_screening_to_those_who_may_see_it(make_client, people, settings):
+    anan = people.students[ANAN]
+    teacher, parent, subject = make_client(), make_client(), make_client()
+    await people.somchai.sign_in(settings, teacher)
+    await teacher.submit(f"/screening/students/{anan}/enter/sdq/teacher", {"typed": TROUBLED})
+    await teacher.submit(f"/screening/students/{anan}/group", {"group": "problem"})
+    page = text_of((await teacher.get(f"/records/{anan}")).text)
+    assert "SDQ ฉบับครูประจำชั้น" in page and "ยืนยันกลุ่มการคัดกรอง: มีปัญหา" in page
+    await people.somsri.sign_in(settings, parent)
+    page = text_of((await parent.get(f"/records/{anan}")).text)
+    assert "ยืนยันกลุ่มการคัดกรอง: มีปัญหา" in page and "SDQ ฉบับครูประจำชั้น" not in page
+    await people.wipa.sign_in(settings, subject)
+    page = text_of((await subject.get(f"/records/{anan}")).text)
+    assert "SDQ" not in page and "คัดกรอง" not in page
