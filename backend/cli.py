@@ -107,7 +107,7 @@ def demo(host: str, port: int) -> None:
 
     from backend.config import Settings
 
-    asyncio.run(migrate())
+    asyncio.run(_with_db(migrate()))
     asyncio.run(_with_db(seed_demo()))
     demo_services(host, port)
     settings = Settings.from_env()
@@ -226,7 +226,7 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "worker":
         worker()
     elif args.command == "migrate":
-        asyncio.run(migrate())
+        asyncio.run(_with_db(migrate()))
     elif args.command == "import-roster":
         asyncio.run(_with_db(import_roster(args.school, args.path)))
     elif args.command == "create-school":

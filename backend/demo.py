@@ -126,6 +126,7 @@ async def create_demo_school(code: str = "DEMO", grades: tuple[str, ...] = ("ม
     logins.append(("parent", guardian["phone"]))
     if history:
         await seed_attendance_history(school_id)
+        logins.append(("student", await seed_screening(school_id, rooms[:3])))
     return DemoLogins([(role, username, DEMO_PASSWORD) for role, username in logins])
 
 
@@ -169,6 +170,52 @@ async def seed_attendance_history(school_id: int, seed: int = 2569) -> int:
     for start in range(0, len(rows), 500):
         await AttendanceMark.insert(*rows[start:start + 500])
     return len(rows)
+
+
+async def _homeroom_viewer(classroom_id: int) -> Viewer:
+    from backend.accounts.tables import HomeroomAssignment
+    from backend.i18n import BANGKOK
+
+    assignment = await HomeroomAssignment.select(HomeroomAssignment.teacher).where(
+        HomeroomAssignment.classroom == classroom_id).first()
+    teacher = await User.select(User.id, User.school, User.role, User.display_name, User.locale, User.password_hash,
+                                User.must_change_password, User.school.short_name.as_alias("school_short_name")).where(
+        User.id == assignment["teacher"]).first()
+    return await load_viewer(teacher, datetime.now(BANGKOK).date())
+
+
+async def seed_screening(school_id: int, rooms: list[dict], seed: int = 2569) -> str:
+    """This term's questionnaires for the first rooms, filed through the service a teacher typing in paper forms
+    uses, so the screening pages have groups to show and confirm. Returns the username of a student who signs in
+    to fill in their own forms (left blank for them)."""
+    from backend.screening import services as screening
+    from backend.students.tables import Student
+
+    rng = random.Random(seed)
+    demo_student = None
+    for room in rooms:
+        viewer = await _homeroom_viewer(room["id"])
+        members = await Student.select(Student.id).where(Student.classroom == room["id"]).order_by(
+            Student.number_in_class)
+        for member in members:
+            if demo_student is None:
+                demo_student = (viewer, member["id"])
+                await screening.enter_paper(viewer, member["id"], "sdq", "teacher", {"typed": "0" * 25})
+                continue
+            # Most children have few difficulties ticked; about one in eight has many.
+            worry = 0.55 if rng.random() < 0.12 else 0.12
+            for informant, chance in (("teacher", 1.0), ("student", 0.8), ("parent", 0.45)):
+                if rng.random() < chance:
+                    typed = "".join("2" if rng.random() < worry else rng.choice("01") for _ in range(25))
+                    await screening.enter_paper(viewer, member["id"], "sdq", informant, {"typed": typed})
+            if rng.random() < 0.5:
+                typed = "".join(str(rng.choice((2, 3, 3, 4))) for _ in range(52))
+                await screening.enter_paper(viewer, member["id"], "eq", "student", {"typed": typed})
+    viewer, student_id = demo_student
+    slip = await accounts.issue_student_password(viewer, student_id)
+    await User.update({User.password_hash: accounts.hash_password(DEMO_PASSWORD),
+                       User.must_change_password: False}).where(User.username == slip["username"])
+    return slip["username"]
 
 
 async def demo_exists(code: str = "DEMO") -> bool:
