@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timezone
 
 from backend.accounts import services as accounts
-from backend.accounts.access import Viewer, load_viewer
+from backend.accounts.access import Viewer
 from backend.accounts.tables import Role, User
 from backend.schools import services as schools
 from backend.schools.tables import Classroom, School
@@ -83,14 +83,9 @@ class DemoLogins:
 
 
 async def admin_viewer(school_id: int) -> Viewer:
-    from datetime import datetime
-
-    from backend.i18n import BANGKOK
-
-    admin = await User.select(User.id, User.school, User.role, User.display_name, User.locale, User.password_hash,
-                              User.must_change_password, User.school.short_name.as_alias("school_short_name")).where(
+    admin = await User.select(User.id).where(
         (User.school == school_id) & (User.role == Role.admin.value)).first()
-    return await load_viewer(admin, datetime.now(BANGKOK).date())
+    return await accounts.viewer_of(admin["id"])
 
 
 async def create_demo_school(code: str = "DEMO", grades: tuple[str, ...] = ("ม.1", "ม.2", "ม.3"),
