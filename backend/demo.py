@@ -121,6 +121,7 @@ async def create_demo_school(code: str = "DEMO", grades: tuple[str, ...] = ("ม
     logins.append(("parent", guardian["phone"]))
     if history:
         await seed_attendance_history(school_id)
+        await seed_home_visits(school_id)
     return DemoLogins([(role, username, DEMO_PASSWORD) for role, username in logins])
 
 
@@ -164,6 +165,60 @@ async def seed_attendance_history(school_id: int, seed: int = 2569) -> int:
     for start in range(0, len(rows), 500):
         await AttendanceMark.insert(*rows[start:start + 500])
     return len(rows)
+
+
+VILLAGES = "บ้านหนองบัว บ้านโนนสูง บ้านดอนแดง บ้านท่าช้าง บ้านหัวนา บ้านโคกกลาง".split()
+MET_WITH = ("มารดา", "บิดา", "ยาย", "ย่า", "ป้า")
+LIVING = ("อยู่กับพ่อแม่และน้อง", "อยู่กับยาย 2 คน พ่อแม่ไปทำงานกรุงเทพฯ", "อยู่กับแม่ พ่อแยกไปอยู่ที่อื่น",
+          "อยู่กับปู่ย่าและลูกพี่ลูกน้อง")
+# Room 1 of each grade has visited most homes, room 2 about half, room 3 has not started: the progress pages
+# then show each state.
+VISITED_SHARE = {1: 0.85, 2: 0.45}
+
+
+async def seed_home_visits(school_id: int, seed: int = 2569) -> int:
+    """This school year's home visits, saved through the visits service as each homeroom teacher's phone would
+    send them: visited homes with the form filled in, and some planned."""
+    import uuid
+    from datetime import timedelta
+
+    from backend.accounts.tables import HomeroomAssignment
+    from backend.attendance.services import today
+    from backend.students.tables import Student
+    from backend.visits import services as visits
+
+    rng = random.Random(seed)
+    rooms = await HomeroomAssignment.select(
+        HomeroomAssignment.teacher, HomeroomAssignment.classroom, HomeroomAssignment.classroom.room.as_alias("room"),
+        HomeroomAssignment.school_year.starts_on.as_alias("starts_on"),
+    ).where(HomeroomAssignment.school == school_id)
+    saved = 0
+    for room in rooms:
+        share = VISITED_SHARE.get(room["room"], 0)
+        if not share:
+            continue
+        teacher = await accounts.viewer_of(room["teacher"])
+        first_day = max(room["starts_on"], today() - timedelta(days=50))
+        students = await Student.select(Student.id).where(Student.classroom == room["classroom"])
+        for student in students:
+            draw = rng.random()
+            if draw >= share + 0.1:
+                continue
+            visited = draw < share
+            day = first_day + timedelta(days=rng.randint(0, (today() - first_day).days)) if visited else today()
+            await visits.save_visit(teacher, {
+                "client_id": uuid.UUID(int=rng.getrandbits(128)).hex, "student": student["id"],
+                "status": "done" if visited else "planned", "visited_on": day.isoformat(),
+                "area": rng.choice(VILLAGES),
+                **({"latitude": 16.44 + rng.uniform(-0.05, 0.05), "longitude": 102.83 + rng.uniform(-0.05, 0.05),
+                    "accuracy": rng.randint(5, 40), "met_with": rng.choice(MET_WITH), "living": rng.choice(LIVING),
+                    "income_per_person": rng.choice([1500, 2500, 4000, 6000, 9000]),
+                    "tenure": rng.choice(["own", "own", "rent", "others"]),
+                    "condition": rng.choice(["good", "fair", "fair", "poor"]),
+                    "assessment": rng.choices(["normal", "at_risk", "problem"], [80, 15, 5])[0]} if visited else {}),
+            })
+            saved += 1
+    return saved
 
 
 async def demo_exists(code: str = "DEMO") -> bool:
