@@ -50,8 +50,8 @@ class Settings:
     retry_base_seconds: float = 2.0  # backoff: base × 2^attempt, at most 10 minutes, at least Retry-After
     photo_dir: str = str(ROOT / "var" / "photos")  # home-visit photos (backend/visits/storage.py) …
     photo_store: str = ""  # … unless this names a bucket: s3://bucket or s3://bucket/prefix
-    # boto3 reads the bucket's endpoint and keys from AWS_* itself, but the region only from AWS_DEFAULT_REGION;
-    # Fly.io's Tigris sets AWS_REGION.
+    # boto3 reads the bucket's endpoint and keys from AWS_* itself, but the region only from
+    # AWS_DEFAULT_REGION; Fly.io's Tigris sets AWS_REGION.
     photo_store_region: str | None = None
     # Without Redis (the demo on a bare machine) the web process runs the jobs itself.
     inprocess_jobs: bool = False

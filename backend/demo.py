@@ -174,6 +174,7 @@ LIVING = ("อยู่กับพ่อแม่และน้อง", "อ�
 # Room 1 of each grade has visited most homes, room 2 about half, room 3 has not started: the progress pages
 # then show each state.
 VISITED_SHARE = {1: 0.85, 2: 0.45}
+PLANNED_SHARE = 0.1  # in rooms that have started, of the students: planned, not yet visited
 
 
 async def seed_home_visits(school_id: int, seed: int = 2569) -> int:
@@ -189,7 +190,8 @@ async def seed_home_visits(school_id: int, seed: int = 2569) -> int:
 
     rng = random.Random(seed)
     rooms = await HomeroomAssignment.select(
-        HomeroomAssignment.teacher, HomeroomAssignment.classroom, HomeroomAssignment.classroom.room.as_alias("room"),
+        HomeroomAssignment.teacher, HomeroomAssignment.classroom,
+        HomeroomAssignment.classroom.room.as_alias("room"),
         HomeroomAssignment.school_year.starts_on.as_alias("starts_on"),
     ).where(HomeroomAssignment.school == school_id)
     saved = 0
@@ -202,21 +204,22 @@ async def seed_home_visits(school_id: int, seed: int = 2569) -> int:
         students = await Student.select(Student.id).where(Student.classroom == room["classroom"])
         for student in students:
             draw = rng.random()
-            if draw >= share + 0.1:
+            if draw >= share + PLANNED_SHARE:
                 continue
             visited = draw < share
-            day = first_day + timedelta(days=rng.randint(0, (today() - first_day).days)) if visited else today()
-            await visits.save_visit(teacher, {
-                "client_id": uuid.UUID(int=rng.getrandbits(128)).hex, "student": student["id"],
-                "status": "done" if visited else "planned", "visited_on": day.isoformat(),
-                "area": rng.choice(VILLAGES),
-                **({"latitude": 16.44 + rng.uniform(-0.05, 0.05), "longitude": 102.83 + rng.uniform(-0.05, 0.05),
-                    "accuracy": rng.randint(5, 40), "met_with": rng.choice(MET_WITH), "living": rng.choice(LIVING),
-                    "income_per_person": rng.choice([1500, 2500, 4000, 6000, 9000]),
-                    "tenure": rng.choice(["own", "own", "rent", "others"]),
-                    "condition": rng.choice(["good", "fair", "fair", "poor"]),
-                    "assessment": rng.choices(["normal", "at_risk", "problem"], [80, 15, 5])[0]} if visited else {}),
-            })
+            payload = {"client_id": uuid.UUID(int=rng.getrandbits(128)).hex, "student": student["id"],
+                       "status": "planned", "visited_on": today().isoformat(), "area": rng.choice(VILLAGES)}
+            if visited:
+                day = first_day + timedelta(days=rng.randint(0, (today() - first_day).days))
+                payload.update(
+                    status="done", visited_on=day.isoformat(), accuracy=rng.randint(5, 40),
+                    latitude=16.44 + rng.uniform(-0.05, 0.05), longitude=102.83 + rng.uniform(-0.05, 0.05),
+                    met_with=rng.choice(MET_WITH), living=rng.choice(LIVING),
+                    income_per_person=rng.choice([1500, 2500, 4000, 6000, 9000]),
+                    tenure=rng.choice(["own", "own", "rent", "others"]),
+                    condition=rng.choice(["good", "fair", "fair", "poor"]),
+                    assessment=rng.choices(["normal", "at_risk", "problem"], [80, 15, 5])[0])
+            await visits.save_visit(teacher, payload)
             saved += 1
     return saved
 

@@ -153,17 +153,17 @@ def settings(fake_twilio, push_service, redis_url) -> Settings:
 
 @pytest.fixture(scope="session")
 def s3_settings(settings):
-    """Settings that keep photos in a bucket of a local S3: moto's server speaks S3's wire format, so boto3 works
-    as it does against Tigris or AWS. boto3 finds it as in production, through the AWS_* variables."""
+    """Settings that keep photos in a bucket of a local S3: moto's server speaks S3's wire format, so boto3
+    works as it does against Tigris or AWS. boto3 finds it as in production, through the AWS_* variables."""
     from moto.server import ThreadedMotoServer
 
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     with pytest.MonkeyPatch.context() as env:
-        for name, value in (("AWS_ENDPOINT_URL_S3", f"http://127.0.0.1:{port}"), ("AWS_ACCESS_KEY_ID", "doolae"),
-                            ("AWS_SECRET_ACCESS_KEY", "doolae-test"), ("AWS_REGION", "auto"),
-                            ("PHOTO_STORE", "s3://doolae-photos/visits")):
+        for name, value in (("AWS_ENDPOINT_URL_S3", f"http://127.0.0.1:{port}"),
+                            ("AWS_ACCESS_KEY_ID", "doolae"), ("AWS_SECRET_ACCESS_KEY", "doolae-test"),
+                            ("AWS_REGION", "auto"), ("PHOTO_STORE", "s3://doolae-photos/visits")):
             env.setenv(name, value)
         yield Settings.from_env()
     server.stop()
@@ -171,7 +171,7 @@ def s3_settings(settings):
 
 @pytest.fixture(scope="session")
 def s3_photos(s3_settings):
-    """The photo store on the local S3, its bucket made; one for the run, as making a boto3 client takes 0.2 s."""
+    """The photo store on the local S3, its bucket made: one for the run (a boto3 client takes 0.2 s to make)."""
     store = open_photo_store(s3_settings)
     store.client.create_bucket(Bucket=store.bucket, CreateBucketConfiguration={"LocationConstraint": "auto"})
     return store

@@ -17,7 +17,8 @@ async def test_the_demo_has_home_visits_to_show(make_client):
         await browser.submit("/signin", {"username": username, "password": DEMO_PASSWORD})
 
     homeroom = text_of((await teacher.get("/visits")).text)  # the first homeroom, ม.1/1
-    visited, planned, not_yet = map(int, re.search(r"เยี่ยมแล้ว (\d+) นัดไว้ (\d+) ยังไม่เยี่ยม (\d+)", homeroom).groups())
+    counts = re.search(r"เยี่ยมแล้ว (\d+) นัดไว้ (\d+) ยังไม่เยี่ยม (\d+)", homeroom)
+    visited, planned, not_yet = map(int, counts.groups())
     assert visited > 2 * not_yet and planned > 0 and "บ้านหนองบัว" in homeroom
 
     school = text_of((await director.get("/visits")).text)

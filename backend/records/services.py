@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from backend import db
-from backend.accounts.access import (Permission, Viewer, can_edit_section, can_read_section, can_see_record_reads,
-                                     can_see_visits, visible_students)
+from backend.accounts.access import (Permission, Viewer, can_edit_section, can_read_section,
+                                     can_see_record_reads, can_see_visits, visible_students)
 from backend.accounts.tables import Role
 from backend.attendance.tables import AttendanceMark, Status
 from backend.i18n import N_, Refusal

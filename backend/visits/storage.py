@@ -1,4 +1,4 @@
-"""Where visit photos live: files on disk by default (var/photos), or an S3-compatible bucket (PHOTO_STORE=s3://…).
+"""Where visit photos live: files on disk by default (var/photos), or an S3-compatible bucket (PHOTO_STORE).
 
 Both stores answer the same three calls by key; get() of a key that is not there raises FileNotFoundError."""
 
@@ -49,9 +49,9 @@ class DiskStore:
 
 
 class S3Store:
-    """A bucket of any S3-compatible service (Fly.io's Tigris, AWS, MinIO). boto3 finds the endpoint and keys the
-    standard way (AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY); its calls
-    block, so each runs in a thread."""
+    """A bucket of any S3-compatible service (Fly.io's Tigris, AWS, MinIO). boto3 finds the endpoint and keys
+    the standard way (AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY); its
+    calls block, so each runs in a thread."""
 
     def __init__(self, bucket: str, prefix: str = "", region: str | None = None):
         import boto3  # only a server that stores photos in a bucket pays for loading it

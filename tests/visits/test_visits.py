@@ -32,7 +32,7 @@ async def put_photo(client, visit_id, data=JPEG, kind="outside", photo_id=None):
 
 @pytest.fixture(params=["disk", "s3"])
 def photo_store(request, app):
-    """The photo tests run with each store the app can be given: files on disk, and a bucket of (a local) S3."""
+    """The photo tests run with each store the app can be given: files on disk, and a bucket of a local S3."""
     if request.param == "disk":
         yield app.state.photos
         return
@@ -112,7 +112,8 @@ async def test_a_photo_reads_back_as_sent_and_a_retake_replaces_it(client, peopl
     payload = visit(people)
     await send(client, payload)
     first = (await put_photo(client, payload["client_id"], kind="student")).json()["id"]
-    first_key = (await VisitPhoto.select(VisitPhoto.storage_key).where(VisitPhoto.id == first).first())["storage_key"]
+    first_key = (await VisitPhoto.select(VisitPhoto.storage_key).where(VisitPhoto.id == first).first())[
+        "storage_key"]
     shown = await client.get(f"/visits/photos/{first}")
     assert (shown.content, shown.headers["content-type"]) == (JPEG, "image/jpeg")
     retake = JPEG.replace(b"\x00" * 10, b"\x01" * 10, 1)
