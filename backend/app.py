@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from pathlib import Path
 from contextlib import asynccontextmanager
 from urllib.parse import quote
 
@@ -32,7 +31,7 @@ from backend.notify.routes import notify_router
 from backend.records.routes import records_router
 from backend.screening.routes import screening_router
 from backend.visits.routes import visits_router
-from backend.visits.storage import DiskStore
+from backend.visits.storage import open_photo_store
 from backend.config import Settings
 from backend.home.routes import home
 from backend.i18n import _
@@ -157,5 +156,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app.state.settings = settings
     app.state.jinja = make_environment()
     app.state.queue = JobQueue(None)  # replaced at start-up; a bare queue leaves messages to the sweep
-    app.state.photos = DiskStore(Path(settings.photo_dir))
+    app.state.photos = open_photo_store(settings)
     return app

@@ -48,7 +48,11 @@ class Settings:
     quiet_until_hour: int | None = 7  # … until 07:00 school time, unless urgent; None: no quiet hours
     send_attempts: int = 8  # then a message is marked failed
     retry_base_seconds: float = 2.0  # backoff: base × 2^attempt, at most 10 minutes, at least Retry-After
-    photo_dir: str = str(ROOT / "var" / "photos")  # home-visit photos (backend/visits/storage.py)
+    photo_dir: str = str(ROOT / "var" / "photos")  # home-visit photos (backend/visits/storage.py) …
+    photo_store: str = ""  # … unless this names a bucket: s3://bucket or s3://bucket/prefix
+    # boto3 reads the bucket's endpoint and keys from AWS_* itself, but the region only from
+    # AWS_DEFAULT_REGION; Fly.io's Tigris sets AWS_REGION.
+    photo_store_region: str | None = None
     # Without Redis (the demo on a bare machine) the web process runs the jobs itself.
     inprocess_jobs: bool = False
 
@@ -74,6 +78,8 @@ class Settings:
             inprocess_jobs=env.get("DOOLAE_INPROCESS_JOBS") == "1",
             **quiet_hours(env.get("QUIET_HOURS", "21-7")),
             photo_dir=env.get("PHOTO_DIR", defaults.photo_dir),
+            photo_store=env.get("PHOTO_STORE", ""),
+            photo_store_region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or None,
         )
         if settings.production and settings.secret_key == DEMO_SECRET:
             raise RuntimeError("SECRET_KEY must be set in production")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timezone
 
 from backend.accounts import services as accounts
-from backend.accounts.access import Viewer, load_viewer
+from backend.accounts.access import Viewer
 from backend.accounts.tables import Role, User
 from backend.schools import services as schools
 from backend.schools.tables import Classroom, School
@@ -83,14 +83,9 @@ class DemoLogins:
 
 
 async def admin_viewer(school_id: int) -> Viewer:
-    from datetime import datetime
-
-    from backend.i18n import BANGKOK
-
-    admin = await User.select(User.id, User.school, User.role, User.display_name, User.locale, User.password_hash,
-                              User.must_change_password, User.school.short_name.as_alias("school_short_name")).where(
+    admin = await User.select(User.id).where(
         (User.school == school_id) & (User.role == Role.admin.value)).first()
-    return await load_viewer(admin, datetime.now(BANGKOK).date())
+    return await accounts.viewer_of(admin["id"])
 
 
 async def create_demo_school(code: str = "DEMO", grades: tuple[str, ...] = ("ม.1", "ม.2", "ม.3"),
@@ -127,6 +122,7 @@ async def create_demo_school(code: str = "DEMO", grades: tuple[str, ...] = ("ม
     if history:
         await seed_attendance_history(school_id)
         logins.append(("student", await seed_screening(school_id, rooms[:3])))
+        await seed_home_visits(school_id)
     return DemoLogins([(role, username, DEMO_PASSWORD) for role, username in logins])
 
 
@@ -174,14 +170,10 @@ async def seed_attendance_history(school_id: int, seed: int = 2569) -> int:
 
 async def _homeroom_viewer(classroom_id: int) -> Viewer:
     from backend.accounts.tables import HomeroomAssignment
-    from backend.i18n import BANGKOK
 
     assignment = await HomeroomAssignment.select(HomeroomAssignment.teacher).where(
         HomeroomAssignment.classroom == classroom_id).first()
-    teacher = await User.select(User.id, User.school, User.role, User.display_name, User.locale, User.password_hash,
-                                User.must_change_password, User.school.short_name.as_alias("school_short_name")).where(
-        User.id == assignment["teacher"]).first()
-    return await load_viewer(teacher, datetime.now(BANGKOK).date())
+    return await accounts.viewer_of(assignment["teacher"])
 
 
 async def seed_screening(school_id: int, rooms: list[dict], seed: int = 2569) -> str:
@@ -216,6 +208,61 @@ async def seed_screening(school_id: int, rooms: list[dict], seed: int = 2569) ->
     await User.update({User.password_hash: accounts.hash_password(DEMO_PASSWORD),
                        User.must_change_password: False}).where(User.username == slip["username"])
     return slip["username"]
+VILLAGES = "บ้านหนองบัว บ้านโนนสูง บ้านดอนแดง บ้านท่าช้าง บ้านหัวนา บ้านโคกกลาง".split()
+MET_WITH = ("มารดา", "บิดา", "ยาย", "ย่า", "ป้า")
+LIVING = ("อยู่กับพ่อแม่และน้อง", "อยู่กับยาย 2 คน พ่อแม่ไปทำงานกรุงเทพฯ", "อยู่กับแม่ พ่อแยกไปอยู่ที่อื่น",
+          "อยู่กับปู่ย่าและลูกพี่ลูกน้อง")
+# Room 1 of each grade has visited most homes, room 2 about half, room 3 has not started: the progress pages
+# then show each state.
+VISITED_SHARE = {1: 0.85, 2: 0.45}
+PLANNED_SHARE = 0.1  # in rooms that have started, of the students: planned, not yet visited
+
+
+async def seed_home_visits(school_id: int, seed: int = 2569) -> int:
+    """This school year's home visits, saved through the visits service as each homeroom teacher's phone would
+    send them: visited homes with the form filled in, and some planned."""
+    import uuid
+    from datetime import timedelta
+
+    from backend.accounts.tables import HomeroomAssignment
+    from backend.attendance.services import today
+    from backend.students.tables import Student
+    from backend.visits import services as visits
+
+    rng = random.Random(seed)
+    rooms = await HomeroomAssignment.select(
+        HomeroomAssignment.teacher, HomeroomAssignment.classroom,
+        HomeroomAssignment.classroom.room.as_alias("room"),
+        HomeroomAssignment.school_year.starts_on.as_alias("starts_on"),
+    ).where(HomeroomAssignment.school == school_id)
+    saved = 0
+    for room in rooms:
+        share = VISITED_SHARE.get(room["room"], 0)
+        if not share:
+            continue
+        teacher = await accounts.viewer_of(room["teacher"])
+        first_day = max(room["starts_on"], today() - timedelta(days=50))
+        students = await Student.select(Student.id).where(Student.classroom == room["classroom"])
+        for student in students:
+            draw = rng.random()
+            if draw >= share + PLANNED_SHARE:
+                continue
+            visited = draw < share
+            payload = {"client_id": uuid.UUID(int=rng.getrandbits(128)).hex, "student": student["id"],
+                       "status": "planned", "visited_on": today().isoformat(), "area": rng.choice(VILLAGES)}
+            if visited:
+                day = first_day + timedelta(days=rng.randint(0, (today() - first_day).days))
+                payload.update(
+                    status="done", visited_on=day.isoformat(), accuracy=rng.randint(5, 40),
+                    latitude=16.44 + rng.uniform(-0.05, 0.05), longitude=102.83 + rng.uniform(-0.05, 0.05),
+                    met_with=rng.choice(MET_WITH), living=rng.choice(LIVING),
+                    income_per_person=rng.choice([1500, 2500, 4000, 6000, 9000]),
+                    tenure=rng.choice(["own", "own", "rent", "others"]),
+                    condition=rng.choice(["good", "fair", "fair", "poor"]),
+                    assessment=rng.choices(["normal", "at_risk", "problem"], [80, 15, 5])[0])
+            await visits.save_visit(teacher, payload)
+            saved += 1
+    return saved
 
 
 async def demo_exists(code: str = "DEMO") -> bool:

@@ -42,6 +42,7 @@ from backend.notify.fake_twilio import FakeTwilio  # noqa: E402
 from backend.notify.push import generate_vapid_keys  # noqa: E402
 from backend.notify.queue import JobQueue, redis_settings  # noqa: E402
 from backend.schools import services as schools  # noqa: E402
+from backend.visits.storage import open_photo_store  # noqa: E402
 from tests.fakes.webpush import FakePushService  # noqa: E402
 from workers.settings import WorkerSettings  # noqa: E402
 
@@ -88,14 +89,18 @@ async def empty_database(database):
                 await database.run_ddl(f'DELETE FROM "{table}"')
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def _private_redis() -> tuple[str, subprocess.Popen | None]:
     """A Redis server of this test run's own, so that two runs on one machine (or a run and a demo) never take
     each other's jobs. Without redis-server on the PATH, database 3 of the Redis at 127.0.0.1:6379."""
     if not shutil.which("redis-server"):
         return "redis://127.0.0.1:6379/3", None
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
                                "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(100):
@@ -144,6 +149,32 @@ def settings(fake_twilio, push_service, redis_url) -> Settings:
         QUIET_HOURS="off", PHOTO_DIR=str(TEST_DIR / "photos"),
     )
     return dataclasses.replace(Settings.from_env(), retry_base_seconds=0.05)
+
+
+@pytest.fixture(scope="session")
+def s3_settings(settings):
+    """Settings that keep photos in a bucket of a local S3: moto's server speaks S3's wire format, so boto3
+    works as it does against Tigris or AWS. boto3 finds it as in production, through the AWS_* variables."""
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    with pytest.MonkeyPatch.context() as env:
+        for name, value in (("AWS_ENDPOINT_URL_S3", f"http://127.0.0.1:{port}"),
+                            ("AWS_ACCESS_KEY_ID", "doolae"), ("AWS_SECRET_ACCESS_KEY", "doolae-test"),
+                            ("AWS_REGION", "auto"), ("PHOTO_STORE", "s3://doolae-photos/visits")):
+            env.setenv(name, value)
+        yield Settings.from_env()
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_photos(s3_settings):
+    """The photo store on the local S3, its bucket made: one for the run (a boto3 client takes 0.2 s to make)."""
+    store = open_photo_store(s3_settings)
+    store.client.create_bucket(Bucket=store.bucket, CreateBucketConfiguration={"LocationConstraint": "auto"})
+    return store
 
 
 @pytest.fixture(scope="session")

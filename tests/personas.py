@@ -15,14 +15,12 @@ Chiang Mai school (CNX):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from backend.accounts import services as accounts
-from backend.accounts.access import Viewer, load_viewer
+from backend.accounts.access import Viewer
 from backend.accounts.middleware import SESSION_COOKIE
 from backend.accounts.tables import Role, User
 from backend.attendance.tables import TeachingAssignment
-from backend.i18n import BANGKOK
 from backend.schools import services as schools
 from backend.schools.tables import Classroom
 from backend.students import services as students
@@ -48,11 +46,7 @@ class Person:
     name: str
 
     async def viewer(self) -> Viewer:
-        user = await User.select(User.id, User.school, User.role, User.display_name, User.locale,
-                                 User.password_hash, User.must_change_password,
-                                 User.school.short_name.as_alias("school_short_name")).where(
-            User.id == self.user_id).first()
-        return await load_viewer(user, datetime.now(BANGKOK).date())
+        return await accounts.viewer_of(self.user_id)
 
     async def sign_in(self, settings, browser) -> None:
         """Give a test browser this person's session, as signing in would (without argon2's cost)."""

@@ -10,16 +10,16 @@ ANAN, BUA, CHAI, EK = "อนันต์", "บัว", "ชัย", "เอก
 
 # Which page each persona may open: 200 = allowed, 403 = refused. Anonymous visitors go to sign-in.
 PAGES = ["/", "/students/homeroom", "/roster/import", "/admin/users", "/admin/homerooms", "/admin/parents",
-         "/attendance/school", "/attendance/children", "/notify/outbox", "/notify/templates", "/screening/school",
-         "/screening/criteria"]
+         "/attendance/school", "/attendance/children", "/notify/outbox", "/notify/templates",
+         "/records/sharing", "/screening/school", "/screening/criteria"]
 MATRIX = {
-    "kanya": [200, 403, 200, 200, 200, 200, 200, 403, 200, 200, 403, 200],  # admin (no homeroom)
-    "wichai": [200, 403, 403, 403, 403, 403, 200, 403, 403, 403, 200, 403],  # executive
-    "somchai": [200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403],  # homeroom teacher
-    "wipa": [200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403],  # subject teacher without homeroom
-    "ratana": [200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200, 200],  # counsellor
-    "somsri": [200, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403],  # parent
-    "preecha": [200, 403, 200, 200, 200, 200, 200, 403, 200, 200, 403, 200],  # admin of the other school
+    "kanya": [200, 403, 200, 200, 200, 200, 200, 403, 200, 200, 200, 403, 200],  # admin (no homeroom)
+    "wichai": [200, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403, 200, 403],  # executive
+    "somchai": [200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403],  # homeroom teacher
+    "wipa": [200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403],  # subject teacher without homeroom
+    "ratana": [200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200, 200],  # counsellor
+    "somsri": [200, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403],  # parent
+    "preecha": [200, 403, 200, 200, 200, 200, 200, 403, 200, 200, 200, 403, 200],  # admin of the other school
 }
 
 

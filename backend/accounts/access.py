@@ -19,6 +19,7 @@ from litestar.handlers.base import BaseRouteHandler
 
 from backend.accounts.tables import HomeroomAssignment, Role
 from backend.attendance.tables import TeachingAssignment
+from backend.records.sections import SECTIONS
 from backend.schools import services as schools
 from backend.schools.tables import School
 from backend.students.tables import Student, StudentGuardian
@@ -36,13 +37,14 @@ class Permission(Enum):
     view_outbox = "view_outbox"  # every message the school sent, and retrying failed ones
     manage_screening = "manage_screening"  # the school's screening criteria
     view_screening_school = "view_screening_school"  # group distribution and completion, school-wide
+    manage_school = "manage_school"  # the school's own settings, such as what parents see of the record
 
 
 SCHOOL_WIDE = {Role.admin, Role.executive, Role.counsellor, Role.discipline, Role.nurse}
 
 ROLE_PERMISSIONS: dict[Role, set[Permission]] = {
     Role.admin: {Permission.manage_roster, Permission.manage_users, Permission.view_school, Permission.view_students,
-                 Permission.view_outbox, Permission.manage_screening},
+                 Permission.view_outbox, Permission.manage_school, Permission.manage_screening},
     Role.executive: {Permission.view_school, Permission.view_students, Permission.view_screening_school},
     Role.counsellor: {Permission.view_students, Permission.manage_screening, Permission.view_screening_school},
     Role.discipline: {Permission.view_students},
@@ -70,6 +72,7 @@ class Viewer:
     classroom_ids: frozenset[int]  # homerooms kept this school year
     teaching_ids: frozenset[int]  # classrooms taught a subject this school year
     student_ids: frozenset[int]  # a parent's children, or a student themself
+    parent_sections: frozenset[str]  # the record sections the school shares with parents
     must_set_password: bool = False
 
     def can(self, permission: Permission) -> bool:
@@ -128,6 +131,7 @@ async def load_viewer(user: dict, today: date) -> Viewer:
         classroom_ids=classroom_ids,
         teaching_ids=teaching_ids,
         student_ids=student_ids,
+        parent_sections=frozenset(name for name in user["school_parent_sections"].split(",") if name),
         must_set_password=user["password_hash"] is None or user["must_change_password"],
     )
 
@@ -157,7 +161,7 @@ def can_see_student(viewer: Viewer, student: dict) -> bool:
 
 # The cumulative record and home visits ------------------------------------------------------------------------
 # A student's homeroom teachers read and write every section; other roles as each section says
-# (records.sections); a parent reads what is shared with parents, about their own child only.
+# (records.sections); a parent reads the sections their school shares with parents, of their own child only.
 
 VISIT_READERS = {Role.counsellor, Role.executive}
 
@@ -168,11 +172,17 @@ def can_read_section(viewer: Viewer, student: dict, section) -> bool:
     if viewer.keeps_homeroom(student["classroom"]):
         return True
     if viewer.role is Role.parent:
-        return student["id"] in viewer.student_ids and "parent" in section.readers
+        return student["id"] in viewer.student_ids and section.name in viewer.parent_sections
     if viewer.role is Role.subject_teacher or viewer.role is Role.homeroom_teacher:
         # Teachers of other rooms see a section only where it is open to subject teachers, for classes they teach.
         return "subject_teacher" in section.readers and viewer.teaches(student["classroom"])
     return viewer.role.value in section.readers
+
+
+def can_see_record_reads(viewer: Viewer, student: dict) -> bool:
+    """The audit trail of family and health reads names the staff who read them: for staff who may read the
+    family section themselves, never for parents, whatever the school shares with them."""
+    return viewer.is_staff and can_read_section(viewer, student, SECTIONS["family"])
 
 
 def can_edit_section(viewer: Viewer, student: dict, section) -> bool:

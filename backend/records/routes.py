@@ -5,7 +5,7 @@ from __future__ import annotations
 from litestar import Request, Response, Router, get, post
 from litestar.params import FromPath
 
-from backend.accounts.access import current_viewer, requires_sign_in
+from backend.accounts.access import Permission, current_viewer, requires, requires_sign_in
 from backend.i18n import _
 from backend.records import services
 from backend.attendance.tables import STATUS_LABELS
@@ -86,5 +86,21 @@ async def reads(request: Request, student_id: FromPath[int]) -> Response:
     return page(request, "records/reads.html", {"student": student, "rows": rows, "sections": SECTIONS})
 
 
+@get("/sharing", guards=[requires(Permission.manage_school)])
+async def sharing_page(request: Request) -> Response:
+    return page(request, "records/sharing.html", {"rows": services.parent_sharing(current_viewer(request))})
+
+
+@post("/sharing", guards=[requires(Permission.manage_school)])
+async def share_with_parents(request: Request) -> Response:
+    ticked = (await request.form()).getall("sections", [])
+    try:
+        await services.share_with_parents(current_viewer(request), ticked)
+    except services.RecordError as error:
+        return page(request, "error.html", {"title": _("Not allowed"), "message": _(error.message)},
+                    status=error.status)
+    return redirect("/records/sharing", flash=_("Saved."))
+
+
 records_router = Router(path="/records", route_handlers=[student_page, save_section, parent_correction, history,
-                                                           reads])
+                                                           reads, sharing_page, share_with_parents])

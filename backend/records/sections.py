@@ -24,7 +24,9 @@ class Section:
     label: str
     fields: tuple[Field, ...]
     sensitive: bool = False  # every read is audited
-    readers: frozenset[str] = field(default_factory=frozenset)  # roles beyond the student's homeroom teachers
+    # Staff roles beyond the student's homeroom teachers. What parents see is each school's choice
+    # (School.parent_sections; the learning section unless the admin changes it).
+    readers: frozenset[str] = field(default_factory=frozenset)
     editors: frozenset[str] = field(default_factory=frozenset)  # roles beyond the homeroom teachers
 
 
@@ -42,7 +44,7 @@ SECTIONS: dict[str, Section] = {s.name: s for s in (
         Field("gpa_history", N_("GPA by term (e.g. 2568/2: 3.25)"), "long"),
         Field("strengths", N_("Special abilities and interests"), "long"),
         Field("difficulties", N_("Learning difficulties"), "long"),
-    ), readers=frozenset({"counsellor", "executive", "subject_teacher", "discipline", "nurse", "parent"})),
+    ), readers=frozenset({"counsellor", "executive", "subject_teacher", "discipline", "nurse"})),
     Section("health", N_("Health"), (
         Field("physical", N_("Physical health"), "long"),
         Field("mental", N_("Mental health"), "long"),

@@ -5,14 +5,15 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from backend import db
-from backend.accounts.access import (Viewer, can_edit_section, can_read_section, can_see_screening, can_see_visits,
-                                     visible_students)
+from backend.accounts.access import (Permission, Viewer, can_edit_section, can_read_section, can_see_record_reads,
+                                     can_see_screening, can_see_visits, visible_students)
 from backend.accounts.tables import Role
 from backend.attendance.tables import AttendanceMark, Status
 from backend.i18n import N_, Refusal
 from backend.notify.tables import Alert
 from backend.records.sections import PARENT_EDITABLE, SECTIONS, Invalid, clean
 from backend.records.tables import RecordEntry, RecordRead
+from backend.schools.tables import School
 from backend.screening.tables import FORM_LABELS, GROUP_LABELS, Group, GroupDecision, ScreeningForm
 from backend.students.phones import BadPhone, normalise_phone
 from backend.students.tables import Guardian, Student
@@ -127,11 +128,28 @@ async def section_history(viewer: Viewer, student_id: int, name: str) -> list[di
 async def reads_of(viewer: Viewer, student_id: int) -> list[dict]:
     """The audit trail of sensitive reads, for those who may read those sections themselves."""
     student = await get_student(viewer, student_id)
-    if not can_read_section(viewer, student, SECTIONS["family"]):
+    if not can_see_record_reads(viewer, student):
         raise RecordError(N_("You cannot change this part of the record."), status=403)
     return await RecordRead.select(RecordRead.section, RecordRead.read_at,
                                    RecordRead.reader.display_name.as_alias("reader")).where(
         RecordRead.student == student_id).order_by(RecordRead.id, ascending=False).limit(200)
+
+
+def parent_sharing(viewer: Viewer) -> list[dict]:
+    """Each section of the record, and whether the viewer's school shares it with parents."""
+    return [{"section": section, "shared": name in viewer.parent_sections}
+            for name, section in SECTIONS.items()]
+
+
+async def share_with_parents(viewer: Viewer, names: list[str]) -> None:
+    """The admin chooses what parents see of their own children's record: exactly the sections ticked, so
+    health or family reach parents only when someone chose them."""
+    if not viewer.can(Permission.manage_school):
+        raise RecordError(N_("Your account cannot open this page."), status=403)
+    if not set(names) <= SECTIONS.keys():
+        raise RecordError(N_("No such section."), status=422)
+    shared = ",".join(name for name in SECTIONS if name in names)
+    await School.update({School.parent_sections: shared}).where(School.id == viewer.school_id)
 
 
 async def timeline(viewer: Viewer, student_id: int, limit: int = 100) -> list[dict]:

@@ -12,6 +12,9 @@ class School(Table):
     timezone = Varchar(length=40, default="Asia/Bangkok")
     sms_per_second = Integer(default=10)  # what the school's Twilio sender may take
     sms_link_domain = Varchar(length=100, null=True, default=None)  # NBTC-registered; no links in SMS without one
+    # The record sections parents see of their own children (records.sections names, comma-separated);
+    # health and family only if the admin ticks them.
+    parent_sections = Varchar(length=100, default="learning")
     created_at = Timestamptz()
 
 

@@ -117,7 +117,7 @@ def complete(document: Mapping | None) -> dict:
         return base
     signs = {**base["signs"], **document.get("signs", {})}
     rules = {**base["rules"], **document.get("rules", {})}
-    return {"signs": signs, "rules": rules}
+    return {**document, "signs": signs, "rules": rules}
 
 
 def sign_label(sign: Mapping, translate) -> str:

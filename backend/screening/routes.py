@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from litestar import Request, Response, Router, get, post
+from litestar.datastructures import UploadFile
 from litestar.params import FromPath, FromQuery
 
 from backend.accounts import services as accounts
@@ -152,6 +153,7 @@ async def _entry_page(request: Request, student_id: int, instrument: str, inform
     return page(request, "screening/entry.html", {
         "student": student, "instrument": services.base_instrument(instrument), "informant": informant,
         "raw": raw or {}, "error": error, "next_student": following[0] if following else None,
+        "wording": await services.wording_of(viewer.school_id, instrument),
         "done": sum(1 for row in rows if (instrument, informant) in row.forms), "count": len(rows), **HELPERS,
     }, status=status)
 
@@ -294,6 +296,24 @@ async def save_criteria(request: Request) -> Response:
     return redirect("/screening/criteria", flash=_("Screening criteria saved."))
 
 
+@post("/criteria/wording/{instrument:str}", guards=[requires(Permission.manage_screening)])
+async def save_wording(request: Request, instrument: FromPath[str]) -> Response:
+    form = await request.form()
+    upload = form.get("file")
+    try:
+        if form.get("action") == "remove":
+            await services.save_wording(current_viewer(request), instrument, None)
+        elif isinstance(upload, UploadFile) and upload.filename:
+            await services.save_wording(current_viewer(request), instrument, await upload.read())
+        else:
+            raise services.ScreeningError(N_("Choose the file with the wording first."))
+    except services.ScreeningError as error:
+        if error.status != 422:
+            return _refused(request, error)
+        return await _criteria_page(request, error, status=422)
+    return redirect("/screening/criteria#wording", flash=_("Questionnaire wording saved."))
+
+
 @get("/school", guards=[requires(Permission.view_screening_school)])
 async def school_page(request: Request) -> Response:
     overview = await services.school_overview(current_viewer(request))
@@ -302,5 +322,5 @@ async def school_page(request: Request) -> Response:
 
 screening_router = Router(path="/screening", route_handlers=[
     home, form_page, save_step, entry_page, enter, student_page, save_checklist, confirm_group, classroom_page,
-    sign_ins_page, issue_sign_ins, criteria_page, save_criteria, school_page,
+    sign_ins_page, issue_sign_ins, criteria_page, save_criteria, save_wording, school_page,
 ])

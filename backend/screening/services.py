@@ -120,10 +120,60 @@ async def save_criteria(viewer: Viewer, form: dict[str, list[str]], translate) -
         signs[domain] = {level: rules.edit_signs(current["signs"].get(domain, {}).get(level, []),
                                                  first.get(f"signs.{domain}.{level}", ""), f"{domain}.{level}",
                                                  translate) for level in levels}
-    document = {"signs": signs, "rules": rule_values}
-    if "cutoffs" in current:
-        document["cutoffs"] = current["cutoffs"]
+    # Cut-offs and licensed wording are kept as they were: this form does not edit them.
+    document = {**current, "signs": signs, "rules": rule_values}
     await ScreeningCriteria.insert(ScreeningCriteria(school=viewer.school_id, document=document,
+                                                     saved_by=viewer.user_id, saved_at=now()))
+
+
+def parse_wording(instrument: Instrument, data: bytes) -> dict[str, str]:
+    """The official item wording a school holds a licence for, as a CSV of "item number, wording" lines (a header
+    line is allowed). Every item must be there exactly once; the error names each line to fix."""
+    import csv
+    import io
+
+    from backend.students.roster import decode
+
+    text, _ = decode(data)
+    count = len(instrument.items)
+    wording: dict[str, str] = {}
+    problems: list[str] = []
+    for line_number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+        if not row or not "".join(row).strip():
+            continue
+        number, words = row[0].strip(), ",".join(row[1:]).strip()
+        if not number.isdigit():
+            if line_number == 1:
+                continue  # a header
+            problems.append(str(line_number))
+        elif not 1 <= int(number) <= count or number.lstrip("0") in wording or not words or len(words) > 400:
+            problems.append(str(line_number))
+        else:
+            wording[number.lstrip("0")] = words
+    if problems:
+        raise ScreeningError(N_("Lines %(lines)s: each line needs an item number from 1 to %(count)s, used once, and "
+                                "its wording (up to 400 characters)."), lines=", ".join(problems[:20]), count=count)
+    if len(wording) != count:
+        missing = [str(n) for n in range(1, count + 1) if str(n) not in wording]
+        raise ScreeningError(N_("Items missing from the file: %(items)s."), items=", ".join(missing[:30]))
+    return wording
+
+
+async def wording_of(school_id: int, name: str) -> dict[str, str]:
+    return ((await criteria_of(school_id)).get("wording") or {}).get(name, {})
+
+
+async def save_wording(viewer: Viewer, name: str, data: bytes | None) -> None:
+    """Forms of this school show the given wording from now on; None goes back to our short gists."""
+    if name not in INFORMANTS:
+        raise ScreeningError(N_("No such questionnaire."), status=404)
+    document = await criteria_of(viewer.school_id)
+    wording = dict(document.get("wording") or {})
+    if data is None:
+        wording.pop(name, None)
+    else:
+        wording[name] = parse_wording(base_instrument(name), data)
+    await ScreeningCriteria.insert(ScreeningCriteria(school=viewer.school_id, document={**document, "wording": wording},
                                                      saved_by=viewer.user_id, saved_at=now()))
 
 
@@ -159,7 +209,9 @@ async def open_form(viewer: Viewer, student_id: int, instrument: str, informant:
             load_json=True).first()
     submitted = await ScreeningForm.select(ScreeningForm.submitted_at).where(
         key & (ScreeningForm.slot == "current")).first()
-    return {"form": draft, "student": student, "submitted_before": submitted["submitted_at"] if submitted else None}
+    wording = await wording_of(viewer.school_id, instrument)
+    return {"form": draft, "student": student, "submitted_before": submitted["submitted_at"] if submitted else None,
+            "wording": wording}
 
 
 async def reopen(viewer: Viewer, form_id: int) -> dict:

@@ -12,13 +12,12 @@ from __future__ import annotations
 import asyncio
 import base64
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from playwright.async_api import BrowserContext, Page, Route, expect
 
 from backend.i18n import BANGKOK
-from backend.visits.storage import DiskStore
+from backend.visits.storage import open_photo_store
 from backend.visits.tables import Visit, VisitPhoto
 from tests.e2e.camera import CAMERA_JPEG
 
@@ -102,7 +101,7 @@ async def server_has(visits: int, photos: int) -> None:
 
 async def stored_photos(settings) -> list[dict]:
     """Each stored photo with the size of its file in the photo store."""
-    store = DiskStore(Path(settings.photo_dir))
+    store = open_photo_store(settings)
     rows = await VisitPhoto.select(VisitPhoto.visit, VisitPhoto.kind, VisitPhoto.size, VisitPhoto.storage_key,
                                    VisitPhoto.content_type)
     for row in rows:

@@ -151,3 +151,22 @@ async def test_a_student_signs_in_with_the_slip_from_their_teacher(make_client, 
     await people.malee.sign_in(settings, other)
     assert (await other.submit(f"/screening/classrooms/{room}/sign-ins",
                                {"student": str(people.students[ANAN])})).status_code == 403
+
+
+async def test_a_school_loads_the_official_wording_it_holds_a_licence_for(make_client, people, settings):
+    admin, student = make_client(), make_client()
+    await people.kanya.sign_in(settings, admin)
+    await admin.get("/screening/criteria")
+    lines = ["ข้อ,ข้อความ"] + [f"{n},ข้อความทางการข้อที่ {n}" for n in range(1, 26)]
+    page = await admin.post("/screening/criteria/wording/sdq", data={"_csrf_token": admin.csrf_token()},
+                            files={"file": ("sdq.csv", "\n".join(lines[:-2]).encode("utf-8"), "text/csv")})
+    assert page.status_code == 422 and "24, 25" in text_of(page.text)  # two items missing: nothing changes
+    page = await admin.post("/screening/criteria/wording/sdq", data={"_csrf_token": admin.csrf_token()},
+                            files={"file": ("sdq.csv", "\n".join(lines).encode("cp874"), "text/csv")})
+    assert "บันทึกข้อความแบบสอบถามแล้ว" in text_of(page.text)
+    await (await student_person(people)).sign_in(settings, student)
+    page = text_of((await student.get(f"/screening/forms/{people.students[ANAN]}/sdq/student")).text)
+    assert "1. ข้อความทางการข้อที่ 1" in page
+    await admin.submit("/screening/criteria/wording/sdq", {"action": "remove"})
+    page = text_of((await student.get(f"/screening/forms/{people.students[ANAN]}/sdq/student")).text)
+    assert "ข้อความทางการ" not in page

@@ -3,6 +3,8 @@
 import uuid
 from datetime import date, timedelta
 
+import pytest
+
 from backend.visits.tables import Visit, VisitPhoto
 from tests.conftest import text_of
 
@@ -26,6 +28,20 @@ async def send(client, payload):
 async def put_photo(client, visit_id, data=JPEG, kind="outside", photo_id=None):
     return await client.put(f"/visits/{visit_id}/photos/{photo_id or uuid.uuid4()}?kind={kind}", content=data,
                             headers={"x-csrftoken": client.csrf_token(), "content-type": "image/jpeg"})
+
+
+@pytest.fixture(params=["disk", "s3"])
+def photo_store(request, app):
+    """The photo tests run with each store the app can be given: files on disk, and a bucket of a local S3."""
+    if request.param == "disk":
+        yield app.state.photos
+        return
+    disk = app.state.photos
+    app.state.photos = request.getfixturevalue("s3_photos")
+    try:
+        yield app.state.photos
+    finally:
+        app.state.photos = disk
 
 
 async def test_a_visit_sent_twice_is_stored_once(client, people, settings):
@@ -70,7 +86,7 @@ async def test_a_student_of_another_homeroom_is_refused(client, people, settings
     assert await Visit.count() == 0
 
 
-async def test_photos_are_checked_and_stored_once(client, people, settings):
+async def test_photos_are_checked_and_stored_once(client, people, settings, photo_store):
     await people.somchai.sign_in(settings, client)
     payload = visit(people)
     await send(client, payload)
@@ -91,6 +107,23 @@ async def test_photos_are_checked_and_stored_once(client, people, settings):
     assert await VisitPhoto.count() == 4
 
 
+async def test_a_photo_reads_back_as_sent_and_a_retake_replaces_it(client, people, settings, photo_store):
+    await people.somchai.sign_in(settings, client)
+    payload = visit(people)
+    await send(client, payload)
+    first = (await put_photo(client, payload["client_id"], kind="student")).json()["id"]
+    first_key = (await VisitPhoto.select(VisitPhoto.storage_key).where(VisitPhoto.id == first).first())[
+        "storage_key"]
+    shown = await client.get(f"/visits/photos/{first}")
+    assert (shown.content, shown.headers["content-type"]) == (JPEG, "image/jpeg")
+    retake = JPEG.replace(b"\x00" * 10, b"\x01" * 10, 1)
+    second = (await put_photo(client, payload["client_id"], data=retake, kind="student")).json()["id"]
+    assert (await client.get(f"/visits/photos/{second}")).content == retake
+    assert (await client.get(f"/visits/photos/{first}")).status_code == 404
+    with pytest.raises(FileNotFoundError):  # the earlier file is gone from the store, not just its row
+        await photo_store.get(first_key)
+
+
 async def test_photos_wait_for_their_visit(client, people, settings):
     await people.somchai.sign_in(settings, client)
     await client.get("/visits/form")
@@ -98,7 +131,7 @@ async def test_photos_wait_for_their_visit(client, people, settings):
     assert response.status_code == 404 and "บันทึกการเยี่ยมบ้านก่อน" in response.json()["message"]
 
 
-async def test_who_sees_a_visit_and_its_photos(make_client, people, settings):
+async def test_who_sees_a_visit_and_its_photos(make_client, people, settings, photo_store):
     teacher = make_client()
     await people.somchai.sign_in(settings, teacher)
     payload = visit(people)
