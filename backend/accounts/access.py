@@ -74,6 +74,7 @@ class Viewer:
     student_ids: frozenset[int]  # a parent's children, or a student themself
     parent_sections: frozenset[str]  # the record sections the school shares with parents
     must_set_password: bool = False
+    handed_over_by: int | None = None  # a student on their homeroom teacher's device (accounts.services.hand_over)
 
     def can(self, permission: Permission) -> bool:
         # Homeroom and teaching rights follow this year's assignments, whatever the staff role.
@@ -132,7 +133,9 @@ async def load_viewer(user: dict, today: date) -> Viewer:
         teaching_ids=teaching_ids,
         student_ids=student_ids,
         parent_sections=frozenset(name for name in user["school_parent_sections"].split(",") if name),
-        must_set_password=user["password_hash"] is None or user["must_change_password"],
+        must_set_password=(user["password_hash"] is None or user["must_change_password"])
+        and not user.get("handed_over_by"),
+        handed_over_by=user.get("handed_over_by"),
     )
 
 

@@ -36,9 +36,10 @@ class SignInForm:
 
 
 @get("/signin")
-async def sign_in_page(request: Request, next: FromQuery[str] = "/") -> Response:
+async def sign_in_page(request: Request, next: FromQuery[str] = "/", username: FromQuery[str] = "") -> Response:
     expired = bool(request.query_params.get("expired"))
-    return page(request, "accounts/signin.html", {"form": SignInForm(next=next), "error": None, "expired": expired})
+    return page(request, "accounts/signin.html", {"form": SignInForm(next=next, username=username[:60]), "error": None,
+                                                  "expired": expired})
 
 
 @post("/signin")

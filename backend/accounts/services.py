@@ -25,6 +25,9 @@ MIN_PASSWORD_LENGTH = 8
 CODE_ATTEMPTS = 5
 
 
+HANDED_OVER_HOURS = 2  # a lesson or two: a forgotten tablet does not stay signed in as a child for long
+
+
 def now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -133,6 +136,41 @@ async def start_session(settings: Settings, user_id: int) -> str:
     return token
 
 
+async def hand_over(viewer: Viewer, student_id: int, teacher_token: str) -> str:
+    """The homeroom teacher lends their device to one student for their questionnaires: the teacher's session on
+    this device ends (a child never holds it), and a short session of the student's own begins, marked as handed
+    over. The teacher signs in again to take the device back."""
+    student = await Student.select(Student.id, Student.code, Student.user, Student.classroom, Student.first_name,
+                                   Student.last_name, Student.school.code.as_alias("school_code")).where(
+        (Student.id == student_id) & (Student.school == viewer.school_id)).first()
+    if student is None or not viewer.keeps_homeroom(student["classroom"]):
+        raise AccountError(N_("Only the student's homeroom teacher can hand them the device."))
+    token = secrets.token_urlsafe(32)
+    moment = now()
+    async with db.transaction():
+        user_id = student["user"]
+        if not user_id:  # no sign-in of their own yet: an account without a password, used only through hand-over
+            username = f"{student['school_code']}-{student['code']}".lower()
+            rows = await User.insert(User(school=viewer.school_id, username=username, role=Role.student.value,
+                                          display_name=f"{student['first_name']} {student['last_name']}",
+                                          created_at=moment)).returning(User.id)
+            user_id = rows[0]["id"]
+            await Student.update({Student.user: user_id}).where(Student.id == student_id)
+        await UserSession.delete().where(UserSession.token_hash == _token_hash(teacher_token))
+        await UserSession.insert(UserSession(token_hash=_token_hash(token), user=user_id, created_at=moment,
+                                             expires_at=moment + timedelta(hours=HANDED_OVER_HOURS),
+                                             handed_over_by=viewer.user_id))
+    return token
+
+
+async def hand_back(viewer: Viewer, token: str) -> str:
+    """The student is done: their session on the teacher's device ends. Returns the teacher's username, so the
+    sign-in page can ask only for the password."""
+    teacher = await User.select(User.username).where(User.id == viewer.handed_over_by).first()
+    await end_session(token)
+    return teacher["username"] if teacher else ""
+
+
 async def end_session(token: str) -> None:
     await UserSession.delete().where(UserSession.token_hash == _token_hash(token))
 
@@ -145,7 +183,7 @@ VIEWER_COLUMNS = (
 # Every request runs this. Written out once, as Piccolo spends about 1.3 ms of CPU building and compiling the
 # joined select; raw() still binds the parameter safely on either engine.
 SESSION_SQL = (
-    f"SELECT {VIEWER_COLUMNS}, us.expires_at "
+    f"SELECT {VIEWER_COLUMNS}, us.expires_at, us.handed_over_by "
     'FROM user_session us JOIN app_user u ON u.id = us."user" JOIN school s ON s.id = u.school '
     "WHERE us.token_hash = {}"
 )

@@ -57,6 +57,8 @@ class UserSession(Table):
     user = ForeignKey(User, on_delete=OnDelete.cascade)
     created_at = Timestamptz()
     expires_at = Timestamptz(index=True)
+    # A student's session on their homeroom teacher's device, started by the teacher for their questionnaires.
+    handed_over_by = ForeignKey(User, on_delete=OnDelete.cascade, null=True)
 
 
 class SignInCode(Table):

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from litestar import Request, Response, Router, get, post
 from litestar.datastructures import UploadFile
 from litestar.params import FromPath, FromQuery
 
 from backend.accounts import services as accounts
+from backend.accounts.middleware import SESSION_COOKIE, session_cookie
 from backend.accounts.access import Permission, current_viewer, requires, requires_sign_in
 from backend.accounts.tables import Role
 from backend.i18n import N_, _, current_locale
@@ -271,6 +274,35 @@ async def issue_sign_ins(request: Request, classroom_id: FromPath[int]) -> Respo
     return page(request, "screening/sign_ins.html", {**summary, "issued": issued, **HELPERS})
 
 
+# --- A shared device: the teacher hands it to one student at a time -----------------------------------------------
+
+
+@post("/students/{student_id:int}/hand-over", guards=[requires_sign_in])
+async def hand_over(request: Request, student_id: FromPath[int]) -> Response:
+    settings = request.app.state.settings
+    try:
+        token = await accounts.hand_over(current_viewer(request), student_id, request.cookies.get(SESSION_COOKIE, ""))
+    except accounts.AccountError as error:
+        return _refused(request, services.ScreeningError(error.message, status=403))
+    response = redirect("/screening")
+    response.cookies.append(session_cookie(token, settings, max_age=accounts.HANDED_OVER_HOURS * 3600))
+    return response
+
+
+@post("/hand-back", guards=[requires_sign_in])
+async def hand_back(request: Request) -> Response:
+    viewer = current_viewer(request)
+    if viewer.handed_over_by is None:
+        return redirect("/screening")
+    classroom = await services.own_classroom(viewer)
+    username = await accounts.hand_back(viewer, request.cookies.get(SESSION_COOKIE, ""))
+    target = "/signin?" + urlencode({"next": f"/screening/classrooms/{classroom}" if classroom else "/screening",
+                                     "username": username})
+    response = redirect(target, flash=_("Thank you! Give the device back to your teacher."))
+    response.cookies.append(session_cookie("", request.app.state.settings, max_age=0))
+    return response
+
+
 # --- The school's criteria, and the school overview -----------------------------------------------------------
 
 
@@ -322,5 +354,5 @@ async def school_page(request: Request) -> Response:
 
 screening_router = Router(path="/screening", route_handlers=[
     home, form_page, save_step, entry_page, enter, student_page, save_checklist, confirm_group, classroom_page,
-    sign_ins_page, issue_sign_ins, criteria_page, save_criteria, save_wording, school_page,
+    sign_ins_page, issue_sign_ins, hand_over, hand_back, criteria_page, save_criteria, save_wording, school_page,
 ])

@@ -608,6 +608,12 @@ async def student_summary(viewer: Viewer, student_id: int, translate) -> dict:
             "can_enter": can_enter_paper(viewer, student, "parent")}
 
 
+async def own_classroom(viewer: Viewer) -> int | None:
+    """A student's classroom (where their teacher goes back to after a hand-over)."""
+    row = await Student.select(Student.classroom).where(visible_students(viewer)).first()
+    return row["classroom"] if row else None
+
+
 async def my_forms(viewer: Viewer) -> list[dict]:
     """For a student or a parent: the questionnaires they are asked to fill in this term, and where each stands."""
     year_id, term = await current_term(viewer)

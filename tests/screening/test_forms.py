@@ -4,7 +4,7 @@ paper forms, parents' forms, and a second form replacing the first with the firs
 import re
 
 from backend.accounts import services as accounts
-from backend.accounts.tables import User
+from backend.accounts.tables import User, UserSession
 from backend.screening.tables import ScreeningForm
 from tests.conftest import text_of
 from tests.personas import Person
@@ -170,3 +170,26 @@ async def test_a_school_loads_the_official_wording_it_holds_a_licence_for(make_c
     await admin.submit("/screening/criteria/wording/sdq", {"action": "remove"})
     page = text_of((await student.get(f"/screening/forms/{people.students[ANAN]}/sdq/student")).text)
     assert "ข้อความทางการ" not in page
+
+
+async def test_the_teacher_hands_their_device_to_one_student_at_a_time(make_client, people, settings):
+    anan, room = people.students[ANAN], people.classrooms["BKK ม.1/1"]
+    device = make_client()
+    await people.somchai.sign_in(settings, device)
+    page = await device.get(f"/screening/classrooms/{room}")
+    assert f"/screening/students/{anan}/hand-over" in page.text
+    page = await device.submit(f"/screening/students/{anan}/hand-over")
+    assert str(page.url).endswith("/screening") and "ส่งเครื่องคืน" in text_of(page.text)
+    # The device is now the student's, for their own questionnaires only: nothing of the teacher's is open.
+    assert (await device.get("/students/homeroom")).status_code == 403
+    assert (await device.get(f"/screening/students/{anan}")).status_code == 403
+    assert (await device.get(f"/screening/forms/{anan}/sdq/student")).status_code == 200
+    assert await UserSession.count().where(UserSession.user == people.somchai.user_id) == 0
+    page = await device.submit("/screening/hand-back")
+    assert "/signin" in str(page.url) and 'value="somchai"' in page.text
+    assert f"next=%2Fscreening%2Fclassrooms%2F{room}" in str(page.url)
+    assert (await device.get("/screening")).url.path == "/signin"  # the student's session ended too
+    # Another room's teacher cannot hand Anan a device.
+    other = make_client()
+    await people.malee.sign_in(settings, other)
+    assert (await other.submit(f"/screening/students/{anan}/hand-over")).status_code == 403
