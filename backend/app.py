@@ -29,6 +29,7 @@ from backend.notify import services as notify
 from backend.notify.queue import InProcessQueue, JobQueue, connect
 from backend.notify.routes import notify_router
 from backend.records.routes import records_router
+from backend.screening import services as screening
 from backend.screening.routes import screening_router
 from backend.visits.routes import visits_router
 from backend.visits.storage import open_photo_store
@@ -125,6 +126,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 await db.stop(engine)
 
     i18n.catalogue("th")  # fail at start, not on the first Thai page, if the catalogue was not compiled
+    for instrument in screening.INFORMANTS:  # the same for a broken questionnaire definition
+        screening.base_instrument(instrument)
     app = Litestar(
         route_handlers=[
             home, manifest, service_worker, offline, health,

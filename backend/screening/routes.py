@@ -311,6 +311,7 @@ async def _criteria_page(request: Request, error: services.ScreeningError | None
     document = await services.criteria_of(current_viewer(request).school_id)
     return page(request, "screening/criteria.html", {
         "document": document, "error": error, "sign_label": lambda sign: rules.sign_label(sign, _),
+        "cutoffs": services.cutoff_starts(services.instrument_for("sdq", document)),
         "informants": rules.SDQ_INFORMANTS, "scales": rules.SDQ_SCALES, **HELPERS}, status=status)
 
 
@@ -326,6 +327,15 @@ async def save_criteria(request: Request) -> Response:
     except services.ScreeningError as error:
         return await _criteria_page(request, error, status=422)
     return redirect("/screening/criteria", flash=_("Screening criteria saved."))
+
+
+@post("/criteria/cutoffs", guards=[requires(Permission.manage_screening)])
+async def save_cutoffs(request: Request) -> Response:
+    try:
+        await services.save_cutoffs(current_viewer(request), dict((await request.form()).items()))
+    except services.ScreeningError as error:
+        return await _criteria_page(request, error, status=422)
+    return redirect("/screening/criteria#cutoffs", flash=_("SDQ cut-offs saved."))
 
 
 @post("/criteria/wording/{instrument:str}", guards=[requires(Permission.manage_screening)])
@@ -354,5 +364,5 @@ async def school_page(request: Request) -> Response:
 
 screening_router = Router(path="/screening", route_handlers=[
     home, form_page, save_step, entry_page, enter, student_page, save_checklist, confirm_group, classroom_page,
-    sign_ins_page, issue_sign_ins, hand_over, hand_back, criteria_page, save_criteria, save_wording, school_page,
+    sign_ins_page, issue_sign_ins, hand_over, hand_back, criteria_page, save_criteria, save_cutoffs, save_wording, school_page,
 ])

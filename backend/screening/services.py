@@ -126,6 +126,56 @@ async def save_criteria(viewer: Viewer, form: dict[str, list[str]], translate) -
                                                      saved_by=viewer.user_id, saved_at=now()))
 
 
+CUTOFF_SCALES = ("emotional", "conduct", "hyperactivity", "peer", "total", "prosocial")
+
+
+def cutoff_starts(instrument: Instrument) -> dict[str, dict[str, dict[str, int]]]:
+    """Where each SDQ band starts, by informant and scale: what the criteria page shows and edits."""
+    return {informant: {scale: {band.name: band.low for band in instrument.cutoffs[informant][scale]}
+                        for scale in CUTOFF_SCALES} for informant in INFORMANTS["sdq"]}
+
+
+async def save_cutoffs(viewer: Viewer, raw: dict[str, str]) -> None:
+    """The school's own SDQ cut-offs (where care-facts marks the Thai ones uncertain, the parent form above all):
+    the score each band starts at. Forms filed from now on are scored with them; a filed form keeps the cut-offs
+    that scored it (its version says which)."""
+    base = base_instrument("sdq")
+    overrides: dict[str, dict] = {}
+    errors: dict[str, str] = {}
+    for informant in INFORMANTS["sdq"]:
+        for scale in CUTOFF_SCALES:
+            top = base.scales[scale].high
+            names = ("strength",) if scale == "prosocial" else ("risk", "problem")
+            starts = {}
+            for name in names:
+                text = (raw.get(f"cut.{informant}.{scale}.{name}") or "").strip()
+                if not text.isdigit() or not 1 <= int(text) <= top:
+                    errors[f"cut.{informant}.{scale}.{name}"] = "bad"
+                else:
+                    starts[name] = int(text)
+            if len(starts) != len(names):
+                continue
+            if scale == "prosocial":
+                bands = {"no_strength": [0, starts["strength"] - 1], "strength": [starts["strength"], top]}
+            elif starts["risk"] >= starts["problem"]:
+                errors[f"cut.{informant}.{scale}.problem"] = "bad"
+                continue
+            else:
+                bands = {"normal": [0, starts["risk"] - 1], "risk": [starts["risk"], starts["problem"] - 1],
+                         "problem": [starts["problem"], top]}
+            current = {band.name: [band.low, band.high] for band in base.cutoffs[informant][scale]}
+            if bands != current:
+                overrides.setdefault(informant, {})[scale] = bands
+    if errors:
+        raise ScreeningError(N_("Each band starts at a whole number within the scale, and at risk starts below "
+                                "a problem: see the marked fields."), errors=errors)
+    with_cutoffs(base, overrides)  # checked once more as a whole, as scoring will use it
+    document = await criteria_of(viewer.school_id)
+    cutoffs = {**(document.get("cutoffs") or {}), "sdq": overrides}
+    await ScreeningCriteria.insert(ScreeningCriteria(school=viewer.school_id, document={**document, "cutoffs": cutoffs},
+                                                     saved_by=viewer.user_id, saved_at=now()))
+
+
 def parse_wording(instrument: Instrument, data: bytes) -> dict[str, str]:
     """The official item wording a school holds a licence for, as a CSV of "item number, wording" lines (a header
     line is allowed). Every item must be there exactly once; the error names each line to fix."""

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 from backend.attendance.tables import AttendanceMark
 from backend.schools.tables import Term
 from backend.screening import criteria as rules
+from backend.screening import services
 from backend.screening.criteria import Facts, propose
 from backend.screening.tables import GroupDecision
 from tests.conftest import text_of
@@ -240,3 +241,28 @@ async def test_the_timeline_shows_screening_to_those_who_may_see_it(make_client,
     await people.wipa.sign_in(settings, subject)
     page = text_of((await subject.get(f"/records/{anan}")).text)
     assert "SDQ" not in page and "คัดกรอง" not in page
+
+
+async def test_a_school_sets_its_own_sdq_cut_offs_for_forms_filed_from_then_on(make_client, people, settings):
+    anan, bua = people.students[ANAN], people.students[BUA]
+    admin, teacher = make_client(), make_client()
+    await people.somchai.sign_in(settings, teacher)
+    await teacher.submit(f"/screening/students/{anan}/enter/sdq/teacher", {"typed": CALM})  # total 10: normal
+    await people.ratana.sign_in(settings, admin)
+    page = await admin.get("/screening/criteria")
+    assert 'name="cut.teacher.total.risk" value="16"' in page.text  # the Thai cut-offs to start from
+    form = {}
+    for informant, scales in services.cutoff_starts(services.base_instrument("sdq")).items():
+        for scale, starts in scales.items():
+            for band, low in starts.items():
+                if band not in ("normal", "no_strength"):
+                    form[f"cut.{informant}.{scale}.{band}"] = str(low)
+    form["cut.teacher.total.risk"], form["cut.teacher.total.problem"] = "9", "12"
+    page = await admin.submit("/screening/criteria/cutoffs", {**form, "cut.parent.peer.problem": "3"})
+    assert page.status_code == 422  # risk would not start below problem
+    page = await admin.submit("/screening/criteria/cutoffs", form)
+    assert "บันทึกเกณฑ์ SDQ แล้ว" in text_of(page.text)
+    await teacher.submit(f"/screening/students/{bua}/enter/sdq/teacher", {"typed": CALM})
+    page = text_of((await teacher.get(f"/screening/students/{bua}")).text)
+    assert "เสนอ: เสี่ยง" in page  # 10 is at risk from 9 on
+    assert "เสนอ: ปกติ" in text_of((await teacher.get(f"/screening/students/{anan}")).text)  # filed before
