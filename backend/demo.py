@@ -176,6 +176,25 @@ async def _homeroom_viewer(classroom_id: int) -> Viewer:
     return await accounts.viewer_of(assignment["teacher"])
 
 
+def _demo_sdq(rng: random.Random, troubled: bool) -> str:
+    """25 ticks as a child's form might read: strengths (prosocial and the positively worded items) mostly
+    "certainly true", difficulties mostly "not true" — or many difficulties for a troubled child."""
+    strengths = {1, 4, 7, 9, 11, 14, 17, 20, 21, 25}
+    ticks = []
+    for item in range(1, 26):
+        weights = (1, 3, 6) if item in strengths else (7, 2, 1)
+        if troubled:
+            weights = weights[::-1]
+        ticks.append(str(rng.choices((0, 1, 2), weights)[0]))
+    return "".join(ticks)
+
+
+def _demo_eq(rng: random.Random, troubled: bool, reversed_items: frozenset[int]) -> str:
+    """52 ticks (1 not true … 4 very true): agreeing with the positive items and not with the negative ones."""
+    agree, disagree = ((1, 2, 2, 3), (2, 3, 3, 4)) if troubled else ((3, 3, 4), (1, 2, 2))
+    return "".join(str(rng.choice(disagree if item in reversed_items else agree)) for item in range(1, 53))
+
+
 async def seed_screening(school_id: int, rooms: list[dict], seed: int = 2569) -> str:
     """This term's questionnaires for the first rooms, filed through the service a teacher typing in paper forms
     uses, so the screening pages have groups to show and confirm. Returns the username of a student who signs in
@@ -184,6 +203,7 @@ async def seed_screening(school_id: int, rooms: list[dict], seed: int = 2569) ->
     from backend.students.tables import Student
 
     rng = random.Random(seed)
+    reversed_eq = screening.base_instrument("eq").reversed_items
     demo_student = None
     for room in rooms:
         viewer = await _homeroom_viewer(room["id"])
@@ -194,15 +214,15 @@ async def seed_screening(school_id: int, rooms: list[dict], seed: int = 2569) ->
                 demo_student = (viewer, member["id"])
                 await screening.enter_paper(viewer, member["id"], "sdq", "teacher", {"typed": "0" * 25})
                 continue
-            # Most children have few difficulties ticked; about one in eight has many.
-            worry = 0.55 if rng.random() < 0.12 else 0.12
+            # Most children show few difficulties; about one in ten shows many.
+            troubled = rng.random() < 0.1
             for informant, chance in (("teacher", 1.0), ("student", 0.8), ("parent", 0.45)):
                 if rng.random() < chance:
-                    typed = "".join("2" if rng.random() < worry else rng.choice("01") for _ in range(25))
-                    await screening.enter_paper(viewer, member["id"], "sdq", informant, {"typed": typed})
+                    await screening.enter_paper(viewer, member["id"], "sdq", informant,
+                                                {"typed": _demo_sdq(rng, troubled)})
             if rng.random() < 0.5:
-                typed = "".join(str(rng.choice((2, 3, 3, 4))) for _ in range(52))
-                await screening.enter_paper(viewer, member["id"], "eq", "student", {"typed": typed})
+                await screening.enter_paper(viewer, member["id"], "eq", "student",
+                                            {"typed": _demo_eq(rng, troubled, reversed_eq)})
     viewer, student_id = demo_student
     slip = await accounts.issue_student_password(viewer, student_id)
     await User.update({User.password_hash: accounts.hash_password(DEMO_PASSWORD),
