@@ -79,7 +79,7 @@ def classroom_workbook(summary: dict, helpers: dict) -> bytes:
 
     bands = book.add_worksheet(_("SDQ bands"))
     bands.write_row(0, 0, [_("Informant"), _("Scale"), _("Normal"), _("At risk"), _("Problem"), _("Strength"),
-                           _("No strength"), _("Not yet")], f["head"])
+                           _("No strength"), _("Not in yet")], f["head"])
     r = 1
     for informant, scales in summary["sdq_bands"].items():
         for scale, tally in scales.items():

@@ -20,8 +20,10 @@ from backend.web import page, redirect
 
 INFORMANT_LABELS = {"student": N_("Student"), "teacher": N_("Teacher"), "parent": N_("Parent")}
 INSTRUMENT_LABELS = {"sdq": N_("SDQ"), "eq": N_("EQ")}
+INSTRUMENT_TITLES = {"sdq": N_("Strengths and Difficulties Questionnaire (SDQ)"),
+                     "eq": N_("Emotional quotient (EQ) for ages 12–17")}
 LEVEL_LABELS = {"normal": N_("Normal"), "risk": N_("At risk"), "problem": N_("With problems"),
-                "special": N_("Special (gifted)"), "missing": N_("Not yet")}
+                "special": N_("Special (gifted)"), "missing": N_("Not in yet")}
 
 
 def _text(thing) -> str:
@@ -53,6 +55,7 @@ def reason_text(reason: dict) -> str:
 
 HELPERS = {"informant_label": lambda name: _(INFORMANT_LABELS[name]),
            "instrument_label": lambda name: _(INSTRUMENT_LABELS[name]),
+           "instrument_title": lambda name: _(INSTRUMENT_TITLES[name]),
            "group_label": lambda name: _(GROUP_LABELS[Group(name)]) if name else "—",
            "level_label": lambda name: _(LEVEL_LABELS[name]),
            "domain_label": lambda name: _(rules.DOMAINS[name]),
@@ -115,7 +118,7 @@ async def save_step(request: Request, form_id: FromPath[int], step: FromPath[int
     raw = dict((await request.form()).items())
     action = raw.get("action", "next")
     try:
-        form = await services.save_step(viewer, form_id, step, raw)
+        form = await services.save_step(viewer, form_id, step, raw, action)
     except services.ScreeningError as error:
         if error.status != 422:
             return _refused(request, error)
@@ -364,5 +367,6 @@ async def school_page(request: Request) -> Response:
 
 screening_router = Router(path="/screening", route_handlers=[
     home, form_page, save_step, entry_page, enter, student_page, save_checklist, confirm_group, classroom_page,
-    sign_ins_page, issue_sign_ins, hand_over, hand_back, criteria_page, save_criteria, save_cutoffs, save_wording, school_page,
+    sign_ins_page, issue_sign_ins, hand_over, hand_back, criteria_page, save_criteria, save_cutoffs, save_wording,
+    school_page,
 ])

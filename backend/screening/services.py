@@ -310,8 +310,9 @@ async def _own_draft(viewer: Viewer, form_id: int) -> tuple[dict, dict]:
     return form, student
 
 
-async def save_step(viewer: Viewer, form_id: int, step: int, raw: dict[str, str]) -> dict:
-    """Keep this screen's answers (blank ones too: they can be filled later) and move the bookmark on."""
+async def save_step(viewer: Viewer, form_id: int, step: int, raw: dict[str, str], action: str = "next") -> dict:
+    """Keep this screen's answers (blank ones too: they can be filled later) and move the bookmark: on to the next
+    screen, back to the one before, or — stopping — to this screen again if it has a blank, else the next."""
     form, _ = await _own_draft(viewer, form_id)
     name = form["instrument"]
     instrument = base_instrument(name)
@@ -327,8 +328,14 @@ async def save_step(viewer: Viewer, form_id: int, step: int, raw: dict[str, str]
         answers.update(_parse_ticks(instrument, numbers, raw))
     else:  # the SDQ's back page
         impact = _parse_impact(instrument, form["informant"], raw)
+    if action == "back":
+        bookmark = step - 1
+    elif action == "stop" and any(str(number) not in answers for number in numbers):
+        bookmark = step
+    else:
+        bookmark = step + 1
     await ScreeningForm.update({ScreeningForm.answers: answers, ScreeningForm.impact: impact,
-                                ScreeningForm.step: min(step + 1, total_steps - 1),
+                                ScreeningForm.step: max(0, min(bookmark, total_steps - 1)),
                                 ScreeningForm.updated_at: now()}).where(ScreeningForm.id == form_id)
     return {**form, "answers": answers, "impact": impact}
 
@@ -512,8 +519,10 @@ async def _newest(table, columns, student_ids: list[int], where) -> dict[int, di
     return found
 
 
-async def facts_for(school_id: int, student_ids: list[int], year_id: int, term: int) -> dict[int, rules.Facts]:
-    forms = await current_forms(student_ids, year_id, term)
+async def facts_for(school_id: int, student_ids: list[int], year_id: int, term: int,
+                    forms: dict[int, dict] | None = None) -> dict[int, rules.Facts]:
+    if forms is None:
+        forms = await current_forms(student_ids, year_id, term)
     checklists = await _newest(DomainChecklist, [DomainChecklist.ticks], student_ids,
                                (DomainChecklist.school_year == year_id) & (DomainChecklist.term == term))
     learning = await _newest(RecordEntry, [RecordEntry.data], student_ids, RecordEntry.section == "learning")
@@ -545,9 +554,10 @@ async def facts_for(school_id: int, student_ids: list[int], year_id: int, term: 
     return facts
 
 
-async def proposals(school_id: int, student_ids: list[int], year_id: int, term: int) -> dict[int, rules.Proposal]:
+async def proposals(school_id: int, student_ids: list[int], year_id: int, term: int,
+                    forms: dict[int, dict] | None = None) -> dict[int, rules.Proposal]:
     document = await criteria_of(school_id)
-    facts = await facts_for(school_id, student_ids, year_id, term)
+    facts = await facts_for(school_id, student_ids, year_id, term, forms)
     return {student_id: rules.propose(document, fact) for student_id, fact in facts.items()}
 
 
@@ -591,8 +601,8 @@ async def rows_for(viewer: Viewer, where) -> list[Row]:
         Student.classroom.grade.level).order_by(Student.classroom.room).order_by(Student.number_in_class)
     ids = [s["id"] for s in students]
     year_id, term = await current_term(viewer)
-    found = await proposals(viewer.school_id, ids, year_id, term)
     forms = await current_forms(ids, year_id, term)
+    found = await proposals(viewer.school_id, ids, year_id, term, forms)
     decided = await decisions(ids, year_id, term)
     return [Row({**s, "label": f"{s['grade']}/{s['room']}"}, forms.get(s["id"], {}), found[s["id"]],
                 decided.get(s["id"])) for s in students]

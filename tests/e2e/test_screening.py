@@ -136,7 +136,7 @@ async def test_a_student_fills_the_sdq_in_two_sittings_and_the_teacher_confirms_
     await page.get_by_role("button", name="ถัดไป").click()
     await expect_page(page, 3, 10, no_sideways_scroll)
     await tap_answers(page, 11)
-    await page.get_by_role("button", name="บันทึกและหยุดไว้ก่อน").click()
+    await page.get_by_role("button", name="บันทึกไว้ก่อน").click()
     await expect(page).to_have_url(f"{server_url}/screening")
     await expect(page.get_by_role("status")).to_have_text("บันทึกแล้ว ทำต่อจากตรงนี้ได้ภายหลัง")
     await expect(sdq).to_contain_text("ตอบแล้ว 15 จาก 25 ข้อ")
