@@ -285,8 +285,7 @@ async def group(school: dict, figures: dict) -> None:
     print(f"   proposed groups: {', '.join(f'{g} {n:,}' for g, n in sorted(groups.items()))}; the overview "
           f"counts {overview['students']:,} students, {len(overview['missing']):,} not fully screened")
     print(f"   services.current_forms() for every student alone (reading the filed forms' JSON): median "
-          f"{figures['current_forms']:.2f} s; proposals() reads them once, school_overview() twice "
-          f"(rows_for calls proposals() and current_forms())")
+          f"{figures['current_forms']:.2f} s; proposals() and school_overview() read them once each")
 
 
 # 6. Pages --------------------------------------------------------------------------------------------------
@@ -374,7 +373,7 @@ async def slips(school: dict, room: int, figures: dict) -> None:
         hashes.append(time.perf_counter() - moment)
     print(f"\n7. Sign-in slips for the {len(members)} students of that class "
           f"(accounts.issue_student_password, as POST /screening/classrooms/{{id}}/sign-ins does in one "
-          f"request, on the event loop): "
+          f"request; argon2 runs in a thread, so other requests are served meanwhile): "
           f"{figures['slips']:.1f} s, {ms(figures['slips'] / len(members))} a slip; "
           f"accounts.hash_password() alone: median {ms(statistics.median(hashes))}")
 
