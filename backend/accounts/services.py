@@ -362,9 +362,21 @@ async def issue_student_password(viewer: Viewer, student_id: int) -> dict:
                 raise AccountError(N_("This username is taken."))
             rows = await User.insert(User(
                 school=viewer.school_id, username=username, role=Role.student.value, password_hash=password_hash,
-                must_change_password=True, created_at=now(), display_name=f"{student['first_name']} {student['last_name']}")).returning(User.id)
+                must_change_password=True, created_at=now(),
+                display_name=f"{student['first_name']} {student['last_name']}")).returning(User.id)
             await Student.update({Student.user: rows[0]["id"]}).where(Student.id == student_id)
     return {"student_id": student_id, "username": username, "password": password}
+
+
+async def issue_student_passwords(viewer: Viewer, student_ids: list[int]) -> list[dict]:
+    """Slips for a class at once. Hashing is most of the cost (~0.13 s a slip), so a few run side by side."""
+    side_by_side = asyncio.Semaphore(4)
+
+    async def one(student_id: int) -> dict:
+        async with side_by_side:
+            return await issue_student_password(viewer, student_id)
+
+    return list(await asyncio.gather(*(one(student_id) for student_id in student_ids)))
 
 
 # Staff accounts and homerooms (admin) -------------------------------------------------------------------------

@@ -269,11 +269,9 @@ async def issue_sign_ins(request: Request, classroom_id: FromPath[int]) -> Respo
         return _refused(request, services.ScreeningError(N_("Only the homeroom teacher can do this."), status=403))
     summary = await services.classroom_summary(viewer, classroom_id)
     chosen = {int(value) for value in (await request.form()).getall("student", []) if value.isdigit()}
-    issued = []
-    for row in summary["rows"]:
-        if row.student["id"] in chosen:
-            issued.append({**await accounts.issue_student_password(viewer, row.student["id"]),
-                           "student": row.student})
+    rows = [row for row in summary["rows"] if row.student["id"] in chosen]
+    slips = await accounts.issue_student_passwords(viewer, [row.student["id"] for row in rows])
+    issued = [{**slip, "student": row.student} for slip, row in zip(slips, rows)]
     return page(request, "screening/sign_ins.html", {**summary, "issued": issued, **HELPERS})
 
 
