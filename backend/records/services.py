@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 from backend import db
 from backend.accounts.access import (Permission, Viewer, can_edit_section, can_read_section, can_see_record_reads,
-                                     can_see_screening, can_see_visits, visible_students)
+                                     can_see_screening, can_see_visits)
 from backend.accounts.tables import Role
 from backend.attendance.tables import AttendanceMark, Status
 from backend.i18n import N_, Refusal
@@ -15,8 +15,9 @@ from backend.records.sections import PARENT_EDITABLE, SECTIONS, Invalid, clean
 from backend.records.tables import RecordEntry, RecordRead
 from backend.schools.tables import School
 from backend.screening.tables import FORM_LABELS, GROUP_LABELS, Group, GroupDecision, ScreeningForm
+from backend.students import services as students
 from backend.students.phones import BadPhone, normalise_phone
-from backend.students.tables import Guardian, Student
+from backend.students.tables import Guardian
 from backend.visits.tables import Visit
 
 
@@ -30,14 +31,10 @@ class RecordError(Refusal):
 
 async def get_student(viewer: Viewer, student_id: int) -> dict:
     """The student if the viewer may see them at all (school, homeroom, child); 404 otherwise, never a hint."""
-    student = await Student.select(
-        Student.id, Student.school, Student.classroom, Student.code, Student.title, Student.first_name,
-        Student.last_name, Student.number_in_class, Student.classroom.room.as_alias("room"),
-        Student.classroom.grade.code.as_alias("grade"),
-    ).where(visible_students(viewer) & (Student.id == student_id)).first()
+    student = await students.visible_student(viewer, student_id)
     if student is None:
         raise RecordError(N_("No such student among those you can see."), status=404)
-    return {**student, "label": f"{student['grade']}/{student['room']}" if student["classroom"] else ""}
+    return student
 
 
 async def current_sections(student_id: int, names: list[str]) -> dict[str, dict]:

@@ -254,25 +254,22 @@ async def classroom_page(request: Request, classroom_id: FromPath[int], format: 
 
 @get("/classrooms/{classroom_id:int}/sign-ins", guards=[requires_sign_in])
 async def sign_ins_page(request: Request, classroom_id: FromPath[int]) -> Response:
-    viewer = current_viewer(request)
-    if not viewer.keeps_homeroom(classroom_id):
-        return _refused(request, services.ScreeningError(N_("Only the homeroom teacher can do this."), status=403))
-    summary = await services.classroom_summary(viewer, classroom_id)
-    return page(request, "screening/sign_ins.html", {**summary, "issued": [], **HELPERS})
+    return await _sign_ins(request, classroom_id, chosen=set())
 
 
 @post("/classrooms/{classroom_id:int}/sign-ins", guards=[requires_sign_in])
 async def issue_sign_ins(request: Request, classroom_id: FromPath[int]) -> Response:
     """New sign-in slips for the ticked students (a new password each: earlier slips stop working)."""
-    viewer = current_viewer(request)
-    if not viewer.keeps_homeroom(classroom_id):
-        return _refused(request, services.ScreeningError(N_("Only the homeroom teacher can do this."), status=403))
-    summary = await services.classroom_summary(viewer, classroom_id)
     chosen = {int(value) for value in (await request.form()).getall("student", []) if value.isdigit()}
-    rows = [row for row in summary["rows"] if row.student["id"] in chosen]
-    slips = await accounts.issue_student_passwords(viewer, [row.student["id"] for row in rows])
-    issued = [{**slip, "student": row.student} for slip, row in zip(slips, rows)]
-    return page(request, "screening/sign_ins.html", {**summary, "issued": issued, **HELPERS})
+    return await _sign_ins(request, classroom_id, chosen)
+
+
+async def _sign_ins(request: Request, classroom_id: int, chosen: set[int]) -> Response:
+    try:
+        slips = await services.sign_in_slips(current_viewer(request), classroom_id, chosen)
+    except services.ScreeningError as refusal:
+        return _refused(request, refusal)
+    return page(request, "screening/sign_ins.html", {**slips, **HELPERS})
 
 
 # --- A shared device: the teacher hands it to one student at a time -----------------------------------------------

@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from backend import db
 from backend.accounts.access import (Viewer, can_confirm_group, can_enter_paper, can_fill_form, can_see_screening,
                                      visible_students)
+from backend.accounts import services as accounts
 from backend.accounts.tables import Role
 from backend.attendance.tables import AttendanceMark, Status
 from backend.i18n import N_, Refusal
@@ -19,6 +20,7 @@ from backend.schools.tables import Classroom, Term
 from backend.screening import criteria as rules
 from backend.screening.scoring import EQ_AGE_BAND, Instrument, load_instrument, score_eq, score_sdq, with_cutoffs
 from backend.screening.tables import DomainChecklist, Group, GroupDecision, ScreeningCriteria, ScreeningForm
+from backend.students import services as students
 from backend.students.tables import Student
 from backend.visits.tables import Visit
 
@@ -64,14 +66,10 @@ async def current_term(viewer: Viewer) -> tuple[int, int]:
 
 
 async def get_student(viewer: Viewer, student_id: int) -> dict:
-    student = await Student.select(
-        Student.id, Student.school, Student.classroom, Student.code, Student.title, Student.first_name,
-        Student.last_name, Student.number_in_class, Student.classroom.room.as_alias("room"),
-        Student.classroom.grade.code.as_alias("grade"),
-    ).where(visible_students(viewer) & (Student.id == student_id)).first()
+    student = await students.visible_student(viewer, student_id)
     if student is None:
         raise ScreeningError(N_("No such student among those you can see."), status=404)
-    return {**student, "label": f"{student['grade']}/{student['room']}" if student["classroom"] else ""}
+    return student
 
 
 # --- Criteria -----------------------------------------------------------------------------------------------
@@ -593,19 +591,19 @@ async def classroom_of(viewer: Viewer, classroom_id: int) -> dict:
 
 
 async def rows_for(viewer: Viewer, where) -> list[Row]:
-    students = await Student.select(
+    members = await Student.select(
         Student.id, Student.code, Student.title, Student.first_name, Student.last_name, Student.number_in_class,
         Student.classroom, Student.classroom.room.as_alias("room"), Student.classroom.grade.code.as_alias("grade"),
         Student.classroom.grade.level.as_alias("level"),
     ).where(visible_students(viewer) & (Student.active == True) & where).order_by(  # noqa: E712
         Student.classroom.grade.level).order_by(Student.classroom.room).order_by(Student.number_in_class)
-    ids = [s["id"] for s in students]
+    ids = [s["id"] for s in members]
     year_id, term = await current_term(viewer)
     forms = await current_forms(ids, year_id, term)
     found = await proposals(viewer.school_id, ids, year_id, term, forms)
     decided = await decisions(ids, year_id, term)
     return [Row({**s, "label": f"{s['grade']}/{s['room']}"}, forms.get(s["id"], {}), found[s["id"]],
-                decided.get(s["id"])) for s in students]
+                decided.get(s["id"])) for s in members]
 
 
 async def classroom_summary(viewer: Viewer, classroom_id: int) -> dict:
@@ -629,6 +627,16 @@ async def classroom_summary(viewer: Viewer, classroom_id: int) -> dict:
     return {"classroom": room, "rows": rows, "by_group": by_group, "domain_counts": domains, "sdq_bands": sdq_bands,
             "term": term, "year_be": viewer.year_be,
             "can_confirm": viewer.keeps_homeroom(classroom_id)}
+
+
+async def sign_in_slips(viewer: Viewer, classroom_id: int, chosen: set[int]) -> dict:
+    """The homeroom's students, and new sign-in slips for those chosen (earlier slips of theirs stop working)."""
+    if not viewer.keeps_homeroom(classroom_id):
+        raise ScreeningError(N_("Only the homeroom teacher can do this."), status=403)
+    summary = await classroom_summary(viewer, classroom_id)
+    rows = [row for row in summary["rows"] if row.student["id"] in chosen]
+    slips = await accounts.issue_student_passwords(viewer, [row.student["id"] for row in rows])
+    return {**summary, "issued": [{**slip, "student": row.student} for slip, row in zip(slips, rows)]}
 
 
 async def student_summary(viewer: Viewer, student_id: int, translate) -> dict:
@@ -678,7 +686,7 @@ async def my_forms(viewer: Viewer) -> list[dict]:
     """For a student or a parent: the questionnaires they are asked to fill in this term, and where each stands."""
     year_id, term = await current_term(viewer)
     ids = sorted(viewer.student_ids)
-    students = await Student.select(Student.id, Student.title, Student.first_name, Student.last_name,
+    members = await Student.select(Student.id, Student.title, Student.first_name, Student.last_name,
                                     Student.school).where(visible_students(viewer) & Student.id.is_in(ids or [-1]))
     forms = await current_forms(ids, year_id, term)
     drafts = await ScreeningForm.select(ScreeningForm.student, ScreeningForm.instrument, ScreeningForm.informant,
@@ -689,7 +697,7 @@ async def my_forms(viewer: Viewer) -> list[dict]:
     decided = await decisions(ids, year_id, term) if viewer.role is Role.parent else {}
     wanted = [("sdq", "student"), ("eq", "student")] if viewer.role is Role.student else [("sdq", "parent")]
     result = []
-    for student in students:
+    for student in members:
         for name, informant in wanted:
             result.append({"student": student, "instrument": name, "informant": informant,
                            "items": len(base_instrument(name).items),

@@ -286,6 +286,18 @@ async def _guardians_of(student_ids: list[int]) -> dict[int, list[dict]]:
     return by_student
 
 
+async def visible_student(viewer: Viewer, student_id: int) -> dict | None:
+    """One student with their classroom label, if this viewer may see them at all (school, homeroom, child)."""
+    student = await Student.select(
+        Student.id, Student.school, Student.classroom, Student.code, Student.title, Student.first_name,
+        Student.last_name, Student.number_in_class, Student.classroom.room.as_alias("room"),
+        Student.classroom.grade.code.as_alias("grade"),
+    ).where(visible_students(viewer) & (Student.id == student_id)).first()
+    if student is None:
+        return None
+    return {**student, "label": f"{student['grade']}/{student['room']}" if student["classroom"] else ""}
+
+
 async def list_homerooms(viewer: Viewer) -> list[dict]:
     """The viewer's homerooms this year, each with its students (by number in class) and their guardians."""
     if not viewer.classroom_ids:
