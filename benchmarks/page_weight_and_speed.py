@@ -55,6 +55,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from statistics import mean
 
+from bench_database import fresh_schema, postgres_guard
+
 ROOT = Path(__file__).resolve().parent.parent
 GRADES = ["ม.1", "ม.2", "ม.3", "ม.4", "ม.5", "ม.6"]
 PASSWORD = "bench-password"
@@ -118,20 +120,6 @@ class Seeded:
     children: list[str]
     token: str
     timings: dict[str, float]
-
-
-async def fresh_schema(is_postgres: bool) -> None:
-    from piccolo.apps.migrations.commands.forwards import run_forwards
-
-    from backend import db
-
-    if is_postgres:
-        engine = db.engine()
-        await engine.run_ddl("DROP SCHEMA public CASCADE")
-        await engine.run_ddl("CREATE SCHEMA public")
-    result = await run_forwards("doolae")
-    if not result.success:
-        raise SystemExit(f"migration failed: {result.message}")
 
 
 async def seed(args) -> Seeded:
@@ -633,24 +621,6 @@ def throughput(doolae: Server, hello: Server, cookie: str, args, work_dir: Path)
 
 
 # Main ------------------------------------------------------------------------------------------------------
-
-
-def postgres_guard(url: str, force: bool) -> None:
-    import asyncpg
-
-    async def others() -> list:
-        connection = await asyncpg.connect(url)
-        try:
-            return await connection.fetch(
-                "SELECT pid, application_name, state FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()")
-        finally:
-            await connection.close()
-
-    rows = asyncio.run(others())
-    if rows and not force:
-        raise SystemExit(f"{len(rows)} other session(s) are connected to {url}; this benchmark would drop "
-                         f"its schema public under them. Wait for them to finish, or pass --force.")
 
 
 def main() -> None:

@@ -44,6 +44,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_database import fresh_schema, postgres_guard
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/doolae_bench_screening"
 GRADES = ("ม.1", "ม.2", "ม.3", "ม.4", "ม.5", "ม.6")
@@ -72,47 +74,6 @@ def runs_text(runs: list[float]) -> str:
 
 
 # 1. Database and school ----------------------------------------------------------------------------------
-
-
-def postgres_prepare(url: str, force: bool) -> None:
-    """Create the benchmark's database when missing; refuse when someone else is using it."""
-    import asyncpg
-
-    async def others() -> list:
-        base, _, name = url.rpartition("/")
-        try:
-            connection = await asyncpg.connect(url)
-        except asyncpg.InvalidCatalogNameError:
-            admin = await asyncpg.connect(f"{base}/postgres")
-            try:
-                await admin.execute(f'CREATE DATABASE "{name}"')
-            finally:
-                await admin.close()
-            connection = await asyncpg.connect(url)
-        try:
-            return await connection.fetch(
-                "SELECT pid FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()")
-        finally:
-            await connection.close()
-
-    found = asyncio.run(others())
-    if found and not force:
-        raise SystemExit(f"{len(found)} other session(s) are connected to {url}; this benchmark would drop "
-                         f"its schema public under them. Wait for them to finish, or pass --force.")
-
-
-async def fresh_schema(is_postgres: bool) -> None:
-    from piccolo.apps.migrations.commands.forwards import run_forwards
-
-    from backend import db
-
-    if is_postgres:
-        await db.engine().run_ddl("DROP SCHEMA public CASCADE")
-        await db.engine().run_ddl("CREATE SCHEMA public")
-    result = await run_forwards("doolae")
-    if not result.success:
-        raise SystemExit(f"migration failed: {result.message}")
 
 
 async def seed(args, figures: dict) -> dict:
@@ -456,7 +417,7 @@ def main() -> None:
     database_url = (args.postgres_url if args.database == "postgres"
                     else f"sqlite:///{work_dir / 'bench.sqlite'}")
     if args.database == "postgres":
-        postgres_prepare(database_url, args.force)
+        postgres_guard(database_url, args.force, create=True)
     # The engine is chosen when piccolo_conf is imported: settle the environment before any backend import.
     os.environ["DATABASE_URL"] = database_url
     os.environ["PICCOLO_CONF"] = "piccolo_conf"

@@ -47,6 +47,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from statistics import mean
 
+from bench_database import postgres_guard
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/test"
 CHROMIUM = "/usr/bin/chromium"
@@ -72,23 +74,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def postgres_guard(url: str, force: bool) -> None:
-    import asyncpg
-
-    async def others() -> list:
-        connection = await asyncpg.connect(url)
-        try:
-            return await connection.fetch("SELECT pid FROM pg_stat_activity "
-                                          "WHERE datname = current_database() AND pid <> pg_backend_pid()")
-        finally:
-            await connection.close()
-
-    rows = asyncio.run(others())
-    if rows and not force:
-        raise SystemExit(f"{len(rows)} other session(s) are connected to {url}; this benchmark would drop its "
-                         f"schema public under them. Wait for them to finish, or pass --force.")
 
 
 # 1. Seeding ------------------------------------------------------------------------------------------------
