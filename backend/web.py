@@ -80,6 +80,9 @@ def page(request: Request, template: str, context: dict | None = None, *, block:
     tmpl = env.get_template(template)
     ctx = _context(request, context or {})
     headers = {"Vary": "HX-Request"}
+    if ctx["viewer"] is not None:
+        # Pages about children: a shared phone's Back button or cache must not show them to the next person.
+        headers["Cache-Control"] = "no-store"
     htmx = request.headers.get("hx-request") == "true"
     boosted = htmx and request.headers.get("hx-boosted") == "true"
     if htmx and block is not None and not boosted:

@@ -152,9 +152,12 @@ async def hand_over(viewer: Viewer, student_id: int, teacher_token: str) -> str:
     over. The teacher signs in again to take the device back."""
     student = await Student.select(Student.id, Student.code, Student.user, Student.classroom, Student.first_name,
                                    Student.last_name, Student.school.code.as_alias("school_code")).where(
-        (Student.id == student_id) & (Student.school == viewer.school_id)).first()
+        (Student.id == student_id) & (Student.school == viewer.school_id) & (Student.active == True)  # noqa: E712
+    ).first()
     if student is None or not viewer.keeps_homeroom(student["classroom"]):
-        raise AccountError(N_("Only the student's homeroom teacher can hand them the device."))
+        raise AccountError(N_("Only the student's homeroom teacher can hand them the device."), status=403)
+    if not student["user"]:
+        await _check_student_username(f"{student['school_code']}-{student['code']}".lower())
     token = secrets.token_urlsafe(32)
     moment = now()
     async with db.transaction():
@@ -230,6 +233,9 @@ async def purge_expired(settings: Settings) -> int:
 
 
 async def change_own_password(viewer: Viewer, current: str | None, password: str, confirm: str) -> None:
+    if viewer.handed_over_by is not None:
+        # On the teacher's device, for questionnaires only: a sign-in of their own comes from a slip.
+        raise AccountError(N_("Ask your homeroom teacher for a sign-in slip to choose a password."))
     user = await User.select(User.password_hash, User.must_change_password).where(User.id == viewer.user_id).first()
     # A parent who came in by one-time code, or anyone after a reset, has no password to repeat.
     if user["password_hash"] and not user["must_change_password"] and not await matches_in_thread(
@@ -339,15 +345,29 @@ async def redeem_sign_in_code(settings: Settings, phone: str, code: str, address
 # Students' own sign-ins (homeroom teacher) ---------------------------------------------------------------------
 
 
-async def issue_student_password(viewer: Viewer, student_id: int) -> dict:
-    """A student account for a student of the teacher's homeroom, with a new temporary password to hand over on
-    a slip (the student chooses their own at first sign-in). Their username is the school code and student code."""
+async def _check_student_username(username: str) -> None:
+    if await User.exists().where(User.username == username):
+        raise AccountError(N_("The username %(username)s is already someone else's: ask the admin to rename that "
+                              "account."), username=username)
+
+
+async def _student_for_slip(viewer: Viewer, student_id: int) -> dict:
     student = await Student.select(Student.id, Student.code, Student.user, Student.classroom, Student.title,
                                    Student.first_name, Student.last_name,
                                    Student.school.code.as_alias("school_code")).where(
-        (Student.id == student_id) & (Student.school == viewer.school_id)).first()
+        (Student.id == student_id) & (Student.school == viewer.school_id) & (Student.active == True)  # noqa: E712
+    ).first()
     if student is None or not viewer.keeps_homeroom(student["classroom"]):
         raise AccountError(N_("Only the student's homeroom teacher can make their sign-in."))
+    if not student["user"]:
+        await _check_student_username(f"{student['school_code']}-{student['code']}".lower())
+    return student
+
+
+async def issue_student_password(viewer: Viewer, student_id: int) -> dict:
+    """A student account for a student of the teacher's homeroom, with a new temporary password to hand over on
+    a slip (the student chooses their own at first sign-in). Their username is the school code and student code."""
+    student = await _student_for_slip(viewer, student_id)
     username = f"{student['school_code']}-{student['code']}".lower()
     password = temporary_password()
     password_hash = await hashed_in_thread(password)
@@ -358,8 +378,6 @@ async def issue_student_password(viewer: Viewer, student_id: int) -> dict:
                                User.username: username}).where(User.id == user_id)
             await UserSession.delete().where(UserSession.user == user_id)
         else:
-            if await User.exists().where(User.username == username):
-                raise AccountError(N_("This username is taken."))
             rows = await User.insert(User(
                 school=viewer.school_id, username=username, role=Role.student.value, password_hash=password_hash,
                 must_change_password=True, created_at=now(),
@@ -369,7 +387,10 @@ async def issue_student_password(viewer: Viewer, student_id: int) -> dict:
 
 
 async def issue_student_passwords(viewer: Viewer, student_ids: list[int]) -> list[dict]:
-    """Slips for a class at once. Hashing is most of the cost (~0.13 s a slip), so a few run side by side."""
+    """Slips for a class at once, or none: every student is checked before any password changes. Hashing is most
+    of the cost (~0.13 s a slip), so a few run side by side."""
+    for student_id in student_ids:
+        await _student_for_slip(viewer, student_id)
     side_by_side = asyncio.Semaphore(4)
 
     async def one(student_id: int) -> dict:
@@ -454,7 +475,8 @@ async def assign_homeroom(viewer: Viewer, classroom_id: int, teacher_id: int) ->
     ).first()
     teacher = await User.select(User.id).where(
         (User.id == teacher_id) & (User.school == viewer.school_id)
-        & User.role.is_in([r.value for r in STAFF_ROLES])
+        # Not an admin: homerooms open children's screening results, which admins do not read.
+        & User.role.is_in([r.value for r in STAFF_ROLES if r is not Role.admin])
     ).first()
     if classroom is None or teacher is None:
         raise AccountError(N_("Choose a classroom and a teacher of this school."))

@@ -12,7 +12,7 @@ from backend.attendance.tables import AttendanceMark, Status
 from backend.i18n import N_, Refusal
 from backend.notify.tables import Alert
 from backend.records.sections import PARENT_EDITABLE, SECTIONS, Invalid, clean
-from backend.records.tables import RecordEntry, RecordRead
+from backend.records.tables import SCREENING_READ, RecordEntry, RecordRead
 from backend.schools.tables import School
 from backend.screening.tables import FORM_LABELS, GROUP_LABELS, Group, GroupDecision, ScreeningForm
 from backend.students import services as students
@@ -127,9 +127,12 @@ async def reads_of(viewer: Viewer, student_id: int) -> list[dict]:
     student = await get_student(viewer, student_id)
     if not can_see_record_reads(viewer, student):
         raise RecordError(N_("You cannot change this part of the record."), status=403)
+    where = RecordRead.student == student_id
+    if not can_see_screening(viewer, student):
+        where &= RecordRead.section != SCREENING_READ
     return await RecordRead.select(RecordRead.section, RecordRead.read_at,
-                                   RecordRead.reader.display_name.as_alias("reader")).where(
-        RecordRead.student == student_id).order_by(RecordRead.id, ascending=False).limit(200)
+                                   RecordRead.reader.display_name.as_alias("reader")).where(where).order_by(
+        RecordRead.id, ascending=False).limit(200)
 
 
 def parent_sharing(viewer: Viewer) -> list[dict]:
@@ -194,7 +197,13 @@ async def _screening_events(viewer: Viewer, student: dict, limit: int) -> list[d
               for form in await ScreeningForm.select(ScreeningForm.instrument, ScreeningForm.informant,
                                                      ScreeningForm.submitted_at, ScreeningForm.source).where(
                   where).order_by(ScreeningForm.id, ascending=False).limit(limit)]
-    for decision in await GroupDecision.select(GroupDecision.group, GroupDecision.decided_at).where(
+    terms_seen = set()
+    for decision in await GroupDecision.select(GroupDecision.group, GroupDecision.decided_at, GroupDecision.school_year,
+                                               GroupDecision.term).where(
             GroupDecision.student == student["id"]).order_by(GroupDecision.id, ascending=False).limit(limit):
+        term = (decision["school_year"], decision["term"])
+        if is_parent and term in terms_seen:
+            continue  # parents see the group as it stands, as on their screening page, not each change
+        terms_seen.add(term)
         events.append({"kind": "group", "at": decision["decided_at"], "group": GROUP_LABELS[Group(decision["group"])]})
     return events

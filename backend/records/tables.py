@@ -19,8 +19,11 @@ class RecordEntry(Table):
     written_at = Timestamptz()
 
 
+SCREENING_READ = "screening"  # RecordRead.section for a read of the student's screening results
+
+
 class RecordRead(Table):
-    """Who opened a student's family or health section, and when: these are audited on every read."""
+    """Who opened a student's family or health section, or their screening results, and when: every read."""
 
     school = ForeignKey(School, on_delete=OnDelete.cascade)
     student = ForeignKey(Student, on_delete=OnDelete.cascade)

@@ -23,7 +23,8 @@ def response(data: bytes, filename: str) -> Response:
 
 def _book() -> tuple[io.BytesIO, xlsxwriter.Workbook, dict]:
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    # Notes and names are typed by people: never let "=…" become a formula or "http…" a link when opened.
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
     formats = {"title": book.add_format({"bold": True, "font_size": 14}),
                "head": book.add_format({"bold": True, "bg_color": "#E6F2ED", "border": 1, "text_wrap": True,
                                         "valign": "top"}),

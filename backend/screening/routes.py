@@ -149,7 +149,7 @@ async def _entry_page(request: Request, student_id: int, instrument: str, inform
     viewer = current_viewer(request)
     try:
         student = await services.get_student(viewer, student_id)
-        summary = await services.classroom_summary(viewer, student["classroom"])
+        summary = await services.classroom_summary(viewer, student["classroom"], audited=False)
     except services.ScreeningError as refusal:
         return _refused(request, refusal)
     rows = summary["rows"]
@@ -269,6 +269,8 @@ async def _sign_ins(request: Request, classroom_id: int, chosen: set[int]) -> Re
         slips = await services.sign_in_slips(current_viewer(request), classroom_id, chosen)
     except services.ScreeningError as refusal:
         return _refused(request, refusal)
+    except accounts.AccountError as refusal:
+        return page(request, "error.html", {"title": _("Not done"), "message": refusal.text()}, status=422)
     return page(request, "screening/sign_ins.html", {**slips, **HELPERS})
 
 
@@ -281,7 +283,8 @@ async def hand_over(request: Request, student_id: FromPath[int]) -> Response:
     try:
         token = await accounts.hand_over(current_viewer(request), student_id, request.cookies.get(SESSION_COOKIE, ""))
     except accounts.AccountError as error:
-        return _refused(request, services.ScreeningError(error.message, status=403))
+        return page(request, "error.html", {"title": _("Not allowed") if error.status == 403 else _("Not done"),
+                                            "message": error.text()}, status=error.status)
     response = redirect("/screening")
     response.cookies.append(session_cookie(token, settings, max_age=accounts.HANDED_OVER_HOURS * 3600))
     return response

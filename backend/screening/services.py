@@ -15,7 +15,7 @@ from backend.accounts import services as accounts
 from backend.accounts.tables import Role
 from backend.attendance.tables import AttendanceMark, Status
 from backend.i18n import N_, Refusal
-from backend.records.tables import RecordEntry
+from backend.records.tables import SCREENING_READ, RecordEntry, RecordRead
 from backend.schools.tables import Classroom, Term
 from backend.screening import criteria as rules
 from backend.screening.scoring import EQ_AGE_BAND, Instrument, load_instrument, score_eq, score_sdq, with_cutoffs
@@ -228,6 +228,12 @@ async def save_wording(viewer: Viewer, name: str, data: bytes | None) -> None:
 # --- Filling in a form --------------------------------------------------------------------------------------
 
 
+def draft_slot(viewer: Viewer) -> str:
+    """Each person fills in their own draft: two parents (or two homeroom teachers) never see or overwrite each
+    other's unsent answers. Once sent, a form is the one current form of its informant."""
+    return f"d{viewer.user_id}"
+
+
 def _check(instrument: str, informant: str) -> None:
     if informant not in INFORMANTS.get(instrument, ()):
         raise ScreeningError(N_("No such questionnaire."), status=404)
@@ -243,18 +249,18 @@ async def open_form(viewer: Viewer, student_id: int, instrument: str, informant:
     key = ((ScreeningForm.student == student_id) & (ScreeningForm.school_year == year_id)
            & (ScreeningForm.term == term) & (ScreeningForm.instrument == instrument)
            & (ScreeningForm.informant == informant))
-    draft = await ScreeningForm.select().where(key & (ScreeningForm.slot == "draft")).output(load_json=True).first()
+    mine = key & (ScreeningForm.slot == draft_slot(viewer))
+    draft = await ScreeningForm.select().where(mine).output(load_json=True).first()
     if draft is None:
         moment = now()
         try:
             await ScreeningForm.insert(ScreeningForm(
                 school=viewer.school_id, student=student_id, school_year=year_id, term=term, instrument=instrument,
                 informant=informant, answers={}, impact={}, result={}, filled_by=viewer.user_id,
-                started_at=moment, updated_at=moment))
+                slot=draft_slot(viewer), started_at=moment, updated_at=moment))
         except db.UNIQUE_VIOLATIONS:
             pass  # opened twice at once (a double tap): both go on with the one draft
-        draft = await ScreeningForm.select().where(key & (ScreeningForm.slot == "draft")).output(
-            load_json=True).first()
+        draft = await ScreeningForm.select().where(mine).output(load_json=True).first()
     submitted = await ScreeningForm.select(ScreeningForm.submitted_at).where(
         key & (ScreeningForm.slot == "current")).first()
     wording = await wording_of(viewer.school_id, instrument)
@@ -302,9 +308,13 @@ async def _own_draft(viewer: Viewer, form_id: int) -> tuple[dict, dict]:
     student = await get_student(viewer, form["student"])
     if not can_fill_form(viewer, student, form["informant"]):
         raise ScreeningError(N_("This questionnaire is not yours to fill in."), status=403)
-    if form["slot"] != "draft":
+    if form["slot"] != draft_slot(viewer):
         raise ScreeningError(N_("This questionnaire was already sent. Open it again to fill in a new one."),
                              status=409)
+    if (form["school_year"], form["term"]) != await current_term(viewer):
+        # A page left open over the break: last term's screening is closed (its groups may be confirmed).
+        raise ScreeningError(N_("This questionnaire belongs to a term that has ended. Open it again to fill in "
+                                "this term's."), status=409)
     return form, student
 
 
@@ -332,9 +342,13 @@ async def save_step(viewer: Viewer, form_id: int, step: int, raw: dict[str, str]
         bookmark = step
     else:
         bookmark = step + 1
-    await ScreeningForm.update({ScreeningForm.answers: answers, ScreeningForm.impact: impact,
-                                ScreeningForm.step: max(0, min(bookmark, total_steps - 1)),
-                                ScreeningForm.updated_at: now()}).where(ScreeningForm.id == form_id)
+    saved = await ScreeningForm.update({ScreeningForm.answers: answers, ScreeningForm.impact: impact,
+                                        ScreeningForm.step: max(0, min(bookmark, total_steps - 1)),
+                                        ScreeningForm.updated_at: now()}).where(
+        (ScreeningForm.id == form_id) & (ScreeningForm.slot == draft_slot(viewer))).returning(ScreeningForm.id)
+    if not saved:  # sent from another tab in the meantime: a filed form is never changed under its scores
+        raise ScreeningError(N_("This questionnaire was already sent. Open it again to fill in a new one."),
+                             status=409)
     return {**form, "answers": answers, "impact": impact}
 
 
@@ -391,7 +405,11 @@ async def _file(viewer: Viewer, form: dict, student: dict, answers: dict, impact
                   ScreeningForm.slot: "current", ScreeningForm.submitted_at: moment, ScreeningForm.updated_at: moment,
                   ScreeningForm.filled_by: viewer.user_id}
         if form.get("id"):
-            await ScreeningForm.update(values).where(ScreeningForm.id == form["id"])
+            filed = await ScreeningForm.update(values).where(
+                (ScreeningForm.id == form["id"]) & (ScreeningForm.slot == form["slot"])).returning(ScreeningForm.id)
+            if not filed:
+                raise ScreeningError(N_("This questionnaire was already sent. Open it again to fill in a new one."),
+                                     status=409)
         else:
             await ScreeningForm.insert(ScreeningForm(**{column._meta.name: value for column, value in values.items()},
                                                      **{k: v for k, v in form.items() if k != "id"}))
@@ -606,7 +624,9 @@ async def rows_for(viewer: Viewer, where) -> list[Row]:
                 decided.get(s["id"])) for s in members]
 
 
-async def classroom_summary(viewer: Viewer, classroom_id: int) -> dict:
+async def classroom_summary(viewer: Viewer, classroom_id: int, audited: bool = True) -> dict:
+    """The class's screening at a glance. Showing it is a read of every student's results (audited) unless the
+    caller only needs the list (the teacher's entry page, sign-in slips)."""
     room = await classroom_of(viewer, classroom_id)
     rows = await rows_for(viewer, Student.classroom == classroom_id)
     by_group = {group.value: [row for row in rows if row.group == group.value] for group in Group}
@@ -624,16 +644,26 @@ async def classroom_summary(viewer: Viewer, classroom_id: int) -> dict:
             table[scale] = dict(counts)
         sdq_bands[informant] = table
     year_id, term = await current_term(viewer)
+    if audited:
+        await audit_reads(viewer, [row.student["id"] for row in rows])
     return {"classroom": room, "rows": rows, "by_group": by_group, "domain_counts": domains, "sdq_bands": sdq_bands,
             "term": term, "year_be": viewer.year_be,
             "can_confirm": viewer.keeps_homeroom(classroom_id)}
+
+
+async def audit_reads(viewer: Viewer, student_ids: list[int]) -> None:
+    """Screening results are read like the record's health section: who and when, every time (pages and files)."""
+    moment = now()
+    for chunk in _chunks(student_ids):
+        await RecordRead.insert(*[RecordRead(school=viewer.school_id, student=student_id, section=SCREENING_READ,
+                                             reader=viewer.user_id, read_at=moment) for student_id in chunk])
 
 
 async def sign_in_slips(viewer: Viewer, classroom_id: int, chosen: set[int]) -> dict:
     """The homeroom's students, and new sign-in slips for those chosen (earlier slips of theirs stop working)."""
     if not viewer.keeps_homeroom(classroom_id):
         raise ScreeningError(N_("Only the homeroom teacher can do this."), status=403)
-    summary = await classroom_summary(viewer, classroom_id)
+    summary = await classroom_summary(viewer, classroom_id, audited=False)
     rows = [row for row in summary["rows"] if row.student["id"] in chosen]
     slips = await accounts.issue_student_passwords(viewer, [row.student["id"] for row in rows])
     return {**summary, "issued": [{**slip, "student": row.student} for slip, row in zip(slips, rows)]}
@@ -645,6 +675,7 @@ async def student_summary(viewer: Viewer, student_id: int, translate) -> dict:
         raise ScreeningError(N_("Screening results are for the student's homeroom teachers, counsellors and "
                                 "executives."), status=403)
     year_id, term = await current_term(viewer)
+    await audit_reads(viewer, [student_id])
     row = (await rows_for(viewer, Student.id == student_id))[0]
     document = await criteria_of(viewer.school_id)
     checklist = await DomainChecklist.select(DomainChecklist.ticks, DomainChecklist.notes).where(
@@ -692,7 +723,7 @@ async def my_forms(viewer: Viewer) -> list[dict]:
     drafts = await ScreeningForm.select(ScreeningForm.student, ScreeningForm.instrument, ScreeningForm.informant,
                                         ScreeningForm.answers).where(
         ScreeningForm.student.is_in(ids or [-1]) & (ScreeningForm.school_year == year_id)
-        & (ScreeningForm.term == term) & (ScreeningForm.slot == "draft")).output(load_json=True)
+        & (ScreeningForm.term == term) & (ScreeningForm.slot == draft_slot(viewer))).output(load_json=True)
     started = {(d["student"], d["instrument"], d["informant"]): len(d["answers"]) for d in drafts}
     decided = await decisions(ids, year_id, term) if viewer.role is Role.parent else {}
     wanted = [("sdq", "student"), ("eq", "student")] if viewer.role is Role.student else [("sdq", "parent")]

@@ -37,8 +37,9 @@ FORM_LABELS = {
 
 class ScreeningForm(Table):
     """One questionnaire about one student by one informant in one term.
-    `slot` keeps at most one draft and one current form per student, term, instrument and informant (a unique
-    index); a newer submission turns the current one into history (slot NULL, status "replaced")."""
+    `slot` keeps at most one draft per person ("d<user id>") and one current form per student, term, instrument
+    and informant (a unique index); a newer submission turns the current one into history (slot NULL, status
+    "replaced")."""
 
     school = ForeignKey(School, on_delete=OnDelete.cascade)
     student = ForeignKey(Student, on_delete=OnDelete.cascade)
@@ -47,7 +48,7 @@ class ScreeningForm(Table):
     instrument = Varchar(length=5)  # sdq, eq
     informant = Varchar(length=10)  # student, teacher, parent
     status = Varchar(length=10, default="draft")  # draft, submitted, replaced
-    slot = Varchar(length=10, null=True, default="draft")  # "draft", "current", or NULL once replaced
+    slot = Varchar(length=10, null=True, default="draft")  # "d<user id>" (a draft), "current", NULL once replaced
     answers = JSON()  # {"1": 0, "2": 2, …} raw ticks by item number
     impact = JSON()  # the SDQ's back page: {"difficulty": 1, "distress": 0, …}
     step = Integer(default=0)  # the page to resume on

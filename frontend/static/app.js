@@ -2,10 +2,13 @@
 "use strict";
 if ("serviceWorker" in navigator) {
   navigator.serviceWorker.register("/sw.js", { scope: "/" });
-  // Signing out empties the pages kept for offline use (they list students); unsent visits stay queued.
+  // Signing out, or handing the phone to a student, empties the pages kept for offline use (they list
+  // students); unsent visits stay queued.
   document.addEventListener("submit", (event) => {
-    if (event.target.action && new URL(event.target.action).pathname === "/signout") {
+    const path = event.target.action && new URL(event.target.action).pathname;
+    if (path === "/signout" || /\/hand-(over|back)$/.test(path || "")) {
       navigator.serviceWorker.controller?.postMessage("signed-out");
+      sessionStorage.removeItem("htmx-history-cache");
     }
   });
 }

@@ -238,6 +238,9 @@ async def test_the_timeline_shows_screening_to_those_who_may_see_it(make_client,
     await people.somsri.sign_in(settings, parent)
     page = text_of((await parent.get(f"/records/{anan}")).text)
     assert "ยืนยันกลุ่มการคัดกรอง: มีปัญหา" in page and "SDQ ฉบับครูประจำชั้น" not in page
+    await teacher.submit(f"/screening/students/{anan}/group", {"group": "risk", "note": "ดีขึ้นหลังพบครูแนะแนว"})
+    page = text_of((await parent.get(f"/records/{anan}")).text)
+    assert "ยืนยันกลุ่มการคัดกรอง: เสี่ยง" in page and "มีปัญหา" not in page  # the group as it stands
     await people.wipa.sign_in(settings, subject)
     page = text_of((await subject.get(f"/records/{anan}")).text)
     assert "SDQ" not in page and "คัดกรอง" not in page
