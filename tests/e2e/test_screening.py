@@ -221,3 +221,31 @@ async def test_a_student_fills_the_sdq_in_two_sittings_and_the_teacher_confirms_
     await desk.screenshot(path="/tmp/e2e-screening-classroom.png", full_page=True)
     await teacher.close()
     no_sideways_scroll.assert_none()
+
+
+async def test_after_a_hand_over_back_shows_nothing_of_the_teachers(chromium, server_url, signed_in, people):
+    """The student holding the teacher's phone presses Back: pages come from the server again, as the student."""
+    from backend.i18n import gettext
+    from backend.screening import services
+
+    anan, room = people.students["10001"], people.classrooms["BKK ม.1/1"]
+    teacher = await people.somchai.viewer()
+    await services.save_checklist(teacher, anan, {"sign": ["protection.problem.3"],
+                                                  "note.protection": ["บันทึกลับของครู"]}, gettext)
+    device = await new_phone(chromium, server_url)
+    await signed_in(device, people.somchai)
+    page = await device.new_page()
+    await page.goto(f"/screening/students/{anan}")
+    await expect(page.locator("main")).to_contain_text("บันทึกลับของครู")
+    await page.get_by_role("link", name="สรุปทั้งห้อง").click()
+    await expect(page).to_have_url(f"{server_url}/screening/classrooms/{room}")
+    await page.locator("ol.screening > li").filter(has_text="บัว").get_by_role("button").click()
+    await expect(page.locator("main")).to_contain_text("ส่งเครื่องคืน")
+    for _ in range(2):
+        await page.go_back()
+        # htmx keeps no history, so Back reloads the page from the server, where the session is the student's.
+        await page.wait_for_timeout(500)
+        await page.wait_for_load_state()
+        html = await page.content()
+        assert "บันทึกลับของครู" not in html and "ถูกทารุณกรรม" not in html
+    await device.close()
