@@ -639,8 +639,10 @@ async def classroom_summary(viewer: Viewer, classroom_id: int, audited: bool = T
             counts: dict[str, int] = defaultdict(int)
             for row in rows:
                 form = row.forms.get(("sdq", informant))
-                band = form["result"]["scales"][scale]["band"] if form else None
-                counts[band or "missing"] += 1
+                if form is None:
+                    counts["missing"] += 1
+                else:  # filed, though a scale with too many blanks is not scored
+                    counts[form["result"]["scales"][scale]["band"] or "not_scored"] += 1
             table[scale] = dict(counts)
         sdq_bands[informant] = table
     year_id, term = await current_term(viewer)
