@@ -768,14 +768,3 @@ async def school_overview(viewer: Viewer) -> dict:
         totals[row.group] += 1
     return {"classes": list(classes.values()), "grades": list(grades.values()), "totals": dict(totals),
             "students": len(rows), "missing": missing}
-
-
-async def parent_view(viewer: Viewer, student_id: int) -> dict:
-    """A parent's own form for their child, and the confirmed group: nothing else of screening."""
-    if viewer.role is not Role.parent or student_id not in viewer.student_ids:
-        raise ScreeningError(N_("You can only see your own children."), status=403)
-    year_id, term = await current_term(viewer)
-    form = (await current_forms([student_id], year_id, term)).get(student_id, {}).get(("sdq", "parent"))
-    decision = (await decisions([student_id], year_id, term)).get(student_id)
-    return {"form": form, "group": decision["group"] if decision else None}
-
