@@ -313,6 +313,7 @@ async def _criteria_page(request: Request, error: services.ScreeningError | None
     return page(request, "screening/criteria.html", {
         "document": document, "error": error, "sign_label": lambda sign: rules.sign_label(sign, _),
         "cutoffs": services.cutoff_starts(services.instrument_for("sdq", document)),
+        "eq_ranges": services.eq_normal_ranges(services.instrument_for("eq", document)),
         "informants": rules.SDQ_INFORMANTS, "scales": rules.SDQ_SCALES, **HELPERS}, status=status)
 
 
@@ -337,6 +338,15 @@ async def save_cutoffs(request: Request) -> Response:
     except services.ScreeningError as error:
         return await _criteria_page(request, error, status=422)
     return redirect("/screening/criteria#cutoffs", flash=_("SDQ cut-offs saved."))
+
+
+@post("/criteria/eq-ranges", guards=[requires(Permission.manage_screening)])
+async def save_eq_ranges(request: Request) -> Response:
+    try:
+        await services.save_eq_ranges(current_viewer(request), dict((await request.form()).items()))
+    except services.ScreeningError as error:
+        return await _criteria_page(request, error, status=422)
+    return redirect("/screening/criteria#eq-ranges", flash=_("EQ normal ranges saved."))
 
 
 @post("/criteria/wording/{instrument:str}", guards=[requires(Permission.manage_screening)])
@@ -365,6 +375,6 @@ async def school_page(request: Request) -> Response:
 
 screening_router = Router(path="/screening", route_handlers=[
     home, form_page, save_step, entry_page, enter, student_page, save_checklist, confirm_group, classroom_page,
-    sign_ins_page, issue_sign_ins, hand_over, hand_back, criteria_page, save_criteria, save_cutoffs, save_wording,
+    sign_ins_page, issue_sign_ins, hand_over, hand_back, criteria_page, save_criteria, save_cutoffs, save_eq_ranges, save_wording,
     school_page,
 ])

@@ -174,6 +174,37 @@ async def save_cutoffs(viewer: Viewer, raw: dict[str, str]) -> None:
                                                      saved_by=viewer.user_id, saved_at=now()))
 
 
+def eq_normal_ranges(instrument: Instrument) -> dict[str, tuple[int, int]]:
+    """Each EQ scale's normal range for ages 12–17 (below it "below", above it "above")."""
+    return {name: next((band.low, band.high) for band in bands if band.name == "within")
+            for name, bands in instrument.cutoffs[EQ_AGE_BAND].items()}
+
+
+async def save_eq_ranges(viewer: Viewer, raw: dict[str, str]) -> None:
+    """The school's own EQ normal ranges, like its SDQ cut-offs: for forms filed from now on."""
+    base = base_instrument("eq")
+    overrides: dict[str, dict] = {}
+    errors: dict[str, str] = {}
+    for name, (low, high) in eq_normal_ranges(base).items():
+        scale = base.scales[name]
+        texts = [(raw.get(f"eq.{name}.{end}") or "").strip() for end in ("low", "high")]
+        if not all(text.isdigit() for text in texts) or not scale.low < int(texts[0]) <= int(texts[1]) < scale.high:
+            errors[f"eq.{name}.low"] = "bad"
+            continue
+        new_low, new_high = int(texts[0]), int(texts[1])
+        if (new_low, new_high) != (low, high):
+            overrides[name] = {"below": [scale.low, new_low - 1], "within": [new_low, new_high],
+                               "above": [new_high + 1, scale.high]}
+    if errors:
+        raise ScreeningError(N_("Each normal range lies inside its scale, with the lowest score first: see the "
+                                "marked fields."), errors=errors)
+    with_cutoffs(base, {EQ_AGE_BAND: overrides} if overrides else {})
+    document = await criteria_of(viewer.school_id)
+    cutoffs = {**(document.get("cutoffs") or {}), "eq": {EQ_AGE_BAND: overrides} if overrides else {}}
+    await ScreeningCriteria.insert(ScreeningCriteria(school=viewer.school_id, document={**document, "cutoffs": cutoffs},
+                                                     saved_by=viewer.user_id, saved_at=now()))
+
+
 def parse_wording(instrument: Instrument, data: bytes) -> dict[str, str]:
     """The official item wording a school holds a licence for, as a CSV of "item number, wording" lines (a header
     line is allowed). Every item must be there exactly once; the error names each line to fix."""

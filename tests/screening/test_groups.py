@@ -269,3 +269,26 @@ async def test_a_school_sets_its_own_sdq_cut_offs_for_forms_filed_from_then_on(m
     page = text_of((await teacher.get(f"/screening/students/{bua}")).text)
     assert "เสนอ: เสี่ยง" in page  # 10 is at risk from 9 on
     assert "เสนอ: ปกติ" in text_of((await teacher.get(f"/screening/students/{anan}")).text)  # filed before
+
+
+async def test_a_school_sets_its_own_eq_normal_ranges(make_client, people, settings):
+    from backend.screening.scoring import score_eq
+
+    anan = people.students[ANAN]
+    counsellor, teacher = make_client(), make_client()
+    total = score_eq(services.base_instrument("eq"), [3] * 52).scales["total"].score
+    await people.ratana.sign_in(settings, counsellor)
+    page = await counsellor.get("/screening/criteria")
+    assert 'name="eq.total.low" value="140"' in page.text and 'name="eq.total.high" value="170"' in page.text
+    form = {f"eq.{name}.{end}": str(value) for name, (low, high) in
+            services.eq_normal_ranges(services.base_instrument("eq")).items()
+            for end, value in (("low", low), ("high", high))}
+    page = await counsellor.submit("/screening/criteria/eq-ranges", {**form, "eq.total.low": "180",
+                                                                     "eq.total.high": "175"})
+    assert page.status_code == 422  # the lowest score first
+    page = await counsellor.submit("/screening/criteria/eq-ranges", {**form, "eq.total.low": str(total + 1)})
+    assert "บันทึกช่วงปกติของ EQ แล้ว" in text_of(page.text)
+    await people.somchai.sign_in(settings, teacher)
+    await teacher.submit(f"/screening/students/{anan}/enter/eq/student", {"typed": "3" * 52})
+    page = text_of((await teacher.get(f"/screening/students/{anan}")).text)
+    assert f"คะแนนรวม EQ {total} ต่ำกว่าเกณฑ์ปกติ" in page
