@@ -22,6 +22,13 @@ INFORMANT_LABELS = {"student": N_("Student"), "teacher": N_("Teacher"), "parent"
 INSTRUMENT_LABELS = {"sdq": N_("SDQ"), "eq": N_("EQ")}
 INSTRUMENT_TITLES = {"sdq": N_("Strengths and Difficulties Questionnaire (SDQ)"),
                      "eq": N_("Emotional quotient (EQ) for ages 12–17")}
+# What a confirmed group means for a parent: what the school will do, never a diagnosis.
+GROUP_FOR_PARENTS = {
+    "normal": N_("Your child is doing well. The school goes on supporting them as it does every student."),
+    "risk": N_("The homeroom teacher will keep a closer eye on your child and may contact you to help together."),
+    "problem": N_("The homeroom teacher or the school counsellor will contact you to plan help together."),
+    "special": N_("Your child has a special ability. The school will help them develop it."),
+}
 LEVEL_LABELS = {"normal": N_("Normal"), "risk": N_("At risk"), "problem": N_("With problems"),
                 "special": N_("Special (gifted)"), "missing": N_("Not in yet")}
 
@@ -57,6 +64,7 @@ HELPERS = {"informant_label": lambda name: _(INFORMANT_LABELS[name]),
            "instrument_label": lambda name: _(INSTRUMENT_LABELS[name]),
            "instrument_title": lambda name: _(INSTRUMENT_TITLES[name]),
            "group_label": lambda name: _(GROUP_LABELS[Group(name)]) if name else "—",
+           "group_for_parents": lambda name: _(GROUP_FOR_PARENTS[name]),
            "level_label": lambda name: _(LEVEL_LABELS[name]),
            "domain_label": lambda name: _(rules.DOMAINS[name]),
            "scale_label": scale_label, "band_label": band_label, "reason_text": reason_text,

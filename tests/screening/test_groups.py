@@ -195,6 +195,7 @@ async def test_a_parent_sees_their_form_and_the_confirmed_group_only(make_client
     await teacher.submit(f"/screening/students/{anan}/group", {"group": "problem"})
     page = text_of((await parent.get("/screening")).text)
     assert "ครูประจำชั้นยืนยันกลุ่ม: มีปัญหา" in page and "30" not in page
+    assert "จะติดต่อท่านเพื่อวางแผนช่วยเหลือร่วมกัน" in page  # what happens next, not a diagnosis
     assert (await parent.get(f"/screening/students/{anan}?format=xlsx")).status_code == 403
 
 
