@@ -187,7 +187,8 @@ async def _homerooms_page(request: Request, error=None, status=200) -> Response:
     classrooms = await services.list_classrooms(viewer)
     staff = await services.list_staff(viewer)
     return page(request, "accounts/homerooms.html",
-                {"classrooms": classrooms, "staff": staff, "error": error}, status=status)
+                {"classrooms": classrooms, "staff": staff, "error": error,
+                 "changes": await services.homeroom_changes(viewer)}, status=status)
 
 
 @get("/homerooms")

@@ -13,7 +13,8 @@ from argon2.exceptions import InvalidHashError, VerifyMismatchError
 
 from backend import db
 from backend.accounts.access import Viewer, load_viewer
-from backend.accounts.tables import STAFF_ROLES, HomeroomAssignment, Role, SignInCode, SignInFailure, User, UserSession
+from backend.accounts.tables import (STAFF_ROLES, HomeroomAssignment, HomeroomChange, Role, SignInCode, SignInFailure,
+                                     User, UserSession)
 from backend.config import Settings
 from backend.i18n import BANGKOK, N_, Refusal
 from backend.notify import services as notify
@@ -484,13 +485,31 @@ async def assign_homeroom(viewer: Viewer, classroom_id: int, teacher_id: int) ->
         (HomeroomAssignment.classroom == classroom_id) & (HomeroomAssignment.teacher == teacher_id)
     ):
         return
-    await HomeroomAssignment.insert(HomeroomAssignment(
-        school=viewer.school_id, school_year=classroom["school_year"], classroom=classroom_id, teacher=teacher_id))
+    async with db.transaction():
+        await HomeroomAssignment.insert(HomeroomAssignment(
+            school=viewer.school_id, school_year=classroom["school_year"], classroom=classroom_id, teacher=teacher_id))
+        await _log_homeroom(viewer, classroom_id, teacher_id, "assigned")
 
 
 async def unassign_homeroom(viewer: Viewer, classroom_id: int, teacher_id: int) -> None:
-    await HomeroomAssignment.delete().where(
-        (HomeroomAssignment.school == viewer.school_id) & (HomeroomAssignment.classroom == classroom_id)
-        & (HomeroomAssignment.teacher == teacher_id)
-    )
+    async with db.transaction():
+        removed = await HomeroomAssignment.delete().where(
+            (HomeroomAssignment.school == viewer.school_id) & (HomeroomAssignment.classroom == classroom_id)
+            & (HomeroomAssignment.teacher == teacher_id)
+        ).returning(HomeroomAssignment.id)
+        if removed:
+            await _log_homeroom(viewer, classroom_id, teacher_id, "removed")
+
+
+async def _log_homeroom(viewer: Viewer, classroom_id: int, teacher_id: int, action: str) -> None:
+    await HomeroomChange.insert(HomeroomChange(school=viewer.school_id, classroom=classroom_id, teacher=teacher_id,
+                                               action=action, changed_by=viewer.user_id, changed_at=now()))
+
+
+async def homeroom_changes(viewer: Viewer, limit: int = 30) -> list[dict]:
+    return await HomeroomChange.select(
+        HomeroomChange.action, HomeroomChange.changed_at, HomeroomChange.teacher.display_name.as_alias("teacher"),
+        HomeroomChange.changed_by.display_name.as_alias("by"), HomeroomChange.classroom.room.as_alias("room"),
+        HomeroomChange.classroom.grade.code.as_alias("grade"),
+    ).where(HomeroomChange.school == viewer.school_id).order_by(HomeroomChange.id, ascending=False).limit(limit)
 

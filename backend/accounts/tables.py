@@ -82,3 +82,15 @@ class HomeroomAssignment(Table):
     school_year = ForeignKey(SchoolYear, on_delete=OnDelete.cascade)
     classroom = ForeignKey(Classroom, on_delete=OnDelete.cascade)
     teacher = ForeignKey(User, on_delete=OnDelete.cascade)
+
+
+class HomeroomChange(Table):
+    """Who was made, or stopped being, a homeroom teacher, by whom and when: a homeroom opens its children's
+    records and screening, so the school can always tell who held it."""
+
+    school = ForeignKey(School, on_delete=OnDelete.cascade)
+    classroom = ForeignKey(Classroom, on_delete=OnDelete.cascade)
+    teacher = ForeignKey(User, on_delete=OnDelete.cascade)
+    action = Varchar(length=10)  # "assigned" or "removed"
+    changed_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True)
+    changed_at = Timestamptz()

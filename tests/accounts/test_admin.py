@@ -59,6 +59,17 @@ async def test_admin_assigns_a_second_homeroom_teacher(make_client, people, sett
     assert "อนันต์" in text_of((await teacher.get("/students/homeroom")).text)
 
 
+async def test_every_homeroom_change_is_kept_with_who_made_it(client, people, settings):
+    await people.kanya.sign_in(settings, client)
+    room = people.classrooms["BKK ม.1/1"]
+    await client.submit("/admin/homerooms", {"classroom": room, "teacher": people.wipa.user_id})
+    page = await client.submit("/admin/homerooms/remove", {"classroom": room, "teacher": people.wipa.user_id})
+    changes = text_of(page.text).split("การเปลี่ยนแปลง")[1]
+    removed, assigned = changes.index("ครูวิภา พ้นจากครูประจำชั้น"), changes.index("ครูวิภา เป็นครูประจำชั้น")
+    assert removed < assigned and "ครูกันยา" in changes  # newest first, and who did it
+    assert not await HomeroomAssignment.exists().where(HomeroomAssignment.teacher == people.wipa.user_id)
+
+
 async def test_homerooms_cannot_cross_schools(client, people, settings):
     await people.kanya.sign_in(settings, client)
     page = await client.submit("/admin/homerooms", {"classroom": people.classrooms["CNX ม.1/1"],
