@@ -227,7 +227,7 @@ def can_fill_form(viewer: Viewer, student: dict, informant: str) -> bool:
     return informant == "teacher" and viewer.keeps_homeroom(student["classroom"])
 
 
-def can_enter_paper(viewer: Viewer, student: dict, informant: str) -> bool:
+def can_enter_paper(viewer: Viewer, student: dict) -> bool:
     """A form filled on paper is typed in by the homeroom teacher or a counsellor."""
     if student["school"] != viewer.school_id:
         return False

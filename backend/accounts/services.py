@@ -151,25 +151,13 @@ async def hand_over(viewer: Viewer, student_id: int, teacher_token: str) -> str:
     """The homeroom teacher lends their device to one student for their questionnaires: the teacher's session on
     this device ends (a child never holds it), and a short session of the student's own begins, marked as handed
     over. The teacher signs in again to take the device back."""
-    student = await Student.select(Student.id, Student.code, Student.user, Student.classroom, Student.first_name,
-                                   Student.last_name, Student.school.code.as_alias("school_code")).where(
-        (Student.id == student_id) & (Student.school == viewer.school_id) & (Student.active == True)  # noqa: E712
-    ).first()
-    if student is None or not viewer.keeps_homeroom(student["classroom"]):
-        raise AccountError(N_("Only the student's homeroom teacher can hand them the device."), status=403)
-    if not student["user"]:
-        await _check_student_username(f"{student['school_code']}-{student['code']}".lower())
+    student = await _homeroom_student(viewer, student_id, AccountError(
+        N_("Only the student's homeroom teacher can hand them the device."), status=403))
     token = secrets.token_urlsafe(32)
     moment = now()
     async with db.transaction():
-        user_id = student["user"]
-        if not user_id:  # no sign-in of their own yet: an account without a password, used only through hand-over
-            username = f"{student['school_code']}-{student['code']}".lower()
-            rows = await User.insert(User(school=viewer.school_id, username=username, role=Role.student.value,
-                                          display_name=f"{student['first_name']} {student['last_name']}",
-                                          created_at=moment)).returning(User.id)
-            user_id = rows[0]["id"]
-            await Student.update({Student.user: user_id}).where(Student.id == student_id)
+        # No sign-in of their own yet: an account without a password, used only through hand-over.
+        user_id = student["user"] or await _create_student_account(viewer, student, password_hash=None)
         await UserSession.delete().where(UserSession.token_hash == _token_hash(teacher_token))
         await UserSession.insert(UserSession(token_hash=_token_hash(token), user=user_id, created_at=moment,
                                              expires_at=moment + timedelta(hours=HANDED_OVER_HOURS),
@@ -352,38 +340,51 @@ async def _check_student_username(username: str) -> None:
                               "account."), username=username)
 
 
-async def _student_for_slip(viewer: Viewer, student_id: int) -> dict:
-    student = await Student.select(Student.id, Student.code, Student.user, Student.classroom, Student.title,
-                                   Student.first_name, Student.last_name,
-                                   Student.school.code.as_alias("school_code")).where(
+def _student_username(student: dict) -> str:
+    return f"{student['school_code']}-{student['code']}".lower()
+
+
+async def _homeroom_student(viewer: Viewer, student_id: int, refusal: AccountError) -> dict:
+    """A current student of the viewer's homeroom, whose sign-in name is free if they have no account yet."""
+    student = await Student.select(Student.id, Student.code, Student.user, Student.classroom, Student.first_name,
+                                   Student.last_name, Student.school.code.as_alias("school_code")).where(
         (Student.id == student_id) & (Student.school == viewer.school_id) & (Student.active == True)  # noqa: E712
     ).first()
     if student is None or not viewer.keeps_homeroom(student["classroom"]):
-        raise AccountError(N_("Only the student's homeroom teacher can make their sign-in."))
+        raise refusal
     if not student["user"]:
-        await _check_student_username(f"{student['school_code']}-{student['code']}".lower())
+        await _check_student_username(_student_username(student))
     return student
+
+
+async def _create_student_account(viewer: Viewer, student: dict, password_hash: str | None) -> int:
+    """Inside the caller's transaction: the student's account, linked to their roster row."""
+    rows = await User.insert(User(
+        school=viewer.school_id, username=_student_username(student), role=Role.student.value,
+        password_hash=password_hash, must_change_password=password_hash is not None, created_at=now(),
+        display_name=f"{student['first_name']} {student['last_name']}")).returning(User.id)
+    await Student.update({Student.user: rows[0]["id"]}).where(Student.id == student["id"])
+    return rows[0]["id"]
+
+
+def _slip_refusal() -> AccountError:
+    return AccountError(N_("Only the student's homeroom teacher can make their sign-in."))
 
 
 async def issue_student_password(viewer: Viewer, student_id: int) -> dict:
     """A student account for a student of the teacher's homeroom, with a new temporary password to hand over on
     a slip (the student chooses their own at first sign-in). Their username is the school code and student code."""
-    student = await _student_for_slip(viewer, student_id)
-    username = f"{student['school_code']}-{student['code']}".lower()
+    student = await _homeroom_student(viewer, student_id, _slip_refusal())
+    username = _student_username(student)
     password = temporary_password()
     password_hash = await hashed_in_thread(password)
     async with db.transaction():
         if student["user"]:
-            user_id = student["user"]
             await User.update({User.password_hash: password_hash, User.must_change_password: True,
-                               User.username: username}).where(User.id == user_id)
-            await UserSession.delete().where(UserSession.user == user_id)
+                               User.username: username}).where(User.id == student["user"])
+            await UserSession.delete().where(UserSession.user == student["user"])
         else:
-            rows = await User.insert(User(
-                school=viewer.school_id, username=username, role=Role.student.value, password_hash=password_hash,
-                must_change_password=True, created_at=now(),
-                display_name=f"{student['first_name']} {student['last_name']}")).returning(User.id)
-            await Student.update({Student.user: rows[0]["id"]}).where(Student.id == student_id)
+            await _create_student_account(viewer, student, password_hash)
     return {"student_id": student_id, "username": username, "password": password}
 
 
@@ -391,7 +392,7 @@ async def issue_student_passwords(viewer: Viewer, student_ids: list[int]) -> lis
     """Slips for a class at once, or none: every student is checked before any password changes. Hashing is most
     of the cost (~0.13 s a slip), so a few run side by side."""
     for student_id in student_ids:
-        await _student_for_slip(viewer, student_id)
+        await _homeroom_student(viewer, student_id, _slip_refusal())
     side_by_side = asyncio.Semaphore(4)
 
     async def one(student_id: int) -> dict:

@@ -14,7 +14,7 @@ from backend.accounts.access import (Viewer, can_confirm_group, can_enter_paper,
 from backend.accounts import services as accounts
 from backend.accounts.tables import Role
 from backend.attendance.tables import AttendanceMark, Status
-from backend.i18n import N_, Refusal
+from backend.i18n import BANGKOK, N_, Refusal
 from backend.records.tables import SCREENING_READ, RecordEntry, RecordRead
 from backend.schools.tables import Classroom, Term
 from backend.screening import criteria as rules
@@ -61,7 +61,8 @@ async def current_term(viewer: Viewer) -> tuple[int, int]:
     if viewer.term_number is not None:
         return viewer.school_year_id, viewer.term_number
     terms = await Term.select(Term.number, Term.starts_on).where(Term.school_year == viewer.school_year_id)
-    started = [t["number"] for t in terms if t["starts_on"] <= datetime.now(timezone.utc).date()]
+    today = datetime.now(BANGKOK).date()  # the school's date, not UTC's (7 hours behind)
+    started = [t["number"] for t in terms if t["starts_on"] <= today]
     return viewer.school_year_id, max(started, default=1)
 
 
@@ -98,6 +99,14 @@ def _number(raw: str, name: str, errors: dict) -> float | None:
     return value
 
 
+async def _save_criteria_parts(viewer: Viewer, **parts) -> None:
+    """Each criteria form edits its own parts (signs and rules, cut-offs, wording); the others are kept as they
+    were. Saved whole each time: the newest document is in force, the older ones are the history."""
+    document = {**await criteria_of(viewer.school_id), **parts}
+    await ScreeningCriteria.insert(ScreeningCriteria(school=viewer.school_id, document=document,
+                                                     saved_by=viewer.user_id, saved_at=now()))
+
+
 async def save_criteria(viewer: Viewer, form: dict[str, list[str]], translate) -> None:
     """The admin's criteria form: one textarea per domain and level (a sign per line) and the rule fields."""
     current = await criteria_of(viewer.school_id)
@@ -118,10 +127,7 @@ async def save_criteria(viewer: Viewer, form: dict[str, list[str]], translate) -
         signs[domain] = {level: rules.edit_signs(current["signs"].get(domain, {}).get(level, []),
                                                  first.get(f"signs.{domain}.{level}", ""), f"{domain}.{level}",
                                                  translate) for level in levels}
-    # Cut-offs and licensed wording are kept as they were: this form does not edit them.
-    document = {**current, "signs": signs, "rules": rule_values}
-    await ScreeningCriteria.insert(ScreeningCriteria(school=viewer.school_id, document=document,
-                                                     saved_by=viewer.user_id, saved_at=now()))
+    await _save_criteria_parts(viewer, signs=signs, rules=rule_values)
 
 
 CUTOFF_SCALES = ("emotional", "conduct", "hyperactivity", "peer", "total", "prosocial")
@@ -168,10 +174,8 @@ async def save_cutoffs(viewer: Viewer, raw: dict[str, str]) -> None:
         raise ScreeningError(N_("Each band starts at a whole number within the scale, and at risk starts below "
                                 "a problem: see the marked fields."), errors=errors)
     with_cutoffs(base, overrides)  # checked once more as a whole, as scoring will use it
-    document = await criteria_of(viewer.school_id)
-    cutoffs = {**(document.get("cutoffs") or {}), "sdq": overrides}
-    await ScreeningCriteria.insert(ScreeningCriteria(school=viewer.school_id, document={**document, "cutoffs": cutoffs},
-                                                     saved_by=viewer.user_id, saved_at=now()))
+    cutoffs = (await criteria_of(viewer.school_id)).get("cutoffs") or {}
+    await _save_criteria_parts(viewer, cutoffs={**cutoffs, "sdq": overrides})
 
 
 def eq_normal_ranges(instrument: Instrument) -> dict[str, tuple[int, int]]:
@@ -199,10 +203,8 @@ async def save_eq_ranges(viewer: Viewer, raw: dict[str, str]) -> None:
         raise ScreeningError(N_("Each normal range lies inside its scale, with the lowest score first: see the "
                                 "marked fields."), errors=errors)
     with_cutoffs(base, {EQ_AGE_BAND: overrides} if overrides else {})
-    document = await criteria_of(viewer.school_id)
-    cutoffs = {**(document.get("cutoffs") or {}), "eq": {EQ_AGE_BAND: overrides} if overrides else {}}
-    await ScreeningCriteria.insert(ScreeningCriteria(school=viewer.school_id, document={**document, "cutoffs": cutoffs},
-                                                     saved_by=viewer.user_id, saved_at=now()))
+    cutoffs = (await criteria_of(viewer.school_id)).get("cutoffs") or {}
+    await _save_criteria_parts(viewer, cutoffs={**cutoffs, "eq": {EQ_AGE_BAND: overrides} if overrides else {}})
 
 
 def parse_wording(instrument: Instrument, data: bytes) -> dict[str, str]:
@@ -252,8 +254,7 @@ async def save_wording(viewer: Viewer, name: str, data: bytes | None) -> None:
         wording.pop(name, None)
     else:
         wording[name] = parse_wording(base_instrument(name), data)
-    await ScreeningCriteria.insert(ScreeningCriteria(school=viewer.school_id, document={**document, "wording": wording},
-                                                     saved_by=viewer.user_id, saved_at=now()))
+    await _save_criteria_parts(viewer, wording=wording)
 
 
 # --- Filling in a form --------------------------------------------------------------------------------------
@@ -469,7 +470,7 @@ async def enter_paper(viewer: Viewer, student_id: int, instrument_name: str, inf
     (radio answers q1…qN, or the typed string "typed")."""
     _check(instrument_name, informant)
     student = await get_student(viewer, student_id)
-    if not can_enter_paper(viewer, student, informant):
+    if not can_enter_paper(viewer, student):
         raise ScreeningError(N_("Only the student's homeroom teacher or a counsellor can enter this form."),
                              status=403)
     instrument = base_instrument(instrument_name)
@@ -737,7 +738,7 @@ async def student_summary(viewer: Viewer, student_id: int, translate) -> dict:
     return {"student": student, "row": row, "term": term, "year_be": viewer.year_be, "signs": signs,
             "ticks": ticks, "notes": (checklist or {}).get("notes") or {}, "history": history,
             "replaced": replaced, "can_confirm": can_confirm_group(viewer, student),
-            "can_enter": can_enter_paper(viewer, student, "parent")}
+            "can_enter": can_enter_paper(viewer, student)}
 
 
 async def own_classroom(viewer: Viewer) -> int | None:
