@@ -154,29 +154,17 @@ async def save_step(request: Request, form_id: FromPath[int], step: FromPath[int
 
 async def _entry_page(request: Request, student_id: int, instrument: str, informant: str, raw: dict | None = None,
                       error: services.ScreeningError | None = None, status: int = 200) -> Response:
-    viewer = current_viewer(request)
     try:
-        student = await services.get_student(viewer, student_id)
-        summary = await services.classroom_summary(viewer, student["classroom"], audited=False)
+        sheet = await services.entry_sheet(current_viewer(request), student_id, instrument, informant)
     except services.ScreeningError as refusal:
         return _refused(request, refusal)
-    rows = summary["rows"]
-    following = [row.student for row in rows if row.student["number_in_class"] and student["number_in_class"]
-                 and row.student["number_in_class"] > student["number_in_class"]
-                 and (instrument, informant) not in row.forms]
-    return page(request, "screening/entry.html", {
-        "student": student, "instrument": services.base_instrument(instrument), "informant": informant,
-        "raw": raw or {}, "error": error, "next_student": following[0] if following else None,
-        "wording": await services.wording_of(viewer.school_id, instrument),
-        "done": sum(1 for row in rows if (instrument, informant) in row.forms), "count": len(rows), **HELPERS,
-    }, status=status)
+    return page(request, "screening/entry.html", {**sheet, "raw": raw or {}, "error": error, **HELPERS},
+                status=status)
 
 
 @get("/students/{student_id:int}/enter/{instrument:str}/{informant:str}", guards=[requires_sign_in])
 async def entry_page(request: Request, student_id: FromPath[int], instrument: FromPath[str],
                      informant: FromPath[str]) -> Response:
-    if informant not in services.INFORMANTS.get(instrument, ()):
-        return _refused(request, services.ScreeningError(N_("No such questionnaire."), status=404))
     return await _entry_page(request, student_id, instrument, informant)
 
 

@@ -465,6 +465,26 @@ def parse_typed(instrument: Instrument, text: str) -> tuple[dict[str, int], list
     return answers, blank
 
 
+async def entry_sheet(viewer: Viewer, student_id: int, instrument_name: str, informant: str) -> dict:
+    """The whole-form entry page: the student, and who in the class comes next without this form yet."""
+    _check(instrument_name, informant)
+    student = await get_student(viewer, student_id)
+    if not can_enter_paper(viewer, student):
+        raise ScreeningError(N_("Only the student's homeroom teacher or a counsellor can enter this form."),
+                             status=403)
+    classmates = await Student.select(Student.id, Student.first_name, Student.number_in_class).where(
+        visible_students(viewer) & (Student.classroom == student["classroom"]) & (Student.active == True)  # noqa: E712
+    ).order_by(Student.number_in_class)
+    year_id, term = await current_term(viewer)
+    forms = await current_forms([c["id"] for c in classmates], year_id, term)
+    filled = {sid for sid, theirs in forms.items() if (instrument_name, informant) in theirs}
+    number = student["number_in_class"] or 0
+    following = next((c for c in classmates if (c["number_in_class"] or 0) > number and c["id"] not in filled), None)
+    return {"student": student, "instrument": base_instrument(instrument_name), "informant": informant,
+            "next_student": following, "done": len(filled), "count": len(classmates),
+            "wording": await wording_of(viewer.school_id, instrument_name)}
+
+
 async def enter_paper(viewer: Viewer, student_id: int, instrument_name: str, informant: str, raw: dict) -> dict:
     """A whole form at once: the homeroom teacher's own SDQ from the quick list, or a paper form typed in
     (radio answers q1…qN, or the typed string "typed")."""

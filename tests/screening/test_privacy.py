@@ -105,3 +105,13 @@ async def test_a_taken_student_username_is_explained_and_no_slip_changes(client,
     assert not await User.exists().where(User.username == "bkk-10001")  # Anan's slip was not made either
     page = await client.submit(f"/screening/students/{people.students[BUA]}/hand-over")
     assert page.status_code == 422 and "bkk-10002" in text_of(page.text)
+
+
+async def test_only_those_who_may_type_in_a_form_see_the_entry_page(make_client, people, settings):
+    anan = people.students[ANAN]
+    counsellor, executive = make_client(), make_client()
+    await people.ratana.sign_in(settings, counsellor)
+    assert (await counsellor.get(f"/screening/students/{anan}/enter/sdq/parent")).status_code == 200
+    await people.wichai.sign_in(settings, executive)  # reads results, but types in no one's answers
+    assert (await executive.get(f"/screening/students/{anan}/enter/sdq/parent")).status_code == 403
+    assert (await executive.get(f"/screening/students/{anan}/enter/sdq/nobody")).status_code == 404
