@@ -280,11 +280,16 @@ async def withdraw_alert(settings: Settings, *, school: dict, event_key: str, va
         (Message.alert == alert["id"]) & (Message.status == waiting))
     told = {m["guardian"] for m in await Message.select(Message.guardian).where(
         (Message.alert == alert["id"]) & (Message.status != MessageStatus.cancelled.value))}
+    # The withdrawn alert gives up its key (and its messages theirs), so the same event happening again — absent
+    # after all — is a new alert that reaches guardians, not a duplicate silently skipped.
+    retired = f":withdrawn:{alert['id']}"
+    await Alert.update({Alert.event_key: Alert.event_key + retired}).where(Alert.id == alert["id"])
+    await Message.update({Message.dedupe_key: Message.dedupe_key + retired}).where(Message.alert == alert["id"])
     if not told:
         return []
     return await create_alert(settings, school=school, student_id=alert["student"],
-                              event_key=f"{event_key}:correction", kind="correction", day=alert["day"],
-                              values=values, reaches=[r for r in reaches if r.guardian_id in told])
+                              event_key=f"{event_key}:correction:{alert['id']}", kind="correction",
+                              day=alert["day"], values=values, reaches=[r for r in reaches if r.guardian_id in told])
 
 
 async def school_row(school_id: int) -> dict:

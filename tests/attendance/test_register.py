@@ -88,6 +88,30 @@ async def test_a_correction_before_the_sms_left_cancels_it(client, people, setti
     assert [m["status"] for m in await Message.select(Message.status)] == ["cancelled"]
 
 
+async def test_absent_again_after_a_correction_is_told_again(client, people, settings, drain, fake_twilio):
+    await people.somchai.sign_in(settings, client)
+    await save(client, people, **{f"s{ANAN}": "absent"})
+    await drain()
+    await save(client, people)  # present after all: a correction goes out
+    await drain()
+    await save(client, people, **{f"s{ANAN}": "absent"})  # then absent after all, and corrected once more
+    await drain()
+    await save(client, people)
+    await drain()
+    bodies = [m.body for m in fake_twilio.sent_to(SOMSRI)]
+    assert len(bodies) == 4 and "ขาดเรียน" in bodies[2] and "แก้ไข" in bodies[3]
+
+
+async def test_a_second_absence_corrected_before_it_left_is_cancelled_too(client, people, settings, drain,
+                                                                         fake_twilio):
+    await people.somchai.sign_in(settings, client)
+    for marks in ({f"s{ANAN}": "absent"}, {}, {f"s{ANAN}": "absent"}, {}):
+        await save(client, people, **marks)  # all before the worker ran
+    await drain()
+    assert fake_twilio.sent_to(SOMSRI) == []
+    assert [m["status"] for m in await Message.select(Message.status)] == ["cancelled", "cancelled"]
+
+
 async def test_leave_is_not_alerted(client, people, settings, drain, fake_twilio):
     await people.somchai.sign_in(settings, client)
     await save(client, people, **{f"s{ANAN}": "sick_leave", f"s{BUA}": "personal_leave"})
