@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from arq import cron
 from arq.worker import func
 
@@ -39,7 +41,10 @@ class WorkerSettings:
     ]
     on_startup = startup
     on_shutdown = shutdown
-    redis_settings = redis_settings(Settings.from_env().redis_url)
+    # The web starts without Redis (conn_retries=0); the worker exists to use it, so a Redis restart while the
+    # worker starts is waited out rather than fatal.
+    redis_settings = dataclasses.replace(redis_settings(Settings.from_env().redis_url), conn_retries=10,
+                                         conn_timeout=5)
     max_jobs = 20
     max_tries = 3  # the outbox row counts real attempts; arq's own retries only cover a crashed job
     job_timeout = 60

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import urlencode
 
 from litestar import Request, Response, Router, get, post
 from litestar.params import FromPath, FromQuery
@@ -60,7 +61,9 @@ async def register_page(request: Request, classroom_id: FromPath[int], day: From
 @post("/classrooms/{classroom_id:int}", guards=[requires(Permission.mark_periods)])
 async def save_register(request: Request, classroom_id: FromPath[int]) -> Response:
     form = await request.form()
-    day, period, subject = _day(form.get("day")), int(form.get("period") or 0), (form.get("subject") or "")[:100]
+    period_text = (form.get("period") or "0").strip()
+    period = int(period_text) if period_text.isdigit() else -1  # refused below, with words to act on
+    day, subject = _day(form.get("day")), (form.get("subject") or "")[:100]
     statuses = {}
     for key, value in form.items():
         if key.startswith("s-") and key[2:].isdigit():
@@ -80,7 +83,7 @@ async def save_register(request: Request, classroom_id: FromPath[int]) -> Respon
     if saved.message_ids:
         message += " " + ngettext("%(num)s message to guardians is on its way.",
                                   "%(num)s messages to guardians are on their way.", len(saved.message_ids))
-    query = f"?period={period}&subject={subject}" if period != HOMEROOM_PERIOD else ""
+    query = "?" + urlencode({"period": period, "subject": subject}) if period != HOMEROOM_PERIOD else ""
     return redirect(f"/attendance/classrooms/{classroom_id}{query}", flash=message)
 
 

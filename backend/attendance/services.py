@@ -19,8 +19,8 @@ from backend.notify.tables import Alert, Message
 from backend.schools.tables import Classroom, Term
 from backend.students.tables import Student
 
+# The marks a teacher taps, in the morning register and in a period alike ("cut" is derived, never tapped).
 HOMEROOM_STATUSES = [Status.present, Status.late, Status.absent, Status.sick_leave, Status.personal_leave]
-PERIOD_STATUSES = [Status.present, Status.late, Status.absent, Status.sick_leave, Status.personal_leave]
 MAX_PERIOD = 10
 
 
@@ -132,7 +132,7 @@ async def save_register(viewer: Viewer, settings: Settings, queue: JobQueue, cla
     if not 0 <= period <= MAX_PERIOD:
         raise AttendanceError(N_("Periods run from 1 to %(n)s."), n=MAX_PERIOD)
     _check_day(day)
-    allowed = {s.value for s in (HOMEROOM_STATUSES if period == HOMEROOM_PERIOD else PERIOD_STATUSES)}
+    allowed = {s.value for s in HOMEROOM_STATUSES}
     if any(status not in allowed for status in statuses.values()):
         raise AttendanceError(N_("Choose one of the given marks for each student."))
     await classroom_of(viewer, classroom_id)

@@ -504,7 +504,7 @@ async def outbox_counts(viewer: Viewer) -> dict[str, int]:
 
 async def retry_message(viewer: Viewer, message_id: int) -> bool:
     """The admin sends a failed message again (after fixing the number, say)."""
-    if not viewer.can(Permission.manage_users):
+    if not viewer.can(Permission.view_outbox):
         return False
     moment = now()
     updated = await Message.update({Message.status: MessageStatus.queued.value, Message.attempts: 0,

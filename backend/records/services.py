@@ -113,7 +113,7 @@ async def section_history(viewer: Viewer, student_id: int, name: str) -> list[di
     section = SECTIONS.get(name)
     student = await get_student(viewer, student_id)
     if section is None or not can_read_section(viewer, student, section):
-        raise RecordError(N_("You cannot change this part of the record."), status=403)
+        raise RecordError(N_("This part of the record is not open to you."), status=403)
     await _audit(viewer, student_id, [name])
     return await RecordEntry.select(
         RecordEntry.data, RecordEntry.source, RecordEntry.written_at,
@@ -126,7 +126,7 @@ async def reads_of(viewer: Viewer, student_id: int) -> list[dict]:
     """The audit trail of sensitive reads, for those who may read those sections themselves."""
     student = await get_student(viewer, student_id)
     if not can_see_record_reads(viewer, student):
-        raise RecordError(N_("You cannot change this part of the record."), status=403)
+        raise RecordError(N_("This part of the record is not open to you."), status=403)
     where = RecordRead.student == student_id
     if not can_see_screening(viewer, student):
         where &= RecordRead.section != SCREENING_READ

@@ -233,3 +233,11 @@ async def test_executive_sees_today_and_the_homerooms_not_taken(make_client, peo
 async def test_a_parent_cannot_open_the_school_page(client, people, settings):
     await people.somsri.sign_in(settings, client)
     assert (await client.get("/attendance/school")).status_code == 403
+
+
+async def test_a_malformed_period_is_explained_not_a_server_error(client, people, settings):
+    await people.wipa.sign_in(settings, client)
+    form = {**register_form(people), "period": "สาม"}
+    page = await client.submit(f"/attendance/classrooms/{people.classrooms['BKK ม.1/1']}", form)
+    assert page.status_code == 422 and "คาบ" in text_of(page.text)
+    assert await AttendanceMark.count() == 0
