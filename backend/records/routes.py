@@ -16,7 +16,8 @@ from backend.web import page, redirect
 
 
 async def _student_page(request: Request, student_id: int, errors: dict | None = None, failed: str | None = None,
-                        status: int = 200) -> Response:
+                        status: int = 200, posted: dict | None = None) -> Response:
+    """The student's page; after a refused form, that form shows again with what was typed and what to fix."""
     viewer = current_viewer(request)
     try:
         record = await services.student_record(viewer, student_id)
@@ -25,7 +26,7 @@ async def _student_page(request: Request, student_id: int, errors: dict | None =
     return page(request, "records/student.html", {
         **record, "timeline": await services.timeline(viewer, student_id),
         "visit_list": await visits.visits_of(viewer, record["student"]),
-        "errors": errors or {}, "failed": failed, "visit_sections": FORM, "lives_with_options": LIVES_WITH,
+        "errors": errors or {}, "failed": failed, "posted": posted or {}, "visit_sections": FORM, "lives_with_options": LIVES_WITH,
         "attendance_labels": {status.value: label for status, label in STATUS_LABELS.items()},
     }, status=status)
 
@@ -41,7 +42,7 @@ async def save_section(request: Request, student_id: FromPath[int], section: Fro
     try:
         await services.save_section(current_viewer(request), student_id, section, raw)
     except Invalid as invalid:
-        return await _student_page(request, student_id, invalid.errors, failed=section, status=422)
+        return await _student_page(request, student_id, invalid.errors, failed=section, status=422, posted=raw)
     except services.RecordError as error:
         return page(request, "error.html", {"title": _("Not allowed"), "message": _(error.message)},
                     status=error.status)
@@ -54,7 +55,7 @@ async def parent_correction(request: Request, student_id: FromPath[int]) -> Resp
     try:
         await services.parent_correction(current_viewer(request), student_id, raw)
     except Invalid as invalid:
-        return await _student_page(request, student_id, invalid.errors, failed="parent", status=422)
+        return await _student_page(request, student_id, invalid.errors, failed="parent", status=422, posted=raw)
     except services.RecordError as error:
         return page(request, "error.html", {"title": _("Not allowed"), "message": _(error.message)},
                     status=error.status)

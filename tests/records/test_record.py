@@ -27,8 +27,21 @@ async def test_each_change_is_kept_with_who_and_when(client, people, settings):
 
 async def test_a_wrong_number_is_explained_and_nothing_saved(client, people, settings):
     await people.somchai.sign_in(settings, client)
-    page = await edit(client, people, "family", household_size="สามสิบ")
+    page = await edit(client, people, "family", household_size="สามสิบ", debts="หนี้ ธกส. 20,000")
     assert page.status_code == 422 and "กรอกเป็นตัวเลข" in text_of(page.text)
+    assert await RecordEntry.count() == 0
+    # What was typed is still in the form, to fix rather than type again.
+    assert 'value="สามสิบ"' in page.text and 'value="หนี้ ธกส. 20,000"' in page.text
+
+
+async def test_a_parents_correction_with_a_bad_phone_keeps_what_they_typed(client, people, settings):
+    await people.somsri.sign_in(settings, client)
+    anan = people.students[ANAN]
+    await client.get(f"/records/{anan}")
+    page = await client.submit(f"/records/{anan}/parent", {"lives_with": "grandparents", "household_size": "5",
+                                                          "phone": "12345"})
+    assert page.status_code == 422
+    assert 'value="grandparents" selected' in page.text and 'value="5"' in page.text and 'value="12345"' in page.text
     assert await RecordEntry.count() == 0
 
 
