@@ -11,15 +11,15 @@ ANAN, BUA, CHAI, EK = "อนันต์", "บัว", "ชัย", "เอก
 # Which page each persona may open: 200 = allowed, 403 = refused. Anonymous visitors go to sign-in.
 PAGES = ["/", "/students/homeroom", "/roster/import", "/admin/users", "/admin/homerooms", "/admin/parents",
          "/attendance/school", "/attendance/children", "/notify/outbox", "/notify/templates",
-         "/records/sharing", "/screening/school", "/screening/criteria"]
+         "/records/sharing", "/screening/school", "/screening/criteria", "/visits/form"]
 MATRIX = {
-    "kanya": [200, 403, 200, 200, 200, 200, 200, 403, 200, 200, 200, 403, 200],  # admin (no homeroom)
-    "wichai": [200, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403, 200, 403],  # executive
-    "somchai": [200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403],  # homeroom teacher
-    "wipa": [200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403],  # subject teacher without homeroom
-    "ratana": [200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200, 200],  # counsellor
-    "somsri": [200, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403],  # parent
-    "preecha": [200, 403, 200, 200, 200, 200, 200, 403, 200, 200, 200, 403, 200],  # admin of the other school
+    "kanya": [200, 403, 200, 200, 200, 200, 200, 403, 200, 200, 200, 403, 200, 403],  # admin (no homeroom)
+    "wichai": [200, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403, 200, 403, 403],  # executive
+    "somchai": [200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200],  # homeroom teacher
+    "wipa": [200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403],  # subject teacher without homeroom
+    "ratana": [200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200, 200, 403],  # counsellor
+    "somsri": [200, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403, 403],  # parent
+    "preecha": [200, 403, 200, 200, 200, 200, 200, 403, 200, 200, 200, 403, 200, 403],  # admin of the other school
 }
 
 
@@ -113,3 +113,29 @@ async def test_a_subject_teacher_opens_her_period_register_only(client, people, 
     assert mine.status_code == 200 and ANAN in text_of(mine.text)
     other = await client.get(f"/attendance/classrooms/{people.classrooms['BKK ม.1/2']}?period=2")
     assert other.status_code == 403 and CHAI not in text_of(other.text)
+
+
+@pytest.mark.parametrize("persona, allowed", [("somchai", True), ("wipa", False), ("somsri", False),
+                                              ("preecha", False), ("wichai", False)])
+async def test_only_homeroom_teachers_send_visits(client, people, settings, persona, allowed):
+    """The offline queue's upload: nobody but a homeroom teacher may post a visit (or a photo) at all."""
+    await getattr(people, persona).sign_in(settings, client)
+    await client.get("/")
+    assert client.csrf_token()  # so a refusal below is the permission, not a missing CSRF token
+    visit = {"client_id": "7f0c1c9e-0000-4000-8000-000000000001", "student": people.students["10001"],
+             "status": "done", "visited_on": "2026-11-20", "answers": {}}
+    page = await client.post("/visits/sync", json=visit, headers={"x-csrftoken": client.csrf_token()})
+    assert (page.status_code != 403) is allowed
+    if not allowed:
+        photo = await client.put(f"/visits/{visit['client_id']}/photos/{visit['client_id']}", content=b"\xff\xd8",
+                                 headers={"x-csrftoken": client.csrf_token(), "content-type": "image/jpeg"})
+        assert photo.status_code == 403
+
+
+async def test_staff_cannot_subscribe_to_guardians_push(client, people, settings):
+    await people.somchai.sign_in(settings, client)
+    await client.get("/")
+    assert client.csrf_token()
+    page = await client.post("/notify/push/subscribe", json={"endpoint": "https://push.invalid/x", "keys": {}},
+                             headers={"x-csrftoken": client.csrf_token()})
+    assert page.status_code == 403
