@@ -105,10 +105,12 @@ async def save_visit(viewer: Viewer, payload: dict) -> dict:
     fields = {"student": student_id, "teacher": viewer.user_id, "status": status, "visited_on": day, "area": area,
               "latitude": lat, "longitude": lng, "accuracy_m": accuracy, "answers": answers, "updated_at": moment}
     async with db.transaction():
-        existing = await Visit.select(Visit.id, Visit.school, Visit.teacher).where(Visit.client_id == client_id).first()
+        existing = await Visit.select(Visit.id, Visit.school, Visit.student).where(Visit.client_id == client_id).first()
         if existing and existing["school"] != viewer.school_id:
-            raise VisitError(N_("The visit has no id from the phone. Reload the form and save again."), status=409)
+            raise VisitError(N_("This visit is not one of your homeroom's; it cannot be changed from here."),
+                             status=403)
         if existing:
+            await _homeroom_student(viewer, existing["student"])  # a visit stays with a student one may visit
             await Visit.update({getattr(Visit, k): v for k, v in fields.items()}).where(Visit.id == existing["id"])
             visit_id, created = existing["id"], False
         else:

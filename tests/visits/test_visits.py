@@ -86,6 +86,17 @@ async def test_a_student_of_another_homeroom_is_refused(client, people, settings
     assert await Visit.count() == 0
 
 
+async def test_another_homerooms_visit_cannot_be_taken_over_by_its_id(make_client, people, settings):
+    malee, somchai = make_client(), make_client()
+    await people.malee.sign_in(settings, malee)
+    chai_visit = visit(people, student=people.students["10003"])
+    assert (await send(malee, chai_visit)).status_code in (200, 201)
+    await people.somchai.sign_in(settings, somchai)  # the same phone-made id, moved onto his own student
+    response = await send(somchai, {**chai_visit, "student": people.students["10001"]})
+    assert response.status_code == 403
+    assert (await Visit.select(Visit.student).first())["student"] == people.students["10003"]
+
+
 async def test_photos_are_checked_and_stored_once(client, people, settings, photo_store):
     await people.somchai.sign_in(settings, client)
     payload = visit(people)
