@@ -15,7 +15,7 @@ from litestar.utils.scope.state import ScopeState
 
 from backend import i18n
 from backend.accounts.tables import ROLE_LABELS, Role
-from backend.notify.tables import KIND_LABELS, MessageStatus
+from backend.notify.tables import FAILURE_REASONS, KIND_LABELS, MessageStatus
 from backend.notify.tables import STATUS_LABELS as MESSAGE_STATUS_LABELS
 from backend.students.phones import display_phone
 
@@ -55,6 +55,7 @@ def make_environment() -> Environment:
         role_label=lambda role: i18n.gettext(ROLE_LABELS[Role(role)]),
         message_status=lambda status: i18n.gettext(MESSAGE_STATUS_LABELS[MessageStatus(status)]),
         message_kind=lambda kind: i18n.gettext(KIND_LABELS.get(kind, kind)),
+        failure_reason=lambda code: i18n.gettext(FAILURE_REASONS[code]) if code in FAILURE_REASONS else "",
     )
     env.filters.update(date=i18n.format_date, datetime=i18n.format_datetime, phone=display_phone)
     return env

@@ -45,6 +45,22 @@ KIND_LABELS = {
     "sign_in_code": N_("Sign-in code"),
 }
 
+# Why a message did not go, in words an admin can act on (the provider's own code and text are shown beside it).
+FAILURE_REASONS = {
+    "not_configured": N_("Sending is not set up on this server."),
+    "no_subscription": N_("The parent's app no longer allows notifications; an SMS is sent instead."),
+    "21211": N_("The phone number is not valid: correct it in the roster."),
+    "21408": N_("SMS to this country is not enabled for the school's sender."),
+    "21610": N_("This number asked not to receive SMS from the school."),
+    "21614": N_("The number is not a mobile phone: it cannot receive SMS."),
+    "30003": N_("The phone was off or out of reach."),
+    "30004": N_("The number blocks messages."),
+    "30005": N_("The number does not exist or is no longer in use."),
+    "30006": N_("The number is a landline or cannot receive SMS."),
+    "30007": N_("The phone company filtered the message."),
+    "30008": N_("The phone company did not say why it failed."),
+}
+
 
 class Alert(Table):
     """Something guardians must hear about, e.g. Anan absent on 25 Nov. event_key makes it once-only."""

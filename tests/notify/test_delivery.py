@@ -52,9 +52,10 @@ async def test_an_invalid_number_fails_at_once_with_its_reason(make_client, peop
     assert (row["status"], row["attempts"], row["error_code"]) == ("failed", 1, "21211")
     assert fake_twilio.requests == 1  # no retry of a permanent error
     register = text_of((await teacher.get(f"/attendance/classrooms/{people.classrooms['BKK ม.1/1']}")).text)
-    assert "ส่งไม่ถึง (21211)" in register
+    assert "ส่งไม่ถึง (21211)" in register and "หมายเลขโทรศัพท์ไม่ถูกต้อง แก้ไขในรายชื่อนักเรียน" in register
     await people.kanya.sign_in(settings, admin)
     outbox = text_of((await admin.get("/notify/outbox?status=failed")).text)
+    assert "หมายเลขโทรศัพท์ไม่ถูกต้อง" in outbox  # what to do, in Thai, then the provider's own words
     assert "21211: Unable to create record: The 'To' number +66811111111 is not a valid phone number." in outbox
 
     # The school fixes the number with Twilio's help; the admin sends it again.
