@@ -201,6 +201,11 @@ def can_see_visits(viewer: Viewer, student: dict) -> bool:
     return viewer.keeps_homeroom(student["classroom"]) or viewer.role in VISIT_READERS
 
 
+def can_see_visit_dates(viewer: Viewer, student: dict) -> bool:
+    """When the school visited: also for the student's parents (the visit itself stays with the school)."""
+    return can_see_visits(viewer, student) or (viewer.role is Role.parent and student["id"] in viewer.student_ids)
+
+
 # Screening -------------------------------------------------------------------------------------------------
 # Results are about a child's mental health: the student's homeroom teachers, counsellors and executives read them.
 # Admins, subject teachers, discipline officers and nurses see none. A parent sees their own parent form and the

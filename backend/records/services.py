@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 from backend import db
 from backend.accounts.access import (Permission, Viewer, can_edit_section, can_read_section, can_see_record_reads,
-                                     can_see_screening, can_see_visits)
+                                     can_see_screening, can_see_visit_dates, can_see_visits)
 from backend.accounts.tables import Role
 from backend.attendance.tables import AttendanceMark, Status
 from backend.i18n import N_, Refusal
@@ -169,7 +169,7 @@ async def timeline(viewer: Viewer, student_id: int, limit: int = 100) -> list[di
                 RecordEntry.id, ascending=False).limit(limit):
             events.append({"kind": "record", "at": entry["written_at"], "section": SECTIONS[entry["section"]],
                            "source": entry["source"], "by": entry["by"]})
-    if can_see_visits(viewer, student) or viewer.role is Role.parent:
+    if can_see_visit_dates(viewer, student):
         for visit in await Visit.select(Visit.visited_on, Visit.status, Visit.created_at,
                                         Visit.teacher.display_name.as_alias("by")).where(
                 Visit.student == student_id).order_by(Visit.visited_on, ascending=False).limit(limit):

@@ -8,8 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 from piccolo.query.functions.aggregate import Count
 
 from backend import db, i18n
-from backend.accounts.access import Viewer, can_see_visits
-from backend.accounts.tables import Role
+from backend.accounts.access import Viewer, can_see_visit_dates, can_see_visits
 from backend.i18n import N_, Refusal
 from backend.records.sections import Invalid, clean
 from backend.schools.tables import Classroom, SchoolYear
@@ -184,7 +183,7 @@ async def photo(viewer: Viewer, store: PhotoStore, photo_id: int) -> tuple[bytes
 
 async def visits_of(viewer: Viewer, student: dict) -> list[dict]:
     """A student's visits with their photos, for those who may see them; a parent gets only the dates."""
-    if viewer.role is Role.parent and student["id"] in viewer.student_ids:
+    if not can_see_visits(viewer, student) and can_see_visit_dates(viewer, student):
         return await Visit.select(Visit.visited_on, Visit.status).where(
             Visit.student == student["id"]).order_by(Visit.visited_on, ascending=False)
     if not can_see_visits(viewer, student):
