@@ -1,19 +1,25 @@
 """Home visits sent from a phone: stored once, every wrong field named, photos checked, only the right eyes."""
 
 import uuid
-from datetime import date, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
+from backend.i18n import BANGKOK
 from backend.visits.tables import Visit, VisitPhoto
 from tests.conftest import text_of
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00\x10JFIF" + b"\x00" * 2000 + b"\xff\xd9"
 
 
+def school_today():
+    """The school's date, not the machine's: after 17:00 UTC it is already tomorrow in Bangkok."""
+    return datetime.now(BANGKOK).date()
+
+
 def visit(people, **changes) -> dict:
     payload = {"client_id": str(uuid.uuid4()), "student": people.students["10001"], "status": "done",
-               "visited_on": date.today().isoformat(), "area": "บ้านหนองบัว", "latitude": "16.4419",
+               "visited_on": school_today().isoformat(), "area": "บ้านหนองบัว", "latitude": "16.4419",
                "longitude": "102.8350", "accuracy": "12", "met_with": "ยาย", "living": "อยู่กับยาย 2 คน",
                "income_per_person": "2500", "tenure": "own", "condition": "fair", "assessment": "at_risk"}
     return {**payload, **changes}
@@ -58,7 +64,7 @@ async def test_a_visit_sent_twice_is_stored_once(client, people, settings):
 
 async def test_every_wrong_field_is_named_in_thai(client, people, settings):
     await people.somchai.sign_in(settings, client)
-    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    tomorrow = (school_today() + timedelta(days=1)).isoformat()
     response = await send(client, visit(people, visited_on=tomorrow, latitude="48.85", longitude="2.35",
                                         income_per_person="-5", tenure="castle"))
     assert response.status_code == 422
