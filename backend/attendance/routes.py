@@ -35,8 +35,6 @@ async def _register_page(request: Request, classroom_id: int, day: date, period:
     return page(request, "attendance/register.html", {
         "register": register, "error": error, "statuses": [(s.value, STATUS_SHORT[s], STATUS_LABELS[s]) for s in services.HOMEROOM_STATUSES],
         "labels": {s.value: STATUS_LABELS[s] for s in STATUS_LABELS},
-        "editable": day == services.today() and (viewer.keeps_homeroom(classroom_id) if period == HOMEROOM_PERIOD
-                                                 else viewer.teaches(classroom_id)),
         "subject": request.query_params.get("subject", ""),
     }, status=status)
 

@@ -97,7 +97,13 @@ async def register(viewer: Viewer, classroom_id: int, day: date, period: int = H
                      "homeroom_status": homeroom.get(s["id"]),
                      "unreachable": not any(r.channel for r in reach.get(s["id"], [])),
                      "alert": alerts.get(s["id"])})
-    return {"classroom": classroom, "day": day, "period": period, "students": rows, "taken": bool(marks)}
+    return {"classroom": classroom, "day": day, "period": period, "students": rows, "taken": bool(marks),
+            "editable": day == today() and _takes(viewer, classroom_id, period)}
+
+
+def _takes(viewer: Viewer, classroom_id: int, period: int) -> bool:
+    """Who marks a register: its homeroom teachers for the homeroom period, its teachers for a lesson."""
+    return viewer.keeps_homeroom(classroom_id) if period == HOMEROOM_PERIOD else viewer.teaches(classroom_id)
 
 
 async def _alerts_for(student_ids: list[int], day: date, period: int) -> dict[int, dict]:
@@ -125,10 +131,9 @@ async def save_register(viewer: Viewer, settings: Settings, queue: JobQueue, cla
                         statuses: dict[int, str], period: int = HOMEROOM_PERIOD, subject: str = "") -> Saved:
     """Save a whole register at once. Unchanged marks are left alone (a double submit changes nothing); each
     change is kept with who and when; guardians are told of new late/absent/cut marks, and of corrections."""
-    if period == HOMEROOM_PERIOD and not viewer.keeps_homeroom(classroom_id):
-        raise AttendanceError(N_("Only this classroom's homeroom teachers take its register."), status=403)
-    if period != HOMEROOM_PERIOD and not viewer.teaches(classroom_id):
-        raise AttendanceError(N_("You do not teach this classroom."), status=403)
+    if not _takes(viewer, classroom_id, period):
+        raise AttendanceError(N_("Only this classroom's homeroom teachers take its register.") if period == HOMEROOM_PERIOD
+                              else N_("You do not teach this classroom."), status=403)
     if not 0 <= period <= MAX_PERIOD:
         raise AttendanceError(N_("Periods run from 1 to %(n)s."), n=MAX_PERIOD)
     _check_day(day)
