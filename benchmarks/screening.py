@@ -339,6 +339,33 @@ async def slips(school: dict, room: int, figures: dict) -> None:
           f"accounts.hash_password() alone: median {ms(statistics.median(hashes))}")
 
 
+# 8. Re-scoring after new cut-offs ----------------------------------------------------------------------------
+
+
+async def rescore(school: dict, figures: dict) -> None:
+    from backend.accounts import services as accounts
+    from backend.accounts.tables import Role, User
+    from backend.screening import services
+    from backend.screening.tables import ScreeningForm
+
+    admin = await accounts.viewer_of((await User.select(User.id).where(User.role == Role.admin.value).first())["id"])
+    form = {f"cut.{informant}.{scale}.{band}": str(low)
+            for informant, scales in services.cutoff_starts(services.base_instrument("sdq")).items()
+            for scale, starts in scales.items() for band, low in starts.items() if band not in ("normal", "no_strength")}
+    await services.save_cutoffs(admin, {**form, "cut.parent.total.risk": "12", "cut.parent.total.problem": "15"})
+    moment = time.perf_counter()
+    stale = await services.forms_to_rescore(admin)
+    counted = time.perf_counter() - moment
+    moment = time.perf_counter()
+    done = await services.rescore_term(admin)
+    figures["rescore"], figures["rescored"] = time.perf_counter() - moment, done
+    left = await services.forms_to_rescore(admin)
+    current = await ScreeningForm.count().where(ScreeningForm.slot == "current")
+    print(f"\n8. The school changes its parent SDQ cut-offs: services.forms_to_rescore() (the criteria page's "
+          f"notice) {ms(counted)} finds {stale:,}; services.rescore_term() scores {done:,} again in "
+          f"{figures['rescore']:.1f} s; {left} left to re-score, {current:,} current forms (as before)")
+
+
 # Main ------------------------------------------------------------------------------------------------------
 
 
@@ -356,6 +383,7 @@ async def run(args) -> dict:
         await group(school, figures)
         room = await pages(args, school, figures)
         await slips(school, room, figures)
+        await rescore(school, figures)
     finally:
         await db.stop(engine)
     return figures
@@ -392,6 +420,7 @@ def print_summary(args, figures: dict) -> None:
         ("classroom XLSX", f"{xlsx['wire']:,} B, {ms(xlsx['median'])}", "", ""),
         ("school overview page, gzip", f"{school['wire']:,} B, {ms(school['median'])}", "", ""),
         (f"sign-in slips for {figures['slips_count']} students", f"{figures['slips']:.1f} s", "", ""),
+        (f"re-scoring {figures['rescored']:,} forms after new cut-offs", f"{figures['rescore']:.1f} s", "", ""),
     ]
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     print(f"\nSummary ({args.database})")

@@ -188,7 +188,8 @@ async def _screening_events(viewer: Viewer, student: dict, limit: int) -> list[d
     is_parent = viewer.role is Role.parent and student["id"] in viewer.student_ids
     if not (can_see_screening(viewer, student) or is_parent):
         return []
-    where = (ScreeningForm.student == student["id"]) & ScreeningForm.submitted_at.is_not_null()
+    where = ((ScreeningForm.student == student["id"]) & ScreeningForm.submitted_at.is_not_null()
+             & (ScreeningForm.status != "rescored"))  # a re-scored form is one filling, shown once
     if is_parent:
         where &= ScreeningForm.informant == "parent"
     events = [{"kind": "screening", "at": form["submitted_at"], "form": FORM_LABELS[(form["instrument"],

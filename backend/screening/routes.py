@@ -12,7 +12,7 @@ from backend.accounts import services as accounts
 from backend.accounts.middleware import SESSION_COOKIE, session_cookie
 from backend.accounts.access import Permission, current_viewer, requires, requires_sign_in
 from backend.accounts.tables import Role
-from backend.i18n import N_, _, current_locale
+from backend.i18n import N_, _, current_locale, ngettext
 from backend.screening import criteria as rules
 from backend.screening import export, services
 from backend.screening.tables import GROUP_LABELS, Group
@@ -305,9 +305,10 @@ async def hand_back(request: Request) -> Response:
 
 async def _criteria_page(request: Request, error: services.ScreeningError | None = None,
                          status: int = 200) -> Response:
-    document = await services.criteria_of(current_viewer(request).school_id)
+    viewer = current_viewer(request)
+    document = await services.criteria_of(viewer.school_id)
     return page(request, "screening/criteria.html", {
-        "document": document, "error": error, "sign_label": lambda sign: rules.sign_label(sign, _),
+        "document": document, "to_rescore": await services.forms_to_rescore(viewer), "error": error, "sign_label": lambda sign: rules.sign_label(sign, _),
         "cutoffs": services.cutoff_starts(services.instrument_for("sdq", document)),
         "eq_ranges": services.eq_normal_ranges(services.instrument_for("eq", document)),
         "informants": rules.SDQ_INFORMANTS, "scales": rules.SDQ_SCALES, **HELPERS}, status=status)
@@ -333,7 +334,7 @@ async def save_cutoffs(request: Request) -> Response:
         await services.save_cutoffs(current_viewer(request), dict((await request.form()).items()))
     except services.ScreeningError as error:
         return await _criteria_page(request, error, status=422)
-    return redirect("/screening/criteria#cutoffs", flash=_("SDQ cut-offs saved."))
+    return await _after_cutoffs(request, "#cutoffs", _("SDQ cut-offs saved."))
 
 
 @post("/criteria/eq-ranges", guards=[requires(Permission.manage_screening)])
@@ -342,7 +343,21 @@ async def save_eq_ranges(request: Request) -> Response:
         await services.save_eq_ranges(current_viewer(request), dict((await request.form()).items()))
     except services.ScreeningError as error:
         return await _criteria_page(request, error, status=422)
-    return redirect("/screening/criteria#eq-ranges", flash=_("EQ normal ranges saved."))
+    return await _after_cutoffs(request, "#eq-ranges", _("EQ normal ranges saved."))
+
+
+async def _after_cutoffs(request: Request, anchor: str, said: str) -> Response:
+    """Back to the section just saved, or to the offer to re-score this term's forms when some now differ."""
+    stale = await services.forms_to_rescore(current_viewer(request))
+    return redirect(f"/screening/criteria{'#rescore' if stale else anchor}", flash=said)
+
+
+@post("/criteria/rescore", guards=[requires(Permission.manage_screening)])
+async def rescore(request: Request) -> Response:
+    count = await services.rescore_term(current_viewer(request))
+    return redirect("/screening/criteria#cutoffs", flash=ngettext(
+        "%(num)s questionnaire scored again with the current cut-offs.",
+        "%(num)s questionnaires scored again with the current cut-offs.", count))
 
 
 @post("/criteria/wording/{instrument:str}", guards=[requires(Permission.manage_screening)])
@@ -371,6 +386,6 @@ async def school_page(request: Request) -> Response:
 
 screening_router = Router(path="/screening", route_handlers=[
     home, form_page, save_step, entry_page, enter, student_page, save_checklist, confirm_group, classroom_page,
-    sign_ins_page, issue_sign_ins, hand_over, hand_back, criteria_page, save_criteria, save_cutoffs, save_eq_ranges, save_wording,
-    school_page,
+    sign_ins_page, issue_sign_ins, hand_over, hand_back, criteria_page, save_criteria, save_cutoffs, save_eq_ranges,
+    rescore, save_wording, school_page,
 ])

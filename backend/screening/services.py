@@ -207,6 +207,61 @@ async def save_eq_ranges(viewer: Viewer, raw: dict[str, str]) -> None:
     await _save_criteria_parts(viewer, cutoffs={**cutoffs, "eq": {EQ_AGE_BAND: overrides} if overrides else {}})
 
 
+def _scored_otherwise(document: dict):
+    """Filed forms scored with cut-offs other than the school's now (their version differs)."""
+    stale = None
+    for name in INFORMANTS:
+        clause = (ScreeningForm.instrument == name) & (ScreeningForm.version != instrument_for(name, document).version)
+        stale = clause if stale is None else stale | clause
+    return stale
+
+
+async def _this_terms_forms(viewer: Viewer):
+    year_id, term = await current_term(viewer)
+    return ((ScreeningForm.school == viewer.school_id) & (ScreeningForm.school_year == year_id)
+            & (ScreeningForm.term == term) & (ScreeningForm.slot == "current"))
+
+
+async def forms_to_rescore(viewer: Viewer) -> int:
+    """How many of this term's filed questionnaires were scored with cut-offs the school has since changed."""
+    document = await criteria_of(viewer.school_id)
+    return await ScreeningForm.count().where(await _this_terms_forms(viewer) & _scored_otherwise(document))
+
+
+async def rescore_term(viewer: Viewer) -> int:
+    """Score this term's filed questionnaires again with the cut-offs now in force, so that a class is not banded
+    two ways after the school changed them mid-term. Each re-scored form goes into history (status "rescored") and
+    a new current one carries the same answers, filler and dates. Earlier terms keep the cut-offs of their day."""
+    document = await criteria_of(viewer.school_id)
+    instruments = {name: instrument_for(name, document) for name in INFORMANTS}
+    ids = [row["id"] for row in await ScreeningForm.select(ScreeningForm.id).where(
+        await _this_terms_forms(viewer) & _scored_otherwise(document))]
+    moment, count = now(), 0
+    for chunk in _chunks(ids, 200):
+        async with db.transaction():
+            rows = await ScreeningForm.select().where(
+                ScreeningForm.id.is_in(chunk) & (ScreeningForm.slot == "current")).output(load_json=True)
+            for student in sorted({row["student"] for row in rows}):
+                await db.lock("screening", student)  # in step with a teacher filing a new form for the student
+            # a form replaced meanwhile by a new filing is left alone: the new one was scored with today's cut-offs
+            still = {row["id"] for row in await ScreeningForm.update(
+                {ScreeningForm.slot: None, ScreeningForm.status: "rescored"}).where(
+                ScreeningForm.id.is_in([row["id"] for row in rows]) & (ScreeningForm.slot == "current")
+            ).returning(ScreeningForm.id)}
+            fresh = []
+            for row in rows:
+                if row["id"] in still:
+                    result = _score(instruments[row["instrument"]], row["informant"], row["answers"], row["impact"])
+                    fresh.append(ScreeningForm(**{**{k: v for k, v in row.items() if k != "id"}, "result": result,
+                                                  "version": result["version"], "slot": "current",
+                                                  "status": "submitted", "rescored_by": viewer.user_id,
+                                                  "rescored_at": moment, "updated_at": moment}))
+            if fresh:
+                await ScreeningForm.insert(*fresh)
+            count += len(fresh)
+    return count
+
+
 def parse_wording(instrument: Instrument, data: bytes) -> dict[str, str]:
     """The official item wording a school holds a licence for, as a CSV of "item number, wording" lines (a header
     line is allowed). Every item must be there exactly once; the error names each line to fix."""
@@ -562,7 +617,7 @@ async def current_forms(student_ids: list[int], year_id: int, term: int) -> dict
     for chunk in _chunks(student_ids):
         rows = await ScreeningForm.select(
             ScreeningForm.id, ScreeningForm.student, ScreeningForm.instrument, ScreeningForm.informant,
-            ScreeningForm.result, ScreeningForm.source, ScreeningForm.submitted_at,
+            ScreeningForm.result, ScreeningForm.source, ScreeningForm.submitted_at, ScreeningForm.rescored_at,
             ScreeningForm.filled_by.display_name.as_alias("filled_by_name"),
         ).where(ScreeningForm.student.is_in(chunk) & (ScreeningForm.school_year == year_id)
                 & (ScreeningForm.term == term) & (ScreeningForm.slot == "current")).output(load_json=True)
@@ -743,8 +798,8 @@ async def student_summary(viewer: Viewer, student_id: int, translate) -> dict:
     ).where(GroupDecision.student == student_id).order_by(GroupDecision.id, ascending=False)
     replaced = await ScreeningForm.select(
         ScreeningForm.instrument, ScreeningForm.informant, ScreeningForm.submitted_at, ScreeningForm.result,
-        ScreeningForm.source, ScreeningForm.filled_by.display_name.as_alias("filled_by_name"),
-    ).where((ScreeningForm.student == student_id) & (ScreeningForm.status == "replaced")).order_by(
+        ScreeningForm.source, ScreeningForm.status, ScreeningForm.filled_by.display_name.as_alias("filled_by_name"),
+    ).where((ScreeningForm.student == student_id) & ScreeningForm.status.is_in(["replaced", "rescored"])).order_by(
         ScreeningForm.id, ascending=False).output(load_json=True)
     signs = {domain: [{"key": sign["key"], "label": rules.sign_label(sign, translate), "level": level}
                       for level, items in levels.items() for sign in items]

@@ -39,7 +39,8 @@ class ScreeningForm(Table):
     """One questionnaire about one student by one informant in one term.
     `slot` keeps at most one draft per person ("d<user id>") and one current form per student, term, instrument
     and informant (a unique index); a newer submission turns the current one into history (slot NULL, status
-    "replaced")."""
+    "replaced"), and so does re-scoring with the school's newer cut-offs (status "rescored"; the new current row
+    carries the same answers, filler and dates, and says who re-scored it and when)."""
 
     school = ForeignKey(School, on_delete=OnDelete.cascade)
     student = ForeignKey(Student, on_delete=OnDelete.cascade)
@@ -47,7 +48,7 @@ class ScreeningForm(Table):
     term = Integer()
     instrument = Varchar(length=5)  # sdq, eq
     informant = Varchar(length=10)  # student, teacher, parent
-    status = Varchar(length=10, default="draft")  # draft, submitted, replaced
+    status = Varchar(length=10, default="draft")  # draft, submitted, replaced, rescored
     slot = Varchar(length=10, null=True, default="draft")  # "d<user id>" (a draft), "current", NULL once replaced
     answers = JSON()  # {"1": 0, "2": 2, …} raw ticks by item number
     impact = JSON()  # the SDQ's back page: {"difficulty": 1, "distress": 0, …}
@@ -59,6 +60,8 @@ class ScreeningForm(Table):
     started_at = Timestamptz()
     updated_at = Timestamptz()
     submitted_at = Timestamptz(null=True, default=None)
+    rescored_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True, default=None)
+    rescored_at = Timestamptz(null=True, default=None)
 
 
 class ScreeningCriteria(Table):

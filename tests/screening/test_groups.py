@@ -6,11 +6,12 @@ import zipfile
 from datetime import datetime, timedelta, timezone
 
 from backend.attendance.tables import AttendanceMark
+from backend.records import services as records
 from backend.schools.tables import Term
 from backend.screening import criteria as rules
 from backend.screening import services
 from backend.screening.criteria import Facts, propose
-from backend.screening.tables import GroupDecision
+from backend.screening.tables import GroupDecision, ScreeningForm
 from tests.conftest import text_of
 
 ANAN, BUA, CHAI = "10001", "10002", "10003"
@@ -255,12 +256,7 @@ async def test_a_school_sets_its_own_sdq_cut_offs_for_forms_filed_from_then_on(m
     await people.ratana.sign_in(settings, admin)
     page = await admin.get("/screening/criteria")
     assert 'name="cut.teacher.total.risk" value="16"' in page.text  # the Thai cut-offs to start from
-    form = {}
-    for informant, scales in services.cutoff_starts(services.base_instrument("sdq")).items():
-        for scale, starts in scales.items():
-            for band, low in starts.items():
-                if band not in ("normal", "no_strength"):
-                    form[f"cut.{informant}.{scale}.{band}"] = str(low)
+    form = thai_cut_offs()
     form["cut.teacher.total.risk"], form["cut.teacher.total.problem"] = "9", "12"
     page = await admin.submit("/screening/criteria/cutoffs", {**form, "cut.parent.peer.problem": "3"})
     assert page.status_code == 422  # risk would not start below problem
@@ -270,6 +266,48 @@ async def test_a_school_sets_its_own_sdq_cut_offs_for_forms_filed_from_then_on(m
     page = text_of((await teacher.get(f"/screening/students/{bua}")).text)
     assert "เสนอ: เสี่ยง" in page  # 10 is at risk from 9 on
     assert "เสนอ: ปกติ" in text_of((await teacher.get(f"/screening/students/{anan}")).text)  # filed before
+
+
+def thai_cut_offs() -> dict[str, str]:
+    """The cut-offs form as the page fills it when the school has changed nothing."""
+    return {f"cut.{informant}.{scale}.{band}": str(low)
+            for informant, scales in services.cutoff_starts(services.base_instrument("sdq")).items()
+            for scale, starts in scales.items() for band, low in starts.items()
+            if band not in ("normal", "no_strength")}
+
+
+async def test_forms_filed_before_new_cut_offs_are_scored_again_on_request(make_client, people, settings):
+    anan, bua, ek = people.students[ANAN], people.students[BUA], people.students["20001"]
+    counsellor, teacher, chiang_mai = make_client(), make_client(), make_client()
+    await people.somchai.sign_in(settings, teacher)
+    for student in (anan, bua):
+        await teacher.submit(f"/screening/students/{student}/enter/sdq/teacher", {"typed": CALM})  # total 10
+    await people.dao.sign_in(settings, chiang_mai)
+    await chiang_mai.submit(f"/screening/students/{ek}/enter/sdq/teacher", {"typed": CALM})
+    await people.ratana.sign_in(settings, counsellor)
+    assert 'id="rescore"' not in (await counsellor.get("/screening/criteria")).text  # nothing to do yet
+
+    page = text_of((await counsellor.submit("/screening/criteria/cutoffs", {
+        **thai_cut_offs(), "cut.teacher.total.risk": "9", "cut.teacher.total.problem": "12"})).text)
+    assert "แบบสอบถามที่ส่งในภาคเรียนนี้ 2 ฉบับ คิดคะแนนด้วยเกณฑ์ที่เปลี่ยนไปแล้ว" in page
+    assert "เสนอ: ปกติ" in text_of((await teacher.get(f"/screening/students/{anan}")).text)  # not yet
+    assert (await teacher.submit("/screening/criteria/rescore")).status_code == 403
+
+    page = text_of((await counsellor.submit("/screening/criteria/rescore")).text)
+    assert "คิดคะแนนใหม่ด้วยเกณฑ์ปัจจุบันแล้ว 2 ฉบับ" in page and "คิดคะแนนด้วยเกณฑ์ที่เปลี่ยนไปแล้ว" not in page
+    page = text_of((await teacher.get(f"/screening/students/{anan}")).text)
+    assert "เสนอ: เสี่ยง" in page  # 10 is at risk from 9 on
+    assert "คิดคะแนนใหม่" in page and "คิดคะแนนด้วยเกณฑ์เดิม" in page  # the earlier score is in the history
+    forms = await ScreeningForm.select(ScreeningForm.student, ScreeningForm.status, ScreeningForm.filled_by,
+                                       ScreeningForm.answers).output(load_json=True)
+    assert sorted((f["student"], f["status"]) for f in forms if f["student"] == anan) == [
+        (anan, "rescored"), (anan, "submitted")]
+    assert all(f["filled_by"] == people.somchai.user_id for f in forms if f["student"] == anan)
+    assert [f["status"] for f in forms if f["student"] == ek] == ["submitted"]  # another school's cut-offs
+    page = text_of((await counsellor.submit("/screening/criteria/rescore")).text)
+    assert "0 ฉบับ" in page and await ScreeningForm.count() == len(forms)  # twice changes nothing
+    timeline = await records.timeline(await people.somchai.viewer(), anan)
+    assert sum(1 for event in timeline if event["kind"] == "screening" and "form" in event) == 1  # one filling
 
 
 async def test_a_school_sets_its_own_eq_normal_ranges(make_client, people, settings):
