@@ -260,8 +260,10 @@ if (typeof document !== "undefined") {
     // Shrinking photos takes a moment; a second tap meanwhile would save the visit again with other photo ids.
     if (target.dataset.saving) return;
     target.dataset.saving = "yes";
+    let kept;
     try {
-      if (!(await keep(target))) return; // a photo could not be read: the form stays as typed
+      kept = await keep(target);
+      if (!kept) return; // a photo could not be read: the form stays as typed
     } finally {
       delete target.dataset.saving;
     }
@@ -271,6 +273,18 @@ if (typeof document !== "undefined") {
     }
     await VisitQueue.flush();
     await render();
+    await confirm(kept);
+  }
+
+  async function confirm(kept) {
+    // The form empties on saving, so say what became of the visit, where the teacher's eyes go next.
+    const note = document.getElementById("saved");
+    if (!note) return;
+    const waiting = (await VisitQueue.all()).find((r) => r.client_id === kept.client_id);
+    const outcome = !waiting ? "sent" : waiting.errors ? "refused" : "kept";
+    note.textContent = note.dataset[outcome].replace("{name}", kept.label);
+    note.hidden = false;
+    note.scrollIntoView({ block: "center" });
   }
 
   async function keep(target) {
@@ -293,15 +307,16 @@ if (typeof document !== "undefined") {
       }
     }
     const select = target.elements.namedItem("student");
+    const label = select.options[select.selectedIndex]?.text || "";
     await VisitQueue.put({
-      client_id: id, fields, photos: photos.slice(-4), csrf: csrf(), errors: null, sent: false,
-      label: select.options[select.selectedIndex]?.text || "", saved_at: Date.now(),
+      client_id: id, fields, photos: photos.slice(-4), csrf: csrf(), errors: null, sent: false, label,
+      saved_at: Date.now(),
     });
     target.reset();
     showErrors({});
     fresh();
     await render();
-    return true;
+    return { client_id: id, label };
   }
 
   async function start() {

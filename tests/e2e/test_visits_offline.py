@@ -55,7 +55,9 @@ async def phone(chromium, server_url, signed_in, people):
 
 async def controlled_by_service_worker(page: Page) -> None:
     """The first load installs the service worker; from the next one it serves the page (and works offline)."""
-    await page.evaluate("navigator.serviceWorker.ready")
+    # `ready` never settles when the worker fails to install (say, a script error in visits.js): fail, don't hang
+    installed = page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    assert await asyncio.wait_for(installed, timeout=WAIT_MS / 1000), "the service worker did not install"
     if not await page.evaluate("navigator.serviceWorker.controller !== null"):
         await page.reload()
     await page.wait_for_function("navigator.serviceWorker.controller !== null")
@@ -160,6 +162,7 @@ async def test_three_visits_saved_offline_reach_the_server_once(phone, people, s
         await save(page)
         await expect(queue).to_contain_text(f"รอส่ง ({number})")
         await expect(queue).to_contain_text("ไม่มีสัญญาณ")
+        await expect(page.locator("#saved")).to_contain_text("ไว้ในโทรศัพท์แล้ว จะส่งเองเมื่อมีสัญญาณ")  # the form emptied: say so
         await expect(form.get_by_label("ผู้ที่พบ")).to_have_value("")  # ready for the next visit
     assert len(set(ids)) == 3, "each visit has its own id, made on the phone"
     await expect(queue).to_be_visible()
@@ -277,6 +280,7 @@ async def test_a_field_the_server_rejects_is_shown_fixed_and_sent(phone, people,
     await expect(problems).to_have_count(1)
     await expect(problems).to_contain_text("มีบางช่องต้องแก้ไข")
     await expect(page.locator("#queue")).to_contain_text("รอส่ง (1)")
+    await expect(page.locator("#saved")).to_contain_text("โรงเรียนยังรับไม่ได้")
     assert await Visit.count() == 0
 
     # Nothing typed is lost: after closing the page and opening the form again, the visit still waits for a fix.
@@ -300,6 +304,7 @@ async def test_a_field_the_server_rejects_is_shown_fixed_and_sent(phone, people,
     await form.locator("[name=visited_on]").fill(today().isoformat())
     await save(page)
     await expect(page.locator("#queue")).to_be_hidden(timeout=WAIT_MS)
+    await expect(page.locator("#saved")).to_contain_text("ส่งถึงโรงเรียนแล้ว")
     await expect(problems).to_have_count(0)
     await expect(date_field).not_to_have_class("field invalid")
     await server_has(visits=1, photos=1)  # with the photo taken before the fix

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from backend.i18n import BANGKOK
+from backend.i18n import BANGKOK, format_date
 from backend.visits.tables import Visit, VisitPhoto
 from tests.conftest import text_of
 
@@ -185,3 +185,15 @@ async def test_executives_see_visits_per_classroom(make_client, people, settings
     page = text_of((await director.get("/visits")).text)
     assert "เยี่ยมแล้ว 1 จากนักเรียน 3 คน" in page
     assert "ม.1/1 1/2 0 1" in page
+
+
+async def test_the_timeline_places_a_visit_on_its_own_day(client, people, settings):
+    """A visit kept offline reaches the server days later; the timeline still puts it on the day of the visit."""
+    await people.somchai.sign_in(settings, client)
+    recent, older = school_today() - timedelta(days=3), school_today() - timedelta(days=10)
+    await send(client, visit(people, visited_on=recent.isoformat()))
+    await send(client, visit(people, visited_on=older.isoformat()))  # sent last, from a phone that was offline
+    page = text_of((await client.get(f"/records/{people.students['10001']}")).text)
+    timeline = page[page.index("ลำดับเหตุการณ์"):]
+    recent_at, older_at = timeline.index(format_date(recent, "th")), timeline.index(format_date(older, "th"))
+    assert recent_at < older_at  # newest first, by the day of the visit
