@@ -198,7 +198,19 @@ def can_see_visits(viewer: Viewer, student: dict) -> bool:
     """Visits show the family's home: only the student's homeroom teachers, counsellors and executives."""
     if student["school"] != viewer.school_id:
         return False
-    return viewer.keeps_homeroom(student["classroom"]) or viewer.role in VISIT_READERS
+    return viewer.keeps_homeroom(student["classroom"]) or reads_all_visits(viewer)
+
+
+def reads_all_visits(viewer: Viewer) -> bool:
+    """Counsellors and executives read every visit of their school; homeroom teachers, their homeroom's."""
+    return viewer.role in VISIT_READERS
+
+
+def can_see_classroom_visits(viewer: Viewer, classroom: dict) -> bool:
+    """A classroom's visit progress lists its students by village: the same readers as a student's visits."""
+    if classroom["school"] != viewer.school_id:
+        return False
+    return viewer.keeps_homeroom(classroom["id"]) or reads_all_visits(viewer)
 
 
 def can_see_visit_dates(viewer: Viewer, student: dict) -> bool:

@@ -7,7 +7,7 @@ import uuid
 from litestar import Request, Response, Router, get, post, put
 from litestar.params import FromPath, FromQuery
 
-from backend.accounts.access import Permission, current_viewer, requires, requires_sign_in
+from backend.accounts.access import Permission, current_viewer, reads_all_visits, requires, requires_sign_in
 from backend.i18n import _
 from backend.visits import services
 from backend.visits.form import FORM
@@ -25,10 +25,23 @@ def _problem(error: services.VisitError) -> Response:
 async def progress(request: Request) -> Response:
     viewer = current_viewer(request)
     if viewer.classroom_ids:
-        return page(request, "visits/progress.html", {"rows": await services.homeroom_progress(viewer)})
-    if viewer.can(Permission.view_school):
-        return page(request, "visits/school.html", {"rows": await services.school_progress(viewer)})
+        return page(request, "visits/progress.html", {"rows": await services.homeroom_progress(viewer),
+                                                      "label": "", "records": True})
+    if viewer.can(Permission.view_school) or reads_all_visits(viewer):
+        return page(request, "visits/school.html", {"rows": await services.school_progress(viewer),
+                                                    "drill": reads_all_visits(viewer)})
     return redirect("/")
+
+
+@get("/classrooms/{classroom_id:int}", guards=[requires_sign_in])
+async def classroom_progress(request: Request, classroom_id: FromPath[int]) -> Response:
+    viewer = current_viewer(request)
+    try:
+        found = await services.classroom_progress(viewer, classroom_id)
+    except services.VisitError as refusal:
+        return page(request, "error.html", {"title": _("Not allowed"), "message": _(refusal.message)},
+                    status=refusal.status)
+    return page(request, "visits/progress.html", {**found, "records": viewer.keeps_homeroom(classroom_id)})
 
 
 @get("/form", guards=[requires(Permission.view_homeroom)])
@@ -86,4 +99,5 @@ async def show_photo(request: Request, photo_id: FromPath[int]) -> Response:
     return Response(data, media_type=content_type, headers={"Cache-Control": "private, max-age=86400"})
 
 
-visits_router = Router(path="/visits", route_handlers=[progress, form, sync, upload_photo, show_photo])
+visits_router = Router(path="/visits", route_handlers=[progress, classroom_progress, form, sync, upload_photo,
+                                                        show_photo])

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 from piccolo.query.functions.aggregate import Count
 
 from backend import db, i18n
-from backend.accounts.access import Viewer, can_see_visit_dates, can_see_visits
+from backend.accounts.access import Viewer, can_see_classroom_visits, can_see_visit_dates, can_see_visits
 from backend.i18n import N_, Refusal
 from backend.records.sections import Invalid, clean
 from backend.schools.tables import Classroom, SchoolYear
@@ -197,10 +197,26 @@ async def visits_of(viewer: Viewer, student: dict) -> list[dict]:
 
 async def homeroom_progress(viewer: Viewer) -> list[dict]:
     """The teacher's homeroom students with this school year's visit: visited, planned, or not yet; by area."""
+    return await _progress(viewer, list(viewer.classroom_ids))
+
+
+async def classroom_progress(viewer: Viewer, classroom_id: int) -> dict:
+    """One classroom's progress as its homeroom teacher sees it, for executives and counsellors too."""
+    classroom = await Classroom.select(Classroom.id, Classroom.school, Classroom.room,
+                                       Classroom.grade.code.as_alias("grade")).where(
+        Classroom.id == classroom_id).first()
+    if classroom is None or classroom["school"] != viewer.school_id:
+        raise VisitError(N_("No such classroom in this school."), status=404)
+    if not can_see_classroom_visits(viewer, classroom):
+        raise VisitError(N_("Home visits are for the homeroom teachers, counsellors and executives."), status=403)
+    return {"label": f"{classroom['grade']}/{classroom['room']}", "rows": await _progress(viewer, [classroom_id])}
+
+
+async def _progress(viewer: Viewer, classroom_ids: list[int]) -> list[dict]:
     year = await SchoolYear.select(SchoolYear.starts_on).where(SchoolYear.id == viewer.school_year_id).first()
     students = await Student.select(Student.id, Student.title, Student.first_name, Student.last_name,
                                     Student.number_in_class, Student.classroom).where(
-        Student.classroom.is_in(list(viewer.classroom_ids) or [-1]) & (Student.active == True)  # noqa: E712
+        Student.classroom.is_in(classroom_ids or [-1]) & (Student.active == True)  # noqa: E712
     ).order_by(Student.number_in_class)
     visits = await Visit.select(Visit.student, Visit.status, Visit.visited_on, Visit.area).where(
         Visit.student.is_in([s["id"] for s in students] or [-1]) & (Visit.visited_on >= year["starts_on"])
@@ -235,7 +251,7 @@ async def school_progress(viewer: Viewer) -> list[dict]:
         visited = len(done.get(c["id"], set()))
         waiting = len(planned.get(c["id"], set()) - done.get(c["id"], set()))
         size = sizes.get(c["id"], 0)
-        rows.append({"label": f"{c['grade']}/{c['room']}", "students": size, "visited": visited,
+        rows.append({"id": c["id"], "label": f"{c['grade']}/{c['room']}", "students": size, "visited": visited,
                      "planned": waiting, "none": max(size - visited - waiting, 0)})
     return rows
 

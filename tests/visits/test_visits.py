@@ -197,3 +197,31 @@ async def test_the_timeline_places_a_visit_on_its_own_day(client, people, settin
     timeline = page[page.index("ลำดับเหตุการณ์"):]
     recent_at, older_at = timeline.index(format_date(recent, "th")), timeline.index(format_date(older, "th"))
     assert recent_at < older_at  # newest first, by the day of the visit
+
+
+async def test_a_classrooms_visit_progress_is_for_its_teachers_counsellors_and_executives(make_client, people,
+                                                                                          settings):
+    teacher = make_client()
+    await people.somchai.sign_in(settings, teacher)
+    await send(teacher, visit(people, area="บ้านหนองบัว"))
+    room, other_room = people.classrooms["BKK ม.1/1"], people.classrooms["BKK ม.1/2"]
+    expected = {"somchai": (200, 403), "malee": (403, 200), "wichai": (200, 200), "ratana": (200, 200),
+                "kanya": (403, 403), "wipa": (403, 403), "somsri": (403, 403), "preecha": (404, 404),
+                "dao": (404, 404)}
+    for persona, statuses in expected.items():
+        client = make_client()
+        await getattr(people, persona).sign_in(settings, client)
+        pages = [await client.get(f"/visits/classrooms/{classroom}") for classroom in (room, other_room)]
+        assert tuple(page.status_code for page in pages) == statuses, persona
+        if statuses[0] == 200:
+            text = text_of(pages[0].text)
+            assert "อนันต์" in text and "บ้านหนองบัว" in text, persona
+            # only the homeroom teacher records visits from here
+            assert ("/visits/form" in pages[0].text) == (persona == "somchai"), persona
+        else:
+            assert "บ้านหนองบัว" not in text_of(pages[0].text), persona
+    director, admin = make_client(), make_client()
+    await people.wichai.sign_in(settings, director)
+    await people.kanya.sign_in(settings, admin)
+    assert f'href="/visits/classrooms/{room}"' in (await director.get("/visits")).text
+    assert f'href="/visits/classrooms/{room}"' not in (await admin.get("/visits")).text
