@@ -81,6 +81,9 @@ def bad_request(request: Request, _exc: Exception) -> Response:
 def http_error(request: Request, exc: HTTPException) -> Response:
     if exc.status_code == 413:
         return _problem(request, 413, _("The file is too large"), _("Choose a smaller file and try again."))
+    if exc.status_code == 405 and request.method == "GET":  # a form's address, opened again from history
+        return _problem(request, 405, _("This address only receives forms"),
+                        _("Nothing was sent again. Open the page from the menu to carry on."))
     return _problem(request, exc.status_code, _("Something went wrong"), str(exc.detail))
 
 

@@ -86,6 +86,10 @@ def page(request: Request, template: str, context: dict | None = None, *, block:
         headers["Cache-Control"] = "no-store"
     htmx = request.headers.get("hx-request") == "true"
     boosted = htmx and request.headers.get("hx-boosted") == "true"
+    if boosted and request.method != "GET":
+        # A form answered with a page (a refusal, say): the address bar keeps the page's own address, since
+        # reloading a form's POST address would open nothing.
+        headers["HX-Push-Url"] = "false"
     if htmx and block is not None and not boosted:
         html = "".join(tmpl.blocks[block](tmpl.new_context(ctx)))
     else:

@@ -40,13 +40,13 @@ async def student_page(request: Request, student_id: FromPath[int]) -> Response:
 async def save_section(request: Request, student_id: FromPath[int], section: FromPath[str]) -> Response:
     raw = dict((await request.form()).items())
     try:
-        await services.save_section(current_viewer(request), student_id, section, raw)
+        changed = await services.save_section(current_viewer(request), student_id, section, raw)
     except Invalid as invalid:
         return await _student_page(request, student_id, invalid.errors, failed=section, status=422, posted=raw)
     except services.RecordError as error:
         return page(request, "error.html", {"title": _("Not allowed"), "message": _(error.message)},
                     status=error.status)
-    return redirect(f"/records/{student_id}#{section}", flash=_("Saved."))
+    return redirect(f"/records/{student_id}#{section}", flash=_("Saved.") if changed else _("Nothing had changed."))
 
 
 @post("/{student_id:int}/parent", guards=[requires_sign_in])

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, time, timezone
 
 from backend import db
 from backend.accounts.access import (Permission, Viewer, can_edit_section, can_read_section, can_see_record_reads,
                                      can_see_screening, can_see_visit_dates, can_see_visits)
 from backend.accounts.tables import Role
 from backend.attendance.tables import AttendanceMark, Status
-from backend.i18n import N_, Refusal
+from backend.i18n import BANGKOK, N_, Refusal
 from backend.notify.tables import Alert
 from backend.records.sections import PARENT_EDITABLE, SECTIONS, Invalid, clean
 from backend.records.tables import SCREENING_READ, RecordEntry, RecordRead
@@ -73,7 +73,9 @@ async def student_record(viewer: Viewer, student_id: int) -> dict:
             "screening": can_see_screening(viewer, student)}
 
 
-async def save_section(viewer: Viewer, student_id: int, name: str, raw: dict) -> None:
+async def save_section(viewer: Viewer, student_id: int, name: str, raw: dict) -> bool:
+    """A new entry for one section, kept with who and when; False (and nothing written) when nothing changed, so
+    the history lists changes only."""
     section = SECTIONS.get(name)
     if section is None:
         raise RecordError(N_("No such section."), status=404)
@@ -81,8 +83,12 @@ async def save_section(viewer: Viewer, student_id: int, name: str, raw: dict) ->
     if not can_edit_section(viewer, student, section):
         raise RecordError(N_("You cannot change this part of the record."), status=403)
     values = clean(section, raw)  # raises Invalid with every wrong field
+    current = (await current_sections(student_id, [name])).get(name)
+    if current is not None and current["data"] == values:
+        return False
     await RecordEntry.insert(RecordEntry(school=viewer.school_id, student=student_id, section=name, data=values,
                                          source="school", written_by=viewer.user_id, written_at=now()))
+    return True
 
 
 async def parent_correction(viewer: Viewer, student_id: int, raw: dict) -> None:
@@ -173,7 +179,9 @@ async def timeline(viewer: Viewer, student_id: int, limit: int = 100) -> list[di
         for visit in await Visit.select(Visit.visited_on, Visit.status, Visit.created_at,
                                         Visit.teacher.display_name.as_alias("by")).where(
                 Visit.student == student_id).order_by(Visit.visited_on, ascending=False).limit(limit):
-            events.append({"kind": "visit", "at": visit["created_at"], "day": visit["visited_on"], **visit})
+            # placed on the day of the visit, not the day it reached the server (it may wait offline for days)
+            events.append({"kind": "visit", "at": datetime.combine(visit["visited_on"], time(12), BANGKOK),
+                           "day": visit["visited_on"], **visit})
     events += await _screening_events(viewer, student, limit)
     for alert in await Alert.select(Alert.kind, Alert.created_at, Alert.acknowledged_at).where(
             Alert.student == student_id).order_by(Alert.id, ascending=False).limit(limit):

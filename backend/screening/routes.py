@@ -181,6 +181,10 @@ async def enter(request: Request, student_id: FromPath[int], instrument: FromPat
     flash = _("Saved for %(name)s.", name=filed["student"]["first_name"])
     if filed["blank"]:
         flash += " " + _("Blank: %(items)s.", items=", ".join(map(str, filed["blank"])))
+    impact = filed["result"]["scales"].get("impact")
+    if impact and impact["score"] is None:
+        flash += " " + _("The impact on the back page is not scored: difficulties were ticked, but not every "
+                         "question after them was answered.")
     after = raw.get("next_student")
     if after and after.isdigit():
         return redirect(f"/screening/students/{after}/enter/{instrument}/{informant}", flash=flash)
@@ -191,12 +195,13 @@ async def enter(request: Request, student_id: FromPath[int], instrument: FromPat
 
 
 async def _student_page(request: Request, student_id: int, error: services.ScreeningError | None = None,
-                        status: int = 200) -> Response:
+                        status: int = 200, typed: dict | None = None) -> Response:
     try:
         summary = await services.student_summary(current_viewer(request), student_id, _)
     except services.ScreeningError as refusal:
         return _refused(request, refusal)
-    return page(request, "screening/student.html", {**summary, "error": error, **HELPERS}, status=status)
+    return page(request, "screening/student.html", {**summary, "error": error, "typed": typed or {}, **HELPERS},
+                status=status)
 
 
 @get("/students/{student_id:int}", guards=[requires_sign_in])
@@ -229,7 +234,7 @@ async def confirm_group(request: Request, student_id: FromPath[int]) -> Response
     except services.ScreeningError as error:
         if error.status != 422:
             return _refused(request, error)
-        return await _student_page(request, student_id, error, status=422)
+        return await _student_page(request, student_id, error, status=422, typed=raw)  # as chosen, with the note
     return redirect(f"/screening/students/{student_id}", flash=_("Group confirmed."))
 
 

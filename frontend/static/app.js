@@ -5,7 +5,8 @@ if ("serviceWorker" in navigator) {
   // Signing out, or handing the phone to a student, empties the pages kept for offline use (they list
   // students); unsent visits stay queued.
   document.addEventListener("submit", (event) => {
-    const path = event.target.action && new URL(event.target.action).pathname;
+    // getAttribute, not .action: a form with a button named "action" hides the property behind it
+    const path = new URL(event.target.getAttribute("action") || location.href, location.href).pathname;
     if (path === "/signout" || /\/hand-(over|back)$/.test(path || "")) {
       navigator.serviceWorker.controller?.postMessage("signed-out");
       sessionStorage.removeItem("htmx-history-cache");

@@ -23,6 +23,8 @@ async def test_each_change_is_kept_with_who_and_when(client, people, settings):
     newest, oldest = history.split(" · ครูสมชาย ")[1:3]  # newest first
     assert "แพ้กุ้งและถั่ว" in newest and oldest.endswith("การแพ้ แพ้กุ้ง")
     assert await RecordEntry.count() == 2
+    page = await edit(client, people, "health", allergies="แพ้กุ้งและถั่ว", chronic_illness="หอบหืด")
+    assert "ไม่มีอะไรเปลี่ยน" in text_of(page.text) and await RecordEntry.count() == 2  # history lists changes
 
 
 async def test_a_wrong_number_is_explained_and_nothing_saved(client, people, settings):

@@ -116,6 +116,10 @@ async def test_the_teachers_quick_list_goes_from_one_student_to_the_next(client,
     assert "บัว" in text_of(page.text) and "1 จาก 2" in text_of(page.text)
     form = await ScreeningForm.select().where(ScreeningForm.student == anan).first()
     assert form["source"] == "app" and form["informant"] == "teacher"
+    # Difficulties ticked on the back page but one question after them left blank: saved, and said so.
+    page = await client.submit(f"/screening/students/{bua}/enter/sdq/teacher",
+                               {**{f"q{n}": "0" for n in range(1, 26)}, "difficulty": "1", "distress": "1"})
+    assert "ผลกระทบยังคิดคะแนนไม่ได้" in text_of(page.text)
 
 
 async def test_a_second_form_in_the_term_replaces_the_first_which_stays_in_history(client, people, settings):

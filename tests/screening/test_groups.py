@@ -110,9 +110,13 @@ async def test_changing_the_proposed_group_needs_a_note_and_history_is_kept(clie
     anan = people.students[ANAN]
     await people.somchai.sign_in(settings, client)
     await client.submit(f"/screening/students/{anan}/enter/sdq/teacher", {"typed": CALM})
-    page = await client.submit(f"/screening/students/{anan}/group", {"group": "risk", "note": " "})
+    page = await client.submit(f"/screening/students/{anan}/group", {"group": "risk", "note": " "},
+                               headers={"hx-request": "true", "hx-boosted": "true"})
     assert page.status_code == 422 and "หมายเหตุ" in text_of(page.text)
+    assert 'id="group-risk" name="group" value="risk" checked' in page.text  # still the teacher's choice
+    assert page.headers["hx-push-url"] == "false"  # the address bar keeps the page's own address
     assert await GroupDecision.count() == 0
+    assert "ส่งซ้ำ" in text_of((await client.get(f"/screening/students/{anan}/group")).text)  # a reload: no 405
     await client.submit(f"/screening/students/{anan}/group", {"group": "normal"})
     await client.submit(f"/screening/students/{anan}/group", {"group": "risk", "note": "ซึมลงหลังย้ายบ้าน"})
     page = text_of((await client.get(f"/screening/students/{anan}")).text)
