@@ -705,6 +705,11 @@ class Row:
     def group(self) -> str:
         return self.decision["group"] if self.decision else self.proposal.group.value
 
+    @property
+    def to_review(self) -> bool:
+        """Confirmed, but the proposal has moved since (a form filed or scored again, new absences, new ticks)."""
+        return self.decision is not None and self.decision["proposed"] != self.proposal.group.value
+
 
 async def classroom_of(viewer: Viewer, classroom_id: int) -> dict:
     room = await Classroom.select(Classroom.id, Classroom.school, Classroom.room,

@@ -288,6 +288,7 @@ async def test_forms_filed_before_new_cut_offs_are_scored_again_on_request(make_
         await teacher.submit(f"/screening/students/{student}/enter/sdq/teacher", {"typed": CALM})  # total 10
     await people.dao.sign_in(settings, chiang_mai)
     await chiang_mai.submit(f"/screening/students/{ek}/enter/sdq/teacher", {"typed": CALM})
+    await teacher.submit(f"/screening/students/{anan}/group", {"group": "normal"})  # as proposed
     await people.ratana.sign_in(settings, counsellor)
     assert 'id="rescore"' not in (await counsellor.get("/screening/criteria")).text  # nothing to do yet
 
@@ -302,6 +303,9 @@ async def test_forms_filed_before_new_cut_offs_are_scored_again_on_request(make_
     page = text_of((await teacher.get(f"/screening/students/{anan}")).text)
     assert "เสนอ: เสี่ยง" in page  # 10 is at risk from 9 on
     assert "คิดคะแนนใหม่" in page and "คิดคะแนนด้วยเกณฑ์เดิม" in page  # the earlier score is in the history
+    assert "ยืนยัน: ปกติ" in page and "ระบบเปลี่ยนข้อเสนอจาก ปกติ เป็น เสี่ยง" in page  # confirmed stays, to review
+    room = text_of((await teacher.get(f"/screening/classrooms/{people.classrooms['BKK ม.1/1']}")).text)
+    assert room.count("ควรทบทวน: ตอนนี้ระบบเสนอ เสี่ยง") == 1  # Anan's; Bua was never confirmed
     forms = await ScreeningForm.select(ScreeningForm.student, ScreeningForm.status, ScreeningForm.filled_by,
                                        ScreeningForm.answers).output(load_json=True)
     assert sorted((f["student"], f["status"]) for f in forms if f["student"] == anan) == [
