@@ -84,8 +84,8 @@ async def save_section(viewer: Viewer, student_id: int, name: str, raw: dict) ->
         raise RecordError(N_("You cannot change this part of the record."), status=403)
     values = clean(section, raw)  # raises Invalid with every wrong field
     current = (await current_sections(student_id, [name])).get(name)
-    if current is not None and current["data"] == values:
-        return False
+    if values == (current["data"] if current else {k: v for k, v in values.items() if v in (None, "", [])}):
+        return False  # the same again, or an empty form for an empty section
     await RecordEntry.insert(RecordEntry(school=viewer.school_id, student=student_id, section=name, data=values,
                                          source="school", written_by=viewer.user_id, written_at=now()))
     return True

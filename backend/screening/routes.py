@@ -308,12 +308,13 @@ async def hand_back(request: Request) -> Response:
 # --- The school's criteria, and the school overview -----------------------------------------------------------
 
 
-async def _criteria_page(request: Request, error: services.ScreeningError | None = None,
-                         status: int = 200) -> Response:
+async def _criteria_page(request: Request, error: services.ScreeningError | None = None, status: int = 200,
+                         typed: dict | None = None) -> Response:
     viewer = current_viewer(request)
     document = await services.criteria_of(viewer.school_id)
     return page(request, "screening/criteria.html", {
-        "document": document, "to_rescore": await services.forms_to_rescore(viewer), "error": error, "sign_label": lambda sign: rules.sign_label(sign, _),
+        "document": document, "to_rescore": await services.forms_to_rescore(viewer), "error": error,
+        "typed": typed or {}, "sign_label": lambda sign: rules.sign_label(sign, _),
         "cutoffs": services.cutoff_starts(services.instrument_for("sdq", document)),
         "eq_ranges": services.eq_normal_ranges(services.instrument_for("eq", document)),
         "informants": rules.SDQ_INFORMANTS, "scales": rules.SDQ_SCALES, **HELPERS}, status=status)
@@ -335,26 +336,28 @@ async def save_criteria(request: Request) -> Response:
 
 @post("/criteria/cutoffs", guards=[requires(Permission.manage_screening)])
 async def save_cutoffs(request: Request) -> Response:
+    raw = dict((await request.form()).items())
     try:
-        await services.save_cutoffs(current_viewer(request), dict((await request.form()).items()))
+        await services.save_cutoffs(current_viewer(request), raw)
     except services.ScreeningError as error:
-        return await _criteria_page(request, error, status=422)
+        return await _criteria_page(request, error, status=422, typed=raw)  # the numbers as typed, to fix
     return await _after_cutoffs(request, "#cutoffs", _("SDQ cut-offs saved."))
 
 
 @post("/criteria/eq-ranges", guards=[requires(Permission.manage_screening)])
 async def save_eq_ranges(request: Request) -> Response:
+    raw = dict((await request.form()).items())
     try:
-        await services.save_eq_ranges(current_viewer(request), dict((await request.form()).items()))
+        await services.save_eq_ranges(current_viewer(request), raw)
     except services.ScreeningError as error:
-        return await _criteria_page(request, error, status=422)
+        return await _criteria_page(request, error, status=422, typed=raw)  # the numbers as typed, to fix
     return await _after_cutoffs(request, "#eq-ranges", _("EQ normal ranges saved."))
 
 
 async def _after_cutoffs(request: Request, anchor: str, said: str) -> Response:
-    """Back to the section just saved, or to the offer to re-score this term's forms when some now differ."""
+    """Back to the section just saved, or to the top, where the page offers to re-score forms that now differ."""
     stale = await services.forms_to_rescore(current_viewer(request))
-    return redirect(f"/screening/criteria{'#rescore' if stale else anchor}", flash=said)
+    return redirect(f"/screening/criteria{'' if stale else anchor}", flash=said)
 
 
 @post("/criteria/rescore", guards=[requires(Permission.manage_screening)])

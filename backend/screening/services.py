@@ -41,9 +41,12 @@ def base_instrument(name: str) -> Instrument:
     return load_instrument(name)
 
 
-def instrument_for(name: str, document: dict) -> Instrument:
-    """The instrument with the school's own cut-offs, when it has set any (criteria document "cutoffs")."""
-    overrides = (document.get("cutoffs") or {}).get(name)
+def instrument_for(name: str, document: dict, informant: str | None = None) -> Instrument:
+    """The instrument with the school's own cut-offs, when it has set any (criteria document "cutoffs"). Given an
+    SDQ informant, only that informant's cut-offs go in, so a form's version changes only when its own do."""
+    overrides = (document.get("cutoffs") or {}).get(name) or {}
+    if name == "sdq" and informant is not None:
+        overrides = {group: scales for group, scales in overrides.items() if group == informant}
     return with_cutoffs(base_instrument(name), overrides) if overrides else base_instrument(name)
 
 
@@ -161,8 +164,8 @@ async def save_cutoffs(viewer: Viewer, raw: dict[str, str]) -> None:
                 continue
             if scale == "prosocial":
                 bands = {"no_strength": [0, starts["strength"] - 1], "strength": [starts["strength"], top]}
-            elif starts["risk"] >= starts["problem"]:
-                errors[f"cut.{informant}.{scale}.problem"] = "bad"
+            elif starts["risk"] >= starts["problem"]:  # either may be the slip: mark both
+                errors[f"cut.{informant}.{scale}.risk"] = errors[f"cut.{informant}.{scale}.problem"] = "bad"
                 continue
             else:
                 bands = {"normal": [0, starts["risk"] - 1], "risk": [starts["risk"], starts["problem"] - 1],
@@ -210,9 +213,11 @@ async def save_eq_ranges(viewer: Viewer, raw: dict[str, str]) -> None:
 def _scored_otherwise(document: dict):
     """Filed forms scored with cut-offs other than the school's now (their version differs)."""
     stale = None
-    for name in INFORMANTS:
-        clause = (ScreeningForm.instrument == name) & (ScreeningForm.version != instrument_for(name, document).version)
-        stale = clause if stale is None else stale | clause
+    for name, informants in INFORMANTS.items():
+        for informant in informants:
+            clause = ((ScreeningForm.instrument == name) & (ScreeningForm.informant == informant)
+                      & (ScreeningForm.version != instrument_for(name, document, informant).version))
+            stale = clause if stale is None else stale | clause
     return stale
 
 
@@ -233,7 +238,8 @@ async def rescore_term(viewer: Viewer) -> int:
     two ways after the school changed them mid-term. Each re-scored form goes into history (status "rescored") and
     a new current one carries the same answers, filler and dates. Earlier terms keep the cut-offs of their day."""
     document = await criteria_of(viewer.school_id)
-    instruments = {name: instrument_for(name, document) for name in INFORMANTS}
+    instruments = {(name, informant): instrument_for(name, document, informant)
+                   for name, informants in INFORMANTS.items() for informant in informants}
     ids = [row["id"] for row in await ScreeningForm.select(ScreeningForm.id).where(
         await _this_terms_forms(viewer) & _scored_otherwise(document))]
     moment, count = now(), 0
@@ -251,7 +257,8 @@ async def rescore_term(viewer: Viewer) -> int:
             fresh = []
             for row in rows:
                 if row["id"] in still:
-                    result = _score(instruments[row["instrument"]], row["informant"], row["answers"], row["impact"])
+                    result = _score(instruments[(row["instrument"], row["informant"])], row["informant"],
+                                    row["answers"], row["impact"])
                     fresh.append(ScreeningForm(**{**{k: v for k, v in row.items() if k != "id"}, "result": result,
                                                   "version": result["version"], "slot": "current",
                                                   "status": "submitted", "rescored_by": viewer.user_id,
@@ -474,7 +481,7 @@ async def _file(viewer: Viewer, form: dict, student: dict, answers: dict, impact
     """Score and file a form as the current one for its student, term and informant; the one it replaces stays
     in history. Refuses a form so empty that nothing could be scored (the SDQ total needs 4 scales)."""
     document = await criteria_of(viewer.school_id)
-    instrument = instrument_for(form["instrument"], document)
+    instrument = instrument_for(form["instrument"], document, form["informant"])
     result = _score(instrument, form["informant"], answers, impact)
     if result["scales"]["total"]["score"] is None:
         raise ScreeningError(N_("Too many questions are blank to score this form (%(count)s blank). "

@@ -187,6 +187,7 @@ if (typeof document !== "undefined") {
     const box = queueBox();
     if (!box) return;
     const records = await VisitQueue.all();
+    await sayWhereTheVisitIs(records);
     const problems = document.getElementById("queue-problems");
     problems.replaceChildren();
     box.hidden = records.length === 0 && navigator.onLine;
@@ -280,11 +281,20 @@ if (typeof document !== "undefined") {
     // The form empties on saving, so say what became of the visit, where the teacher's eyes go next.
     const note = document.getElementById("saved");
     if (!note) return;
-    const waiting = (await VisitQueue.all()).find((r) => r.client_id === kept.client_id);
-    const outcome = !waiting ? "sent" : waiting.errors ? "refused" : "kept";
-    note.textContent = note.dataset[outcome].replace("{name}", kept.label);
+    note.dataset.visit = kept.client_id;
+    note.dataset.name = kept.label;
+    await sayWhereTheVisitIs(await VisitQueue.all());
     note.hidden = false;
     note.scrollIntoView({ block: "center" });
+  }
+
+  async function sayWhereTheVisitIs(records) {
+    // Kept on the phone, then sent later by itself: the note follows it.
+    const note = document.getElementById("saved");
+    if (!note || !note.dataset.visit) return;
+    const waiting = records.find((r) => r.client_id === note.dataset.visit);
+    const outcome = !waiting ? "sent" : waiting.errors ? "refused" : "kept";
+    note.textContent = note.dataset[outcome].replace("{name}", note.dataset.name);
   }
 
   async function keep(target) {

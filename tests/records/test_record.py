@@ -15,6 +15,8 @@ async def edit(client, people, section, **fields):
 
 async def test_each_change_is_kept_with_who_and_when(client, people, settings):
     await people.somchai.sign_in(settings, client)
+    page = await edit(client, people, "health", allergies="")  # saved empty, as it was
+    assert "ไม่มีอะไรเปลี่ยน" in text_of(page.text) and await RecordEntry.count() == 0
     await edit(client, people, "health", allergies="แพ้กุ้ง")
     page = await edit(client, people, "health", allergies="แพ้กุ้งและถั่ว", chronic_illness="หอบหืด")
     text = text_of(page.text)
