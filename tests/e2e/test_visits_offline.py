@@ -246,6 +246,8 @@ async def test_a_connection_lost_mid_upload_loses_and_doubles_nothing(phone, peo
     await save(page)
     await expect(queue).to_contain_text("รอส่ง (1)")
     await expect(queue).to_contain_text("ไม่มีสัญญาณ")
+    saved = page.locator("#saved")
+    await expect(saved).to_contain_text("ไว้ในโทรศัพท์แล้ว")
     await server_has(visits=1, photos=0)  # stored, though the phone never heard so
 
     network["offline"] = False
@@ -256,6 +258,7 @@ async def test_a_connection_lost_mid_upload_loses_and_doubles_nothing(phone, peo
     network["offline"] = False
     await phone.set_offline(False)
     await expect(queue).to_be_hidden(timeout=WAIT_MS)
+    await expect(saved).to_contain_text("ส่งถึงโรงเรียนแล้ว")  # the note follows the visit
     assert await page.evaluate(QUEUE_EMPTY)
     assert answered == {"visit": [201, 200], "photo": [201, 200]}  # each sent twice, stored once
     assert await Visit.count() == 1 and await VisitPhoto.count() == 1
