@@ -194,6 +194,15 @@ def can_edit_section(viewer: Viewer, student: dict, section) -> bool:
     return viewer.keeps_homeroom(student["classroom"]) or viewer.role.value in section.editors
 
 
+def can_switch_sms(viewer: Viewer, guardian: dict, children_classrooms: set[int]) -> bool:
+    """Turning a guardian's SMS off or on: the school's admin, the homeroom teacher of one of their children, or
+    the guardian themself."""
+    if guardian["school"] != viewer.school_id:
+        return False
+    return (viewer.can(Permission.manage_users) or guardian["user"] == viewer.user_id
+            or bool(children_classrooms & viewer.classroom_ids))
+
+
 def can_see_visits(viewer: Viewer, student: dict) -> bool:
     """Visits show the family's home: only the student's homeroom teachers, counsellors and executives."""
     if student["school"] != viewer.school_id:

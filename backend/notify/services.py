@@ -16,7 +16,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from piccolo.query.functions.aggregate import Count
 
 from backend import db, i18n
-from backend.accounts.access import Permission, Viewer
+from backend.accounts.access import Permission, Viewer, can_switch_sms
 from backend.config import Settings
 from backend.notify import push, sms
 from backend.notify.queue import JobQueue, RateLimiter
@@ -126,14 +126,11 @@ async def save_template(viewer: Viewer, kind: str, locale: str, body: str) -> No
 async def set_sms_opt_out(viewer: Viewer, guardian_id: int, opt_out: bool) -> bool:
     """The school (admin, or the student's homeroom teacher) or the guardian themself turns SMS off or on."""
     guardian = await Guardian.select(Guardian.id, Guardian.school, Guardian.user).where(Guardian.id == guardian_id).first()
-    if guardian is None or guardian["school"] != viewer.school_id:
+    if guardian is None:
         return False
-    allowed = viewer.can(Permission.manage_users) or guardian["user"] == viewer.user_id
-    if not allowed and viewer.classroom_ids:
-        allowed = await StudentGuardian.exists().where(
-            (StudentGuardian.guardian == guardian_id)
-            & StudentGuardian.student.classroom.is_in(list(viewer.classroom_ids)))
-    if not allowed:
+    children_classrooms = {row["classroom"] for row in await StudentGuardian.select(
+        StudentGuardian.student.classroom.as_alias("classroom")).where(StudentGuardian.guardian == guardian_id)}
+    if not can_switch_sms(viewer, guardian, children_classrooms):
         return False
     await Guardian.update({Guardian.sms_opt_out: opt_out}).where(Guardian.id == guardian_id)
     return True
