@@ -69,6 +69,7 @@ class Viewer:
     school_year_id: int
     year_be: int
     term_number: int | None  # None between terms
+    term_dates: tuple[date, date] | None  # that term's first and last day
     classroom_ids: frozenset[int]  # homerooms kept this school year
     teaching_ids: frozenset[int]  # classrooms taught a subject this school year
     student_ids: frozenset[int]  # a parent's children, or a student themself
@@ -129,6 +130,7 @@ async def load_viewer(user: dict, today: date) -> Viewer:
         school_year_id=year.school_year_id,
         year_be=year.year_be,
         term_number=year.term_number,
+        term_dates=year.term_dates,
         classroom_ids=classroom_ids,
         teaching_ids=teaching_ids,
         student_ids=student_ids,

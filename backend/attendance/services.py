@@ -16,7 +16,7 @@ from backend.i18n import N_, Refusal
 from backend.notify import services as notify
 from backend.notify.queue import JobQueue
 from backend.notify.tables import Alert, Message
-from backend.schools.tables import Classroom, Term
+from backend.schools.tables import Classroom
 from backend.students.tables import Student
 
 # The marks a teacher taps, in the morning register and in a period alike ("cut" is derived, never tapped).
@@ -279,21 +279,13 @@ async def teaching_classes(viewer: Viewer) -> list[dict]:
     return [{**r, "label": f"{r['grade']}/{r['room']}"} for r in rows]
 
 
-async def term_bounds(viewer: Viewer) -> tuple[date, date] | None:
-    if viewer.term_number is None:
-        return None
-    term = await Term.select(Term.starts_on, Term.ends_on).where(
-        (Term.school_year == viewer.school_year_id) & (Term.number == viewer.term_number)).first()
-    return term["starts_on"], term["ends_on"]
-
-
 async def child_attendance(viewer: Viewer, student_id: int) -> dict:
     """One child this term: counts, and every mark other than present, newest first, with its alert."""
     if student_id not in viewer.student_ids:
         raise AttendanceError(N_("You can only see your own children."), status=403)
     student = await Student.select(Student.id, Student.title, Student.first_name, Student.last_name).where(
         visible_students(viewer) & (Student.id == student_id)).first()
-    bounds = await term_bounds(viewer) or (today() - timedelta(days=120), today())
+    bounds = viewer.term_dates or (today() - timedelta(days=120), today())
     marks = await AttendanceMark.select(AttendanceMark.day, AttendanceMark.period, AttendanceMark.subject,
                                         AttendanceMark.status).where(
         (AttendanceMark.student == student_id) & (AttendanceMark.day >= bounds[0]) & (AttendanceMark.day <= bounds[1])
@@ -347,7 +339,7 @@ async def school_today(viewer: Viewer, day: date) -> dict:
 
 async def term_trend(viewer: Viewer) -> list[dict]:
     """This term, week by week: late, absent and cut-class marks (the risk behaviours the school reports)."""
-    bounds = await term_bounds(viewer)
+    bounds = viewer.term_dates
     if bounds is None:
         return []
     start, end = bounds[0], min(bounds[1], today())

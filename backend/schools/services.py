@@ -34,6 +34,7 @@ class SchoolYearNow:
     school_year_id: int
     year_be: int
     term_number: int | None
+    term_dates: tuple[date, date] | None = None  # the first and last day of that term
 
 
 async def ensure_school_year(school_id: int, year_be: int) -> int:
@@ -87,7 +88,8 @@ async def _school_year_now(school_id: int, today: date) -> SchoolYearNow:
     year_id = await ensure_school_year(school_id, year_be)
     terms = await Term.select(Term.number, Term.starts_on, Term.ends_on).where(Term.school_year == year_id)
     term = schoolyear.term_on(today, [schoolyear.TermDates(**t) for t in terms])
-    return SchoolYearNow(year_id, year_be, term.number if term else None)
+    return SchoolYearNow(year_id, year_be, term.number if term else None,
+                         (term.starts_on, term.ends_on) if term else None)
 
 
 async def list_grades(school_id: int) -> dict[str, int]:
