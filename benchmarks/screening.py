@@ -357,13 +357,14 @@ async def rescore(school: dict, figures: dict) -> None:
     stale = await services.forms_to_rescore(admin)
     counted = time.perf_counter() - moment
     moment = time.perf_counter()
-    done = await services.rescore_term(admin)
+    done, same = await services.rescore_term(admin)
     figures["rescore"], figures["rescored"] = time.perf_counter() - moment, done
     left = await services.forms_to_rescore(admin)
     current = await ScreeningForm.count().where(ScreeningForm.slot == "current")
     print(f"\n8. The school changes its parent SDQ cut-offs: services.forms_to_rescore() (the criteria page's "
-          f"notice) {ms(counted)} finds {stale:,}; services.rescore_term() scores {done:,} again in "
-          f"{figures['rescore']:.1f} s; {left} left to re-score, {current:,} current forms (as before)")
+          f"notice) {ms(counted)} finds {stale:,}; services.rescore_term() scores {done:,} again ({same:,} come "
+          f"out the same) in {figures['rescore']:.1f} s; {left} left to re-score, {current:,} current forms "
+          f"(as before)")
 
 
 # Main ------------------------------------------------------------------------------------------------------

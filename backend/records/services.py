@@ -84,8 +84,11 @@ async def save_section(viewer: Viewer, student_id: int, name: str, raw: dict) ->
         raise RecordError(N_("You cannot change this part of the record."), status=403)
     values = clean(section, raw)  # raises Invalid with every wrong field
     current = (await current_sections(student_id, [name])).get(name)
-    if values == (current["data"] if current else {k: v for k, v in values.items() if v in (None, "", [])}):
-        return False  # the same again, or an empty form for an empty section
+    empty = {k: v for k, v in values.items() if v in (None, "", [])}
+    if current is None and values == empty:
+        return False  # an empty form for an empty section
+    if current is not None and current["source"] == "school" and values == current["data"]:
+        return False  # the same again (saving a parent's correction unchanged is the teacher confirming it)
     await RecordEntry.insert(RecordEntry(school=viewer.school_id, student=student_id, section=name, data=values,
                                          source="school", written_by=viewer.user_id, written_at=now()))
     return True

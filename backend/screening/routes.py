@@ -362,10 +362,12 @@ async def _after_cutoffs(request: Request, anchor: str, said: str) -> Response:
 
 @post("/criteria/rescore", guards=[requires(Permission.manage_screening)])
 async def rescore(request: Request) -> Response:
-    count = await services.rescore_term(current_viewer(request))
-    return redirect("/screening/criteria#cutoffs", flash=ngettext(
-        "%(num)s questionnaire scored again with the current cut-offs.",
-        "%(num)s questionnaires scored again with the current cut-offs.", count))
+    count, unchanged = await services.rescore_term(current_viewer(request))
+    said = ngettext("%(num)s questionnaire scored again with the current cut-offs.",
+                    "%(num)s questionnaires scored again with the current cut-offs.", count)
+    if unchanged:
+        said += " " + ngettext("%(num)s other came out the same.", "%(num)s others came out the same.", unchanged)
+    return redirect("/screening/criteria#cutoffs", flash=said)
 
 
 @post("/criteria/wording/{instrument:str}", guards=[requires(Permission.manage_screening)])

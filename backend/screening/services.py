@@ -233,40 +233,46 @@ async def forms_to_rescore(viewer: Viewer) -> int:
     return await ScreeningForm.count().where(await _this_terms_forms(viewer) & _scored_otherwise(document))
 
 
-async def rescore_term(viewer: Viewer) -> int:
+async def rescore_term(viewer: Viewer) -> tuple[int, int]:
     """Score this term's filed questionnaires again with the cut-offs now in force, so that a class is not banded
-    two ways after the school changed them mid-term. Each re-scored form goes into history (status "rescored") and
-    a new current one carries the same answers, filler and dates. Earlier terms keep the cut-offs of their day."""
+    two ways after the school changed them mid-term. A form whose bands change goes into history (status
+    "rescored") and a new current one carries the same answers, filler and dates; a form whose bands come out the
+    same only has its version brought up to date. Earlier terms keep the cut-offs of their day.
+    Returns how many forms were scored again, and how many came out the same."""
     document = await criteria_of(viewer.school_id)
     instruments = {(name, informant): instrument_for(name, document, informant)
                    for name, informants in INFORMANTS.items() for informant in informants}
     ids = [row["id"] for row in await ScreeningForm.select(ScreeningForm.id).where(
         await _this_terms_forms(viewer) & _scored_otherwise(document))]
-    moment, count = now(), 0
+    moment, count, unchanged = now(), 0, 0
     for chunk in _chunks(ids, 200):
         async with db.transaction():
             rows = await ScreeningForm.select().where(
                 ScreeningForm.id.is_in(chunk) & (ScreeningForm.slot == "current")).output(load_json=True)
             for student in sorted({row["student"] for row in rows}):
                 await db.lock("screening", student)  # in step with a teacher filing a new form for the student
+            scored = {row["id"]: (row, _score(instruments[(row["instrument"], row["informant"])], row["informant"],
+                                              row["answers"], row["impact"])) for row in rows}
+            moved = [form_id for form_id, (row, result) in scored.items()
+                     if {**row["result"], "version": result["version"]} != result]
+            for form_id in scored.keys() - set(moved):  # the same bands under the new cut-offs: only the label
+                result = scored[form_id][1]
+                unchanged += len(await ScreeningForm.update(
+                    {ScreeningForm.version: result["version"], ScreeningForm.result: result}).where(
+                    (ScreeningForm.id == form_id) & (ScreeningForm.slot == "current")).returning(ScreeningForm.id))
             # a form replaced meanwhile by a new filing is left alone: the new one was scored with today's cut-offs
             still = {row["id"] for row in await ScreeningForm.update(
                 {ScreeningForm.slot: None, ScreeningForm.status: "rescored"}).where(
-                ScreeningForm.id.is_in([row["id"] for row in rows]) & (ScreeningForm.slot == "current")
-            ).returning(ScreeningForm.id)}
-            fresh = []
-            for row in rows:
-                if row["id"] in still:
-                    result = _score(instruments[(row["instrument"], row["informant"])], row["informant"],
-                                    row["answers"], row["impact"])
-                    fresh.append(ScreeningForm(**{**{k: v for k, v in row.items() if k != "id"}, "result": result,
-                                                  "version": result["version"], "slot": "current",
-                                                  "status": "submitted", "rescored_by": viewer.user_id,
-                                                  "rescored_at": moment, "updated_at": moment}))
+                ScreeningForm.id.is_in(moved) & (ScreeningForm.slot == "current")
+            ).returning(ScreeningForm.id)} if moved else set()
+            fresh = [ScreeningForm(**{**{k: v for k, v in row.items() if k != "id"}, "result": result,
+                                      "version": result["version"], "slot": "current", "status": "submitted",
+                                      "rescored_by": viewer.user_id, "rescored_at": moment, "updated_at": moment})
+                     for form_id, (row, result) in scored.items() if form_id in still]
             if fresh:
                 await ScreeningForm.insert(*fresh)
             count += len(fresh)
-    return count
+    return count, unchanged
 
 
 def parse_wording(instrument: Instrument, data: bytes) -> dict[str, str]:

@@ -22,12 +22,15 @@ def _problem(error: services.VisitError) -> Response:
 
 
 @get("/", guards=[requires_sign_in])
-async def progress(request: Request) -> Response:
+async def progress(request: Request, view: FromQuery[str] = "") -> Response:
+    """A homeroom teacher's own room; the school's table for executives and counsellors (?view=school for one who
+    also keeps a homeroom)."""
     viewer = current_viewer(request)
-    if viewer.classroom_ids:
+    school = viewer.can(Permission.view_school) or reads_all_visits(viewer)
+    if viewer.classroom_ids and not (school and view == "school"):
         return page(request, "visits/progress.html", {"rows": await services.homeroom_progress(viewer),
-                                                      "label": "", "records": True})
-    if viewer.can(Permission.view_school) or reads_all_visits(viewer):
+                                                      "label": "", "records": True, "school_link": school})
+    if school:
         return page(request, "visits/school.html", {"rows": await services.school_progress(viewer),
                                                     "drill": reads_all_visits(viewer)})
     return redirect("/")
@@ -41,7 +44,8 @@ async def classroom_progress(request: Request, classroom_id: FromPath[int]) -> R
     except services.VisitError as refusal:
         return page(request, "error.html", {"title": _("Not allowed"), "message": _(refusal.message)},
                     status=refusal.status)
-    return page(request, "visits/progress.html", {**found, "records": viewer.keeps_homeroom(classroom_id)})
+    return page(request, "visits/progress.html", {**found, "records": viewer.keeps_homeroom(classroom_id),
+                                                  "school_link": True})
 
 
 @get("/form", guards=[requires(Permission.view_homeroom)])

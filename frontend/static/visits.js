@@ -268,13 +268,14 @@ if (typeof document !== "undefined") {
     } finally {
       delete target.dataset.saving;
     }
+    // Said at once: on one bar of signal sending can take minutes, and the form has already emptied.
+    await confirm(kept);
     // Background Sync sends it even if the page is closed. Not awaited: `ready` never settles without a worker.
     if ("serviceWorker" in navigator) {
       navigator.serviceWorker.ready.then((registration) => registration.sync?.register("visit-queue")).catch(() => {});
     }
     await VisitQueue.flush();
-    await render();
-    await confirm(kept);
+    await render(); // the note follows: sent, or still kept
   }
 
   async function confirm(kept) {
@@ -293,7 +294,7 @@ if (typeof document !== "undefined") {
     const note = document.getElementById("saved");
     if (!note || !note.dataset.visit) return;
     const waiting = records.find((r) => r.client_id === note.dataset.visit);
-    const outcome = !waiting ? "sent" : waiting.errors ? "refused" : "kept";
+    const outcome = !waiting ? "sent" : waiting.errors ? "refused" : VisitQueue.signedOut() ? "signin" : "kept";
     note.textContent = note.dataset[outcome].replace("{name}", note.dataset.name);
   }
 

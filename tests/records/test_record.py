@@ -111,6 +111,10 @@ async def test_a_parent_corrects_who_lives_at_home_and_the_teacher_sees_the_sour
     assert "อาศัยอยู่กับ ปู่ย่าตายาย" in text and "จากผู้ปกครอง" in text
     homeroom = text_of((await teacher.get("/students/homeroom")).text)
     assert "089-999-9999" in homeroom
+    confirmed = await edit(teacher, people, "family", lives_with="grandparents", household_size="4")
+    assert "บันทึกแล้ว" in text_of(confirmed.text)  # the teacher confirms the parent's words as they are
+    assert [e["source"] for e in await RecordEntry.select(RecordEntry.source).order_by(RecordEntry.id)] == [
+        "parent", "school"]
 
 
 async def test_a_parent_cannot_correct_anothers_child(client, people, settings):

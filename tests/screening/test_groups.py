@@ -289,6 +289,9 @@ async def test_forms_filed_before_new_cut_offs_are_scored_again_on_request(make_
     for student in (anan, bua):
         await teacher.submit(f"/screening/students/{student}/enter/sdq/teacher", {"typed": CALM})  # total 10
     await teacher.submit(f"/screening/students/{anan}/enter/sdq/student", {"typed": CALM})  # its cut-offs stay
+    other_room = make_client()
+    await people.malee.sign_in(settings, other_room)
+    await other_room.submit(f"/screening/students/{people.students[CHAI]}/enter/sdq/teacher", {"typed": TROUBLED})
     await people.dao.sign_in(settings, chiang_mai)
     await chiang_mai.submit(f"/screening/students/{ek}/enter/sdq/teacher", {"typed": CALM})
     await teacher.submit(f"/screening/students/{anan}/group", {"group": "normal"})  # as proposed
@@ -297,12 +300,16 @@ async def test_forms_filed_before_new_cut_offs_are_scored_again_on_request(make_
 
     page = text_of((await counsellor.submit("/screening/criteria/cutoffs", {
         **thai_cut_offs(), "cut.teacher.total.risk": "9", "cut.teacher.total.problem": "12"})).text)
-    assert "แบบสอบถามที่ส่งในภาคเรียนนี้ 2 ฉบับ คิดคะแนนด้วยเกณฑ์ที่เปลี่ยนไปแล้ว" in page
+    assert "แบบสอบถามที่ส่งในภาคเรียนนี้ 3 ฉบับ คิดคะแนนด้วยเกณฑ์ที่เปลี่ยนไปแล้ว" in page
     assert "เสนอ: ปกติ" in text_of((await teacher.get(f"/screening/students/{anan}")).text)  # not yet
     assert (await teacher.submit("/screening/criteria/rescore")).status_code == 403
 
     page = text_of((await counsellor.submit("/screening/criteria/rescore")).text)
     assert "คิดคะแนนใหม่ด้วยเกณฑ์ปัจจุบันแล้ว 2 ฉบับ" in page and "คิดคะแนนด้วยเกณฑ์ที่เปลี่ยนไปแล้ว" not in page
+    assert "อีก 1 ฉบับได้ผลเท่าเดิม" in page  # Chai's total 30 is a problem either way: no new score for him
+    chai = await ScreeningForm.select(ScreeningForm.status, ScreeningForm.version).where(
+        ScreeningForm.student == people.students[CHAI]).output(load_json=True)
+    assert [f["status"] for f in chai] == ["submitted"] and "+cutoffs-" in chai[0]["version"]
     page = text_of((await teacher.get(f"/screening/students/{anan}")).text)
     assert "เสนอ: เสี่ยง" in page  # 10 is at risk from 9 on
     assert "คิดคะแนนใหม่" in page and "คิดคะแนนด้วยเกณฑ์เดิม" in page  # the earlier score is in the history

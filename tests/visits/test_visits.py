@@ -220,8 +220,11 @@ async def test_a_classrooms_visit_progress_is_for_its_teachers_counsellors_and_e
             assert ("/visits/form" in pages[0].text) == (persona == "somchai"), persona
         else:
             assert "บ้านหนองบัว" not in text_of(pages[0].text), persona
-    director, admin = make_client(), make_client()
+    director, admin, counsellor = make_client(), make_client(), make_client()
     await people.wichai.sign_in(settings, director)
     await people.kanya.sign_in(settings, admin)
+    await people.ratana.sign_in(settings, counsellor)
     assert f'href="/visits/classrooms/{room}"' in (await director.get("/visits")).text
+    assert f'href="/visits/classrooms/{room}"' in (await counsellor.get("/visits")).text
+    assert 'href="/visits"' in (await counsellor.get("/")).text  # in the counsellor's menu too
     assert f'href="/visits/classrooms/{room}"' not in (await admin.get("/visits")).text
