@@ -217,6 +217,11 @@ def reads_all_visits(viewer: Viewer) -> bool:
     return viewer.role in VISIT_READERS
 
 
+def sees_school_visits(viewer: Viewer) -> bool:
+    """The school's visit progress table (counts per classroom): executives, counsellors and admins."""
+    return viewer.can(Permission.view_school) or reads_all_visits(viewer)
+
+
 def can_see_classroom_visits(viewer: Viewer, classroom: dict) -> bool:
     """A classroom's visit progress lists its students by village: the same readers as a student's visits."""
     if classroom["school"] != viewer.school_id:

@@ -336,27 +336,24 @@ async def save_criteria(request: Request) -> Response:
 
 @post("/criteria/cutoffs", guards=[requires(Permission.manage_screening)])
 async def save_cutoffs(request: Request) -> Response:
-    raw = dict((await request.form()).items())
-    try:
-        await services.save_cutoffs(current_viewer(request), raw)
-    except services.ScreeningError as error:
-        return await _criteria_page(request, error, status=422, typed=raw)  # the numbers as typed, to fix
-    return await _after_cutoffs(request, "#cutoffs", _("SDQ cut-offs saved."))
+    return await _save_cut_offs(request, services.save_cutoffs, "#cutoffs", _("SDQ cut-offs saved."))
 
 
 @post("/criteria/eq-ranges", guards=[requires(Permission.manage_screening)])
 async def save_eq_ranges(request: Request) -> Response:
+    return await _save_cut_offs(request, services.save_eq_ranges, "#eq-ranges", _("EQ normal ranges saved."))
+
+
+async def _save_cut_offs(request: Request, save, anchor: str, said: str) -> Response:
+    """Save SDQ cut-offs or EQ ranges; then back to that section, or to the top, where the page offers to re-score
+    the forms that now differ. A refusal shows the numbers as typed, to fix."""
     raw = dict((await request.form()).items())
+    viewer = current_viewer(request)
     try:
-        await services.save_eq_ranges(current_viewer(request), raw)
+        await save(viewer, raw)
     except services.ScreeningError as error:
-        return await _criteria_page(request, error, status=422, typed=raw)  # the numbers as typed, to fix
-    return await _after_cutoffs(request, "#eq-ranges", _("EQ normal ranges saved."))
-
-
-async def _after_cutoffs(request: Request, anchor: str, said: str) -> Response:
-    """Back to the section just saved, or to the top, where the page offers to re-score forms that now differ."""
-    stale = await services.forms_to_rescore(current_viewer(request))
+        return await _criteria_page(request, error, status=422, typed=raw)
+    stale = await services.forms_to_rescore(viewer)
     return redirect(f"/screening/criteria{'' if stale else anchor}", flash=said)
 
 

@@ -7,7 +7,8 @@ import uuid
 from litestar import Request, Response, Router, get, post, put
 from litestar.params import FromPath, FromQuery
 
-from backend.accounts.access import Permission, current_viewer, reads_all_visits, requires, requires_sign_in
+from backend.accounts.access import (Permission, current_viewer, reads_all_visits, requires, requires_sign_in,
+                                     sees_school_visits)
 from backend.i18n import _
 from backend.visits import services
 from backend.visits.form import FORM
@@ -26,7 +27,7 @@ async def progress(request: Request, view: FromQuery[str] = "") -> Response:
     """A homeroom teacher's own room; the school's table for executives and counsellors (?view=school for one who
     also keeps a homeroom)."""
     viewer = current_viewer(request)
-    school = viewer.can(Permission.view_school) or reads_all_visits(viewer)
+    school = sees_school_visits(viewer)
     if viewer.classroom_ids and not (school and view == "school"):
         return page(request, "visits/progress.html", {"rows": await services.homeroom_progress(viewer),
                                                       "label": "", "records": True, "school_link": school})
