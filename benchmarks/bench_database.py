@@ -6,6 +6,19 @@ from __future__ import annotations
 import asyncio
 
 
+def database_arguments(description: str, default_postgres_url: str):
+    """The argument parser every benchmark starts from: which engine, which PostgreSQL database, --force."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--postgres-url", default=default_postgres_url,
+                        help="its schema public is DROPPED and recreated (default: %(default)s)")
+    parser.add_argument("--force", action="store_true",
+                        help="drop the PostgreSQL schema even when other sessions are connected")
+    return parser
+
+
 def postgres_guard(url: str, force: bool, create: bool = False) -> None:
     """Refuse to run when other sessions use the database (the benchmark drops its schema under them); with
     `create`, make the database first when it is missing."""

@@ -33,7 +33,6 @@ Steps:
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import csv
 import gzip
@@ -55,7 +54,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from statistics import mean
 
-from bench_database import fresh_schema, postgres_guard
+from bench_database import database_arguments, fresh_schema, postgres_guard
 
 ROOT = Path(__file__).resolve().parent.parent
 GRADES = ["ม.1", "ม.2", "ม.3", "ม.4", "ม.5", "ม.6"]
@@ -624,12 +623,7 @@ def throughput(doolae: Server, hello: Server, cookie: str, args, work_dir: Path)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--postgres-url", default=DEFAULT_PG,
-                        help="its schema public is DROPPED and recreated (default: %(default)s)")
-    parser.add_argument("--force", action="store_true",
-                        help="drop the PostgreSQL schema even when other sessions are connected")
+    parser = database_arguments(__doc__.split("\n\n")[0], DEFAULT_PG)
     parser.add_argument("--rooms-per-grade", type=int, default=12)
     parser.add_argument("--sibling-pairs", type=int, default=150)
     parser.add_argument("--seed", type=int, default=2569)

@@ -32,7 +32,6 @@ Steps:
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import logging
 import os
@@ -44,7 +43,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_database import fresh_schema, postgres_guard
+from bench_database import database_arguments, fresh_schema, postgres_guard
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/doolae_bench_screening"
@@ -430,12 +429,7 @@ def print_summary(args, figures: dict) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--postgres-url", default=DEFAULT_PG,
-                        help="its schema public is DROPPED and recreated (default: %(default)s)")
-    parser.add_argument("--force", action="store_true",
-                        help="drop the PostgreSQL schema even when other sessions are connected")
+    parser = database_arguments(__doc__.split("\n\n")[0], DEFAULT_PG)
     parser.add_argument("--rooms-per-grade", type=int, default=13)
     parser.add_argument("--requests", type=int, default=15, help="requests per page for the median")
     parser.add_argument("--seed", type=int, default=2569)

@@ -29,7 +29,6 @@ Steps:
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import base64
 import contextlib
@@ -47,7 +46,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from statistics import mean
 
-from bench_database import postgres_guard
+from bench_database import database_arguments, postgres_guard
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/test"
@@ -298,11 +297,7 @@ def summary(statuses: list[int]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--postgres-url", default=DEFAULT_PG)
-    parser.add_argument("--force", action="store_true",
-                        help="drop the PostgreSQL schema even when other sessions are connected")
+    parser = database_arguments(__doc__.split("\n\n")[0], DEFAULT_PG)
     parser.add_argument("--visits", type=int, default=50)
     parser.add_argument("--keep", action="store_true", help="keep the temp folder (database, photos, server log)")
     args = parser.parse_args()
