@@ -5,16 +5,15 @@ from __future__ import annotations
 from contextvars import ContextVar
 from datetime import date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from babel.support import NullTranslations, Translations
 
 from backend.schoolyear import be_year
+from backend import clock
 
 LOCALES = ("th", "en")
 DEFAULT_LOCALE = "th"
 LOCALE_DIR = Path(__file__).parent / "locale"
-BANGKOK = ZoneInfo("Asia/Bangkok")
 
 current_locale: ContextVar[str] = ContextVar("current_locale", default=DEFAULT_LOCALE)
 
@@ -83,7 +82,7 @@ ENGLISH_MONTHS_SHORT = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", 
 def format_date(day: date | datetime, locale: str | None = None, long: bool = False) -> str:
     """25 พ.ย. 2569 in Thai (Buddhist era), 25 Nov 2026 in English; long: วันพุธที่ 25 พฤศจิกายน 2569."""
     if isinstance(day, datetime):
-        day = day.astimezone(BANGKOK).date()
+        day = day.astimezone(clock.SCHOOL_TIME).date()
     locale = locale or current_locale.get()
     if locale == "th":
         if long:
@@ -95,7 +94,7 @@ def format_date(day: date | datetime, locale: str | None = None, long: bool = Fa
 
 
 def format_datetime(moment: datetime, locale: str | None = None) -> str:
-    local = moment.astimezone(BANGKOK)
+    local = moment.astimezone(clock.SCHOOL_TIME)
     return f"{format_date(local, locale)} {local:%H:%M}"
 
 

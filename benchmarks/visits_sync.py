@@ -42,11 +42,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from statistics import mean
 
 from bench_database import database_arguments, postgres_guard
+from backend import clock
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/test"
@@ -56,7 +57,6 @@ CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-backg
 FORM_TARGET = 20 * 1024
 SYNC_TARGET = 10.0
 MAX_PHOTO = 200 * 1024
-
 
 
 # Runs in the page once the network is back: resolves when the phone's queue is empty.
@@ -179,10 +179,9 @@ async def sync_run(base_url: str, token: str, students: list[int], count: int, f
     from playwright.async_api import async_playwright
 
     from backend.accounts.middleware import SESSION_COOKIE
-    from backend.i18n import BANGKOK
     from backend.visits.tables import Visit, VisitPhoto
 
-    today = datetime.now(BANGKOK).date()
+    today = clock.today()
     answered: list[tuple[str, int]] = []
     async with async_playwright() as driver:
         browser = await driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from backend import clock
 from backend.accounts import services as accounts
 from backend.accounts.access import Viewer
 from backend.accounts.middleware import SESSION_COOKIE
@@ -78,7 +79,7 @@ async def _person(school_id: int, username: str, name: str, role: Role) -> Perso
     if _password_hash is None:
         _password_hash = accounts.hash_password(PASSWORD)  # argon2 is slow by design: hash once per run
     rows = await User.insert(User(school=school_id, username=username, display_name=name, role=role.value,
-                                  password_hash=_password_hash, created_at=accounts.now())).returning(User.id)
+                                  password_hash=_password_hash, created_at=clock.now())).returning(User.id)
     return Person(rows[0]["id"], username, name)
 
 

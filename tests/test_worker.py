@@ -5,6 +5,7 @@ from datetime import timedelta
 from arq.connections import create_pool
 from arq.worker import Worker
 
+from backend import clock
 from backend.accounts import services as accounts
 from backend.accounts.tables import UserSession
 from backend.notify.queue import redis_settings
@@ -14,7 +15,7 @@ from workers.settings import WorkerSettings
 async def test_worker_purges_expired_sessions_and_keeps_live_ones(people, settings):
     live = await accounts.start_session(settings, people.somchai.user_id)
     await accounts.start_session(settings, people.malee.user_id)
-    await UserSession.update({UserSession.expires_at: accounts.now() - timedelta(days=1)}).where(
+    await UserSession.update({UserSession.expires_at: clock.now() - timedelta(days=1)}).where(
         UserSession.user == people.malee.user_id)
 
     pool = await create_pool(redis_settings(settings.redis_url))

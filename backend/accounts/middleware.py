@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 
 from litestar.datastructures import Cookie
 from litestar.enums import ScopeType
@@ -11,6 +10,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 
 from backend import i18n
 from backend.accounts import access, services
+from backend import clock
 
 SESSION_COOKIE = "doolae_session"
 LANG_COOKIE = "lang"
@@ -41,7 +41,7 @@ class SessionMiddleware(ASGIMiddleware):
         if token:
             user = await services.session_user(token)
             if user is not None:
-                viewer = await access.load_viewer(user, datetime.now(i18n.BANGKOK).date())
+                viewer = await access.load_viewer(user, clock.today())
             else:
                 scope["state"]["session_expired"] = True
         scope["user"] = viewer

@@ -6,7 +6,7 @@ import asyncio
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
@@ -16,11 +16,13 @@ from backend.accounts.access import Viewer, load_viewer
 from backend.accounts.tables import (STAFF_ROLES, HomeroomAssignment, HomeroomChange, Role, SignInCode, SignInFailure,
                                      User, UserSession)
 from backend.config import Settings
-from backend.i18n import BANGKOK, N_, Refusal
+from backend.i18n import N_, Refusal
 from backend.notify import services as notify
 from backend.schools.tables import Classroom
 from backend.students.phones import BadPhone, looks_like_phone, normalise_phone
 from backend.students.tables import Guardian, Student
+from backend import clock
+from backend.clock import now
 
 hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 8
@@ -28,10 +30,6 @@ CODE_ATTEMPTS = 5
 
 
 HANDED_OVER_HOURS = 2  # a lesson or two: a forgotten tablet does not stay signed in as a child for long
-
-
-def now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class AccountError(Refusal):
@@ -204,7 +202,7 @@ async def viewer_of(user_id: int) -> Viewer:
     """A user as the Viewer a signed-in request would have: for the demo's seeding and for tests."""
     rows = await User.raw(f"SELECT {VIEWER_COLUMNS} FROM app_user u JOIN school s ON s.id = u.school "
                           "WHERE u.id = {}", user_id)
-    return await load_viewer(rows[0], datetime.now(BANGKOK).date())
+    return await load_viewer(rows[0], clock.today())
 
 
 async def purge_expired(settings: Settings) -> int:

@@ -4,11 +4,11 @@ absent and cut-class marks through the outbox, in the same transaction as the ma
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
 from piccolo.query.functions.aggregate import Count
 
-from backend import db, i18n
+from backend import db
 from backend.accounts.access import Permission, Viewer, visible_students
 from backend.attendance.tables import ALERTED, HOMEROOM_PERIOD, AttendanceChange, AttendanceMark, Status, TeachingAssignment
 from backend.config import Settings
@@ -18,18 +18,16 @@ from backend.notify.queue import JobQueue
 from backend.notify.tables import Alert, Message
 from backend.schools.tables import Classroom
 from backend.students.tables import Student
+from backend import clock
+from backend.clock import now
 
 # The marks a teacher taps, in the morning register and in a period alike ("cut" is derived, never tapped).
 HOMEROOM_STATUSES = [Status.present, Status.late, Status.absent, Status.sick_leave, Status.personal_leave]
 MAX_PERIOD = 10
 
 
-def now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 def today() -> date:
-    return datetime.now(i18n.BANGKOK).date()
+    return clock.today()
 
 
 class AttendanceError(Refusal):

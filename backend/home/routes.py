@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from litestar import Request, Response, get
 
-from datetime import datetime
 
-from backend import i18n
 from backend.accounts.access import Permission, current_viewer, requires_sign_in
 from backend.accounts.tables import Role
 from backend.students import services as students
 from backend.web import page, redirect
+from backend import clock
 
 
 @get("/", guards=[requires_sign_in])
@@ -20,7 +19,7 @@ async def home(request: Request) -> Response:
         return redirect("/account/password")
     if viewer.role is Role.student:
         return redirect("/screening")  # what a student signs in for: their questionnaires
-    today = datetime.now(i18n.BANGKOK).date()
+    today = clock.today()
     context: dict = {"children": [], "rooms": [], "counts": None, "today": today}
     if viewer.can(Permission.view_children) or viewer.student_ids:
         context["children"] = await students.list_children(viewer)

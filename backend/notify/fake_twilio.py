@@ -15,7 +15,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from email.utils import format_datetime
 
 import httpx
@@ -25,6 +25,7 @@ from litestar.params import FromPath
 from twilio.request_validator import RequestValidator
 
 from backend.notify.segments import sms_segments
+from backend import clock
 
 ERRORS = {
     21211: "The 'To' number {to} is not a valid phone number.",
@@ -115,7 +116,7 @@ class FakeTwilio:
             message = SentMessage(
                 sid=f"SM{next(self._ids):032x}", to=to, sender=form.get("MessagingServiceSid") or form.get("From", ""),
                 body=form.get("Body", ""), status_callback=form.get("StatusCallback"),
-                created=datetime.now(timezone.utc),
+                created=clock.now(),
             )
             self.messages.append(message)
             if message.status_callback and self.deliver_after is not None:

@@ -26,16 +26,13 @@ from backend.notify.tables import Alert, Channel, Message, MessageStatus, PushSu
 from backend.schools.tables import School
 from backend.students.phones import is_mobile
 from backend.students.tables import Guardian, StudentGuardian
+from backend.clock import now
 
 log = logging.getLogger("doolae.notify")
 SMS_TEMPLATES = Path(__file__).resolve().parents[2] / "frontend" / "templates" / "notify" / "sms"
 KINDS = ("absent", "late", "cut", "correction", "sign_in_code")
 _sms_env = Environment(loader=FileSystemLoader(SMS_TEMPLATES), undefined=StrictUndefined, autoescape=False,
                        keep_trailing_newline=False)
-
-
-def now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 # Wording --------------------------------------------------------------------------------------------------------

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timezone
+from datetime import datetime, time
 
 from backend import db
 from backend.accounts.access import (Permission, Viewer, can_edit_section, can_read_section, can_see_record_reads,
                                      can_see_screening, can_see_visit_dates, can_see_visits)
 from backend.accounts.tables import Role
 from backend.attendance.tables import AttendanceMark, Status
-from backend.i18n import BANGKOK, N_, Refusal
+from backend.i18n import N_, Refusal
 from backend.notify.tables import Alert
 from backend.records.sections import PARENT_EDITABLE, SECTIONS, Invalid, clean
 from backend.records.tables import SCREENING_READ, RecordEntry, RecordRead
@@ -19,10 +19,8 @@ from backend.students import services as students
 from backend.students.phones import BadPhone, normalise_phone
 from backend.students.tables import Guardian
 from backend.visits.tables import Visit
-
-
-def now() -> datetime:
-    return datetime.now(timezone.utc)
+from backend import clock
+from backend.clock import now
 
 
 class RecordError(Refusal):
@@ -183,7 +181,7 @@ async def timeline(viewer: Viewer, student_id: int, limit: int = 100) -> list[di
                                         Visit.teacher.display_name.as_alias("by")).where(
                 Visit.student == student_id).order_by(Visit.visited_on, ascending=False).limit(limit):
             # placed on the day of the visit, not the day it reached the server (it may wait offline for days)
-            events.append({"kind": "visit", "at": datetime.combine(visit["visited_on"], time(12), BANGKOK),
+            events.append({"kind": "visit", "at": datetime.combine(visit["visited_on"], time(12), clock.SCHOOL_TIME),
                            "day": visit["visited_on"], **visit})
     events += await _screening_events(viewer, student, limit)
     for alert in await Alert.select(Alert.kind, Alert.created_at, Alert.acknowledged_at).where(

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date
 
 from backend import db, schoolyear
 from backend.schools.tables import Grade, School, SchoolYear, Term
+from backend import clock
 
 SECONDARY_GRADES = ["ม.1", "ม.2", "ม.3", "ม.4", "ม.5", "ม.6"]
 PRIMARY_GRADES = ["ป.1", "ป.2", "ป.3", "ป.4", "ป.5", "ป.6"]
@@ -22,7 +23,7 @@ def grade_level(code: str) -> int:
 async def create_school(code: str, name: str, short_name: str, grades: list[str]) -> int:
     async with db.transaction():
         school = await School.insert(
-            School(code=code, name=name, short_name=short_name, created_at=datetime.now(timezone.utc))
+            School(code=code, name=name, short_name=short_name, created_at=clock.now())
         ).returning(School.id)
         school_id = school[0]["id"]
         await Grade.insert(*[Grade(school=school_id, code=g, level=grade_level(g)) for g in grades])

@@ -6,7 +6,6 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timezone
 
 from backend import db
 from backend.accounts.access import (Viewer, can_confirm_group, can_enter_paper, can_fill_form, can_see_screening,
@@ -14,7 +13,7 @@ from backend.accounts.access import (Viewer, can_confirm_group, can_enter_paper,
 from backend.accounts import services as accounts
 from backend.accounts.tables import Role
 from backend.attendance.tables import AttendanceMark, Status
-from backend.i18n import BANGKOK, N_, Refusal
+from backend.i18n import N_, Refusal
 from backend.records.tables import SCREENING_READ, RecordEntry, RecordRead
 from backend.schools.tables import Classroom, Term
 from backend.screening import criteria as rules
@@ -23,6 +22,8 @@ from backend.screening.tables import DomainChecklist, Group, GroupDecision, Scre
 from backend.students import services as students
 from backend.students.tables import Student
 from backend.visits.tables import Visit
+from backend import clock
+from backend.clock import now
 
 INFORMANTS = {"sdq": ("student", "teacher", "parent"), "eq": ("student",)}
 ITEMS_PER_STEP = {"sdq": 5, "eq": 6}  # one phone screen each: 5 steps of SDQ, 9 of EQ
@@ -30,10 +31,6 @@ ITEMS_PER_STEP = {"sdq": 5, "eq": 6}  # one phone screen each: 5 steps of SDQ, 9
 
 class ScreeningError(Refusal):
     pass
-
-
-def now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 @functools.cache
@@ -64,7 +61,7 @@ async def current_term(viewer: Viewer) -> tuple[int, int]:
     if viewer.term_number is not None:
         return viewer.school_year_id, viewer.term_number
     terms = await Term.select(Term.number, Term.starts_on).where(Term.school_year == viewer.school_year_id)
-    today = datetime.now(BANGKOK).date()  # the school's date, not UTC's (7 hours behind)
+    today = clock.today()  # the school's date, not UTC's (7 hours behind)
     started = [t["number"] for t in terms if t["starts_on"] <= today]
     return viewer.school_year_id, max(started, default=1)
 

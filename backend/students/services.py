@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 
 from backend import db
 from backend.accounts.access import Viewer, visible_students
@@ -14,12 +14,9 @@ from backend.schools.tables import Classroom
 from backend.students.phones import is_mobile
 from backend.students.roster import GuardianRow, ParsedRoster, RowError, StudentRow, decode, parse_roster
 from backend.students.tables import Guardian, RosterUpload, Student, StudentGuardian
+from backend.clock import now
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
-
-
-def now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class RosterError(Refusal):

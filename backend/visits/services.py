@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
 from piccolo.query.functions.aggregate import Count
 
-from backend import db, i18n
+from backend import db
 from backend.accounts.access import Viewer, can_see_classroom_visits, can_see_visit_dates, can_see_visits
 from backend.i18n import N_, Refusal
 from backend.records.sections import Invalid, clean
@@ -16,6 +16,8 @@ from backend.students.tables import Student
 from backend.visits.form import FORM
 from backend.visits.storage import PhotoStore
 from backend.visits.tables import Visit, VisitPhoto
+from backend import clock
+from backend.clock import now
 
 MAX_PHOTOS = 4
 MAX_PHOTO_BYTES = 300 * 1024  # the phone shrinks to about 200 KB; a little room for odd encoders
@@ -24,10 +26,6 @@ CLIENT_ID = re.compile(r"^[0-9a-fA-F-]{8,40}$")
 # Thailand and a margin: a reading far outside is a broken GPS, not a home.
 THAILAND = {"lat": (4.0, 22.0), "lng": (96.0, 107.0)}
 IMAGE_SIGNATURES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png", b"RIFF": "image/webp"}
-
-
-def now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class VisitError(Refusal):
@@ -49,7 +47,7 @@ def _parse_day(text: str, errors: dict) -> date | None:
     except (TypeError, ValueError):
         errors["visited_on"] = N_("Enter the date of the visit.")
         return None
-    today = datetime.now(i18n.BANGKOK).date()
+    today = clock.today()
     if day > today:
         errors["visited_on"] = N_("The visit date cannot be in the future.")
     elif day < today - timedelta(days=400):

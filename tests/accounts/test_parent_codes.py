@@ -4,7 +4,7 @@ import re
 from datetime import timedelta
 
 from backend.accounts import services
-from backend.accounts.services import now
+from backend.clock import now
 from backend.accounts.tables import SignInCode, User
 from backend.students.tables import Guardian
 from tests.conftest import text_of

@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from backend.accounts.services import now
+from backend.clock import now
 from backend.accounts.tables import SignInFailure, UserSession
 from tests.conftest import text_of
 from tests.personas import PASSWORD

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from playwright.async_api import BrowserContext, Page, Route, expect
 
-from backend.i18n import BANGKOK
+from backend import clock
 from backend.visits.storage import open_photo_store
 from backend.visits.tables import Visit, VisitPhoto
 from tests.e2e.camera import CAMERA_JPEG
@@ -29,10 +29,8 @@ WAIT_MS = 20_000  # for anything the queue does by itself; the checks return as 
 QUEUE_EMPTY = "VisitQueue.all().then((records) => records.length === 0)"
 
 
-
-
 def today() -> date:
-    return datetime.now(BANGKOK).date()
+    return clock.today()
 
 
 async def camera_photo(page: Page, seed: int) -> bytes:

@@ -13,6 +13,7 @@ from backend.schools.tables import School
 from backend.students.tables import Guardian
 from tests.attendance.test_register import ANAN, BUA, PRASERT, SOMSRI, save
 from tests.conftest import text_of
+from backend import clock
 
 
 async def absent(client, people, settings, *codes):
@@ -78,14 +79,14 @@ async def test_a_worker_killed_mid_send_neither_loses_nor_doubles(client, people
     await absent(client, people, settings, ANAN, BUA)
     await redis.flushdb()
     rows = await messages()
-    long_ago = datetime.now(timezone.utc) - timedelta(minutes=10)
+    long_ago = clock.now() - timedelta(minutes=10)
     # Somsri's SMS reached Twilio before the worker died; Prasert's did not.
     await Message.update({Message.status: "sending", Message.updated_at: long_ago, Message.attempts: 1}).where(
         Message.id.is_in([rows[SOMSRI]["id"], rows[PRASERT]["id"]]))
     from backend.notify.fake_twilio import SentMessage
 
     fake_twilio.messages.append(SentMessage("SMalready", SOMSRI, "DOOLAE", rows[SOMSRI]["body"], None,
-                                            datetime.now(timezone.utc)))
+                                            clock.now()))
     await drain()
     assert len(fake_twilio.sent_to(SOMSRI)) == 1 and len(fake_twilio.sent_to(PRASERT)) == 1
     after = await messages()
@@ -192,11 +193,11 @@ def test_quiet_hours_hold_sms_until_seven_in_the_morning():
 
 async def test_a_held_message_waits_for_its_time(client, people, settings, drain, fake_twilio):
     await absent(client, people, settings, ANAN)
-    morning = datetime.now(timezone.utc) + timedelta(hours=8)
+    morning = clock.now() + timedelta(hours=8)
     await Message.update({Message.not_before: morning}).where(Message.id > 0)
     await drain()
     assert fake_twilio.messages == [] and (await messages())[SOMSRI]["status"] == "queued"
-    await Message.update({Message.not_before: datetime.now(timezone.utc)}).where(Message.id > 0)
+    await Message.update({Message.not_before: clock.now()}).where(Message.id > 0)
     await drain()
     assert len(fake_twilio.sent_to(SOMSRI)) == 1
 

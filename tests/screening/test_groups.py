@@ -3,7 +3,7 @@ who may see any of it."""
 
 import io
 import zipfile
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from backend.attendance.tables import AttendanceMark
 from backend.records import services as records
@@ -13,6 +13,7 @@ from backend.screening import services
 from backend.screening.criteria import Facts, propose
 from backend.screening.tables import GroupDecision, ScreeningForm
 from tests.conftest import text_of
+from backend import clock
 
 ANAN, BUA, CHAI = "10001", "10002", "10003"
 TROUBLED = "2" * 25  # teacher SDQ: emotional 10, conduct 8, hyperactivity 6, peer 6 → total 30, a problem
@@ -137,7 +138,7 @@ async def test_absences_this_term_and_ticked_signs_move_the_proposal(client, peo
         await AttendanceMark.insert(AttendanceMark(
             school=people.bangkok, student=anan, classroom=people.classrooms["BKK ม.1/1"],
             day=term["starts_on"] + timedelta(days=day), status="absent", marked_by=people.somchai.user_id,
-            marked_at=datetime.now(timezone.utc)))
+            marked_at=clock.now()))
     page = text_of((await client.get(f"/screening/students/{anan}")).text)
     assert "เสนอ: เสี่ยง" in page and "ขาดเรียนหรือหนีเรียน 5 วัน" in page
     await client.submit(f"/screening/students/{anan}/checklist", {"sign": "violence.problem.1",

@@ -1,20 +1,21 @@
 """Home visits sent from a phone: stored once, every wrong field named, photos checked, only the right eyes."""
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
-from backend.i18n import BANGKOK, format_date
+from backend.i18n import format_date
 from backend.visits.tables import Visit, VisitPhoto
 from tests.conftest import text_of
+from backend import clock
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00\x10JFIF" + b"\x00" * 2000 + b"\xff\xd9"
 
 
 def school_today():
     """The school's date, not the machine's: after 17:00 UTC it is already tomorrow in Bangkok."""
-    return datetime.now(BANGKOK).date()
+    return clock.today()
 
 
 def visit(people, **changes) -> dict:
