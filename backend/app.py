@@ -23,10 +23,12 @@ from litestar.static_files import create_static_files_router
 
 from backend import db, i18n
 from backend.accounts.middleware import SessionMiddleware
+from backend.accounts import routes as accounts_web
 from backend.accounts.routes import account_router, admin_router
 from backend.attendance.routes import attendance_router
 from backend.notify import services as notify
 from backend.notify.queue import InProcessQueue, JobQueue, connect
+from backend.notify import routes as notify_web
 from backend.notify.routes import notify_router
 from backend.records.routes import records_router
 from backend.screening import services as screening
@@ -37,6 +39,7 @@ from backend.config import Settings
 from backend.home.routes import home
 from backend.i18n import _
 from backend.pwa.routes import health, manifest, offline, service_worker
+from backend.students import routes as students_web
 from backend.students.routes import roster_router, students_router
 from backend.web import STATIC, make_environment, page, redirect, wants_html
 
@@ -189,7 +192,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         debug=False,
     )
     app.state.settings = settings
-    app.state.jinja = make_environment()
+    app.state.jinja = make_environment({**accounts_web.template_helpers, **notify_web.template_helpers},
+                                       students_web.template_filters)
     app.state.queue = JobQueue(None)  # replaced at start-up; a bare queue leaves messages to the sweep
     app.state.photos = open_photo_store(settings)
     return app

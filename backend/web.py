@@ -14,10 +14,6 @@ from litestar.response import Redirect
 from litestar.utils.scope.state import ScopeState
 
 from backend import i18n
-from backend.accounts.tables import ROLE_LABELS, Role
-from backend.notify.tables import FAILURE_REASONS, KIND_LABELS, MessageStatus
-from backend.notify.tables import STATUS_LABELS as MESSAGE_STATUS_LABELS
-from backend.students.phones import display_phone
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "frontend" / "templates"
@@ -36,7 +32,9 @@ def static_version() -> str:
     return digest.hexdigest()[:10]
 
 
-def make_environment() -> Environment:
+def make_environment(helpers: dict | None = None, filters: dict | None = None) -> Environment:
+    """The templates' environment; each area brings its own helpers and filters (its routes.py's template_helpers),
+    so that this module knows no area."""
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(["html", "xml"]),
@@ -52,12 +50,9 @@ def make_environment() -> Environment:
         static=lambda name: f"/static/{name}?v={version}",
         static_version=version,
         format_term=i18n.format_term,
-        role_label=lambda role: i18n.gettext(ROLE_LABELS[Role(role)]),
-        message_status=lambda status: i18n.gettext(MESSAGE_STATUS_LABELS[MessageStatus(status)]),
-        message_kind=lambda kind: i18n.gettext(KIND_LABELS.get(kind, kind)),
-        failure_reason=lambda code: i18n.gettext(FAILURE_REASONS[code]) if code in FAILURE_REASONS else "",
+        **(helpers or {}),
     )
-    env.filters.update(date=i18n.format_date, datetime=i18n.format_datetime, phone=display_phone)
+    env.filters.update(date=i18n.format_date, datetime=i18n.format_datetime, **(filters or {}))
     return env
 
 

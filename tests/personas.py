@@ -4,7 +4,8 @@ Bangkok school (BKK), school year 2569, ม.1 and ม.2:
 - Somchai keeps homeroom ม.1/1. Anan (10001) and Bua (10002) are in ม.1/1; Chai (10003) is in ม.1/2.
 - Malee keeps homeroom ม.1/2.
 - Wipa is a subject teacher with no homeroom; she teaches ม.1/1 mathematics (คณิตศาสตร์).
-- Ratana is the guidance counsellor; Kanya the admin; Director Wichai the executive.
+- Ratana is the guidance counsellor; Kanya the admin; Director Wichai the executive; Nipa the nurse; Prasit the
+  discipline officer. Chai signs in as a student (username bkk-10003).
 - Somsri (081-111-1111) is the mother of Anan and of Chai (siblings in different rooms); she has a parent account.
 - Prasert (082-222-2222) is Bua's father; he has no account yet.
 Chiang Mai school (CNX):
@@ -69,6 +70,9 @@ class People:
     preecha: Person
     dao: Person
     noi: Person
+    nipa: Person
+    prasit: Person
+    chai: Person
     students: dict[str, int]  # by code
     guardians: dict[str, int]  # by phone
     classrooms: dict[str, int]  # "BKK ม.1/1"
@@ -99,6 +103,14 @@ async def _parent(viewer: Viewer, phone: str) -> Person:
     return Person(user_id, phone, guardian["name"])
 
 
+async def _student(school_id: int, code: str) -> Person:
+    student = await Student.select(Student.id, Student.first_name, Student.last_name).where(
+        (Student.school == school_id) & (Student.code == code)).first()
+    person = await _person(school_id, f"bkk-{code}", f"{student['first_name']} {student['last_name']}", Role.student)
+    await Student.update({Student.user: person.user_id}).where(Student.id == student["id"])
+    return person
+
+
 async def build_personas(settings) -> People:
     bangkok, kanya, bangkok_admin = await _school("BKK", "โรงเรียนกรุงเทพศึกษา", BANGKOK_ROSTER,
                                                   ("kanya", "ครูกันยา"))
@@ -126,6 +138,9 @@ async def build_personas(settings) -> People:
         somsri=await _parent(bangkok_admin, "+66811111111"),
         preecha=preecha, dao=dao,
         noi=await _parent(cnx_admin, "+66833333333"),
+        nipa=await _person(bangkok, "nipa", "ครูนิภา", Role.nurse),
+        prasit=await _person(bangkok, "prasit", "ครูประสิทธิ์", Role.discipline),
+        chai=await _student(bangkok, "10003"),
         students={r["code"]: r["id"] for r in await Student.select(Student.id, Student.code)},
         guardians={r["phone"]: r["id"] for r in await Guardian.select(Guardian.id, Guardian.phone)},
         classrooms=classrooms,

@@ -18,6 +18,7 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.handlers.base import BaseRouteHandler
 
 from backend.accounts.tables import HomeroomAssignment, Role
+from backend.i18n import N_
 from backend.attendance.tables import TeachingAssignment
 from backend.records.sections import SECTIONS
 from backend.schools import services as schools
@@ -38,6 +39,12 @@ class Permission(Enum):
     manage_screening = "manage_screening"  # the school's screening criteria
     view_screening_school = "view_screening_school"  # group distribution and completion, school-wide
     manage_school = "manage_school"  # the school's own settings, such as what parents see of the record
+    # The areas' front pages: each opens for those with something to do there, and the menu shows the same.
+    use_attendance = "use_attendance"  # registers to take, one's children's attendance, or the school's figures
+    use_visits = "use_visits"  # one's homeroom's visits, or the school's progress
+    use_screening = "use_screening"  # classrooms' screening, the school's, or its criteria
+    fill_questionnaires = "fill_questionnaires"  # a student's or a parent's own questionnaires
+    hand_back = "hand_back"  # a student on their teacher's device gives it back
 
 
 SCHOOL_WIDE = {Role.admin, Role.executive, Role.counsellor, Role.discipline, Role.nurse}
@@ -51,8 +58,8 @@ ROLE_PERMISSIONS: dict[Role, set[Permission]] = {
     Role.nurse: {Permission.view_students},
     Role.homeroom_teacher: set(),
     Role.subject_teacher: set(),
-    Role.parent: {Permission.view_children},
-    Role.student: set(),
+    Role.parent: {Permission.view_children, Permission.fill_questionnaires},
+    Role.student: {Permission.fill_questionnaires},
 }
 
 
@@ -83,6 +90,15 @@ class Viewer:
             return bool(self.classroom_ids)
         if permission is Permission.mark_periods:
             return bool(self.classroom_ids or self.teaching_ids)
+        if permission is Permission.use_attendance:
+            return any(self.can(p) for p in (Permission.mark_periods, Permission.view_children, Permission.view_school))
+        if permission is Permission.use_visits:
+            return self.can(Permission.view_homeroom) or sees_school_visits(self)
+        if permission is Permission.use_screening:
+            return self.is_staff and any(self.can(p) for p in (
+                Permission.view_homeroom, Permission.view_screening_school, Permission.manage_screening))
+        if permission is Permission.hand_back:
+            return self.handed_over_by is not None
         return permission in ROLE_PERMISSIONS[self.role]
 
     def keeps_homeroom(self, classroom_id: int) -> bool:
@@ -94,6 +110,44 @@ class Viewer:
     @property
     def is_staff(self) -> bool:
         return self.role not in (Role.parent, Role.student)
+
+    @property
+    def is_parent(self) -> bool:
+        return self.role is Role.parent
+
+    @property
+    def is_student(self) -> bool:
+        return self.role is Role.student
+
+    def is_parent_of(self, student_id: int) -> bool:
+        return self.role is Role.parent and student_id in self.student_ids
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    path: str
+    label: str  # English msgid
+    permission: Permission
+
+
+# The navigation, in order. A link shows exactly when its page opens: both ask viewer.can(item.permission), and
+# tests/test_privacy_routes.py checks every link against the route table.
+MENU = (
+    MenuItem("/students/homeroom", N_("My homeroom"), Permission.view_homeroom),
+    MenuItem("/attendance", N_("Attendance"), Permission.use_attendance),
+    MenuItem("/visits", N_("Home visits"), Permission.use_visits),
+    MenuItem("/screening", N_("Questionnaires"), Permission.fill_questionnaires),
+    MenuItem("/screening", N_("Screening"), Permission.use_screening),
+    MenuItem("/roster/import", N_("Roster"), Permission.manage_roster),
+    MenuItem("/admin/users", N_("Staff"), Permission.manage_users),
+    MenuItem("/admin/homerooms", N_("Homerooms"), Permission.manage_users),
+    MenuItem("/admin/parents", N_("Parents"), Permission.manage_users),
+    MenuItem("/notify/outbox", N_("Messages"), Permission.view_outbox),
+)
+
+
+def menu(viewer: Viewer) -> list[MenuItem]:
+    return [item for item in MENU if viewer.can(item.permission)]
 
 
 async def load_viewer(user: dict, today: date) -> Viewer:
@@ -267,6 +321,13 @@ def can_enter_paper(viewer: Viewer, student: dict) -> bool:
     return viewer.keeps_homeroom(student["classroom"]) or viewer.role is Role.counsellor
 
 
+def can_see_classroom_screening(viewer: Viewer, classroom: dict) -> bool:
+    """A classroom's screening summary: its homeroom teachers, counsellors and executives."""
+    if classroom["school"] != viewer.school_id:
+        return False
+    return viewer.keeps_homeroom(classroom["id"]) or viewer.role in SCREENING_READERS
+
+
 def can_confirm_group(viewer: Viewer, student: dict) -> bool:
     return student["school"] == viewer.school_id and viewer.keeps_homeroom(student["classroom"])
 
@@ -283,15 +344,16 @@ def current_viewer(connection: ASGIConnection) -> Viewer:
     return viewer
 
 
-def requires(permission: Permission):
-    """A route guard: the signed-in viewer must hold this permission."""
+def requires(*permissions: Permission):
+    """A route guard: the signed-in viewer must hold one of these permissions."""
 
     # async: Litestar runs a plain function guard in a thread pool, a cost on every request for no gain.
     async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
-        if not current_viewer(connection).can(permission):
+        viewer = current_viewer(connection)
+        if not any(viewer.can(permission) for permission in permissions):
             raise PermissionDeniedException()
 
-    guard.__name__ = f"requires_{permission.value}"
+    guard.__name__ = "requires_" + "_or_".join(permission.value for permission in permissions)
     return guard
 
 

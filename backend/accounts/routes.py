@@ -11,9 +11,10 @@ from litestar.params import Body, FromPath, FromQuery
 
 from backend import i18n
 from backend.accounts import services
+from backend.accounts import access
 from backend.accounts.access import Permission, current_viewer, requires, requires_sign_in
 from backend.accounts.middleware import LANG_COOKIE, SESSION_COOKIE, session_cookie
-from backend.accounts.tables import STAFF_ROLES
+from backend.accounts.tables import ROLE_LABELS, STAFF_ROLES, Role
 from backend.i18n import _
 from backend.students import services as students
 from backend.web import client_address, page, redirect, safe_next
@@ -235,6 +236,12 @@ async def issue_code(request: Request, guardian_id: FromPath[int], q: FromQuery[
                                                     "error": error, "by_sms": request.app.state.settings.sms_enabled},
                 status=200 if issued else 422)
 
+
+template_helpers = {
+    "menu": access.menu,
+    "Permission": Permission,
+    "role_label": lambda role: _(ROLE_LABELS[Role(role)]),
+}
 
 account_router = Router(path="/", route_handlers=[
     sign_in_page, sign_in, sign_out, code_page, sign_in_with_code, switch_language, password_page, change_password,

@@ -39,7 +39,7 @@ async def _register_page(request: Request, classroom_id: int, day: date, period:
     }, status=status)
 
 
-@get("/", guards=[requires_sign_in])
+@get("/", guards=[requires(Permission.use_attendance)])
 async def start(request: Request) -> Response:
     viewer = current_viewer(request)
     if viewer.can(Permission.view_children):

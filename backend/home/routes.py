@@ -6,7 +6,6 @@ from litestar import Request, Response, get
 
 
 from backend.accounts.access import Permission, current_viewer, requires_sign_in
-from backend.accounts.tables import Role
 from backend.students import services as students
 from backend.web import page, redirect
 from backend import clock
@@ -17,7 +16,7 @@ async def home(request: Request) -> Response:
     viewer = current_viewer(request)
     if viewer.must_set_password:
         return redirect("/account/password")
-    if viewer.role is Role.student:
+    if viewer.is_student:
         return redirect("/screening")  # what a student signs in for: their questionnaires
     today = clock.today()
     context: dict = {"children": [], "rooms": [], "counts": None, "today": today}

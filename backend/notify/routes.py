@@ -14,7 +14,7 @@ from twilio.request_validator import RequestValidator
 from backend.accounts.access import Permission, current_viewer, requires, requires_sign_in
 from backend.i18n import _
 from backend.notify import services
-from backend.notify.tables import MessageStatus
+from backend.notify.tables import FAILURE_REASONS, KIND_LABELS, STATUS_LABELS, MessageStatus
 from backend.web import page, redirect, safe_next
 
 
@@ -110,6 +110,12 @@ async def set_sms_opt_out(request: Request, guardian_id: FromPath[int],
     return redirect(safe_next(data.next),
                     flash=_("SMS turned off for this guardian.") if data.opt_out else _("SMS turned on for this guardian."))
 
+
+template_helpers = {
+    "message_status": lambda status: _(STATUS_LABELS[MessageStatus(status)]),
+    "message_kind": lambda kind: _(KIND_LABELS.get(kind, kind)),
+    "failure_reason": lambda code: _(FAILURE_REASONS[code]) if code in FAILURE_REASONS else "",
+}
 
 notify_router = Router(path="/notify", route_handlers=[
     twilio_status, subscribe, unsubscribe, outbox, retry, templates, save_template, set_sms_opt_out,

@@ -7,7 +7,6 @@ from datetime import datetime, time
 from backend import db
 from backend.accounts.access import (Permission, Viewer, can_edit_section, can_read_section, can_see_record_reads,
                                      can_see_screening, can_see_visit_dates, can_see_visits)
-from backend.accounts.tables import Role
 from backend.attendance.tables import AttendanceMark, Status
 from backend.i18n import N_, Refusal
 from backend.notify.tables import Alert
@@ -94,7 +93,7 @@ async def save_section(viewer: Viewer, student_id: int, name: str, raw: dict) ->
 
 async def parent_correction(viewer: Viewer, student_id: int, raw: dict) -> None:
     """A parent corrects who lives at home and their own phone; the teacher sees the change and its source."""
-    if viewer.role is not Role.parent or student_id not in viewer.student_ids:
+    if not viewer.is_parent_of(student_id):
         raise RecordError(N_("You can only see your own children."), status=403)
     await get_student(viewer, student_id)
     changes = clean(SECTIONS["family"], raw, only=PARENT_EDITABLE["family"])
@@ -194,7 +193,7 @@ async def timeline(viewer: Viewer, student_id: int, limit: int = 100) -> list[di
 async def _screening_events(viewer: Viewer, student: dict, limit: int) -> list[dict]:
     """Screening on the timeline: forms filed and groups confirmed, for those who may see screening; a parent sees
     their own form and the confirmed group, as on their screening page."""
-    is_parent = viewer.role is Role.parent and student["id"] in viewer.student_ids
+    is_parent = viewer.is_parent_of(student["id"])
     if not (can_see_screening(viewer, student) or is_parent):
         return []
     where = ((ScreeningForm.student == student["id"]) & ScreeningForm.submitted_at.is_not_null()

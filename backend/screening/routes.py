@@ -11,7 +11,6 @@ from litestar.params import FromPath, FromQuery
 from backend.accounts import services as accounts
 from backend.accounts.middleware import SESSION_COOKIE, session_cookie
 from backend.accounts.access import Permission, current_viewer, requires, requires_sign_in
-from backend.accounts.tables import Role
 from backend.i18n import N_, _, current_locale, ngettext
 from backend.screening import criteria as rules
 from backend.screening import export, services
@@ -76,10 +75,10 @@ def _refused(request: Request, error: services.ScreeningError) -> Response:
                                         "message": error.text()}, status=error.status)
 
 
-@get("/", guards=[requires_sign_in])
+@get("/", guards=[requires(Permission.fill_questionnaires, Permission.use_screening)])
 async def home(request: Request) -> Response:
     viewer = current_viewer(request)
-    if viewer.role in (Role.student, Role.parent):
+    if viewer.can(Permission.fill_questionnaires):
         return page(request, "screening/mine.html", {"forms": await services.my_forms(viewer), **HELPERS})
     if len(viewer.classroom_ids) == 1 and not viewer.can(Permission.view_screening_school):
         return redirect(f"/screening/classrooms/{next(iter(viewer.classroom_ids))}")
@@ -291,11 +290,9 @@ async def hand_over(request: Request, student_id: FromPath[int]) -> Response:
     return response
 
 
-@post("/hand-back", guards=[requires_sign_in])
+@post("/hand-back", guards=[requires(Permission.hand_back)])
 async def hand_back(request: Request) -> Response:
     viewer = current_viewer(request)
-    if viewer.handed_over_by is None:
-        return redirect("/screening")
     classroom = await services.own_classroom(viewer)
     username = await accounts.hand_back(viewer, request.cookies.get(SESSION_COOKIE, ""))
     target = "/signin?" + urlencode({"next": f"/screening/classrooms/{classroom}" if classroom else "/screening",

@@ -8,10 +8,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from backend import db
-from backend.accounts.access import (Viewer, can_confirm_group, can_enter_paper, can_fill_form, can_see_screening,
+from backend.accounts.access import (Viewer, can_confirm_group, can_enter_paper, can_fill_form, can_see_classroom_screening,
+                                     can_see_screening,
                                      visible_students)
 from backend.accounts import services as accounts
-from backend.accounts.tables import Role
 from backend.attendance.tables import AttendanceMark, Status
 from backend.i18n import N_, Refusal
 from backend.records.tables import SCREENING_READ, RecordEntry, RecordRead
@@ -724,8 +724,7 @@ class Row:
 async def classroom_of(viewer: Viewer, classroom_id: int) -> dict:
     room = await Classroom.select(Classroom.id, Classroom.school, Classroom.room,
                                   Classroom.grade.code.as_alias("grade")).where(Classroom.id == classroom_id).first()
-    if room is None or room["school"] != viewer.school_id or not (
-            viewer.keeps_homeroom(classroom_id) or viewer.role in (Role.counsellor, Role.executive)):
+    if room is None or not can_see_classroom_screening(viewer, room):
         raise ScreeningError(N_("No such classroom among those you can see."), status=404)
     return {**room, "label": f"{room['grade']}/{room['room']}"}
 
@@ -849,8 +848,8 @@ async def my_forms(viewer: Viewer) -> list[dict]:
         ScreeningForm.student.is_in(ids or [-1]) & (ScreeningForm.school_year == year_id)
         & (ScreeningForm.term == term) & (ScreeningForm.slot == draft_slot(viewer))).output(load_json=True)
     started = {(d["student"], d["instrument"], d["informant"]): len(d["answers"]) for d in drafts}
-    decided = await decisions(ids, year_id, term) if viewer.role is Role.parent else {}
-    wanted = [("sdq", "student"), ("eq", "student")] if viewer.role is Role.student else [("sdq", "parent")]
+    decided = await decisions(ids, year_id, term) if viewer.is_parent else {}
+    wanted = [("sdq", "student"), ("eq", "student")] if viewer.is_student else [("sdq", "parent")]
     result = []
     for student in members:
         for name, informant in wanted:

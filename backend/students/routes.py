@@ -9,6 +9,7 @@ from litestar.params import FromPath
 from backend.accounts.access import Permission, current_viewer, requires
 from backend.i18n import _, ngettext
 from backend.students import services
+from backend.students.phones import display_phone
 from backend.web import page, redirect
 
 
@@ -49,6 +50,8 @@ async def homeroom(request: Request) -> Response:
     rooms = await services.list_homerooms(current_viewer(request))
     return page(request, "students/homeroom.html", {"rooms": rooms})
 
+
+template_filters = {"phone": display_phone}
 
 roster_router = Router(path="/roster", route_handlers=[import_page, preview_import, apply_import])
 students_router = Router(path="/students", route_handlers=[homeroom])

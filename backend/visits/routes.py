@@ -22,7 +22,7 @@ def _problem(error: services.VisitError) -> Response:
                     status_code=error.status)
 
 
-@get("/", guards=[requires_sign_in])
+@get("/", guards=[requires(Permission.use_visits)])
 async def progress(request: Request, view: FromQuery[str] = "") -> Response:
     """A homeroom teacher's own room; the school's table for executives and counsellors (?view=school for one who
     also keeps a homeroom)."""

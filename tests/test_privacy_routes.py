@@ -1,0 +1,248 @@
+"""The privacy test: every route of the application, opened by every persona, with ids that belong to someone.
+
+The table below says, for each route, who may use it; everyone else must be refused (403 or 404) without a word of
+the child it is about, and anonymous visitors are sent to sign in unless the route is public. A route added to the
+app without an entry here fails `test_every_route_has_an_entry`.
+
+The ids are Bua's (10002, ม.1/1, Somchai's homeroom; her father Prasert has no account), ม.1/1's, Malee's account,
+an alert about Anan (Somsri's son) and the Bangkok school's own rows. So Malee is "a teacher of another homeroom",
+Somsri "a parent of another child", Chai "another student", and Preecha, Dao and Noi "users of another school".
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import uuid
+
+import httpx
+import pytest
+
+from backend import clock
+from backend.accounts import access
+from backend.notify.tables import Alert, Message
+from backend.screening import services as screening
+from backend.students import services as students
+from backend.visits import services as visits
+from tests.conftest import Browser, text_of
+from tests.personas import BANGKOK_ROSTER
+
+BUA = "บัว"
+# A real 8×8 JPEG, so that a photo route which decodes what it stores has something to decode.
+JPEG = base64.b64decode(
+    "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAYEBQYFBAYGBQYHBwYIChAKCgkJChQODwwQFxQYGBcUFhYaHSUfGhsjHBYWICwgIyYnKSopGR8t"
+    "MC0oMCUoKSj/2wBDAQcHBwoIChMKChMoGhYaKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCj/wAAR"
+    "CAAIAAgDASIAAhEBAxEB/8QAHwAAAQUBAQEBAQEAAAAAAAAAAAECAwQFBgcICQoL/8QAtRAAAgEDAwIEAwUFBAQAAAF9AQIDAAQRBRIhMUEG"
+    "E1FhByJxFDKBkaEII0KxwRVS0fAkM2JyggkKFhcYGRolJicoKSo0NTY3ODk6Q0RFRkdISUpTVFVWV1hZWmNkZWZnaGlqc3R1dnd4eXqDhIWG"
+    "h4iJipKTlJWWl5iZmqKjpKWmp6ipqrKztLW2t7i5usLDxMXGx8jJytLT1NXW19jZ2uHi4+Tl5ufo6erx8vP09fb3+Pn6/8QAHwEAAwEBAQEB"
+    "AQEBAQAAAAAAAAECAwQFBgcICQoL/8QAtREAAgECBAQDBAcFBAQAAQJ3AAECAxEEBSExBhJBUQdhcRMiMoEIFEKRobHBCSMzUvAVYnLRChYk"
+    "NOEl8RcYGRomJygpKjU2Nzg5OkNERUZHSElKU1RVVldYWVpjZGVmZ2hpanN0dXZ3eHl6goOEhYaHiImKkpOUlZaXmJmaoqOkpaanqKmqsrO0"
+    "tba3uLm6wsPExcbHyMnK0tPU1dbX2Nna4uPk5ebn6Onq8vP09fb3+Pn6/9oADAMBAAIRAxEAPwCzRRRXwR9sf//Z")
+
+STAFF = ["kanya", "wichai", "somchai", "malee", "wipa", "ratana", "nipa", "prasit"]
+OTHER_SCHOOL = ["preecha", "dao", "noi"]
+PERSONAS = [*STAFF, "somsri", "chai", *OTHER_SCHOOL]
+EVERYONE = frozenset(PERSONAS)
+PUBLIC = frozenset([*PERSONAS, "anonymous"])
+NOBODY: frozenset[str] = frozenset()
+
+
+def only(*names: str) -> frozenset[str]:
+    return frozenset(names)
+
+
+# Who may use each route with the ids above. Admins and executives of the other school may open their own school's
+# pages (no id in the address), never Bangkok's rows.
+ROUTES: dict[str, frozenset[str]] = {
+    # The app shell and signing in
+    "GET /": EVERYONE,
+    "GET /manifest.webmanifest": PUBLIC,
+    "GET /sw.js": PUBLIC,
+    "GET /offline": PUBLIC,
+    "GET /healthz": PUBLIC,
+    "GET /static/{file_path:path}": PUBLIC,
+    "HEAD /static/{file_path:path}": PUBLIC,
+    "GET /signin": PUBLIC,
+    "POST /signin": PUBLIC,
+    "GET /signin/code": PUBLIC,
+    "POST /signin/code": PUBLIC,
+    "POST /signout": PUBLIC,
+    "POST /lang": PUBLIC,
+    "GET /account/password": EVERYONE,
+    "POST /account/password": EVERYONE,
+    # The admin's pages
+    "GET /admin/users": only("kanya", "preecha"),
+    "POST /admin/users": only("kanya", "preecha"),
+    "POST /admin/users/{user_id:int}/reset": only("kanya"),
+    "GET /admin/homerooms": only("kanya", "preecha"),
+    "POST /admin/homerooms": only("kanya", "preecha"),
+    "POST /admin/homerooms/remove": only("kanya", "preecha"),
+    "GET /admin/parents": only("kanya", "preecha"),
+    "POST /admin/parents/{guardian_id:int}/code": only("kanya"),
+    "GET /roster/import": only("kanya", "preecha"),
+    "POST /roster/import": only("kanya", "preecha"),
+    "POST /roster/import/{upload_id:int}/apply": only("kanya"),
+    "GET /records/sharing": only("kanya", "preecha"),
+    "POST /records/sharing": only("kanya", "preecha"),
+    "GET /notify/outbox": only("kanya", "preecha"),
+    "POST /notify/outbox/{message_id:int}/retry": only("kanya"),
+    "GET /notify/templates": only("kanya", "preecha"),
+    "POST /notify/templates": only("kanya", "preecha"),
+    # Homerooms and attendance
+    "GET /students/homeroom": only("somchai", "malee", "dao"),
+    "GET /attendance": only("kanya", "wichai", "somchai", "malee", "wipa", "somsri", "preecha", "dao", "noi"),
+    # The morning register (Wipa opens and saves her period's register: tests/test_access.py).
+    "GET /attendance/classrooms/{classroom_id:int}": only("kanya", "wichai", "somchai"),
+    "POST /attendance/classrooms/{classroom_id:int}": only("somchai"),
+    "GET /attendance/children": only("somsri", "noi"),
+    "POST /attendance/alerts/{alert_id:int}/ack": only("somsri"),
+    "GET /attendance/school": only("kanya", "wichai", "preecha"),
+    # Messages to guardians
+    "POST /notify/twilio/status": NOBODY,  # Twilio's signature only
+    "POST /notify/push/subscribe": only("somsri", "noi"),
+    "POST /notify/push/unsubscribe": EVERYONE,
+    "POST /notify/guardians/{guardian_id:int}/sms": only("kanya", "somchai"),
+    # The cumulative record
+    "GET /records/{student_id:int}": only("kanya", "wichai", "somchai", "wipa", "ratana", "nipa", "prasit"),
+    "POST /records/{student_id:int}/sections/{section:str}": only("somchai", "ratana"),  # the family section
+    "POST /records/{student_id:int}/parent": NOBODY,  # Bua's parents have no account
+    "GET /records/{student_id:int}/sections/{section:str}/history": only("wichai", "somchai", "ratana"),
+    "GET /records/{student_id:int}/reads": only("wichai", "somchai", "ratana"),
+    # Home visits
+    "GET /visits": only("wichai", "somchai", "malee", "ratana", "kanya", "dao", "preecha"),
+    "GET /visits/classrooms/{classroom_id:int}": only("wichai", "somchai", "ratana"),
+    "GET /visits/form": only("somchai", "malee", "dao"),
+    "POST /visits/sync": only("somchai", "malee", "dao"),
+    "PUT /visits/{visit_id:str}/photos/{photo_id:str}": only("somchai"),
+    "GET /visits/photos/{photo_id:int}": only("wichai", "somchai", "ratana"),
+    # Screening
+    "GET /screening": only("kanya", "wichai", "somchai", "malee", "ratana", "somsri", "chai", "preecha", "dao",
+                           "noi"),
+    "GET /screening/forms/{student_id:int}/{instrument:str}/{informant:str}": only("somchai"),
+    "POST /screening/forms/{form_id:int}/steps/{step:int}": only("somchai"),
+    "GET /screening/students/{student_id:int}/enter/{instrument:str}/{informant:str}": only("somchai", "ratana"),
+    "POST /screening/students/{student_id:int}/enter/{instrument:str}/{informant:str}": only("somchai", "ratana"),
+    "GET /screening/students/{student_id:int}": only("wichai", "somchai", "ratana"),
+    "POST /screening/students/{student_id:int}/checklist": only("somchai"),
+    "POST /screening/students/{student_id:int}/group": only("somchai"),
+    "GET /screening/classrooms/{classroom_id:int}": only("wichai", "somchai", "ratana"),
+    "GET /screening/classrooms/{classroom_id:int}/sign-ins": only("somchai"),
+    "POST /screening/classrooms/{classroom_id:int}/sign-ins": only("somchai"),
+    "POST /screening/students/{student_id:int}/hand-over": only("somchai"),
+    "POST /screening/hand-back": NOBODY,  # only a student on a handed-over device
+    "GET /screening/criteria": only("kanya", "ratana", "preecha"),
+    "POST /screening/criteria": only("kanya", "ratana", "preecha"),
+    "POST /screening/criteria/cutoffs": only("kanya", "ratana", "preecha"),
+    "POST /screening/criteria/eq-ranges": only("kanya", "ratana", "preecha"),
+    "POST /screening/criteria/rescore": only("kanya", "ratana", "preecha"),
+    "POST /screening/criteria/wording/{instrument:str}": only("kanya", "ratana", "preecha"),
+    "GET /screening/school": only("wichai", "ratana"),
+}
+# Litestar answers OPTIONS on every path by itself (it shows only which methods exist); HEAD of a page is its GET.
+IGNORED_METHODS = {"OPTIONS"}
+
+
+def app_routes(app) -> list[tuple[str, str, object]]:
+    found = []
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", []):
+            for method in sorted(getattr(handler, "http_methods", ())):
+                if method not in IGNORED_METHODS:
+                    found.append((method, route.path, handler))
+    return found
+
+
+def test_every_route_has_an_entry(app):
+    routes = {f"{method} {path}" for method, path, _ in app_routes(app)}
+    assert sorted(routes - set(ROUTES)) == [], "a new route needs its line in ROUTES: who may use it?"
+    assert sorted(set(ROUTES) - routes) == [], "ROUTES names a route the app no longer has"
+
+
+async def _world(people, app) -> dict[str, str]:
+    """The ids each route is opened with, all belonging to Bangkok's people (see the module's docstring)."""
+    bua, anan = people.students["10002"], people.students["10001"]
+    somchai = await people.somchai.viewer()
+    kanya = await people.kanya.viewer()
+    today = clock.today()
+    alert = await Alert.insert(Alert(school=people.bangkok, student=anan, event_key=f"absent:{anan}:{today}:0",
+                                     kind="absent", day=today, created_at=clock.now())).returning(Alert.id)
+    message = await Message.insert(Message(
+        school=people.bangkok, alert=alert[0]["id"], guardian=people.guardians["+66811111111"], channel="sms",
+        dedupe_key="privacy-test", recipient="+66811111111", body="ทดสอบ", segments=1, status="failed",
+        not_before=clock.now(), created_at=clock.now(), updated_at=clock.now())).returning(Message.id)
+    upload = await students.preview_roster(kanya, "roster.csv", BANGKOK_ROSTER.encode())
+    form = await screening.open_form(somchai, bua, "sdq", "teacher")
+    visit_id = str(uuid.uuid4())
+    await visits.save_visit(somchai, {"client_id": visit_id, "student": bua, "status": "done",
+                                      "visited_on": today.isoformat()})
+    photo = await visits.save_photo(somchai, app.state.photos, visit_id, str(uuid.uuid4()), "outside", JPEG)
+    return {
+        "student_id": str(bua), "classroom_id": str(people.classrooms["BKK ม.1/1"]),
+        "guardian_id": str(people.guardians["+66822222222"]), "user_id": str(people.malee.user_id),
+        "alert_id": str(alert[0]["id"]), "message_id": str(message[0]["id"]), "upload_id": str(upload.upload_id),
+        "form_id": str(form["form"]["id"]), "step": "1", "section": "family", "instrument": "sdq", "informant": "teacher",
+        "visit_id": visit_id, "photo_id:str": str(uuid.uuid4()), "photo_id:int": str(photo["id"]),
+        "file_path": "app.css",
+    }
+
+
+def fill(path: str, world: dict[str, str]) -> str:
+    def value(match: re.Match) -> str:
+        name, kind = match.group(1), match.group(2)
+        return world.get(f"{name}:{kind}") or world[name]
+
+    return re.sub(r"\{(\w+):(\w+)\}", value, path)
+
+
+def outcome(response: httpx.Response) -> str:
+    """What the person met: the route's work ("allowed", including a form sent back to fix), a refusal, or the
+    sign-in page."""
+    location = response.headers.get("location", "")
+    if response.status_code == 401 or location.startswith("/signin?next="):
+        return "sign-in"
+    if response.status_code in (403, 404):
+        return "refused"
+    if response.status_code >= 500:
+        return f"error {response.status_code}"
+    return "allowed"
+
+
+async def _open(app, settings, people, persona: str, method: str, url: str) -> httpx.Response:
+    async with Browser(transport=httpx.ASGITransport(app=app), base_url="http://testserver",
+                       headers={"accept": "text/html"}, follow_redirects=False) as browser:
+        if persona != "anonymous":
+            await getattr(people, persona).sign_in(settings, browser)
+        await browser.get("/signin")  # the CSRF cookie, as a page would have set it
+        headers = {"x-csrftoken": browser.csrf_token()}
+        if method == "PUT":
+            return await browser.put(url, content=JPEG, headers={**headers, "content-type": "image/jpeg"})
+        if method == "POST":
+            return await browser.post(url, data={"_csrf_token": browser.csrf_token()}, headers=headers)
+        return await browser.request(method, url)
+
+
+@pytest.mark.parametrize("route", sorted(ROUTES))
+async def test_each_route_serves_only_those_it_should(app, settings, people, route):
+    method, path = route.split(" ", 1)
+    url = fill(path, await _world(people, app))
+    allowed = ROUTES[route]
+    met, leaks = {}, []
+    for persona in [*PERSONAS, "anonymous"]:
+        response = await _open(app, settings, people, persona, method, url)
+        met[persona] = outcome(response)
+        if persona not in allowed and BUA in text_of(response.text):
+            leaks.append(persona)
+    expected = {persona: ("allowed" if persona in allowed else "sign-in" if persona == "anonymous" else "refused")
+                for persona in met}
+    if method == "POST" and path == "/notify/twilio/status":
+        expected["anonymous"] = "refused"  # unsigned: refused for anyone
+    assert met == expected
+    assert leaks == [], f"Bua's name shown to {leaks}"
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+async def test_the_menu_shows_exactly_the_pages_that_open(people, persona):
+    """Each menu link is a page of ROUTES: shown to those the route table lets in, and to no one else."""
+    shown = {item.path for item in access.menu(await getattr(people, persona).viewer())}
+    opens = {item.path for item in access.MENU if persona in ROUTES[f"GET {item.path}"]}
+    assert shown == opens
