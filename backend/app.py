@@ -37,11 +37,11 @@ from backend.visits.routes import visits_router
 from backend.visits.storage import open_photo_store
 from backend.config import Settings
 from backend.home.routes import home
-from backend.i18n import _
+from backend.i18n import N_, Refusal, _
 from backend.pwa.routes import health, manifest, offline, service_worker
 from backend.students import routes as students_web
 from backend.students.routes import roster_router, students_router
-from backend.web import STATIC, make_environment, page, redirect, wants_html
+from backend.web import STATIC, Later, make_environment, page, redirect, wants_html
 
 CSRF_COOKIE = "csrftoken"
 log = logging.getLogger("doolae")
@@ -52,6 +52,23 @@ def _problem(request: Request, status: int, title: str, message: str) -> Respons
         return page(request, "error.html", {"title": title, "message": message}, status=status)
     # The same shape as the visit queue's answers (message, errors), so a script reads every refusal one way.
     return Response({"status": status, "message": message, "errors": {}}, status_code=status)
+
+
+REFUSAL_TITLES = {403: N_("Not allowed"), 404: N_("Not found"), 409: N_("Not done"), 429: N_("Please wait")}
+
+
+def refused(request: Request, refusal: Refusal) -> Response:
+    """Every refusal of the app (not allowed, not found, a form to fix) answered one way: a form's page again with
+    what was typed (its handler's on_refusal), else a Thai page saying why; scripts get the same as JSON."""
+    if not wants_html(request):
+        errors = {name: refusal.field_text(name) for name in refusal.errors}
+        return Response({"status": refusal.status, "message": refusal.text(), "errors": errors},
+                        status_code=refusal.status)
+    handler = request.scope.get("route_handler")
+    build = handler.opt.get("refusal_page") if handler is not None else None
+    if build is not None and refusal.status == 422:
+        return Later(lambda: build(request, refusal))
+    return _problem(request, refusal.status, _(REFUSAL_TITLES.get(refusal.status, N_("Not done"))), refusal.text())
 
 
 def not_signed_in(request: Request, _exc: Exception) -> Response:
@@ -178,6 +195,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         compression_config=CompressionConfig(backend="gzip", gzip_compress_level=9, minimum_size=500),
         exception_handlers={
+            Refusal: refused,
             NotAuthorizedException: not_signed_in,
             PermissionDeniedException: forbidden,
             NotFoundException: not_found,

@@ -64,6 +64,10 @@ class Refusal(Exception):
     def text(self) -> str:
         return gettext(self.message, **self.values)
 
+    def field_text(self, name: str) -> str:
+        """What to fix in one field, in the reader's language ("" when the field is fine)."""
+        return gettext(self.errors[name], **self.values) if name in self.errors else ""
+
 
 def N_(message: str) -> str:
     """Marks a string for the catalogue without translating it yet (translated where it is shown)."""

@@ -96,6 +96,34 @@ def page(request: Request, template: str, context: dict | None = None, *, block:
     return response
 
 
+def on_refusal(build) -> dict:
+    """A form handler's option (`opt=on_refusal(build)`): when its service refuses the form (422), the app-wide
+    refusal handler answers with `await build(request, refusal)`, the form's page again with what was typed (read
+    with typed()) and what to fix. Handlers never catch refusals themselves."""
+    return {"refusal_page": build}
+
+
+async def typed(request: Request) -> dict[str, str]:
+    """The form being answered, as typed (Litestar keeps the parsed form, so reading it again costs nothing)."""
+    return dict((await request.form()).items())
+
+
+class Later(Response):
+    """A response an async function makes when it is sent: the refusal handler's way to render a page that needs
+    the database (Litestar's exception handlers are synchronous)."""
+
+    def __init__(self, make):
+        super().__init__(content=None)
+        self.make = make
+
+    def to_asgi_response(self, app, request, **kwargs):
+        async def respond(scope, receive, send) -> None:
+            response = await self.make()
+            await response.to_asgi_response(app, request, **kwargs)(scope=scope, receive=receive, send=send)
+
+        return respond
+
+
 def redirect(url: str, flash: str | None = None) -> Redirect:
     """A 303 to a GET page; boosted forms follow it and show that page. The flash is shown there once."""
     response = Redirect(url, status_code=303)

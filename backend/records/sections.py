@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from backend.i18n import N_
+from backend.i18n import N_, Refusal
 
 
 @dataclass(frozen=True)
@@ -80,10 +80,11 @@ SECTIONS: dict[str, Section] = {s.name: s for s in (
 PARENT_EDITABLE = {"family": ("lives_with", "household_size")}
 
 
-class Invalid(ValueError):
+class Invalid(Refusal):
+    """Fields of a section form to fix: `errors` maps each field to an English msgid."""
+
     def __init__(self, errors: dict[str, str]):
-        super().__init__(errors)
-        self.errors = errors  # field name → English msgid
+        super().__init__(N_("Some fields need fixing."), errors=errors)
 
 
 def clean(section: Section, raw: dict[str, str], only: tuple[str, ...] | None = None) -> dict:
