@@ -11,10 +11,10 @@ from litestar.params import FromPath, FromQuery
 from backend.accounts.access import Permission, current_viewer, requires, requires_sign_in
 from backend.attendance import services
 from backend.attendance.tables import HOMEROOM_PERIOD, STATUS_LABELS, STATUS_SHORT
-from backend.i18n import _, ngettext
+from backend.i18n import Refusal, _, ngettext
 from backend.notify import services as notify
 from backend.students import services as students
-from backend.web import page, redirect
+from backend.web import on_refusal, page, redirect, typed
 
 
 def _day(text: str | None) -> date:
@@ -24,19 +24,25 @@ def _day(text: str | None) -> date:
         return services.today()
 
 
-async def _register_page(request: Request, classroom_id: int, day: date, period: int, error: str | None = None,
-                         status: int = 200) -> Response:
-    viewer = current_viewer(request)
-    try:
-        register = await services.register(viewer, classroom_id, day, period)
-    except services.AttendanceError as failure:
-        return page(request, "error.html", {"title": _("Not allowed"), "message": _(failure.message, **failure.values)},
-                    status=failure.status)
+def _period(text: str | None) -> int:
+    text = (text or "0").strip()
+    return int(text) if text.isdigit() else -1  # refused by the service, with words to act on
+
+
+async def _register_page(request: Request, classroom_id: int, day: date, period: int,
+                         error: Refusal | None = None) -> Response:
+    register = await services.register(current_viewer(request), classroom_id, day, period)
     return page(request, "attendance/register.html", {
         "register": register, "error": error, "statuses": [(s.value, STATUS_SHORT[s], STATUS_LABELS[s]) for s in services.HOMEROOM_STATUSES],
         "labels": {s.value: STATUS_LABELS[s] for s in STATUS_LABELS},
         "subject": request.query_params.get("subject", ""),
-    }, status=status)
+    }, status=422 if error else 200)
+
+
+async def _register_refused(request: Request, refusal: Refusal) -> Response:
+    form = await typed(request)
+    return await _register_page(request, request.path_params["classroom_id"], _day(form.get("day")),
+                                _period(form.get("period")), refusal)
 
 
 @get("/", guards=[requires(Permission.use_attendance)])
@@ -56,22 +62,18 @@ async def register_page(request: Request, classroom_id: FromPath[int], day: From
     return await _register_page(request, classroom_id, _day(day), period)
 
 
-@post("/classrooms/{classroom_id:int}", guards=[requires(Permission.mark_periods)])
+@post("/classrooms/{classroom_id:int}", guards=[requires(Permission.mark_periods)],
+      opt=on_refusal(_register_refused))
 async def save_register(request: Request, classroom_id: FromPath[int]) -> Response:
     form = await request.form()
-    period_text = (form.get("period") or "0").strip()
-    period = int(period_text) if period_text.isdigit() else -1  # refused below, with words to act on
+    period = _period(form.get("period"))
     day, subject = _day(form.get("day")), (form.get("subject") or "")[:100]
     statuses = {}
     for key, value in form.items():
         if key.startswith("s-") and key[2:].isdigit():
             statuses[int(key[2:])] = value
-    try:
-        saved = await services.save_register(current_viewer(request), request.app.state.settings,
-                                             request.app.state.queue, classroom_id, day, statuses, period, subject)
-    except services.AttendanceError as failure:
-        return await _register_page(request, classroom_id, day, period, _(failure.message, **failure.values),
-                                    status=failure.status)
+    saved = await services.save_register(current_viewer(request), request.app.state.settings,
+                                         request.app.state.queue, classroom_id, day, statuses, period, subject)
     if saved.first:
         message = ngettext("Register saved: %(num)s student.", "Register saved: %(num)s students.", saved.changed)
     elif saved.changed:

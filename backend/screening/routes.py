@@ -11,11 +11,11 @@ from litestar.params import FromPath, FromQuery
 from backend.accounts import services as accounts
 from backend.accounts.middleware import SESSION_COOKIE, session_cookie
 from backend.accounts.access import Permission, current_viewer, requires, requires_sign_in
-from backend.i18n import N_, _, current_locale, ngettext
+from backend.i18n import N_, Refusal, _, current_locale, ngettext
 from backend.screening import criteria as rules
 from backend.screening import export, services
 from backend.screening.tables import GROUP_LABELS, Group
-from backend.web import page, redirect
+from backend.web import on_refusal, page, redirect, typed
 
 INFORMANT_LABELS = {"student": N_("Student"), "teacher": N_("Teacher"), "parent": N_("Parent")}
 INSTRUMENT_LABELS = {"sdq": N_("SDQ"), "eq": N_("EQ")}
@@ -70,11 +70,6 @@ HELPERS = {"informant_label": lambda name: _(INFORMANT_LABELS[name]),
            "groups": [group.value for group in Group], "domains": rules.DOMAINS, "text": _text}
 
 
-def _refused(request: Request, error: services.ScreeningError) -> Response:
-    return page(request, "error.html", {"title": _("Not allowed") if error.status == 403 else _("Not found"),
-                                        "message": error.text()}, status=error.status)
-
-
 @get("/", guards=[requires(Permission.fill_questionnaires, Permission.use_screening)])
 async def home(request: Request) -> Response:
     viewer = current_viewer(request)
@@ -93,8 +88,7 @@ async def home(request: Request) -> Response:
 # --- A questionnaire, a screen at a time ------------------------------------------------------------------
 
 
-async def _form_page(request: Request, opened: dict, step: int | None, error: str | None = None,
-                     status: int = 200) -> Response:
+async def _form_page(request: Request, opened: dict, step: int | None, error: Refusal | None = None) -> Response:
     form = opened["form"]
     name = form["instrument"]
     instrument = services.base_instrument(name)
@@ -106,44 +100,35 @@ async def _form_page(request: Request, opened: dict, step: int | None, error: st
         **opened, "instrument": instrument, "step": step, "total": total, "numbers": numbers,
         "items": {item.number: item for item in instrument.items}, "blank": blank, "error": error,
         "per_step": services.ITEMS_PER_STEP[name], **HELPERS,
-    }, status=status)
+    }, status=422 if error else 200)
+
+
+async def _step_refused(request: Request, refusal: Refusal) -> Response:
+    """The same screen again, with what to fix (the answers saved so far are kept on the server)."""
+    opened = await services.reopen(current_viewer(request), request.path_params["form_id"])
+    return await _form_page(request, opened, request.path_params["step"], refusal)
 
 
 @get("/forms/{student_id:int}/{instrument:str}/{informant:str}", guards=[requires_sign_in])
 async def form_page(request: Request, student_id: FromPath[int], instrument: FromPath[str],
                     informant: FromPath[str], step: FromQuery[int | None] = None) -> Response:
-    try:
-        opened = await services.open_form(current_viewer(request), student_id, instrument, informant)
-    except services.ScreeningError as error:
-        return _refused(request, error)
+    opened = await services.open_form(current_viewer(request), student_id, instrument, informant)
     return await _form_page(request, opened, step)
 
 
-@post("/forms/{form_id:int}/steps/{step:int}", guards=[requires_sign_in])
+@post("/forms/{form_id:int}/steps/{step:int}", guards=[requires_sign_in], opt=on_refusal(_step_refused))
 async def save_step(request: Request, form_id: FromPath[int], step: FromPath[int]) -> Response:
     viewer = current_viewer(request)
-    raw = dict((await request.form()).items())
+    raw = await typed(request)
     action = raw.get("action", "next")
-    try:
-        form = await services.save_step(viewer, form_id, step, raw, action)
-    except services.ScreeningError as error:
-        if error.status != 422:
-            return _refused(request, error)
-        opened = await services.reopen(viewer, form_id)
-        return await _form_page(request, opened, step, error=error.text(), status=422)
+    form = await services.save_step(viewer, form_id, step, raw, action)
     base = f"/screening/forms/{form['student']}/{form['instrument']}/{form['informant']}"
     if action == "stop":
         return redirect("/screening", flash=_("Saved. You can go on from here later."))
     if action == "back":
         return redirect(f"{base}?step={max(step - 1, 0)}")
     if action == "send":
-        try:
-            await services.submit(viewer, form_id)
-        except services.ScreeningError as error:
-            if error.status != 422:
-                return _refused(request, error)
-            opened = await services.open_form(viewer, form["student"], form["instrument"], form["informant"])
-            return await _form_page(request, opened, step, error=error.text(), status=422)
+        await services.submit(viewer, form_id)
         return redirect("/screening", flash=_("Sent. Thank you!"))
     return redirect(f"{base}?step={step + 1}")
 
@@ -151,32 +136,28 @@ async def save_step(request: Request, form_id: FromPath[int], step: FromPath[int
 # --- Teachers: whole forms at once (their own SDQ, or a paper form typed in) ----------------------------------
 
 
-async def _entry_page(request: Request, student_id: int, instrument: str, informant: str, raw: dict | None = None,
-                      error: services.ScreeningError | None = None, status: int = 200) -> Response:
-    try:
-        sheet = await services.entry_sheet(current_viewer(request), student_id, instrument, informant)
-    except services.ScreeningError as refusal:
-        return _refused(request, refusal)
-    return page(request, "screening/entry.html", {**sheet, "raw": raw or {}, "error": error, **HELPERS},
-                status=status)
+async def _entry_page(request: Request, refusal: Refusal | None = None) -> Response:
+    """A paper form to type in; after a refusal, the digits as typed with what to fix."""
+    params = request.path_params
+    sheet = await services.entry_sheet(current_viewer(request), params["student_id"], params["instrument"],
+                                       params["informant"])
+    raw = await typed(request) if refusal else {}
+    return page(request, "screening/entry.html", {**sheet, "raw": raw, "error": refusal, **HELPERS},
+                status=422 if refusal else 200)
 
 
 @get("/students/{student_id:int}/enter/{instrument:str}/{informant:str}", guards=[requires_sign_in])
 async def entry_page(request: Request, student_id: FromPath[int], instrument: FromPath[str],
                      informant: FromPath[str]) -> Response:
-    return await _entry_page(request, student_id, instrument, informant)
+    return await _entry_page(request)
 
 
-@post("/students/{student_id:int}/enter/{instrument:str}/{informant:str}", guards=[requires_sign_in])
+@post("/students/{student_id:int}/enter/{instrument:str}/{informant:str}", guards=[requires_sign_in],
+      opt=on_refusal(_entry_page))
 async def enter(request: Request, student_id: FromPath[int], instrument: FromPath[str],
                 informant: FromPath[str]) -> Response:
-    raw = dict((await request.form()).items())
-    try:
-        filed = await services.enter_paper(current_viewer(request), student_id, instrument, informant, raw)
-    except services.ScreeningError as error:
-        if error.status != 422:
-            return _refused(request, error)
-        return await _entry_page(request, student_id, instrument, informant, raw, error, status=422)
+    raw = await typed(request)
+    filed = await services.enter_paper(current_viewer(request), student_id, instrument, informant, raw)
     flash = _("Saved for %(name)s.", name=filed["student"]["first_name"])
     if filed["blank"]:
         flash += " " + _("Blank: %(items)s.", items=", ".join(map(str, filed["blank"])))
@@ -193,56 +174,39 @@ async def enter(request: Request, student_id: FromPath[int], instrument: FromPat
 # --- Summaries, checklists, the group --------------------------------------------------------------------------
 
 
-async def _student_page(request: Request, student_id: int, error: services.ScreeningError | None = None,
-                        status: int = 200, typed: dict | None = None) -> Response:
-    try:
-        summary = await services.student_summary(current_viewer(request), student_id, _)
-    except services.ScreeningError as refusal:
-        return _refused(request, refusal)
-    return page(request, "screening/student.html", {**summary, "error": error, "typed": typed or {}, **HELPERS},
-                status=status)
+async def _student_page(request: Request, refusal: Refusal | None = None) -> Response:
+    """A student's screening; after a refused group, the group as chosen and the note as typed."""
+    summary = await services.student_summary(current_viewer(request), request.path_params["student_id"], _)
+    raw = await typed(request) if refusal else {}
+    return page(request, "screening/student.html", {**summary, "error": refusal, "typed": raw, **HELPERS},
+                status=422 if refusal else 200)
 
 
 @get("/students/{student_id:int}", guards=[requires_sign_in])
 async def student_page(request: Request, student_id: FromPath[int], format: FromQuery[str] = "html") -> Response:
     if format == "xlsx":
-        try:
-            summary = await services.student_summary(current_viewer(request), student_id, _)
-        except services.ScreeningError as refusal:
-            return _refused(request, refusal)
+        summary = await services.student_summary(current_viewer(request), student_id, _)
         return export.response(export.student_workbook(summary, HELPERS),
                                f"screening-{summary['student']['code']}.xlsx")
-    return await _student_page(request, student_id)
+    return await _student_page(request)
 
 
 @post("/students/{student_id:int}/checklist", guards=[requires_sign_in])
 async def save_checklist(request: Request, student_id: FromPath[int]) -> Response:
-    form = (await request.form()).dict()
-    try:
-        await services.save_checklist(current_viewer(request), student_id, form, _)
-    except services.ScreeningError as error:
-        return _refused(request, error)
+    await services.save_checklist(current_viewer(request), student_id, (await request.form()).dict(), _)
     return redirect(f"/screening/students/{student_id}#group", flash=_("Screening record saved."))
 
 
-@post("/students/{student_id:int}/group", guards=[requires_sign_in])
+@post("/students/{student_id:int}/group", guards=[requires_sign_in], opt=on_refusal(_student_page))
 async def confirm_group(request: Request, student_id: FromPath[int]) -> Response:
-    raw = dict((await request.form()).items())
-    try:
-        await services.confirm_group(current_viewer(request), student_id, raw.get("group", ""), raw.get("note", ""))
-    except services.ScreeningError as error:
-        if error.status != 422:
-            return _refused(request, error)
-        return await _student_page(request, student_id, error, status=422, typed=raw)  # as chosen, with the note
+    raw = await typed(request)
+    await services.confirm_group(current_viewer(request), student_id, raw.get("group", ""), raw.get("note", ""))
     return redirect(f"/screening/students/{student_id}", flash=_("Group confirmed."))
 
 
 @get("/classrooms/{classroom_id:int}", guards=[requires_sign_in])
 async def classroom_page(request: Request, classroom_id: FromPath[int], format: FromQuery[str] = "html") -> Response:
-    try:
-        summary = await services.classroom_summary(current_viewer(request), classroom_id)
-    except services.ScreeningError as refusal:
-        return _refused(request, refusal)
+    summary = await services.classroom_summary(current_viewer(request), classroom_id)
     if format == "xlsx":
         return export.response(export.classroom_workbook(summary, HELPERS),
                                f"screening-{summary['classroom']['label'].replace('/', '-')}.xlsx")
@@ -265,12 +229,7 @@ async def issue_sign_ins(request: Request, classroom_id: FromPath[int]) -> Respo
 
 
 async def _sign_ins(request: Request, classroom_id: int, chosen: set[int]) -> Response:
-    try:
-        slips = await services.sign_in_slips(current_viewer(request), classroom_id, chosen)
-    except services.ScreeningError as refusal:
-        return _refused(request, refusal)
-    except accounts.AccountError as refusal:
-        return page(request, "error.html", {"title": _("Not done"), "message": refusal.text()}, status=422)
+    slips = await services.sign_in_slips(current_viewer(request), classroom_id, chosen)
     return page(request, "screening/sign_ins.html", {**slips, **HELPERS})
 
 
@@ -280,11 +239,7 @@ async def _sign_ins(request: Request, classroom_id: int, chosen: set[int]) -> Re
 @post("/students/{student_id:int}/hand-over", guards=[requires_sign_in])
 async def hand_over(request: Request, student_id: FromPath[int]) -> Response:
     settings = request.app.state.settings
-    try:
-        token = await accounts.hand_over(current_viewer(request), student_id, request.cookies.get(SESSION_COOKIE, ""))
-    except accounts.AccountError as error:
-        return page(request, "error.html", {"title": _("Not allowed") if error.status == 403 else _("Not done"),
-                                            "message": error.text()}, status=error.status)
+    token = await accounts.hand_over(current_viewer(request), student_id, request.cookies.get(SESSION_COOKIE, ""))
     response = redirect("/screening")
     response.cookies.append(session_cookie(token, settings, max_age=accounts.HANDED_OVER_HOURS * 3600))
     return response
@@ -305,16 +260,16 @@ async def hand_back(request: Request) -> Response:
 # --- The school's criteria, and the school overview -----------------------------------------------------------
 
 
-async def _criteria_page(request: Request, error: services.ScreeningError | None = None, status: int = 200,
-                         typed: dict | None = None) -> Response:
+async def _criteria_page(request: Request, refusal: Refusal | None = None) -> Response:
+    """The school's criteria; after a refusal, the numbers as typed with what to fix."""
     viewer = current_viewer(request)
     document = await services.criteria_of(viewer.school_id)
     return page(request, "screening/criteria.html", {
-        "document": document, "to_rescore": await services.forms_to_rescore(viewer), "error": error,
-        "typed": typed or {}, "sign_label": lambda sign: rules.sign_label(sign, _),
+        "document": document, "to_rescore": await services.forms_to_rescore(viewer), "error": refusal,
+        "typed": await typed(request) if refusal else {}, "sign_label": lambda sign: rules.sign_label(sign, _),
         "cutoffs": services.cutoff_starts(services.instrument_for("sdq", document)),
         "eq_ranges": services.eq_normal_ranges(services.instrument_for("eq", document)),
-        "informants": rules.SDQ_INFORMANTS, "scales": rules.SDQ_SCALES, **HELPERS}, status=status)
+        "informants": rules.SDQ_INFORMANTS, "scales": rules.SDQ_SCALES, **HELPERS}, status=422 if refusal else 200)
 
 
 @get("/criteria", guards=[requires(Permission.manage_screening)])
@@ -322,21 +277,21 @@ async def criteria_page(request: Request) -> Response:
     return await _criteria_page(request)
 
 
-@post("/criteria", guards=[requires(Permission.manage_screening)])
+MANAGE_CRITERIA = {"guards": [requires(Permission.manage_screening)], "opt": on_refusal(_criteria_page)}
+
+
+@post("/criteria", **MANAGE_CRITERIA)
 async def save_criteria(request: Request) -> Response:
-    try:
-        await services.save_criteria(current_viewer(request), (await request.form()).dict(), _)
-    except services.ScreeningError as error:
-        return await _criteria_page(request, error, status=422)
+    await services.save_criteria(current_viewer(request), (await request.form()).dict(), _)
     return redirect("/screening/criteria", flash=_("Screening criteria saved."))
 
 
-@post("/criteria/cutoffs", guards=[requires(Permission.manage_screening)])
+@post("/criteria/cutoffs", **MANAGE_CRITERIA)
 async def save_cutoffs(request: Request) -> Response:
     return await _save_cut_offs(request, services.save_cutoffs, "#cutoffs", _("SDQ cut-offs saved."))
 
 
-@post("/criteria/eq-ranges", guards=[requires(Permission.manage_screening)])
+@post("/criteria/eq-ranges", **MANAGE_CRITERIA)
 async def save_eq_ranges(request: Request) -> Response:
     return await _save_cut_offs(request, services.save_eq_ranges, "#eq-ranges", _("EQ normal ranges saved."))
 
@@ -344,12 +299,8 @@ async def save_eq_ranges(request: Request) -> Response:
 async def _save_cut_offs(request: Request, save, anchor: str, said: str) -> Response:
     """Save SDQ cut-offs or EQ ranges; then back to that section, or to the top, where the page offers to re-score
     the forms that now differ. A refusal shows the numbers as typed, to fix."""
-    raw = dict((await request.form()).items())
     viewer = current_viewer(request)
-    try:
-        await save(viewer, raw)
-    except services.ScreeningError as error:
-        return await _criteria_page(request, error, status=422, typed=raw)
+    await save(viewer, await typed(request))
     stale = await services.forms_to_rescore(viewer)
     return redirect(f"/screening/criteria{'' if stale else anchor}", flash=said)
 
@@ -364,21 +315,16 @@ async def rescore(request: Request) -> Response:
     return redirect("/screening/criteria#cutoffs", flash=said)
 
 
-@post("/criteria/wording/{instrument:str}", guards=[requires(Permission.manage_screening)])
+@post("/criteria/wording/{instrument:str}", **MANAGE_CRITERIA)
 async def save_wording(request: Request, instrument: FromPath[str]) -> Response:
     form = await request.form()
     upload = form.get("file")
-    try:
-        if form.get("action") == "remove":
-            await services.save_wording(current_viewer(request), instrument, None)
-        elif isinstance(upload, UploadFile) and upload.filename:
-            await services.save_wording(current_viewer(request), instrument, await upload.read())
-        else:
-            raise services.ScreeningError(N_("Choose the file with the wording first."))
-    except services.ScreeningError as error:
-        if error.status != 422:
-            return _refused(request, error)
-        return await _criteria_page(request, error, status=422)
+    if form.get("action") == "remove":
+        await services.save_wording(current_viewer(request), instrument, None)
+    elif isinstance(upload, UploadFile) and upload.filename:
+        await services.save_wording(current_viewer(request), instrument, await upload.read())
+    else:
+        raise services.ScreeningError(N_("Choose the file with the wording first."))
     return redirect("/screening/criteria#wording", flash=_("Questionnaire wording saved."))
 
 

@@ -7,40 +7,36 @@ from litestar.datastructures import UploadFile
 from litestar.params import FromPath
 
 from backend.accounts.access import Permission, current_viewer, requires
-from backend.i18n import _, ngettext
+from backend.i18n import N_, Refusal, ngettext
 from backend.students import services
 from backend.students.phones import display_phone
-from backend.web import page, redirect
+from backend.web import on_refusal, page, redirect
+
+
+async def _import_page(request: Request, refusal: Refusal | None = None) -> Response:
+    return page(request, "students/import.html", {"preview": None, "error": refusal}, status=422 if refusal else 200)
 
 
 @get("/import", guards=[requires(Permission.manage_roster)])
 async def import_page(request: Request) -> Response:
-    return page(request, "students/import.html", {"preview": None, "error": None})
+    return await _import_page(request)
 
 
-@post("/import", guards=[requires(Permission.manage_roster)], request_max_body_size=services.MAX_UPLOAD_BYTES + 65536)
+@post("/import", guards=[requires(Permission.manage_roster)], request_max_body_size=services.MAX_UPLOAD_BYTES + 65536,
+      opt=on_refusal(_import_page))
 async def preview_import(request: Request) -> Response:
     # Read the form by hand: a missing file must get the page with a message, not a bare 400.
     upload = (await request.form()).get("data")
     if not isinstance(upload, UploadFile) or not upload.filename:
-        return page(request, "students/import.html", {"preview": None, "error": _("Choose a CSV file.")}, status=422)
-    content = await upload.read()
-    try:
-        preview = await services.preview_roster(current_viewer(request), upload.filename, content)
-    except services.RosterError as error:
-        return page(request, "students/import.html", {"preview": None, "error": _(error.message, **error.values)},
-                    status=422)
+        raise services.RosterError(N_("Choose a CSV file."))
+    preview = await services.preview_roster(current_viewer(request), upload.filename, await upload.read())
     return page(request, "students/import.html", {"preview": preview, "error": None},
                 status=422 if preview.errors else 200)
 
 
 @post("/import/{upload_id:int}/apply", guards=[requires(Permission.manage_roster)])
 async def apply_import(request: Request, upload_id: FromPath[int]) -> Response:
-    try:
-        plan = await services.apply_roster(current_viewer(request), upload_id)
-    except services.RosterError as error:
-        return page(request, "students/import.html", {"preview": None, "error": _(error.message, **error.values)},
-                    status=409)
+    plan = await services.apply_roster(current_viewer(request), upload_id)
     return redirect("/", flash=ngettext("Roster imported: %(num)s new student.", "Roster imported: %(num)s new students.",
                                         len(plan.new_students)))
 

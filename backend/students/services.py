@@ -157,13 +157,13 @@ async def apply_roster(viewer: Viewer, upload_id: int) -> RosterPlan:
     upload = await RosterUpload.select().where(
         (RosterUpload.id == upload_id) & (RosterUpload.school == viewer.school_id)).first()
     if upload is None:
-        raise RosterError(N_("This roster file was not found. Upload it again."))
+        raise RosterError(N_("This roster file was not found. Upload it again."), status=404)
     if upload["applied_at"] is not None:
-        raise RosterError(N_("This roster file has already been imported."))
+        raise RosterError(N_("This roster file has already been imported."), status=409)
     grades = await schools.list_grades(viewer.school_id)
     parsed = parse_roster(upload["content"].encode("utf-8"), set(grades))
     if parsed.errors:
-        raise RosterError(N_("The file has errors. Upload a corrected file."))
+        raise RosterError(N_("The file has errors. Upload a corrected file."), status=409)
     async with db.transaction():
         roster = await _Roster(viewer.school_id, viewer.school_year_id).load()
         plan = roster.plan(parsed.rows)
