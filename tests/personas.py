@@ -21,8 +21,7 @@ from backend import clock
 from backend.accounts import services as accounts
 from backend.accounts.access import Viewer
 from backend.accounts.middleware import SESSION_COOKIE
-from backend.accounts.tables import Role, User
-from backend.attendance.tables import TeachingAssignment
+from backend.accounts.tables import Role, TeachingAssignment, User
 from backend.schools import services as schools
 from backend.schools.tables import Classroom
 from backend.students import services as students

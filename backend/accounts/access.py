@@ -17,10 +17,8 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 
-from backend.accounts.tables import HomeroomAssignment, Role
+from backend.accounts.tables import HomeroomAssignment, Role, TeachingAssignment
 from backend.i18n import N_
-from backend.attendance.tables import TeachingAssignment
-from backend.records.sections import SECTIONS
 from backend.schools import services as schools
 from backend.schools.tables import School
 from backend.students.tables import Student, StudentGuardian
@@ -238,10 +236,10 @@ def can_read_section(viewer: Viewer, student: dict, section) -> bool:
     return viewer.role.value in section.readers
 
 
-def can_see_record_reads(viewer: Viewer, student: dict) -> bool:
+def can_see_record_reads(viewer: Viewer, student: dict, family_section) -> bool:
     """The audit trail of family and health reads names the staff who read them: for staff who may read the
     family section themselves, never for parents, whatever the school shares with them."""
-    return viewer.is_staff and can_read_section(viewer, student, SECTIONS["family"])
+    return viewer.is_staff and can_read_section(viewer, student, family_section)
 
 
 def can_edit_section(viewer: Viewer, student: dict, section) -> bool:

@@ -4,6 +4,7 @@ from enum import Enum
 
 from piccolo.columns import Boolean, ForeignKey, Integer, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
+from piccolo.columns.reference import LazyTableReference
 from piccolo.table import Table
 
 from backend.i18n import N_
@@ -84,6 +85,16 @@ class HomeroomAssignment(Table):
     teacher = ForeignKey(User, on_delete=OnDelete.cascade)
 
 
+class TeachingAssignment(Table):
+    """A subject teacher teaches a subject to a classroom this school year."""
+
+    school = ForeignKey(School, on_delete=OnDelete.cascade)
+    school_year = ForeignKey(SchoolYear, on_delete=OnDelete.cascade)
+    classroom = ForeignKey(Classroom, on_delete=OnDelete.cascade)
+    teacher = ForeignKey(User, on_delete=OnDelete.cascade)
+    subject = Varchar(length=100)
+
+
 class HomeroomChange(Table):
     """Who was made, or stopped being, a homeroom teacher, by whom and when: a homeroom opens its children's
     records and screening, so the school can always tell who held it."""
@@ -94,3 +105,19 @@ class HomeroomChange(Table):
     action = Varchar(length=10)  # "assigned" or "removed"
     changed_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True)
     changed_at = Timestamptz()
+
+
+SCREENING_READ = "screening"  # RecordRead.section for a read of the student's screening results
+
+
+class RecordRead(Table):
+    """Who opened a child's sensitive information (the record's family or health section, screening results) and
+    when: every read, whichever area showed it (accounts.reads writes and lists them)."""
+
+    school = ForeignKey(School, on_delete=OnDelete.cascade)
+    # Lazy: students' tables already refer to User, so they cannot be imported from here.
+    student = ForeignKey(LazyTableReference("Student", module_path="backend.students.tables"),
+                         on_delete=OnDelete.cascade)
+    section = Varchar(length=20)
+    reader = ForeignKey(User, on_delete=OnDelete.cascade)
+    read_at = Timestamptz()

@@ -10,7 +10,8 @@ from piccolo.query.functions.aggregate import Count
 
 from backend import db
 from backend.accounts.access import Permission, Viewer, visible_students
-from backend.attendance.tables import ALERTED, HOMEROOM_PERIOD, AttendanceChange, AttendanceMark, Status, TeachingAssignment
+from backend.attendance.tables import ALERTED, HOMEROOM_PERIOD, AttendanceChange, AttendanceMark, Status
+from backend.accounts.tables import TeachingAssignment
 from backend.config import Settings
 from backend.i18n import N_, Refusal
 from backend.notify import services as notify

@@ -8,7 +8,7 @@ from piccolo.table import Table
 
 from backend.accounts.tables import User
 from backend.i18n import N_
-from backend.schools.tables import Classroom, School, SchoolYear
+from backend.schools.tables import Classroom, School
 from backend.students.tables import Student
 
 HOMEROOM_PERIOD = 0  # the morning register; periods of subject classes are 1, 2, …
@@ -65,13 +65,3 @@ class AttendanceChange(Table):
     status_after = Varchar(length=20)
     changed_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True)
     changed_at = Timestamptz()
-
-
-class TeachingAssignment(Table):
-    """A subject teacher teaches a subject to a classroom this school year."""
-
-    school = ForeignKey(School, on_delete=OnDelete.cascade)
-    school_year = ForeignKey(SchoolYear, on_delete=OnDelete.cascade)
-    classroom = ForeignKey(Classroom, on_delete=OnDelete.cascade)
-    teacher = ForeignKey(User, on_delete=OnDelete.cascade)
-    subject = Varchar(length=100)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime, time
 
 from backend import db
+from backend.accounts import reads
 from backend.accounts.access import (Permission, Viewer, can_edit_section, can_read_section, can_see_record_reads,
                                      can_see_screening, can_see_visit_dates, can_see_visits)
 from backend.attendance.tables import AttendanceMark, Status
 from backend.i18n import N_, Refusal
 from backend.notify.tables import Alert
 from backend.records.sections import PARENT_EDITABLE, SECTIONS, Invalid, clean
-from backend.records.tables import SCREENING_READ, RecordEntry, RecordRead
+from backend.records.tables import RecordEntry
 from backend.schools.tables import School
 from backend.screening.tables import FORM_LABELS, GROUP_LABELS, Group, GroupDecision, ScreeningForm
 from backend.students import services as students
@@ -52,9 +53,7 @@ async def current_sections(student_id: int, names: list[str]) -> dict[str, dict]
 async def _audit(viewer: Viewer, student_id: int, sections: list[str]) -> None:
     sensitive = [name for name in sections if SECTIONS[name].sensitive]
     if sensitive:
-        moment = now()
-        await RecordRead.insert(*[RecordRead(school=viewer.school_id, student=student_id, section=name,
-                                             reader=viewer.user_id, read_at=moment) for name in sensitive])
+        await reads.record_reads(viewer, [student_id], sensitive)
 
 
 async def student_record(viewer: Viewer, student_id: int) -> dict:
@@ -131,14 +130,9 @@ async def section_history(viewer: Viewer, student_id: int, name: str) -> list[di
 async def reads_of(viewer: Viewer, student_id: int) -> list[dict]:
     """The audit trail of sensitive reads, for those who may read those sections themselves."""
     student = await get_student(viewer, student_id)
-    if not can_see_record_reads(viewer, student):
+    if not can_see_record_reads(viewer, student, SECTIONS["family"]):
         raise RecordError(N_("This part of the record is not open to you."), status=403)
-    where = RecordRead.student == student_id
-    if not can_see_screening(viewer, student):
-        where &= RecordRead.section != SCREENING_READ
-    return await RecordRead.select(RecordRead.section, RecordRead.read_at,
-                                   RecordRead.reader.display_name.as_alias("reader")).where(where).order_by(
-        RecordRead.id, ascending=False).limit(200)
+    return await reads.reads_of(student_id, include_screening=can_see_screening(viewer, student))
 
 
 def parent_sharing(viewer: Viewer) -> list[dict]:

@@ -17,16 +17,3 @@ class RecordEntry(Table):
     source = Varchar(length=10, default="school")  # "school", or "parent" when a parent corrected it
     written_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True)
     written_at = Timestamptz()
-
-
-SCREENING_READ = "screening"  # RecordRead.section for a read of the student's screening results
-
-
-class RecordRead(Table):
-    """Who opened a student's family or health section, or their screening results, and when: every read."""
-
-    school = ForeignKey(School, on_delete=OnDelete.cascade)
-    student = ForeignKey(Student, on_delete=OnDelete.cascade)
-    section = Varchar(length=20)
-    reader = ForeignKey(User, on_delete=OnDelete.cascade)
-    read_at = Timestamptz()

@@ -8,13 +8,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from backend import db
+from backend.accounts import reads
 from backend.accounts.access import (Viewer, can_confirm_group, can_enter_paper, can_fill_form, can_see_classroom_screening,
                                      can_see_screening,
                                      visible_students)
 from backend.accounts import services as accounts
 from backend.attendance.tables import AttendanceMark, Status
 from backend.i18n import N_, Refusal
-from backend.records.tables import SCREENING_READ, RecordEntry, RecordRead
+from backend.records.tables import RecordEntry
 from backend.schools.tables import Classroom, Term
 from backend.screening import criteria as rules
 from backend.screening.scoring import EQ_AGE_BAND, Instrument, load_instrument, score_eq, score_sdq, with_cutoffs
@@ -776,10 +777,7 @@ async def classroom_summary(viewer: Viewer, classroom_id: int, audited: bool = T
 
 async def audit_reads(viewer: Viewer, student_ids: list[int]) -> None:
     """Screening results are read like the record's health section: who and when, every time (pages and files)."""
-    moment = now()
-    for chunk in _chunks(student_ids):
-        await RecordRead.insert(*[RecordRead(school=viewer.school_id, student=student_id, section=SCREENING_READ,
-                                             reader=viewer.user_id, read_at=moment) for student_id in chunk])
+    await reads.record_reads(viewer, student_ids, [reads.SCREENING_READ])
 
 
 async def sign_in_slips(viewer: Viewer, classroom_id: int, chosen: set[int]) -> dict:

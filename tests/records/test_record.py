@@ -1,6 +1,7 @@
 """The cumulative record: sections by role, every change kept, sensitive reads audited, parents' corrections."""
 
-from backend.records.tables import RecordEntry, RecordRead
+from backend.accounts.tables import RecordRead
+from backend.records.tables import RecordEntry
 from tests.conftest import text_of
 
 ANAN = "10001"

@@ -3,7 +3,7 @@ them for their own children only; nobody else may change the choice."""
 
 import pytest
 
-from backend.records.tables import RecordRead
+from backend.accounts.tables import RecordRead
 from backend.schools.tables import School
 from tests.conftest import text_of
 

@@ -5,7 +5,7 @@ import io
 import zipfile
 
 from backend.accounts.tables import HomeroomAssignment, User
-from backend.records.tables import RecordRead
+from backend.accounts.tables import RecordRead
 from backend.screening.tables import ScreeningForm
 from tests.conftest import text_of
 

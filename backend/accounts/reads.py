@@ -1,0 +1,34 @@
+"""The audit of sensitive reads: who opened a child's family or health section or screening results, and when.
+Every area that shows such things records the read here; the record's page lists them to those allowed."""
+
+from __future__ import annotations
+
+from backend.accounts.access import Viewer
+from backend.accounts.tables import SCREENING_READ, RecordRead
+from backend.clock import now
+
+__all__ = ["SCREENING_READ", "record_reads", "reads_of"]
+
+
+def _chunks(ids: list[int], size: int = 500):
+    for start in range(0, len(ids), size):
+        yield ids[start:start + size]
+
+
+async def record_reads(viewer: Viewer, student_ids: list[int], sections: list[str]) -> None:
+    """One row per student and section read, with the reader and the moment."""
+    moment = now()
+    for chunk in _chunks(student_ids):
+        await RecordRead.insert(*[RecordRead(school=viewer.school_id, student=student_id, section=section,
+                                             reader=viewer.user_id, read_at=moment)
+                                  for student_id in chunk for section in sections])
+
+
+async def reads_of(student_id: int, include_screening: bool) -> list[dict]:
+    """The reads of one student's sensitive information, newest first; the caller has checked who may see them."""
+    where = RecordRead.student == student_id
+    if not include_screening:
+        where &= RecordRead.section != SCREENING_READ
+    return await RecordRead.select(RecordRead.section, RecordRead.read_at,
+                                   RecordRead.reader.display_name.as_alias("reader")).where(where).order_by(
+        RecordRead.id, ascending=False).limit(200)
