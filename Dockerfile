@@ -3,8 +3,9 @@
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
-COPY requirements.lock ./
-RUN pip install --no-cache-dir -r requirements.lock
+COPY requirements.lock requirements-s3.lock ./
+# With the optional S3 store: on Fly a machine's disk does not outlive it, so photos go to a Tigris bucket.
+RUN pip install --no-cache-dir -r requirements.lock -r requirements-s3.lock
 COPY . .
 RUN pip install --no-cache-dir --no-deps -e . \
     && pybabel compile -d backend/locale

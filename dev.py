@@ -42,7 +42,7 @@ def set_up(lock: str) -> None:
         run(sys.executable, "-m", "venv", VENV)
     stamp = VENV / f".installed-{lock}"
     wanted = hashlib.sha256(b"".join((ROOT / name).read_bytes() for name in
-                                     ("requirements.lock", lock, "pyproject.toml"))).hexdigest()
+                                     ("requirements.lock", "requirements-s3.lock", lock, "pyproject.toml"))).hexdigest()
     if not stamp.exists() or stamp.read_text() != wanted:
         say(f"installing pinned dependencies from {lock}")
         run(PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", lock)
@@ -68,12 +68,48 @@ def as_root(*command: str) -> bool:
     return subprocess.run(command, cwd=ROOT).returncode == 0
 
 
+_apt_updated = False
+
+
+def apt_install(package: str) -> bool:
+    """Install a Debian package when we may; the package lists are refreshed first (a fresh machine has none)."""
+    global _apt_updated
+    if not _apt_updated:
+        _apt_updated = as_root("apt-get", "update", "-q")
+    return as_root("apt-get", "install", "-y", "-q", package)
+
+
+def check_test_database() -> str | None:
+    """None when the tests' PostgreSQL database answers; else what is wrong, in words. A missing database is made
+    when the server lets us (trust auth, as the README asks)."""
+    probe = (
+        "import asyncio, sys, asyncpg\n"
+        "async def main(url):\n"
+        "    try:\n"
+        "        await (await asyncpg.connect(url, timeout=5)).close()\n"
+        "    except asyncpg.InvalidCatalogNameError:\n"
+        "        server, name = url.rsplit('/', 1)\n"
+        "        admin = await asyncpg.connect(server + '/postgres', timeout=5)\n"
+        "        await admin.execute(f'CREATE DATABASE \"{name}\"')\n"
+        "        await admin.close()\n"
+        "        print(f'made the database {name}')\n"
+        "asyncio.run(main(sys.argv[1]))\n"
+    )
+    result = subprocess.run([str(PYTHON), "-c", probe, POSTGRES_URL], cwd=ROOT, capture_output=True, text=True)
+    if result.returncode == 0:
+        if result.stdout.strip():
+            say(result.stdout.strip())
+        return None
+    reason = (result.stderr.strip().splitlines() or ["no answer"])[-1]
+    return f"PostgreSQL at {POSTGRES_URL} ({reason})"
+
+
 def ensure_services() -> None:
     """The tests use a real Redis, PostgreSQL and Chromium; start or install them when missing."""
     if not port_open("127.0.0.1", 6379):
         say("starting Redis")
         if not shutil.which("redis-server"):
-            as_root("apt-get", "install", "-y", "-q", "redis-server")
+            apt_install("redis-server")
         if shutil.which("redis-server"):
             subprocess.run(["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "--port", "6379",
                             "--save", "", "--appendonly", "no"], check=False)
@@ -84,22 +120,31 @@ def ensure_services() -> None:
             as_root("pg_ctlcluster", "--skip-systemctl-redirect", versions[-1], "main", "start")
     if not Path("/usr/bin/chromium").exists():
         say("installing Chromium for the browser tests (Debian package)")
-        as_root("apt-get", "install", "-y", "-q", "chromium")
+        apt_install("chromium")
     for _ in range(20):
         if port_open("127.0.0.1", 6379) and port_open("127.0.0.1", 5432):
             break
         time.sleep(0.5)
     missing = [name for name, ok in (("Redis on 127.0.0.1:6379", port_open("127.0.0.1", 6379)),
-                                     ("PostgreSQL on 127.0.0.1:5432", port_open("127.0.0.1", 5432)),
+                                     ("PostgreSQL on 127.0.0.1:5432 (trust auth)", port_open("127.0.0.1", 5432)),
                                      ("Chromium at /usr/bin/chromium", Path("/usr/bin/chromium").exists()))
                if not ok]
+    if not missing:
+        problem = check_test_database()
+        if problem:
+            missing.append(problem)
     if missing:
-        sys.exit("The tests need " + ", ".join(missing) + ". Install or start them and run again.")
+        sys.exit("The tests need " + ", ".join(missing) + ". Install or start them and run again "
+                 "(DOOLAE_TEST_POSTGRES_URL names another database).")
 
 
 def test(pytest_args: list[str]) -> int:
     set_up("requirements-test.lock")
     ensure_services()
+    say("ruff (lint)")
+    if run(BIN / "ruff", "check", ".", check=False) != 0:
+        say("ruff found problems (above): fix them first")
+        return 1
     base = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     failed = 0
     for name, env in (("SQLite", base), ("PostgreSQL", {**base, "DATABASE_URL": POSTGRES_URL})):

@@ -54,8 +54,12 @@ class S3Store:
     calls block, so each runs in a thread."""
 
     def __init__(self, bucket: str, prefix: str = "", region: str | None = None):
-        import boto3  # only a server that stores photos in a bucket pays for loading it
-        from botocore.config import Config
+        try:  # only a server that stores photos in a bucket loads (or installs) boto3
+            import boto3
+            from botocore.config import Config
+        except ImportError as missing:
+            raise RuntimeError("PHOTO_STORE names a bucket, but boto3 is not installed: "
+                               "pip install -r requirements-s3.lock (or doolae[s3])") from missing
 
         self.bucket = bucket
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
