@@ -25,7 +25,7 @@ from backend import db, i18n
 from backend.accounts.middleware import SessionMiddleware
 from backend.accounts.routes import account_router, admin_router
 from backend.attendance.routes import attendance_router
-from backend.notify import services as notify
+from backend.notify import delivery as notify
 from backend.notify.queue import InProcessQueue, JobQueue, connect
 from backend.notify.routes import notify_router
 from backend.records.routes import records_router

@@ -11,7 +11,7 @@ from backend import db
 from backend.accounts import services as accounts
 from backend.config import Settings
 from backend.notify.queue import SEND_JOB, redis_settings
-from backend.notify.services import close_delivery, open_delivery
+from backend.notify.delivery import close_delivery, open_delivery
 from workers.messages import send_message, sweep_outbox
 
 

@@ -9,8 +9,24 @@ import aiohttp
 from py_vapid import Vapid
 from pywebpush import WebPushException, webpush_async
 
+from backend import db
+from backend.accounts.access import Viewer
+from backend.clock import now
 from backend.config import Settings
 from backend.notify.sms import Outcome
+from backend.notify.tables import PushSubscription
+
+
+async def save_subscription(viewer: Viewer, endpoint: str, p256dh: str, auth: str) -> None:
+    async with db.transaction():
+        await PushSubscription.delete().where(PushSubscription.endpoint == endpoint)
+        await PushSubscription.insert(PushSubscription(user=viewer.user_id, endpoint=endpoint, p256dh=p256dh,
+                                                       auth=auth, created_at=now()))
+
+
+async def drop_subscription(viewer: Viewer, endpoint: str) -> None:
+    await PushSubscription.delete().where(
+        (PushSubscription.endpoint == endpoint) & (PushSubscription.user == viewer.user_id))
 
 
 def vapid_key(settings: Settings) -> Vapid:

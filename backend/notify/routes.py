@@ -13,7 +13,8 @@ from twilio.request_validator import RequestValidator
 
 from backend.accounts.access import Permission, current_viewer, requires, requires_sign_in
 from backend.i18n import _
-from backend.notify import services
+from backend.notify import delivery, push, wording
+from backend.notify import outbox as alerts
 from backend.notify.tables import MessageStatus
 from backend.web import page, redirect, safe_next
 
@@ -27,7 +28,7 @@ async def twilio_status(request: Request) -> Response:
     signature = request.headers.get("x-twilio-signature", "")
     if not settings.twilio_auth_token or not RequestValidator(settings.twilio_auth_token).validate(url, form, signature):
         return Response({"detail": "invalid signature"}, status_code=403)
-    await services.record_delivery_status(form.get("MessageSid", ""), form.get("MessageStatus", ""),
+    await delivery.record_delivery_status(form.get("MessageSid", ""), form.get("MessageStatus", ""),
                                           form.get("ErrorCode"))
     return Response(b"", status_code=204)
 
@@ -43,12 +44,12 @@ class Subscription:
 async def subscribe(request: Request, data: JSONBody[Subscription]) -> None:
     if request.app.state.settings.production and not data.endpoint.startswith("https://"):
         return  # real push services are https; plain http only reaches a local test endpoint
-    await services.save_subscription(current_viewer(request), data.endpoint[:600], data.p256dh[:200], data.auth[:100])
+    await push.save_subscription(current_viewer(request), data.endpoint[:600], data.p256dh[:200], data.auth[:100])
 
 
 @post("/push/unsubscribe", guards=[requires_sign_in], status_code=204)
 async def unsubscribe(request: Request, data: JSONBody[Subscription]) -> None:
-    await services.drop_subscription(current_viewer(request), data.endpoint)
+    await push.drop_subscription(current_viewer(request), data.endpoint)
 
 
 @get("/outbox", guards=[requires(Permission.view_outbox)])
@@ -56,14 +57,14 @@ async def outbox(request: Request, status: FromQuery[str] = "") -> Response:
     viewer = current_viewer(request)
     chosen = status if status in {s.value for s in MessageStatus} else ""
     return page(request, "notify/outbox.html", {
-        "messages": await services.list_outbox(viewer, chosen or None), "counts": await services.outbox_counts(viewer),
+        "messages": await alerts.list_outbox(viewer, chosen or None), "counts": await alerts.outbox_counts(viewer),
         "status": chosen, "statuses": [s.value for s in MessageStatus],
     })
 
 
 @post("/outbox/{message_id:int}/retry", guards=[requires(Permission.view_outbox)])
 async def retry(request: Request, message_id: FromPath[int]) -> Response:
-    if await services.retry_message(current_viewer(request), message_id):
+    if await alerts.retry_message(current_viewer(request), message_id):
         await request.app.state.queue.send([message_id], tag=f"admin{int(time.time())}")
         return redirect("/notify/outbox", flash=_("The message is queued again."))
     return redirect("/notify/outbox", flash=_("Only failed or undelivered messages can be sent again."))
@@ -72,7 +73,7 @@ async def retry(request: Request, message_id: FromPath[int]) -> Response:
 @get("/templates", guards=[requires(Permission.manage_users)])
 async def templates(request: Request) -> Response:
     viewer = current_viewer(request)
-    return page(request, "notify/templates.html", {"rows": await services.template_rows(viewer), "error": None})
+    return page(request, "notify/templates.html", {"rows": await wording.template_rows(viewer), "error": None})
 
 
 @dataclass
@@ -86,9 +87,9 @@ class TemplateForm:
 async def save_template(request: Request, data: Annotated[TemplateForm, Body(media_type=RequestEncodingType.URL_ENCODED)]) -> Response:
     viewer = current_viewer(request)
     try:
-        await services.save_template(viewer, data.kind, data.locale, data.body)
-    except services.NotifyError as error:
-        return page(request, "notify/templates.html", {"rows": await services.template_rows(viewer),
+        await wording.save_template(viewer, data.kind, data.locale, data.body)
+    except wording.NotifyError as error:
+        return page(request, "notify/templates.html", {"rows": await wording.template_rows(viewer),
                                                        "error": _(error.message, **error.values)}, status=422)
     return redirect("/notify/templates", flash=_("Saved."))
 
@@ -104,7 +105,7 @@ async def set_sms_opt_out(request: Request, guardian_id: FromPath[int],
                           data: Annotated[OptOutForm, Body(media_type=RequestEncodingType.URL_ENCODED)]) -> Response:
     """The school records a guardian's 'no SMS' (Thai numbers cannot reply STOP), or the parent does it in the app."""
     viewer = current_viewer(request)
-    if not await services.set_sms_opt_out(viewer, guardian_id, data.opt_out):
+    if not await alerts.set_sms_opt_out(viewer, guardian_id, data.opt_out):
         return page(request, "error.html", {"title": _("Not allowed"),
                                             "message": _("Your account cannot open this page.")}, status=403)
     return redirect(safe_next(data.next),

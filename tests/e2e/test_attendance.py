@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from backend.notify import services as notify
+from backend.notify import push as notify
 from tests.attendance.test_register import PRASERT
 
 pytestmark = pytest.mark.e2e

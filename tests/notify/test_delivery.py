@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 from twilio.request_validator import RequestValidator
 
 from backend.config import Settings
-from backend.notify import services as notify
+from backend.notify import outbox as notify
 from backend.notify.tables import Message, PushSubscription
 from backend.schools.tables import School
 from backend.students.tables import Guardian

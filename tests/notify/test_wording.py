@@ -52,7 +52,7 @@ async def test_a_stored_crafted_wording_is_never_evaluated(client, people, setti
 
 
 async def test_our_own_wordings_use_only_their_kinds_fields():
-    from backend.notify import services as wording
+    from backend.notify import wording
 
     for path in Path(wording.SMS_TEMPLATES).glob("*/*.txt"):
         wording.check_wording(path.stem, path.read_text(encoding="utf-8"))  # raises on an unknown field
