@@ -87,7 +87,8 @@ async def deliver(delivery: Delivery, message_id: int) -> str:
         outcome = sms.Outcome("failed", code="not_configured", message="SMS is not set up on this server")
     else:
         await delivery.limiter.wait(f"sms:{message['school']}", message["rate"])
-        outcome = await sms.send_sms(delivery.twilio, delivery.settings, message["recipient"], message["body"])
+        outcome = await sms.send_sms(delivery.twilio, delivery.settings, message["id"], message["recipient"],
+                                     message["body"])
     status, retry_in = await _record(delivery.settings, message, outcome)
     if retry_in is not None:
         await delivery.queue.send([message_id], defer=retry_in, tag=f"try{message['attempts']}")
@@ -153,42 +154,53 @@ async def _record(settings: Settings, message: dict, outcome: sms.Outcome) -> tu
     else:
         changes[Message.status] = MessageStatus.failed.value
         log.warning("message %s failed: %s %s", message["id"], outcome.code, outcome.message)
-    await Message.update(changes).where(Message.id == message["id"])
+    settled = Message.id == message["id"]
+    if outcome.state == "sent":
+        # Twilio's callback (naming our id) may have come first and moved it on: never back to 'sent'.
+        settled &= Message.status == MessageStatus.sending.value
+    await Message.update(changes).where(settled)
     return changes[Message.status], retry_in
 
 
 async def sweep(delivery: Delivery, stuck_after: timedelta = timedelta(minutes=5)) -> list[int]:
     """Messages that should be moving but are not: due and queued (their job was lost, Redis was down), or
-    'sending' for minutes (the worker died mid-send). Returns the ids to enqueue again."""
+    'sending' for minutes (the worker died mid-send). Returns the ids to enqueue again.
+
+    A message that reached Twilio before its worker died is settled by Twilio's status callback, which names it
+    by our id (sms.status_callback) within seconds. One still 'sending' after minutes never reached Twilio, so
+    it is sent again. It is never matched to Twilio's log by phone and text: an earlier SMS with the same words
+    is not this one."""
     moment = now()
-    stuck = await Message.select(Message.id, Message.channel, Message.recipient, Message.body, Message.created_at).where(
-        (Message.status == MessageStatus.sending.value) & (Message.updated_at < moment - stuck_after))
-    for message in stuck:
-        sid = None
-        if message["channel"] == Channel.sms.value and delivery.twilio is not None:
-            # It may have reached Twilio before the worker died: look before sending it again.
-            sid = await sms.find_sent(delivery.twilio, message["recipient"], message["body"],
-                                      message["created_at"] - timedelta(minutes=1))
-        if sid:
-            await Message.update({Message.status: MessageStatus.sent.value, Message.provider_id: sid,
-                                  Message.sent_at: moment, Message.updated_at: moment}).where(Message.id == message["id"])
-        else:
-            await Message.update({Message.status: MessageStatus.queued.value, Message.updated_at: moment}).where(
-                (Message.id == message["id"]) & (Message.status == MessageStatus.sending.value))
+    stuck = (Message.status == MessageStatus.sending.value) & (Message.updated_at < moment - stuck_after)
+    await Message.update({Message.status: MessageStatus.sent.value, Message.updated_at: moment}).where(
+        stuck & Message.provider_id.is_not_null())  # Twilio named it by our id; only its "sent" was lost
+    await Message.update({Message.status: MessageStatus.queued.value, Message.updated_at: moment}).where(
+        stuck & Message.provider_id.is_null())
     due = await Message.select(Message.id).where(
         (Message.status == MessageStatus.queued.value) & (Message.not_before <= moment)).order_by(Message.id)
     return [row["id"] for row in due]
+
 
 # Status callbacks ----------------------------------------------------------------------------------------------------
 
 STATUS_RANK = {"queued": 0, "sending": 0, "sent": 1, "delivered": 2, "undelivered": 2, "failed": 2}
 
 
-async def record_delivery_status(provider_id: str, status: str, error_code: str | None) -> bool:
-    """Twilio's callback. Idempotent, and never moves a message backwards (callbacks can arrive out of order)."""
+async def record_delivery_status(provider_id: str, status: str, error_code: str | None,
+                                 message_id: int | None = None) -> bool:
+    """Twilio's callback. Idempotent, and never moves a message backwards (callbacks can arrive out of order).
+    The callback's URL names our message: if its worker died before recording Twilio's answer, this is how the
+    message learns its sid (and is not sent twice)."""
     if status not in STATUS_RANK:
         return False
     message = await Message.select(Message.id, Message.status).where(Message.provider_id == provider_id).first()
+    if message is None and message_id is not None:
+        message = await Message.select(Message.id, Message.status).where(
+            (Message.id == message_id) & Message.provider_id.is_null()
+            & (Message.channel == Channel.sms.value)).first()
+        if message is not None:
+            await Message.update({Message.provider_id: provider_id, Message.sent_at: now()}).where(
+                Message.id == message_id)
     if message is None:
         return False
     if STATUS_RANK[status] <= STATUS_RANK.get(message["status"], 2):

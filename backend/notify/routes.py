@@ -24,12 +24,14 @@ async def twilio_status(request: Request) -> Response:
     """Delivery reports. Only Twilio can sign them: anything else is refused before it touches the outbox."""
     settings = request.app.state.settings
     form = dict((await request.form()).items())
-    url = f"{settings.public_base_url}{request.url.path}"
+    # Twilio signs the whole URL it was given, our message id in the query included.
+    url = f"{settings.public_base_url}{request.url.path}" + (f"?{request.url.query}" if request.url.query else "")
     signature = request.headers.get("x-twilio-signature", "")
     if not settings.twilio_auth_token or not RequestValidator(settings.twilio_auth_token).validate(url, form, signature):
         return Response({"detail": "invalid signature"}, status_code=403)
+    ours = request.query_params.get("m", "")
     await delivery.record_delivery_status(form.get("MessageSid", ""), form.get("MessageStatus", ""),
-                                          form.get("ErrorCode"))
+                                          form.get("ErrorCode"), int(ours) if ours.isdigit() and len(ours) < 19 else None)
     return Response(b"", status_code=204)
 
 
