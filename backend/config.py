@@ -55,6 +55,8 @@ class Settings:
     photo_store_region: str | None = None
     # Without Redis (the demo on a bare machine) the web process runs the jobs itself.
     inprocess_jobs: bool = False
+    # Names this deployment's queue on a shared Redis (Fly sets FLY_APP_NAME).
+    deployment: str = "doolae"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -80,6 +82,7 @@ class Settings:
             photo_dir=env.get("PHOTO_DIR", defaults.photo_dir),
             photo_store=env.get("PHOTO_STORE", ""),
             photo_store_region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or None,
+            deployment=env.get("DEPLOYMENT") or env.get("FLY_APP_NAME") or defaults.deployment,
         )
         if settings.production and settings.secret_key == DEMO_SECRET:
             raise RuntimeError("SECRET_KEY must be set in production")
