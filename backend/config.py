@@ -61,6 +61,8 @@ class Settings:
     # for this long, so that the platform restarts it.
     worker_health_port: int = 8081
     worker_give_up_seconds: float = 120.0
+    # host:port of push services accepted besides the browsers' own (a local stand-in for tests and the demo).
+    push_service_hosts: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -89,6 +91,7 @@ class Settings:
             deployment=env.get("DEPLOYMENT") or env.get("FLY_APP_NAME") or defaults.deployment,
             worker_health_port=int(env.get("WORKER_HEALTH_PORT", defaults.worker_health_port)),
             worker_give_up_seconds=float(env.get("WORKER_GIVE_UP_SECONDS", defaults.worker_give_up_seconds)),
+            push_service_hosts=tuple(h.strip() for h in env.get("PUSH_SERVICE_HOSTS", "").split(",") if h.strip()),
         )
         if settings.production and settings.secret_key == DEMO_SECRET:
             raise RuntimeError("SECRET_KEY must be set in production")

@@ -98,7 +98,8 @@ async def deliver(delivery: Delivery, message_id: int) -> str:
 async def _push(delivery: Delivery, message: dict) -> sms.Outcome:
     if not delivery.settings.push_enabled:
         return sms.Outcome("gone", code="not_configured", message="Web Push is not set up")
-    subscriptions = await PushSubscription.select().where(PushSubscription.user == message["user"])
+    subscriptions = [s for s in await PushSubscription.select().where(PushSubscription.user == message["user"])
+                     if push.endpoint_allowed(delivery.settings, s["endpoint"])]  # none stored before the check
     if not subscriptions:
         return sms.Outcome("gone", code="no_subscription", message="the app no longer allows notifications")
     payload = {"title": "ดูแล", "body": message["body"], "url": "/attendance/children", "tag": f"alert-{message['alert']}"}

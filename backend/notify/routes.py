@@ -42,11 +42,14 @@ class Subscription:
     auth: str
 
 
-@post("/push/subscribe", guards=[requires(Permission.view_children)], status_code=204)
-async def subscribe(request: Request, data: JSONBody[Subscription]) -> None:
-    if request.app.state.settings.production and not data.endpoint.startswith("https://"):
-        return  # real push services are https; plain http only reaches a local test endpoint
-    await push.save_subscription(current_viewer(request), data.endpoint[:600], data.p256dh[:200], data.auth[:100])
+@post("/push/subscribe", guards=[requires(Permission.view_children)])
+async def subscribe(request: Request, data: JSONBody[Subscription]) -> Response:
+    try:
+        await push.save_subscription(request.app.state.settings, current_viewer(request), data.endpoint, data.p256dh,
+                                     data.auth)
+    except wording.NotifyError as error:
+        return Response({"detail": _(error.message, **error.values)}, status_code=error.status)
+    return Response(b"", status_code=204)
 
 
 @post("/push/unsubscribe", guards=[requires_sign_in], status_code=204)
