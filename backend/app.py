@@ -26,8 +26,8 @@ from backend.accounts.middleware import SessionMiddleware
 from backend.accounts import routes as accounts_web
 from backend.accounts.routes import account_router, admin_router
 from backend.attendance.routes import attendance_router
-from backend.notify import services as notify
-from backend.notify.queue import InProcessQueue, JobQueue, connect
+from backend.notify import delivery as notify
+from backend.notify.queue import InProcessQueue, JobQueue, connect, queue_name
 from backend.notify import routes as notify_web
 from backend.notify.routes import notify_router
 from backend.records.routes import records_router
@@ -164,7 +164,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             app.state.queue = delivery.queue = InProcessQueue(lambda message_id: notify.deliver(delivery, message_id))
             sweeper = asyncio.get_running_loop().create_task(sweep_forever(delivery))
         else:
-            app.state.queue = JobQueue(await connect(settings.redis_url))
+            app.state.queue = JobQueue(await connect(settings.redis_url, queue_name(settings.deployment)))
         try:
             yield
         finally:

@@ -1,4 +1,4 @@
-"""The `doolae` command: serve, worker, migrate, demo, import-roster, create-school, create-admin, score."""
+"""The `doolae` command: serve, worker, worker-health, migrate, demo, import-roster, create-school, create-admin, score."""
 
 from __future__ import annotations
 
@@ -47,11 +47,29 @@ def serve(host: str, port: int) -> None:
 
 
 def worker() -> None:
-    from arq import run_worker
+    from backend.config import Settings
+    from workers.run import supervise
 
-    from workers.settings import WorkerSettings
+    sys.exit(asyncio.run(supervise(Settings.from_env())))
 
-    run_worker(WorkerSettings)
+
+def worker_health() -> None:
+    """Exit 0 if the worker on this machine is working, 1 if not (no Redis, stuck, or not running)."""
+    from urllib.error import HTTPError, URLError
+    from urllib.request import urlopen
+
+    from backend.config import Settings
+
+    url = f"http://127.0.0.1:{Settings.from_env().worker_health_port}/healthz"
+    try:
+        with urlopen(url, timeout=5) as response:  # noqa: S310 - a fixed local address
+            print(response.read().decode().strip())
+    except HTTPError as error:
+        print(error.read().decode().strip())
+        sys.exit(1)
+    except (URLError, OSError) as error:
+        print(f"no worker answers at {url}: {error}")
+        sys.exit(1)
 
 
 def redis_available(url: str) -> bool:
@@ -195,6 +213,7 @@ def main(argv: list[str] | None = None) -> None:
         command.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         command.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     commands.add_parser("worker", help="run the arq worker (needs Redis)")
+    commands.add_parser("worker-health", help="exit 0 if this machine's worker is working, 1 if not")
     commands.add_parser("migrate", help="apply database migrations")
     command = commands.add_parser("import-roster", help="import a roster CSV for a school")
     command.add_argument("school")
@@ -225,6 +244,8 @@ def main(argv: list[str] | None = None) -> None:
         demo(args.host, args.port)
     elif args.command == "worker":
         worker()
+    elif args.command == "worker-health":
+        worker_health()
     elif args.command == "migrate":
         asyncio.run(_with_db(migrate()))
     elif args.command == "import-roster":

@@ -55,6 +55,14 @@ class Settings:
     photo_store_region: str | None = None
     # Without Redis (the demo on a bare machine) the web process runs the jobs itself.
     inprocess_jobs: bool = False
+    # Names this deployment's queue on a shared Redis (Fly sets FLY_APP_NAME).
+    deployment: str = "doolae"
+    # The worker answers its health check on this port (0: no check), and exits when it has not polled Redis
+    # for this long, so that the platform restarts it.
+    worker_health_port: int = 8081
+    worker_give_up_seconds: float = 120.0
+    # host:port of push services accepted besides the browsers' own (a local stand-in for tests and the demo).
+    push_service_hosts: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -80,6 +88,10 @@ class Settings:
             photo_dir=env.get("PHOTO_DIR", defaults.photo_dir),
             photo_store=env.get("PHOTO_STORE", ""),
             photo_store_region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or None,
+            deployment=env.get("DEPLOYMENT") or env.get("FLY_APP_NAME") or defaults.deployment,
+            worker_health_port=int(env.get("WORKER_HEALTH_PORT", defaults.worker_health_port)),
+            worker_give_up_seconds=float(env.get("WORKER_GIVE_UP_SECONDS", defaults.worker_give_up_seconds)),
+            push_service_hosts=tuple(h.strip() for h in env.get("PUSH_SERVICE_HOSTS", "").split(",") if h.strip()),
         )
         if settings.production and settings.secret_key == DEMO_SECRET:
             raise RuntimeError("SECRET_KEY must be set in production")

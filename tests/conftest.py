@@ -147,6 +147,7 @@ def settings(fake_twilio, push_service, redis_url) -> Settings:
         TWILIO_FROM="DOOLAE", TWILIO_API_URL=fake_twilio.url, VAPID_PRIVATE_KEY=private, VAPID_PUBLIC_KEY=public,
         # Tests run at any hour; quiet hours have their own test (tests/notify) with a fixed clock.
         QUIET_HOURS="off", PHOTO_DIR=str(TEST_DIR / "photos"),
+        PUSH_SERVICE_HOSTS=push_service.url.removeprefix("http://"),  # the local push service is accepted too
     )
     return dataclasses.replace(Settings.from_env(), retry_base_seconds=0.05)
 

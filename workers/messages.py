@@ -1,10 +1,10 @@
-"""Jobs for the outbox: send one message by id; sweep up what is stuck. Thin: the rules are in notify.services."""
+"""Jobs for the outbox: send one message by id; sweep up what is stuck. Thin: the rules are in notify.delivery."""
 
 from __future__ import annotations
 
 import time
 
-from backend.notify import services as notify
+from backend.notify import delivery as notify
 
 
 async def send_message(ctx: dict, message_id: int) -> str:

@@ -10,8 +10,8 @@ from arq.worker import func
 from backend import db
 from backend.accounts import services as accounts
 from backend.config import Settings
-from backend.notify.queue import SEND_JOB, redis_settings
-from backend.notify.services import close_delivery, open_delivery
+from backend.notify.queue import SEND_JOB, queue_name, redis_settings
+from backend.notify.delivery import close_delivery, open_delivery
 from workers.messages import send_message, sweep_outbox
 
 
@@ -33,12 +33,18 @@ async def purge_expired(ctx: dict) -> int:
     return await accounts.purge_expired(ctx["settings"])
 
 
+DEPLOYMENT = Settings.from_env().deployment
+
+
 class WorkerSettings:
     functions = [purge_expired, func(send_message, name=SEND_JOB)]
+    # Named after the deployment: arq keeps a cron run's job id across queues, so another deployment's sweep
+    # at the same second would otherwise stand in for ours.
     cron_jobs = [
-        cron(purge_expired, minute=7, run_at_startup=True),
-        cron(sweep_outbox, second={0, 20, 40}, run_at_startup=True),
+        cron(purge_expired, name=f"cron:{DEPLOYMENT}:purge_expired", minute=7, run_at_startup=True),
+        cron(sweep_outbox, name=f"cron:{DEPLOYMENT}:sweep_outbox", second={0, 20, 40}, run_at_startup=True),
     ]
+    queue_name = queue_name(DEPLOYMENT)
     on_startup = startup
     on_shutdown = shutdown
     # The web starts without Redis (conn_retries=0); the worker exists to use it, so a Redis restart while the

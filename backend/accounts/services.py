@@ -17,7 +17,7 @@ from backend.accounts.tables import (STAFF_ROLES, HomeroomAssignment, HomeroomCh
                                      User, UserSession)
 from backend.config import Settings
 from backend.i18n import N_, Refusal
-from backend.notify import services as notify
+from backend.notify import outbox as notify
 from backend.schools.tables import Classroom
 from backend.students.phones import BadPhone, looks_like_phone, normalise_phone
 from backend.students.tables import Guardian, Student

@@ -12,7 +12,7 @@ from backend.accounts.access import Permission, current_viewer, requires, requir
 from backend.attendance import services
 from backend.attendance.tables import HOMEROOM_PERIOD, STATUS_LABELS, STATUS_SHORT
 from backend.i18n import Refusal, _, ngettext
-from backend.notify import services as notify
+from backend.notify import outbox as notify
 from backend.students import services as students
 from backend.web import on_refusal, page, redirect, typed
 

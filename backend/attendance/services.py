@@ -14,7 +14,7 @@ from backend.attendance.tables import ALERTED, HOMEROOM_PERIOD, AttendanceChange
 from backend.accounts.tables import TeachingAssignment
 from backend.config import Settings
 from backend.i18n import N_, Refusal
-from backend.notify import services as notify
+from backend.notify import outbox as notify
 from backend.notify.queue import JobQueue
 from backend.notify.tables import Alert, Message
 from backend.schools.tables import Classroom

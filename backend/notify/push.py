@@ -4,13 +4,62 @@ from __future__ import annotations
 
 import asyncio
 import json
+from urllib.parse import urlsplit
 
 import aiohttp
 from py_vapid import Vapid
 from pywebpush import WebPushException, webpush_async
 
+from backend import db
+from backend.accounts.access import Viewer
+from backend.clock import now
 from backend.config import Settings
+from backend.i18n import N_
 from backend.notify.sms import Outcome
+from backend.notify.tables import PushSubscription
+from backend.notify.wording import NotifyError
+
+# The browsers' push services (2026): Chrome, Samsung and Opera use FCM; Firefox Mozilla's autopush; Safari on
+# macOS and iOS 16.4+ Apple's; Edge on Windows WNS, on one of many *.notify.windows.com hosts. A subscription is
+# an address the worker will POST to, so anything else (an internal address above all) is refused.
+PUSH_SERVICE_HOSTS = {"fcm.googleapis.com", "updates.push.services.mozilla.com", "web.push.apple.com"}
+PUSH_SERVICE_DOMAINS = (".notify.windows.com",)
+
+
+def endpoint_allowed(settings: Settings, endpoint: str) -> bool:
+    """https on a known push service's host (default port, no user in the address), or a host:port the settings
+    name (the local stand-in in tests and the demo)."""
+    try:
+        parts = urlsplit(endpoint)
+        port = parts.port
+    except ValueError:
+        return False
+    if parts.netloc and parts.netloc in settings.push_service_hosts:
+        return parts.scheme in ("http", "https")
+    host = parts.hostname or ""
+    return (parts.scheme == "https" and port in (None, 443) and "@" not in parts.netloc
+            and (host in PUSH_SERVICE_HOSTS or host.endswith(PUSH_SERVICE_DOMAINS)))
+
+
+async def save_subscription(settings: Settings, viewer: Viewer, endpoint: str, p256dh: str, auth: str) -> None:
+    """The parent's phone allows notifications. An endpoint belongs to whoever registered it first: another
+    account registering the same one would take that parent's alerts."""
+    if len(endpoint) > 600 or not endpoint_allowed(settings, endpoint):
+        raise NotifyError(N_("This phone's notification service is not one we can send to."), status=422)
+    async with db.transaction():
+        owner = await PushSubscription.select(PushSubscription.user).where(
+            PushSubscription.endpoint == endpoint).first()
+        if owner is not None and owner["user"] != viewer.user_id:
+            raise NotifyError(N_("These notifications are already turned on for another user on this phone."),
+                              status=409)
+        await PushSubscription.delete().where(PushSubscription.endpoint == endpoint)
+        await PushSubscription.insert(PushSubscription(user=viewer.user_id, endpoint=endpoint, p256dh=p256dh[:200],
+                                                       auth=auth[:100], created_at=now()))
+
+
+async def drop_subscription(viewer: Viewer, endpoint: str) -> None:
+    await PushSubscription.delete().where(
+        (PushSubscription.endpoint == endpoint) & (PushSubscription.user == viewer.user_id))
 
 
 def vapid_key(settings: Settings) -> Vapid:

@@ -12,6 +12,7 @@ import time
 from collections import defaultdict
 
 from arq.connections import ArqRedis, RedisSettings, create_pool
+from arq.constants import default_queue_name
 from redis.exceptions import RedisError
 
 log = logging.getLogger("doolae.notify")
@@ -25,9 +26,15 @@ def redis_settings(url: str) -> RedisSettings:
     return settings
 
 
-async def connect(url: str) -> ArqRedis | None:
+def queue_name(deployment: str) -> str:
+    """The deployment's own queue: two deployments on one Redis (staging beside production) must not take each
+    other's jobs. Job ids and send-rate counters are scoped by it too (arq keeps job ids across queues)."""
+    return f"{deployment}:queue"
+
+
+async def connect(url: str, queue: str = default_queue_name) -> ArqRedis | None:
     try:
-        return await create_pool(redis_settings(url))
+        return await create_pool(redis_settings(url), default_queue_name=queue)
     except (RedisError, OSError) as error:
         log.warning("Redis at %s is not reachable (%s): messages wait in the outbox for the sweep", url, error)
         return None
@@ -45,8 +52,8 @@ class JobQueue:
             return
         try:
             for message_id in message_ids:
-                await self.pool.enqueue_job(SEND_JOB, message_id, _job_id=f"message:{message_id}:{tag}",
-                                            _defer_by=defer)
+                await self.pool.enqueue_job(SEND_JOB, message_id, _defer_by=defer,
+                                            _job_id=f"{self.pool.default_queue_name}:message:{message_id}:{tag}")
         except (RedisError, OSError) as error:
             log.warning("could not enqueue %s message(s) (%s); the sweep will send them", len(message_ids), error)
 
@@ -93,7 +100,7 @@ class RateLimiter:
         while True:
             second = int(time.time())
             if self.redis is not None:
-                counter = f"rate:{key}:{second}"
+                counter = f"{self.redis.default_queue_name}:rate:{key}:{second}"
                 taken = await self.redis.incr(counter)
                 if taken == 1:
                     await self.redis.expire(counter, 5)

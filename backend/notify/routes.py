@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -13,7 +12,8 @@ from twilio.request_validator import RequestValidator
 
 from backend.accounts.access import Permission, current_viewer, requires, requires_sign_in
 from backend.i18n import _
-from backend.notify import services
+from backend.notify import delivery, push, wording
+from backend.notify import outbox as alerts
 from backend.notify.tables import FAILURE_REASONS, KIND_LABELS, STATUS_LABELS, MessageStatus
 from backend.web import page, redirect, safe_next
 
@@ -23,12 +23,14 @@ async def twilio_status(request: Request) -> Response:
     """Delivery reports. Only Twilio can sign them: anything else is refused before it touches the outbox."""
     settings = request.app.state.settings
     form = dict((await request.form()).items())
-    url = f"{settings.public_base_url}{request.url.path}"
+    # Twilio signs the whole URL it was given, our message id in the query included.
+    url = f"{settings.public_base_url}{request.url.path}" + (f"?{request.url.query}" if request.url.query else "")
     signature = request.headers.get("x-twilio-signature", "")
     if not settings.twilio_auth_token or not RequestValidator(settings.twilio_auth_token).validate(url, form, signature):
         return Response({"detail": "invalid signature"}, status_code=403)
-    await services.record_delivery_status(form.get("MessageSid", ""), form.get("MessageStatus", ""),
-                                          form.get("ErrorCode"))
+    ours = request.query_params.get("m", "")
+    await delivery.record_delivery_status(form.get("MessageSid", ""), form.get("MessageStatus", ""),
+                                          form.get("ErrorCode"), int(ours) if ours.isdigit() and len(ours) < 19 else None)
     return Response(b"", status_code=204)
 
 
@@ -39,16 +41,19 @@ class Subscription:
     auth: str
 
 
-@post("/push/subscribe", guards=[requires(Permission.view_children)], status_code=204)
-async def subscribe(request: Request, data: JSONBody[Subscription]) -> None:
-    if request.app.state.settings.production and not data.endpoint.startswith("https://"):
-        return  # real push services are https; plain http only reaches a local test endpoint
-    await services.save_subscription(current_viewer(request), data.endpoint[:600], data.p256dh[:200], data.auth[:100])
+@post("/push/subscribe", guards=[requires(Permission.view_children)])
+async def subscribe(request: Request, data: JSONBody[Subscription]) -> Response:
+    try:
+        await push.save_subscription(request.app.state.settings, current_viewer(request), data.endpoint, data.p256dh,
+                                     data.auth)
+    except wording.NotifyError as error:
+        return Response({"detail": _(error.message, **error.values)}, status_code=error.status)
+    return Response(b"", status_code=204)
 
 
 @post("/push/unsubscribe", guards=[requires_sign_in], status_code=204)
 async def unsubscribe(request: Request, data: JSONBody[Subscription]) -> None:
-    await services.drop_subscription(current_viewer(request), data.endpoint)
+    await push.drop_subscription(current_viewer(request), data.endpoint)
 
 
 @get("/outbox", guards=[requires(Permission.view_outbox)])
@@ -56,15 +61,14 @@ async def outbox(request: Request, status: FromQuery[str] = "") -> Response:
     viewer = current_viewer(request)
     chosen = status if status in {s.value for s in MessageStatus} else ""
     return page(request, "notify/outbox.html", {
-        "messages": await services.list_outbox(viewer, chosen or None), "counts": await services.outbox_counts(viewer),
+        "messages": await alerts.list_outbox(viewer, chosen or None), "counts": await alerts.outbox_counts(viewer),
         "status": chosen, "statuses": [s.value for s in MessageStatus],
     })
 
 
 @post("/outbox/{message_id:int}/retry", guards=[requires(Permission.view_outbox)])
 async def retry(request: Request, message_id: FromPath[int]) -> Response:
-    if await services.retry_message(current_viewer(request), message_id):
-        await request.app.state.queue.send([message_id], tag=f"admin{int(time.time())}")
+    if await alerts.retry_message(current_viewer(request), request.app.state.queue, message_id):
         return redirect("/notify/outbox", flash=_("The message is queued again."))
     return redirect("/notify/outbox", flash=_("Only failed or undelivered messages can be sent again."))
 
@@ -72,7 +76,7 @@ async def retry(request: Request, message_id: FromPath[int]) -> Response:
 @get("/templates", guards=[requires(Permission.manage_users)])
 async def templates(request: Request) -> Response:
     viewer = current_viewer(request)
-    return page(request, "notify/templates.html", {"rows": await services.template_rows(viewer), "error": None})
+    return page(request, "notify/templates.html", {"rows": await wording.template_rows(viewer), "error": None})
 
 
 @dataclass
@@ -86,9 +90,9 @@ class TemplateForm:
 async def save_template(request: Request, data: Annotated[TemplateForm, Body(media_type=RequestEncodingType.URL_ENCODED)]) -> Response:
     viewer = current_viewer(request)
     try:
-        await services.save_template(viewer, data.kind, data.locale, data.body)
-    except services.NotifyError as error:
-        return page(request, "notify/templates.html", {"rows": await services.template_rows(viewer),
+        await wording.save_template(viewer, data.kind, data.locale, data.body)
+    except wording.NotifyError as error:
+        return page(request, "notify/templates.html", {"rows": await wording.template_rows(viewer),
                                                        "error": _(error.message, **error.values)}, status=422)
     return redirect("/notify/templates", flash=_("Saved."))
 
@@ -104,7 +108,7 @@ async def set_sms_opt_out(request: Request, guardian_id: FromPath[int],
                           data: Annotated[OptOutForm, Body(media_type=RequestEncodingType.URL_ENCODED)]) -> Response:
     """The school records a guardian's 'no SMS' (Thai numbers cannot reply STOP), or the parent does it in the app."""
     viewer = current_viewer(request)
-    if not await services.set_sms_opt_out(viewer, guardian_id, data.opt_out):
+    if not await alerts.set_sms_opt_out(viewer, guardian_id, data.opt_out):
         return page(request, "error.html", {"title": _("Not allowed"),
                                             "message": _("Your account cannot open this page.")}, status=403)
     return redirect(safe_next(data.next),

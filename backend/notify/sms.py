@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime
 
 import aiohttp
 from twilio.base.exceptions import TwilioRestException
@@ -60,8 +59,15 @@ def _sender(settings: Settings) -> dict:
     return {"from_": settings.twilio_from}
 
 
-async def send_sms(client: Client, settings: Settings, to: str, body: str) -> Outcome:
-    callback = f"{settings.public_base_url}/notify/twilio/status"
+def status_callback(settings: Settings, message_id: int) -> str:
+    """Where Twilio reports on a message. It carries our id: Twilio's Message resource has no field of ours
+    (no metadata, and it does not show the callback), so the callback is the only way Twilio can say "your
+    message <id> is my SM…" when a worker died between handing it over and recording the answer."""
+    return f"{settings.public_base_url}/notify/twilio/status?m={message_id}"
+
+
+async def send_sms(client: Client, settings: Settings, message_id: int, to: str, body: str) -> Outcome:
+    callback = status_callback(settings, message_id)
     try:
         message = await client.messages.create_async(to=to, body=body, status_callback=callback, **_sender(settings))
     except TwilioRestException as error:
@@ -74,13 +80,3 @@ async def send_sms(client: Client, settings: Settings, to: str, body: str) -> Ou
     except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
         return Outcome("retry", code="network", message=str(error)[:500] or type(error).__name__)
     return Outcome("sent", provider_id=message.sid, segments=int(message.num_segments or 1))
-
-
-async def find_sent(client: Client, to: str, body: str, since: datetime) -> str | None:
-    """The sid of a message already accepted by Twilio for this recipient and text, if any. Used when a worker
-    died between handing a message over and recording it, so that the retry does not send it twice."""
-    try:
-        found = await client.messages.list_async(to=to, date_sent_after=since, limit=20)
-    except (TwilioRestException, aiohttp.ClientError, asyncio.TimeoutError, OSError):
-        return None
-    return next((m.sid for m in found if m.body == body), None)

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from backend.notify import services as notify
+from backend.notify import push as notify
 from tests.attendance.test_register import PRASERT
 
 pytestmark = pytest.mark.e2e
@@ -21,10 +21,10 @@ async def eventually(check, seconds: float = 15) -> None:
 
 
 async def test_two_absences_reach_a_push_and_an_sms_and_the_parent_acknowledges(
-        chromium, server_url, signed_in, people, fake_twilio, push_service):
+        chromium, server_url, signed_in, people, fake_twilio, push_service, settings):
     viewer = await people.somsri.viewer()
     subscription = push_service.subscription("somsri-phone")
-    await notify.save_subscription(viewer, subscription["endpoint"], subscription["p256dh"], subscription["auth"])
+    await notify.save_subscription(settings, viewer, subscription["endpoint"], subscription["p256dh"], subscription["auth"])
 
     teacher = await chromium.new_context(viewport={"width": 360, "height": 740}, locale="th-TH", base_url=server_url)
     await signed_in(teacher, people.somchai)

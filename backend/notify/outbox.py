@@ -1,0 +1,242 @@
+"""The outbox: alerts and their messages, written in the caller's transaction with their cause (jobs carry only a
+message's id); who can be reached and how; quiet hours; withdrawing an alert; a parent's acknowledgement; the
+admin's view of the outbox and sending a failed message again."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from piccolo.query.functions.aggregate import Count
+
+from backend import i18n
+from backend.accounts.access import Permission, Viewer, can_switch_sms
+from backend.clock import now
+from backend.config import Settings
+from backend.notify.segments import sms_segments
+from backend.notify.tables import Alert, Channel, Message, MessageStatus, PushSubscription
+from backend.i18n import N_
+from backend.notify.queue import JobQueue
+from backend.notify.wording import NotifyError, compose, school_templates
+from backend.schools.tables import School
+from backend.students.phones import is_mobile
+from backend.students.tables import Guardian, StudentGuardian
+
+
+async def set_sms_opt_out(viewer: Viewer, guardian_id: int, opt_out: bool) -> bool:
+    """The school (admin, or the student's homeroom teacher) or the guardian themself turns SMS off or on."""
+    guardian = await Guardian.select(Guardian.id, Guardian.school, Guardian.user).where(Guardian.id == guardian_id).first()
+    if guardian is None:
+        return False
+    children_classrooms = {row["classroom"] for row in await StudentGuardian.select(
+        StudentGuardian.student.classroom.as_alias("classroom")).where(StudentGuardian.guardian == guardian_id)}
+    if not can_switch_sms(viewer, guardian, children_classrooms):
+        return False
+    await Guardian.update({Guardian.sms_opt_out: opt_out}).where(Guardian.id == guardian_id)
+    return True
+
+
+# Quiet hours ----------------------------------------------------------------------------------------------------
+
+
+def sendable_from(settings: Settings, moment: datetime, tz: str, urgent: bool) -> datetime:
+    """When a message may leave: now, or 07:00 school time if it is quiet hours and not urgent."""
+    if urgent or settings.quiet_from_hour is None:
+        return moment
+    local = moment.astimezone(ZoneInfo(tz))
+    if local.hour >= settings.quiet_from_hour:
+        morning = datetime.combine(local.date() + timedelta(days=1), time(settings.quiet_until_hour), local.tzinfo)
+    elif local.hour < settings.quiet_until_hour:
+        morning = datetime.combine(local.date(), time(settings.quiet_until_hour), local.tzinfo)
+    else:
+        return moment
+    return morning.astimezone(timezone.utc)
+
+
+# Creating alerts (inside the caller's transaction) ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reach:
+    """How one guardian can be told: push to their app, SMS, or not at all (and why)."""
+
+    guardian_id: int | None
+    user_id: int | None
+    locale: str
+    channel: Channel | None
+    recipient: str | None
+    reason: str | None = None  # when channel is None: no_phone, not_mobile, opted_out
+
+
+def reach_guardian(guardian: dict, has_push: bool) -> Reach:
+    locale = guardian.get("locale") or i18n.DEFAULT_LOCALE
+    if has_push:
+        return Reach(guardian["id"], guardian["user"], locale, Channel.push, f"user:{guardian['user']}")
+    if not guardian["phone"]:
+        return Reach(guardian["id"], guardian["user"], locale, None, None, "no_phone")
+    if guardian["sms_opt_out"]:
+        return Reach(guardian["id"], guardian["user"], locale, None, None, "opted_out")
+    if not is_mobile(guardian["phone"]):
+        return Reach(guardian["id"], guardian["user"], locale, None, None, "not_mobile")
+    return Reach(guardian["id"], guardian["user"], locale, Channel.sms, guardian["phone"])
+
+
+async def guardians_of(student_ids: list[int]) -> dict[int, list[Reach]]:
+    """Every guardian of these students with how to reach them now."""
+    if not student_ids:
+        return {}
+    links = await StudentGuardian.select(
+        StudentGuardian.student, StudentGuardian.guardian.id.as_alias("id"),
+        StudentGuardian.guardian.phone.as_alias("phone"), StudentGuardian.guardian.user.as_alias("user"),
+        StudentGuardian.guardian.sms_opt_out.as_alias("sms_opt_out"),
+        StudentGuardian.guardian.user.locale.as_alias("locale"),
+    ).where(StudentGuardian.student.is_in(student_ids)).order_by(StudentGuardian.position)
+    users = [link["user"] for link in links if link["user"]]
+    pushed = set()
+    if users:
+        pushed = {r["user"] for r in await PushSubscription.select(PushSubscription.user).where(
+            PushSubscription.user.is_in(users))}
+    found: dict[int, list[Reach]] = {}
+    for link in links:
+        found.setdefault(link["student"], []).append(reach_guardian(link, link["user"] in pushed))
+    return found
+
+
+@dataclass(frozen=True)
+class AlertSpec:
+    """An event to tell guardians of: whose, which (event_key makes it once-only), what kind, and to whom."""
+
+    student_id: int | None
+    event_key: str
+    kind: str
+    day: date | None
+    values: dict
+    reaches: list[Reach]
+    urgent: bool = False
+
+
+async def create_alerts(settings: Settings, school: dict, specs: list[AlertSpec]) -> list[int]:
+    """Alerts and a message per reachable guardian, in two inserts whatever their number (a whole register is
+    saved at once). An event that already has its alert is skipped: creating it again does nothing."""
+    if not specs:
+        return []
+    moment = now()
+    created = await Alert.insert(*[
+        Alert(school=school["id"], student=spec.student_id, event_key=spec.event_key, kind=spec.kind, day=spec.day,
+              urgent=spec.urgent, created_at=moment) for spec in specs
+    ]).on_conflict(action="DO NOTHING").returning(Alert.id, Alert.event_key)
+    alert_ids = {row["event_key"]: row["id"] for row in created}
+    templates = await school_templates(school["id"])
+    rows = []
+    for spec in specs:
+        if spec.event_key not in alert_ids:
+            continue
+        not_before = sendable_from(settings, moment, school["timezone"], spec.urgent)
+        for reach in spec.reaches:
+            if reach.channel is None:
+                continue
+            body = compose(templates, spec.kind, reach.locale, {"school": school["short_name"], **spec.values})
+            rows.append(Message(
+                school=school["id"], alert=alert_ids[spec.event_key], guardian=reach.guardian_id,
+                user=reach.user_id, channel=reach.channel.value,
+                dedupe_key=f"{spec.event_key}|{reach.guardian_id}|{reach.channel.value}",
+                recipient=reach.recipient, body=body, segments=sms_segments(body).count,
+                not_before=not_before if reach.channel is Channel.sms else moment,  # push is silent, never held
+                created_at=moment, updated_at=moment,
+            ))
+    if not rows:
+        return []
+    inserted = await Message.insert(*rows).on_conflict(action="DO NOTHING").returning(Message.id)
+    return [row["id"] for row in inserted]
+
+
+async def create_alert(settings: Settings, *, school: dict, student_id: int | None, event_key: str, kind: str,
+                       day: date | None, values: dict, reaches: list[Reach], urgent: bool = False) -> list[int]:
+    return await create_alerts(settings, school, [AlertSpec(student_id, event_key, kind, day, values, reaches,
+                                                            urgent)])
+
+
+async def text_person(settings: Settings, *, school_id: int, user_id: int, phone: str, locale: str, kind: str,
+                      event_key: str, values: dict) -> list[int]:
+    """A message for one person that they asked for (a sign-in code): by SMS, urgent, whatever the hour."""
+    school = await school_row(school_id)
+    reach = Reach(guardian_id=None, user_id=user_id, locale=locale, channel=Channel.sms, recipient=phone)
+    return await create_alert(settings, school=school, student_id=None, event_key=event_key, kind=kind, day=None,
+                              values=values, reaches=[reach], urgent=True)
+
+
+async def withdraw_alert(settings: Settings, *, school: dict, event_key: str, values: dict,
+                         reaches: list[Reach]) -> list[int]:
+    """Its cause was corrected (absent → present). Messages still waiting are cancelled; where one already went
+    out, that guardian gets one short correction. Returns the correction messages to send."""
+    alert = await Alert.select(Alert.id, Alert.student, Alert.day).where(Alert.event_key == event_key).first()
+    if alert is None:
+        return []
+    waiting = MessageStatus.queued.value
+    await Message.update({Message.status: MessageStatus.cancelled.value, Message.updated_at: now()}).where(
+        (Message.alert == alert["id"]) & (Message.status == waiting))
+    told = {m["guardian"] for m in await Message.select(Message.guardian).where(
+        (Message.alert == alert["id"]) & (Message.status != MessageStatus.cancelled.value))}
+    # The withdrawn alert gives up its key (and its messages theirs), so the same event happening again — absent
+    # after all — is a new alert that reaches guardians, not a duplicate silently skipped.
+    retired = f":withdrawn:{alert['id']}"
+    await Alert.update({Alert.event_key: Alert.event_key + retired}).where(Alert.id == alert["id"])
+    await Message.update({Message.dedupe_key: Message.dedupe_key + retired}).where(Message.alert == alert["id"])
+    if not told:
+        return []
+    return await create_alert(settings, school=school, student_id=alert["student"],
+                              event_key=f"{event_key}:correction:{alert['id']}", kind="correction",
+                              day=alert["day"], values=values, reaches=[r for r in reaches if r.guardian_id in told])
+
+
+async def school_row(school_id: int) -> dict:
+    return await School.select(School.id, School.short_name, School.timezone, School.sms_per_second).where(
+        School.id == school_id).first()
+
+
+# Acknowledgement and the admin's outbox --------------------------------------------------------------------------
+
+
+async def acknowledge(viewer: Viewer, alert_id: int) -> bool:
+    """A parent taps 'seen' on an alert about their own child."""
+    alert = await Alert.select(Alert.id, Alert.student, Alert.school).where(Alert.id == alert_id).first()
+    if alert is None or alert["school"] != viewer.school_id or alert["student"] not in viewer.student_ids:
+        return False
+    await Alert.update({Alert.acknowledged_at: now(), Alert.acknowledged_by: viewer.user_id}).where(
+        (Alert.id == alert_id) & Alert.acknowledged_at.is_null())
+    return True
+
+
+async def list_outbox(viewer: Viewer, status: str | None = None, limit: int = 100) -> list[dict]:
+    query = Message.select(
+        Message.id, Message.channel, Message.recipient, Message.body, Message.segments, Message.status,
+        Message.attempts, Message.error_code, Message.error_message, Message.created_at, Message.sent_at,
+        Message.not_before, Message.guardian.name.as_alias("guardian"), Message.alert.kind.as_alias("kind"),
+    ).where(Message.school == viewer.school_id)
+    if status:
+        query = query.where(Message.status == status)
+    return await query.order_by(Message.id, ascending=False).limit(limit)
+
+
+async def outbox_counts(viewer: Viewer) -> dict[str, int]:
+    rows = await Message.select(Message.status, Count(Message.id, alias="n")).where(
+        Message.school == viewer.school_id).group_by(Message.status)
+    return {row["status"]: row["n"] for row in rows}
+
+
+async def retry_message(viewer: Viewer, queue: JobQueue, message_id: int) -> bool:
+    """The admin sends a failed message again (after fixing the number, say): queued and handed to the worker.
+    False when the message is not one that failed; another school's message does not exist for this admin."""
+    if not viewer.can(Permission.view_outbox) or not await Message.exists().where(
+            (Message.id == message_id) & (Message.school == viewer.school_id)):
+        raise NotifyError(N_("No such message in this school's outbox."), status=404)
+    moment = now()
+    updated = await Message.update({Message.status: MessageStatus.queued.value, Message.attempts: 0,
+                                    Message.not_before: moment, Message.updated_at: moment}).where(
+        (Message.id == message_id) & (Message.school == viewer.school_id)
+        & Message.status.is_in([MessageStatus.failed.value, MessageStatus.undelivered.value])
+    ).returning(Message.id)
+    if updated:
+        await queue.send([message_id], tag=f"admin{int(moment.timestamp())}")
+    return bool(updated)
