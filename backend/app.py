@@ -37,6 +37,7 @@ from backend.config import Settings
 from backend.home.routes import home
 from backend.i18n import _
 from backend.pwa.routes import health, manifest, offline, service_worker
+from backend.request_input import CheckRequestInput
 from backend.students.routes import roster_router, students_router
 from backend.web import STATIC, make_environment, page, redirect, wants_html
 
@@ -141,7 +142,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 cache_control=CacheControlHeader(max_age=31536000, public=True),
             ),
         ],
-        middleware=[SessionMiddleware()],
+        middleware=[SessionMiddleware(), CheckRequestInput()],
         csrf_config=CSRFConfig(
             secret=settings.secret_key, cookie_name=CSRF_COOKIE, cookie_secure=settings.production,
             cookie_httponly=False, header_name="x-csrftoken",
