@@ -13,6 +13,7 @@ from backend.attendance import services
 from backend.attendance.tables import HOMEROOM_PERIOD, STATUS_LABELS, STATUS_SHORT
 from backend.i18n import _, ngettext
 from backend.notify import services as notify
+from backend.request_input import fits_id
 from backend.students import services as students
 from backend.web import page, redirect
 
@@ -60,12 +61,13 @@ async def register_page(request: Request, classroom_id: FromPath[int], day: From
 async def save_register(request: Request, classroom_id: FromPath[int]) -> Response:
     form = await request.form()
     period_text = (form.get("period") or "0").strip()
-    period = int(period_text) if period_text.isdigit() else -1  # refused below, with words to act on
+    period = int(period_text) if period_text.isdecimal() else -1  # refused below, with words to act on
     day, subject = _day(form.get("day")), (form.get("subject") or "")[:100]
     statuses = {}
     for key, value in form.items():
-        if key.startswith("s-") and key[2:].isdigit():
-            statuses[int(key[2:])] = value
+        if key.startswith("s-"):
+            student_id = int(key[2:]) if key[2:].isdecimal() else -1
+            statuses[student_id if fits_id(student_id) else -1] = value  # -1: no such student, refused below
     try:
         saved = await services.save_register(current_viewer(request), request.app.state.settings,
                                              request.app.state.queue, classroom_id, day, statuses, period, subject)

@@ -214,7 +214,7 @@ def parse_roster(data: bytes, known_grades: set[str]) -> ParsedRoster:
             room_text = cell(fields["room"])
             if grade is None:
                 fail(N_("The grade “%(value)s” should look like ม.1."), value=cell(fields["grade"]))
-            if room_text.isdigit():
+            if room_text.isdecimal():
                 room = int(room_text)
             else:
                 fail(N_("The room “%(value)s” should be a number."), value=room_text)
@@ -226,7 +226,7 @@ def parse_roster(data: bytes, known_grades: set[str]) -> ParsedRoster:
         number = None
         number_text = cell(fields.get("number"))
         if number_text:
-            if number_text.isdigit() and 1 <= int(number_text) <= 99:
+            if number_text.isdecimal() and 1 <= int(number_text) <= 99:
                 number = int(number_text)
                 if grade and room:
                     seat = (grade, room, number)
