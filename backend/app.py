@@ -94,6 +94,13 @@ def server_error(request: Request, exc: Exception) -> Response:
                     _("The school's server had a problem. Nothing you sent is lost; try again in a minute."))
 
 
+def database_unreachable(request: Request, exc: Exception) -> Response:
+    log.warning("database connection lost on %s: %r", request.url.path, exc)
+    db.forget_connections()
+    return _problem(request, 503, _("Try again"),
+                    _("The school's server lost its connection to the database for a moment. Try again."))
+
+
 async def sweep_forever(delivery, every: float = 20) -> None:
     """The worker's sweep, for the in-process mode."""
     while True:
@@ -154,6 +161,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             NotFoundException: not_found,
             ValidationException: bad_request,
             HTTPException: http_error,
+            **{error: database_unreachable for error in db.CONNECTION_LOST},
             Exception: server_error,
         },
         lifespan=[lifespan],
