@@ -37,6 +37,7 @@ MAX_ACCURACY_M = 100_000
 PHOTO_FORMATS = ("JPEG", "PNG", "WEBP")
 MAX_PHOTO_PIXELS = 25_000_000  # a decompression bomb stops here; phones send about 1280 px on the long side
 MAX_PHOTO_SIDE = 2048
+PHONE_PHOTO_BYTES = 200 * 1024  # what the phone shrinks photos to (visits.js MAX_PHOTO)
 
 
 class VisitError(Refusal):
@@ -145,10 +146,12 @@ def clean_photo(data: bytes) -> bytes | None:
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
         return None
     picture.thumbnail((MAX_PHOTO_SIDE, MAX_PHOTO_SIDE))
-    for quality in (85, 75, 65, 55, 45):
+    # No bigger than what the phone sent (it aims at PHONE_PHOTO_BYTES), and never over the cap.
+    budget = min(MAX_PHOTO_BYTES, max(len(data), PHONE_PHOTO_BYTES))
+    for quality in (80, 72, 64, 56, 48):
         out = io.BytesIO()
         picture.save(out, format="JPEG", quality=quality, optimize=True)
-        if out.tell() <= MAX_PHOTO_BYTES:
+        if out.tell() <= budget:
             return out.getvalue()
         picture.thumbnail((picture.width * 4 // 5, picture.height * 4 // 5))
     return None
