@@ -40,6 +40,7 @@ from backend.home.routes import home
 from backend.i18n import N_, Refusal, _
 from backend.pwa.routes import health, manifest, offline, service_worker
 from backend.students import routes as students_web
+from backend.request_input import CheckRequestInput
 from backend.students.routes import roster_router, students_router
 from backend.web import STATIC, Later, make_environment, page, redirect, wants_html
 
@@ -67,8 +68,23 @@ def refused(request: Request, refusal: Refusal) -> Response:
     handler = request.scope.get("route_handler")
     build = handler.opt.get("refusal_page") if handler is not None else None
     if build is not None and refusal.status == 422:
-        return Later(lambda: build(request, refusal))
+        return Later(lambda: _form_again(request, refusal, build))
+    return _refusal_page(request, refusal)
+
+
+def _refusal_page(request: Request, refusal: Refusal) -> Response:
     return _problem(request, refusal.status, _(REFUSAL_TITLES.get(refusal.status, N_("Not done"))), refusal.text())
+
+
+async def _form_again(request: Request, refusal: Refusal, build) -> Response:
+    """The form's page with what to fix; if even that page cannot be shown (the refusal was about the page itself,
+    say a period that does not exist), the refusal's own words on a page of their own."""
+    try:
+        return await build(request, refusal)
+    except Refusal:
+        return _refusal_page(request, refusal)
+    except Exception as error:  # noqa: BLE001 - past the app's handlers here: answer as they would
+        return server_error(request, error)
 
 
 def not_signed_in(request: Request, _exc: Exception) -> Response:
@@ -140,6 +156,13 @@ def security_headers(production: bool):
     return add
 
 
+def database_unreachable(request: Request, exc: Exception) -> Response:
+    log.warning("database connection lost on %s: %r", request.url.path, exc)
+    db.forget_connections()
+    return _problem(request, 503, _("Try again"),
+                    _("The school's server lost its connection to the database for a moment. Try again."))
+
+
 async def sweep_forever(delivery, every: float = 20) -> None:
     """The worker's sweep, for the in-process mode."""
     while True:
@@ -188,7 +211,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 cache_control=CacheControlHeader(max_age=31536000, public=True),
             ),
         ],
-        middleware=[SessionMiddleware()],
+        middleware=[SessionMiddleware(), CheckRequestInput()],
         csrf_config=CSRFConfig(
             secret=settings.secret_key, cookie_name=CSRF_COOKIE, cookie_secure=settings.production,
             cookie_httponly=False, header_name="x-csrftoken",
@@ -201,6 +224,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             NotFoundException: not_found,
             ValidationException: bad_request,
             HTTPException: http_error,
+            **{error: database_unreachable for error in db.CONNECTION_LOST},
             Exception: server_error,
         },
         lifespan=[lifespan],

@@ -74,10 +74,37 @@ class SafeSQLiteEngine(SQLiteEngine):
 # What a broken unique key raises, on either engine.
 UNIQUE_VIOLATIONS = (sqlite3.IntegrityError, asyncpg.exceptions.UniqueViolationError)
 
+# What a query raises when PostgreSQL's side of its connection is gone (a restart, a failover, an operator's
+# pg_terminate_backend): the query did not run, or its answer was lost with the connection.
+CONNECTION_LOST = (asyncpg.exceptions.PostgresConnectionError, asyncpg.exceptions.OperatorInterventionError,
+                   asyncpg.exceptions.InternalClientError, ConnectionError)
+
+
+class ReconnectingPostgresEngine(PostgresEngine):
+    """The pool keeps idle connections that the server may have closed, and learns it only on the next query.
+    A lost connection renews the whole pool (a restart loses them all at once), and a read outside a transaction
+    is asked once more on a fresh connection; anything else is the caller's to answer ("try again")."""
+
+    async def _run_in_pool(self, query, args=None):
+        try:
+            return await super()._run_in_pool(query, args)
+        except CONNECTION_LOST:
+            await self.pool.expire_connections()
+            if query.lstrip()[:6].upper() != "SELECT":
+                raise  # a write may have been done before its answer was lost: never run it twice
+            return await super()._run_in_pool(query, args)
+
+
+def forget_connections() -> None:
+    """After a lost connection surfaced (inside a transaction, say): open fresh ones for the next requests."""
+    db = engine()
+    if isinstance(db, PostgresEngine) and db.pool is not None:
+        asyncio.get_running_loop().create_task(db.pool.expire_connections())
+
 
 def make_engine(database_url: str) -> Engine:
     if database_url.startswith(("postgres://", "postgresql://")):
-        return PostgresEngine(config={"dsn": database_url})
+        return ReconnectingPostgresEngine(config={"dsn": database_url})
     path = Path(database_url.removeprefix("sqlite:///"))
     path.parent.mkdir(parents=True, exist_ok=True)
     # WAL lets readers run beside the one writer; the setting is stored in the file.

@@ -13,6 +13,7 @@ from backend.attendance import services
 from backend.attendance.tables import HOMEROOM_PERIOD, STATUS_LABELS, STATUS_SHORT
 from backend.i18n import Refusal, _, ngettext
 from backend.notify import outbox as notify
+from backend.request_input import fits_id
 from backend.students import services as students
 from backend.web import on_refusal, page, redirect, typed
 
@@ -26,7 +27,7 @@ def _day(text: str | None) -> date:
 
 def _period(text: str | None) -> int:
     text = (text or "0").strip()
-    return int(text) if text.isdigit() else -1  # refused by the service, with words to act on
+    return int(text) if text.isdecimal() else -1  # refused by the service, with words to act on
 
 
 async def _register_page(request: Request, classroom_id: int, day: date, period: int,
@@ -70,8 +71,9 @@ async def save_register(request: Request, classroom_id: FromPath[int]) -> Respon
     day, subject = _day(form.get("day")), (form.get("subject") or "")[:100]
     statuses = {}
     for key, value in form.items():
-        if key.startswith("s-") and key[2:].isdigit():
-            statuses[int(key[2:])] = value
+        if key.startswith("s-"):
+            student_id = int(key[2:]) if key[2:].isdecimal() else -1
+            statuses[student_id if fits_id(student_id) else -1] = value  # -1: no such student, refused below
     saved = await services.save_register(current_viewer(request), request.app.state.settings,
                                          request.app.state.queue, classroom_id, day, statuses, period, subject)
     if saved.first:

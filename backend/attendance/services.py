@@ -71,6 +71,8 @@ async def register(viewer: Viewer, classroom_id: int, day: date, period: int = H
         raise AttendanceError(N_("Only this classroom's homeroom teachers take its register."), status=403)
     if period != HOMEROOM_PERIOD and not (viewer.teaches(classroom_id) or viewer.can(Permission.view_school)):
         raise AttendanceError(N_("You do not teach this classroom."), status=403)
+    if not 0 <= period <= MAX_PERIOD:
+        raise AttendanceError(N_("Periods run from 1 to %(n)s."), n=MAX_PERIOD)
     classroom = await classroom_of(viewer, classroom_id)
     students = await Student.select(Student.id, Student.title, Student.first_name, Student.last_name,
                                     Student.number_in_class, Student.code).where(

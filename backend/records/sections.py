@@ -3,6 +3,7 @@ here. Pure. Fields follow what Thai schools record (OBEC record, home-visit form
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from backend.i18n import N_, Refusal
@@ -100,6 +101,9 @@ def clean(section: Section, raw: dict[str, str], only: tuple[str, ...] | None = 
             try:
                 number = float(text.replace(",", ""))
             except ValueError:
+                errors[f.name] = N_("Enter a number.")
+                continue
+            if not math.isfinite(number):  # "nan", "inf", or digits beyond any float: no engine stores them in JSON
                 errors[f.name] = N_("Enter a number.")
                 continue
             if (f.minimum is not None and number < f.minimum) or (f.maximum is not None and number > f.maximum):

@@ -12,6 +12,7 @@ from backend.accounts import services as accounts
 from backend.accounts.middleware import SESSION_COOKIE, session_cookie
 from backend.accounts.access import Permission, current_viewer, requires, requires_sign_in
 from backend.i18n import N_, Refusal, _, current_locale, ngettext
+from backend.request_input import fits_id
 from backend.screening import criteria as rules
 from backend.screening import export, services
 from backend.screening.tables import GROUP_LABELS, Group
@@ -166,7 +167,7 @@ async def enter(request: Request, student_id: FromPath[int], instrument: FromPat
         flash += " " + _("The impact on the back page is not scored: difficulties were ticked, but not every "
                          "question after them was answered.")
     after = raw.get("next_student")
-    if after and after.isdigit():
+    if after and after.isdecimal():
         return redirect(f"/screening/students/{after}/enter/{instrument}/{informant}", flash=flash)
     return redirect(f"/screening/classrooms/{filed['student']['classroom']}", flash=flash)
 
@@ -224,7 +225,8 @@ async def sign_ins_page(request: Request, classroom_id: FromPath[int]) -> Respon
 @post("/classrooms/{classroom_id:int}/sign-ins", guards=[requires_sign_in])
 async def issue_sign_ins(request: Request, classroom_id: FromPath[int]) -> Response:
     """New sign-in slips for the ticked students (a new password each: earlier slips stop working)."""
-    chosen = {int(value) for value in (await request.form()).getall("student", []) if value.isdigit()}
+    chosen = {int(value) for value in (await request.form()).getall("student", [])
+              if value.isdecimal() and fits_id(int(value))}
     return await _sign_ins(request, classroom_id, chosen)
 
 

@@ -15,6 +15,7 @@ from backend.accounts.access import (Viewer, can_confirm_group, can_enter_paper,
 from backend.accounts import services as accounts
 from backend.attendance.tables import AttendanceMark, Status
 from backend.i18n import N_, Refusal
+from backend.request_input import plain_text
 from backend.records.tables import RecordEntry
 from backend.schools.tables import Classroom, Term
 from backend.screening import criteria as rules
@@ -154,7 +155,7 @@ async def save_cutoffs(viewer: Viewer, raw: dict[str, str]) -> None:
             starts = {}
             for name in names:
                 text = (raw.get(f"cut.{informant}.{scale}.{name}") or "").strip()
-                if not text.isdigit() or not 1 <= int(text) <= top:
+                if not text.isdecimal() or not 1 <= int(text) <= top:
                     errors[f"cut.{informant}.{scale}.{name}"] = "bad"
                 else:
                     starts[name] = int(text)
@@ -193,7 +194,7 @@ async def save_eq_ranges(viewer: Viewer, raw: dict[str, str]) -> None:
     for name, (low, high) in eq_normal_ranges(base).items():
         scale = base.scales[name]
         texts = [(raw.get(f"eq.{name}.{end}") or "").strip() for end in ("low", "high")]
-        if not all(text.isdigit() for text in texts) or not scale.low < int(texts[0]) <= int(texts[1]) < scale.high:
+        if not all(text.isdecimal() for text in texts) or not scale.low < int(texts[0]) <= int(texts[1]) < scale.high:
             errors[f"eq.{name}.low"] = "bad"
             continue
         new_low, new_high = int(texts[0]), int(texts[1])
@@ -289,7 +290,9 @@ def parse_wording(instrument: Instrument, data: bytes) -> dict[str, str]:
         if not row or not "".join(row).strip():
             continue
         number, words = row[0].strip(), ",".join(row[1:]).strip()
-        if not number.isdigit():
+        if not plain_text(words):
+            problems.append(str(line_number))
+        elif not number.isdecimal():
             if line_number == 1:
                 continue  # a header
             problems.append(str(line_number))
@@ -382,7 +385,7 @@ def _parse_ticks(instrument: Instrument, numbers: list[int], raw: dict[str, str]
         text = (raw.get(f"q{number}") or "").strip()
         if not text:
             continue
-        if not text.lstrip("-").isdigit() or int(text) not in allowed:
+        if not text.lstrip("-").isdecimal() or int(text) not in allowed:
             wrong.append(number)
         else:
             ticks[str(number)] = int(text)
@@ -456,7 +459,7 @@ def _parse_impact(instrument: Instrument, informant: str, raw: dict[str, str]) -
     for name, allowed in [("difficulty", {c.value for c in impact.difficulty})] + [
             (q, set(impact.points)) for q in impact.informants[informant]]:
         text = (raw.get(name) or "").strip()
-        if text.isdigit() and int(text) in allowed:
+        if text.isdecimal() and int(text) in allowed:
             found[name] = int(text)
         elif text:
             raise ScreeningError(N_("Answer the last page again: an answer sent is not one on the form."))

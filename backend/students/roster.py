@@ -12,7 +12,9 @@ import re
 from dataclasses import dataclass, field
 
 from backend.i18n import N_
+from backend.request_input import plain_text
 from backend.students.phones import BadPhone, normalise_phone
+from backend.students.tables import Guardian, Student, StudentGuardian
 
 MAX_GUARDIANS = 3
 MAX_ROWS = 10_000
@@ -78,12 +80,18 @@ GRADE_PATTERN = re.compile(r"^\s*(ม|ป|m|p)\s*\.?\s*(\d)\s*$", re.IGNORECASE)
 CODE_PATTERN = re.compile(r"^[0-9A-Za-z-]{1,20}$")
 
 
+# What the tables hold, so the preview refuses what the apply could not write, on either engine.
+LONGEST = {"title": Student.title.length, "first_name": Student.first_name.length,
+           "last_name": Student.last_name.length, "guardian": Guardian.name.length,
+           "relation": StudentGuardian.relation.length}
+
+
 def decode(data: bytes) -> tuple[str, str]:
     """Text and the encoding it came in. Excel on Thai Windows saves CSV as cp874 (a superset of TIS-620)."""
     if data.startswith(b"\xff\xfe") or data.startswith(b"\xfe\xff"):
-        return data.decode("utf-16"), "utf-16"
+        return data.decode("utf-16", errors="replace"), "utf-16"
     if data.startswith(b"\xef\xbb\xbf"):
-        return data.decode("utf-8-sig"), "utf-8-sig"
+        return data.decode("utf-8-sig", errors="replace"), "utf-8-sig"
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -167,6 +175,11 @@ def parse_roster(data: bytes, known_grades: set[str]) -> ParsedRoster:
         def fail(message: str, **values) -> None:
             row_errors.append(RowError(line, message, values))
 
+        if not all(plain_text(c) for c in cells):
+            errors.append(RowError(line, N_("This row has invisible control characters. Remove them and save the "
+                                            "file again.")))
+            continue
+
         code = cell(fields["code"])
         if not code:
             fail(N_("The student code is missing."))
@@ -177,10 +190,17 @@ def parse_roster(data: bytes, known_grades: set[str]) -> ParsedRoster:
         else:
             first_line_of_code[code] = line
         first_name, last_name = cell(fields["first_name"]), cell(fields["last_name"])
+        title = cell(fields.get("title"))
         if not first_name:
             fail(N_("The first name is missing."))
+        if len(first_name) > LONGEST["first_name"]:
+            fail(N_("The first name is longer than %(n)s characters."), n=LONGEST["first_name"])
+        if len(title) > LONGEST["title"]:
+            fail(N_("The title is longer than %(n)s characters."), n=LONGEST["title"])
         if not last_name:
             fail(N_("The last name is missing."))
+        if len(last_name) > LONGEST["last_name"]:
+            fail(N_("The last name is longer than %(n)s characters."), n=LONGEST["last_name"])
 
         grade, room = None, None
         if "class" in fields:
@@ -194,7 +214,7 @@ def parse_roster(data: bytes, known_grades: set[str]) -> ParsedRoster:
             room_text = cell(fields["room"])
             if grade is None:
                 fail(N_("The grade “%(value)s” should look like ม.1."), value=cell(fields["grade"]))
-            if room_text.isdigit():
+            if room_text.isdecimal():
                 room = int(room_text)
             else:
                 fail(N_("The room “%(value)s” should be a number."), value=room_text)
@@ -206,7 +226,7 @@ def parse_roster(data: bytes, known_grades: set[str]) -> ParsedRoster:
         number = None
         number_text = cell(fields.get("number"))
         if number_text:
-            if number_text.isdigit() and 1 <= int(number_text) <= 99:
+            if number_text.isdecimal() and 1 <= int(number_text) <= 99:
                 number = int(number_text)
                 if grade and room:
                     seat = (grade, room, number)
@@ -229,6 +249,12 @@ def parse_roster(data: bytes, known_grades: set[str]) -> ParsedRoster:
             if not name:
                 fail(N_("Guardian %(n)s has a phone number but no name."), n=n)
                 continue
+            if len(name) > LONGEST["guardian"]:
+                fail(N_("Guardian %(n)s's name is longer than %(longest)s characters."), n=n,
+                     longest=LONGEST["guardian"])
+            if len(relation) > LONGEST["relation"]:
+                fail(N_("Guardian %(n)s's relation is longer than %(longest)s characters."), n=n,
+                     longest=LONGEST["relation"])
             phone = None
             if phone_text:
                 try:
@@ -245,7 +271,7 @@ def parse_roster(data: bytes, known_grades: set[str]) -> ParsedRoster:
         if row_errors:
             errors.extend(row_errors)
             continue
-        rows.append(StudentRow(line=line, code=code, title=cell(fields.get("title")), first_name=first_name,
+        rows.append(StudentRow(line=line, code=code, title=title, first_name=first_name,
                                last_name=last_name, grade=grade, room=room, number=number,
                                guardians=tuple(guardians)))
     if not rows and not errors:

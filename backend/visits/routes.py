@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import uuid
 
+import msgspec
 from litestar import Request, Response, Router, get, post, put
+from litestar.exceptions import SerializationException
 from litestar.params import FromPath, FromQuery
 
 from backend.accounts.access import (Permission, current_viewer, reads_all_visits, requires, requires_sign_in,
                                      sees_school_visits)
-from backend.i18n import _
+from backend.i18n import N_, _
 from backend.visits import services
 from backend.visits.form import FORM
 from backend.web import page, redirect
@@ -17,7 +19,7 @@ from backend.web import page, redirect
 
 def _problem(error: services.VisitError) -> Response:
     """For the phone's queue: what to show, per field, in the teacher's language."""
-    return Response({"message": _(error.message, **error.values),
+    return Response({"status": error.status, "message": _(error.message, **error.values),
                      "errors": {name: _(message) for name, message in error.errors.items()}},
                     status_code=error.status)
 
@@ -63,10 +65,10 @@ async def sync(request: Request) -> Response:
     plain_form = request.content_type[0] != "application/json"
     try:
         payload = dict((await request.form()).items()) if plain_form else await request.json()
-    except ValueError:
+    except (ValueError, SerializationException, msgspec.DecodeError):  # broken JSON, or not UTF-8
         payload = None
     if not isinstance(payload, dict):
-        return Response({"message": _("The visit could not be read. Save it again.")}, status_code=400)
+        return _problem(services.VisitError(N_("The visit could not be read. Save it again."), status=400))
     if plain_form and not payload.get("client_id"):
         payload["client_id"] = uuid.uuid4().hex
     try:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import io
 import re
 from datetime import date, timedelta
 
+from PIL import Image, ImageOps
 from piccolo.query.functions.aggregate import Count
 
 from backend import db
 from backend.accounts.access import Viewer, can_see_classroom_visits, can_see_visit_dates, can_see_visits
 from backend.i18n import N_, Refusal
 from backend.records.sections import Invalid, clean
+from backend.request_input import fits_id
 from backend.schools.tables import Classroom, SchoolYear
 from backend.students.tables import Student
 from backend.visits.form import FORM
@@ -22,10 +26,18 @@ from backend.clock import now
 MAX_PHOTOS = 4
 MAX_PHOTO_BYTES = 300 * 1024  # the phone shrinks to about 200 KB; a little room for odd encoders
 PHOTO_KINDS = ("outside", "inside", "student", "other")
-CLIENT_ID = re.compile(r"^[0-9a-fA-F-]{8,40}$")
+# The ids phones make: crypto.randomUUID(), or 32 hex digits where it is missing. Matched whole (fullmatch), since
+# "$" would let a trailing newline through.
+CLIENT_ID = re.compile(r"[0-9a-fA-F]{32}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 # Thailand and a margin: a reading far outside is a broken GPS, not a home.
 THAILAND = {"lat": (4.0, 22.0), "lng": (96.0, 107.0)}
-IMAGE_SIGNATURES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png", b"RIFF": "image/webp"}
+MAX_ACCURACY_M = 100_000
+# Photos are decoded and saved again as a plain JPEG: what is stored and shown is pixels, never the bytes sent
+# (a file that starts like a JPEG and carries HTML, say, or the home's GPS position in its EXIF).
+PHOTO_FORMATS = ("JPEG", "PNG", "WEBP")
+MAX_PHOTO_PIXELS = 25_000_000  # a decompression bomb stops here; phones send about 1280 px on the long side
+MAX_PHOTO_SIDE = 2048
+PHONE_PHOTO_BYTES = 200 * 1024  # what the phone shrinks photos to (visits.js MAX_PHOTO)
 
 
 class VisitError(Refusal):
@@ -62,7 +74,9 @@ def _parse_position(payload: dict, errors: dict) -> tuple[float | None, float | 
     try:
         lat, lng = float(lat), float(lng)
         accuracy = float(accuracy) if accuracy not in (None, "") else None
-    except (TypeError, ValueError):
+        if accuracy is not None and not 0 <= accuracy <= MAX_ACCURACY_M:  # also refuses nan
+            raise ValueError(accuracy)
+    except (TypeError, ValueError, OverflowError):
         errors["position"] = N_("The GPS position could not be read. Try again outside, or save without it.")
         return None, None, None
     if not (THAILAND["lat"][0] <= lat <= THAILAND["lat"][1] and THAILAND["lng"][0] <= lng <= THAILAND["lng"][1]):
@@ -75,12 +89,14 @@ async def save_visit(viewer: Viewer, payload: dict) -> dict:
     """Create or update a visit by the id the phone made. Sending the same visit twice stores it once. Every
     wrong field is named, so the teacher can fix it; nothing typed is lost on the phone meanwhile."""
     client_id = str(payload.get("client_id") or "")
-    if not CLIENT_ID.match(client_id):
+    if not CLIENT_ID.fullmatch(client_id):
         raise VisitError(N_("The visit has no id from the phone. Reload the form and save again."), status=400)
     try:
         student_id = int(payload.get("student") or 0)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         student_id = 0
+    if not fits_id(student_id):
+        student_id = -1  # names no student: refused below as not in the homeroom
     errors: dict[str, str] = {}
     if not student_id:
         errors["student"] = N_("Choose the student.")
@@ -119,10 +135,25 @@ async def save_visit(viewer: Viewer, payload: dict) -> dict:
     return {"id": visit_id, "client_id": client_id, "created": created}
 
 
-def sniff_image(data: bytes) -> str | None:
-    for signature, content_type in IMAGE_SIGNATURES.items():
-        if data.startswith(signature) and (content_type != "image/webp" or data[8:12] == b"WEBP"):
-            return content_type
+def clean_photo(data: bytes) -> bytes | None:
+    """The photo's pixels as a fresh JPEG within MAX_PHOTO_BYTES, or None if the file is not a whole photo."""
+    try:
+        with Image.open(io.BytesIO(data), formats=PHOTO_FORMATS) as image:
+            if image.width * image.height > MAX_PHOTO_PIXELS:
+                return None
+            image.load()  # decodes every byte: a truncated or disguised file fails here
+            picture = ImageOps.exif_transpose(image).convert("RGB")
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        return None
+    picture.thumbnail((MAX_PHOTO_SIDE, MAX_PHOTO_SIDE))
+    # No bigger than what the phone sent (it aims at PHONE_PHOTO_BYTES), and never over the cap.
+    budget = min(MAX_PHOTO_BYTES, max(len(data), PHONE_PHOTO_BYTES))
+    for quality in (80, 72, 64, 56, 48):
+        out = io.BytesIO()
+        picture.save(out, format="JPEG", quality=quality, optimize=True)
+        if out.tell() <= budget:
+            return out.getvalue()
+        picture.thumbnail((picture.width * 4 // 5, picture.height * 4 // 5))
     return None
 
 
@@ -130,8 +161,10 @@ async def save_photo(viewer: Viewer, store: PhotoStore, visit_client_id: str, ph
                      data: bytes) -> dict:
     """A photo of a visit, sent on its own so a dropped connection costs one photo, not the visit. Sending the same
     photo again (a retry) stores it once."""
-    if not CLIENT_ID.match(photo_client_id or ""):
+    if not CLIENT_ID.fullmatch(photo_client_id or ""):
         raise VisitError(N_("The photo has no id from the phone."), status=400)
+    if not CLIENT_ID.fullmatch(visit_client_id or ""):
+        raise VisitError(N_("Save the visit before its photos."), status=404)
     visit = await Visit.select(Visit.id, Visit.school, Visit.student).where(Visit.client_id == visit_client_id).first()
     if visit is None or visit["school"] != viewer.school_id:
         raise VisitError(N_("Save the visit before its photos."), status=404)
@@ -141,9 +174,10 @@ async def save_photo(viewer: Viewer, store: PhotoStore, visit_client_id: str, ph
     if len(data) > MAX_PHOTO_BYTES:
         raise VisitError(N_("The photo is larger than 300 KB. The app shrinks photos; take it again in the app."),
                          status=413)
-    content_type = sniff_image(data)
-    if content_type is None:
+    data = await asyncio.to_thread(clean_photo, data)
+    if data is None:
         raise VisitError(N_("This file is not a photo (JPEG, PNG or WebP)."), status=415)
+    content_type = "image/jpeg"
     existing = await VisitPhoto.select(VisitPhoto.id).where(VisitPhoto.client_id == photo_client_id).first()
     if existing:
         return {"id": existing["id"], "created": False}

@@ -241,3 +241,22 @@ async def test_a_malformed_period_is_explained_not_a_server_error(client, people
     page = await client.submit(f"/attendance/classrooms/{people.classrooms['BKK ม.1/1']}", form)
     assert page.status_code == 422 and "คาบ" in text_of(page.text)
     assert await AttendanceMark.count() == 0
+
+
+async def test_a_register_with_odd_numbers_is_refused_not_a_server_error(client, people, settings):
+    await people.somchai.sign_in(settings, client)
+    room = people.classrooms["BKK ม.1/1"]
+    await client.get(f"/attendance/classrooms/{room}")
+    odd_forms = [
+        {**register_form(people), f"s-{2**31}": "absent"},  # a student id beyond any row
+        {**register_form(people), f"s-{10**30}": "absent"},
+        {**register_form(people), "s-²": "absent"},  # a digit int() cannot read
+        {**register_form(people), "period": "²"},
+        {**register_form(people), "period": str(2**40)},
+    ]
+    for form in odd_forms:
+        page = await client.submit(f"/attendance/classrooms/{room}", form)
+        assert page.status_code in (403, 422), form
+    assert await AttendanceMark.count() == 0
+    for query in (f"?period={2**40}", "?day=2569-13-45", f"?day={'9' * 30}"):
+        assert (await client.get(f"/attendance/classrooms/{room}{query}")).status_code < 500, query

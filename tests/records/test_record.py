@@ -138,3 +138,13 @@ async def test_the_timeline_is_newest_first_and_role_filtered(make_client, peopl
     text = text_of((await parent.get(f"/records/{people.students[ANAN]}")).text)
     timeline = text[text.index("ลำดับเหตุการณ์"):]
     assert "ด้านการเรียน" in timeline and "ด้านสุขภาพ" not in timeline
+
+
+async def test_numbers_that_are_not_numbers_are_refused_on_both_engines(client, people, settings):
+    await people.somchai.sign_in(settings, client)
+    for value in ("nan", "inf", "-Infinity", "1e999", "9" * 400):
+        page = await edit(client, people, "learning", gpa_last_term=value)
+        assert page.status_code == 422 and "กรอกเป็นตัวเลข" in text_of(page.text), value
+    page = await edit(client, people, "family", household_size="nan")
+    assert page.status_code == 422
+    assert await RecordEntry.count() == 0

@@ -201,3 +201,27 @@ async def test_the_teacher_hands_their_device_to_one_student_at_a_time(make_clie
     other = make_client()
     await people.malee.sign_in(settings, other)
     assert (await other.submit(f"/screening/students/{anan}/hand-over")).status_code == 403
+
+
+async def test_odd_numbers_in_screening_forms_are_refused_not_a_server_error(make_client, people, settings):
+    teacher, admin = make_client(), make_client()
+    await people.somchai.sign_in(settings, teacher)
+    room = people.classrooms["BKK ม.1/1"]
+    await teacher.get(f"/screening/classrooms/{room}/sign-ins")
+    for student in (str(2**31), str(10**30), "²"):
+        page = await teacher.submit(f"/screening/classrooms/{room}/sign-ins", {"student": student})
+        assert page.status_code < 500, student
+    for step in (f"?step={2**40}", f"?step=-{2**40}"):
+        page = await teacher.get(f"/screening/forms/{people.students[ANAN]}/sdq/teacher{step}")
+        assert page.status_code < 500, step
+    await people.kanya.sign_in(settings, admin)
+    await admin.get("/screening/criteria")
+    for name in ("cut.teacher.total.risk", "eq.total.low"):
+        page = await admin.submit("/screening/criteria/cutoffs" if name.startswith("cut") else
+                                  "/screening/criteria/eq-ranges", {name: "²"})
+        assert page.status_code == 422, name
+    lines = ["ข้อ,ข้อความ"] + [f"{n},ข้อความข้อที่ {n}" for n in range(1, 26)]
+    for bad in ("²,ข้อความ", "3,ข้อ\x00ความ"):
+        page = await admin.post("/screening/criteria/wording/sdq", data={"_csrf_token": admin.csrf_token()},
+                                files={"file": ("sdq.csv", "\n".join(lines + [bad]).encode(), "text/csv")})
+        assert page.status_code == 422, bad

@@ -123,3 +123,24 @@ async def test_an_admin_cannot_apply_another_schools_upload(client, people, sett
     page = await client.submit(f"/roster/import/{preview.upload_id}/apply")
     assert page.status_code == 404  # another school's rows do not exist for Preecha
     assert await Student.count().where(Student.code == "10004") == 0
+
+
+async def test_a_name_too_long_is_refused_by_the_preview_not_the_apply(client, people, settings):
+    await people.kanya.sign_in(settings, client)
+    await client.get("/roster/import")
+    before, uploads = await roster_counts(), await RosterUpload.count()
+    long_name = BANGKOK_ROSTER + f"10009,เด็กชาย,{'ก' * 101},ทองดี,ม.1/1,9,,,,\n"
+    page = await client.post("/roster/import", files={"data": ("roster.csv", long_name.encode(), "text/csv")},
+                             headers={"x-csrftoken": client.csrf_token()})
+    assert page.status_code == 422
+    assert "5 ชื่อยาวเกิน 100 ตัวอักษร" in text_of(page.text)
+    with_nul = BANGKOK_ROSTER.encode() + "10009,เด็กชาย,ปก\x00รณ์,ทองดี,ม.1/1,9,,,,\n".encode()
+    page = await client.post("/roster/import", files={"data": ("x" * 300 + ".csv", with_nul, "text/csv")},
+                             headers={"x-csrftoken": client.csrf_token()})
+    assert page.status_code == 422 and "5 แถวนี้มีอักขระควบคุม" in text_of(page.text)
+    assert await RosterUpload.count() == uploads and await roster_counts() == before
+    # A long file name is fine: it is only shown.
+    page = await client.post("/roster/import", files={"data": ("ร" * 300 + ".csv", BANGKOK_ROSTER.encode(),
+                                                                "text/csv")},
+                             headers={"x-csrftoken": client.csrf_token()})
+    assert page.status_code == 200 and await RosterUpload.count() == uploads + 1

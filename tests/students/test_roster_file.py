@@ -99,3 +99,24 @@ def test_empty_file_and_blank_lines():
     assert messages(parse_roster(b"", GRADES)) == [(0, "ไฟล์ว่างเปล่า")]
     parsed = parse_roster((HEADER + GOOD + ",,,,,,,,,\n\n").encode(), GRADES)
     assert parsed.errors == [] and len(parsed.rows) == 1
+
+
+def test_text_too_long_for_the_roster_or_with_control_characters_is_named_by_row():
+    text = HEADER + GOOD + (
+        f"10232,เด็กหญิง,{'ก' * 101},ใจดี,ม.1/3,2,,,,\n"  # row 3: first name over 100 characters
+        f"10233,{'น' * 31},มณี,{'ศ' * 101},ม.1/3,3,,,,\n"  # row 4: title and last name too long
+        f"10234,เด็กชาย,ปกรณ์,ทองดี,ม.1/3,4,{'ม' * 201},{'ป' * 51},,\n"  # row 5: guardian and relation
+        "10235,เด็กชาย,วี\x00ร,ดี,ม.1/3,5,,,,\n"  # row 6: a NUL inside a name
+        "10236,เด็กชาย,วีร,ดี,ม.1/3,6,,,,\x1b\n"  # row 7: a control character in a column no one reads
+    )
+    parsed = parse_roster(text.encode(), GRADES)
+    assert [row.code for row in parsed.rows] == ["10231"]
+    assert messages(parsed) == [
+        (3, "ชื่อยาวเกิน 100 ตัวอักษร"),
+        (4, "คำนำหน้ายาวเกิน 30 ตัวอักษร"),
+        (4, "นามสกุลยาวเกิน 100 ตัวอักษร"),
+        (5, "ชื่อผู้ปกครองคนที่ 1 ยาวเกิน 200 ตัวอักษร"),
+        (5, "ความสัมพันธ์ของผู้ปกครองคนที่ 1 ยาวเกิน 50 ตัวอักษร"),
+        (6, "แถวนี้มีอักขระควบคุมที่มองไม่เห็น ลบออกแล้วบันทึกไฟล์ใหม่"),
+        (7, "แถวนี้มีอักขระควบคุมที่มองไม่เห็น ลบออกแล้วบันทึกไฟล์ใหม่"),
+    ]

@@ -1,16 +1,27 @@
 """Home visits sent from a phone: stored once, every wrong field named, photos checked, only the right eyes."""
 
+import io
 import uuid
 from datetime import timedelta
 
 import pytest
+from PIL import Image
 
 from backend.i18n import format_date
 from backend.visits.tables import Visit, VisitPhoto
 from tests.conftest import text_of
 from backend import clock
 
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00\x10JFIF" + b"\x00" * 2000 + b"\xff\xd9"
+
+
+def photo_file(colour=(200, 120, 40), size=(640, 480), format="JPEG") -> bytes:
+    """A small photo as a phone's canvas would make it."""
+    out = io.BytesIO()
+    Image.new("RGB", size, colour).save(out, format=format)
+    return out.getvalue()
+
+
+JPEG = photo_file()
 
 
 def school_today():
@@ -133,10 +144,12 @@ async def test_a_photo_reads_back_as_sent_and_a_retake_replaces_it(client, peopl
     first_key = (await VisitPhoto.select(VisitPhoto.storage_key).where(VisitPhoto.id == first).first())[
         "storage_key"]
     shown = await client.get(f"/visits/photos/{first}")
-    assert (shown.content, shown.headers["content-type"]) == (JPEG, "image/jpeg")
-    retake = JPEG.replace(b"\x00" * 10, b"\x01" * 10, 1)
+    assert shown.headers["content-type"] == "image/jpeg"
+    assert Image.open(io.BytesIO(shown.content)).getpixel((10, 10)) == pytest.approx((200, 120, 40), abs=3)
+    retake = photo_file(colour=(20, 160, 90))
     second = (await put_photo(client, payload["client_id"], data=retake, kind="student")).json()["id"]
-    assert (await client.get(f"/visits/photos/{second}")).content == retake
+    shown = await client.get(f"/visits/photos/{second}")
+    assert Image.open(io.BytesIO(shown.content)).getpixel((10, 10)) == pytest.approx((20, 160, 90), abs=3)
     assert (await client.get(f"/visits/photos/{first}")).status_code == 404
     with pytest.raises(FileNotFoundError):  # the earlier file is gone from the store, not just its row
         await photo_store.get(first_key)
@@ -229,3 +242,70 @@ async def test_a_classrooms_visit_progress_is_for_its_teachers_counsellors_and_e
     assert f'href="/visits/classrooms/{room}"' in (await counsellor.get("/visits")).text
     assert 'href="/visits"' in (await counsellor.get("/")).text  # in the counsellor's menu too
     assert f'href="/visits/classrooms/{room}"' not in (await admin.get("/visits")).text
+
+
+async def test_a_file_that_only_starts_like_a_photo_is_refused_and_photos_are_stored_clean(client, people,
+                                                                                          settings):
+    await people.somchai.sign_in(settings, client)
+    payload = visit(people)
+    await send(client, payload)
+    disguised = b"\xff\xd8\xff\xe0" + b"<html><script>alert(document.cookie)</script></html>"
+    response = await put_photo(client, payload["client_id"], data=disguised)
+    assert response.status_code == 415 and "ไม่ใช่รูปภาพ" in response.json()["message"]
+    truncated = await put_photo(client, payload["client_id"], data=JPEG[: len(JPEG) // 3])
+    assert truncated.status_code == 415
+    assert await VisitPhoto.count() == 0
+    # A real photo with something appended, and a PNG: each is stored as a clean JPEG of the same picture.
+    tail = await put_photo(client, payload["client_id"], data=JPEG + b"<html>hidden</html>", kind="outside")
+    png = await put_photo(client, payload["client_id"], data=photo_file((5, 5, 250), format="PNG"), kind="inside")
+    assert (tail.status_code, png.status_code) == (201, 201)
+    for photo_id, colour in ((tail.json()["id"], (200, 120, 40)), (png.json()["id"], (5, 5, 250))):
+        shown = await client.get(f"/visits/photos/{photo_id}")
+        assert shown.headers["content-type"] == "image/jpeg" and b"<html>" not in shown.content
+        picture = Image.open(io.BytesIO(shown.content))
+        assert picture.format == "JPEG" and picture.size == (640, 480)
+        assert picture.getpixel((10, 10)) == pytest.approx(colour, abs=3)
+    sizes = await VisitPhoto.select(VisitPhoto.size, VisitPhoto.content_type)
+    assert all(row["content_type"] == "image/jpeg" and row["size"] <= 300 * 1024 for row in sizes)
+
+
+async def test_photo_ids_from_the_phone_are_exact(client, people, settings):
+    await people.somchai.sign_in(settings, client)
+    payload = visit(people)
+    await send(client, payload)
+    for bad in (f"{uuid.uuid4()}%0A", "abcdef01", "-" * 36, f"{uuid.uuid4()}x"):
+        response = await put_photo(client, payload["client_id"], photo_id=bad)
+        assert response.status_code in (400, 404), bad
+    assert await VisitPhoto.count() == 0
+    response = await send(client, visit(people, client_id=f"{uuid.uuid4()}\n"))
+    assert response.status_code == 400 and await Visit.count() == 1
+
+
+async def test_a_malformed_visit_is_refused_in_the_queues_shape(client, people, settings):
+    await people.somchai.sign_in(settings, client)
+    await client.get("/visits/form")
+    for body in (b'{"client_id": "abc", ', b"[1, 2]", b'{"x": "\\ud800"}', b"\xff\xfe"):
+        response = await client.post("/visits/sync", content=body, headers={
+            "x-csrftoken": client.csrf_token(), "content-type": "application/json", "accept": "application/json"})
+        assert response.status_code in (400, 422), body
+        answer = response.json()
+        assert set(answer) == {"status", "message", "errors"} and answer["status"] == response.status_code
+    assert await Visit.count() == 0
+
+
+@pytest.mark.parametrize("value", ["nan", "NaN", "inf", "-inf", "1e400", "9" * 400, "0x10"])
+async def test_numbers_that_are_not_numbers_are_named(client, people, settings, value):
+    await people.somchai.sign_in(settings, client)
+    response = await send(client, visit(people, income_per_person=value, latitude=value, accuracy=value))
+    assert response.status_code == 422, value
+    errors = response.json()["errors"]
+    assert "income_per_person" in errors and "position" in errors
+    assert await Visit.count() == 0
+
+
+async def test_a_student_id_beyond_any_row_is_refused(client, people, settings):
+    await people.somchai.sign_in(settings, client)
+    for student in (2**31, 2**63, 10**30, -(2**63)):
+        response = await send(client, visit(people, student=student))
+        assert response.status_code in (403, 422), student
+    assert await Visit.count() == 0
