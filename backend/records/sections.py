@@ -1,29 +1,16 @@
-"""What each section of the cumulative record holds, as data: the form, the validation and the labels come from
-here. Pure. Fields follow what Thai schools record (OBEC record, home-visit form, EEF screening)."""
+"""What each section of the cumulative record holds, as data (a backend.forms Form each, with who reads and
+writes it). Pure. Fields follow what Thai schools record (OBEC record, home-visit form, EEF screening)."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
-from backend.i18n import N_, Refusal
+from backend.forms import Field, Form
+from backend.i18n import N_
 
 
 @dataclass(frozen=True)
-class Field:
-    name: str
-    label: str  # English msgid
-    kind: str = "text"  # text, long, number, choice, choices, yesno
-    options: tuple[tuple[str, str], ...] = ()  # (value, English msgid)
-    minimum: float | None = None
-    maximum: float | None = None
-
-
-@dataclass(frozen=True)
-class Section:
-    name: str
-    label: str
-    fields: tuple[Field, ...]
+class Section(Form):
     sensitive: bool = False  # every read is audited
     # Staff roles beyond the student's homeroom teachers. What parents see is each school's choice
     # (School.parent_sections; the learning section unless the admin changes it).
@@ -41,7 +28,7 @@ TRAVEL = (("walk", N_("Walks")), ("bicycle", N_("Bicycle")), ("motorbike", N_("M
 
 SECTIONS: dict[str, Section] = {s.name: s for s in (
     Section("learning", N_("Learning"), (
-        Field("gpa_last_term", N_("GPA last term"), "number", minimum=0, maximum=4),
+        Field("gpa_last_term", N_("GPA last term"), "number", minimum=0, maximum=4, decimals=True),
         Field("gpa_history", N_("GPA by term (e.g. 2568/2: 3.25)"), "long"),
         Field("strengths", N_("Special abilities and interests"), "long"),
         Field("difficulties", N_("Learning difficulties"), "long"),
@@ -79,46 +66,3 @@ SECTIONS: dict[str, Section] = {s.name: s for s in (
 
 # What a parent may correct themselves (the teacher sees the change and that it came from the parent).
 PARENT_EDITABLE = {"family": ("lives_with", "household_size")}
-
-
-class Invalid(Refusal):
-    """Fields of a section form to fix: `errors` maps each field to an English msgid."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__(N_("Some fields need fixing."), errors=errors)
-
-
-def clean(section: Section, raw: dict[str, str], only: tuple[str, ...] | None = None) -> dict:
-    """Typed values from a posted form; Invalid names every field that is wrong."""
-    values, errors = {}, {}
-    for f in section.fields:
-        if only is not None and f.name not in only:
-            continue
-        text = (raw.get(f.name) or "").strip()
-        if not text:
-            values[f.name] = None
-        elif f.kind == "number":
-            try:
-                number = float(text.replace(",", ""))
-            except ValueError:
-                errors[f.name] = N_("Enter a number.")
-                continue
-            if not math.isfinite(number):  # "nan", "inf", or digits beyond any float: no engine stores them in JSON
-                errors[f.name] = N_("Enter a number.")
-                continue
-            if (f.minimum is not None and number < f.minimum) or (f.maximum is not None and number > f.maximum):
-                errors[f.name] = N_("This number is outside the possible range.")
-                continue
-            values[f.name] = int(number) if number.is_integer() and f.name != "gpa_last_term" else number
-        elif f.kind == "choice":
-            if text not in {value for value, _ in f.options}:
-                errors[f.name] = N_("Choose one of the options.")
-                continue
-            values[f.name] = text
-        elif f.kind == "yesno":
-            values[f.name] = text in ("yes", "true", "1", "on")
-        else:
-            values[f.name] = text[:4000]
-    if errors:
-        raise Invalid(errors)
-    return values

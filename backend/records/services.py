@@ -11,7 +11,8 @@ from backend.accounts.access import (Permission, Viewer, can_edit_section, can_r
 from backend.attendance.tables import AttendanceMark, Status
 from backend.i18n import N_, Refusal
 from backend.notify.tables import Alert
-from backend.records.sections import PARENT_EDITABLE, SECTIONS, Invalid, clean
+from backend.forms import Invalid, clean
+from backend.records.sections import PARENT_EDITABLE, SECTIONS
 from backend.records.tables import RecordEntry
 from backend.schools.tables import School
 from backend.screening.tables import FORM_LABELS, GROUP_LABELS, Group, GroupDecision, ScreeningForm

@@ -4,12 +4,12 @@ both and the teacher never types it twice. Pure."""
 from __future__ import annotations
 
 from backend.i18n import N_
-from backend.records.sections import Field, Section
+from backend.forms import Field, Form
 
 CONDITION = (("good", N_("Good")), ("fair", N_("Needs some repair")), ("poor", N_("Dilapidated")))
 ASSESSMENT = (("normal", N_("No concern")), ("at_risk", N_("At risk")), ("problem", N_("Has problems")))
 
-VISIT = Section("visit", N_("The visit"), (
+VISIT = Form("visit", N_("The visit"), (
     Field("met_with", N_("Who was met")),
     Field("house", N_("House and surroundings"), "long"),
     Field("living", N_("Who the student lives with"), "long"),
@@ -22,7 +22,7 @@ VISIT = Section("visit", N_("The visit"), (
     Field("assessment_note", N_("Assessment notes"), "long"),
 ))
 
-HOUSEHOLD = Section("household", N_("Household screening (EEF)"), (
+HOUSEHOLD = Form("household", N_("Household screening (EEF)"), (
     Field("income_per_person", N_("Income per person per month (baht)"), "number", minimum=0, maximum=1_000_000),
     Field("dependants_ill", N_("Disabled or chronically ill members"), "number", minimum=0, maximum=20),
     Field("dependants_elderly", N_("Members over 60"), "number", minimum=0, maximum=20),

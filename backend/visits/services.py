@@ -13,7 +13,7 @@ from piccolo.query.functions.aggregate import Count
 from backend import db
 from backend.accounts.access import Viewer, can_see_classroom_visits, can_see_visit_dates, can_see_visits
 from backend.i18n import N_, Refusal
-from backend.records.sections import Invalid, clean
+from backend.forms import Invalid, clean
 from backend.request_input import fits_id
 from backend.schools.tables import Classroom, SchoolYear
 from backend.students.tables import Student
