@@ -30,7 +30,11 @@ from backend.notify import delivery as notify
 from backend.notify.queue import InProcessQueue, JobQueue, connect, queue_name
 from backend.notify import routes as notify_web
 from backend.notify.routes import notify_router
+from backend.attendance import services as attendance
+from backend.notify import outbox
+from backend.records import services as records
 from backend.records.routes import records_router
+from backend.visits import services as visits
 from backend.screening import services as screening
 from backend.screening.routes import screening_router
 from backend.visits.routes import visits_router
@@ -238,4 +242,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                                        students_web.template_filters)
     app.state.queue = JobQueue(None)  # replaced at start-up; a bare queue leaves messages to the sweep
     app.state.photos = open_photo_store(settings)
+    # The student's timeline: each area offers its own events (the record reads no other area's tables).
+    app.state.timeline_sources = (records.timeline_events, attendance.timeline_events, visits.timeline_events,
+                                  screening.timeline_events, outbox.timeline_events)
     return app

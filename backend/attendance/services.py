@@ -31,6 +31,29 @@ def today() -> date:
     return clock.today()
 
 
+async def timeline_events(viewer: Viewer, student: dict, limit: int) -> list[dict]:
+    """Marks other than present, on the student's timeline (whoever may open the student's page sees them)."""
+    return [{"kind": "attendance", "at": mark["marked_at"], **mark}
+            for mark in await AttendanceMark.select(AttendanceMark.day, AttendanceMark.period, AttendanceMark.status,
+                                                    AttendanceMark.marked_at).where(
+                (AttendanceMark.student == student["id"]) & (AttendanceMark.status != Status.present.value)).order_by(
+                AttendanceMark.day, ascending=False).limit(limit)]
+
+
+async def days_absent(school_id: int, student_ids: list[int], first: date, last: date) -> dict[int, int]:
+    """A fact for screening: days each student missed between two dates. A day counts once however many periods
+    were missed: absent at the register, or cutting a class."""
+    absences: dict[int, int] = {}
+    for start in range(0, len(student_ids), 500):
+        rows = await AttendanceMark.select(AttendanceMark.student, AttendanceMark.day).where(
+            AttendanceMark.student.is_in(student_ids[start:start + 500]) & (AttendanceMark.school == school_id)
+            & AttendanceMark.status.is_in([Status.absent.value, Status.cut.value])
+            & (AttendanceMark.day >= first) & (AttendanceMark.day <= last)).distinct()
+        for row in rows:
+            absences[row["student"]] = absences.get(row["student"], 0) + 1
+    return absences
+
+
 class AttendanceError(Refusal):
     pass
 

@@ -21,7 +21,7 @@ async def _student_page(request: Request, student_id: int, error: Refusal | None
     viewer = current_viewer(request)
     record = await services.student_record(viewer, student_id)
     return page(request, "records/student.html", {
-        **record, "timeline": await services.timeline(viewer, student_id),
+        **record, "timeline": await services.timeline(viewer, student_id, request.app.state.timeline_sources),
         "visit_list": await visits.visits_of(viewer, record["student"]),
         "errors": error.errors if error else {}, "failed": failed, "posted": posted or {}, "visit_sections": FORM,
         "lives_with_options": LIVES_WITH,

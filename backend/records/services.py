@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
 
 from backend import db
 from backend.accounts import reads
 from backend.accounts.access import (Permission, Viewer, can_edit_section, can_read_section, can_see_record_reads,
-                                     can_see_screening, can_see_visit_dates, can_see_visits)
-from backend.attendance.tables import AttendanceMark, Status
+                                     can_see_screening, can_see_visits)
 from backend.i18n import N_, Refusal
-from backend.notify.tables import Alert
 from backend.forms import Invalid, clean
 from backend.records.sections import PARENT_EDITABLE, SECTIONS
 from backend.records.tables import RecordEntry
 from backend.schools.tables import School
-from backend.screening.tables import FORM_LABELS, GROUP_LABELS, Group, GroupDecision, ScreeningForm
 from backend.students import services as students
 from backend.students.phones import BadPhone, normalise_phone
 from backend.students.tables import Guardian
-from backend.visits.tables import Visit
-from backend import clock
 from backend.clock import now
 
 
@@ -153,61 +147,40 @@ async def share_with_parents(viewer: Viewer, names: list[str]) -> None:
     await School.update({School.parent_sections: shared}).where(School.id == viewer.school_id)
 
 
-async def timeline(viewer: Viewer, student_id: int, limit: int = 100) -> list[dict]:
-    """Everything recorded about a student, newest first, filtered by what the viewer's role may see."""
+async def timeline(viewer: Viewer, student_id: int, sources, limit: int = 100) -> list[dict]:
+    """Everything recorded about a student, newest first, as far as the viewer may see it. Each area offers its own
+    events (`sources`: its timeline_events(viewer, student, limit), wired in app.py), so no area reads another's
+    tables here."""
     student = await get_student(viewer, student_id)
     events: list[dict] = []
-    for mark in await AttendanceMark.select(AttendanceMark.day, AttendanceMark.period, AttendanceMark.status,
-                                            AttendanceMark.marked_at).where(
-            (AttendanceMark.student == student_id) & (AttendanceMark.status != Status.present.value)).order_by(
-            AttendanceMark.day, ascending=False).limit(limit):
-        events.append({"kind": "attendance", "at": mark["marked_at"], "day": mark["day"], **mark})
-    readable = [n for n, s in SECTIONS.items() if can_read_section(viewer, student, s)]
-    if readable:
-        for entry in await RecordEntry.select(RecordEntry.section, RecordEntry.source, RecordEntry.written_at,
-                                              RecordEntry.written_by.display_name.as_alias("by")).where(
-                (RecordEntry.student == student_id) & RecordEntry.section.is_in(readable)).order_by(
-                RecordEntry.id, ascending=False).limit(limit):
-            events.append({"kind": "record", "at": entry["written_at"], "section": SECTIONS[entry["section"]],
-                           "source": entry["source"], "by": entry["by"]})
-    if can_see_visit_dates(viewer, student):
-        for visit in await Visit.select(Visit.visited_on, Visit.status, Visit.created_at,
-                                        Visit.teacher.display_name.as_alias("by")).where(
-                Visit.student == student_id).order_by(Visit.visited_on, ascending=False).limit(limit):
-            # placed on the day of the visit, not the day it reached the server (it may wait offline for days)
-            events.append({"kind": "visit", "at": datetime.combine(visit["visited_on"], time(12), clock.SCHOOL_TIME),
-                           "day": visit["visited_on"], **visit})
-    events += await _screening_events(viewer, student, limit)
-    for alert in await Alert.select(Alert.kind, Alert.created_at, Alert.acknowledged_at).where(
-            Alert.student == student_id).order_by(Alert.id, ascending=False).limit(limit):
-        events.append({"kind": "alert", "at": alert["created_at"], **alert})
+    for events_of in sources:
+        events += await events_of(viewer, student, limit)
     events.sort(key=lambda e: e["at"], reverse=True)
     return events[:limit]
 
 
-async def _screening_events(viewer: Viewer, student: dict, limit: int) -> list[dict]:
-    """Screening on the timeline: forms filed and groups confirmed, for those who may see screening; a parent sees
-    their own form and the confirmed group, as on their screening page."""
-    is_parent = viewer.is_parent_of(student["id"])
-    if not (can_see_screening(viewer, student) or is_parent):
+async def timeline_events(viewer: Viewer, student: dict, limit: int) -> list[dict]:
+    """The record's saves on the timeline: the sections this viewer may read."""
+    readable = [n for n, s in SECTIONS.items() if can_read_section(viewer, student, s)]
+    if not readable:
         return []
-    where = ((ScreeningForm.student == student["id"]) & ScreeningForm.submitted_at.is_not_null()
-             & (ScreeningForm.status != "rescored"))  # a re-scored form is one filling, shown once
-    if is_parent:
-        where &= ScreeningForm.informant == "parent"
-    events = [{"kind": "screening", "at": form["submitted_at"], "form": FORM_LABELS[(form["instrument"],
-                                                                                     form["informant"])],
-               "source": form["source"]}
-              for form in await ScreeningForm.select(ScreeningForm.instrument, ScreeningForm.informant,
-                                                     ScreeningForm.submitted_at, ScreeningForm.source).where(
-                  where).order_by(ScreeningForm.id, ascending=False).limit(limit)]
-    terms_seen = set()
-    for decision in await GroupDecision.select(GroupDecision.group, GroupDecision.decided_at, GroupDecision.school_year,
-                                               GroupDecision.term).where(
-            GroupDecision.student == student["id"]).order_by(GroupDecision.id, ascending=False).limit(limit):
-        term = (decision["school_year"], decision["term"])
-        if is_parent and term in terms_seen:
-            continue  # parents see the group as it stands, as on their screening page, not each change
-        terms_seen.add(term)
-        events.append({"kind": "group", "at": decision["decided_at"], "group": GROUP_LABELS[Group(decision["group"])]})
-    return events
+    return [{"kind": "record", "at": entry["written_at"], "section": SECTIONS[entry["section"]],
+             "source": entry["source"], "by": entry["by"]}
+            for entry in await RecordEntry.select(RecordEntry.section, RecordEntry.source, RecordEntry.written_at,
+                                                  RecordEntry.written_by.display_name.as_alias("by")).where(
+                (RecordEntry.student == student["id"]) & RecordEntry.section.is_in(readable)).order_by(
+                RecordEntry.id, ascending=False).limit(limit)]
+
+
+async def gpa_last_term(student_ids: list[int]) -> dict[int, float]:
+    """A fact for screening: each student's GPA last term, from the newest learning section that has one."""
+    found: dict[int, float] = {}
+    for start in range(0, len(student_ids), 500):
+        rows = await RecordEntry.select(RecordEntry.student, RecordEntry.data).where(
+            RecordEntry.student.is_in(student_ids[start:start + 500]) & (RecordEntry.section == "learning")).order_by(
+            RecordEntry.id, ascending=False).output(load_json=True)
+        for row in rows:
+            if row["student"] not in found:
+                gpa = (row["data"] or {}).get("gpa_last_term")
+                found[row["student"]] = float(gpa) if isinstance(gpa, (int, float)) else None
+    return {student_id: gpa for student_id, gpa in found.items() if gpa is not None}

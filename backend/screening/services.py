@@ -13,17 +13,18 @@ from backend.accounts.access import (Viewer, can_confirm_group, can_enter_paper,
                                      can_see_screening,
                                      visible_students)
 from backend.accounts import services as accounts
-from backend.attendance.tables import AttendanceMark, Status
 from backend.i18n import N_, Refusal
 from backend.request_input import plain_text
-from backend.records.tables import RecordEntry
+from backend.attendance import services as attendance
+from backend.records import services as records
+from backend.visits import services as visits
 from backend.schools.tables import Classroom, Term
 from backend.screening import criteria as rules
 from backend.screening.scoring import EQ_AGE_BAND, Instrument, load_instrument, score_eq, score_sdq, with_cutoffs
-from backend.screening.tables import DomainChecklist, Group, GroupDecision, ScreeningCriteria, ScreeningForm
+from backend.screening.tables import (FORM_LABELS, GROUP_LABELS, DomainChecklist, Group, GroupDecision, ScreeningCriteria,
+                                      ScreeningForm)
 from backend.students import services as students
 from backend.students.tables import Student
-from backend.visits.tables import Visit
 from backend import clock
 from backend.clock import now
 
@@ -662,31 +663,22 @@ async def facts_for(school_id: int, student_ids: list[int], year_id: int, term: 
         forms = await current_forms(student_ids, year_id, term)
     checklists = await _newest(DomainChecklist, [DomainChecklist.ticks], student_ids,
                                (DomainChecklist.school_year == year_id) & (DomainChecklist.term == term))
-    learning = await _newest(RecordEntry, [RecordEntry.data], student_ids, RecordEntry.section == "learning")
-    visits = await _newest(Visit, [Visit.answers], student_ids, Visit.status == "done")
-    absences: dict[int, int] = defaultdict(int)
+    # Each fact comes from the area that keeps it: the record (GPA), home visits (income), attendance (absences).
+    gpa = await records.gpa_last_term(student_ids)
+    income = await visits.income_per_person(student_ids)
+    absences: dict[int, int] = {}
     bounds = await Term.select(Term.starts_on, Term.ends_on).where(
         (Term.school_year == year_id) & (Term.number == term)).first()
     if bounds:
-        # A day counts once however many periods were missed: absent at the register, or cutting a class.
-        for chunk in _chunks(student_ids):
-            rows = await AttendanceMark.select(AttendanceMark.student, AttendanceMark.day).where(
-                AttendanceMark.student.is_in(chunk) & (AttendanceMark.school == school_id)
-                & AttendanceMark.status.is_in([Status.absent.value, Status.cut.value])
-                & (AttendanceMark.day >= bounds["starts_on"]) & (AttendanceMark.day <= bounds["ends_on"])).distinct()
-            for row in rows:
-                absences[row["student"]] += 1
+        absences = await attendance.days_absent(school_id, student_ids, bounds["starts_on"], bounds["ends_on"])
     facts = {}
     for student_id in student_ids:
         theirs = forms.get(student_id, {})
-        gpa = (learning.get(student_id) or {}).get("data", {}).get("gpa_last_term")
-        income = ((visits.get(student_id) or {}).get("answers") or {}).get("income_per_person")
         facts[student_id] = rules.Facts(
             sdq={informant: form["result"] for (name, informant), form in theirs.items() if name == "sdq"},
             eq=(theirs.get(("eq", "student")) or {}).get("result"),
             ticks=(checklists.get(student_id) or {}).get("ticks") or {},
-            gpa=float(gpa) if isinstance(gpa, (int, float)) else None,
-            income_per_person=float(income) if isinstance(income, (int, float)) else None,
+            gpa=gpa.get(student_id), income_per_person=income.get(student_id),
             absences=absences.get(student_id, 0))
     return facts
 
@@ -890,3 +882,34 @@ async def school_overview(viewer: Viewer) -> dict:
         totals[row.group] += 1
     return {"classes": list(classes.values()), "grades": list(grades.values()), "totals": dict(totals),
             "students": len(rows), "missing": missing}
+
+
+# --- Screening on the student's timeline ----------------------------------------------------------------------
+
+
+async def timeline_events(viewer: Viewer, student: dict, limit: int) -> list[dict]:
+    """Screening on the timeline: forms filed and groups confirmed, for those who may see screening; a parent sees
+    their own form and the confirmed group, as on their screening page."""
+    is_parent = viewer.is_parent_of(student["id"])
+    if not (can_see_screening(viewer, student) or is_parent):
+        return []
+    where = ((ScreeningForm.student == student["id"]) & ScreeningForm.submitted_at.is_not_null()
+             & (ScreeningForm.status != "rescored"))  # a re-scored form is one filling, shown once
+    if is_parent:
+        where &= ScreeningForm.informant == "parent"
+    events = [{"kind": "screening", "at": form["submitted_at"], "form": FORM_LABELS[(form["instrument"],
+                                                                                     form["informant"])],
+               "source": form["source"]}
+              for form in await ScreeningForm.select(ScreeningForm.instrument, ScreeningForm.informant,
+                                                     ScreeningForm.submitted_at, ScreeningForm.source).where(
+                  where).order_by(ScreeningForm.id, ascending=False).limit(limit)]
+    terms_seen = set()
+    for decision in await GroupDecision.select(GroupDecision.group, GroupDecision.decided_at, GroupDecision.school_year,
+                                               GroupDecision.term).where(
+            GroupDecision.student == student["id"]).order_by(GroupDecision.id, ascending=False).limit(limit):
+        term = (decision["school_year"], decision["term"])
+        if is_parent and term in terms_seen:
+            continue  # parents see the group as it stands, as on their screening page, not each change
+        terms_seen.add(term)
+        events.append({"kind": "group", "at": decision["decided_at"], "group": GROUP_LABELS[Group(decision["group"])]})
+    return events

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from PIL import Image, ImageOps
 from piccolo.query.functions.aggregate import Count
@@ -294,3 +294,29 @@ async def form_students(viewer: Viewer) -> list[dict]:
                                 Student.classroom.room.as_alias("room")).where(
         Student.classroom.is_in(list(viewer.classroom_ids) or [-1]) & (Student.active == True)  # noqa: E712
     ).order_by(Student.classroom).order_by(Student.number_in_class)
+
+
+async def timeline_events(viewer: Viewer, student: dict, limit: int) -> list[dict]:
+    """Visits on the student's timeline, for those who may see when the school visited."""
+    if not can_see_visit_dates(viewer, student):
+        return []
+    # placed on the day of the visit, not the day it reached the server (it may wait offline for days)
+    return [{"kind": "visit", "at": datetime.combine(visit["visited_on"], time(12), clock.SCHOOL_TIME),
+             "day": visit["visited_on"], **visit}
+            for visit in await Visit.select(Visit.visited_on, Visit.status, Visit.created_at,
+                                            Visit.teacher.display_name.as_alias("by")).where(
+                Visit.student == student["id"]).order_by(Visit.visited_on, ascending=False).limit(limit)]
+
+
+async def income_per_person(student_ids: list[int]) -> dict[int, float]:
+    """A fact for screening: household income per person from each student's newest completed visit."""
+    found: dict[int, float | None] = {}
+    for start in range(0, len(student_ids), 500):
+        rows = await Visit.select(Visit.student, Visit.answers).where(
+            Visit.student.is_in(student_ids[start:start + 500]) & (Visit.status == "done")).order_by(
+            Visit.id, ascending=False).output(load_json=True)
+        for row in rows:
+            if row["student"] not in found:
+                income = (row["answers"] or {}).get("income_per_person")
+                found[row["student"]] = float(income) if isinstance(income, (int, float)) else None
+    return {student_id: income for student_id, income in found.items() if income is not None}

@@ -325,7 +325,7 @@ async def test_forms_filed_before_new_cut_offs_are_scored_again_on_request(make_
     assert [f["status"] for f in forms if f["student"] == ek] == ["submitted"]  # another school's cut-offs
     page = text_of((await counsellor.submit("/screening/criteria/rescore")).text)
     assert "0 ฉบับ" in page and await ScreeningForm.count() == len(forms)  # twice changes nothing
-    timeline = await records.timeline(await people.somchai.viewer(), anan)
+    timeline = await records.timeline(await people.somchai.viewer(), anan, [services.timeline_events])
     teachers = [event for event in timeline if event.get("form") == "SDQ by the homeroom teacher"]
     assert len(teachers) == 1  # one filling, however often scored
 
