@@ -199,6 +199,7 @@ async def seed_screening(school_id: int, rooms: list[dict], seed: int = 2569) ->
     """This term's questionnaires for the first rooms, filed through the service a teacher typing in paper forms
     uses, so the screening pages have groups to show and confirm. Returns the username of a student who signs in
     to fill in their own forms (left blank for them)."""
+    from backend.screening import filling
     from backend.screening import services as screening
     from backend.students.tables import Student
 
@@ -212,16 +213,16 @@ async def seed_screening(school_id: int, rooms: list[dict], seed: int = 2569) ->
         for member in members:
             if demo_student is None:
                 demo_student = (viewer, member["id"])
-                await screening.enter_paper(viewer, member["id"], "sdq", "teacher", {"typed": "0" * 25})
+                await filling.enter_paper(viewer, member["id"], "sdq", "teacher", {"typed": "0" * 25})
                 continue
             # Most children show few difficulties; about one in ten shows many.
             troubled = rng.random() < 0.1
             for informant, chance in (("teacher", 1.0), ("student", 0.8), ("parent", 0.45)):
                 if rng.random() < chance:
-                    await screening.enter_paper(viewer, member["id"], "sdq", informant,
+                    await filling.enter_paper(viewer, member["id"], "sdq", informant,
                                                 {"typed": _demo_sdq(rng, troubled)})
             if rng.random() < 0.5:
-                await screening.enter_paper(viewer, member["id"], "eq", "student",
+                await filling.enter_paper(viewer, member["id"], "eq", "student",
                                             {"typed": _demo_eq(rng, troubled, reversed_eq)})
     viewer, student_id = demo_student
     slip = await accounts.issue_student_password(viewer, student_id)

@@ -17,7 +17,7 @@ Steps:
    on paper): the SDQ by the student, the homeroom teacher and a parent, and the EQ: four forms a student.
 3. Pure scoring: every form through backend.screening.scoring (score_sdq / score_eq and the JSON that is
    filed), in process, no database; the best of three runs.
-4. Filing: every form through the service for forms on paper, screening.services.enter_paper, as the
+4. Filing: every form through the service for forms on paper, screening.filling.enter_paper, as the
    student's homeroom teacher, one after another (what typing them in does, spread over weeks in real life):
    total and per form. Checks that every filed result equals the pure scoring's.
 5. Grouping: services.proposals() for every student (the school's criteria, all four forms, checklists, GPA,
@@ -183,7 +183,7 @@ def score_all(work: list[tuple]) -> list[dict]:
 
 
 async def score_and_file(school: dict, work: list[tuple], figures: dict) -> None:
-    from backend.screening import services
+    from backend.screening import filling
     from backend.screening.tables import ScreeningForm
 
     runs = []
@@ -199,7 +199,7 @@ async def score_and_file(school: dict, work: list[tuple], figures: dict) -> None
     started = time.perf_counter()
     for student, classroom, name, informant, ticks, impact in work:
         moment = time.perf_counter()
-        await services.enter_paper(school["teachers"][classroom], student, name, informant,
+        await filling.enter_paper(school["teachers"][classroom], student, name, informant,
                                    as_form(ticks, impact))
         timings.append(time.perf_counter() - moment)
     figures["filing"] = time.perf_counter() - started
@@ -215,7 +215,7 @@ async def score_and_file(school: dict, work: list[tuple], figures: dict) -> None
         got.pop("prorated", None)  # which scales were estimated: the service adds it for the teacher's page
         matching += got == expected
     figures["filed_match"], figures["forms"] = matching, len(work)
-    print(f"\n4. Filing {len(work):,} forms through screening.services.enter_paper, one after another, as "
+    print(f"\n4. Filing {len(work):,} forms through screening.filling.enter_paper, one after another, as "
           f"each student's homeroom teacher: {figures['filing']:.1f} s; per form mean "
           f"{ms(figures['filing_per_form'])}, median {ms(timings[len(timings) // 2])}, "
           f"p95 {ms(timings[int(len(timings) * 0.95)])}, max {ms(timings[-1])}")
@@ -344,24 +344,24 @@ async def slips(school: dict, room: int, figures: dict) -> None:
 async def rescore(school: dict, figures: dict) -> None:
     from backend.accounts import services as accounts
     from backend.accounts.tables import Role, User
-    from backend.screening import services
+    from backend.screening import school_settings, services
     from backend.screening.tables import ScreeningForm
 
     admin = await accounts.viewer_of((await User.select(User.id).where(User.role == Role.admin.value).first())["id"])
     form = {f"cut.{informant}.{scale}.{band}": str(low)
-            for informant, scales in services.cutoff_starts(services.base_instrument("sdq")).items()
+            for informant, scales in school_settings.cutoff_starts(services.base_instrument("sdq")).items()
             for scale, starts in scales.items() for band, low in starts.items() if band not in ("normal", "no_strength")}
-    await services.save_cutoffs(admin, {**form, "cut.parent.total.risk": "12", "cut.parent.total.problem": "15"})
+    await school_settings.save_cutoffs(admin, {**form, "cut.parent.total.risk": "12", "cut.parent.total.problem": "15"})
     moment = time.perf_counter()
-    stale = await services.forms_to_rescore(admin)
+    stale = await school_settings.forms_to_rescore(admin)
     counted = time.perf_counter() - moment
     moment = time.perf_counter()
-    done, same = await services.rescore_term(admin)
+    done, same = await school_settings.rescore_term(admin)
     figures["rescore"], figures["rescored"] = time.perf_counter() - moment, done
-    left = await services.forms_to_rescore(admin)
+    left = await school_settings.forms_to_rescore(admin)
     current = await ScreeningForm.count().where(ScreeningForm.slot == "current")
-    print(f"\n8. The school changes its parent SDQ cut-offs: services.forms_to_rescore() (the criteria page's "
-          f"notice) {ms(counted)} finds {stale:,}; services.rescore_term() scores {done:,} again ({same:,} come "
+    print(f"\n8. The school changes its parent SDQ cut-offs: school_settings.forms_to_rescore() (the criteria page's "
+          f"notice) {ms(counted)} finds {stale:,}; school_settings.rescore_term() scores {done:,} again ({same:,} come "
           f"out the same) in {figures['rescore']:.1f} s; {left} left to re-score, {current:,} current forms "
           f"(as before)")
 

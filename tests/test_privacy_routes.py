@@ -21,7 +21,7 @@ import pytest
 from backend import clock
 from backend.accounts import access
 from backend.notify.tables import Alert, Message
-from backend.screening import services as screening
+from backend.screening import filling
 from backend.students import services as students
 from backend.visits import services as visits
 from tests.conftest import Browser, text_of
@@ -171,7 +171,7 @@ async def _world(people, app) -> dict[str, str]:
         dedupe_key="privacy-test", recipient="+66811111111", body="ทดสอบ", segments=1, status="failed",
         not_before=clock.now(), created_at=clock.now(), updated_at=clock.now())).returning(Message.id)
     upload = await students.preview_roster(kanya, "roster.csv", BANGKOK_ROSTER.encode())
-    form = await screening.open_form(somchai, bua, "sdq", "teacher")
+    form = await filling.open_form(somchai, bua, "sdq", "teacher")
     visit_id = str(uuid.uuid4())
     await visits.save_visit(somchai, {"client_id": visit_id, "student": bua, "status": "done",
                                       "visited_on": today.isoformat()})

@@ -14,7 +14,7 @@ from backend.accounts.access import Permission, current_viewer, requires, requir
 from backend.i18n import N_, Refusal, _, current_locale, ngettext
 from backend.request_input import fits_id
 from backend.screening import criteria as rules
-from backend.screening import export, services
+from backend.screening import export, filling, school_settings, services
 from backend.screening.tables import GROUP_LABELS, Group
 from backend.web import on_refusal, page, redirect, typed
 
@@ -95,7 +95,7 @@ async def _form_page(request: Request, opened: dict, step: int | None, error: Re
     instrument = services.base_instrument(name)
     total = services.steps_of(name)
     step = form["step"] if step is None else max(0, min(step, total - 1))
-    numbers = services.step_items(name, step)
+    numbers = filling.step_items(name, step)
     blank = [n for n in range(1, len(instrument.items) + 1) if str(n) not in form["answers"]]
     return page(request, "screening/form.html", {
         **opened, "instrument": instrument, "step": step, "total": total, "numbers": numbers,
@@ -106,14 +106,14 @@ async def _form_page(request: Request, opened: dict, step: int | None, error: Re
 
 async def _step_refused(request: Request, refusal: Refusal) -> Response:
     """The same screen again, with what to fix (the answers saved so far are kept on the server)."""
-    opened = await services.reopen(current_viewer(request), request.path_params["form_id"])
+    opened = await filling.reopen(current_viewer(request), request.path_params["form_id"])
     return await _form_page(request, opened, request.path_params["step"], refusal)
 
 
 @get("/forms/{student_id:int}/{instrument:str}/{informant:str}", guards=[requires_sign_in])
 async def form_page(request: Request, student_id: FromPath[int], instrument: FromPath[str],
                     informant: FromPath[str], step: FromQuery[int | None] = None) -> Response:
-    opened = await services.open_form(current_viewer(request), student_id, instrument, informant)
+    opened = await filling.open_form(current_viewer(request), student_id, instrument, informant)
     return await _form_page(request, opened, step)
 
 
@@ -122,14 +122,14 @@ async def save_step(request: Request, form_id: FromPath[int], step: FromPath[int
     viewer = current_viewer(request)
     raw = await typed(request)
     action = raw.get("action", "next")
-    form = await services.save_step(viewer, form_id, step, raw, action)
+    form = await filling.save_step(viewer, form_id, step, raw, action)
     base = f"/screening/forms/{form['student']}/{form['instrument']}/{form['informant']}"
     if action == "stop":
         return redirect("/screening", flash=_("Saved. You can go on from here later."))
     if action == "back":
         return redirect(f"{base}?step={max(step - 1, 0)}")
     if action == "send":
-        await services.submit(viewer, form_id)
+        await filling.submit(viewer, form_id)
         return redirect("/screening", flash=_("Sent. Thank you!"))
     return redirect(f"{base}?step={step + 1}")
 
@@ -140,7 +140,7 @@ async def save_step(request: Request, form_id: FromPath[int], step: FromPath[int
 async def _entry_page(request: Request, refusal: Refusal | None = None) -> Response:
     """A paper form to type in; after a refusal, the digits as typed with what to fix."""
     params = request.path_params
-    sheet = await services.entry_sheet(current_viewer(request), params["student_id"], params["instrument"],
+    sheet = await filling.entry_sheet(current_viewer(request), params["student_id"], params["instrument"],
                                        params["informant"])
     raw = await typed(request) if refusal else {}
     return page(request, "screening/entry.html", {**sheet, "raw": raw, "error": refusal, **HELPERS},
@@ -158,7 +158,7 @@ async def entry_page(request: Request, student_id: FromPath[int], instrument: Fr
 async def enter(request: Request, student_id: FromPath[int], instrument: FromPath[str],
                 informant: FromPath[str]) -> Response:
     raw = await typed(request)
-    filed = await services.enter_paper(current_viewer(request), student_id, instrument, informant, raw)
+    filed = await filling.enter_paper(current_viewer(request), student_id, instrument, informant, raw)
     flash = _("Saved for %(name)s.", name=filed["student"]["first_name"])
     if filed["blank"]:
         flash += " " + _("Blank: %(items)s.", items=", ".join(map(str, filed["blank"])))
@@ -267,10 +267,10 @@ async def _criteria_page(request: Request, refusal: Refusal | None = None) -> Re
     viewer = current_viewer(request)
     document = await services.criteria_of(viewer.school_id)
     return page(request, "screening/criteria.html", {
-        "document": document, "to_rescore": await services.forms_to_rescore(viewer), "error": refusal,
+        "document": document, "to_rescore": await school_settings.forms_to_rescore(viewer), "error": refusal,
         "typed": await typed(request) if refusal else {}, "sign_label": lambda sign: rules.sign_label(sign, _),
-        "cutoffs": services.cutoff_starts(services.instrument_for("sdq", document)),
-        "eq_ranges": services.eq_normal_ranges(services.instrument_for("eq", document)),
+        "cutoffs": school_settings.cutoff_starts(services.instrument_for("sdq", document)),
+        "eq_ranges": school_settings.eq_normal_ranges(services.instrument_for("eq", document)),
         "informants": rules.SDQ_INFORMANTS, "scales": rules.SDQ_SCALES, **HELPERS}, status=422 if refusal else 200)
 
 
@@ -284,18 +284,18 @@ MANAGE_CRITERIA = {"guards": [requires(Permission.manage_screening)], "opt": on_
 
 @post("/criteria", **MANAGE_CRITERIA)
 async def save_criteria(request: Request) -> Response:
-    await services.save_criteria(current_viewer(request), (await request.form()).dict(), _)
+    await school_settings.save_criteria(current_viewer(request), (await request.form()).dict(), _)
     return redirect("/screening/criteria", flash=_("Screening criteria saved."))
 
 
 @post("/criteria/cutoffs", **MANAGE_CRITERIA)
 async def save_cutoffs(request: Request) -> Response:
-    return await _save_cut_offs(request, services.save_cutoffs, "#cutoffs", _("SDQ cut-offs saved."))
+    return await _save_cut_offs(request, school_settings.save_cutoffs, "#cutoffs", _("SDQ cut-offs saved."))
 
 
 @post("/criteria/eq-ranges", **MANAGE_CRITERIA)
 async def save_eq_ranges(request: Request) -> Response:
-    return await _save_cut_offs(request, services.save_eq_ranges, "#eq-ranges", _("EQ normal ranges saved."))
+    return await _save_cut_offs(request, school_settings.save_eq_ranges, "#eq-ranges", _("EQ normal ranges saved."))
 
 
 async def _save_cut_offs(request: Request, save, anchor: str, said: str) -> Response:
@@ -303,13 +303,13 @@ async def _save_cut_offs(request: Request, save, anchor: str, said: str) -> Resp
     the forms that now differ. A refusal shows the numbers as typed, to fix."""
     viewer = current_viewer(request)
     await save(viewer, await typed(request))
-    stale = await services.forms_to_rescore(viewer)
+    stale = await school_settings.forms_to_rescore(viewer)
     return redirect(f"/screening/criteria{'' if stale else anchor}", flash=said)
 
 
 @post("/criteria/rescore", guards=[requires(Permission.manage_screening)])
 async def rescore(request: Request) -> Response:
-    count, unchanged = await services.rescore_term(current_viewer(request))
+    count, unchanged = await school_settings.rescore_term(current_viewer(request))
     said = ngettext("%(num)s questionnaire scored again with the current cut-offs.",
                     "%(num)s questionnaires scored again with the current cut-offs.", count)
     if unchanged:
@@ -322,9 +322,9 @@ async def save_wording(request: Request, instrument: FromPath[str]) -> Response:
     form = await request.form()
     upload = form.get("file")
     if form.get("action") == "remove":
-        await services.save_wording(current_viewer(request), instrument, None)
+        await school_settings.save_wording(current_viewer(request), instrument, None)
     elif isinstance(upload, UploadFile) and upload.filename:
-        await services.save_wording(current_viewer(request), instrument, await upload.read())
+        await school_settings.save_wording(current_viewer(request), instrument, await upload.read())
     else:
         raise services.ScreeningError(N_("Choose the file with the wording first."))
     return redirect("/screening/criteria#wording", flash=_("Questionnaire wording saved."))

@@ -9,7 +9,7 @@ from backend.attendance.tables import AttendanceMark
 from backend.records import services as records
 from backend.schools.tables import Term
 from backend.screening import criteria as rules
-from backend.screening import services
+from backend.screening import school_settings, services
 from backend.screening.criteria import Facts, propose
 from backend.screening.tables import GroupDecision, ScreeningForm
 from tests.conftest import text_of
@@ -278,7 +278,7 @@ async def test_a_school_sets_its_own_sdq_cut_offs_for_forms_filed_from_then_on(m
 def thai_cut_offs() -> dict[str, str]:
     """The cut-offs form as the page fills it when the school has changed nothing."""
     return {f"cut.{informant}.{scale}.{band}": str(low)
-            for informant, scales in services.cutoff_starts(services.base_instrument("sdq")).items()
+            for informant, scales in school_settings.cutoff_starts(services.base_instrument("sdq")).items()
             for scale, starts in scales.items() for band, low in starts.items()
             if band not in ("normal", "no_strength")}
 
@@ -340,7 +340,7 @@ async def test_a_school_sets_its_own_eq_normal_ranges(make_client, people, setti
     page = await counsellor.get("/screening/criteria")
     assert 'name="eq.total.low" value="140"' in page.text and 'name="eq.total.high" value="170"' in page.text
     form = {f"eq.{name}.{end}": str(value) for name, (low, high) in
-            services.eq_normal_ranges(services.base_instrument("eq")).items()
+            school_settings.eq_normal_ranges(services.base_instrument("eq")).items()
             for end, value in (("low", low), ("high", high))}
     page = await counsellor.submit("/screening/criteria/eq-ranges", {**form, "eq.total.low": "180",
                                                                      "eq.total.high": "175"})
