@@ -9,7 +9,7 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from backend import i18n
-from backend.accounts import access, services
+from backend.accounts import access, sessions
 from backend import clock
 
 SESSION_COOKIE = "doolae_session"
@@ -39,7 +39,7 @@ class SessionMiddleware(ASGIMiddleware):
         token = cookies.get(SESSION_COOKIE)
         viewer = None
         if token:
-            user = await services.session_user(token)
+            user = await sessions.session_user(token)
             if user is not None:
                 viewer = await access.load_viewer(user, clock.today())
             else:

@@ -10,7 +10,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
 
 from backend import i18n
-from backend.accounts import services
+from backend.accounts import passwords, services, sessions
 from backend.accounts.access import Permission, current_viewer, requires, requires_sign_in
 from backend.accounts.middleware import LANG_COOKIE, SESSION_COOKIE, session_cookie
 from backend.accounts.tables import STAFF_ROLES
@@ -21,7 +21,7 @@ from backend.web import client_address, page, redirect, safe_next
 Form = Body(media_type=RequestEncodingType.URL_ENCODED)
 
 
-def _error(error: services.AccountError) -> dict:
+def _error(error: passwords.AccountError) -> dict:
     return {"field": error.field, "message": _(error.message, **error.values)}
 
 
@@ -46,12 +46,12 @@ async def sign_in_page(request: Request, next: FromQuery[str] = "/", username: F
 async def sign_in(request: Request, data: Annotated[SignInForm, Form]) -> Response:
     settings = request.app.state.settings
     try:
-        user = await services.authenticate(settings, data.username, data.password, client_address(request))
-    except services.AccountError as error:
+        user = await passwords.authenticate(settings, data.username, data.password, client_address(request))
+    except passwords.AccountError as error:
         data.password = ""
         return page(request, "accounts/signin.html", {"form": data, "error": _error(error), "expired": False},
                     status=error.status)
-    token = await services.start_session(settings, user["id"])
+    token = await sessions.start_session(settings, user["id"])
     response = redirect(safe_next(data.next))
     response.cookies.append(session_cookie(token, settings))
     return response
@@ -61,7 +61,7 @@ async def sign_in(request: Request, data: Annotated[SignInForm, Form]) -> Respon
 async def sign_out(request: Request) -> Response:
     token = request.cookies.get(SESSION_COOKIE)
     if token:
-        await services.end_session(token)
+        await sessions.end_session(token)
     response = redirect("/signin", flash=_("You have signed out."))
     response.cookies.append(session_cookie("", request.app.state.settings, max_age=0))
     return response
@@ -83,9 +83,9 @@ async def sign_in_with_code(request: Request, data: Annotated[CodeForm, Form]) -
     settings = request.app.state.settings
     try:
         user_id = await services.redeem_sign_in_code(settings, data.phone, data.code, client_address(request))
-    except services.AccountError as error:
+    except passwords.AccountError as error:
         return page(request, "accounts/code.html", {"form": data, "error": _error(error)}, status=error.status)
-    token = await services.start_session(settings, user_id)
+    token = await sessions.start_session(settings, user_id)
     response = redirect("/account/password", flash=_("Welcome! Now choose your own password."))
     response.cookies.append(session_cookie(token, settings))
     return response
@@ -126,8 +126,8 @@ async def password_page(request: Request) -> Response:
 @post("/account/password", guards=[requires_sign_in])
 async def change_password(request: Request, data: Annotated[PasswordForm, Form]) -> Response:
     try:
-        await services.change_own_password(current_viewer(request), data.current, data.password, data.confirm)
-    except services.AccountError as error:
+        await passwords.change_own_password(current_viewer(request), data.current, data.password, data.confirm)
+    except passwords.AccountError as error:
         return page(request, "accounts/password.html", {"error": _error(error)}, status=422)
     return redirect("/", flash=_("Your password is saved."))
 
@@ -158,7 +158,7 @@ async def users_page(request: Request) -> Response:
 async def create_staff(request: Request, data: Annotated[StaffForm, Form]) -> Response:
     try:
         password = await services.create_staff(current_viewer(request), data.username, data.display_name, data.role)
-    except services.AccountError as error:
+    except passwords.AccountError as error:
         return await _users_page(request, data, error=_error(error), status=422)
     issued = {"username": data.username.strip().lower(), "password": password}
     return await _users_page(request, StaffForm(), issued=issued)
@@ -168,7 +168,7 @@ async def create_staff(request: Request, data: Annotated[StaffForm, Form]) -> Re
 async def reset_password(request: Request, user_id: FromPath[int]) -> Response:
     try:
         password = await services.reset_password(current_viewer(request), user_id)
-    except services.AccountError as error:
+    except passwords.AccountError as error:
         return await _users_page(request, StaffForm(), error=_error(error), status=404)
     return await _users_page(request, StaffForm(), issued={"user_id": user_id, "password": password})
 
@@ -200,7 +200,7 @@ async def homerooms_page(request: Request) -> Response:
 async def assign_homeroom(request: Request, data: Annotated[HomeroomForm, Form]) -> Response:
     try:
         await services.assign_homeroom(current_viewer(request), data.classroom, data.teacher)
-    except services.AccountError as error:
+    except passwords.AccountError as error:
         return await _homerooms_page(request, _error(error), status=422)
     return redirect("/admin/homerooms", flash=_("Homeroom teacher assigned."))
 
@@ -228,7 +228,7 @@ async def issue_code(request: Request, guardian_id: FromPath[int], q: FromQuery[
         issued = await services.issue_sign_in_code(request.app.state.settings, viewer, guardian_id)
         await request.app.state.queue.send(issued.message_ids)
         error = None
-    except services.AccountError as failure:
+    except passwords.AccountError as failure:
         issued, error = None, _error(failure)
     guardians = await students.list_guardians(viewer, q)  # the admin's search stays as it was
     return page(request, "accounts/parents.html", {"guardians": guardians, "q": q, "issued": issued,

@@ -1,148 +1,45 @@
-"""Sign-in, sessions, one-time codes for parents, and the admin's work on accounts and homerooms."""
+"""One-time codes for parents, students' own sign-ins, and the admin's work on staff accounts and homerooms."""
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerifyMismatchError
-
 from backend import db
-from backend.accounts.access import Viewer, load_viewer
-from backend.accounts.tables import (STAFF_ROLES, HomeroomAssignment, HomeroomChange, Role, SignInCode, SignInFailure,
-                                     User, UserSession)
+from backend.accounts.access import Viewer
+from backend.accounts.passwords import (
+    AccountError,
+    check_throttle,
+    hashed_in_thread,
+    matches_in_thread,
+    record_failure,
+    temporary_password,
+)
+from backend.accounts.sessions import end_session, token_hash
+from backend.accounts.tables import (
+    STAFF_ROLES,
+    HomeroomAssignment,
+    HomeroomChange,
+    Role,
+    SignInCode,
+    User,
+    UserSession,
+)
+from backend.clock import now
 from backend.config import Settings
-from backend.i18n import N_, Refusal
+from backend.i18n import N_
 from backend.notify import services as notify
 from backend.schools.tables import Classroom
-from backend.students.phones import BadPhone, looks_like_phone, normalise_phone
+from backend.students.phones import BadPhone, normalise_phone
 from backend.students.tables import Guardian, Student
-from backend import clock
-from backend.clock import now
 
-hasher = PasswordHasher()
-MIN_PASSWORD_LENGTH = 8
 CODE_ATTEMPTS = 5
-
-
 HANDED_OVER_HOURS = 2  # a lesson or two: a forgotten tablet does not stay signed in as a child for long
 
 
-class AccountError(Refusal):
-    """A refusal on a sign-in or account form; `field` is the one to fix, if one."""
-
-    def __init__(self, message: str, field: str | None = None, **values):
-        super().__init__(message, **values)
-        self.field = field
-
-
-class TooManyAttempts(AccountError):
-    status = 429
-
-    def __init__(self, minutes: int):
-        super().__init__(N_("Too many failed attempts. Please wait %(minutes)s minutes and try again."), minutes=minutes)
-
-
-# Passwords ------------------------------------------------------------------------------------------------
-
-
-def hash_password(password: str) -> str:
-    return hasher.hash(password)
-
-
-def password_matches(password_hash: str | None, password: str) -> bool:
-    if not password_hash:
-        return False
-    try:
-        return hasher.verify(password_hash, password)
-    except (VerifyMismatchError, InvalidHashError):
-        return False
-
-
-async def hashed_in_thread(password: str) -> str:
-    # argon2 takes ~0.1 s of CPU by design: off the event loop, so one sign-in never stalls everyone else's pages.
-    return await asyncio.to_thread(hash_password, password)
-
-
-async def matches_in_thread(password_hash: str | None, password: str) -> bool:
-    return await asyncio.to_thread(password_matches, password_hash, password)
-
-
-def check_new_password(password: str, confirm: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(N_("Use at least %(n)s characters."), field="password", n=MIN_PASSWORD_LENGTH)
-    if password != confirm:
-        raise AccountError(N_("The two passwords do not match."), field="confirm")
-
-
-def temporary_password() -> str:
-    # Easy to read aloud or copy from a screen: no 0/O or 1/l confusion.
-    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
-    return "".join(secrets.choice(alphabet) for _ in range(10))
-
-
-# Throttling failed sign-ins ----------------------------------------------------------------------------------
-
-
-async def _check_throttle(settings: Settings, account_key: str, address_key: str) -> None:
-    since = now() - timedelta(minutes=settings.sign_in_window_minutes)
-    for key, limit in ((account_key, settings.sign_in_limit_per_account),
-                       (address_key, settings.sign_in_limit_per_address)):
-        failures = await SignInFailure.count().where((SignInFailure.key == key) & (SignInFailure.failed_at > since))
-        if failures >= limit:
-            raise TooManyAttempts(settings.sign_in_window_minutes)
-
-
-async def _record_failure(account_key: str, address_key: str) -> None:
-    moment = now()
-    await SignInFailure.insert(SignInFailure(key=account_key, failed_at=moment),
-                               SignInFailure(key=address_key, failed_at=moment))
-
-
-def _identifier(raw: str) -> str:
-    """Usernames are case-insensitive; a phone number in any usual spelling is the parent's username."""
-    text = raw.strip()
-    if looks_like_phone(text):
-        try:
-            return normalise_phone(text)
-        except BadPhone:
-            pass
-    return text.lower()
-
-
-# Sign-in and sessions ---------------------------------------------------------------------------------------
-
-
-async def authenticate(settings: Settings, identifier: str, password: str, address: str) -> dict:
-    """The User row for a right username (or phone) and password; AccountError otherwise."""
-    username = _identifier(identifier)
-    account_key, address_key = f"account:{username}", f"address:{address}"
-    await _check_throttle(settings, account_key, address_key)
-    user = await User.select(User.id, User.password_hash, User.active).where(User.username == username).first()
-    if user is None or not user["active"] or not await matches_in_thread(user["password_hash"], password):
-        await _record_failure(account_key, address_key)
-        # One message for an unknown name and a wrong password, so names cannot be probed.
-        raise AccountError(N_("Wrong username or password."))
-    await SignInFailure.delete().where(SignInFailure.key == account_key)
-    if hasher.check_needs_rehash(user["password_hash"]):
-        await User.update({User.password_hash: await hashed_in_thread(password)}).where(User.id == user["id"])
-    return user
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-async def start_session(settings: Settings, user_id: int) -> str:
-    token = secrets.token_urlsafe(32)
-    moment = now()
-    await UserSession.insert(UserSession(token_hash=_token_hash(token), user=user_id, created_at=moment,
-                                         expires_at=moment + timedelta(days=settings.session_days)))
-    return token
+# Handing a device over (homeroom teacher) ----------------------------------------------------------------------
 
 
 async def hand_over(viewer: Viewer, student_id: int, teacher_token: str) -> str:
@@ -156,8 +53,8 @@ async def hand_over(viewer: Viewer, student_id: int, teacher_token: str) -> str:
     async with db.transaction():
         # No sign-in of their own yet: an account without a password, used only through hand-over.
         user_id = student["user"] or await _create_student_account(viewer, student, password_hash=None)
-        await UserSession.delete().where(UserSession.token_hash == _token_hash(teacher_token))
-        await UserSession.insert(UserSession(token_hash=_token_hash(token), user=user_id, created_at=moment,
+        await UserSession.delete().where(UserSession.token_hash == token_hash(teacher_token))
+        await UserSession.insert(UserSession(token_hash=token_hash(token), user=user_id, created_at=moment,
                                              expires_at=moment + timedelta(hours=HANDED_OVER_HOURS),
                                              handed_over_by=viewer.user_id))
     return token
@@ -170,70 +67,6 @@ async def hand_back(viewer: Viewer, token: str) -> str:
     await end_session(token)
     return teacher["username"] if teacher else ""
 
-
-async def end_session(token: str) -> None:
-    await UserSession.delete().where(UserSession.token_hash == _token_hash(token))
-
-
-# What access.load_viewer needs of a user and their school.
-VIEWER_COLUMNS = (
-    "u.id, u.school, u.role, u.display_name, u.locale, u.password_hash, u.must_change_password, u.active, "
-    "s.short_name AS school_short_name, s.parent_sections AS school_parent_sections"
-)
-# Every request runs this. Written out once, as Piccolo spends about 1.3 ms of CPU building and compiling the
-# joined select; raw() still binds the parameter safely on either engine.
-SESSION_SQL = (
-    f"SELECT {VIEWER_COLUMNS}, us.expires_at, us.handed_over_by "
-    'FROM user_session us JOIN app_user u ON u.id = us."user" JOIN school s ON s.id = u.school '
-    "WHERE us.token_hash = {}"
-)
-
-
-async def session_user(token: str) -> dict | None:
-    """The active user behind a session cookie, or None when it is unknown or expired."""
-    rows = await UserSession.raw(SESSION_SQL, _token_hash(token))
-    row = rows[0] if rows else None
-    if row is None or row["expires_at"] < now() or not row["active"]:
-        return None
-    return row
-
-
-async def viewer_of(user_id: int) -> Viewer:
-    """A user as the Viewer a signed-in request would have: for the demo's seeding and for tests."""
-    rows = await User.raw(f"SELECT {VIEWER_COLUMNS} FROM app_user u JOIN school s ON s.id = u.school "
-                          "WHERE u.id = {}", user_id)
-    return await load_viewer(rows[0], clock.today())
-
-
-async def purge_expired(settings: Settings) -> int:
-    """Housekeeping for the worker: expired sessions, used or stale codes, old failures."""
-    moment = now()
-    sessions = await UserSession.delete().where(UserSession.expires_at < moment).returning(UserSession.id)
-    await SignInCode.delete().where(SignInCode.expires_at < moment - timedelta(days=1))
-    await SignInFailure.delete().where(
-        SignInFailure.failed_at < moment - timedelta(minutes=settings.sign_in_window_minutes)
-    )
-    return len(sessions)
-
-
-# Own password -----------------------------------------------------------------------------------------------
-
-
-async def change_own_password(viewer: Viewer, current: str | None, password: str, confirm: str) -> None:
-    if viewer.handed_over_by is not None:
-        # On the teacher's device, for questionnaires only: a sign-in of their own comes from a slip.
-        raise AccountError(N_("Ask your homeroom teacher for a sign-in slip to choose a password."))
-    user = await User.select(User.password_hash, User.must_change_password).where(User.id == viewer.user_id).first()
-    # A parent who came in by one-time code, or anyone after a reset, has no password to repeat.
-    if user["password_hash"] and not user["must_change_password"] and not await matches_in_thread(
-        user["password_hash"], current or ""
-    ):
-        raise AccountError(N_("Your current password is not right."), field="current")
-    check_new_password(password, confirm)
-    password_hash = await hashed_in_thread(password)
-    await User.update({User.password_hash: password_hash, User.must_change_password: False}).where(
-        User.id == viewer.user_id
-    )
 
 
 async def set_locale(viewer: Viewer, locale: str) -> None:
@@ -308,7 +141,7 @@ async def redeem_sign_in_code(settings: Settings, phone: str, code: str, address
     except BadPhone:
         raise AccountError(N_("Check the phone number: it should look like 081-234-5678."), field="phone")
     account_key, address_key = f"account:{username}", f"address:{address}"
-    await _check_throttle(settings, account_key, address_key)
+    await check_throttle(settings, account_key, address_key)
     # The outcome is decided inside the transaction but raised after it, so that a wrong attempt is counted.
     refusal = None
     async with db.transaction():
@@ -324,7 +157,7 @@ async def redeem_sign_in_code(settings: Settings, phone: str, code: str, address
         else:
             await SignInCode.update({SignInCode.used_at: now()}).where(SignInCode.id == row["id"])
     if refusal is not None:
-        await _record_failure(account_key, address_key)
+        await record_failure(account_key, address_key)
         raise refusal
     return row["user"]
 
@@ -346,7 +179,7 @@ async def _homeroom_student(viewer: Viewer, student_id: int, refusal: AccountErr
     """A current student of the viewer's homeroom, whose sign-in name is free if they have no account yet."""
     student = await Student.select(Student.id, Student.code, Student.user, Student.classroom, Student.first_name,
                                    Student.last_name, Student.school.code.as_alias("school_code")).where(
-        (Student.id == student_id) & (Student.school == viewer.school_id) & (Student.active == True)  # noqa: E712
+        (Student.id == student_id) & (Student.school == viewer.school_id) & (Student.active == True)
     ).first()
     if student is None or not viewer.keeps_homeroom(student["classroom"]):
         raise refusal
@@ -511,4 +344,3 @@ async def homeroom_changes(viewer: Viewer, limit: int = 30) -> list[dict]:
         HomeroomChange.changed_by.display_name.as_alias("by"), HomeroomChange.classroom.room.as_alias("room"),
         HomeroomChange.classroom.grade.code.as_alias("grade"),
     ).where(HomeroomChange.school == viewer.school_id).order_by(HomeroomChange.id, ascending=False).limit(limit)
-
