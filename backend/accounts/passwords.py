@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import math
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 
+from backend import db
 from backend.accounts.access import Viewer
-from backend.accounts.tables import SignInFailure, User
+from backend.accounts.tables import SignInThrottle, User
 from backend.clock import now
 from backend.config import Settings
 from backend.i18n import N_, Refusal
@@ -31,8 +36,9 @@ class AccountError(Refusal):
 class TooManyAttempts(AccountError):
     status = 429
 
-    def __init__(self, minutes: int):
-        super().__init__(N_("Too many failed attempts. Please wait %(minutes)s minutes and try again."), minutes=minutes)
+    def __init__(self, seconds: int):
+        super().__init__(N_("Too many failed attempts. Please wait %(seconds)s seconds and try again."),
+                         seconds=seconds)
 
 
 # Passwords ------------------------------------------------------------------------------------------------
@@ -73,22 +79,66 @@ def temporary_password() -> str:
     return "".join(secrets.choice(alphabet) for _ in range(10))
 
 
-# Throttling failed sign-ins ----------------------------------------------------------------------------------
+# Slowing down guessing ---------------------------------------------------------------------------------------
+# Every attempt is counted, per account and per address, BEFORE its password or code is checked, under a lock on
+# those counters: parallel guesses queue behind one another instead of all reading "no failures yet". After a few
+# failures each further attempt must wait, twice as long each time, instead of a hard lock-out that anyone who
+# knows a name (a parent's phone number) could set off. A success forgets the account's failures.
 
 
-async def check_throttle(settings: Settings, account_key: str, address_key: str) -> None:
-    since = now() - timedelta(minutes=settings.sign_in_window_minutes)
-    for key, limit in ((account_key, settings.sign_in_limit_per_account),
-                       (address_key, settings.sign_in_limit_per_address)):
-        failures = await SignInFailure.count().where((SignInFailure.key == key) & (SignInFailure.failed_at > since))
-        if failures >= limit:
-            raise TooManyAttempts(settings.sign_in_window_minutes)
+@dataclass(frozen=True)
+class AttemptKeys:
+    account: str
+    address: str
 
 
-async def record_failure(account_key: str, address_key: str) -> None:
-    moment = now()
-    await SignInFailure.insert(SignInFailure(key=account_key, failed_at=moment),
-                               SignInFailure(key=address_key, failed_at=moment))
+def attempt_keys(username: str, address: str) -> AttemptKeys:
+    """What is stored of an attempt: hashes of fixed length, whatever length of name or address was sent."""
+    return AttemptKeys(account=_digest(f"account:{username}"), address=_digest(f"address:{address}"))
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()
+
+
+def wait_after(failures: int, free: int, longest: int) -> int:
+    """Seconds the next attempt waits after this many failures: none for the first few, then 1, 2, 4, …"""
+    return 0 if failures < free else min(2 ** (failures - free), longest)
+
+
+async def count_attempt(settings: Settings, keys: AttemptKeys) -> None:
+    """Count this attempt as a failure until it proves right; TooManyAttempts (uncounted) while it must wait."""
+    limits = {keys.account: settings.sign_in_limit_per_account, keys.address: settings.sign_in_limit_per_address}
+    waiting = 0
+    async with db.transaction():
+        await db.lock("acct", int(keys.account[:7], 16))
+        await db.lock("addr", int(keys.address[:7], 16))
+        moment = now()  # after the wait for the lock: an earlier attempt's moment is never later than this one's
+        rows = {row["key"]: row for row in await SignInThrottle.select().where(SignInThrottle.key.is_in(list(limits)))}
+        for row in rows.values():
+            if row["wait_until"] > moment:
+                waiting = max(waiting, math.ceil((row["wait_until"] - moment).total_seconds()))
+        if not waiting:
+            forgotten = moment - timedelta(minutes=settings.sign_in_window_minutes)
+            for key, free in limits.items():
+                row = rows.get(key)
+                failures = 1 if row is None or row["last_at"] < forgotten else row["failures"] + 1
+                wait_until = moment + timedelta(seconds=wait_after(failures, free, settings.sign_in_longest_wait_seconds))
+                if row is None:
+                    await SignInThrottle.insert(SignInThrottle(key=key, failures=failures, wait_until=wait_until,
+                                                               last_at=moment))
+                else:
+                    await SignInThrottle.update({SignInThrottle.failures: failures, SignInThrottle.wait_until: wait_until,
+                                                 SignInThrottle.last_at: moment}).where(SignInThrottle.key == key)
+    if waiting:
+        raise TooManyAttempts(waiting)
+
+
+async def forget_attempt(keys: AttemptKeys) -> None:
+    """A right password or code: the account starts afresh, and the address gets back the attempt it was counted."""
+    await SignInThrottle.delete().where(SignInThrottle.key == keys.account)
+    await SignInThrottle.update({SignInThrottle.failures: SignInThrottle.failures - 1}).where(
+        (SignInThrottle.key == keys.address) & (SignInThrottle.failures > 0))
 
 
 def _identifier(raw: str) -> str:
@@ -102,24 +152,31 @@ def _identifier(raw: str) -> str:
     return text.lower()
 
 
-# Sign-in and sessions ---------------------------------------------------------------------------------------
+@cache
+def _stand_in_hash() -> str:
+    return hash_password(secrets.token_urlsafe(16))
+
+
+# Signing in ----------------------------------------------------------------------------------------------------
 
 
 async def authenticate(settings: Settings, identifier: str, password: str, address: str) -> dict:
     """The User row for a right username (or phone) and password; AccountError otherwise."""
     username = _identifier(identifier)
-    account_key, address_key = f"account:{username}", f"address:{address}"
-    await check_throttle(settings, account_key, address_key)
+    keys = attempt_keys(username, address)
+    await count_attempt(settings, keys)
     user = await User.select(User.id, User.password_hash, User.active).where(User.username == username).first()
-    if user is None or not user["active"] or not await matches_in_thread(user["password_hash"], password):
-        await record_failure(account_key, address_key)
+    usable = user is not None and user["active"] and user["password_hash"]
+    # An unknown name is checked against a stand-in hash, so the answer takes as long as for a wrong password
+    # and the time cannot tell whether an account (a parent's phone number) exists.
+    right = await matches_in_thread(user["password_hash"] if usable else _stand_in_hash(), password)
+    if not (usable and right):
         # One message for an unknown name and a wrong password, so names cannot be probed.
         raise AccountError(N_("Wrong username or password."))
-    await SignInFailure.delete().where(SignInFailure.key == account_key)
+    await forget_attempt(keys)
     if hasher.check_needs_rehash(user["password_hash"]):
         await User.update({User.password_hash: await hashed_in_thread(password)}).where(User.id == user["id"])
     return user
-
 
 
 # Own password -----------------------------------------------------------------------------------------------

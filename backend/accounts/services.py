@@ -11,10 +11,11 @@ from backend import db
 from backend.accounts.access import Viewer
 from backend.accounts.passwords import (
     AccountError,
-    check_throttle,
+    attempt_keys,
+    count_attempt,
+    forget_attempt,
     hashed_in_thread,
     matches_in_thread,
-    record_failure,
     temporary_password,
 )
 from backend.accounts.sessions import end_session, token_hash
@@ -135,31 +136,35 @@ async def issue_sign_in_code(settings: Settings, viewer: Viewer, guardian_id: in
 
 
 async def redeem_sign_in_code(settings: Settings, phone: str, code: str, address: str) -> int:
-    """The parent's user id for a right, unexpired, unused code; each code works once."""
+    """The parent's user id for a right, unexpired, unused code; each code works once and allows five tries."""
     try:
         username = normalise_phone(phone)
     except BadPhone:
         raise AccountError(N_("Check the phone number: it should look like 081-234-5678."), field="phone")
-    account_key, address_key = f"account:{username}", f"address:{address}"
-    await check_throttle(settings, account_key, address_key)
-    # The outcome is decided inside the transaction but raised after it, so that a wrong attempt is counted.
-    refusal = None
-    async with db.transaction():
-        row = await SignInCode.select(SignInCode.id, SignInCode.code_hash, SignInCode.attempts,
-                                      SignInCode.expires_at, SignInCode.user).where(
-            (SignInCode.user.username == username) & SignInCode.used_at.is_null()
-        ).order_by(SignInCode.id, ascending=False).first()
-        if row is None or row["expires_at"] < now() or row["attempts"] >= CODE_ATTEMPTS:
-            refusal = AccountError(N_("This code is not valid any more. Ask the school for a new one."), field="code")
-        elif not await matches_in_thread(row["code_hash"], code.strip()):
-            await SignInCode.update({SignInCode.attempts: SignInCode.attempts + 1}).where(SignInCode.id == row["id"])
-            refusal = AccountError(N_("The code is not right. Check the SMS and try again."), field="code")
-        else:
-            await SignInCode.update({SignInCode.used_at: now()}).where(SignInCode.id == row["id"])
-    if refusal is not None:
-        await record_failure(account_key, address_key)
-        raise refusal
-    return row["user"]
+    keys = attempt_keys(username, address)
+    await count_attempt(settings, keys)
+    spent = AccountError(N_("This code is not valid any more. Ask the school for a new one."), field="code")
+    latest = await SignInCode.select(SignInCode.id).where(
+        (SignInCode.user.username == username) & SignInCode.used_at.is_null()
+    ).order_by(SignInCode.id, ascending=False).first()
+    if latest is None:
+        raise spent
+    # The try is counted in the same statement that checks there are tries left, before the code is compared:
+    # parallel guesses cannot all read "no tries yet".
+    tried = await SignInCode.update({SignInCode.attempts: SignInCode.attempts + 1}).where(
+        (SignInCode.id == latest["id"]) & (SignInCode.attempts < CODE_ATTEMPTS) & SignInCode.used_at.is_null()
+        & (SignInCode.expires_at > now())
+    ).returning(SignInCode.code_hash, SignInCode.user)
+    if not tried:
+        raise spent
+    if not await matches_in_thread(tried[0]["code_hash"], code.strip()):
+        raise AccountError(N_("The code is not right. Check the SMS and try again."), field="code")
+    used = await SignInCode.update({SignInCode.used_at: now()}).where(
+        (SignInCode.id == latest["id"]) & SignInCode.used_at.is_null()).returning(SignInCode.id)
+    if not used:
+        raise spent
+    await forget_attempt(keys)
+    return tried[0]["user"]
 
 
 # Students' own sign-ins (homeroom teacher) ---------------------------------------------------------------------

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from backend import clock
 from backend.accounts.access import Viewer, load_viewer
-from backend.accounts.tables import SignInCode, SignInFailure, User, UserSession
+from backend.accounts.tables import SignInCode, SignInThrottle, User, UserSession
 from backend.clock import now
 from backend.config import Settings
 
@@ -65,8 +65,9 @@ async def purge_expired(settings: Settings) -> int:
     moment = now()
     sessions = await UserSession.delete().where(UserSession.expires_at < moment).returning(UserSession.id)
     await SignInCode.delete().where(SignInCode.expires_at < moment - timedelta(days=1))
-    await SignInFailure.delete().where(
-        SignInFailure.failed_at < moment - timedelta(minutes=settings.sign_in_window_minutes)
+    await SignInThrottle.delete().where(
+        (SignInThrottle.last_at < moment - timedelta(minutes=settings.sign_in_window_minutes))
+        & (SignInThrottle.wait_until < moment)
     )
     return len(sessions)
 

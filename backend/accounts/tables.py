@@ -70,11 +70,13 @@ class SignInCode(Table):
     used_at = Timestamptz(null=True, default=None)
 
 
-class SignInFailure(Table):
-    """A failed sign-in, counted per account and per address to slow guessing."""
+class SignInThrottle(Table):
+    """Attempts to sign in per account and per address, counted to slow guessing (accounts.passwords)."""
 
-    key = Varchar(length=120, index=True)  # "account:<name>" or "address:<ip>"
-    failed_at = Timestamptz(index=True)
+    key = Varchar(length=64, unique=True)  # a SHA-256 of "account:<name>" or "address:<ip>": bounded, whatever is typed
+    failures = Integer(default=0)
+    wait_until = Timestamptz()  # no attempt on this key is tried before then
+    last_at = Timestamptz(index=True)
 
 
 class HomeroomAssignment(Table):
