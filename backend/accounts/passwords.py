@@ -15,6 +15,7 @@ from argon2.exceptions import InvalidHashError, VerifyMismatchError
 
 from backend import db
 from backend.accounts.access import Viewer
+from backend.accounts.sessions import end_other_sessions
 from backend.accounts.tables import SignInThrottle, User
 from backend.clock import now
 from backend.config import Settings
@@ -182,7 +183,9 @@ async def authenticate(settings: Settings, identifier: str, password: str, addre
 # Own password -----------------------------------------------------------------------------------------------
 
 
-async def change_own_password(viewer: Viewer, current: str | None, password: str, confirm: str) -> None:
+async def change_own_password(viewer: Viewer, current: str | None, password: str, confirm: str,
+                              session_token: str | None = None) -> None:
+    """A new password of one's own; every other session of theirs ends (the one with `session_token` stays)."""
     if viewer.handed_over_by is not None:
         # On the teacher's device, for questionnaires only: a sign-in of their own comes from a slip.
         raise AccountError(N_("Ask your homeroom teacher for a sign-in slip to choose a password."))
@@ -194,7 +197,9 @@ async def change_own_password(viewer: Viewer, current: str | None, password: str
         raise AccountError(N_("Your current password is not right."), field="current")
     check_new_password(password, confirm)
     password_hash = await hashed_in_thread(password)
-    await User.update({User.password_hash: password_hash, User.must_change_password: False}).where(
-        User.id == viewer.user_id
-    )
+    async with db.transaction():
+        await User.update({User.password_hash: password_hash, User.must_change_password: False}).where(
+            User.id == viewer.user_id
+        )
+        await end_other_sessions(viewer.user_id, session_token)
 

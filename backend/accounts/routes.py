@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from litestar import Request, Response, Router, get, post
+from litestar.datastructures import Cookie
 from litestar.enums import RequestEncodingType
+from litestar.middleware.csrf import generate_csrf_token
 from litestar.params import Body, FromPath, FromQuery
 
 from backend import i18n
@@ -19,6 +21,7 @@ from backend.students import services as students
 from backend.web import client_address, page, redirect, safe_next
 
 Form = Body(media_type=RequestEncodingType.URL_ENCODED)
+CSRF_COOKIE = "csrftoken"  # app.py's CSRFConfig cookie_name
 
 
 def _error(error: passwords.AccountError) -> dict:
@@ -53,7 +56,7 @@ async def sign_in(request: Request, data: Annotated[SignInForm, Form]) -> Respon
                     status=error.status)
     token = await sessions.start_session(settings, user["id"])
     response = redirect(safe_next(data.next))
-    response.cookies.append(session_cookie(token, settings))
+    response.cookies.extend([session_cookie(token, settings), fresh_csrf_cookie(settings)])
     return response
 
 
@@ -63,8 +66,18 @@ async def sign_out(request: Request) -> Response:
     if token:
         await sessions.end_session(token)
     response = redirect("/signin", flash=_("You have signed out."))
-    response.cookies.append(session_cookie("", request.app.state.settings, max_age=0))
+    response.cookies.extend(_signed_out_cookies(request.app.state.settings))
     return response
+
+
+def fresh_csrf_cookie(settings) -> Cookie:
+    """A new CSRF token whenever who is signed in changes, so a token seen before cannot be used after."""
+    return Cookie(key=CSRF_COOKIE, value=generate_csrf_token(settings.secret_key), path="/", samesite="lax",
+                  secure=settings.production, httponly=False)
+
+
+def _signed_out_cookies(settings) -> list[Cookie]:
+    return [session_cookie("", settings, max_age=0), fresh_csrf_cookie(settings)]
 
 
 @dataclass
@@ -87,7 +100,7 @@ async def sign_in_with_code(request: Request, data: Annotated[CodeForm, Form]) -
         return page(request, "accounts/code.html", {"form": data, "error": _error(error)}, status=error.status)
     token = await sessions.start_session(settings, user_id)
     response = redirect("/account/password", flash=_("Welcome! Now choose your own password."))
-    response.cookies.append(session_cookie(token, settings))
+    response.cookies.extend([session_cookie(token, settings), fresh_csrf_cookie(settings)])
     return response
 
 
@@ -126,10 +139,19 @@ async def password_page(request: Request) -> Response:
 @post("/account/password", guards=[requires_sign_in])
 async def change_password(request: Request, data: Annotated[PasswordForm, Form]) -> Response:
     try:
-        await passwords.change_own_password(current_viewer(request), data.current, data.password, data.confirm)
+        await passwords.change_own_password(current_viewer(request), data.current, data.password, data.confirm,
+                                            request.cookies.get(SESSION_COOKIE))
     except passwords.AccountError as error:
         return page(request, "accounts/password.html", {"error": _error(error)}, status=422)
     return redirect("/", flash=_("Your password is saved."))
+
+
+@post("/account/signout-everywhere", guards=[requires_sign_in])
+async def sign_out_everywhere(request: Request) -> Response:
+    await sessions.end_every_session(current_viewer(request).user_id)
+    response = redirect("/signin", flash=_("You have signed out on every device."))
+    response.cookies.extend(_signed_out_cookies(request.app.state.settings))
+    return response
 
 
 # Admin: staff accounts ------------------------------------------------------------------------------------------
@@ -238,6 +260,7 @@ async def issue_code(request: Request, guardian_id: FromPath[int], q: FromQuery[
 
 account_router = Router(path="/", route_handlers=[
     sign_in_page, sign_in, sign_out, code_page, sign_in_with_code, switch_language, password_page, change_password,
+    sign_out_everywhere,
 ])
 admin_router = Router(path="/admin", guards=[requires(Permission.manage_users)], route_handlers=[
     users_page, create_staff, reset_password, homerooms_page, assign_homeroom, unassign_homeroom, parents_page,

@@ -30,6 +30,17 @@ async def end_session(token: str) -> None:
     await UserSession.delete().where(UserSession.token_hash == token_hash(token))
 
 
+async def end_other_sessions(user_id: int, keep_token: str | None) -> None:
+    """Every session of this person but the one on this device (a password change: a thief's session ends)."""
+    await UserSession.delete().where((UserSession.user == user_id)
+                                     & (UserSession.token_hash != token_hash(keep_token or "")))
+
+
+async def end_every_session(user_id: int) -> None:
+    """Sign out everywhere, this device included."""
+    await UserSession.delete().where(UserSession.user == user_id)
+
+
 # What access.load_viewer needs of a user and their school.
 VIEWER_COLUMNS = (
     "u.id, u.school, u.role, u.display_name, u.locale, u.password_hash, u.must_change_password, u.active, "
