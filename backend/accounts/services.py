@@ -248,6 +248,13 @@ async def create_staff(viewer: Viewer, username: str, display_name: str, role: s
         raise AccountError(N_("Use letters, digits, dots, dashes or underscores for the username."), field="username")
     if not display_name.strip():
         raise AccountError(N_("Enter the person's name."), field="display_name")
+    # The columns' lengths, checked here so that both engines refuse alike (PostgreSQL would fail with a 500).
+    if len(username) > User.username.length:
+        raise AccountError(N_("A username can be at most %(n)s characters."), field="username",
+                           n=User.username.length)
+    if len(display_name.strip()) > User.display_name.length:
+        raise AccountError(N_("A name can be at most %(n)s characters."), field="display_name",
+                           n=User.display_name.length)
     if role not in {r.value for r in STAFF_ROLES}:
         raise AccountError(N_("Choose a role."), field="role")
     if await User.exists().where(User.username == username):

@@ -83,3 +83,12 @@ async def test_a_malformed_form_gets_a_clear_page(client, people, settings):
     page = await client.submit("/admin/homerooms", {"classroom": "ม.1/1", "teacher": "ครูวิภา"})
     assert page.status_code == 400
     assert "แบบฟอร์มไม่ถูกต้อง" in text_of(page.text)
+
+
+async def test_over_long_names_are_explained_before_anything_is_saved(client, people, settings):
+    await people.kanya.sign_in(settings, client)
+    page = await client.submit("/admin/users", {"username": "p" * 61, "display_name": "ครูพิม", "role": "nurse"})
+    assert page.status_code == 422 and "ชื่อผู้ใช้ยาวได้ไม่เกิน 60 ตัวอักษร" in text_of(page.text)
+    page = await client.submit("/admin/users", {"username": "pim", "display_name": "พ" * 201, "role": "nurse"})
+    assert page.status_code == 422 and "ชื่อยาวได้ไม่เกิน 200 ตัวอักษร" in text_of(page.text)
+    assert not await User.exists().where(User.username == "pim")
