@@ -301,3 +301,19 @@ async def requires_sign_in(connection: ASGIConnection, _: BaseRouteHandler) -> N
 
 async def school_of(viewer: Viewer) -> dict:
     return await School.select().where(School.id == viewer.school_id).first()
+
+
+# accounts: role grants and resets (issue 9, finding 7) ------------------------------------------------------------
+# Roles that read children's sensitive data school-wide (screening results, the health and family sections, …).
+# Homeroom teachers read their homeroom's, which comes by an assignment (audited as HomeroomChange), not a role.
+ROLES_READING_SENSITIVE_DATA = frozenset({Role.counsellor, Role.executive, Role.nurse, Role.discipline})
+
+
+def grant_needs_confirmation(role: Role) -> bool:
+    """An admin's grant of this role waits for an executive before the account can sign in."""
+    return role in ROLES_READING_SENSITIVE_DATA
+
+
+def may_review_account_changes(viewer: Viewer) -> bool:
+    """Executives see who was given accounts and passwords, and confirm or refuse grants of sensitive roles."""
+    return viewer.role is Role.executive

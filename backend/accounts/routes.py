@@ -7,12 +7,16 @@ from typing import Annotated
 
 from litestar import Request, Response, Router, get, post
 from litestar.datastructures import Cookie
+from litestar.connection import ASGIConnection
 from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware.csrf import generate_csrf_token
 from litestar.params import Body, FromPath, FromQuery
 
 from backend import i18n
 from backend.accounts import passwords, services, sessions
+from backend.accounts import access
 from backend.accounts.access import Permission, current_viewer, requires, requires_sign_in
 from backend.accounts.middleware import LANG_COOKIE, SESSION_COOKIE, session_cookie
 from backend.accounts.tables import STAFF_ROLES
@@ -182,17 +186,51 @@ async def create_staff(request: Request, data: Annotated[StaffForm, Form]) -> Re
         password = await services.create_staff(current_viewer(request), data.username, data.display_name, data.role)
     except passwords.AccountError as error:
         return await _users_page(request, data, error=_error(error), status=422)
-    issued = {"username": data.username.strip().lower(), "password": password}
+    username = data.username.strip().lower()
+    issued = {"username": username, "password": password} if password else {"pending": username}
     return await _users_page(request, StaffForm(), issued=issued)
 
 
 @post("/users/{user_id:int}/reset")
 async def reset_password(request: Request, user_id: FromPath[int]) -> Response:
     try:
-        password = await services.reset_password(current_viewer(request), user_id)
+        reset = await services.reset_password(request.app.state.settings, current_viewer(request), user_id)
     except passwords.AccountError as error:
         return await _users_page(request, StaffForm(), error=_error(error), status=404)
-    return await _users_page(request, StaffForm(), issued={"user_id": user_id, "password": password})
+    if reset.code is not None:
+        await request.app.state.queue.send(reset.code.message_ids)
+        return await _users_page(request, StaffForm(), issued={"user_id": user_id, "by_sms": reset.code.phone})
+    return await _users_page(request, StaffForm(), issued={"user_id": user_id, "password": reset.password})
+
+
+# Executives: who was given accounts and passwords --------------------------------------------------------------------
+
+
+async def may_review_account_changes(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    if not access.may_review_account_changes(current_viewer(connection)):
+        raise PermissionDeniedException()
+
+
+async def _changes_page(request: Request, decided=None, error=None, status=200) -> Response:
+    changes = await services.account_changes(current_viewer(request))
+    return page(request, "accounts/changes.html", {"changes": changes, "decided": decided, "error": error},
+                status=status)
+
+
+@get("/account-changes", guards=[may_review_account_changes])
+async def account_changes_page(request: Request) -> Response:
+    return await _changes_page(request)
+
+
+@post("/account-changes/{change_id:int}/{decision:str}", guards=[may_review_account_changes])
+async def decide_grant(request: Request, change_id: FromPath[int], decision: FromPath[str]) -> Response:
+    if decision not in ("confirm", "refuse"):
+        raise NotFoundException()
+    try:
+        password = await services.decide_grant(current_viewer(request), change_id, decision == "confirm")
+    except passwords.AccountError as error:
+        return await _changes_page(request, error=_error(error), status=422)
+    return await _changes_page(request, decided={"change_id": change_id, "password": password})
 
 
 # Admin: homerooms -----------------------------------------------------------------------------------------------
@@ -260,7 +298,7 @@ async def issue_code(request: Request, guardian_id: FromPath[int], q: FromQuery[
 
 account_router = Router(path="/", route_handlers=[
     sign_in_page, sign_in, sign_out, code_page, sign_in_with_code, switch_language, password_page, change_password,
-    sign_out_everywhere,
+    sign_out_everywhere, account_changes_page, decide_grant,
 ])
 admin_router = Router(path="/admin", guards=[requires(Permission.manage_users)], route_handlers=[
     users_page, create_staff, reset_password, homerooms_page, assign_homeroom, unassign_homeroom, parents_page,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from backend import db
-from backend.accounts.access import Viewer
+from backend.accounts.access import Viewer, grant_needs_confirmation, may_review_account_changes
 from backend.accounts.passwords import (
     AccountError,
     attempt_keys,
@@ -21,6 +21,7 @@ from backend.accounts.passwords import (
 from backend.accounts.sessions import end_session, token_hash
 from backend.accounts.tables import (
     STAFF_ROLES,
+    AccountChange,
     HomeroomAssignment,
     HomeroomChange,
     Role,
@@ -241,8 +242,9 @@ async def issue_student_passwords(viewer: Viewer, student_ids: list[int]) -> lis
 # Staff accounts and homerooms (admin) -------------------------------------------------------------------------
 
 
-async def create_staff(viewer: Viewer, username: str, display_name: str, role: str) -> str:
-    """A new staff account in the admin's school; returns the temporary password to hand over."""
+async def create_staff(viewer: Viewer, username: str, display_name: str, role: str) -> str | None:
+    """A new staff account in the admin's school; returns the temporary password to hand over, or None when the
+    role waits for an executive's confirmation."""
     username = username.strip().lower()
     if not username or not all(c.isalnum() or c in "._-" for c in username):
         raise AccountError(N_("Use letters, digits, dots, dashes or underscores for the username."), field="username")
@@ -259,12 +261,33 @@ async def create_staff(viewer: Viewer, username: str, display_name: str, role: s
         raise AccountError(N_("Choose a role."), field="role")
     if await User.exists().where(User.username == username):
         raise AccountError(N_("This username is taken."), field="username")
+    if grant_needs_confirmation(Role(role)):
+        # A role that reads children's sensitive data: the account waits, without a password, for an executive,
+        # who hands the person their temporary password. The admin never holds a way into it.
+        async with db.transaction():
+            user_id = await _insert_staff(viewer, username, display_name, role, password_hash=None, active=False)
+            await _audit(viewer, user_id, role, "created", status="pending")
+        return None
     password = temporary_password()
-    await User.insert(User(
-        school=viewer.school_id, username=username, display_name=display_name.strip(), role=role,
-        password_hash=await hashed_in_thread(password), must_change_password=True, created_at=now(),
-    ))
+    password_hash = await hashed_in_thread(password)
+    async with db.transaction():
+        user_id = await _insert_staff(viewer, username, display_name, role, password_hash=password_hash, active=True)
+        await _audit(viewer, user_id, role, "created")
     return password
+
+
+async def _insert_staff(viewer: Viewer, username: str, display_name: str, role: str, password_hash: str | None,
+                        active: bool) -> int:
+    rows = await User.insert(User(
+        school=viewer.school_id, username=username, display_name=display_name.strip(), role=role,
+        password_hash=password_hash, must_change_password=True, active=active, created_at=now(),
+    )).returning(User.id)
+    return rows[0]["id"]
+
+
+async def _audit(viewer: Viewer, user_id: int, role: str, action: str, status: str = "done") -> None:
+    await AccountChange.insert(AccountChange(school=viewer.school_id, account=user_id, role=role, action=action,
+                                             status=status, made_by=viewer.user_id, made_at=now()))
 
 
 async def create_user(school_id: int, username: str, display_name: str, role: Role, password: str) -> int:
@@ -276,11 +299,30 @@ async def create_user(school_id: int, username: str, display_name: str, role: Ro
     return rows[0]["id"]
 
 
-async def reset_password(viewer: Viewer, user_id: int) -> str:
-    """A new temporary password for someone in the admin's school; their open sessions end."""
-    user = await User.select(User.id).where((User.id == user_id) & (User.school == viewer.school_id)).first()
+@dataclass(frozen=True)
+class Reset:
+    password: str | None = None  # a temporary password to hand over (staff, students)
+    code: IssuedCode | None = None  # a parent's new sign-in code, on its way by SMS to the parent's own phone
+
+
+async def reset_password(settings: Settings, viewer: Viewer, user_id: int) -> Reset:
+    """A fresh start for someone in the admin's school; their open sessions end. A parent gets a one-time code by
+    SMS (the admin learns no password of theirs); staff get a temporary password. Resets of accounts that read
+    sensitive data are audited for the executives."""
+    user = await User.select(User.id, User.role).where(
+        (User.id == user_id) & (User.school == viewer.school_id)).first()
     if user is None:
         raise AccountError(N_("No such account in this school."))
+    if user["role"] == Role.parent.value:
+        guardian = await Guardian.select(Guardian.id).where(
+            (Guardian.user == user_id) & (Guardian.school == viewer.school_id)).first()
+        if guardian is None:
+            raise AccountError(N_("No such guardian in this school."))
+        async with db.transaction():
+            await User.update({User.password_hash: None, User.must_change_password: True}).where(User.id == user_id)
+            await UserSession.delete().where(UserSession.user == user_id)
+            await _audit(viewer, user_id, user["role"], "parent_code")
+        return Reset(code=await issue_sign_in_code(settings, viewer, guardian["id"]))
     password = temporary_password()
     password_hash = await hashed_in_thread(password)
     async with db.transaction():
@@ -288,6 +330,43 @@ async def reset_password(viewer: Viewer, user_id: int) -> str:
             User.id == user_id
         )
         await UserSession.delete().where(UserSession.user == user_id)
+        if grant_needs_confirmation(Role(user["role"])):
+            await _audit(viewer, user_id, user["role"], "password_reset")
+    return Reset(password=password)
+
+
+# An executive's review of account changes ---------------------------------------------------------------------
+
+
+async def account_changes(viewer: Viewer, limit: int = 50) -> list[dict]:
+    """The school's latest grants and resets, pending ones first."""
+    rows = await AccountChange.select(
+        AccountChange.id, AccountChange.role, AccountChange.action, AccountChange.status, AccountChange.made_at,
+        AccountChange.decided_at, AccountChange.account.display_name.as_alias("name"),
+        AccountChange.account.username.as_alias("username"), AccountChange.made_by.display_name.as_alias("by"),
+        AccountChange.decided_by.display_name.as_alias("decided_by_name"),
+    ).where(AccountChange.school == viewer.school_id).order_by(AccountChange.id, ascending=False).limit(limit)
+    return sorted(rows, key=lambda row: row["status"] != "pending")
+
+
+async def decide_grant(viewer: Viewer, change_id: int, confirm: bool) -> str | None:
+    """An executive confirms a pending grant (the account opens; returns its temporary password, to hand to the
+    person) or refuses it (the account stays shut)."""
+    if not may_review_account_changes(viewer):
+        raise AccountError(N_("Only an executive can confirm or refuse this."), status=403)
+    password = temporary_password() if confirm else None
+    password_hash = await hashed_in_thread(password) if password else None
+    async with db.transaction():
+        decided = await AccountChange.update({
+            AccountChange.status: "confirmed" if confirm else "refused", AccountChange.decided_by: viewer.user_id,
+            AccountChange.decided_at: now(),
+        }).where((AccountChange.id == change_id) & (AccountChange.school == viewer.school_id)
+                 & (AccountChange.status == "pending")).returning(AccountChange.account)
+        if not decided:
+            raise AccountError(N_("This request was already decided."))
+        if confirm:
+            await User.update({User.active: True, User.password_hash: password_hash,
+                               User.must_change_password: True}).where(User.id == decided[0]["account"])
     return password
 
 

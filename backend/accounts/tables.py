@@ -96,3 +96,18 @@ class HomeroomChange(Table):
     action = Varchar(length=10)  # "assigned" or "removed"
     changed_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True)
     changed_at = Timestamptz()
+
+
+class AccountChange(Table):
+    """Who gave whom a staff account or a new password, and whether an executive confirmed it: a role that reads
+    children's sensitive data, or a reset of such an account, is how an admin could let themself in."""
+
+    school = ForeignKey(School, on_delete=OnDelete.cascade)
+    account = ForeignKey(User, on_delete=OnDelete.cascade)
+    role = Varchar(length=20, choices=Role)  # the account's role at the time
+    action = Varchar(length=20)  # "created", "password_reset" or "parent_code"
+    status = Varchar(length=10)  # "done"; for a grant waiting on an executive "pending", then "confirmed"/"refused"
+    made_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True)
+    made_at = Timestamptz()
+    decided_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True)
+    decided_at = Timestamptz(null=True, default=None)

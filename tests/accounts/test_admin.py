@@ -6,11 +6,12 @@ from backend.accounts.tables import HomeroomAssignment, User, UserSession
 from tests.conftest import text_of
 
 
-async def test_admin_creates_a_nurse_who_must_choose_a_password(make_client, people, settings):
+async def test_admin_creates_a_subject_teacher_who_must_choose_a_password(make_client, people, settings):
     admin = make_client()
     await people.kanya.sign_in(settings, admin)
-    page = await admin.submit("/admin/users", {"username": "Nurse.Pim", "display_name": "ครูพิม", "role": "nurse"})
-    assert "ครูพิม" in text_of(page.text) and "ครูอนามัย" in text_of(page.text)
+    page = await admin.submit("/admin/users", {"username": "Nurse.Pim", "display_name": "ครูพิม",
+                                               "role": "subject_teacher"})
+    assert "ครูพิม" in text_of(page.text) and "ครูประจำวิชา" in text_of(page.text)
     password = re.search(r'<p class="code">(\w+)</p>', page.text).group(1)
 
     nurse = make_client()
