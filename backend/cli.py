@@ -42,8 +42,10 @@ async def _with_db(coroutine):
 def serve(host: str, port: int) -> None:
     import uvicorn
 
-    uvicorn.run("backend.app:create_app", factory=True, host=host, port=port, proxy_headers=True,
-                forwarded_allow_ips="*", access_log=False)
+    # No proxy headers: any client can send X-Forwarded-For. The phone's address comes from the one header the
+    # settings name (CLIENT_IP_HEADER, set by Fly's proxy itself), see web.client_address.
+    uvicorn.run("backend.app:create_app", factory=True, host=host, port=port, proxy_headers=False,
+                access_log=False)
 
 
 def worker() -> None:

@@ -4,17 +4,17 @@ time (a register saved at 22:30, a week with a holiday) and the code under test 
 from __future__ import annotations
 
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 SCHOOL_TIME = ZoneInfo("Asia/Bangkok")  # every Thai school's time zone
 
-_offset = timedelta(0)  # how far the program's time is from the machine's; zero outside tests
+_fixed: datetime | None = None  # the time a test set; None: the machine's clock
 
 
 def now() -> datetime:
     """This moment, in UTC (aware)."""
-    return datetime.now(timezone.utc) + _offset
+    return _fixed if _fixed is not None else datetime.now(timezone.utc)
 
 
 def today() -> date:
@@ -24,13 +24,14 @@ def today() -> date:
 
 @contextmanager
 def set_to(moment: datetime):
-    """For tests: the program's time is `moment` (and goes on from there) until the block ends."""
-    global _offset
+    """For tests: the program's time stands at `moment` until the block ends, however slow the machine is, so
+    that what depends on the time (a wait after wrong passwords, quiet hours) is decided by the test alone."""
+    global _fixed
     if moment.tzinfo is None:
         raise ValueError("give the moment a time zone")
-    before = _offset
-    _offset = moment - datetime.now(timezone.utc)
+    before = _fixed
+    _fixed = moment.astimezone(timezone.utc)
     try:
         yield
     finally:
-        _offset = before
+        _fixed = before

@@ -30,10 +30,12 @@ class Settings:
     client_ip_header: str | None = None  # e.g. Fly-Client-IP behind Fly's proxy
     session_days: int = 30
     sign_in_code_minutes: int = 30
-    # Failed sign-ins tolerated per window before a 429.
+    # Failed sign-ins tolerated before each further attempt waits (1 s, then twice as long each time, at most the
+    # longest wait); failures are forgotten after a quiet window.
     sign_in_limit_per_account: int = 5
     sign_in_limit_per_address: int = 30
     sign_in_window_minutes: int = 15
+    sign_in_longest_wait_seconds: int = 600
     # Twilio: SMS is on when an account and a sender (Messaging Service or number) are set.
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = None

@@ -42,7 +42,8 @@ class SafeSQLiteTransaction(SQLiteTransaction):
 class SafeSQLiteEngine(SQLiteEngine):
     # Piccolo opens a new aiosqlite connection (a new thread) for every query outside a transaction, about 1.7 ms
     # each. Plain SELECTs share one long-lived connection per event loop instead; WAL lets it read beside writers,
-    # and outside a transaction each statement sees what was committed before it. Closed by stop().
+    # and outside a transaction each statement sees what was committed before it (as long as no two statements
+    # overlap on it, see below). Closed by stop().
     _readers: dict = {}
 
     async def _reader(self):
@@ -58,8 +59,10 @@ class SafeSQLiteEngine(SQLiteEngine):
     async def _run_in_new_connection(self, query, args=None, query_type="generic", table=None):
         if query_type == "generic" and query.lstrip()[:6].upper() == "SELECT":
             reader = await self._reader()
-            async with reader.execute(query, args or []) as cursor:
-                return await cursor.fetchall()
+            # Executed and read to the end in one call on the connection's thread. As two calls (execute, then
+            # fetchall), another request's SELECT could run between them and share this statement's still-open
+            # read transaction, seeing the database as it was then: a session committed since looked unknown.
+            return await reader.execute_fetchall(query, args or [])
         return await super()._run_in_new_connection(query, args, query_type, table)
 
     async def close_readers(self) -> None:

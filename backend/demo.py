@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timezone
 
 from backend.accounts import services as accounts
+from backend.accounts import passwords, sessions
 from backend.accounts.access import Viewer
 from backend.accounts.tables import Role, User
 from backend.schools import services as schools
@@ -85,7 +86,7 @@ class DemoLogins:
 async def admin_viewer(school_id: int) -> Viewer:
     admin = await User.select(User.id).where(
         (User.school == school_id) & (User.role == Role.admin.value)).first()
-    return await accounts.viewer_of(admin["id"])
+    return await sessions.viewer_of(admin["id"])
 
 
 async def create_demo_school(code: str = "DEMO", grades: tuple[str, ...] = ("ม.1", "ม.2", "ม.3"),
@@ -117,7 +118,7 @@ async def create_demo_school(code: str = "DEMO", grades: tuple[str, ...] = ("ม
         (Guardian.school == school_id) & Guardian.phone.is_not_null() & (Guardian.has_smartphone == True)  # noqa: E712
     ).order_by(Guardian.id).first()
     parent_id = await accounts.ensure_parent_account(viewer, guardian["id"])
-    await User.update({User.password_hash: accounts.hash_password(DEMO_PASSWORD)}).where(User.id == parent_id)
+    await User.update({User.password_hash: passwords.hash_password(DEMO_PASSWORD)}).where(User.id == parent_id)
     logins.append(("parent", guardian["phone"]))
     if history:
         await seed_attendance_history(school_id)
@@ -173,7 +174,7 @@ async def _homeroom_viewer(classroom_id: int) -> Viewer:
 
     assignment = await HomeroomAssignment.select(HomeroomAssignment.teacher).where(
         HomeroomAssignment.classroom == classroom_id).first()
-    return await accounts.viewer_of(assignment["teacher"])
+    return await sessions.viewer_of(assignment["teacher"])
 
 
 def _demo_sdq(rng: random.Random, troubled: bool) -> str:
@@ -226,7 +227,7 @@ async def seed_screening(school_id: int, rooms: list[dict], seed: int = 2569) ->
                                             {"typed": _demo_eq(rng, troubled, reversed_eq)})
     viewer, student_id = demo_student
     slip = await accounts.issue_student_password(viewer, student_id)
-    await User.update({User.password_hash: accounts.hash_password(DEMO_PASSWORD),
+    await User.update({User.password_hash: passwords.hash_password(DEMO_PASSWORD),
                        User.must_change_password: False}).where(User.username == slip["username"])
     return slip["username"]
 VILLAGES = "บ้านหนองบัว บ้านโนนสูง บ้านดอนแดง บ้านท่าช้าง บ้านหัวนา บ้านโคกกลาง".split()
@@ -261,7 +262,7 @@ async def seed_home_visits(school_id: int, seed: int = 2569) -> int:
         share = VISITED_SHARE.get(room["room"], 0)
         if not share:
             continue
-        teacher = await accounts.viewer_of(room["teacher"])
+        teacher = await sessions.viewer_of(room["teacher"])
         first_day = max(room["starts_on"], today() - timedelta(days=50))
         students = await Student.select(Student.id).where(Student.classroom == room["classroom"])
         for student in students:

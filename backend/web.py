@@ -139,10 +139,11 @@ def safe_next(target: str | None) -> str:
 
 
 def client_address(request: Request) -> str:
-    """The phone's address, from the proxy's header when settings name one (Fly sets Fly-Client-IP)."""
+    """The phone's address: from the one header the settings name (Fly's proxy sets Fly-Client-IP, replacing what a
+    client sent), else the connection's. Never X-Forwarded-For, which any client can write. Bounded in length."""
     header = request.app.state.settings.client_ip_header
     if header and request.headers.get(header):
-        return request.headers[header]
+        return request.headers[header].strip()[:64]
     return request.client.host if request.client else "unknown"
 
 

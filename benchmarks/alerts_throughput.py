@@ -67,14 +67,14 @@ async def seed() -> tuple[int, list[int]]:
 
 
 async def sessions(teachers: list[int]) -> list[tuple[str, int]]:
-    from backend.accounts import services as accounts
+    from backend.accounts import sessions
     from backend.accounts.tables import HomeroomAssignment
     from backend.config import Settings
 
     settings = Settings.from_env()
     rooms = {r["teacher"]: r["classroom"] for r in await HomeroomAssignment.select(
         HomeroomAssignment.teacher, HomeroomAssignment.classroom)}
-    return [(await accounts.start_session(settings, t), rooms[t]) for t in teachers]
+    return [(await sessions.start_session(settings, t), rooms[t]) for t in teachers]
 
 
 def start(command: list[str], log: Path, env: dict | None = None) -> subprocess.Popen:

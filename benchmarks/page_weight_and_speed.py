@@ -20,7 +20,7 @@ Steps:
    ม.1–ม.6, 12 rooms a grade, 40–44 students a room (backend.demo.roster_csv), imported by the admin
    with students.import_roster; one homeroom teacher per room. Some siblings share a guardian, as in
    real rosters, so there is a parent with two children.
-2. That parent gets an account (accounts.ensure_parent_account) and a session (accounts.start_session).
+2. That parent gets an account (accounts.ensure_parent_account) and a session (accounts.sessions.start_session).
 3. In-process breakdown of one request to "/": SQL queries (count, time), page() render time, the rest.
 4. Doolae and benchmarks/hello_app.py each run under uvicorn the same way: 1 worker, uvloop/httptools,
    no access log, proxy headers as `backend.cli serve` sets them.
@@ -124,6 +124,7 @@ class Seeded:
 async def seed(args) -> Seeded:
     from backend import demo
     from backend.accounts import services as accounts
+    from backend.accounts import passwords, sessions
     from backend.accounts.tables import Role, User
     from backend.config import Settings
     from backend.schools import services as schools
@@ -164,9 +165,9 @@ async def seed(args) -> Seeded:
     guardian = await Guardian.select(Guardian.id, Guardian.name, Guardian.phone).where(
         Guardian.id.is_in(candidates) & with_phone).order_by(Guardian.id).first()
     parent_id = await accounts.ensure_parent_account(viewer, guardian["id"])
-    await User.update({User.password_hash: accounts.hash_password(PASSWORD),
+    await User.update({User.password_hash: passwords.hash_password(PASSWORD),
                        User.must_change_password: False}).where(User.id == parent_id)
-    token = await accounts.start_session(Settings.from_env(), parent_id)
+    token = await sessions.start_session(Settings.from_env(), parent_id)
     children = await Student.select(Student.first_name, Student.last_name).where(
         Student.id.is_in(StudentGuardian.select(StudentGuardian.student).where(
             StudentGuardian.guardian == guardian["id"])))

@@ -76,7 +76,7 @@ def runs_text(runs: list[float]) -> str:
 
 
 async def seed(args, figures: dict) -> dict:
-    from backend.accounts import services as accounts
+    from backend.accounts import sessions
     from backend.accounts.tables import HomeroomAssignment, Role, User
     from backend.demo import create_demo_school
     from backend.screening import services
@@ -92,14 +92,14 @@ async def seed(args, figures: dict) -> dict:
     homerooms = {r["classroom"]: r["teacher"] for r in await HomeroomAssignment.select(
         HomeroomAssignment.classroom, HomeroomAssignment.teacher)}
     director = (await User.select(User.id).where(User.role == Role.executive.value).first())["id"]
-    executive = await accounts.viewer_of(director)
+    executive = await sessions.viewer_of(director)
     year_id, term = await services.current_term(executive)
     figures["students"], figures["classrooms"] = len(students), len(homerooms)
     print(f"\n1. Seeded {len(students):,} students in {len(homerooms)} classrooms, with their homeroom "
           f"teachers and guardians, in {figures['seeding']:.1f} s (school year id {year_id}, term {term})")
     return {"school_id": school_id, "students": students, "homerooms": homerooms, "director": director,
             "executive": executive, "year_id": year_id, "term": term,
-            "teachers": {room: await accounts.viewer_of(user) for room, user in homerooms.items()}}
+            "teachers": {room: await sessions.viewer_of(user) for room, user in homerooms.items()}}
 
 
 # 2. Answers ------------------------------------------------------------------------------------------------
@@ -254,7 +254,7 @@ async def group(school: dict, figures: dict) -> None:
 async def pages(args, school: dict, figures: dict) -> int:
     import httpx
 
-    from backend.accounts import services as accounts
+    from backend.accounts import sessions
     from backend.accounts.middleware import SESSION_COOKIE
     from backend.app import create_app
     from backend.config import Settings
@@ -264,8 +264,8 @@ async def pages(args, school: dict, figures: dict) -> int:
         counts[student["classroom"]] = counts.get(student["classroom"], 0) + 1
     room = min(counts, key=lambda c: (abs(counts[c] - 40), c))
     settings = Settings.from_env()
-    teacher_token = await accounts.start_session(settings, school["homerooms"][room])
-    director_token = await accounts.start_session(settings, school["director"])
+    teacher_token = await sessions.start_session(settings, school["homerooms"][room])
+    director_token = await sessions.start_session(settings, school["director"])
     app = create_app(settings)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # the app's logging config shows httpx's INFO lines
     browser = {"Accept": "text/html,application/xhtml+xml", "Accept-Encoding": "gzip, deflate, br",
@@ -320,6 +320,7 @@ async def pages(args, school: dict, figures: dict) -> int:
 
 async def slips(school: dict, room: int, figures: dict) -> None:
     from backend.accounts import services as accounts
+    from backend.accounts import passwords
 
     members = [s["id"] for s in school["students"] if s["classroom"] == room]
     moment = time.perf_counter()
@@ -329,25 +330,25 @@ async def slips(school: dict, room: int, figures: dict) -> None:
     hashes = []
     for _ in range(5):
         moment = time.perf_counter()
-        accounts.hash_password("a-temporary-password")
+        passwords.hash_password("a-temporary-password")
         hashes.append(time.perf_counter() - moment)
     print(f"\n7. Sign-in slips for the {len(members)} students of that class "
           f"(accounts.issue_student_password, as POST /screening/classrooms/{{id}}/sign-ins does in one "
           f"request; argon2 runs in a thread, so other requests are served meanwhile): "
           f"{figures['slips']:.1f} s, {ms(figures['slips'] / len(members))} a slip; "
-          f"accounts.hash_password() alone: median {ms(statistics.median(hashes))}")
+          f"passwords.hash_password() alone: median {ms(statistics.median(hashes))}")
 
 
 # 8. Re-scoring after new cut-offs ----------------------------------------------------------------------------
 
 
 async def rescore(school: dict, figures: dict) -> None:
-    from backend.accounts import services as accounts
+    from backend.accounts import sessions
     from backend.accounts.tables import Role, User
     from backend.screening import school_settings, services
     from backend.screening.tables import ScreeningForm
 
-    admin = await accounts.viewer_of((await User.select(User.id).where(User.role == Role.admin.value).first())["id"])
+    admin = await sessions.viewer_of((await User.select(User.id).where(User.role == Role.admin.value).first())["id"])
     form = {f"cut.{informant}.{scale}.{band}": str(low)
             for informant, scales in school_settings.cutoff_starts(services.base_instrument("sdq")).items()
             for scale, starts in scales.items() for band, low in starts.items() if band not in ("normal", "no_strength")}

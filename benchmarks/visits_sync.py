@@ -13,7 +13,7 @@ to that database (a test run, say) unless --force.
 
 Steps:
 1. A fresh database (piccolo migrations): one school, one ม.1 room of 50 students imported from a roster
-   (backend.demo.roster_csv) and its homeroom teacher, who gets a session (accounts.start_session).
+   (backend.demo.roster_csv) and its homeroom teacher, who gets a session (accounts.sessions.start_session).
 2. The app served as in production: `python -m backend.cli serve` in a subprocess, jobs in-process (no Redis
    needed), photos in the temp folder.
 3. Bytes on the wire: the visit form page (gzip, as the server sends it) and each script and stylesheet it names,
@@ -84,6 +84,7 @@ async def seed(students: int) -> tuple[str, list[int]]:
 
     from backend import db, demo
     from backend.accounts import services as accounts
+    from backend.accounts import sessions
     from backend.accounts.tables import Role
     from backend.config import Settings
     from backend.schools import services as schools
@@ -112,7 +113,7 @@ async def seed(students: int) -> tuple[str, list[int]]:
     teacher_id = await accounts.create_user(school_id, "bench-teacher", "ครูสมใจ ดวงแก้ว", Role.homeroom_teacher,
                                             "bench-password")
     await accounts.assign_homeroom(admin, room["id"], teacher_id)
-    token = await accounts.start_session(Settings.from_env(), teacher_id)
+    token = await sessions.start_session(Settings.from_env(), teacher_id)
     ids = [r["id"] for r in await Student.select(Student.id).where(Student.classroom == room["id"]).order_by(
         Student.number_in_class)]
     return token, ids

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from backend import clock
 from backend.accounts import services as accounts
+from backend.accounts import passwords, sessions
 from backend.accounts.access import Viewer
 from backend.accounts.middleware import SESSION_COOKIE
 from backend.accounts.tables import Role, TeachingAssignment, User
@@ -47,11 +48,11 @@ class Person:
     name: str
 
     async def viewer(self) -> Viewer:
-        return await accounts.viewer_of(self.user_id)
+        return await sessions.viewer_of(self.user_id)
 
     async def sign_in(self, settings, browser) -> None:
         """Give a test browser this person's session, as signing in would (without argon2's cost)."""
-        token = await accounts.start_session(settings, self.user_id)
+        token = await sessions.start_session(settings, self.user_id)
         browser.cookies.set(SESSION_COOKIE, token)
 
 
@@ -80,7 +81,7 @@ class People:
 async def _person(school_id: int, username: str, name: str, role: Role) -> Person:
     global _password_hash
     if _password_hash is None:
-        _password_hash = accounts.hash_password(PASSWORD)  # argon2 is slow by design: hash once per run
+        _password_hash = passwords.hash_password(PASSWORD)  # argon2 is slow by design: hash once per run
     rows = await User.insert(User(school=school_id, username=username, display_name=name, role=role.value,
                                   password_hash=_password_hash, created_at=clock.now())).returning(User.id)
     return Person(rows[0]["id"], username, name)

@@ -4,7 +4,7 @@ The table below says, for each route, who may use it; everyone else must be refu
 the child it is about, and anonymous visitors are sent to sign in unless the route is public. A route added to the
 app without an entry here fails `test_every_route_has_an_entry`.
 
-The ids are Bua's (10002, ม.1/1, Somchai's homeroom; her father Prasert has no account), ม.1/1's, Malee's account,
+The ids are Bua's (10002, ม.1/1, Somchai's homeroom; her father Prasert has no account), ม.1/1's, a teacher's account,
 an alert about Anan (Somsri's son) and the Bangkok school's own rows. So Malee is "a teacher of another homeroom",
 Somsri "a parent of another child", Chai "another student", and Preecha, Dao and Noi "users of another school".
 """
@@ -20,6 +20,8 @@ import pytest
 
 from backend import clock
 from backend.accounts import access
+from backend.accounts import services as accounts
+from backend.accounts.tables import AccountChange, Role
 from backend.notify.tables import Alert, Message
 from backend.screening import filling
 from backend.students import services as students
@@ -70,6 +72,10 @@ ROUTES: dict[str, frozenset[str]] = {
     "POST /lang": PUBLIC,
     "GET /account/password": EVERYONE,
     "POST /account/password": EVERYONE,
+    "POST /account/signout-everywhere": EVERYONE,
+    # Executives review staff accounts given and reset, and confirm grants of roles that read sensitive data
+    "GET /account-changes": only("wichai"),
+    "POST /account-changes/{change_id:int}/{decision:str}": only("wichai"),
     # The admin's pages
     "GET /admin/users": only("kanya", "preecha"),
     "POST /admin/users": only("kanya", "preecha"),
@@ -172,17 +178,21 @@ async def _world(people, app) -> dict[str, str]:
         not_before=clock.now(), created_at=clock.now(), updated_at=clock.now())).returning(Message.id)
     upload = await students.preview_roster(kanya, "roster.csv", BANGKOK_ROSTER.encode())
     form = await filling.open_form(somchai, bua, "sdq", "teacher")
+    await accounts.create_staff(kanya, "newcounsellor", "ครูใหม่", "counsellor")  # waits for an executive
+    # Someone whose password may be reset without signing out a persona of this test.
+    teacher = await accounts.create_user(people.bangkok, "reset-me", "ครูทดลอง", Role.subject_teacher, "x" * 12)
+    change = await AccountChange.select(AccountChange.id).where(AccountChange.school == people.bangkok).first()
     visit_id = str(uuid.uuid4())
     await visits.save_visit(somchai, {"client_id": visit_id, "student": bua, "status": "done",
                                       "visited_on": today.isoformat()})
     photo = await visits.save_photo(somchai, app.state.photos, visit_id, str(uuid.uuid4()), "outside", JPEG)
     return {
         "student_id": str(bua), "classroom_id": str(people.classrooms["BKK ม.1/1"]),
-        "guardian_id": str(people.guardians["+66822222222"]), "user_id": str(people.malee.user_id),
+        "guardian_id": str(people.guardians["+66822222222"]), "user_id": str(teacher),
         "alert_id": str(alert[0]["id"]), "message_id": str(message[0]["id"]), "upload_id": str(upload.upload_id),
         "form_id": str(form["form"]["id"]), "step": "1", "section": "family", "instrument": "sdq", "informant": "teacher",
         "visit_id": visit_id, "photo_id:str": str(uuid.uuid4()), "photo_id:int": str(photo["id"]),
-        "file_path": "app.css",
+        "file_path": "app.css", "change_id": str(change["id"]), "decision": "confirm",
     }
 
 

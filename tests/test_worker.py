@@ -14,7 +14,7 @@ from arq.connections import create_pool
 from arq.worker import Worker
 
 from backend import clock
-from backend.accounts import services as accounts
+from backend.accounts import sessions
 from backend.accounts.tables import UserSession
 from backend.notify.queue import redis_settings
 from tests.conftest import ROOT, TEST_DIR, free_port
@@ -22,8 +22,8 @@ from workers.settings import WorkerSettings
 
 
 async def test_worker_purges_expired_sessions_and_keeps_live_ones(people, settings):
-    live = await accounts.start_session(settings, people.somchai.user_id)
-    await accounts.start_session(settings, people.malee.user_id)
+    live = await sessions.start_session(settings, people.somchai.user_id)
+    await sessions.start_session(settings, people.malee.user_id)
     await UserSession.update({UserSession.expires_at: clock.now() - timedelta(days=1)}).where(
         UserSession.user == people.malee.user_id)
 
@@ -38,7 +38,7 @@ async def test_worker_purges_expired_sessions_and_keeps_live_ones(people, settin
     finally:
         await worker.close()
     assert [s["user"] for s in await UserSession.select(UserSession.user)] == [people.somchai.user_id]
-    assert await accounts.session_user(live) is not None
+    assert await sessions.session_user(live) is not None
 
 
 async def test_two_deployments_on_one_redis_never_take_each_others_jobs(people, settings, fake_twilio):

@@ -8,7 +8,7 @@ from arq import cron
 from arq.worker import func
 
 from backend import db
-from backend.accounts import services as accounts
+from backend.accounts import sessions
 from backend.config import Settings
 from backend.notify.queue import SEND_JOB, queue_name, redis_settings
 from backend.notify.delivery import close_delivery, open_delivery
@@ -30,7 +30,7 @@ async def shutdown(ctx: dict) -> None:
 
 async def purge_expired(ctx: dict) -> int:
     """Hourly housekeeping: expired sessions, stale sign-in codes, old failed sign-ins."""
-    return await accounts.purge_expired(ctx["settings"])
+    return await sessions.purge_expired(ctx["settings"])
 
 
 DEPLOYMENT = Settings.from_env().deployment

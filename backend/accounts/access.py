@@ -43,6 +43,7 @@ class Permission(Enum):
     use_screening = "use_screening"  # classrooms' screening, the school's, or its criteria
     fill_questionnaires = "fill_questionnaires"  # a student's or a parent's own questionnaires
     hand_back = "hand_back"  # a student on their teacher's device gives it back
+    review_account_changes = "review_account_changes"  # staff accounts made and reset, grants of sensitive roles
 
 
 SCHOOL_WIDE = {Role.admin, Role.executive, Role.counsellor, Role.discipline, Role.nurse}
@@ -50,7 +51,8 @@ SCHOOL_WIDE = {Role.admin, Role.executive, Role.counsellor, Role.discipline, Rol
 ROLE_PERMISSIONS: dict[Role, set[Permission]] = {
     Role.admin: {Permission.manage_roster, Permission.manage_users, Permission.view_school, Permission.view_students,
                  Permission.view_outbox, Permission.manage_school, Permission.manage_screening},
-    Role.executive: {Permission.view_school, Permission.view_students, Permission.view_screening_school},
+    Role.executive: {Permission.view_school, Permission.view_students, Permission.view_screening_school,
+                     Permission.review_account_changes},
     Role.counsellor: {Permission.view_students, Permission.manage_screening, Permission.view_screening_school},
     Role.discipline: {Permission.view_students},
     Role.nurse: {Permission.view_students},
@@ -141,6 +143,7 @@ MENU = (
     MenuItem("/admin/homerooms", N_("Homerooms"), Permission.manage_users),
     MenuItem("/admin/parents", N_("Parents"), Permission.manage_users),
     MenuItem("/notify/outbox", N_("Messages"), Permission.view_outbox),
+    MenuItem("/account-changes", N_("Account changes"), Permission.review_account_changes),
 )
 
 
@@ -361,3 +364,15 @@ async def requires_sign_in(connection: ASGIConnection, _: BaseRouteHandler) -> N
 
 async def school_of(viewer: Viewer) -> dict:
     return await School.select().where(School.id == viewer.school_id).first()
+
+
+# accounts: role grants and resets (issue 9, finding 7) ------------------------------------------------------------
+# Roles that read children's sensitive data school-wide (screening results, the health and family sections, …).
+# Homeroom teachers read their homeroom's, which comes by an assignment (audited as HomeroomChange), not a role.
+ROLES_READING_SENSITIVE_DATA = frozenset({Role.counsellor, Role.executive, Role.nurse, Role.discipline})
+
+
+def grant_needs_confirmation(role: Role) -> bool:
+    """An admin's grant of this role waits for an executive before the account can sign in."""
+    return role in ROLES_READING_SENSITIVE_DATA
+

@@ -6,24 +6,24 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from litestar import Request, Response, Router, get, post
+from litestar.datastructures import Cookie
 from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotFoundException
+from litestar.middleware.csrf import generate_csrf_token
 from litestar.params import Body, FromPath, FromQuery
 
 from backend import i18n
-from backend.accounts import services
+from backend.accounts import passwords, services, sessions
 from backend.accounts import access
 from backend.accounts.access import Permission, current_viewer, requires, requires_sign_in
 from backend.accounts.middleware import LANG_COOKIE, SESSION_COOKIE, session_cookie
 from backend.accounts.tables import ROLE_LABELS, STAFF_ROLES, Role
-from backend.i18n import _
+from backend.i18n import Refusal, _
 from backend.students import services as students
-from backend.web import client_address, page, redirect, safe_next
+from backend.web import client_address, on_refusal, page, redirect, safe_next, typed
 
 Form = Body(media_type=RequestEncodingType.URL_ENCODED)
-
-
-def _error(error: services.AccountError) -> dict:
-    return {"field": error.field, "message": _(error.message, **error.values)}
+CSRF_COOKIE = "csrftoken"  # app.py's CSRFConfig cookie_name
 
 
 # Sign-in ------------------------------------------------------------------------------------------------------
@@ -43,18 +43,19 @@ async def sign_in_page(request: Request, next: FromQuery[str] = "/", username: F
                                                   "expired": expired})
 
 
-@post("/signin")
+async def _sign_in_refused(request: Request, refusal: Refusal) -> Response:
+    form = SignInForm(**{k: v for k, v in (await typed(request)).items() if k in ("username", "next")})
+    return page(request, "accounts/signin.html", {"form": form, "error": refusal, "expired": False},
+                status=refusal.status)
+
+
+@post("/signin", opt=on_refusal(_sign_in_refused))
 async def sign_in(request: Request, data: Annotated[SignInForm, Form]) -> Response:
     settings = request.app.state.settings
-    try:
-        user = await services.authenticate(settings, data.username, data.password, client_address(request))
-    except services.AccountError as error:
-        data.password = ""
-        return page(request, "accounts/signin.html", {"form": data, "error": _error(error), "expired": False},
-                    status=error.status)
-    token = await services.start_session(settings, user["id"])
+    user = await passwords.authenticate(settings, data.username, data.password, client_address(request))
+    token = await sessions.start_session(settings, user["id"])
     response = redirect(safe_next(data.next))
-    response.cookies.append(session_cookie(token, settings))
+    response.cookies.extend([session_cookie(token, settings), fresh_csrf_cookie(settings)])
     return response
 
 
@@ -62,10 +63,20 @@ async def sign_in(request: Request, data: Annotated[SignInForm, Form]) -> Respon
 async def sign_out(request: Request) -> Response:
     token = request.cookies.get(SESSION_COOKIE)
     if token:
-        await services.end_session(token)
+        await sessions.end_session(token)
     response = redirect("/signin", flash=_("You have signed out."))
-    response.cookies.append(session_cookie("", request.app.state.settings, max_age=0))
+    response.cookies.extend(_signed_out_cookies(request.app.state.settings))
     return response
+
+
+def fresh_csrf_cookie(settings) -> Cookie:
+    """A new CSRF token whenever who is signed in changes, so a token seen before cannot be used after."""
+    return Cookie(key=CSRF_COOKIE, value=generate_csrf_token(settings.secret_key), path="/", samesite="lax",
+                  secure=settings.production, httponly=False)
+
+
+def _signed_out_cookies(settings) -> list[Cookie]:
+    return [session_cookie("", settings, max_age=0), fresh_csrf_cookie(settings)]
 
 
 @dataclass
@@ -79,16 +90,18 @@ async def code_page(request: Request) -> Response:
     return page(request, "accounts/code.html", {"form": CodeForm(), "error": None})
 
 
-@post("/signin/code")
+async def _code_refused(request: Request, refusal: Refusal) -> Response:
+    form = CodeForm(phone=(await typed(request)).get("phone", ""))
+    return page(request, "accounts/code.html", {"form": form, "error": refusal}, status=refusal.status)
+
+
+@post("/signin/code", opt=on_refusal(_code_refused))
 async def sign_in_with_code(request: Request, data: Annotated[CodeForm, Form]) -> Response:
     settings = request.app.state.settings
-    try:
-        user_id = await services.redeem_sign_in_code(settings, data.phone, data.code, client_address(request))
-    except services.AccountError as error:
-        return page(request, "accounts/code.html", {"form": data, "error": _error(error)}, status=error.status)
-    token = await services.start_session(settings, user_id)
+    user_id = await services.redeem_sign_in_code(settings, data.phone, data.code, client_address(request))
+    token = await sessions.start_session(settings, user_id)
     response = redirect("/account/password", flash=_("Welcome! Now choose your own password."))
-    response.cookies.append(session_cookie(token, settings))
+    response.cookies.extend([session_cookie(token, settings), fresh_csrf_cookie(settings)])
     return response
 
 
@@ -119,18 +132,28 @@ class PasswordForm:
     confirm: str = ""
 
 
+async def _password_page(request: Request, refusal: Refusal | None = None) -> Response:
+    return page(request, "accounts/password.html", {"error": refusal}, status=refusal.status if refusal else 200)
+
+
 @get("/account/password", guards=[requires_sign_in])
 async def password_page(request: Request) -> Response:
-    return page(request, "accounts/password.html", {"error": None})
+    return await _password_page(request)
 
 
-@post("/account/password", guards=[requires_sign_in])
+@post("/account/password", guards=[requires_sign_in], opt=on_refusal(_password_page))
 async def change_password(request: Request, data: Annotated[PasswordForm, Form]) -> Response:
-    try:
-        await services.change_own_password(current_viewer(request), data.current, data.password, data.confirm)
-    except services.AccountError as error:
-        return page(request, "accounts/password.html", {"error": _error(error)}, status=422)
+    await passwords.change_own_password(current_viewer(request), data.current, data.password, data.confirm,
+                                        request.cookies.get(SESSION_COOKIE))
     return redirect("/", flash=_("Your password is saved."))
+
+
+@post("/account/signout-everywhere", guards=[requires_sign_in])
+async def sign_out_everywhere(request: Request) -> Response:
+    await sessions.end_every_session(current_viewer(request).user_id)
+    response = redirect("/signin", flash=_("You have signed out on every device."))
+    response.cookies.extend(_signed_out_cookies(request.app.state.settings))
+    return response
 
 
 # Admin: staff accounts ------------------------------------------------------------------------------------------
@@ -143,35 +166,65 @@ class StaffForm:
     role: str = ""
 
 
-async def _users_page(request: Request, form: StaffForm, error=None, issued=None, status=200) -> Response:
+async def _users_page(request: Request, form: StaffForm | None = None, error: Refusal | None = None,
+                      issued=None) -> Response:
     staff = await services.list_staff(current_viewer(request))
     return page(request, "accounts/users.html", {
-        "staff": staff, "form": form, "error": error, "issued": issued, "roles": STAFF_ROLES,
-    }, status=status)
+        "staff": staff, "form": form or StaffForm(), "error": error, "issued": issued, "roles": STAFF_ROLES,
+    }, status=error.status if error else 200)
+
+
+async def _staff_refused(request: Request, refusal: Refusal) -> Response:
+    typed_form = await typed(request)
+    return await _users_page(request, StaffForm(**{k: typed_form.get(k, "") for k in ("username", "display_name",
+                                                                                    "role")}), refusal)
 
 
 @get("/users")
 async def users_page(request: Request) -> Response:
-    return await _users_page(request, StaffForm())
+    return await _users_page(request)
 
 
-@post("/users")
+@post("/users", opt=on_refusal(_staff_refused))
 async def create_staff(request: Request, data: Annotated[StaffForm, Form]) -> Response:
-    try:
-        password = await services.create_staff(current_viewer(request), data.username, data.display_name, data.role)
-    except services.AccountError as error:
-        return await _users_page(request, data, error=_error(error), status=422)
-    issued = {"username": data.username.strip().lower(), "password": password}
-    return await _users_page(request, StaffForm(), issued=issued)
+    password = await services.create_staff(current_viewer(request), data.username, data.display_name, data.role)
+    username = data.username.strip().lower()
+    issued = {"username": username, "password": password} if password else {"pending": username}
+    return await _users_page(request, issued=issued)
 
 
 @post("/users/{user_id:int}/reset")
 async def reset_password(request: Request, user_id: FromPath[int]) -> Response:
-    try:
-        password = await services.reset_password(current_viewer(request), user_id)
-    except services.AccountError as error:
-        return await _users_page(request, StaffForm(), error=_error(error), status=404)
-    return await _users_page(request, StaffForm(), issued={"user_id": user_id, "password": password})
+    reset = await services.reset_password(request.app.state.settings, request.app.state.queue,
+                                          current_viewer(request), user_id)
+    if reset.code is not None:
+        return await _users_page(request, issued={"user_id": user_id, "by_sms": reset.code.phone})
+    return await _users_page(request, issued={"user_id": user_id, "password": reset.password})
+
+
+# Executives: who was given accounts and passwords --------------------------------------------------------------------
+
+
+async def _changes_page(request: Request, refusal: Refusal | None = None, decided=None) -> Response:
+    changes = await services.account_changes(current_viewer(request))
+    return page(request, "accounts/changes.html", {"changes": changes, "decided": decided, "error": refusal},
+                status=refusal.status if refusal else 200)
+
+
+REVIEW_CHANGES = [requires(Permission.review_account_changes)]
+
+
+@get("/account-changes", guards=REVIEW_CHANGES)
+async def account_changes_page(request: Request) -> Response:
+    return await _changes_page(request)
+
+
+@post("/account-changes/{change_id:int}/{decision:str}", guards=REVIEW_CHANGES, opt=on_refusal(_changes_page))
+async def decide_grant(request: Request, change_id: FromPath[int], decision: FromPath[str]) -> Response:
+    if decision not in ("confirm", "refuse"):
+        raise NotFoundException()
+    password = await services.decide_grant(current_viewer(request), change_id, decision == "confirm")
+    return await _changes_page(request, decided={"change_id": change_id, "password": password})
 
 
 # Admin: homerooms -----------------------------------------------------------------------------------------------
@@ -183,13 +236,13 @@ class HomeroomForm:
     teacher: int = 0
 
 
-async def _homerooms_page(request: Request, error=None, status=200) -> Response:
+async def _homerooms_page(request: Request, error: Refusal | None = None) -> Response:
     viewer = current_viewer(request)
     classrooms = await services.list_classrooms(viewer)
     staff = await services.list_staff(viewer)
     return page(request, "accounts/homerooms.html",
                 {"classrooms": classrooms, "staff": staff, "error": error,
-                 "changes": await services.homeroom_changes(viewer)}, status=status)
+                 "changes": await services.homeroom_changes(viewer)}, status=error.status if error else 200)
 
 
 @get("/homerooms")
@@ -197,12 +250,9 @@ async def homerooms_page(request: Request) -> Response:
     return await _homerooms_page(request)
 
 
-@post("/homerooms")
+@post("/homerooms", opt=on_refusal(_homerooms_page))
 async def assign_homeroom(request: Request, data: Annotated[HomeroomForm, Form]) -> Response:
-    try:
-        await services.assign_homeroom(current_viewer(request), data.classroom, data.teacher)
-    except services.AccountError as error:
-        return await _homerooms_page(request, _error(error), status=422)
+    await services.assign_homeroom(current_viewer(request), data.classroom, data.teacher)
     return redirect("/admin/homerooms", flash=_("Homeroom teacher assigned."))
 
 
@@ -222,19 +272,20 @@ async def parents_page(request: Request, q: FromQuery[str] = "") -> Response:
                                                     "by_sms": False}, block="results")
 
 
-@post("/parents/{guardian_id:int}/code")
-async def issue_code(request: Request, guardian_id: FromPath[int], q: FromQuery[str] = "") -> Response:
-    viewer = current_viewer(request)
-    try:
-        issued = await services.issue_sign_in_code(request.app.state.settings, viewer, guardian_id)
-        await request.app.state.queue.send(issued.message_ids)
-        error = None
-    except services.AccountError as failure:
-        issued, error = None, _error(failure)
-    guardians = await students.list_guardians(viewer, q)  # the admin's search stays as it was
-    return page(request, "accounts/parents.html", {"guardians": guardians, "q": q, "issued": issued,
-                                                    "error": error, "by_sms": request.app.state.settings.sms_enabled},
-                status=200 if issued else 422)
+async def _parents_results(request: Request, issued=None, error: Refusal | None = None) -> Response:
+    """The admin's search as it was, with the code just sent or what stopped it."""
+    q = request.query_params.get("q", "")
+    guardians = await students.list_guardians(current_viewer(request), q)
+    return page(request, "accounts/parents.html", {"guardians": guardians, "q": q, "issued": issued, "error": error,
+                                                    "by_sms": request.app.state.settings.sms_enabled},
+                status=error.status if error else 200)
+
+
+@post("/parents/{guardian_id:int}/code", opt=on_refusal(_parents_results))
+async def issue_code(request: Request, guardian_id: FromPath[int]) -> Response:
+    issued = await services.issue_sign_in_code(request.app.state.settings, request.app.state.queue,
+                                               current_viewer(request), guardian_id)
+    return await _parents_results(request, issued)
 
 
 template_helpers = {
@@ -245,6 +296,7 @@ template_helpers = {
 
 account_router = Router(path="/", route_handlers=[
     sign_in_page, sign_in, sign_out, code_page, sign_in_with_code, switch_language, password_page, change_password,
+    sign_out_everywhere, account_changes_page, decide_grant,
 ])
 admin_router = Router(path="/admin", guards=[requires(Permission.manage_users)], route_handlers=[
     users_page, create_staff, reset_password, homerooms_page, assign_homeroom, unassign_homeroom, parents_page,

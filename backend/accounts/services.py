@@ -1,148 +1,48 @@
-"""Sign-in, sessions, one-time codes for parents, and the admin's work on accounts and homerooms."""
+"""One-time codes for parents, students' own sign-ins, and the admin's work on staff accounts and homerooms."""
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerifyMismatchError
-
 from backend import db
-from backend.accounts.access import Viewer, load_viewer
-from backend.accounts.tables import (STAFF_ROLES, HomeroomAssignment, HomeroomChange, Role, SignInCode, SignInFailure,
-                                     User, UserSession)
-from backend.config import Settings
-from backend.i18n import N_, Refusal
-from backend.notify import outbox as notify
-from backend.schools.tables import Classroom
-from backend.students.phones import BadPhone, looks_like_phone, normalise_phone
-from backend.students.tables import Guardian, Student
-from backend import clock
+from backend.accounts.access import Permission, Viewer, grant_needs_confirmation
+from backend.accounts.passwords import (
+    AccountError,
+    attempt_keys,
+    count_attempt,
+    forget_attempt,
+    hashed_in_thread,
+    matches_in_thread,
+    temporary_password,
+)
+from backend.accounts.sessions import end_session, token_hash
+from backend.accounts.tables import (
+    STAFF_ROLES,
+    AccountChange,
+    HomeroomAssignment,
+    HomeroomChange,
+    Role,
+    SignInCode,
+    User,
+    UserSession,
+)
 from backend.clock import now
+from backend.config import Settings
+from backend.i18n import N_
+from backend.notify import outbox as notify
+from backend.notify.queue import JobQueue
+from backend.schools.tables import Classroom
+from backend.students.phones import BadPhone, normalise_phone
+from backend.students.tables import Guardian, Student
 
-hasher = PasswordHasher()
-MIN_PASSWORD_LENGTH = 8
 CODE_ATTEMPTS = 5
-
-
 HANDED_OVER_HOURS = 2  # a lesson or two: a forgotten tablet does not stay signed in as a child for long
 
 
-class AccountError(Refusal):
-    """A refusal on a sign-in or account form; `field` is the one to fix, if one."""
-
-    def __init__(self, message: str, field: str | None = None, **values):
-        super().__init__(message, **values)
-        self.field = field
-
-
-class TooManyAttempts(AccountError):
-    status = 429
-
-    def __init__(self, minutes: int):
-        super().__init__(N_("Too many failed attempts. Please wait %(minutes)s minutes and try again."), minutes=minutes)
-
-
-# Passwords ------------------------------------------------------------------------------------------------
-
-
-def hash_password(password: str) -> str:
-    return hasher.hash(password)
-
-
-def password_matches(password_hash: str | None, password: str) -> bool:
-    if not password_hash:
-        return False
-    try:
-        return hasher.verify(password_hash, password)
-    except (VerifyMismatchError, InvalidHashError):
-        return False
-
-
-async def hashed_in_thread(password: str) -> str:
-    # argon2 takes ~0.1 s of CPU by design: off the event loop, so one sign-in never stalls everyone else's pages.
-    return await asyncio.to_thread(hash_password, password)
-
-
-async def matches_in_thread(password_hash: str | None, password: str) -> bool:
-    return await asyncio.to_thread(password_matches, password_hash, password)
-
-
-def check_new_password(password: str, confirm: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(N_("Use at least %(n)s characters."), field="password", n=MIN_PASSWORD_LENGTH)
-    if password != confirm:
-        raise AccountError(N_("The two passwords do not match."), field="confirm")
-
-
-def temporary_password() -> str:
-    # Easy to read aloud or copy from a screen: no 0/O or 1/l confusion.
-    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
-    return "".join(secrets.choice(alphabet) for _ in range(10))
-
-
-# Throttling failed sign-ins ----------------------------------------------------------------------------------
-
-
-async def _check_throttle(settings: Settings, account_key: str, address_key: str) -> None:
-    since = now() - timedelta(minutes=settings.sign_in_window_minutes)
-    for key, limit in ((account_key, settings.sign_in_limit_per_account),
-                       (address_key, settings.sign_in_limit_per_address)):
-        failures = await SignInFailure.count().where((SignInFailure.key == key) & (SignInFailure.failed_at > since))
-        if failures >= limit:
-            raise TooManyAttempts(settings.sign_in_window_minutes)
-
-
-async def _record_failure(account_key: str, address_key: str) -> None:
-    moment = now()
-    await SignInFailure.insert(SignInFailure(key=account_key, failed_at=moment),
-                               SignInFailure(key=address_key, failed_at=moment))
-
-
-def _identifier(raw: str) -> str:
-    """Usernames are case-insensitive; a phone number in any usual spelling is the parent's username."""
-    text = raw.strip()
-    if looks_like_phone(text):
-        try:
-            return normalise_phone(text)
-        except BadPhone:
-            pass
-    return text.lower()
-
-
-# Sign-in and sessions ---------------------------------------------------------------------------------------
-
-
-async def authenticate(settings: Settings, identifier: str, password: str, address: str) -> dict:
-    """The User row for a right username (or phone) and password; AccountError otherwise."""
-    username = _identifier(identifier)
-    account_key, address_key = f"account:{username}", f"address:{address}"
-    await _check_throttle(settings, account_key, address_key)
-    user = await User.select(User.id, User.password_hash, User.active).where(User.username == username).first()
-    if user is None or not user["active"] or not await matches_in_thread(user["password_hash"], password):
-        await _record_failure(account_key, address_key)
-        # One message for an unknown name and a wrong password, so names cannot be probed.
-        raise AccountError(N_("Wrong username or password."))
-    await SignInFailure.delete().where(SignInFailure.key == account_key)
-    if hasher.check_needs_rehash(user["password_hash"]):
-        await User.update({User.password_hash: await hashed_in_thread(password)}).where(User.id == user["id"])
-    return user
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-async def start_session(settings: Settings, user_id: int) -> str:
-    token = secrets.token_urlsafe(32)
-    moment = now()
-    await UserSession.insert(UserSession(token_hash=_token_hash(token), user=user_id, created_at=moment,
-                                         expires_at=moment + timedelta(days=settings.session_days)))
-    return token
+# Handing a device over (homeroom teacher) ----------------------------------------------------------------------
 
 
 async def hand_over(viewer: Viewer, student_id: int, teacher_token: str) -> str:
@@ -156,8 +56,8 @@ async def hand_over(viewer: Viewer, student_id: int, teacher_token: str) -> str:
     async with db.transaction():
         # No sign-in of their own yet: an account without a password, used only through hand-over.
         user_id = student["user"] or await _create_student_account(viewer, student, password_hash=None)
-        await UserSession.delete().where(UserSession.token_hash == _token_hash(teacher_token))
-        await UserSession.insert(UserSession(token_hash=_token_hash(token), user=user_id, created_at=moment,
+        await UserSession.delete().where(UserSession.token_hash == token_hash(teacher_token))
+        await UserSession.insert(UserSession(token_hash=token_hash(token), user=user_id, created_at=moment,
                                              expires_at=moment + timedelta(hours=HANDED_OVER_HOURS),
                                              handed_over_by=viewer.user_id))
     return token
@@ -170,70 +70,6 @@ async def hand_back(viewer: Viewer, token: str) -> str:
     await end_session(token)
     return teacher["username"] if teacher else ""
 
-
-async def end_session(token: str) -> None:
-    await UserSession.delete().where(UserSession.token_hash == _token_hash(token))
-
-
-# What access.load_viewer needs of a user and their school.
-VIEWER_COLUMNS = (
-    "u.id, u.school, u.role, u.display_name, u.locale, u.password_hash, u.must_change_password, u.active, "
-    "s.short_name AS school_short_name, s.parent_sections AS school_parent_sections"
-)
-# Every request runs this. Written out once, as Piccolo spends about 1.3 ms of CPU building and compiling the
-# joined select; raw() still binds the parameter safely on either engine.
-SESSION_SQL = (
-    f"SELECT {VIEWER_COLUMNS}, us.expires_at, us.handed_over_by "
-    'FROM user_session us JOIN app_user u ON u.id = us."user" JOIN school s ON s.id = u.school '
-    "WHERE us.token_hash = {}"
-)
-
-
-async def session_user(token: str) -> dict | None:
-    """The active user behind a session cookie, or None when it is unknown or expired."""
-    rows = await UserSession.raw(SESSION_SQL, _token_hash(token))
-    row = rows[0] if rows else None
-    if row is None or row["expires_at"] < now() or not row["active"]:
-        return None
-    return row
-
-
-async def viewer_of(user_id: int) -> Viewer:
-    """A user as the Viewer a signed-in request would have: for the demo's seeding and for tests."""
-    rows = await User.raw(f"SELECT {VIEWER_COLUMNS} FROM app_user u JOIN school s ON s.id = u.school "
-                          "WHERE u.id = {}", user_id)
-    return await load_viewer(rows[0], clock.today())
-
-
-async def purge_expired(settings: Settings) -> int:
-    """Housekeeping for the worker: expired sessions, used or stale codes, old failures."""
-    moment = now()
-    sessions = await UserSession.delete().where(UserSession.expires_at < moment).returning(UserSession.id)
-    await SignInCode.delete().where(SignInCode.expires_at < moment - timedelta(days=1))
-    await SignInFailure.delete().where(
-        SignInFailure.failed_at < moment - timedelta(minutes=settings.sign_in_window_minutes)
-    )
-    return len(sessions)
-
-
-# Own password -----------------------------------------------------------------------------------------------
-
-
-async def change_own_password(viewer: Viewer, current: str | None, password: str, confirm: str) -> None:
-    if viewer.handed_over_by is not None:
-        # On the teacher's device, for questionnaires only: a sign-in of their own comes from a slip.
-        raise AccountError(N_("Ask your homeroom teacher for a sign-in slip to choose a password."))
-    user = await User.select(User.password_hash, User.must_change_password).where(User.id == viewer.user_id).first()
-    # A parent who came in by one-time code, or anyone after a reset, has no password to repeat.
-    if user["password_hash"] and not user["must_change_password"] and not await matches_in_thread(
-        user["password_hash"], current or ""
-    ):
-        raise AccountError(N_("Your current password is not right."), field="current")
-    check_new_password(password, confirm)
-    password_hash = await hashed_in_thread(password)
-    await User.update({User.password_hash: password_hash, User.must_change_password: False}).where(
-        User.id == viewer.user_id
-    )
 
 
 async def set_locale(viewer: Viewer, locale: str) -> None:
@@ -257,7 +93,7 @@ async def ensure_parent_account(viewer: Viewer, guardian_id: int) -> int:
         (Guardian.id == guardian_id) & (Guardian.school == viewer.school_id)
     ).first()
     if guardian is None:
-        raise AccountError(N_("No such guardian in this school."))
+        raise AccountError(N_("No such guardian in this school."), status=404)
     if guardian["user"]:
         return guardian["user"]
     if not guardian["phone"]:
@@ -281,8 +117,9 @@ async def ensure_parent_account(viewer: Viewer, guardian_id: int) -> int:
     return user_id
 
 
-async def issue_sign_in_code(settings: Settings, viewer: Viewer, guardian_id: int) -> IssuedCode:
-    """A six-digit code the parent types with their phone number; any earlier unused code stops working."""
+async def issue_sign_in_code(settings: Settings, queue: JobQueue, viewer: Viewer, guardian_id: int) -> IssuedCode:
+    """A six-digit code the parent types with their phone number, on its way to them by SMS; any earlier unused code
+    stops working."""
     user_id = await ensure_parent_account(viewer, guardian_id)
     code = f"{secrets.randbelow(1_000_000):06d}"
     moment = now()
@@ -298,35 +135,40 @@ async def issue_sign_in_code(settings: Settings, viewer: Viewer, guardian_id: in
             settings, school_id=viewer.school_id, user_id=user_id, phone=user["phone"], locale=user["locale"],
             kind="sign_in_code", event_key=f"sign-in-code:{rows[0]['id']}",
             values={"code": code, "minutes": settings.sign_in_code_minutes})
+    await queue.send(message_ids)
     return IssuedCode(code=code, phone=user["phone"], expires_at=expires_at, message_ids=message_ids)
 
 
 async def redeem_sign_in_code(settings: Settings, phone: str, code: str, address: str) -> int:
-    """The parent's user id for a right, unexpired, unused code; each code works once."""
+    """The parent's user id for a right, unexpired, unused code; each code works once and allows five tries."""
     try:
         username = normalise_phone(phone)
     except BadPhone:
         raise AccountError(N_("Check the phone number: it should look like 081-234-5678."), field="phone")
-    account_key, address_key = f"account:{username}", f"address:{address}"
-    await _check_throttle(settings, account_key, address_key)
-    # The outcome is decided inside the transaction but raised after it, so that a wrong attempt is counted.
-    refusal = None
-    async with db.transaction():
-        row = await SignInCode.select(SignInCode.id, SignInCode.code_hash, SignInCode.attempts,
-                                      SignInCode.expires_at, SignInCode.user).where(
-            (SignInCode.user.username == username) & SignInCode.used_at.is_null()
-        ).order_by(SignInCode.id, ascending=False).first()
-        if row is None or row["expires_at"] < now() or row["attempts"] >= CODE_ATTEMPTS:
-            refusal = AccountError(N_("This code is not valid any more. Ask the school for a new one."), field="code")
-        elif not await matches_in_thread(row["code_hash"], code.strip()):
-            await SignInCode.update({SignInCode.attempts: SignInCode.attempts + 1}).where(SignInCode.id == row["id"])
-            refusal = AccountError(N_("The code is not right. Check the SMS and try again."), field="code")
-        else:
-            await SignInCode.update({SignInCode.used_at: now()}).where(SignInCode.id == row["id"])
-    if refusal is not None:
-        await _record_failure(account_key, address_key)
-        raise refusal
-    return row["user"]
+    keys = attempt_keys(username, address)
+    await count_attempt(settings, keys)
+    spent = AccountError(N_("This code is not valid any more. Ask the school for a new one."), field="code")
+    latest = await SignInCode.select(SignInCode.id).where(
+        (SignInCode.user.username == username) & SignInCode.used_at.is_null()
+    ).order_by(SignInCode.id, ascending=False).first()
+    if latest is None:
+        raise spent
+    # The try is counted in the same statement that checks there are tries left, before the code is compared:
+    # parallel guesses cannot all read "no tries yet".
+    tried = await SignInCode.update({SignInCode.attempts: SignInCode.attempts + 1}).where(
+        (SignInCode.id == latest["id"]) & (SignInCode.attempts < CODE_ATTEMPTS) & SignInCode.used_at.is_null()
+        & (SignInCode.expires_at > now())
+    ).returning(SignInCode.code_hash, SignInCode.user)
+    if not tried:
+        raise spent
+    if not await matches_in_thread(tried[0]["code_hash"], code.strip()):
+        raise AccountError(N_("The code is not right. Check the SMS and try again."), field="code")
+    used = await SignInCode.update({SignInCode.used_at: now()}).where(
+        (SignInCode.id == latest["id"]) & SignInCode.used_at.is_null()).returning(SignInCode.id)
+    if not used:
+        raise spent
+    await forget_attempt(keys)
+    return tried[0]["user"]
 
 
 # Students' own sign-ins (homeroom teacher) ---------------------------------------------------------------------
@@ -346,7 +188,7 @@ async def _homeroom_student(viewer: Viewer, student_id: int, refusal: AccountErr
     """A current student of the viewer's homeroom, whose sign-in name is free if they have no account yet."""
     student = await Student.select(Student.id, Student.code, Student.user, Student.classroom, Student.first_name,
                                    Student.last_name, Student.school.code.as_alias("school_code")).where(
-        (Student.id == student_id) & (Student.school == viewer.school_id) & (Student.active == True)  # noqa: E712
+        (Student.id == student_id) & (Student.school == viewer.school_id) & (Student.active == True)
     ).first()
     if student is None or not viewer.keeps_homeroom(student["classroom"]):
         raise refusal
@@ -403,23 +245,52 @@ async def issue_student_passwords(viewer: Viewer, student_ids: list[int]) -> lis
 # Staff accounts and homerooms (admin) -------------------------------------------------------------------------
 
 
-async def create_staff(viewer: Viewer, username: str, display_name: str, role: str) -> str:
-    """A new staff account in the admin's school; returns the temporary password to hand over."""
+async def create_staff(viewer: Viewer, username: str, display_name: str, role: str) -> str | None:
+    """A new staff account in the admin's school; returns the temporary password to hand over, or None when the
+    role waits for an executive's confirmation."""
     username = username.strip().lower()
     if not username or not all(c.isalnum() or c in "._-" for c in username):
         raise AccountError(N_("Use letters, digits, dots, dashes or underscores for the username."), field="username")
     if not display_name.strip():
         raise AccountError(N_("Enter the person's name."), field="display_name")
+    # The columns' lengths, checked here so that both engines refuse alike (PostgreSQL would fail with a 500).
+    if len(username) > User.username.length:
+        raise AccountError(N_("A username can be at most %(n)s characters."), field="username",
+                           n=User.username.length)
+    if len(display_name.strip()) > User.display_name.length:
+        raise AccountError(N_("A name can be at most %(n)s characters."), field="display_name",
+                           n=User.display_name.length)
     if role not in {r.value for r in STAFF_ROLES}:
         raise AccountError(N_("Choose a role."), field="role")
     if await User.exists().where(User.username == username):
         raise AccountError(N_("This username is taken."), field="username")
+    if grant_needs_confirmation(Role(role)):
+        # A role that reads children's sensitive data: the account waits, without a password, for an executive,
+        # who hands the person their temporary password. The admin never holds a way into it.
+        async with db.transaction():
+            user_id = await _insert_staff(viewer, username, display_name, role, password_hash=None, active=False)
+            await _audit(viewer, user_id, role, "created", status="pending")
+        return None
     password = temporary_password()
-    await User.insert(User(
-        school=viewer.school_id, username=username, display_name=display_name.strip(), role=role,
-        password_hash=await hashed_in_thread(password), must_change_password=True, created_at=now(),
-    ))
+    password_hash = await hashed_in_thread(password)
+    async with db.transaction():
+        user_id = await _insert_staff(viewer, username, display_name, role, password_hash=password_hash, active=True)
+        await _audit(viewer, user_id, role, "created")
     return password
+
+
+async def _insert_staff(viewer: Viewer, username: str, display_name: str, role: str, password_hash: str | None,
+                        active: bool) -> int:
+    rows = await User.insert(User(
+        school=viewer.school_id, username=username, display_name=display_name.strip(), role=role,
+        password_hash=password_hash, must_change_password=True, active=active, created_at=now(),
+    )).returning(User.id)
+    return rows[0]["id"]
+
+
+async def _audit(viewer: Viewer, user_id: int, role: str, action: str, status: str = "done") -> None:
+    await AccountChange.insert(AccountChange(school=viewer.school_id, account=user_id, role=role, action=action,
+                                             status=status, made_by=viewer.user_id, made_at=now()))
 
 
 async def create_user(school_id: int, username: str, display_name: str, role: Role, password: str) -> int:
@@ -431,11 +302,30 @@ async def create_user(school_id: int, username: str, display_name: str, role: Ro
     return rows[0]["id"]
 
 
-async def reset_password(viewer: Viewer, user_id: int) -> str:
-    """A new temporary password for someone in the admin's school; their open sessions end."""
-    user = await User.select(User.id).where((User.id == user_id) & (User.school == viewer.school_id)).first()
+@dataclass(frozen=True)
+class Reset:
+    password: str | None = None  # a temporary password to hand over (staff, students)
+    code: IssuedCode | None = None  # a parent's new sign-in code, on its way by SMS to the parent's own phone
+
+
+async def reset_password(settings: Settings, queue: JobQueue, viewer: Viewer, user_id: int) -> Reset:
+    """A fresh start for someone in the admin's school; their open sessions end. A parent gets a one-time code by
+    SMS (the admin learns no password of theirs); staff get a temporary password. Resets of accounts that read
+    sensitive data are audited for the executives."""
+    user = await User.select(User.id, User.role).where(
+        (User.id == user_id) & (User.school == viewer.school_id)).first()
     if user is None:
-        raise AccountError(N_("No such account in this school."))
+        raise AccountError(N_("No such account in this school."), status=404)
+    if user["role"] == Role.parent.value:
+        guardian = await Guardian.select(Guardian.id).where(
+            (Guardian.user == user_id) & (Guardian.school == viewer.school_id)).first()
+        if guardian is None:
+            raise AccountError(N_("No such guardian in this school."), status=404)
+        async with db.transaction():
+            await User.update({User.password_hash: None, User.must_change_password: True}).where(User.id == user_id)
+            await UserSession.delete().where(UserSession.user == user_id)
+            await _audit(viewer, user_id, user["role"], "parent_code")
+        return Reset(code=await issue_sign_in_code(settings, queue, viewer, guardian["id"]))
     password = temporary_password()
     password_hash = await hashed_in_thread(password)
     async with db.transaction():
@@ -443,6 +333,43 @@ async def reset_password(viewer: Viewer, user_id: int) -> str:
             User.id == user_id
         )
         await UserSession.delete().where(UserSession.user == user_id)
+        if grant_needs_confirmation(Role(user["role"])):
+            await _audit(viewer, user_id, user["role"], "password_reset")
+    return Reset(password=password)
+
+
+# An executive's review of account changes ---------------------------------------------------------------------
+
+
+async def account_changes(viewer: Viewer, limit: int = 50) -> list[dict]:
+    """The school's latest grants and resets, pending ones first."""
+    rows = await AccountChange.select(
+        AccountChange.id, AccountChange.role, AccountChange.action, AccountChange.status, AccountChange.made_at,
+        AccountChange.decided_at, AccountChange.account.display_name.as_alias("name"),
+        AccountChange.account.username.as_alias("username"), AccountChange.made_by.display_name.as_alias("by"),
+        AccountChange.decided_by.display_name.as_alias("decided_by_name"),
+    ).where(AccountChange.school == viewer.school_id).order_by(AccountChange.id, ascending=False).limit(limit)
+    return sorted(rows, key=lambda row: row["status"] != "pending")
+
+
+async def decide_grant(viewer: Viewer, change_id: int, confirm: bool) -> str | None:
+    """An executive confirms a pending grant (the account opens; returns its temporary password, to hand to the
+    person) or refuses it (the account stays shut)."""
+    if not viewer.can(Permission.review_account_changes):
+        raise AccountError(N_("Only an executive can confirm or refuse this."), status=403)
+    password = temporary_password() if confirm else None
+    password_hash = await hashed_in_thread(password) if password else None
+    async with db.transaction():
+        decided = await AccountChange.update({
+            AccountChange.status: "confirmed" if confirm else "refused", AccountChange.decided_by: viewer.user_id,
+            AccountChange.decided_at: now(),
+        }).where((AccountChange.id == change_id) & (AccountChange.school == viewer.school_id)
+                 & (AccountChange.status == "pending")).returning(AccountChange.account)
+        if not decided:
+            raise AccountError(N_("This request was already decided."))
+        if confirm:
+            await User.update({User.active: True, User.password_hash: password_hash,
+                               User.must_change_password: True}).where(User.id == decided[0]["account"])
     return password
 
 
@@ -511,4 +438,3 @@ async def homeroom_changes(viewer: Viewer, limit: int = 30) -> list[dict]:
         HomeroomChange.changed_by.display_name.as_alias("by"), HomeroomChange.classroom.room.as_alias("room"),
         HomeroomChange.classroom.grade.code.as_alias("grade"),
     ).where(HomeroomChange.school == viewer.school_id).order_by(HomeroomChange.id, ascending=False).limit(limit)
-

@@ -71,11 +71,13 @@ class SignInCode(Table):
     used_at = Timestamptz(null=True, default=None)
 
 
-class SignInFailure(Table):
-    """A failed sign-in, counted per account and per address to slow guessing."""
+class SignInThrottle(Table):
+    """Attempts to sign in per account and per address, counted to slow guessing (accounts.passwords)."""
 
-    key = Varchar(length=120, index=True)  # "account:<name>" or "address:<ip>"
-    failed_at = Timestamptz(index=True)
+    key = Varchar(length=64, unique=True)  # a SHA-256 of "account:<name>" or "address:<ip>": bounded, whatever is typed
+    failures = Integer(default=0)
+    wait_until = Timestamptz()  # no attempt on this key is tried before then
+    last_at = Timestamptz(index=True)
 
 
 class HomeroomAssignment(Table):
@@ -121,3 +123,18 @@ class RecordRead(Table):
     section = Varchar(length=20)
     reader = ForeignKey(User, on_delete=OnDelete.cascade)
     read_at = Timestamptz()
+
+
+class AccountChange(Table):
+    """Who gave whom a staff account or a new password, and whether an executive confirmed it: a role that reads
+    children's sensitive data, or a reset of such an account, is how an admin could let themself in."""
+
+    school = ForeignKey(School, on_delete=OnDelete.cascade)
+    account = ForeignKey(User, on_delete=OnDelete.cascade)
+    role = Varchar(length=20, choices=Role)  # the account's role at the time
+    action = Varchar(length=20)  # "created", "password_reset" or "parent_code"
+    status = Varchar(length=10)  # "done"; for a grant waiting on an executive "pending", then "confirmed"/"refused"
+    made_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True)
+    made_at = Timestamptz()
+    decided_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True)
+    decided_at = Timestamptz(null=True, default=None)

@@ -6,11 +6,12 @@ from backend.accounts.tables import HomeroomAssignment, User, UserSession
 from tests.conftest import text_of
 
 
-async def test_admin_creates_a_nurse_who_must_choose_a_password(make_client, people, settings):
+async def test_admin_creates_a_subject_teacher_who_must_choose_a_password(make_client, people, settings):
     admin = make_client()
     await people.kanya.sign_in(settings, admin)
-    page = await admin.submit("/admin/users", {"username": "Nurse.Pim", "display_name": "ครูพิม", "role": "nurse"})
-    assert "ครูพิม" in text_of(page.text) and "ครูอนามัย" in text_of(page.text)
+    page = await admin.submit("/admin/users", {"username": "Nurse.Pim", "display_name": "ครูพิม",
+                                               "role": "subject_teacher"})
+    assert "ครูพิม" in text_of(page.text) and "ครูประจำวิชา" in text_of(page.text)
     password = re.search(r'<p class="code">(\w+)</p>', page.text).group(1)
 
     nurse = make_client()
@@ -83,3 +84,12 @@ async def test_a_malformed_form_gets_a_clear_page(client, people, settings):
     page = await client.submit("/admin/homerooms", {"classroom": "ม.1/1", "teacher": "ครูวิภา"})
     assert page.status_code == 400
     assert "แบบฟอร์มไม่ถูกต้อง" in text_of(page.text)
+
+
+async def test_over_long_names_are_explained_before_anything_is_saved(client, people, settings):
+    await people.kanya.sign_in(settings, client)
+    page = await client.submit("/admin/users", {"username": "p" * 61, "display_name": "ครูพิม", "role": "nurse"})
+    assert page.status_code == 422 and "ชื่อผู้ใช้ยาวได้ไม่เกิน 60 ตัวอักษร" in text_of(page.text)
+    page = await client.submit("/admin/users", {"username": "pim", "display_name": "พ" * 201, "role": "nurse"})
+    assert page.status_code == 422 and "ชื่อยาวได้ไม่เกิน 200 ตัวอักษร" in text_of(page.text)
+    assert not await User.exists().where(User.username == "pim")

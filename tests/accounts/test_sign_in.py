@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from backend.clock import now
-from backend.accounts.tables import SignInFailure, UserSession
+from backend.accounts.tables import UserSession
 from tests.conftest import text_of
 from tests.personas import PASSWORD
 
@@ -49,18 +49,6 @@ async def test_english_speakers_get_english(client, people):
     client.cookies.set("lang", "en")
     page = await client.submit("/signin", {"username": "somchai", "password": "nope"})
     assert "Wrong username or password." in text_of(page.text)
-
-
-async def test_five_failures_lock_the_account_for_a_while(client, people):
-    for _ in range(5):
-        assert (await sign_in(client, "somchai", "guess")).status_code == 422
-    page = await sign_in(client, "somchai", PASSWORD)  # even the right password waits
-    assert page.status_code == 429
-    assert "ลองผิดหลายครั้งเกินไป กรุณารอ 15 นาที" in text_of(page.text)
-    # Failures older than the window no longer count.
-    await SignInFailure.update({SignInFailure.failed_at: now() - timedelta(minutes=16)}).where(
-        SignInFailure.key == "account:somchai")
-    assert (await sign_in(client, "somchai", PASSWORD)).status_code == 200
 
 
 async def test_one_address_trying_many_accounts_is_slowed(client, people, settings):

@@ -150,11 +150,11 @@ async def page(context):
 @pytest.fixture
 def signed_in(server_url, settings):
     """Give a browser context a person's session cookie, as signing in would (without waiting for argon2)."""
-    from backend.accounts import services as accounts
+    from backend.accounts import sessions
     from backend.accounts.middleware import SESSION_COOKIE
 
     async def sign_in(context, person) -> None:
-        token = await accounts.start_session(settings, person.user_id)
+        token = await sessions.start_session(settings, person.user_id)
         await context.add_cookies([{"name": SESSION_COOKIE, "value": token, "url": server_url,
                                     "httpOnly": True, "sameSite": "Lax"}])
 

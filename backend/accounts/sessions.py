@@ -1,0 +1,84 @@
+"""Sessions: starting and ending them, the user behind a session cookie, and the worker's housekeeping."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from backend import clock
+from backend.accounts.access import Viewer, load_viewer
+from backend.accounts.tables import SignInCode, SignInThrottle, User, UserSession
+from backend.clock import now
+from backend.config import Settings
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def start_session(settings: Settings, user_id: int) -> str:
+    token = secrets.token_urlsafe(32)
+    moment = now()
+    await UserSession.insert(UserSession(token_hash=token_hash(token), user=user_id, created_at=moment,
+                                         expires_at=moment + timedelta(days=settings.session_days)))
+    return token
+
+
+
+async def end_session(token: str) -> None:
+    await UserSession.delete().where(UserSession.token_hash == token_hash(token))
+
+
+async def end_other_sessions(user_id: int, keep_token: str | None) -> None:
+    """Every session of this person but the one on this device (a password change: a thief's session ends)."""
+    await UserSession.delete().where((UserSession.user == user_id)
+                                     & (UserSession.token_hash != token_hash(keep_token or "")))
+
+
+async def end_every_session(user_id: int) -> None:
+    """Sign out everywhere, this device included."""
+    await UserSession.delete().where(UserSession.user == user_id)
+
+
+# What access.load_viewer needs of a user and their school.
+VIEWER_COLUMNS = (
+    "u.id, u.school, u.role, u.display_name, u.locale, u.password_hash, u.must_change_password, u.active, "
+    "s.short_name AS school_short_name, s.parent_sections AS school_parent_sections"
+)
+# Every request runs this. Written out once, as Piccolo spends about 1.3 ms of CPU building and compiling the
+# joined select; raw() still binds the parameter safely on either engine.
+SESSION_SQL = (
+    f"SELECT {VIEWER_COLUMNS}, us.expires_at, us.handed_over_by "
+    'FROM user_session us JOIN app_user u ON u.id = us."user" JOIN school s ON s.id = u.school '
+    "WHERE us.token_hash = {}"
+)
+
+
+async def session_user(token: str) -> dict | None:
+    """The active user behind a session cookie, or None when it is unknown or expired."""
+    rows = await UserSession.raw(SESSION_SQL, token_hash(token))
+    row = rows[0] if rows else None
+    if row is None or row["expires_at"] < now() or not row["active"]:
+        return None
+    return row
+
+
+async def viewer_of(user_id: int) -> Viewer:
+    """A user as the Viewer a signed-in request would have: for the demo's seeding and for tests."""
+    rows = await User.raw(f"SELECT {VIEWER_COLUMNS} FROM app_user u JOIN school s ON s.id = u.school "
+                          "WHERE u.id = {}", user_id)
+    return await load_viewer(rows[0], clock.today())
+
+
+async def purge_expired(settings: Settings) -> int:
+    """Housekeeping for the worker: expired sessions, used or stale codes, old failures."""
+    moment = now()
+    sessions = await UserSession.delete().where(UserSession.expires_at < moment).returning(UserSession.id)
+    await SignInCode.delete().where(SignInCode.expires_at < moment - timedelta(days=1))
+    await SignInThrottle.delete().where(
+        (SignInThrottle.last_at < moment - timedelta(minutes=settings.sign_in_window_minutes))
+        & (SignInThrottle.wait_until < moment)
+    )
+    return len(sessions)
+
