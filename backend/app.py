@@ -77,7 +77,13 @@ def refused(request: Request, refusal: Refusal) -> Response:
 
 
 def _refusal_page(request: Request, refusal: Refusal) -> Response:
-    return _problem(request, refusal.status, _(REFUSAL_TITLES.get(refusal.status, N_("Not done"))), refusal.text())
+    """The refusal's own page: why, and each field to fix (a form posted without the page that can show it again)."""
+    title = _(REFUSAL_TITLES.get(refusal.status, N_("Not done")))
+    if not wants_html(request):
+        return _problem(request, refusal.status, title, refusal.text())
+    problems = [refusal.field_text(name) for name in refusal.errors]
+    return page(request, "error.html", {"title": title, "message": refusal.text(), "problems": problems},
+                status=refusal.status)
 
 
 async def _form_again(request: Request, refusal: Refusal, build) -> Response:

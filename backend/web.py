@@ -148,4 +148,9 @@ def client_address(request: Request) -> str:
 
 
 def wants_html(request: Request) -> bool:
+    """A page for people; JSON for scripts. A body that is not a form (the visit queue's JSON, a photo) comes from a
+    script, which reads its answer as JSON whatever the browser's Accept says."""
+    body_type = request.headers.get("content-type", "")
+    if body_type and not body_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        return False
     return "text/html" in request.headers.get("accept", "") or request.headers.get("hx-request") == "true"

@@ -260,6 +260,11 @@ def can_switch_sms(viewer: Viewer, guardian: dict, children_classrooms: set[int]
             or bool(children_classrooms & viewer.classroom_ids))
 
 
+def can_acknowledge(viewer: Viewer, alert: dict) -> bool:
+    """Tapping "seen" on an alert: a parent, about their own child."""
+    return alert["school"] == viewer.school_id and viewer.is_parent_of(alert["student"])
+
+
 def can_see_visits(viewer: Viewer, student: dict) -> bool:
     """Visits show the family's home: only the student's homeroom teachers, counsellors and executives."""
     if student["school"] != viewer.school_id:

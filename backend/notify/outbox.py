@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from piccolo.query.functions.aggregate import Count
 
 from backend import i18n
-from backend.accounts.access import Permission, Viewer, can_switch_sms
+from backend.accounts.access import Permission, Viewer, can_acknowledge, can_switch_sms
 from backend.clock import now
 from backend.config import Settings
 from backend.notify.segments import sms_segments
@@ -24,17 +24,14 @@ from backend.students.phones import is_mobile
 from backend.students.tables import Guardian, StudentGuardian
 
 
-async def set_sms_opt_out(viewer: Viewer, guardian_id: int, opt_out: bool) -> bool:
+async def set_sms_opt_out(viewer: Viewer, guardian_id: int, opt_out: bool) -> None:
     """The school (admin, or the student's homeroom teacher) or the guardian themself turns SMS off or on."""
     guardian = await Guardian.select(Guardian.id, Guardian.school, Guardian.user).where(Guardian.id == guardian_id).first()
-    if guardian is None:
-        return False
     children_classrooms = {row["classroom"] for row in await StudentGuardian.select(
         StudentGuardian.student.classroom.as_alias("classroom")).where(StudentGuardian.guardian == guardian_id)}
-    if not can_switch_sms(viewer, guardian, children_classrooms):
-        return False
+    if guardian is None or not can_switch_sms(viewer, guardian, children_classrooms):
+        raise NotifyError(N_("No such guardian among those whose messages you look after."), status=404)
     await Guardian.update({Guardian.sms_opt_out: opt_out}).where(Guardian.id == guardian_id)
-    return True
 
 
 # Quiet hours ----------------------------------------------------------------------------------------------------
@@ -198,14 +195,13 @@ async def school_row(school_id: int) -> dict:
 # Acknowledgement and the admin's outbox --------------------------------------------------------------------------
 
 
-async def acknowledge(viewer: Viewer, alert_id: int) -> bool:
+async def acknowledge(viewer: Viewer, alert_id: int) -> None:
     """A parent taps 'seen' on an alert about their own child."""
     alert = await Alert.select(Alert.id, Alert.student, Alert.school).where(Alert.id == alert_id).first()
-    if alert is None or alert["school"] != viewer.school_id or alert["student"] not in viewer.student_ids:
-        return False
+    if alert is None or not can_acknowledge(viewer, alert):
+        raise NotifyError(N_("No such message about your children."), status=404)
     await Alert.update({Alert.acknowledged_at: now(), Alert.acknowledged_by: viewer.user_id}).where(
         (Alert.id == alert_id) & Alert.acknowledged_at.is_null())
-    return True
 
 
 async def list_outbox(viewer: Viewer, status: str | None = None, limit: int = 100) -> list[dict]:

@@ -11,11 +11,11 @@ from litestar.params import Body, FromPath, FromQuery, JSONBody
 from twilio.request_validator import RequestValidator
 
 from backend.accounts.access import Permission, current_viewer, requires, requires_sign_in
-from backend.i18n import _
+from backend.i18n import Refusal, _
 from backend.notify import delivery, push, wording
 from backend.notify import outbox as alerts
 from backend.notify.tables import FAILURE_REASONS, KIND_LABELS, STATUS_LABELS, MessageStatus
-from backend.web import page, redirect, safe_next
+from backend.web import on_refusal, page, redirect, safe_next
 
 
 @post("/twilio/status", exclude_from_csrf=True)
@@ -43,11 +43,8 @@ class Subscription:
 
 @post("/push/subscribe", guards=[requires(Permission.view_children)])
 async def subscribe(request: Request, data: JSONBody[Subscription]) -> Response:
-    try:
-        await push.save_subscription(request.app.state.settings, current_viewer(request), data.endpoint, data.p256dh,
-                                     data.auth)
-    except wording.NotifyError as error:
-        return Response({"detail": _(error.message, **error.values)}, status_code=error.status)
+    await push.save_subscription(request.app.state.settings, current_viewer(request), data.endpoint, data.p256dh,
+                                 data.auth)
     return Response(b"", status_code=204)
 
 
@@ -73,10 +70,15 @@ async def retry(request: Request, message_id: FromPath[int]) -> Response:
     return redirect("/notify/outbox", flash=_("Only failed or undelivered messages can be sent again."))
 
 
+async def _templates_page(request: Request, refusal: Refusal | None = None) -> Response:
+    rows = await wording.template_rows(current_viewer(request))
+    return page(request, "notify/templates.html", {"rows": rows, "error": refusal},
+                status=refusal.status if refusal else 200)
+
+
 @get("/templates", guards=[requires(Permission.manage_users)])
 async def templates(request: Request) -> Response:
-    viewer = current_viewer(request)
-    return page(request, "notify/templates.html", {"rows": await wording.template_rows(viewer), "error": None})
+    return await _templates_page(request)
 
 
 @dataclass
@@ -86,14 +88,10 @@ class TemplateForm:
     body: str = ""
 
 
-@post("/templates", guards=[requires(Permission.manage_users)])
-async def save_template(request: Request, data: Annotated[TemplateForm, Body(media_type=RequestEncodingType.URL_ENCODED)]) -> Response:
-    viewer = current_viewer(request)
-    try:
-        await wording.save_template(viewer, data.kind, data.locale, data.body)
-    except wording.NotifyError as error:
-        return page(request, "notify/templates.html", {"rows": await wording.template_rows(viewer),
-                                                       "error": _(error.message, **error.values)}, status=422)
+@post("/templates", guards=[requires(Permission.manage_users)], opt=on_refusal(_templates_page))
+async def save_template(request: Request,
+                        data: Annotated[TemplateForm, Body(media_type=RequestEncodingType.URL_ENCODED)]) -> Response:
+    await wording.save_template(current_viewer(request), data.kind, data.locale, data.body)
     return redirect("/notify/templates", flash=_("Saved."))
 
 
@@ -107,10 +105,7 @@ class OptOutForm:
 async def set_sms_opt_out(request: Request, guardian_id: FromPath[int],
                           data: Annotated[OptOutForm, Body(media_type=RequestEncodingType.URL_ENCODED)]) -> Response:
     """The school records a guardian's 'no SMS' (Thai numbers cannot reply STOP), or the parent does it in the app."""
-    viewer = current_viewer(request)
-    if not await alerts.set_sms_opt_out(viewer, guardian_id, data.opt_out):
-        return page(request, "error.html", {"title": _("Not allowed"),
-                                            "message": _("Your account cannot open this page.")}, status=403)
+    await alerts.set_sms_opt_out(current_viewer(request), guardian_id, data.opt_out)
     return redirect(safe_next(data.next),
                     flash=_("SMS turned off for this guardian.") if data.opt_out else _("SMS turned on for this guardian."))
 

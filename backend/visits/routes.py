@@ -17,13 +17,6 @@ from backend.visits.form import FORM
 from backend.web import page, redirect
 
 
-def _problem(error: services.VisitError) -> Response:
-    """For the phone's queue: what to show, per field, in the teacher's language."""
-    return Response({"status": error.status, "message": _(error.message, **error.values),
-                     "errors": {name: _(message) for name, message in error.errors.items()}},
-                    status_code=error.status)
-
-
 @get("/", guards=[requires(Permission.use_visits)])
 async def progress(request: Request, view: FromQuery[str] = "") -> Response:
     """A homeroom teacher's own room; the school's table for executives and counsellors (?view=school for one who
@@ -42,11 +35,7 @@ async def progress(request: Request, view: FromQuery[str] = "") -> Response:
 @get("/classrooms/{classroom_id:int}", guards=[requires_sign_in])
 async def classroom_progress(request: Request, classroom_id: FromPath[int]) -> Response:
     viewer = current_viewer(request)
-    try:
-        found = await services.classroom_progress(viewer, classroom_id)
-    except services.VisitError as refusal:
-        return page(request, "error.html", {"title": _("Not allowed"), "message": _(refusal.message)},
-                    status=refusal.status)
+    found = await services.classroom_progress(viewer, classroom_id)
     return page(request, "visits/progress.html", {**found, "records": viewer.keeps_homeroom(classroom_id),
                                                   "school_link": True})
 
@@ -60,24 +49,18 @@ async def form(request: Request, student: FromQuery[int] = 0) -> Response:
 
 @post("/sync", guards=[requires(Permission.view_homeroom)])
 async def sync(request: Request) -> Response:
-    """One visit from the phone's queue (JSON): 200 or 201 with its id, or 422 naming the fields to fix.
-    A plain form post (a phone without JavaScript) gets pages instead."""
+    """One visit from the phone's queue (JSON): 200 or 201 with its id, or (through the app's refusal handler) 422
+    naming the fields to fix. A plain form post (a phone without JavaScript) gets pages instead."""
     plain_form = request.content_type[0] != "application/json"
     try:
         payload = dict((await request.form()).items()) if plain_form else await request.json()
     except (ValueError, SerializationException, msgspec.DecodeError):  # broken JSON, or not UTF-8
         payload = None
     if not isinstance(payload, dict):
-        return _problem(services.VisitError(N_("The visit could not be read. Save it again."), status=400))
+        raise services.VisitError(N_("The visit could not be read. Save it again."), status=400)
     if plain_form and not payload.get("client_id"):
         payload["client_id"] = uuid.uuid4().hex
-    try:
-        saved = await services.save_visit(current_viewer(request), payload)
-    except services.VisitError as error:
-        if plain_form:
-            problems = "; ".join(_(message) for message in error.errors.values()) or _(error.message)
-            return page(request, "error.html", {"title": _(error.message), "message": problems}, status=error.status)
-        return _problem(error)
+    saved = await services.save_visit(current_viewer(request), payload)
     if plain_form:
         return redirect("/visits", flash=_("The visit is saved."))
     return Response(saved, status_code=201 if saved["created"] else 200)
@@ -87,21 +70,14 @@ async def sync(request: Request) -> Response:
      request_max_body_size=services.MAX_PHOTO_BYTES + 1024)
 async def upload_photo(request: Request, visit_id: FromPath[str], photo_id: FromPath[str],
                        kind: FromQuery[str] = "other") -> Response:
-    data = await request.body()
-    try:
-        saved = await services.save_photo(current_viewer(request), request.app.state.photos, visit_id, photo_id,
-                                          kind, data)
-    except services.VisitError as error:
-        return _problem(error)
+    saved = await services.save_photo(current_viewer(request), request.app.state.photos, visit_id, photo_id, kind,
+                                      await request.body())
     return Response(saved, status_code=201 if saved["created"] else 200)
 
 
 @get("/photos/{photo_id:int}", guards=[requires_sign_in])
 async def show_photo(request: Request, photo_id: FromPath[int]) -> Response:
-    try:
-        data, content_type = await services.photo(current_viewer(request), request.app.state.photos, photo_id)
-    except services.VisitError as error:
-        return page(request, "error.html", {"title": _("Not found"), "message": _(error.message)}, status=404)
+    data, content_type = await services.photo(current_viewer(request), request.app.state.photos, photo_id)
     # private: a home's photo must not sit in a shared cache
     return Response(data, media_type=content_type, headers={"Cache-Control": "private, max-age=86400"})
 
