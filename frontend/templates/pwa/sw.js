@@ -8,7 +8,6 @@ const OFFLINE_PAGES = ["/visits/form", "/visits"];
 importScripts("{{ static('visits.js') }}");
 const SHELL = [
   "/offline",
-  "{{ static('app.css') }}",
   "{{ static('app.js') }}",
   "{{ static('vendor/htmx-2.0.11.min.js') }}",
   "{{ static('visits.js') }}",
