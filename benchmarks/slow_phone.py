@@ -68,7 +68,9 @@ async def _open(context, url: str) -> dict:
     response = await page.goto(url, wait_until="load")
     if response is None or response.status != 200:
         raise SystemExit(f"{url} gave {response.status if response else 'no response'} on the slow phone")
-    await page.wait_for_timeout(50)  # loadEventEnd is set just after the load event's handlers ran
+    # loadEventEnd is set just after the load event's handlers ran; a tiny page may paint after its load.
+    await page.wait_for_function("performance.getEntriesByType('navigation')[0].loadEventEnd > 0"
+                                 " && performance.getEntriesByType('paint').length > 0", timeout=10000)
     figures = await page.evaluate(TIMING_JS)
     await page.close()
     return figures
