@@ -9,12 +9,12 @@ from pathlib import Path
 from urllib.parse import quote, unquote
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from markupsafe import Markup
 from litestar import Request, Response
 from litestar.datastructures import Cookie
 from litestar.enums import MediaType
 from litestar.response import Redirect
 from litestar.utils.scope.state import ScopeState
+from markupsafe import Markup
 
 from backend import i18n
 from backend.accounts.tables import ROLE_LABELS, Role

@@ -58,8 +58,8 @@ async def test_a_boosted_navigation_sends_only_the_body(client, people, settings
     assert len(boosted.content) < len(full.content)
 
 
-SCRIPT_TAG = re.compile(r"<script\b([^>]*)>", re.I)
-EVENT_ATTRIBUTE = re.compile(r"<[^>]+\son[a-z]+\s*=", re.I)
+SCRIPT_TAG = re.compile(r"<script\b([^>]*)>", re.IGNORECASE)
+EVENT_ATTRIBUTE = re.compile(r"<[^>]+\son[a-z]+\s*=", re.IGNORECASE)
 
 
 async def _pages_of_a_phone(client, people, settings) -> dict[str, str]:
@@ -97,7 +97,7 @@ async def test_the_inline_styles_have_the_hashes_a_security_policy_names(client)
     # style-src names these hashes: a style that differs from them by one byte would leave the page unstyled.
     for path in ("/signin", "/offline"):
         html = (await client.get(path)).text
-        style = re.search(r"<style>(.*?)</style>", html, re.S).group(1)
+        style = re.search(r"<style>(.*?)</style>", html, re.DOTALL).group(1)
         digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
         assert f"'sha256-{digest}'" in web.inline_style_source().split(), path
 

@@ -7,7 +7,6 @@ from datetime import datetime
 
 from backend import db
 from backend.accounts.access import Viewer, can_see_student, visible_students
-from backend.accounts.tables import HomeroomAssignment
 from backend.i18n import N_, Refusal
 from backend.schools import services as schools
 from backend.schools.tables import Classroom
