@@ -46,7 +46,7 @@ from backend.pwa.routes import health, manifest, offline, service_worker
 from backend.students import routes as students_web
 from backend.request_input import CheckRequestInput
 from backend.students.routes import roster_router, students_router
-from backend.web import STATIC, Later, make_environment, page, redirect, wants_html
+from backend.web import STATIC, Later, inline_style_source, make_environment, page, redirect, wants_html
 
 CSRF_COOKIE = "csrftoken"
 log = logging.getLogger("doolae")
@@ -139,10 +139,11 @@ def server_error(request: Request, exc: Exception) -> Response:
                     _("The school's server had a problem. Nothing you sent is lost; try again in a minute."))
 
 
-# No inline script anywhere (htmx and app.js are files); inline style only, for the page's critical CSS and htmx's
-# indicator rule. Photos preview from blob: URLs before they are sent.
+# No inline script anywhere (htmx and app.js are files, htmx's eval is off); inline style only the page's own
+# stylesheet, named by its hash (htmx's indicator style is turned off). Photos preview from blob: URLs before they are
+# sent.
 CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'", "script-src 'self'", "style-src 'self' 'unsafe-inline'", "img-src 'self' data: blob:",
+    "default-src 'self'", "script-src 'self'", f"style-src 'self' {inline_style_source()}", "img-src 'self' data: blob:",
     "connect-src 'self'", "worker-src 'self'", "manifest-src 'self'", "object-src 'none'", "base-uri 'self'",
     "form-action 'self'", "frame-ancestors 'none'",
 ])

@@ -28,7 +28,11 @@ Steps:
    then a later hx-boost navigation (static files cached). Targets: HTML <= 14 KB, total <= 30 KB.
 6. Throughput: wrk -t2 -c50 -d10s --latency on both pages; requests/s, p50, p99, and the ratio
    (target: the parent page at >= 50% of hello-world). wrk shares the machine's cores with the server.
-7. A summary table. Servers are stopped and the temp folder removed at the end.
+7. Slow phone (slow_phone.py): first paint and load of the hello-world and of Doolae's pages (sign-in, the
+   parent's home and attendance, a teacher's home, register, homeroom and visit form) in Chromium at 360 px with
+   150 ms RTT, 1.6 Mbps and CPU x4, cold (first visit) and warm (service worker and cache filled); --no-phone
+   skips it.
+8. A summary table. Servers are stopped and the temp folder removed at the end.
 """
 
 from __future__ import annotations
@@ -54,6 +58,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from statistics import mean
 
+import slow_phone
 from bench_database import database_arguments, fresh_schema, postgres_guard
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -119,6 +124,8 @@ class Seeded:
     children: list[str]
     token: str
     timings: dict[str, float]
+    teacher_token: str = ""  # the homeroom teacher of the first classroom, for the slow-phone pages
+    classroom_id: int = 0
 
 
 async def seed(args) -> Seeded:
@@ -168,6 +175,8 @@ async def seed(args) -> Seeded:
     await User.update({User.password_hash: passwords.hash_password(PASSWORD),
                        User.must_change_password: False}).where(User.id == parent_id)
     token = await sessions.start_session(Settings.from_env(), parent_id)
+    first_teacher = await User.select(User.id).where(User.username == "bench-teacher1").first()
+    teacher_token = await sessions.start_session(Settings.from_env(), first_teacher["id"])
     children = await Student.select(Student.first_name, Student.last_name).where(
         Student.id.is_in(StudentGuardian.select(StudentGuardian.student).where(
             StudentGuardian.guardian == guardian["id"])))
@@ -184,6 +193,8 @@ async def seed(args) -> Seeded:
         children=[f"{c['first_name']} {c['last_name']}" for c in children],
         token=token,
         timings=timings,
+        teacher_token=teacher_token,
+        classroom_id=rooms[0]["id"],
     )
 
 
@@ -633,6 +644,8 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--breakdown-requests", type=int, default=300)
     parser.add_argument("--profile", action="store_true", help="py-spy the server during the parent gzip run")
+    parser.add_argument("--phone-runs", type=int, default=3, help="slow-phone loads per page (median)")
+    parser.add_argument("--no-phone", action="store_true", help="skip the slow-phone browser step")
     parser.add_argument("--keep", action="store_true", help="keep the temp folder (SQLite file, server logs)")
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)
@@ -721,6 +734,27 @@ def main() -> None:
         runs = throughput(doolae, hello, weight.cookie, args, work_dir)
         by = {r.label: r for r in runs}
 
+        phone: list[slow_phone.PhoneResult] = []
+        if not args.no_phone:
+            print(f"\n7. Slow phone: Chromium 360 px, {slow_phone.RTT_MS} ms RTT, "
+                  f"{slow_phone.DOWN_BYTES_PER_S * 8 / 1e6:.1f} Mbps, CPU x{slow_phone.CPU_SLOWDOWN};"
+                  f" median of {args.phone_runs}")
+            parent = {SESSION_COOKIE: seeded.token}
+            teacher = {SESSION_COOKIE: seeded.teacher_token}
+            pages = [
+                slow_phone.PhonePage("hello-world /", "/", {}),
+                slow_phone.PhonePage("sign-in /signin", "/signin", {}),
+                slow_phone.PhonePage("parent home /", "/", parent),
+                slow_phone.PhonePage("parent attendance", "/attendance/children", parent),
+                slow_phone.PhonePage("teacher home /", "/", teacher),
+                slow_phone.PhonePage("teacher register", f"/attendance/classrooms/{seeded.classroom_id}", teacher),
+                slow_phone.PhonePage("teacher homeroom", "/students/homeroom", teacher),
+                slow_phone.PhonePage("teacher visit form", "/visits/form", teacher),
+            ]
+            phone = [slow_phone.run(hello.url, pages[:1], args.phone_runs)[0],
+                     *slow_phone.run(doolae.url, pages[1:], args.phone_runs)]
+            slow_phone.print_results(phone)
+
         html = weight.first_load[0]
         first_wire = sum(f.wire for f in weight.first_load)
         gz_ratio = by["parent /, gzip"].rps / by["hello-world, gzip"].rps
@@ -733,7 +767,7 @@ def main() -> None:
                 return "INVALID (errors)"
             return "OK" if ok else "MISSED"
 
-        print(f"\n7. Summary ({args.database}, {seeded.students:,} students)")
+        print(f"\n8. Summary ({args.database}, {seeded.students:,} students)")
         rows = [
             ("seeding (roster + accounts)", f"{seeded.timings['seeding total']:.1f} s", "", ""),
             ("first load: HTML gzip (+headers)", f"{html.body:,} B ({html.wire:,} B)",
@@ -759,6 +793,12 @@ def main() -> None:
             ("in-process GET / (gzip)", f"{parts[1].wall_ms:.2f} ms",
              f"{parts[1].queries:.0f} SQL queries, {parts[1].orm_ms:.2f} ms in ORM+SQL", ""),
         ]
+        for r in phone:
+            ok = (max(r.cold_paint, r.warm_paint) <= slow_phone.PAINT_TARGET_S
+                  and max(r.cold_load, r.warm_load) <= slow_phone.LOAD_TARGET_S)
+            rows.append((f"slow phone: {r.label}",
+                         f"paint {r.cold_paint:.2f}/{r.warm_paint:.2f} s, load {r.cold_load:.2f}/{r.warm_load:.2f} s",
+                         f"cold/warm; {r.requests} req, {r.bytes:,} B", "OK" if ok else "MISSED"))
         widths = [max(len(r[i]) for r in rows) for i in range(3)]
         for name, value, target, verdict in rows:
             print(f"  {name:<{widths[0]}}  {value:>{widths[1]}}  {target:<{widths[2]}}  {verdict}")

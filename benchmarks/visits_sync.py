@@ -18,8 +18,8 @@ Steps:
    needed), photos in the temp folder.
 3. Bytes on the wire: the visit form page (gzip, as the server sends it) and each script and stylesheet it names,
    first load and a boosted navigation. Target: the form page with its own script (visits.js) ≤ 20 KB compressed.
-   htmx, app.js and app.css are every page's and already on the phone (browser and service-worker caches) by the
-   time a teacher opens the form; they are shown too.
+   htmx and app.js are every page's and already on the phone (browser and service-worker caches) by the time a
+   teacher opens the form; they are shown too. The styles are written into every page (no stylesheet to fetch).
 4. visits.js raw and gzipped.
 5. Headless Chromium (Debian's, through Playwright) on a 360 px phone: the form is opened online, the network
    cut, and 50 visits saved through the form, each with a camera-sized JPEG that the page's own visits.js shrinks
@@ -267,7 +267,7 @@ def report(weight: dict, run: dict, count: int, database: str) -> bool:
     print(f"\n  form page + visits.js: {kb(form)} (target ≤ {kb(FORM_TARGET)}: {'OK' if form_ok else 'OVER'})")
     boosted_form = b_wire + rows.get("/static/visits.js", 0)
     print(f"  boosted form + visits.js (from another page of the app): {kb(boosted_form)}")
-    print(f"  first load with nothing cached (+ htmx, app.js, app.css; shared by every page): {kb(everything)}")
+    print(f"  first load with nothing cached (+ htmx, app.js; shared by every page): {kb(everything)}")
     print("\nThe offline script, frontend/static/visits.js:")
     print(f"  raw {weight['visits_js_raw']:,} bytes ({kb(weight['visits_js_raw'])}), "
           f"gzip -9 {weight['visits_js_gzip']:,} bytes ({kb(weight['visits_js_gzip'])})")

@@ -265,6 +265,7 @@ async def make_client(app):
 
 def text_of(html: str) -> str:
     """The visible text of a page, whitespace folded: what a person reads."""
+    html = re.sub(r"<style>.*?</style>", " ", html, flags=re.S)  # the page's styles are written into it
     return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html))).strip()
 
 

@@ -1,7 +1,11 @@
 """The installable app shell: manifest, versioned service worker, offline page, our own static files."""
 
+import base64
 import gzip
+import hashlib
+import re
 
+from backend import web
 from tests.conftest import text_of
 
 
@@ -52,3 +56,65 @@ async def test_a_boosted_navigation_sends_only_the_body(client, people, settings
     assert boosted.text.lstrip().startswith("<title>หน้าแรก · ดูแล</title>")
     assert "<head>" not in boosted.text and "อนันต์" in boosted.text
     assert len(boosted.content) < len(full.content)
+
+
+SCRIPT_TAG = re.compile(r"<script\b([^>]*)>", re.IGNORECASE)
+EVENT_ATTRIBUTE = re.compile(r"<[^>]+\son[a-z]+\s*=", re.IGNORECASE)
+
+
+async def _pages_of_a_phone(client, people, settings) -> dict[str, str]:
+    """Whole pages a parent, a teacher and someone signed out open first."""
+    pages = {"sign-in": (await client.get("/signin")).text}
+    await people.somsri.sign_in(settings, client)
+    pages["parent home"] = (await client.get("/")).text
+    await people.somchai.sign_in(settings, client)
+    pages["teacher home"] = (await client.get("/")).text
+    pages["visit form"] = (await client.get("/visits/form")).text
+    return pages
+
+
+async def test_a_page_paints_without_waiting_for_another_file(client, people, settings, app):
+    # On a slow phone each file fetched before the first paint costs a round trip: the styles come in the page.
+    for name, html in (await _pages_of_a_phone(client, people, settings)).items():
+        head = html.split("</head>")[0]
+        assert 'rel="stylesheet"' not in head, name
+        assert "<style>" in head and ".bar" in head, name
+        for attributes in SCRIPT_TAG.findall(html):
+            assert "src=" in attributes and "defer" in attributes, (name, attributes)
+
+
+async def test_no_page_runs_inline_javascript(client, people, settings):
+    # The Content-Security-Policy allows no inline script: a handler written in the page would do nothing.
+    pages = await _pages_of_a_phone(client, people, settings)
+    pages["offline"] = (await client.get("/offline")).text
+    for name, html in pages.items():
+        assert not EVENT_ATTRIBUTE.search(html), name
+        for attributes in SCRIPT_TAG.findall(html):
+            assert "src=" in attributes, (name, attributes)
+
+
+async def test_the_inline_styles_have_the_hashes_a_security_policy_names(client):
+    # style-src names these hashes: a style that differs from them by one byte would leave the page unstyled.
+    for path in ("/signin", "/offline"):
+        html = (await client.get(path)).text
+        style = re.search(r"<style>(.*?)</style>", html, re.DOTALL).group(1)
+        digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
+        assert f"'sha256-{digest}'" in web.inline_style_source().split(), path
+
+
+async def test_the_visit_form_opens_with_at_most_four_files_beside_the_page(client, people, settings):
+    # A teacher opens it at the gate of a house with one bar of signal: every file is a round trip.
+    await people.somchai.sign_in(settings, client)
+    html = (await client.get("/visits/form")).text
+    fetched = re.findall(r'<script[^>]+src="([^"]+)"', html) + re.findall(
+        r'<link[^>]+rel="(?:stylesheet|icon)"[^>]+href="([^"]+)"', html)
+    assert len(fetched) <= 4, fetched
+
+
+async def test_the_service_worker_keeps_every_file_a_page_loads(client, people, settings):
+    # Offline, the kept visit form must find its scripts in the service worker's cache.
+    sw = (await client.get("/sw.js")).text
+    await people.somchai.sign_in(settings, client)
+    html = (await client.get("/visits/form")).text
+    for src in re.findall(r'<script[^>]+src="([^"]+)"', html):
+        assert f'"{src}"' in sw, src

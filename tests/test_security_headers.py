@@ -17,6 +17,7 @@ async def test_every_answer_forbids_inline_script_and_framing(client, path):
     policy = response.headers["content-security-policy"]
     directives = dict(part.strip().split(" ", 1) for part in policy.split(";") if part.strip())
     assert directives["script-src"] == "'self'"  # no 'unsafe-inline', no 'unsafe-eval'
+    assert "'unsafe-inline'" not in directives["style-src"]  # only the page's own stylesheet, by its hash
     assert directives["frame-ancestors"] == "'none'"
     assert directives["object-src"] == "'none'"
     assert response.headers["x-content-type-options"] == "nosniff"

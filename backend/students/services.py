@@ -6,8 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from backend import db
-from backend.accounts.access import Viewer, visible_students
-from backend.accounts.tables import HomeroomAssignment
+from backend.accounts.access import Viewer, can_see_student, visible_students
 from backend.i18n import N_, Refusal
 from backend.schools import services as schools
 from backend.schools.tables import Classroom
@@ -317,22 +316,38 @@ async def list_homerooms(viewer: Viewer) -> list[dict]:
     return rooms
 
 
+# On every parent's home page: written out, as Piccolo spends about 1 ms of CPU building the chained joins of the
+# selects (students, then their homeroom teachers); one round trip instead of two.
+CHILDREN_SQL = (
+    "SELECT st.id, st.school, st.title, st.first_name, st.last_name, st.number_in_class, st.classroom, c.room, "
+    "g.code AS grade, t.display_name AS teacher_name, t.phone AS teacher_phone "
+    "FROM student st LEFT JOIN classroom c ON c.id = st.classroom LEFT JOIN grade g ON g.id = c.grade "
+    "LEFT JOIN homeroom_assignment h ON h.classroom = st.classroom LEFT JOIN app_user t ON t.id = h.teacher "
+    "WHERE st.school = {} AND st.id IN (%s) ORDER BY st.id, h.id"
+)
+
+
 async def list_children(viewer: Viewer) -> list[dict]:
     """A parent's children with classroom and homeroom teachers (a student sees themself the same way)."""
-    students = await Student.select(
-        Student.id, Student.title, Student.first_name, Student.last_name, Student.number_in_class,
-        Student.classroom, Student.classroom.room.as_alias("room"), Student.classroom.grade.code.as_alias("grade"),
-    ).where(visible_students(viewer) & Student.id.is_in(list(viewer.student_ids) or [-1]))
-    classroom_ids = [s["classroom"] for s in students if s["classroom"]]
-    teachers: dict[int, list[str]] = {}
-    if classroom_ids:
-        for t in await HomeroomAssignment.select(
-                HomeroomAssignment.classroom, HomeroomAssignment.teacher.display_name.as_alias("name"),
-                HomeroomAssignment.teacher.phone.as_alias("phone")).where(
-                HomeroomAssignment.classroom.is_in(classroom_ids)):
-            teachers.setdefault(t["classroom"], []).append(t)
-    return [{**s, "label": f"{s['grade']}/{s['room']}" if s["classroom"] else "",
-             "teachers": teachers.get(s["classroom"], [])} for s in students]
+    ids = sorted(viewer.student_ids)
+    if not ids:
+        return []
+    rows = await Student.raw(CHILDREN_SQL % ", ".join(["{}"] * len(ids)), viewer.school_id, *ids)
+    children: dict[int, dict] = {}
+    for row in rows:
+        if not can_see_student(viewer, row):
+            continue
+        child = children.get(row["id"])
+        if child is None:
+            child = children[row["id"]] = {
+                key: row[key] for key in ("id", "title", "first_name", "last_name", "number_in_class", "classroom",
+                                          "room", "grade")}
+            child["label"] = f"{row['grade']}/{row['room']}" if row["classroom"] else ""
+            child["teachers"] = []
+        if row["teacher_name"] is not None:
+            child["teachers"].append({"classroom": row["classroom"], "name": row["teacher_name"],
+                                      "phone": row["teacher_phone"]})
+    return list(children.values())
 
 
 async def list_guardians(viewer: Viewer, search: str = "", limit: int = 30) -> list[dict]:

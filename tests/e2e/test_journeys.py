@@ -114,7 +114,7 @@ async def test_offline_pages_get_the_offline_page(context, page: Page, people, s
         assert await page.evaluate("navigator.onLine") is False
     finally:
         await context.set_offline(False)
-    await page.get_by_role("button", name=re.compile("ลองอีกครั้ง")).click()
+    await page.get_by_role("link", name=re.compile("ลองอีกครั้ง")).click()
     await expect(page.locator("main h1")).to_have_text("ห้อง ม.1/1")
 
 

@@ -31,7 +31,7 @@ async def test_two_homeroom_teachers_each_fill_in_their_own_draft(make_client, p
     draft = await ScreeningForm.select().where(ScreeningForm.filled_by == people.somchai.user_id).first()
     await first.submit(f"/screening/forms/{draft['id']}/steps/0", {"q1": "2", "q2": "2", "action": "stop"})
     page = await second.get(f"/screening/forms/{anan}/sdq/teacher")
-    assert "ตอบแล้ว 0 จาก 25" in text_of(page.text) and "checked" not in page.text
+    assert "ตอบแล้ว 0 จาก 25" in text_of(page.text) and " checked" not in page.text
     page = await second.submit(f"/screening/forms/{draft['id']}/steps/0", {"q1": "0", "action": "stop"})
     assert page.status_code == 409  # not hers to change
     kept = await ScreeningForm.select(ScreeningForm.answers).where(ScreeningForm.id == draft["id"]).output(

@@ -8,7 +8,6 @@ const OFFLINE_PAGES = ["/visits/form", "/visits"];
 importScripts("{{ static('visits.js') }}");
 const SHELL = [
   "/offline",
-  "{{ static('app.css') }}",
   "{{ static('app.js') }}",
   "{{ static('vendor/htmx-2.0.11.min.js') }}",
   "{{ static('visits.js') }}",
@@ -25,9 +24,17 @@ self.addEventListener("activate", (event) => {
   event.waitUntil(
     caches.keys()
       .then((keys) => Promise.all(keys.filter((key) => key.startsWith("doolae-") && key !== CACHE && key !== PAGES).map((key) => caches.delete(key))))
+      // Navigation preload: the browser asks for the page while this worker starts up (on a slow phone that
+      // start-up is a visible delay before every page), and the worker answers with that response.
+      .then(() => self.registration.navigationPreload && self.registration.navigationPreload.enable())
       .then(() => self.clients.claim())
   );
 });
+
+// The network's answer to a request: the preloaded one for a page opened by navigation, else a fetch.
+function network(event) {
+  return Promise.resolve(event.preloadResponse).then((preloaded) => preloaded || fetch(event.request));
+}
 
 self.addEventListener("fetch", (event) => {
   const request = event.request;
@@ -36,7 +43,7 @@ self.addEventListener("fetch", (event) => {
   if (OFFLINE_PAGES.includes(path)) {
     // Network first, keeping the newest copy; offline, the kept copy (the boosted body or the whole page).
     const key = request.headers.get("HX-Request") === "true" ? `${path}?boosted` : path;
-    event.respondWith(fetch(request).then((response) => {
+    event.respondWith(network(event).then((response) => {
       if (response.ok) {
         const copy = response.clone();
         event.waitUntil(caches.open(PAGES).then(async (cache) => {
@@ -56,7 +63,7 @@ self.addEventListener("fetch", (event) => {
   }
   if (request.mode === "navigate" || request.headers.get("HX-Request") === "true") {
     // Network first: school data must be fresh. Offline, a page gets the offline page.
-    event.respondWith(fetch(request).catch(() => caches.match("/offline")));
+    event.respondWith(network(event).catch(() => caches.match("/offline")));
     return;
   }
   if (new URL(request.url).pathname.startsWith("/static/")) {
