@@ -166,6 +166,8 @@ async def load_viewer(user: dict, today: date) -> Viewer:
         rows = await TeachingAssignment.select(TeachingAssignment.classroom).where(
             (TeachingAssignment.teacher == user["id"]) & (TeachingAssignment.school_year == year.school_year_id))
         teaching_ids = frozenset(r["classroom"] for r in rows)
+    elif "student_ids" in user:  # read with the session (accounts.sessions.session_user)
+        student_ids = user["student_ids"]
     elif role is Role.parent:
         # On every parent request: written out, as Piccolo spends about 1 ms of CPU building this select.
         rows = await StudentGuardian.raw(
