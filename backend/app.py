@@ -143,7 +143,8 @@ def server_error(request: Request, exc: Exception) -> Response:
 # stylesheet, named by its hash (htmx's indicator style is turned off). Photos preview from blob: URLs before they are
 # sent.
 CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'", "script-src 'self'", f"style-src 'self' {inline_style_source()}", "img-src 'self' data: blob:",
+    "default-src 'self'", "script-src 'self'", f"style-src 'self' {inline_style_source()}",
+    "img-src 'self' data: blob:",
     "connect-src 'self'", "worker-src 'self'", "manifest-src 'self'", "object-src 'none'", "base-uri 'self'",
     "form-action 'self'", "frame-ancestors 'none'",
 ])

@@ -1,4 +1,5 @@
-"""The `doolae` command: serve, worker, worker-health, migrate, demo, import-roster, create-school, create-admin, score."""
+"""The `doolae` command: serve, worker, worker-health, migrate, demo, import-roster, create-school, create-admin,
+score."""
 
 from __future__ import annotations
 
@@ -195,13 +196,14 @@ def score(instrument: str, informant: str | None, answers: str) -> None:
     try:
         raw = [int(a) if a.strip() not in ("", "-") else None for a in answers.split(",")]
     except ValueError:
-        raise SystemExit("answers are numbers separated by commas; leave a blank (or -) for an unanswered item")
+        raise SystemExit("answers are numbers separated by commas; leave a blank (or -) for an unanswered "
+                         "item") from None
     try:
         loaded = scoring.load_instrument(instrument)
         result = (scoring.score_sdq(loaded, informant or "student", raw) if instrument == "sdq"
                   else scoring.score_eq(loaded, raw))
     except ValueError as error:
-        raise SystemExit(str(error))
+        raise SystemExit(str(error)) from None
     print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
 
 

@@ -67,7 +67,7 @@ def roster_csv(grades: list[str], rooms_per_grade: int, seed: int = 2569, min_si
                     guardians.append((f"{rng.choice(MOTHERS + FATHERS)} {rng.choice(SURNAMES)}",
                                       rng.choice(["ป้า", "น้า", "ลุง", "อา"])))
                 cells = [str(code), title, rng.choice(BOYS if boy else GIRLS), surname, f"{grade}/{room}", str(number)]
-                for index, (name, relation) in enumerate(guardians):
+                for name, relation in guardians:
                     # 08x-xxx-xxxx numbers; a few guardians have none, as on real rosters.
                     digits = f"0{rng.choice('89')}{rng.randint(10_000_000, 99_999_999)}"
                     number_text = "" if rng.random() < 0.03 else f"{digits[:3]}-{digits[3:6]}-{digits[6:]}"

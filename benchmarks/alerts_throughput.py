@@ -110,7 +110,7 @@ async def save_all(url: str, rooms: list[tuple[str, int]], absent_share: float) 
 
     clients = [httpx.AsyncClient(base_url=url, timeout=120, headers={"accept": "text/html"}) for _ in forms]
     started = time.monotonic()
-    await asyncio.gather(*(one(c, t, room, f) for c, (t, room, f) in zip(clients, forms)))
+    await asyncio.gather(*(one(c, t, room, f) for c, (t, room, f) in zip(clients, forms, strict=True)))
     elapsed = time.monotonic() - started
     for client in clients:
         await client.aclose()

@@ -351,7 +351,8 @@ async def rescore(school: dict, figures: dict) -> None:
     admin = await sessions.viewer_of((await User.select(User.id).where(User.role == Role.admin.value).first())["id"])
     form = {f"cut.{informant}.{scale}.{band}": str(low)
             for informant, scales in school_settings.cutoff_starts(services.base_instrument("sdq")).items()
-            for scale, starts in scales.items() for band, low in starts.items() if band not in ("normal", "no_strength")}
+            for scale, starts in scales.items() for band, low in starts.items()
+            if band not in ("normal", "no_strength")}
     await school_settings.save_cutoffs(admin, {**form, "cut.parent.total.risk": "12", "cut.parent.total.problem": "15"})
     moment = time.perf_counter()
     stale = await school_settings.forms_to_rescore(admin)

@@ -190,7 +190,8 @@ async def _world(people, app) -> dict[str, str]:
         "student_id": str(bua), "classroom_id": str(people.classrooms["BKK ม.1/1"]),
         "guardian_id": str(people.guardians["+66822222222"]), "user_id": str(teacher),
         "alert_id": str(alert[0]["id"]), "message_id": str(message[0]["id"]), "upload_id": str(upload.upload_id),
-        "form_id": str(form["form"]["id"]), "step": "1", "section": "family", "instrument": "sdq", "informant": "teacher",
+        "form_id": str(form["form"]["id"]), "step": "1", "section": "family", "instrument": "sdq",
+        "informant": "teacher",
         "visit_id": visit_id, "photo_id:str": str(uuid.uuid4()), "photo_id:int": str(photo["id"]),
         "file_path": "app.css", "change_id": str(change["id"]), "decision": "confirm",
     }

@@ -72,7 +72,8 @@ async def serve_health(heartbeat: Heartbeat, port: int) -> asyncio.Server:
         if heartbeat.healthy:
             status, body = "200 OK", "working\n"
         else:
-            status, body = "503 Service Unavailable", f"not working for {heartbeat.age():.0f} s: Redis is unreachable or the worker is stuck\n"
+            status = "503 Service Unavailable"
+            body = f"not working for {heartbeat.age():.0f} s: Redis is unreachable or the worker is stuck\n"
         writer.write(f"HTTP/1.1 {status}\r\nContent-Type: text/plain\r\nContent-Length: {len(body)}\r\n"
                      f"Connection: close\r\n\r\n{body}".encode())
         with contextlib.suppress(ConnectionError):

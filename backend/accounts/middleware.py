@@ -40,7 +40,8 @@ async def _to_password_page(scope: Scope, send: Send) -> None:
     # htmx follows a 303 inside the page's target; HX-Redirect makes it load the password page whole.
     status, header = (200, b"hx-redirect") if htmx else (303, b"location")
     await send({"type": "http.response.start", "status": status,
-                "headers": [(header, PASSWORD_PAGE.encode()), (b"content-length", b"0"), (b"cache-control", b"no-store")]})
+                "headers": [(header, PASSWORD_PAGE.encode()), (b"content-length", b"0"),
+                            (b"cache-control", b"no-store")]})
     await send({"type": "http.response.body", "body": b""})
 
 

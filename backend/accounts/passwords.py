@@ -123,12 +123,14 @@ async def count_attempt(settings: Settings, keys: AttemptKeys) -> None:
             for key, free in limits.items():
                 row = rows.get(key)
                 failures = 1 if row is None or row["last_at"] < forgotten else row["failures"] + 1
-                wait_until = moment + timedelta(seconds=wait_after(failures, free, settings.sign_in_longest_wait_seconds))
+                wait = wait_after(failures, free, settings.sign_in_longest_wait_seconds)
+                wait_until = moment + timedelta(seconds=wait)
                 if row is None:
                     await SignInThrottle.insert(SignInThrottle(key=key, failures=failures, wait_until=wait_until,
                                                                last_at=moment))
                 else:
-                    await SignInThrottle.update({SignInThrottle.failures: failures, SignInThrottle.wait_until: wait_until,
+                    await SignInThrottle.update({SignInThrottle.failures: failures,
+                                                 SignInThrottle.wait_until: wait_until,
                                                  SignInThrottle.last_at: moment}).where(SignInThrottle.key == key)
     if waiting:
         raise TooManyAttempts(waiting)

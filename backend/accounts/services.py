@@ -144,7 +144,7 @@ async def redeem_sign_in_code(settings: Settings, phone: str, code: str, address
     try:
         username = normalise_phone(phone)
     except BadPhone:
-        raise AccountError(N_("Check the phone number: it should look like 081-234-5678."), field="phone")
+        raise AccountError(N_("Check the phone number: it should look like 081-234-5678."), field="phone") from None
     keys = attempt_keys(username, address)
     await count_attempt(settings, keys)
     spent = AccountError(N_("This code is not valid any more. Ask the school for a new one."), field="code")
@@ -188,7 +188,7 @@ async def _homeroom_student(viewer: Viewer, student_id: int, refusal: AccountErr
     """A current student of the viewer's homeroom, whose sign-in name is free if they have no account yet."""
     student = await Student.select(Student.id, Student.code, Student.user, Student.classroom, Student.first_name,
                                    Student.last_name, Student.school.code.as_alias("school_code")).where(
-        (Student.id == student_id) & (Student.school == viewer.school_id) & (Student.active == True)
+        (Student.id == student_id) & (Student.school == viewer.school_id) & (Student.active == True)  # noqa: E712 - a Piccolo column, not a Python bool
     ).first()
     if student is None or not viewer.keeps_homeroom(student["classroom"]):
         raise refusal

@@ -34,7 +34,8 @@ async def _register_page(request: Request, classroom_id: int, day: date, period:
                          error: Refusal | None = None) -> Response:
     register = await services.register(current_viewer(request), classroom_id, day, period)
     return page(request, "attendance/register.html", {
-        "register": register, "error": error, "statuses": [(s.value, STATUS_SHORT[s], STATUS_LABELS[s]) for s in services.HOMEROOM_STATUSES],
+        "register": register, "error": error,
+        "statuses": [(s.value, STATUS_SHORT[s], STATUS_LABELS[s]) for s in services.HOMEROOM_STATUSES],
         "labels": {s.value: STATUS_LABELS[s] for s in STATUS_LABELS},
         "subject": request.query_params.get("subject", ""),
     }, status=422 if error else 200)

@@ -156,8 +156,9 @@ async def save_register(viewer: Viewer, settings: Settings, queue: JobQueue, cla
     """Save a whole register at once. Unchanged marks are left alone (a double submit changes nothing); each
     change is kept with who and when; guardians are told of new late/absent/cut marks, and of corrections."""
     if not _takes(viewer, classroom_id, period):
-        raise AttendanceError(N_("Only this classroom's homeroom teachers take its register.") if period == HOMEROOM_PERIOD
-                              else N_("You do not teach this classroom."), status=403)
+        refusal = (N_("Only this classroom's homeroom teachers take its register.") if period == HOMEROOM_PERIOD
+                   else N_("You do not teach this classroom."))
+        raise AttendanceError(refusal, status=403)
     if not 0 <= period <= MAX_PERIOD:
         raise AttendanceError(N_("Periods run from 1 to %(n)s."), n=MAX_PERIOD)
     _check_day(day)
@@ -333,7 +334,8 @@ async def school_today(viewer: Viewer, day: date) -> dict:
                                         Classroom.grade.level.as_alias("level")).where(
         (Classroom.school == viewer.school_id) & (Classroom.school_year == viewer.school_year_id)
     ).order_by(Classroom.grade.level).order_by(Classroom.room)
-    sizes = {r["classroom"]: r["n"] for r in await Student.select(Student.classroom, Count(Student.id, alias="n")).where(
+    sizes = {r["classroom"]: r["n"] for r in await Student.select(
+        Student.classroom, Count(Student.id, alias="n")).where(
         (Student.school == viewer.school_id) & (Student.active == True)).group_by(Student.classroom)}  # noqa: E712
     counts: dict[int, dict[str, int]] = {}
     for row in await AttendanceMark.select(AttendanceMark.classroom, AttendanceMark.status,
@@ -367,7 +369,8 @@ async def term_trend(viewer: Viewer) -> list[dict]:
     if bounds is None:
         return []
     start, end = bounds[0], min(bounds[1], today())
-    rows = await AttendanceMark.select(AttendanceMark.day, AttendanceMark.status, Count(AttendanceMark.id, alias="n")).where(
+    rows = await AttendanceMark.select(AttendanceMark.day, AttendanceMark.status,
+                                       Count(AttendanceMark.id, alias="n")).where(
         (AttendanceMark.school == viewer.school_id) & (AttendanceMark.day >= start) & (AttendanceMark.day <= end)
         & AttendanceMark.status.is_in([Status.late.value, Status.absent.value, Status.cut.value])
         & ((AttendanceMark.period == HOMEROOM_PERIOD) | (AttendanceMark.status == Status.cut.value))

@@ -102,7 +102,8 @@ async def _push(delivery: Delivery, message: dict) -> sms.Outcome:
                      if push.endpoint_allowed(delivery.settings, s["endpoint"])]  # none stored before the check
     if not subscriptions:
         return sms.Outcome("gone", code="no_subscription", message="the app no longer allows notifications")
-    payload = {"title": "ดูแล", "body": message["body"], "url": "/attendance/children", "tag": f"alert-{message['alert']}"}
+    payload = {"title": "ดูแล", "body": message["body"], "url": "/attendance/children",
+               "tag": f"alert-{message['alert']}"}
     outcomes = []
     for subscription in subscriptions:
         outcome = await push.send_push(delivery.settings, delivery.http, subscription, payload)
@@ -141,7 +142,8 @@ async def _fall_back_to_sms(delivery: Delivery, message: dict, outcome: sms.Outc
 async def _record(settings: Settings, message: dict, outcome: sms.Outcome) -> tuple[str, float | None]:
     """Store the outcome; returns the new status and, for a retry, the seconds to wait."""
     moment = now()
-    changes: dict = {Message.updated_at: moment, Message.error_code: outcome.code, Message.error_message: outcome.message}
+    changes: dict = {Message.updated_at: moment, Message.error_code: outcome.code,
+                     Message.error_message: outcome.message}
     retry_in = None
     if outcome.state == "sent":
         changes.update({Message.status: MessageStatus.sent.value, Message.provider_id: outcome.provider_id,

@@ -26,7 +26,8 @@ from backend.students.tables import Guardian, StudentGuardian
 
 async def set_sms_opt_out(viewer: Viewer, guardian_id: int, opt_out: bool) -> None:
     """The school (admin, or the student's homeroom teacher) or the guardian themself turns SMS off or on."""
-    guardian = await Guardian.select(Guardian.id, Guardian.school, Guardian.user).where(Guardian.id == guardian_id).first()
+    guardian = await Guardian.select(Guardian.id, Guardian.school, Guardian.user).where(
+        Guardian.id == guardian_id).first()
     children_classrooms = {row["classroom"] for row in await StudentGuardian.select(
         StudentGuardian.student.classroom.as_alias("classroom")).where(StudentGuardian.guardian == guardian_id)}
     if guardian is None or not can_switch_sms(viewer, guardian, children_classrooms):

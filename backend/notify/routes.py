@@ -26,11 +26,13 @@ async def twilio_status(request: Request) -> Response:
     # Twilio signs the whole URL it was given, our message id in the query included.
     url = f"{settings.public_base_url}{request.url.path}" + (f"?{request.url.query}" if request.url.query else "")
     signature = request.headers.get("x-twilio-signature", "")
-    if not settings.twilio_auth_token or not RequestValidator(settings.twilio_auth_token).validate(url, form, signature):
+    validator = RequestValidator(settings.twilio_auth_token or "")
+    if not settings.twilio_auth_token or not validator.validate(url, form, signature):
         return Response({"detail": "invalid signature"}, status_code=403)
     ours = request.query_params.get("m", "")
+    our_id = int(ours) if ours.isdigit() and len(ours) < 19 else None
     await delivery.record_delivery_status(form.get("MessageSid", ""), form.get("MessageStatus", ""),
-                                          form.get("ErrorCode"), int(ours) if ours.isdigit() and len(ours) < 19 else None)
+                                          form.get("ErrorCode"), our_id)
     return Response(b"", status_code=204)
 
 
@@ -106,8 +108,8 @@ async def set_sms_opt_out(request: Request, guardian_id: FromPath[int],
                           data: Annotated[OptOutForm, Body(media_type=RequestEncodingType.URL_ENCODED)]) -> Response:
     """The school records a guardian's 'no SMS' (Thai numbers cannot reply STOP), or the parent does it in the app."""
     await alerts.set_sms_opt_out(current_viewer(request), guardian_id, data.opt_out)
-    return redirect(safe_next(data.next),
-                    flash=_("SMS turned off for this guardian.") if data.opt_out else _("SMS turned on for this guardian."))
+    said = _("SMS turned off for this guardian.") if data.opt_out else _("SMS turned on for this guardian.")
+    return redirect(safe_next(data.next), flash=said)
 
 
 template_helpers = {

@@ -96,7 +96,7 @@ async def parent_correction(viewer: Viewer, student_id: int, raw: dict) -> None:
         try:
             phone = normalise_phone(phone)
         except BadPhone:
-            raise Invalid({"phone": N_("Check the phone number: it should look like 081-234-5678.")})
+            raise Invalid({"phone": N_("Check the phone number: it should look like 081-234-5678.")}) from None
     async with db.transaction():
         current = (await current_sections(student_id, ["family"])).get("family")
         data = {**(current["data"] if current else {}), **{k: v for k, v in changes.items() if v is not None}}

@@ -188,8 +188,8 @@ async def rescore_term(viewer: Viewer) -> tuple[int, int]:
                 ScreeningForm.id.is_in(chunk) & (ScreeningForm.slot == "current")).output(load_json=True)
             for student in sorted({row["student"] for row in rows}):
                 await db.lock("screening", student)  # in step with a teacher filing a new form for the student
-            scored = {row["id"]: (row, score_filing(instruments[(row["instrument"], row["informant"])], row["informant"],
-                                              row["answers"], row["impact"])) for row in rows}
+            scored = {row["id"]: (row, score_filing(instruments[(row["instrument"], row["informant"])],
+                                                    row["informant"], row["answers"], row["impact"])) for row in rows}
             moved = [form_id for form_id, (row, result) in scored.items()
                      if {**row["result"], "version": result["version"]} != result]
             for form_id in scored.keys() - set(moved):  # the same bands under the new cut-offs: only the label

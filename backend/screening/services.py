@@ -20,8 +20,8 @@ from backend.visits import services as visits
 from backend.schools.tables import Classroom, Term
 from backend.screening import criteria as rules
 from backend.screening.scoring import EQ_AGE_BAND, Instrument, load_instrument, score_eq, score_sdq, with_cutoffs
-from backend.screening.tables import (FORM_LABELS, GROUP_LABELS, DomainChecklist, Group, GroupDecision, ScreeningCriteria,
-                                      ScreeningForm)
+from backend.screening.tables import (FORM_LABELS, GROUP_LABELS, DomainChecklist, Group, GroupDecision,
+                                      ScreeningCriteria, ScreeningForm)
 from backend.students import services as students
 from backend.students.tables import Student
 from backend import clock
@@ -118,7 +118,7 @@ async def save_checklist(viewer: Viewer, student_id: int, form: dict[str, list[s
     ticked_keys = set(form.get("sign", []))
     ticks: dict[str, dict[str, str]] = {}
     for domain, levels in document["signs"].items():
-        for level, signs in levels.items():
+        for signs in levels.values():
             for sign in signs:
                 if sign["key"] in ticked_keys:
                     ticks.setdefault(domain, {})[sign["key"]] = rules.sign_label(sign, translate)
@@ -308,7 +308,7 @@ async def sign_in_slips(viewer: Viewer, classroom_id: int, chosen: set[int]) -> 
     summary = await classroom_summary(viewer, classroom_id, audited=False)
     rows = [row for row in summary["rows"] if row.student["id"] in chosen]
     slips = await accounts.issue_student_passwords(viewer, [row.student["id"] for row in rows])
-    return {**summary, "issued": [{**slip, "student": row.student} for slip, row in zip(slips, rows)]}
+    return {**summary, "issued": [{**slip, "student": row.student} for slip, row in zip(slips, rows, strict=True)]}
 
 
 async def student_summary(viewer: Viewer, student_id: int, translate) -> dict:

@@ -167,12 +167,12 @@ def parse_roster(data: bytes, known_grades: set[str]) -> ParsedRoster:
         if not any(cell.strip() for cell in cells):
             continue  # blank lines at the end of Excel exports
 
-        def cell(index: int | None) -> str:
+        def cell(index: int | None, cells: list[str] = cells) -> str:
             return cells[index].strip() if index is not None and index < len(cells) else ""
 
         row_errors: list[RowError] = []
 
-        def fail(message: str, **values) -> None:
+        def fail(message: str, row_errors: list[RowError] = row_errors, line: int = line, **values) -> None:
             row_errors.append(RowError(line, message, values))
 
         if not all(plain_text(c) for c in cells):

@@ -37,8 +37,8 @@ async def preview_import(request: Request) -> Response:
 @post("/import/{upload_id:int}/apply", guards=[requires(Permission.manage_roster)])
 async def apply_import(request: Request, upload_id: FromPath[int]) -> Response:
     plan = await services.apply_roster(current_viewer(request), upload_id)
-    return redirect("/", flash=ngettext("Roster imported: %(num)s new student.", "Roster imported: %(num)s new students.",
-                                        len(plan.new_students)))
+    return redirect("/", flash=ngettext("Roster imported: %(num)s new student.",
+                                        "Roster imported: %(num)s new students.", len(plan.new_students)))
 
 
 @get("/homeroom", guards=[requires(Permission.view_homeroom)])

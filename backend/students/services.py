@@ -361,7 +361,8 @@ async def list_guardians(viewer: Viewer, search: str = "", limit: int = 30) -> l
         phone = (digits[1:] if digits.startswith("0") else digits) if len(digits) >= 3 else term
         query = query.where(db.contains(Guardian.name, term) | db.contains(Guardian.phone, phone) | Guardian.id.is_in(
             StudentGuardian.select(StudentGuardian.guardian).where(
-                db.contains(StudentGuardian.student.first_name, term) | db.contains(StudentGuardian.student.code, term))))
+                db.contains(StudentGuardian.student.first_name, term)
+                | db.contains(StudentGuardian.student.code, term))))
     guardians = await query.order_by(Guardian.name).limit(limit)
     if not guardians:
         return []

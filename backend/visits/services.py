@@ -272,7 +272,8 @@ async def school_progress(viewer: Viewer) -> list[dict]:
     classrooms = await Classroom.select(Classroom.id, Classroom.room, Classroom.grade.code.as_alias("grade")).where(
         (Classroom.school == viewer.school_id) & (Classroom.school_year == viewer.school_year_id)
     ).order_by(Classroom.grade.level).order_by(Classroom.room)
-    sizes = {r["classroom"]: r["n"] for r in await Student.select(Student.classroom, Count(Student.id, alias="n")).where(
+    sizes = {r["classroom"]: r["n"] for r in await Student.select(
+        Student.classroom, Count(Student.id, alias="n")).where(
         (Student.school == viewer.school_id) & (Student.active == True)).group_by(Student.classroom)}  # noqa: E712
     done, planned = {}, {}
     for row in await Visit.select(Visit.student.classroom.as_alias("classroom"), Visit.status, Visit.student).where(

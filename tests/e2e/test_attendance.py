@@ -24,7 +24,8 @@ async def test_two_absences_reach_a_push_and_an_sms_and_the_parent_acknowledges(
         chromium, server_url, signed_in, people, fake_twilio, push_service, settings):
     viewer = await people.somsri.viewer()
     subscription = push_service.subscription("somsri-phone")
-    await notify.save_subscription(settings, viewer, subscription["endpoint"], subscription["p256dh"], subscription["auth"])
+    await notify.save_subscription(settings, viewer, subscription["endpoint"], subscription["p256dh"],
+                                   subscription["auth"])
 
     teacher = await chromium.new_context(viewport={"width": 360, "height": 740}, locale="th-TH", base_url=server_url)
     await signed_in(teacher, people.somchai)
@@ -35,7 +36,9 @@ async def test_two_absences_reach_a_push_and_an_sms_and_the_parent_acknowledges(
     await rows.nth(0).get_by_text("ขาด", exact=True).click()  # อนันต์, number 1
     await rows.nth(1).get_by_text("ขาด", exact=True).click()  # บัว, number 2
     await page.screenshot(path="/tmp/e2e-register.png", full_page=True)
-    wide = await page.evaluate("""[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 361).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)).slice(0, 8)""")
+    wide = await page.evaluate("""[...document.querySelectorAll('body *')]
+        .filter(e => e.getBoundingClientRect().right > 361)
+        .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)).slice(0, 8)""")
     assert await page.evaluate("document.documentElement.scrollWidth") <= 360, wide
     await page.get_by_role("button", name="บันทึกการเช็กชื่อ").click()
     await page.get_by_text("กำลังแจ้งผู้ปกครอง 2 ข้อความ").wait_for()

@@ -152,7 +152,7 @@ async def test_three_visits_saved_offline_reach_the_server_once(phone, people, s
     queue = page.locator("#queue")
     form = page.locator("form[data-visit-form]")
     ids = []
-    for number, (visit, photo, (lat, lng)) in enumerate(zip(visits, photos, houses), start=1):
+    for number, (visit, photo, (lat, lng)) in enumerate(zip(visits, photos, houses, strict=True), start=1):
         await phone.set_geolocation({"latitude": lat, "longitude": lng, "accuracy": 15})
         ids.append(await form.locator("[name=client_id]").input_value())
         await fill_visit(page, *visit, photo=photo)
@@ -160,7 +160,8 @@ async def test_three_visits_saved_offline_reach_the_server_once(phone, people, s
         await save(page)
         await expect(queue).to_contain_text(f"รอส่ง ({number})")
         await expect(queue).to_contain_text("ไม่มีสัญญาณ")
-        await expect(page.locator("#saved")).to_contain_text("ไว้ในโทรศัพท์แล้ว จะส่งเองเมื่อมีสัญญาณ")  # the form emptied: say so
+        # the form emptied: say so
+        await expect(page.locator("#saved")).to_contain_text("ไว้ในโทรศัพท์แล้ว จะส่งเองเมื่อมีสัญญาณ")
         await expect(form.get_by_label("ผู้ที่พบ")).to_have_value("")  # ready for the next visit
     assert len(set(ids)) == 3, "each visit has its own id, made on the phone"
     await expect(queue).to_be_visible()
