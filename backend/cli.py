@@ -23,7 +23,20 @@ def _prepare() -> None:
 
 async def migrate() -> None:
     from piccolo.apps.migrations.commands.forwards import run_forwards
+    from piccolo.apps.migrations.tables import Migration
 
+    from backend import db
+
+    # The migrations were squashed into one before the first deployment: a database made by the earlier ones (an old
+    # demo) cannot be brought forward, so say what to do instead of failing halfway.
+    if await Migration.table_exists():
+        folder = Path(db.APP_CONFIG.migrations_folder_path)
+        known = {path.stem.removeprefix("doolae_") for path in folder.glob("*.py")}
+        applied = {row["name"] for row in await Migration.select(Migration.name).where(Migration.app_name == "doolae")}
+        ids = {name.replace("-", "_").replace(":", "_").replace("T", "t") for name in applied}
+        if applied and not ids & known:
+            raise SystemExit("This database was made by an older Doolae whose migrations no longer exist. For the demo, "
+                             "delete var/doolae.sqlite and run the demo again; it is made afresh.")
     result = await run_forwards("doolae")
     if not result.success:
         raise SystemExit(f"migration failed: {result.message}")
