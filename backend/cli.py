@@ -35,8 +35,8 @@ async def migrate() -> None:
         applied = {row["name"] for row in await Migration.select(Migration.name).where(Migration.app_name == "doolae")}
         ids = {name.replace("-", "_").replace(":", "_").replace("T", "t") for name in applied}
         if applied and not ids & known:
-            raise SystemExit("This database was made by an older Doolae whose migrations no longer exist. For the demo, "
-                             "delete var/doolae.sqlite and run the demo again; it is made afresh.")
+            raise SystemExit("This database was made by an older Doolae whose migrations no longer exist. For the "
+                             "demo, delete var/doolae.sqlite and run the demo again; it is made afresh.")
     result = await run_forwards("doolae")
     if not result.success:
         raise SystemExit(f"migration failed: {result.message}")
