@@ -187,6 +187,7 @@ async def sweep_forever(delivery, every: float = 20) -> None:
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
+    db.configure(settings.database_url)  # the settings decide the database, whatever the environment says
 
     @asynccontextmanager
     async def lifespan(app: Litestar):

@@ -99,6 +99,30 @@ class Settings:
             raise RuntimeError("SECRET_KEY must be set in production")
         return settings
 
+    def as_env(self) -> dict[str, str]:
+        """These settings as the environment from_env() reads back: for a child process (the server or worker a
+        test starts), so that it runs with the same settings without changing this process's environment."""
+        quiet = "off" if self.quiet_from_hour is None else f"{self.quiet_from_hour}-{self.quiet_until_hour}"
+        env = {
+            "DATABASE_URL": self.database_url, "REDIS_URL": self.redis_url, "SECRET_KEY": self.secret_key,
+            "DOOLAE_ENV": "production" if self.production else "demo", "PUBLIC_BASE_URL": self.public_base_url,
+            "VAPID_SUBJECT": self.vapid_subject, "QUIET_HOURS": quiet, "PHOTO_DIR": self.photo_dir,
+            "PHOTO_STORE": self.photo_store, "DEPLOYMENT": self.deployment,
+            "WORKER_HEALTH_PORT": str(self.worker_health_port),
+            "WORKER_GIVE_UP_SECONDS": str(self.worker_give_up_seconds),
+            "PUSH_SERVICE_HOSTS": ",".join(self.push_service_hosts),
+            "DOOLAE_INPROCESS_JOBS": "1" if self.inprocess_jobs else "",
+        }
+        optional = {
+            "CLIENT_IP_HEADER": self.client_ip_header, "TWILIO_ACCOUNT_SID": self.twilio_account_sid,
+            "TWILIO_AUTH_TOKEN": self.twilio_auth_token,
+            "TWILIO_MESSAGING_SERVICE_SID": self.twilio_messaging_service_sid,
+            "TWILIO_FROM": self.twilio_from, "TWILIO_API_URL": self.twilio_api_url,
+            "VAPID_PRIVATE_KEY": self.vapid_private_key, "VAPID_PUBLIC_KEY": self.vapid_public_key,
+            "AWS_REGION": self.photo_store_region,
+        }
+        return {**env, **{name: value for name, value in optional.items() if value}}
+
     @property
     def sms_enabled(self) -> bool:
         return bool(self.twilio_account_sid and self.twilio_auth_token

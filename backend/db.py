@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import sys
 from pathlib import Path
 
 import aiosqlite
 import asyncpg
 from piccolo.conf.apps import AppConfig, table_finder
 from piccolo.engine.base import Engine
-from piccolo.engine.finder import engine_finder
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 
@@ -117,8 +117,35 @@ def make_engine(database_url: str) -> Engine:
     return SafeSQLiteEngine(path=str(path), timeout=30)
 
 
+_configured: tuple[str, Engine] | None = None  # the database URL in use, and its engine
+
+
+def configure(database_url: str) -> Engine:
+    """Use the database the Settings name: create_app(), the worker and the doolae command call this before any
+    query. Every table of the app, and piccolo's own migration table and runner (which read piccolo_conf.DB), get
+    this engine, so nothing depends on what the environment said when a module was imported."""
+    global _configured
+    if _configured is not None and _configured[0] == database_url:
+        return _configured[1]
+    from piccolo.apps.migrations.tables import Migration
+
+    chosen = make_engine(database_url)
+    for table in [*APP_CONFIG.table_classes, Migration]:
+        table._meta.db = chosen
+    conf = sys.modules.get("piccolo_conf")
+    if conf is not None:
+        conf.DB = chosen
+    _configured = (database_url, chosen)
+    return chosen
+
+
 def engine() -> Engine:
-    return engine_finder()
+    """The engine in use: the configured one, else (a script, piccolo's command line) the one DATABASE_URL names."""
+    if _configured is None:
+        from backend.config import Settings
+
+        return configure(Settings.from_env().database_url)
+    return _configured[1]
 
 
 def transaction():

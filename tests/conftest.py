@@ -1,6 +1,10 @@
 """Test setup: one real database per run (SQLite by default, PostgreSQL when DATABASE_URL says so),
 emptied before each test; the app driven in-process over ASGI; personas from tests/personas.py.
 
+The tests' settings are a Settings built here and passed to create_app() and the worker; the environment of this
+process is only read (DATABASE_URL), never changed. A server or worker the tests start in a subprocess gets the
+same settings through its own environment (Settings.as_env()).
+
 Run on PostgreSQL: DATABASE_URL=postgres://postgres@127.0.0.1:5432/test pytest
 """
 
@@ -19,10 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_DIR = Path(tempfile.mkdtemp(prefix="doolae-test-"))
-# The engine is chosen when piccolo_conf is imported, so the URL must be settled before any backend import.
-os.environ.setdefault("DATABASE_URL", f"sqlite:///{TEST_DIR / 'test.sqlite'}")
-os.environ["PICCOLO_CONF"] = "piccolo_conf"
-os.environ.setdefault("SECRET_KEY", "test-secret-key-for-doolae-tests-only-0123456789")
+DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{TEST_DIR / 'test.sqlite'}"
 sys.path.insert(0, str(ROOT))
 
 import copy  # noqa: E402
@@ -46,11 +47,19 @@ from backend.visits.storage import open_photo_store  # noqa: E402
 from tests.fakes.webpush import FakePushService  # noqa: E402
 from workers.settings import WorkerSettings  # noqa: E402
 
-IS_POSTGRES = os.environ["DATABASE_URL"].startswith("postgres")
+IS_POSTGRES = DATABASE_URL.startswith("postgres")
+# What every test's settings start from; the settings fixture adds the local stand-ins.
+BASE_SETTINGS = Settings(database_url=DATABASE_URL, secret_key="test-secret-key-for-doolae-tests-only-0123456789",
+                         photo_dir=str(TEST_DIR / "photos"))
 
 
 def pytest_report_header() -> str:
-    return f"database: {'PostgreSQL' if IS_POSTGRES else 'SQLite'} ({os.environ['DATABASE_URL']})"
+    return f"database: {'PostgreSQL' if IS_POSTGRES else 'SQLite'} ({DATABASE_URL})"
+
+
+def child_env(settings: Settings, **extra: str) -> dict[str, str]:
+    """The environment for a `doolae` subprocess: this machine's (PATH and so on) with the tests' settings."""
+    return {**os.environ, **settings.as_env(), **extra}
 
 
 async def _fresh_schema() -> None:
@@ -66,7 +75,7 @@ async def _fresh_schema() -> None:
 
 @pytest.fixture(scope="session")
 async def database():
-    engine = db.engine()
+    engine = db.configure(DATABASE_URL)
     await _fresh_schema()
     await db.start(engine)
     yield engine
@@ -138,18 +147,17 @@ def push_service():
 
 @pytest.fixture(scope="session")
 def settings(fake_twilio, push_service, redis_url) -> Settings:
-    """Settings as production reads them, from the environment, pointed at the local stand-ins. The environment
-    is set (not just a Settings made) so that a worker and a served app in a subprocess read the same."""
+    """The tests' settings, pointed at the local stand-ins (Twilio, the push service, a Redis of the run's own)."""
     private, public = generate_vapid_keys()
-    os.environ.update(
-        REDIS_URL=redis_url, PUBLIC_BASE_URL="http://testserver",
-        TWILIO_ACCOUNT_SID=fake_twilio.account_sid, TWILIO_AUTH_TOKEN=fake_twilio.auth_token,
-        TWILIO_FROM="DOOLAE", TWILIO_API_URL=fake_twilio.url, VAPID_PRIVATE_KEY=private, VAPID_PUBLIC_KEY=public,
+    return dataclasses.replace(
+        BASE_SETTINGS, redis_url=redis_url, public_base_url="http://testserver",
+        twilio_account_sid=fake_twilio.account_sid, twilio_auth_token=fake_twilio.auth_token, twilio_from="DOOLAE",
+        twilio_api_url=fake_twilio.url, vapid_private_key=private, vapid_public_key=public,
         # Tests run at any hour; quiet hours have their own test (tests/notify) with a fixed clock.
-        QUIET_HOURS="off", PHOTO_DIR=str(TEST_DIR / "photos"),
-        PUSH_SERVICE_HOSTS=push_service.url.removeprefix("http://"),  # the local push service is accepted too
+        quiet_from_hour=None, quiet_until_hour=None,
+        push_service_hosts=(push_service.url.removeprefix("http://"),),  # the local push service is accepted too
+        retry_base_seconds=0.05,
     )
-    return dataclasses.replace(Settings.from_env(), retry_base_seconds=0.05)
 
 
 @pytest.fixture(scope="session")
@@ -164,9 +172,9 @@ def s3_settings(settings):
     with pytest.MonkeyPatch.context() as env:
         for name, value in (("AWS_ENDPOINT_URL_S3", f"http://127.0.0.1:{port}"),
                             ("AWS_ACCESS_KEY_ID", "doolae"), ("AWS_SECRET_ACCESS_KEY", "doolae-test"),
-                            ("AWS_REGION", "auto"), ("PHOTO_STORE", "s3://doolae-photos/visits")):
-            env.setenv(name, value)
-        yield Settings.from_env()
+                            ("AWS_REGION", "auto")):
+            env.setenv(name, value)  # boto3 reads its endpoint and keys from these itself, as on Fly
+        yield dataclasses.replace(settings, photo_store="s3://doolae-photos/visits", photo_store_region="auto")
     server.stop()
 
 

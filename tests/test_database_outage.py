@@ -3,12 +3,11 @@ request that loses its connection is answered again or with a Thai "try again" p
 the next request works."""
 
 import asyncio
-import os
 
 import asyncpg
 import pytest
 
-from tests.conftest import IS_POSTGRES, text_of
+from tests.conftest import DATABASE_URL, IS_POSTGRES, text_of
 
 pytestmark = pytest.mark.skipif(not IS_POSTGRES, reason="SQLite has no server connections to lose")
 
@@ -17,7 +16,7 @@ KILL = ("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
 
 
 async def kill_connections() -> int:
-    killer = await asyncpg.connect(os.environ["DATABASE_URL"])
+    killer = await asyncpg.connect(DATABASE_URL)
     try:
         return len(await killer.fetch(KILL))
     finally:

@@ -17,7 +17,7 @@ from backend import clock
 from backend.accounts import sessions
 from backend.accounts.tables import UserSession
 from backend.notify.queue import redis_settings
-from tests.conftest import ROOT, TEST_DIR, free_port
+from tests.conftest import ROOT, TEST_DIR, child_env, free_port
 from workers.settings import WorkerSettings
 
 
@@ -83,10 +83,10 @@ def start_redis(port: int) -> subprocess.Popen:
     return server
 
 
-def start_worker(redis_port: int, health_port: int, give_up: int) -> subprocess.Popen:
+def start_worker(settings, redis_port: int, health_port: int, give_up: int) -> subprocess.Popen:
     """`doolae worker` as Fly runs it, in its own process, with the tests' database and local Twilio."""
-    env = {**os.environ, "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0", "WORKER_HEALTH_PORT": str(health_port),
-           "WORKER_GIVE_UP_SECONDS": str(give_up)}
+    env = child_env(settings, REDIS_URL=f"redis://127.0.0.1:{redis_port}/0", WORKER_HEALTH_PORT=str(health_port),
+                    WORKER_GIVE_UP_SECONDS=str(give_up))
     log = open(TEST_DIR / f"worker-{redis_port}.log", "wb")  # noqa: SIM115 - kept open for the process's life
     return subprocess.Popen([sys.executable, "-m", "backend.cli", "worker"], cwd=ROOT, env=env, stdout=log,
                             stderr=subprocess.STDOUT)
@@ -94,7 +94,7 @@ def start_worker(redis_port: int, health_port: int, give_up: int) -> subprocess.
 
 def worker_health(health_port: int) -> int:
     """What the platform's check sees: `doolae worker-health` exits 0 when the worker is working."""
-    env = {**os.environ, "WORKER_HEALTH_PORT": str(health_port)}
+    env = {**os.environ, "WORKER_HEALTH_PORT": str(health_port)}  # the health check needs nothing else
     return subprocess.run([sys.executable, "-m", "backend.cli", "worker-health"], cwd=ROOT, env=env,
                           capture_output=True, timeout=20).returncode
 
@@ -124,7 +124,7 @@ async def test_the_worker_carries_on_after_redis_restarts_and_says_when_it_canno
                                                                                       fake_twilio):
     redis_port, health_port = free_port(), free_port()
     server = start_redis(redis_port)
-    worker = start_worker(redis_port, health_port, give_up=120)
+    worker = start_worker(settings, redis_port, health_port, give_up=120)
     try:
         await eventually(lambda: worker_health(health_port) == 0)
         before = await text_somebody(settings, people, redis_port, 1)
@@ -148,7 +148,7 @@ async def test_the_worker_carries_on_after_redis_restarts_and_says_when_it_canno
 async def test_a_worker_without_redis_for_too_long_exits_so_that_the_platform_restarts_it(settings):
     redis_port, health_port = free_port(), free_port()
     server = start_redis(redis_port)
-    worker = start_worker(redis_port, health_port, give_up=3)
+    worker = start_worker(settings, redis_port, health_port, give_up=3)
     try:
         await eventually(lambda: worker_health(health_port) == 0)
         server.kill()

@@ -17,7 +17,7 @@ from workers.messages import send_message, sweep_outbox
 
 async def startup(ctx: dict) -> None:
     ctx.setdefault("settings", Settings.from_env())  # tests pass their own
-    ctx["db"] = db.engine()
+    ctx["db"] = db.configure(ctx["settings"].database_url)
     ctx["db_opened"] = await db.start(ctx["db"])
     ctx["delivery"] = await open_delivery(ctx["settings"], ctx["redis"])
 

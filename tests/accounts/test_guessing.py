@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import os
 import re
 import secrets
 import statistics
@@ -20,7 +19,7 @@ from backend import clock, db
 from backend.notify.queue import JobQueue
 from backend.accounts import services
 from backend.app import create_app
-from tests.conftest import IS_POSTGRES, ROOT, TEST_DIR, free_port, text_of
+from tests.conftest import IS_POSTGRES, ROOT, TEST_DIR, child_env, free_port, text_of
 from tests.personas import PASSWORD
 
 
@@ -48,7 +47,7 @@ def served(database, settings):
     """The app as `doolae serve` runs it in production, in its own process (no proxy header configured)."""
     port = free_port()
     log = open(TEST_DIR / "guessing-server.log", "wb")  # noqa: SIM115 (closed after the module's tests)
-    env = {key: value for key, value in os.environ.items() if key != "CLIENT_IP_HEADER"}
+    env = {key: value for key, value in child_env(settings).items() if key != "CLIENT_IP_HEADER"}
     process = subprocess.Popen([sys.executable, "-m", "backend.cli", "serve", "--host", "127.0.0.1", "--port",
                                 str(port)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"

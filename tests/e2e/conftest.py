@@ -12,7 +12,6 @@ a loop running and break every asyncio test after it. Deselect these tests with 
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys
@@ -24,7 +23,7 @@ import httpx
 import pytest
 from playwright.async_api import async_playwright
 
-from tests.conftest import ROOT, TEST_DIR
+from tests.conftest import ROOT, TEST_DIR, child_env
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
@@ -50,10 +49,10 @@ def _log_tail(path: Path, lines: int = 40) -> str:
         return ""
 
 
-def _start(name: str, command: list[str], log_path: Path) -> subprocess.Popen:
+def _start(settings, command: list[str], log_path: Path) -> subprocess.Popen:
     # The served app's worker runs all session long: it gets a Redis database of its own (1), so it never takes
     # the jobs that other tests drain with their own worker (database 0).
-    env = {**os.environ, "REDIS_URL": os.environ["REDIS_URL"].rsplit("/", 1)[0] + "/1"}
+    env = child_env(settings, REDIS_URL=settings.redis_url.rsplit("/", 1)[0] + "/1")
     with open(log_path, "wb") as log:
         return subprocess.Popen([sys.executable, "-m", "backend.cli", *command], cwd=ROOT, env=env,
                                 stdout=log, stderr=subprocess.STDOUT)
@@ -76,8 +75,8 @@ def server_url(database, settings) -> Iterator[str]:
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     log_path = TEST_DIR / "e2e-server.log"
-    process = _start("server", ["serve", "--host", "127.0.0.1", "--port", str(port)], log_path)
-    worker = _start("worker", ["worker"], TEST_DIR / "e2e-worker.log")
+    process = _start(settings, ["serve", "--host", "127.0.0.1", "--port", str(port)], log_path)
+    worker = _start(settings, ["worker"], TEST_DIR / "e2e-worker.log")
     try:
         deadline = time.monotonic() + STARTUP_SECONDS
         while True:
