@@ -10,7 +10,7 @@ from backend.accounts.access import (Permission, Viewer, can_edit_section, can_r
 from backend.i18n import N_, Refusal
 from backend.forms import Invalid, clean
 from backend.records.sections import PARENT_EDITABLE, SECTIONS
-from backend.records.tables import RecordEntry
+from backend.records.tables import EntrySource, RecordEntry
 from backend.schools.tables import School
 from backend.students import services as students
 from backend.students.phones import BadPhone, normalise_phone
@@ -78,10 +78,10 @@ async def save_section(viewer: Viewer, student_id: int, name: str, raw: dict) ->
     empty = {k: v for k, v in values.items() if v in (None, "", [])}
     if current is None and values == empty:
         return False  # an empty form for an empty section
-    if current is not None and current["source"] == "school" and values == current["data"]:
+    if current is not None and current["source"] == EntrySource.school and values == current["data"]:
         return False  # the same again (saving a parent's correction unchanged is the teacher confirming it)
     await RecordEntry.insert(RecordEntry(school=viewer.school_id, student=student_id, section=name, data=values,
-                                         source="school", written_by=viewer.user_id, written_at=now()))
+                                         source=EntrySource.school.value, written_by=viewer.user_id, written_at=now()))
     return True
 
 
@@ -101,7 +101,7 @@ async def parent_correction(viewer: Viewer, student_id: int, raw: dict) -> None:
         current = (await current_sections(student_id, ["family"])).get("family")
         data = {**(current["data"] if current else {}), **{k: v for k, v in changes.items() if v is not None}}
         await RecordEntry.insert(RecordEntry(school=viewer.school_id, student=student_id, section="family",
-                                             data=data, source="parent", written_by=viewer.user_id,
+                                             data=data, source=EntrySource.parent.value, written_by=viewer.user_id,
                                              written_at=now()))
         if phone:
             # The parent's own guardian records; their sign-in name stays the number the school gave them.

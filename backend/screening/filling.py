@@ -8,7 +8,7 @@ from backend import db
 from backend.accounts.access import (Viewer, can_enter_paper, can_fill_form, visible_students)
 from backend.i18n import N_
 from backend.screening.scoring import Instrument
-from backend.screening.tables import (ScreeningForm)
+from backend.screening.tables import FormSource, FormStatus, ScreeningForm
 from backend.students.tables import Student
 from backend.clock import now
 
@@ -177,10 +177,10 @@ async def _file(viewer: Viewer, form: dict, student: dict, answers: dict, impact
            & (ScreeningForm.informant == form["informant"]))
     async with db.transaction():
         await db.lock("screening", form["student"])  # two submissions at once: one replaces the other, in order
-        await ScreeningForm.update({ScreeningForm.slot: None, ScreeningForm.status: "replaced"}).where(
+        await ScreeningForm.update({ScreeningForm.slot: None, ScreeningForm.status: FormStatus.replaced.value}).where(
             key & (ScreeningForm.slot == "current"))
         values = {ScreeningForm.answers: answers, ScreeningForm.impact: impact, ScreeningForm.result: result,
-                  ScreeningForm.version: result["version"], ScreeningForm.status: "submitted",
+                  ScreeningForm.version: result["version"], ScreeningForm.status: FormStatus.submitted.value,
                   ScreeningForm.slot: "current", ScreeningForm.submitted_at: moment, ScreeningForm.updated_at: moment,
                   ScreeningForm.filled_by: viewer.user_id}
         if form.get("id"):
@@ -253,5 +253,5 @@ async def enter_paper(viewer: Viewer, student_id: int, instrument_name: str, inf
     on_paper = not (informant == "teacher" and viewer.keeps_homeroom(student["classroom"]))
     form = {"school": viewer.school_id, "student": student_id, "school_year": year_id, "term": term,
             "instrument": instrument_name, "informant": informant, "step": 0, "started_at": moment,
-            "source": "paper" if on_paper else "app"}
+            "source": (FormSource.paper if on_paper else FormSource.app).value}
     return await _file(viewer, form, student, answers, impact, blank)

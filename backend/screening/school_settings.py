@@ -10,8 +10,7 @@ from backend.i18n import N_
 from backend.request_input import plain_text
 from backend.screening import criteria as rules
 from backend.screening.scoring import EQ_AGE_BAND, Instrument, with_cutoffs
-from backend.screening.tables import (ScreeningCriteria,
-                                      ScreeningForm)
+from backend.screening.tables import FormStatus, ScreeningCriteria, ScreeningForm
 from backend.clock import now
 
 from backend.screening.services import (INFORMANTS, ScreeningError, _chunks, base_instrument,
@@ -199,11 +198,12 @@ async def rescore_term(viewer: Viewer) -> tuple[int, int]:
                     (ScreeningForm.id == form_id) & (ScreeningForm.slot == "current")).returning(ScreeningForm.id))
             # a form replaced meanwhile by a new filing is left alone: the new one was scored with today's cut-offs
             still = {row["id"] for row in await ScreeningForm.update(
-                {ScreeningForm.slot: None, ScreeningForm.status: "rescored"}).where(
+                {ScreeningForm.slot: None, ScreeningForm.status: FormStatus.rescored.value}).where(
                 ScreeningForm.id.is_in(moved) & (ScreeningForm.slot == "current")
             ).returning(ScreeningForm.id)} if moved else set()
             fresh = [ScreeningForm(**{**{k: v for k, v in row.items() if k != "id"}, "result": result,
-                                      "version": result["version"], "slot": "current", "status": "submitted",
+                                      "version": result["version"], "slot": "current",
+                                      "status": FormStatus.submitted.value,
                                       "rescored_by": viewer.user_id, "rescored_at": moment, "updated_at": moment})
                      for form_id, (row, result) in scored.items() if form_id in still]
             if fresh:

@@ -20,7 +20,7 @@ from backend.visits import services as visits
 from backend.schools.tables import Classroom, Term
 from backend.screening import criteria as rules
 from backend.screening.scoring import EQ_AGE_BAND, Instrument, load_instrument, score_eq, score_sdq, with_cutoffs
-from backend.screening.tables import (FORM_LABELS, GROUP_LABELS, DomainChecklist, Group, GroupDecision,
+from backend.screening.tables import (FORM_LABELS, GROUP_LABELS, DomainChecklist, FormStatus, Group, GroupDecision,
                                       ScreeningCriteria, ScreeningForm)
 from backend.students import services as students
 from backend.students.tables import Student
@@ -332,7 +332,8 @@ async def student_summary(viewer: Viewer, student_id: int, translate) -> dict:
     replaced = await ScreeningForm.select(
         ScreeningForm.instrument, ScreeningForm.informant, ScreeningForm.submitted_at, ScreeningForm.result,
         ScreeningForm.source, ScreeningForm.status, ScreeningForm.filled_by.display_name.as_alias("filled_by_name"),
-    ).where((ScreeningForm.student == student_id) & ScreeningForm.status.is_in(["replaced", "rescored"])).order_by(
+    ).where((ScreeningForm.student == student_id)
+            & ScreeningForm.status.is_in([FormStatus.replaced.value, FormStatus.rescored.value])).order_by(
         ScreeningForm.id, ascending=False).output(load_json=True)
     signs = {domain: [{"key": sign["key"], "label": rules.sign_label(sign, translate), "level": level}
                       for level, items in levels.items() for sign in items]
@@ -420,7 +421,7 @@ async def timeline_events(viewer: Viewer, student: dict, limit: int) -> list[dic
     if not (can_see_screening(viewer, student) or is_parent):
         return []
     where = ((ScreeningForm.student == student["id"]) & ScreeningForm.submitted_at.is_not_null()
-             & (ScreeningForm.status != "rescored"))  # a re-scored form is one filling, shown once
+             & (ScreeningForm.status != FormStatus.rescored.value))  # a re-scored form is one filling, shown once
     if is_parent:
         where &= ScreeningForm.informant == "parent"
     events = [{"kind": "screening", "at": form["submitted_at"], "form": FORM_LABELS[(form["instrument"],

@@ -13,6 +13,18 @@ from backend.schools.tables import School, SchoolYear
 from backend.students.tables import Student
 
 
+class FormStatus(str, Enum):
+    draft = "draft"  # being filled in
+    submitted = "submitted"  # filed and scored: the current form of its kind this term
+    replaced = "replaced"  # a second filing in the term took its place (kept)
+    rescored = "rescored"  # scored again with the school's newer cut-offs (kept; the new row is current)
+
+
+class FormSource(str, Enum):
+    app = "app"  # filled in on a phone
+    paper = "paper"  # a paper form the homeroom teacher or a counsellor typed in
+
+
 class Group(str, Enum):
     normal = "normal"
     risk = "risk"
@@ -48,12 +60,12 @@ class ScreeningForm(Table):
     term = Integer()
     instrument = Varchar(length=5)  # sdq, eq
     informant = Varchar(length=10)  # student, teacher, parent
-    status = Varchar(length=10, default="draft")  # draft, submitted, replaced, rescored
+    status = Varchar(length=10, default=FormStatus.draft.value, choices=FormStatus)
     slot = Varchar(length=10, null=True, default="draft")  # "d<user id>" (a draft), "current", NULL once replaced
     answers = JSON()  # {"1": 0, "2": 2, …} raw ticks by item number
     impact = JSON()  # the SDQ's back page: {"difficulty": 1, "distress": 0, …}
     step = Integer(default=0)  # the page to resume on
-    source = Varchar(length=10, default="app")  # "app", or "paper" when a teacher typed in a paper form
+    source = Varchar(length=10, default=FormSource.app.value, choices=FormSource)
     filled_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True)
     result = JSON()  # scoring.Result.to_json() plus which scales were pro-rated; {} for a draft
     version = Varchar(length=60, default="")  # the instrument definition that scored it

@@ -19,7 +19,7 @@ from backend.schools.tables import Classroom, SchoolYear
 from backend.students.tables import Student
 from backend.visits.form import FORM
 from backend.visits.storage import PhotoStore
-from backend.visits.tables import Visit, VisitPhoto
+from backend.visits.tables import Visit, VisitPhoto, VisitStatus
 from backend import clock
 from backend.clock import now
 
@@ -110,7 +110,7 @@ async def save_visit(viewer: Viewer, payload: dict) -> dict:
             answers.update(clean(section, {k: str(v) for k, v in payload.items() if v is not None}))
         except Invalid as invalid:
             errors.update(invalid.errors)
-    status = "planned" if payload.get("status") == "planned" else "done"
+    status = (VisitStatus.planned if payload.get("status") == VisitStatus.planned else VisitStatus.done).value
     if errors:
         raise VisitError(N_("Some fields need fixing."), errors=errors)
     area = str(payload.get("area") or "").strip()[:100]
@@ -255,7 +255,7 @@ async def _progress(viewer: Viewer, classroom_ids: list[int]) -> list[dict]:
     ).order_by(Visit.visited_on)
     latest: dict[int, dict] = {}
     for visit in visits:  # a done visit outranks a planned one
-        if visit["status"] == "done" or latest.get(visit["student"], {}).get("status") != "done":
+        if visit["status"] == VisitStatus.done or latest.get(visit["student"], {}).get("status") != VisitStatus.done:
             latest[visit["student"]] = visit
     rows = []
     for s in students:
@@ -278,7 +278,7 @@ async def school_progress(viewer: Viewer) -> list[dict]:
     done, planned = {}, {}
     for row in await Visit.select(Visit.student.classroom.as_alias("classroom"), Visit.status, Visit.student).where(
             (Visit.school == viewer.school_id) & (Visit.visited_on >= year["starts_on"])):
-        (done if row["status"] == "done" else planned).setdefault(row["classroom"], set()).add(row["student"])
+        (done if row["status"] == VisitStatus.done else planned).setdefault(row["classroom"], set()).add(row["student"])
     rows = []
     for c in classrooms:
         visited = len(done.get(c["id"], set()))
@@ -314,7 +314,7 @@ async def income_per_person(student_ids: list[int]) -> dict[int, float]:
     found: dict[int, float | None] = {}
     for start in range(0, len(student_ids), 500):
         rows = await Visit.select(Visit.student, Visit.answers).where(
-            Visit.student.is_in(student_ids[start:start + 500]) & (Visit.status == "done")).order_by(
+            Visit.student.is_in(student_ids[start:start + 500]) & (Visit.status == VisitStatus.done.value)).order_by(
             Visit.id, ascending=False).output(load_json=True)
         for row in rows:
             if row["student"] not in found:

@@ -3,7 +3,7 @@ declare a unique key over several columns on SQLite, so they are made here by DD
 
 from backend.db import index_migration
 
-ID = "2026-11-28T04:45:47:000000"
+ID = "2026-11-28T05:00:16:928663"
 VERSION = "1.38.0"
 DESCRIPTION = "unique keys and indexes"
 
