@@ -71,7 +71,7 @@ def refused(request: Request, refusal: Refusal) -> Response:
                         status_code=refusal.status)
     handler = request.scope.get("route_handler")
     build = handler.opt.get("refusal_page") if handler is not None else None
-    if build is not None and refusal.status == 422:
+    if build is not None and refusal.status not in (401, 403, 404):
         return Later(lambda: _form_again(request, refusal, build))
     return _refusal_page(request, refusal)
 

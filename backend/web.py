@@ -116,7 +116,8 @@ def page(request: Request, template: str, context: dict | None = None, *, block:
 
 
 def on_refusal(build) -> dict:
-    """A form handler's option (`opt=on_refusal(build)`): when its service refuses the form (422), the app-wide
+    """A form handler's option (`opt=on_refusal(build)`): when its service refuses the form (anything but "not
+    allowed" or "not found": a field to fix, a wait, a conflict), the app-wide
     refusal handler answers with `await build(request, refusal)`, the form's page again with what was typed (read
     with typed()) and what to fix. Handlers never catch refusals themselves."""
     return {"refusal_page": build}

@@ -38,7 +38,7 @@ async def _register_page(request: Request, classroom_id: int, day: date, period:
         "statuses": [(s.value, STATUS_SHORT[s], STATUS_LABELS[s]) for s in services.HOMEROOM_STATUSES],
         "labels": {s.value: STATUS_LABELS[s] for s in STATUS_LABELS},
         "subject": request.query_params.get("subject", ""),
-    }, status=422 if error else 200)
+    }, status=error.status if error else 200)
 
 
 async def _register_refused(request: Request, refusal: Refusal) -> Response:

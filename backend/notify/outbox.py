@@ -241,6 +241,7 @@ async def retry_message(viewer: Viewer, queue: JobQueue, message_id: int) -> boo
 
 async def timeline_events(viewer: Viewer, student: dict, limit: int) -> list[dict]:
     """Alerts to the student's guardians, on the student's timeline."""
-    return [{"kind": "alert", "at": alert["created_at"], **alert}
+    return [{"kind": "alert", "at": alert["created_at"], "alert_kind": alert["kind"],
+             "acknowledged_at": alert["acknowledged_at"]}
             for alert in await Alert.select(Alert.kind, Alert.created_at, Alert.acknowledged_at).where(
                 Alert.student == student["id"]).order_by(Alert.id, ascending=False).limit(limit)]

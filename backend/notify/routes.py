@@ -15,7 +15,7 @@ from backend.i18n import Refusal, _
 from backend.notify import delivery, push, wording
 from backend.notify import outbox as alerts
 from backend.notify.tables import FAILURE_REASONS, KIND_LABELS, STATUS_LABELS, MessageStatus
-from backend.web import on_refusal, page, redirect, safe_next
+from backend.web import on_refusal, page, redirect, safe_next, typed
 
 
 @post("/twilio/status", exclude_from_csrf=True)
@@ -74,7 +74,8 @@ async def retry(request: Request, message_id: FromPath[int]) -> Response:
 
 async def _templates_page(request: Request, refusal: Refusal | None = None) -> Response:
     rows = await wording.template_rows(current_viewer(request))
-    return page(request, "notify/templates.html", {"rows": rows, "error": refusal},
+    return page(request, "notify/templates.html", {"rows": rows, "error": refusal,
+                                                   "typed": await typed(request) if refusal else {}},
                 status=refusal.status if refusal else 200)
 
 

@@ -26,7 +26,7 @@ async def _student_page(request: Request, student_id: int, error: Refusal | None
         "errors": error.errors if error else {}, "failed": failed, "posted": posted or {}, "visit_sections": FORM,
         "lives_with_options": LIVES_WITH,
         "attendance_labels": {status.value: label for status, label in STATUS_LABELS.items()},
-    }, status=422 if error else 200)
+    }, status=error.status if error else 200)
 
 
 async def _section_refused(request: Request, refusal: Refusal) -> Response:

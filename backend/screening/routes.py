@@ -101,7 +101,7 @@ async def _form_page(request: Request, opened: dict, step: int | None, error: Re
         **opened, "instrument": instrument, "step": step, "total": total, "numbers": numbers,
         "items": {item.number: item for item in instrument.items}, "blank": blank, "error": error,
         "per_step": services.ITEMS_PER_STEP[name], **HELPERS,
-    }, status=422 if error else 200)
+    }, status=error.status if error else 200)
 
 
 async def _step_refused(request: Request, refusal: Refusal) -> Response:
@@ -144,7 +144,7 @@ async def _entry_page(request: Request, refusal: Refusal | None = None) -> Respo
                                        params["informant"])
     raw = await typed(request) if refusal else {}
     return page(request, "screening/entry.html", {**sheet, "raw": raw, "error": refusal, **HELPERS},
-                status=422 if refusal else 200)
+                status=refusal.status if refusal else 200)
 
 
 @get("/students/{student_id:int}/enter/{instrument:str}/{informant:str}", guards=[requires_sign_in])
@@ -180,7 +180,7 @@ async def _student_page(request: Request, refusal: Refusal | None = None) -> Res
     summary = await services.student_summary(current_viewer(request), request.path_params["student_id"], _)
     raw = await typed(request) if refusal else {}
     return page(request, "screening/student.html", {**summary, "error": refusal, "typed": raw, **HELPERS},
-                status=422 if refusal else 200)
+                status=refusal.status if refusal else 200)
 
 
 @get("/students/{student_id:int}", guards=[requires_sign_in])
@@ -271,7 +271,8 @@ async def _criteria_page(request: Request, refusal: Refusal | None = None) -> Re
         "typed": await typed(request) if refusal else {}, "sign_label": lambda sign: rules.sign_label(sign, _),
         "cutoffs": school_settings.cutoff_starts(services.instrument_for("sdq", document)),
         "eq_ranges": school_settings.eq_normal_ranges(services.instrument_for("eq", document)),
-        "informants": rules.SDQ_INFORMANTS, "scales": rules.SDQ_SCALES, **HELPERS}, status=422 if refusal else 200)
+        "informants": rules.SDQ_INFORMANTS, "scales": rules.SDQ_SCALES, **HELPERS},
+        status=refusal.status if refusal else 200)
 
 
 @get("/criteria", guards=[requires(Permission.manage_screening)])

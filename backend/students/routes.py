@@ -14,7 +14,8 @@ from backend.web import on_refusal, page, redirect
 
 
 async def _import_page(request: Request, refusal: Refusal | None = None) -> Response:
-    return page(request, "students/import.html", {"preview": None, "error": refusal}, status=422 if refusal else 200)
+    return page(request, "students/import.html", {"preview": None, "error": refusal},
+                status=refusal.status if refusal else 200)
 
 
 @get("/import", guards=[requires(Permission.manage_roster)])

@@ -106,6 +106,7 @@ async def test_wrong_passwords_slow_down_instead_of_locking_out(client, people):
         page = await sign_in(client, "somchai", PASSWORD)  # even the right password waits its turn
     assert page.status_code == 429
     assert re.search(r"กรุณารอ \d+ วินาที", text_of(page.text)), text_of(page.text)
+    assert 'name="username"' in page.text and 'value="somchai"' in page.text  # the form, to try again after the wait
     with clock.set_to(start + timedelta(seconds=60)):
         assert (await sign_in(client, "somchai", "guess")).status_code == 422
         # Each further failure doubles the wait (2 s now, less the time the check took).

@@ -33,6 +33,20 @@ async def test_a_wording_with_anything_but_known_fields_is_refused_and_runs_noth
     assert page.status_code == 422 and "{{ code }}" in text_of(page.text)
 
 
+async def test_a_refused_wording_stays_as_typed_beside_its_own_message(client, people, settings):
+    await people.kanya.sign_in(settings, client)
+    typed = "{{ school }}: {{ nme }} ขาดเรียนวันนี้"
+    page = await client.submit("/notify/templates", {"kind": "cut", "locale": "en", "body": typed})
+    assert page.status_code == 422
+    # The refused form keeps the text to fix, shows why beside it, and takes the focus (so the phone scrolls there);
+    # the other messages keep their own wording.
+    focused = page.text.index('autofocus aria-invalid="true">' + typed + "</textarea>")
+    form = page.text[page.text.rindex("<form", 0, focused):page.text.index("</form>", focused)]
+    assert 'name="kind" value="cut"' in form and 'name="locale" value="en"' in form
+    assert "{{ nme }}" in text_of(form)
+    assert page.text.count("autofocus") == 1
+
+
 async def test_a_stored_crafted_wording_is_never_evaluated(client, people, settings, drain, fake_twilio):
     """Written straight into the database (as before this fix, or by hand): the page and the worker show it or
     replace it, but never run it, and the guardian is still told in the school's default words."""

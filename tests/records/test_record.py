@@ -35,8 +35,23 @@ async def test_a_wrong_number_is_explained_and_nothing_saved(client, people, set
     page = await edit(client, people, "family", household_size="สามสิบ", debts="หนี้ ธกส. 20,000")
     assert page.status_code == 422 and "กรอกเป็นตัวเลข" in text_of(page.text)
     assert await RecordEntry.count() == 0
-    # What was typed is still in the form, to fix rather than type again.
+    # What was typed is still in the form, to fix rather than type again; the field to fix takes the focus, so a
+    # section low on the page comes into view on a phone.
     assert 'value="สามสิบ"' in page.text and 'value="หนี้ ธกส. 20,000"' in page.text
+    assert '<input name="household_size" inputmode="decimal" autofocus value="สามสิบ">' in page.text
+    assert page.text.count("autofocus") == 1
+
+
+async def test_the_timeline_says_which_alert_went_to_the_guardians(client, people, settings):
+    from backend import clock
+    from backend.notify.tables import Alert
+
+    anan = people.students[ANAN]
+    await Alert.insert(Alert(school=people.bangkok, student=anan, event_key="absent-today", kind="absent",
+                             day=clock.today(), created_at=clock.now(), acknowledged_at=clock.now()))
+    await people.somchai.sign_in(settings, client)
+    text = text_of((await client.get(f"/records/{anan}")).text)
+    assert "แจ้งผู้ปกครอง: ขาด · รับทราบ" in text[text.index("ลำดับเหตุการณ์"):]
 
 
 async def test_a_parents_correction_with_a_bad_phone_keeps_what_they_typed(client, people, settings):
