@@ -143,7 +143,7 @@ MENU = (
     MenuItem("/admin/homerooms", N_("Homerooms"), Permission.manage_users),
     MenuItem("/admin/parents", N_("Parents"), Permission.manage_users),
     MenuItem("/notify/outbox", N_("Messages"), Permission.view_outbox),
-    MenuItem("/account-changes", N_("Account changes"), Permission.review_account_changes),
+    MenuItem("/account-changes", N_("Accounts and passwords given"), Permission.review_account_changes),
 )
 
 
