@@ -140,7 +140,7 @@ async def test_the_worker_carries_on_after_redis_restarts_and_says_when_it_canno
         assert worker.poll() is None
     finally:
         worker.send_signal(signal.SIGTERM)
-        worker.wait(timeout=20)
+        worker.wait(timeout=60)  # a send or a database write in progress finishes first
         server.kill()
         server.wait()
 
