@@ -130,6 +130,8 @@ async def issue_sign_in_code(settings: Settings, queue: JobQueue, viewer: Viewer
         await SignInCode.delete().where((SignInCode.user == user_id) & SignInCode.used_at.is_null())
         rows = await SignInCode.insert(SignInCode(user=user_id, code_hash=code_hash, created_at=moment,
                                                   expires_at=expires_at)).returning(SignInCode.id)
+        # Whoever gives a code could sign in as the parent with it: every code given is listed for the executives.
+        await _audit(viewer, user_id, Role.parent.value, "parent_code")
         # A code, never a link: Thai rules restrict links in SMS.
         message_ids = await notify.text_person(
             settings, school_id=viewer.school_id, user_id=user_id, phone=user["phone"], locale=user["locale"],
@@ -324,7 +326,6 @@ async def reset_password(settings: Settings, queue: JobQueue, viewer: Viewer, us
         async with db.transaction():
             await User.update({User.password_hash: None, User.must_change_password: True}).where(User.id == user_id)
             await UserSession.delete().where(UserSession.user == user_id)
-            await _audit(viewer, user_id, user["role"], "parent_code")
         return Reset(code=await issue_sign_in_code(settings, queue, viewer, guardian["id"]))
     password = temporary_password()
     password_hash = await hashed_in_thread(password)

@@ -71,3 +71,13 @@ async def test_a_parents_reset_sends_a_code_to_the_parent_not_the_admin(make_cli
     await parent.get("/signin/code")
     page = await parent.submit("/signin/code", {"phone": "0811111111", "code": code})
     assert str(page.url).endswith("/account/password")
+
+
+async def test_every_sign_in_code_an_admin_gives_is_listed_for_the_executives(make_client, people, settings):
+    admin, director = make_client(), make_client()
+    await people.kanya.sign_in(settings, admin)
+    page = await admin.submit(f"/admin/parents/{people.guardians['+66822222222']}/code")
+    assert page.status_code == 200
+    await people.wichai.sign_in(settings, director)
+    listed = text_of((await director.get("/account-changes")).text)
+    assert "ประเสริฐ" in listed and "ครูกันยา" in listed  # the parent, and the admin who gave the code
