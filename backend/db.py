@@ -192,6 +192,23 @@ async def lock(kind: str, key: int) -> None:
         await db.run_ddl(f"SELECT pg_advisory_xact_lock({namespace}, {int(key)})")
 
 
+def chunks(ids: list[int], size: int = 500):
+    """Ids in slices small enough for an IN (...) on either engine (SQLite allows 32,766 parameters)."""
+    for start in range(0, len(ids), size):
+        yield ids[start:start + size]
+
+
+async def newest_per_student(table, columns, student_ids: list[int], where) -> dict[int, dict]:
+    """The newest row of each student in an append-only table (the record's entries, visits, decisions)."""
+    found: dict[int, dict] = {}
+    for chunk in chunks(student_ids):
+        rows = await table.select(table.student, *columns).where(table.student.is_in(chunk) & where).order_by(
+            table.id, ascending=False).output(load_json=True)
+        for row in rows:
+            found.setdefault(row["student"], row)
+    return found
+
+
 def contains(column, text: str):
     """A case-insensitive substring match on either engine (SQLite's LIKE already ignores ASCII case)."""
     pattern = f"%{text}%"

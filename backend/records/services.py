@@ -174,13 +174,7 @@ async def timeline_events(viewer: Viewer, student: dict, limit: int) -> list[dic
 
 async def gpa_last_term(student_ids: list[int]) -> dict[int, float]:
     """A fact for screening: each student's GPA last term, from the newest learning section that has one."""
-    found: dict[int, float] = {}
-    for start in range(0, len(student_ids), 500):
-        rows = await RecordEntry.select(RecordEntry.student, RecordEntry.data).where(
-            RecordEntry.student.is_in(student_ids[start:start + 500]) & (RecordEntry.section == "learning")).order_by(
-            RecordEntry.id, ascending=False).output(load_json=True)
-        for row in rows:
-            if row["student"] not in found:
-                gpa = (row["data"] or {}).get("gpa_last_term")
-                found[row["student"]] = float(gpa) if isinstance(gpa, (int, float)) else None
-    return {student_id: gpa for student_id, gpa in found.items() if gpa is not None}
+    newest = await db.newest_per_student(RecordEntry, [RecordEntry.data], student_ids,
+                                         RecordEntry.section == "learning")
+    gpas = {student_id: (row["data"] or {}).get("gpa_last_term") for student_id, row in newest.items()}
+    return {student_id: float(gpa) for student_id, gpa in gpas.items() if isinstance(gpa, (int, float))}

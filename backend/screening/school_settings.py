@@ -13,7 +13,7 @@ from backend.screening.scoring import EQ_AGE_BAND, Instrument, with_cutoffs
 from backend.screening.tables import FormStatus, ScreeningCriteria, ScreeningForm
 from backend.clock import now
 
-from backend.screening.services import (INFORMANTS, ScreeningError, _chunks, base_instrument,
+from backend.screening.services import (INFORMANTS, ScreeningError, base_instrument,
                                        criteria_of, current_term, instrument_for, score_filing)
 
 
@@ -181,7 +181,7 @@ async def rescore_term(viewer: Viewer) -> tuple[int, int]:
     ids = [row["id"] for row in await ScreeningForm.select(ScreeningForm.id).where(
         await _this_terms_forms(viewer) & _scored_otherwise(document))]
     moment, count, unchanged = now(), 0, 0
-    for chunk in _chunks(ids, 200):
+    for chunk in db.chunks(ids, 200):
         async with db.transaction():
             rows = await ScreeningForm.select().where(
                 ScreeningForm.id.is_in(chunk) & (ScreeningForm.slot == "current")).output(load_json=True)

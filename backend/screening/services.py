@@ -8,6 +8,7 @@ import functools
 from collections import defaultdict
 from dataclasses import dataclass
 
+from backend import db
 from backend.accounts import reads
 from backend.accounts.access import (Viewer, can_confirm_group, can_enter_paper, can_see_classroom_screening,
                                      can_see_screening,
@@ -155,7 +156,7 @@ async def confirm_group(viewer: Viewer, student_id: int, group: str, note: str) 
 
 async def current_forms(student_ids: list[int], year_id: int, term: int) -> dict[int, dict[tuple[str, str], dict]]:
     found: dict[int, dict] = defaultdict(dict)
-    for chunk in _chunks(student_ids):
+    for chunk in db.chunks(student_ids):
         rows = await ScreeningForm.select(
             ScreeningForm.id, ScreeningForm.student, ScreeningForm.instrument, ScreeningForm.informant,
             ScreeningForm.result, ScreeningForm.source, ScreeningForm.submitted_at, ScreeningForm.rescored_at,
@@ -167,27 +168,11 @@ async def current_forms(student_ids: list[int], year_id: int, term: int) -> dict
     return found
 
 
-def _chunks(ids: list[int], size: int = 500):
-    for start in range(0, len(ids), size):
-        yield ids[start:start + size]
-
-
-async def _newest(table, columns, student_ids: list[int], where) -> dict[int, dict]:
-    """The newest row per student of an append-only table."""
-    found: dict[int, dict] = {}
-    for chunk in _chunks(student_ids):
-        rows = await table.select(table.student, *columns).where(table.student.is_in(chunk) & where).order_by(
-            table.id, ascending=False).output(load_json=True)
-        for row in rows:
-            found.setdefault(row["student"], row)
-    return found
-
-
 async def facts_for(school_id: int, student_ids: list[int], year_id: int, term: int,
                     forms: dict[int, dict] | None = None) -> dict[int, rules.Facts]:
     if forms is None:
         forms = await current_forms(student_ids, year_id, term)
-    checklists = await _newest(DomainChecklist, [DomainChecklist.ticks], student_ids,
+    checklists = await db.newest_per_student(DomainChecklist, [DomainChecklist.ticks], student_ids,
                                (DomainChecklist.school_year == year_id) & (DomainChecklist.term == term))
     # Each fact comes from the area that keeps it: the record (GPA), home visits (income), attendance (absences).
     gpa = await records.gpa_last_term(student_ids)
@@ -217,7 +202,7 @@ async def proposals(school_id: int, student_ids: list[int], year_id: int, term: 
 
 
 async def decisions(student_ids: list[int], year_id: int, term: int) -> dict[int, dict]:
-    return await _newest(GroupDecision, [GroupDecision.group, GroupDecision.proposed, GroupDecision.note,
+    return await db.newest_per_student(GroupDecision, [GroupDecision.group, GroupDecision.proposed, GroupDecision.note,
                                          GroupDecision.decided_at,
                                          GroupDecision.decided_by.display_name.as_alias("decided_by_name")],
                          student_ids, (GroupDecision.school_year == year_id) & (GroupDecision.term == term))

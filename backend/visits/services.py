@@ -311,13 +311,7 @@ async def timeline_events(viewer: Viewer, student: dict, limit: int) -> list[dic
 
 async def income_per_person(student_ids: list[int]) -> dict[int, float]:
     """A fact for screening: household income per person from each student's newest completed visit."""
-    found: dict[int, float | None] = {}
-    for start in range(0, len(student_ids), 500):
-        rows = await Visit.select(Visit.student, Visit.answers).where(
-            Visit.student.is_in(student_ids[start:start + 500]) & (Visit.status == VisitStatus.done.value)).order_by(
-            Visit.id, ascending=False).output(load_json=True)
-        for row in rows:
-            if row["student"] not in found:
-                income = (row["answers"] or {}).get("income_per_person")
-                found[row["student"]] = float(income) if isinstance(income, (int, float)) else None
-    return {student_id: income for student_id, income in found.items() if income is not None}
+    newest = await db.newest_per_student(Visit, [Visit.answers], student_ids, Visit.status == VisitStatus.done.value)
+    incomes = {student_id: (row["answers"] or {}).get("income_per_person") for student_id, row in newest.items()}
+    return {student_id: float(income) for student_id, income in incomes.items()
+            if isinstance(income, (int, float))}
