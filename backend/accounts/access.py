@@ -379,6 +379,11 @@ async def school_of(viewer: Viewer) -> dict:
 ROLES_READING_SENSITIVE_DATA = frozenset({Role.counsellor, Role.executive, Role.nurse, Role.discipline})
 
 
+# Roles that may keep a homeroom (which opens its children's records and screening): staff, but not admins, who
+# read no screening results.
+HOMEROOM_ROLES = frozenset(r for r in Role if r not in (Role.parent, Role.student, Role.admin))
+
+
 def grant_needs_confirmation(role: Role) -> bool:
     """An admin's grant of this role waits for an executive before the account can sign in."""
     return role in ROLES_READING_SENSITIVE_DATA

@@ -239,7 +239,7 @@ class HomeroomForm:
 async def _homerooms_page(request: Request, error: Refusal | None = None) -> Response:
     viewer = current_viewer(request)
     classrooms = await services.list_classrooms(viewer)
-    staff = await services.list_staff(viewer)
+    staff = await services.homeroom_candidates(viewer)
     return page(request, "accounts/homerooms.html",
                 {"classrooms": classrooms, "staff": staff, "error": error,
                  "changes": await services.homeroom_changes(viewer)}, status=error.status if error else 200)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from backend import db
-from backend.accounts.access import Permission, Viewer, grant_needs_confirmation
+from backend.accounts.access import HOMEROOM_ROLES, Permission, Viewer, grant_needs_confirmation
 from backend.accounts.passwords import (
     AccountError,
     attempt_keys,
@@ -380,6 +380,11 @@ async def list_staff(viewer: Viewer) -> list[dict]:
     ).order_by(User.role).order_by(User.display_name)
 
 
+async def homeroom_candidates(viewer: Viewer) -> list[dict]:
+    """The staff who may be given a homeroom (access.HOMEROOM_ROLES), by name."""
+    return [person for person in await list_staff(viewer) if Role(person["role"]) in HOMEROOM_ROLES]
+
+
 async def list_classrooms(viewer: Viewer) -> list[dict]:
     """This year's classrooms with their homeroom teachers, in grade and room order."""
     rooms = await Classroom.select(Classroom.id, Classroom.room, Classroom.grade.code.as_alias("grade"),
@@ -403,8 +408,7 @@ async def assign_homeroom(viewer: Viewer, classroom_id: int, teacher_id: int) ->
     ).first()
     teacher = await User.select(User.id).where(
         (User.id == teacher_id) & (User.school == viewer.school_id)
-        # Not an admin: homerooms open children's screening results, which admins do not read.
-        & User.role.is_in([r.value for r in STAFF_ROLES if r is not Role.admin])
+        & User.role.is_in([r.value for r in HOMEROOM_ROLES])
     ).first()
     if classroom is None or teacher is None:
         raise AccountError(N_("Choose a classroom and a teacher of this school."))
