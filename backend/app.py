@@ -46,17 +46,10 @@ from backend.pwa.routes import health, manifest, offline, service_worker
 from backend.students import routes as students_web
 from backend.request_input import CheckRequestInput
 from backend.students.routes import roster_router, students_router
-from backend.web import STATIC, Later, inline_style_source, make_environment, page, redirect, wants_html
+from backend.web import STATIC, Later, inline_style_source, make_environment, problem, redirect, wants_html
 
 CSRF_COOKIE = "csrftoken"
 log = logging.getLogger("doolae")
-
-
-def _problem(request: Request, status: int, title: str, message: str) -> Response:
-    if wants_html(request):
-        return page(request, "error.html", {"title": title, "message": message}, status=status)
-    # The same shape as the visit queue's answers (message, errors), so a script reads every refusal one way.
-    return Response({"status": status, "message": message, "errors": {}}, status_code=status)
 
 
 REFUSAL_TITLES = {403: N_("Not allowed"), 404: N_("Not found"), 409: N_("Not done"), 429: N_("Please wait")}
@@ -65,25 +58,17 @@ REFUSAL_TITLES = {403: N_("Not allowed"), 404: N_("Not found"), 409: N_("Not don
 def refused(request: Request, refusal: Refusal) -> Response:
     """Every refusal of the app (not allowed, not found, a form to fix) answered one way: a form's page again with
     what was typed (its handler's on_refusal), else a Thai page saying why; scripts get the same as JSON."""
-    if not wants_html(request):
-        errors = {name: refusal.field_text(name) for name in refusal.errors}
-        return Response({"status": refusal.status, "message": refusal.text(), "errors": errors},
-                        status_code=refusal.status)
     handler = request.scope.get("route_handler")
     build = handler.opt.get("refusal_page") if handler is not None else None
-    if build is not None and refusal.status not in (401, 403, 404):
+    if build is not None and wants_html(request) and refusal.status not in (401, 403, 404):
         return Later(lambda: _form_again(request, refusal, build))
     return _refusal_page(request, refusal)
 
 
 def _refusal_page(request: Request, refusal: Refusal) -> Response:
-    """The refusal's own page: why, and each field to fix (a form posted without the page that can show it again)."""
     title = _(REFUSAL_TITLES.get(refusal.status, N_("Not done")))
-    if not wants_html(request):
-        return _problem(request, refusal.status, title, refusal.text())
-    problems = [refusal.field_text(name) for name in refusal.errors]
-    return page(request, "error.html", {"title": title, "message": refusal.text(), "problems": problems},
-                status=refusal.status)
+    errors = {name: refusal.field_text(name) for name in refusal.errors}
+    return problem(request, refusal.status, title, refusal.text(), errors)
 
 
 async def _form_again(request: Request, refusal: Refusal, build) -> Response:
@@ -110,32 +95,32 @@ def not_signed_in(request: Request, _exc: Exception) -> Response:
 
 def forbidden(request: Request, exc: Exception) -> Response:
     if "CSRF" in str(getattr(exc, "detail", "")):
-        return _problem(request, 403, _("This form has expired"),
+        return problem(request, 403, _("This form has expired"),
                         _("Reload the page and send the form again. Nothing was saved."))
-    return _problem(request, 403, _("Not allowed"), _("Your account cannot open this page."))
+    return problem(request, 403, _("Not allowed"), _("Your account cannot open this page."))
 
 
 def not_found(request: Request, _exc: Exception) -> Response:
-    return _problem(request, 404, _("Not found"), _("This page does not exist. Check the address."))
+    return problem(request, 404, _("Not found"), _("This page does not exist. Check the address."))
 
 
 def bad_request(request: Request, _exc: Exception) -> Response:
-    return _problem(request, 400, _("Something is wrong with the form"),
+    return problem(request, 400, _("Something is wrong with the form"),
                     _("Some fields were missing or not in the right form. Go back, check them and send again."))
 
 
 def http_error(request: Request, exc: HTTPException) -> Response:
     if exc.status_code == 413:
-        return _problem(request, 413, _("The file is too large"), _("Choose a smaller file and try again."))
+        return problem(request, 413, _("The file is too large"), _("Choose a smaller file and try again."))
     if exc.status_code == 405 and request.method == "GET":  # a form's address, opened again from history
-        return _problem(request, 405, _("This address only receives forms"),
+        return problem(request, 405, _("This address only receives forms"),
                         _("Nothing was sent again. Open the page from the menu to carry on."))
-    return _problem(request, exc.status_code, _("Something went wrong"), str(exc.detail))
+    return problem(request, exc.status_code, _("Something went wrong"), str(exc.detail))
 
 
 def server_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s", request.url.path, exc_info=exc)
-    return _problem(request, 500, _("Something went wrong"),
+    return problem(request, 500, _("Something went wrong"),
                     _("The school's server had a problem. Nothing you sent is lost; try again in a minute."))
 
 
@@ -171,7 +156,7 @@ def security_headers(production: bool):
 def database_unreachable(request: Request, exc: Exception) -> Response:
     log.warning("database connection lost on %s: %r", request.url.path, exc)
     db.forget_connections()
-    return _problem(request, 503, _("Try again"),
+    return problem(request, 503, _("Try again"),
                     _("The school's server lost its connection to the database for a moment. Try again."))
 
 

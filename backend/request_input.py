@@ -14,7 +14,7 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from backend.i18n import _
-from backend.web import page, wants_html
+from backend.web import problem
 
 # Control characters (tab, newline and carriage return are typed text) and lone surrogates: PostgreSQL refuses
 # NUL and both engines refuse unpaired surrogates, so they are refused here, before anything is written.
@@ -63,9 +63,7 @@ def _refusal(request: Request) -> Response:
     title = _("Some text cannot be saved")
     message = _("Something typed or pasted contains invisible control characters. Type it again without them and "
                 "send again. Nothing was saved.")
-    if wants_html(request):
-        return page(request, "error.html", {"title": title, "message": message}, status=400)
-    return Response({"status": 400, "message": message, "errors": {}}, status_code=400)
+    return problem(request, 400, title, message)
 
 
 class CheckRequestInput(ASGIMiddleware):

@@ -167,6 +167,16 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+def problem(request: Request, status: int, title: str, message: str,
+            errors: dict[str, str] | None = None) -> Response:
+    """Every error answer, one shape: a Thai page (why, and each field to fix) for people; for scripts the same as
+    JSON {"status", "message", "errors"}, which the visit queue reads."""
+    if wants_html(request):
+        return page(request, "error.html", {"title": title, "message": message,
+                                            "problems": list((errors or {}).values())}, status=status)
+    return Response({"status": status, "message": message, "errors": errors or {}}, status_code=status)
+
+
 def wants_html(request: Request) -> bool:
     """A page for people; JSON for scripts. A body that is not a form (the visit queue's JSON, a photo) comes from a
     script, which reads its answer as JSON whatever the browser's Accept says."""
