@@ -138,9 +138,14 @@ async def count_attempt(settings: Settings, keys: AttemptKeys) -> None:
 
 async def forget_attempt(keys: AttemptKeys) -> None:
     """A right password or code: the account starts afresh, and the address gets back the attempt it was counted."""
-    await SignInThrottle.delete().where(SignInThrottle.key == keys.account)
-    await SignInThrottle.update({SignInThrottle.failures: SignInThrottle.failures - 1}).where(
-        (SignInThrottle.key == keys.address) & (SignInThrottle.failures > 0))
+    # Under the same locks as counting: a give-back between another attempt's read and its write would be lost,
+    # and a school whose teachers share one address would drift into waiting (found with 24 sign-ins at once).
+    async with db.transaction():
+        await db.lock("acct", int(keys.account[:7], 16))
+        await db.lock("addr", int(keys.address[:7], 16))
+        await SignInThrottle.delete().where(SignInThrottle.key == keys.account)
+        await SignInThrottle.update({SignInThrottle.failures: SignInThrottle.failures - 1}).where(
+            (SignInThrottle.key == keys.address) & (SignInThrottle.failures > 0))
 
 
 def _identifier(raw: str) -> str:
