@@ -46,7 +46,7 @@ from backend.pwa.routes import health, manifest, offline, service_worker
 from backend.students import routes as students_web
 from backend.request_input import CheckRequestInput
 from backend.students.routes import roster_router, students_router
-from backend.web import STATIC, Later, inline_style_source, make_environment, problem, redirect, wants_html
+from backend.web import Later, inline_style_source, make_environment, problem, redirect, served_static, wants_html
 
 CSRF_COOKIE = "csrftoken"
 log = logging.getLogger("doolae")
@@ -205,7 +205,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             account_router, admin_router, roster_router, students_router, attendance_router, notify_router,
             records_router, visits_router, screening_router,
             create_static_files_router(
-                path="/static", directories=[STATIC], name="static",
+                path="/static", directories=[served_static()], name="static",
                 cache_control=CacheControlHeader(max_age=31536000, public=True),
             ),
         ],
@@ -214,7 +214,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             secret=settings.secret_key, cookie_name=CSRF_COOKIE, cookie_secure=settings.production,
             cookie_httponly=False, header_name="x-csrftoken",
         ),
-        compression_config=CompressionConfig(backend="gzip", gzip_compress_level=9, minimum_size=500),
+        compression_config=CompressionConfig(backend="gzip", gzip_compress_level=6, minimum_size=500),
         exception_handlers={
             Refusal: refused,
             NotAuthorizedException: not_signed_in,

@@ -7,6 +7,8 @@ from datetime import date, datetime
 from pathlib import Path
 
 from babel.support import NullTranslations, Translations
+from jinja2 import pass_eval_context
+from markupsafe import Markup
 
 from backend.schoolyear import be_year
 from backend import clock
@@ -44,6 +46,29 @@ def ngettext(singular: str, plural: str, n: int, **values) -> str:
 
 
 _ = gettext
+
+# Templates: the page's fixed phrases ("Home", "Sign out" …) are looked up and made safe once per language, not on
+# every request (a dozen per page on the parent's most visited one). Same results as Jinja's newstyle gettext.
+_fixed_phrases: dict[tuple[str, str], Markup] = {}
+
+
+@pass_eval_context
+def template_gettext(eval_ctx, message: str, **values):
+    if values or not eval_ctx.autoescape:
+        text = catalogue(current_locale.get()).gettext(message)
+        return (Markup(text) if eval_ctx.autoescape else text) % values
+    key = (current_locale.get(), message)
+    phrase = _fixed_phrases.get(key)
+    if phrase is None:
+        # "%%" means "%" whether or not there are values, as in Jinja's newstyle gettext
+        phrase = _fixed_phrases[key] = Markup(catalogue(key[0]).gettext(message)) % {}
+    return phrase
+
+
+@pass_eval_context
+def template_ngettext(eval_ctx, singular: str, plural: str, num: int, **values):
+    text = catalogue(current_locale.get()).ngettext(singular, plural, num)
+    return (Markup(text) if eval_ctx.autoescape else text) % {"num": num, **values}
 
 
 class Refusal(Exception):
