@@ -121,9 +121,9 @@ async def create_demo_school(code: str = "DEMO", grades: tuple[str, ...] = ("ม
     await User.update({User.password_hash: passwords.hash_password(DEMO_PASSWORD)}).where(User.id == parent_id)
     logins.append(("parent", guardian["phone"]))
     if history:
-        await seed_attendance_history(school_id)
-        logins.append(("student", await seed_screening(school_id, rooms[:3])))
-        await seed_home_visits(school_id)
+        await seed_attendance_history(school_id, seed)
+        logins.append(("student", await seed_screening(school_id, rooms[:3], seed)))
+        await seed_home_visits(school_id, seed)
     return DemoLogins([(role, username, DEMO_PASSWORD) for role, username in logins])
 
 
