@@ -63,7 +63,7 @@ def classroom_workbook(summary: dict, helpers: dict) -> bytes:
         values += [_score(row.forms.get(("sdq", i)), "total", helpers) for i in INFORMANTS["sdq"]]
         values.append(_score(row.forms.get(("eq", "student")), "total", helpers, "eq"))
         values += [helpers["level_label"](row.proposal.domains[d]) for d in helpers["domains"]]
-        values += [helpers["group_label"](row.proposal.group.value),
+        values += [helpers["group_label"](row.proposal.state),
                    helpers["group_label"](row.decision["group"]) if row.decision else ""]
         sheet.write_row(r, 0, values, f["cell"])
     sheet.set_column(0, 1, 8)
@@ -125,7 +125,7 @@ def student_workbook(summary: dict, helpers: dict) -> bytes:
     sheet.write_row(r + 1, 0, [""] + [_score(eq, s, helpers, "eq") for s in scales], f["cell"])
     r += 3
     decision = row.decision
-    sheet.write_row(r, 0, [_("Proposed group"), helpers["group_label"](row.proposal.group.value)], f["cell"])
+    sheet.write_row(r, 0, [_("Proposed group"), helpers["group_label"](row.proposal.state)], f["cell"])
     sheet.write_row(r + 1, 0, [_("Confirmed group"), helpers["group_label"](decision["group"]) if decision else "",
                                decision["note"] if decision else ""], f["cell"])
     sheet.set_column(0, 0, 24)
