@@ -235,7 +235,7 @@ async def test_the_executive_sees_distribution_and_who_is_not_screened(make_clie
     assert "นักเรียน 3 คน" in page
     # not screened, normal, risk, problem, special, confirmed, forms
     assert "ม.1/1 1 0 0 1 0 0/2 0/2 1/2 0/2 0/2" in page
-    assert "บัว" in page.split("ยังไม่ได้คัดกรอง")[1]
+    assert "บัว" in page.split("แบบประเมินที่ยังขาด")[1]
     assert (await teacher.get("/screening/school")).status_code == 403
 
 
