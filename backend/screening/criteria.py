@@ -187,6 +187,11 @@ class Proposal:
         """The group to show and count: "not screened" rather than a "normal" that nothing supports."""
         return NOT_SCREENED if not self.screened and self.group is Group.normal else self.group.value
 
+    def domain_state(self, domain: str) -> str:
+        """A domain's result to show: nothing found in a student not screened is not "normal" either."""
+        level = self.domains[domain]
+        return NOT_SCREENED if not self.screened and level == "normal" else level
+
     def reasons_json(self) -> list[dict]:
         return [reason.to_json() for reason in self.reasons]
 

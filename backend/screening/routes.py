@@ -30,7 +30,7 @@ GROUP_FOR_PARENTS = {
     "special": N_("Your child has a special ability. The school will help them develop it."),
 }
 LEVEL_LABELS = {"normal": N_("Normal"), "risk": N_("At risk"), "problem": N_("With problems"),
-                "special": N_("Special (gifted)"), "missing": N_("Not in yet")}
+                "special": N_("Special (gifted)"), "missing": N_("Not in yet"), NOT_SCREENED: NOT_SCREENED_LABEL}
 
 
 def _text(thing) -> str:

@@ -371,6 +371,7 @@ async def test_students_not_screened_are_counted_apart_never_proposed_normal(mak
     assert "ยังไม่คัดกรอง (1) : 2 เด็กหญิงบัว รักเรียน" in page and "ปกติ (1) : 1 เด็กชายอนันต์ ใจดี" in page
     html = (await teacher.get(f"/screening/students/{bua}")).text
     assert "เสนอ: ยังไม่คัดกรอง" in text_of(html) and " checked" not in html.split('name="group"', 1)[1][:2000]
+    assert html.count('class="group not_screened"') == 12 and 'class="group normal"' not in html  # and each domain
     refused = await teacher.submit(f"/screening/students/{bua}/group", {"group": "normal", "note": ""})
     assert refused.status_code == 422 and "ยังไม่มีข้อมูลการคัดกรอง" in text_of(refused.text)
     assert await GroupDecision.count() == 0
