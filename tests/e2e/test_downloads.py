@@ -32,3 +32,4 @@ async def test_tapping_xlsx_downloads_the_workbook(chromium, server_url, signed_
         await expect(page.locator("h1")).to_be_visible()  # the page is still the page
         assert "PK\x03\x04" not in await page.content()
     await device.close()
+
