@@ -46,7 +46,8 @@ from backend.pwa.routes import health, manifest, offline, service_worker
 from backend.students import routes as students_web
 from backend.request_input import CheckRequestInput
 from backend.students.routes import roster_router, students_router
-from backend.web import Later, inline_style_source, make_environment, problem, redirect, served_static, wants_html
+from backend.web import (Later, downloads_leave_htmx, inline_style_source, make_environment, problem, redirect,
+                         served_static, wants_html)
 
 CSRF_COOKIE = "csrftoken"
 log = logging.getLogger("doolae")
@@ -226,6 +227,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             Exception: server_error,
         },
         lifespan=[lifespan],
+        before_request=downloads_leave_htmx,
         before_send=[security_headers(settings.production)],
         openapi_config=None,  # no API schema or Swagger page: the app is its pages
         logging_config=LoggingConfig(log_exceptions="never"),

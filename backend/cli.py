@@ -135,8 +135,13 @@ def demo_services(host: str, port: int) -> None:
         os.environ.update(VAPID_PRIVATE_KEY=private, VAPID_PUBLIC_KEY=public_key_of(private))
 
 
+def _exit_on_sigterm(signum, frame) -> None:
+    raise SystemExit(128 + signum)
+
+
 def demo(host: str, port: int) -> None:
     """Migrate, seed the demo school once, then run the web server with a worker beside it."""
+    import signal
     import subprocess
 
     from backend.config import Settings
@@ -145,21 +150,37 @@ def demo(host: str, port: int) -> None:
     asyncio.run(_with_db(seed_demo()))
     demo_services(host, port)
     settings = Settings.from_env()
+    # A process manager stops the demo with SIGTERM. Uvicorn shuts down gracefully on it, then raises it again with
+    # the handler it found: Python's default would end this process at once and leave the worker running on, so
+    # SIGTERM exits through the `finally` below instead, which stops the worker first.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     worker_process = None
-    if redis_available(settings.redis_url):
-        worker_process = subprocess.Popen([sys.executable, "-m", "backend.cli", "worker"], cwd=ROOT)
-        log.info("worker started (pid %s) on %s", worker_process.pid, settings.redis_url)
-    else:
-        log.warning("no Redis at %s: the web process sends messages itself (same job functions, in-process)",
-                    settings.redis_url)
-        os.environ["DOOLAE_INPROCESS_JOBS"] = "1"
-    print(f"  Open http://{host}:{port}/ on this machine (Ctrl+C stops).\n", flush=True)
     try:
+        if redis_available(settings.redis_url):
+            worker_process = subprocess.Popen([sys.executable, "-m", "backend.cli", "worker"], cwd=ROOT)
+            log.info("worker started (pid %s) on %s", worker_process.pid, settings.redis_url)
+        else:
+            log.warning("no Redis at %s: the web process sends messages itself (same job functions, in-process)",
+                        settings.redis_url)
+            os.environ["DOOLAE_INPROCESS_JOBS"] = "1"
+        print(f"  Open http://{host}:{port}/ on this machine (Ctrl+C stops).\n", flush=True)
         serve(host, port)
     finally:
         if worker_process:
-            worker_process.terminate()
-            worker_process.wait(timeout=10)
+            _stop(worker_process)
+
+
+def _stop(process) -> None:
+    """SIGTERM lets the worker finish the job in hand; one that does not stop in time is killed."""
+    import subprocess
+
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    log.info("worker stopped (pid %s)", process.pid)
 
 
 async def import_roster(school_code: str, path: Path) -> None:

@@ -215,3 +215,17 @@ def wants_html(request: Request) -> bool:
     if body_type and not body_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
         return False
     return "text/html" in request.headers.get("accept", "") or request.headers.get("hx-request") == "true"
+
+
+# A file is asked for as ?format=<one of these> on the page it summarises (the screening summaries' XLSX, …).
+DOWNLOAD_FORMATS = frozenset({"xlsx", "csv"})
+
+
+async def downloads_leave_htmx(request: Request) -> Response | None:
+    """A download reached through htmx (a boosted link someone forgot to mark hx-boost="false", an hx-get) would be
+    swapped into the page as binary garbage. Answer before any work (and any audited read) is done: htmx then opens
+    the address as a plain navigation, which the browser saves as a file and stays on the page."""
+    if request.headers.get("hx-request") == "true" and request.query_params.get("format") in DOWNLOAD_FORMATS:
+        address = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return Response(b"", status_code=200, headers={"HX-Redirect": address})
+    return None

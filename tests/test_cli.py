@@ -1,9 +1,14 @@
-"""The `doolae` command as a deploy runs it: `doolae migrate` is Fly's release command and must finish."""
+"""The `doolae` command as a deploy runs it: `doolae migrate` is Fly's release command and must finish; the demo
+stops as a whole."""
 
+import os
+import re
+import signal
 import subprocess
 import sys
+import time
 
-from tests.conftest import ROOT, TEST_DIR
+from tests.conftest import ROOT, TEST_DIR, child_env, free_port
 
 
 def test_migrate_finishes_and_can_run_again():
@@ -15,3 +20,52 @@ def test_migrate_finishes_and_can_run_again():
                               capture_output=True, text=True)
         assert done.returncode == 0, done.stderr
     assert "already complete" in done.stdout
+
+
+# A small demo school made beforehand, so that `doolae demo` keeps it instead of seeding a whole term's history.
+SMALL_DEMO = ("import asyncio\n"
+              "from backend import cli\n"
+              "from backend.demo import create_demo_school\n"
+              "cli._prepare()\n"
+              "asyncio.run(cli._with_db(cli.migrate()))\n"
+              "asyncio.run(cli._with_db(create_demo_school(grades=('ม.1',), rooms_per_grade=1)))\n")
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has stopped, only not yet reaped
+    except FileNotFoundError:
+        return False
+
+
+def test_stopping_the_demo_with_sigterm_stops_its_worker_too(settings, tmp_path):
+    """As a process manager stops it (systemd, Docker, supervisord: SIGTERM to the demo's own process)."""
+    env = child_env(settings, DATABASE_URL=f"sqlite:///{tmp_path / 'demo.sqlite'}", DEPLOYMENT=f"sigterm{free_port()}",
+                    WORKER_HEALTH_PORT=str(free_port()), PHOTO_DIR=str(tmp_path / "photos"))
+    seeded = subprocess.run([sys.executable, "-c", SMALL_DEMO], cwd=ROOT, env=env, timeout=120, capture_output=True,
+                            text=True)
+    assert seeded.returncode == 0, seeded.stderr
+    log_path = tmp_path / "demo.log"
+    with open(log_path, "w") as log:
+        demo = subprocess.Popen([sys.executable, "-m", "backend.cli", "demo", "--port", str(free_port())], cwd=ROOT,
+                                env=env, stdout=log, stderr=subprocess.STDOUT)
+    worker_pid = None
+    try:
+        deadline = time.monotonic() + 90
+        while worker_pid is None and time.monotonic() < deadline and demo.poll() is None:
+            found = re.search(r"worker started \(pid (\d+)\)", log_path.read_text())
+            worker_pid = int(found.group(1)) if found else None
+            time.sleep(0.2)
+        assert worker_pid and _running(worker_pid), log_path.read_text()
+        time.sleep(2)  # the web server up and the worker at work
+        demo.send_signal(signal.SIGTERM)
+        assert demo.wait(timeout=60) != 0
+        assert not _running(worker_pid), "the demo's worker is still running after the demo stopped"
+        assert "worker stopped" in log_path.read_text()
+    finally:
+        if demo.poll() is None:
+            demo.kill()
+            demo.wait()
+        if worker_pid and _running(worker_pid):  # left behind: stop it, so that the test run leaves nothing
+            os.kill(worker_pid, signal.SIGKILL)

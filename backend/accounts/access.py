@@ -234,11 +234,18 @@ def can_read_section(viewer: Viewer, student: dict, section) -> bool:
     if viewer.keeps_homeroom(student["classroom"]):
         return True
     if viewer.role is Role.parent:
-        return student["id"] in viewer.student_ids and section.name in viewer.parent_sections
+        return (student["id"] in viewer.student_ids and section.name in viewer.parent_sections
+                and can_share_with_parents(section))
     if viewer.role is Role.subject_teacher or viewer.role is Role.homeroom_teacher:
         # Teachers of other rooms see a section only where it is open to subject teachers, for classes they teach.
         return "subject_teacher" in section.readers and viewer.teaches(student["classroom"])
     return viewer.role.value in section.readers
+
+
+def can_share_with_parents(section) -> bool:
+    """Whether a school may share a section of the record with parents at all: never protection and safety, whose
+    risks at home may come from a parent (whatever a school's setting said before)."""
+    return section.parents_may_see
 
 
 def can_see_record_reads(viewer: Viewer, student: dict, family_section) -> bool:

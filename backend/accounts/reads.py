@@ -1,4 +1,5 @@
-"""The audit of sensitive reads: who opened a child's family or health section or screening results, and when.
+"""The audit of sensitive reads: who opened a child's family, health or protection section or screening results,
+and when.
 Every area that shows such things records the read here; the record's page lists them to those allowed."""
 
 from __future__ import annotations

@@ -6,9 +6,13 @@ from litestar import Request, Response, get
 
 
 from backend.accounts.access import Permission, current_viewer, requires_sign_in
+from backend.attendance import services as attendance
+from backend.attendance.tables import STATUS_LABELS
 from backend.students import services as students
 from backend.web import page, redirect
 from backend import clock
+
+ATTENDANCE_LABELS = {status.value: label for status, label in STATUS_LABELS.items()}
 
 
 @get("/", guards=[requires_sign_in])
@@ -22,8 +26,9 @@ async def home(request: Request) -> Response:
     context: dict = {"children": [], "rooms": [], "counts": None, "today": today}
     if viewer.can(Permission.view_children) or viewer.student_ids:
         context["children"] = await students.list_children(viewer)
+        context["attendance"] = await attendance.children_today(viewer)  # a parent's: today and alerts not seen
     if viewer.can(Permission.view_homeroom):
         context["rooms"] = await students.list_homerooms(viewer)
     if viewer.can(Permission.view_school):
         context["counts"] = await students.count_students(viewer)
-    return page(request, "home/home.html", context)
+    return page(request, "home/home.html", {**context, "attendance_labels": ATTENDANCE_LABELS})

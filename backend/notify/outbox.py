@@ -239,9 +239,31 @@ async def retry_message(viewer: Viewer, queue: JobQueue, message_id: int) -> boo
     return bool(updated)
 
 
+# What became of an alert, from its messages, in the order that decides it: one phone reached is "told".
+_TOLD = (MessageStatus.sent.value, MessageStatus.delivered.value)
+_WAITING = (MessageStatus.queued.value, MessageStatus.sending.value)
+
+
+def _outcome(statuses: set[str], seen: bool) -> str:
+    if seen or statuses & set(_TOLD):  # a guardian who tapped "seen" was told, in the app if not by a message
+        return "told"
+    if statuses & set(_WAITING):
+        return "waiting"
+    if statuses and statuses <= {MessageStatus.cancelled.value}:
+        return "withdrawn"  # corrected before anything left
+    return "unreached"  # every message failed, or no guardian could be reached at all
+
+
 async def timeline_events(viewer: Viewer, student: dict, limit: int) -> list[dict]:
-    """Alerts to the student's guardians, on the student's timeline."""
+    """Alerts to the student's guardians, on the student's timeline, saying whether the guardians were told (an
+    alert withdrawn before it left told no one). Its own keys only: the alert's kind must not become the event's."""
+    alerts = await Alert.select(Alert.id, Alert.kind, Alert.created_at, Alert.acknowledged_at).where(
+        Alert.student == student["id"]).order_by(Alert.id, ascending=False).limit(limit)
+    statuses: dict[int, set[str]] = {alert["id"]: set() for alert in alerts}
+    if alerts:
+        for message in await Message.select(Message.alert, Message.status).where(Message.alert.is_in(list(statuses))):
+            statuses[message["alert"]].add(message["status"])
     return [{"kind": "alert", "at": alert["created_at"], "alert_kind": alert["kind"],
+             "outcome": _outcome(statuses[alert["id"]], alert["acknowledged_at"] is not None),
              "acknowledged_at": alert["acknowledged_at"]}
-            for alert in await Alert.select(Alert.kind, Alert.created_at, Alert.acknowledged_at).where(
-                Alert.student == student["id"]).order_by(Alert.id, ascending=False).limit(limit)]
+            for alert in alerts]

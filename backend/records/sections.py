@@ -16,6 +16,9 @@ class Section(Form):
     # (School.parent_sections; the learning section unless the admin changes it).
     readers: frozenset[str] = field(default_factory=frozenset)
     editors: frozenset[str] = field(default_factory=frozenset)  # roles beyond the homeroom teachers
+    # False where a parent may be the risk the section records (abuse, neglect, violence at home): no school setting
+    # can share it with parents.
+    parents_may_see: bool = True
 
 
 LIVES_WITH = ((("both_parents", N_("Both parents")), ("mother", N_("Mother")), ("father", N_("Father")),
@@ -58,7 +61,8 @@ SECTIONS: dict[str, Section] = {s.name: s for s in (
         Field("area", N_("Village or area")),
         Field("risks_home", N_("Risks at home"), "long"),
         Field("risks_way", N_("Risks on the way to school"), "long"),
-    ), readers=frozenset({"counsellor", "executive", "discipline"}), editors=frozenset({"counsellor", "discipline"})),
+    ), sensitive=True, parents_may_see=False, readers=frozenset({"counsellor", "executive", "discipline"}),
+        editors=frozenset({"counsellor", "discipline"})),
     Section("other", N_("Other notes"), (
         Field("notes", N_("Notes"), "long"),
     ), readers=frozenset({"counsellor", "executive"}), editors=frozenset({"counsellor"})),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from backend import db
 from backend.accounts import reads
 from backend.accounts.access import (Permission, Viewer, can_edit_section, can_read_section, can_see_record_reads,
-                                     can_see_screening, can_see_visits)
+                                     can_see_screening, can_see_visits, can_share_with_parents)
 from backend.i18n import N_, Refusal
 from backend.forms import Invalid, clean
 from backend.records.sections import PARENT_EDITABLE, SECTIONS
@@ -132,7 +132,8 @@ async def reads_of(viewer: Viewer, student_id: int) -> list[dict]:
 
 def parent_sharing(viewer: Viewer) -> list[dict]:
     """Each section of the record, and whether the viewer's school shares it with parents."""
-    return [{"section": section, "shared": name in viewer.parent_sections}
+    return [{"section": section, "shareable": can_share_with_parents(section),
+             "shared": name in viewer.parent_sections and can_share_with_parents(section)}
             for name, section in SECTIONS.items()]
 
 
@@ -143,6 +144,9 @@ async def share_with_parents(viewer: Viewer, names: list[str]) -> None:
         raise RecordError(N_("Your account cannot open this page."), status=403)
     if not set(names) <= SECTIONS.keys():
         raise RecordError(N_("No such section."), status=422)
+    if any(not can_share_with_parents(SECTIONS[name]) for name in names):
+        raise RecordError(N_("Protection and safety is never shared with parents: the risks it records may come "
+                             "from home."), status=422)
     shared = ",".join(name for name in SECTIONS if name in names)
     await School.update({School.parent_sections: shared}).where(School.id == viewer.school_id)
 

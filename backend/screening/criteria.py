@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from backend.i18n import N_
-from backend.screening.tables import Group
+from backend.screening.tables import NOT_SCREENED, Group
 
 # The OBEC individual screening record's domains, plus the three Thai schools add most often.
 DOMAINS: dict[str, str] = {
@@ -160,6 +160,7 @@ class Facts:
     gpa: float | None = None
     income_per_person: float | None = None
     absences: int = 0
+    checklist_saved: bool = False  # the teacher went through the checklist this term, even ticking nothing
 
 
 @dataclass(frozen=True)
@@ -179,6 +180,17 @@ class Proposal:
     domains: dict[str, str]  # domain → normal, risk, problem or special
     reasons: tuple[Reason, ...]
     missing: tuple[str, ...]  # what is not in yet: "sdq:teacher", "sdq:student", "sdq:parent", "eq"
+    screened: bool = True  # a form filed or a sign ticked this term
+
+    @property
+    def state(self) -> str:
+        """The group to show and count: "not screened" rather than a "normal" that nothing supports."""
+        return NOT_SCREENED if not self.screened and self.group is Group.normal else self.group.value
+
+    def domain_state(self, domain: str) -> str:
+        """A domain's result to show: nothing found in a student not screened is not "normal" either."""
+        level = self.domains[domain]
+        return NOT_SCREENED if not self.screened and level == "normal" else level
 
     def reasons_json(self) -> list[dict]:
         return [reason.to_json() for reason in self.reasons]
@@ -254,4 +266,5 @@ def propose(criteria: Mapping, facts: Facts) -> Proposal:
     worst = max(domains.values(), key=_RANK.__getitem__)
     missing = tuple([f"sdq:{informant}" for informant in SDQ_INFORMANTS if informant not in facts.sdq]
                     + ([] if facts.eq else ["eq"]))
-    return Proposal(Group(worst), domains, tuple(reasons), missing)
+    screened = bool(facts.sdq or facts.eq or facts.checklist_saved or any(facts.ticks.values()))
+    return Proposal(Group(worst), domains, tuple(reasons), missing, screened)

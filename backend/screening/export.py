@@ -62,8 +62,8 @@ def classroom_workbook(summary: dict, helpers: dict) -> bytes:
         values = [row.student["number_in_class"] or "", row.student["code"], _name(row.student)]
         values += [_score(row.forms.get(("sdq", i)), "total", helpers) for i in INFORMANTS["sdq"]]
         values.append(_score(row.forms.get(("eq", "student")), "total", helpers, "eq"))
-        values += [helpers["level_label"](row.proposal.domains[d]) for d in helpers["domains"]]
-        values += [helpers["group_label"](row.proposal.group.value),
+        values += [helpers["level_label"](row.proposal.domain_state(d)) for d in helpers["domains"]]
+        values += [helpers["group_label"](row.proposal.state),
                    helpers["group_label"](row.decision["group"]) if row.decision else ""]
         sheet.write_row(r, 0, values, f["cell"])
     sheet.set_column(0, 1, 8)
@@ -108,8 +108,9 @@ def student_workbook(summary: dict, helpers: dict) -> bytes:
     for domain in helpers["domains"]:
         reasons = [helpers["reason_text"](reason.to_json()) for reason in row.proposal.reasons
                    if reason.domain == domain]
-        sheet.write_row(r, 0, [helpers["domain_label"](domain), helpers["level_label"](row.proposal.domains[domain]),
-                               "\n".join(reasons), summary["notes"].get(domain, "")], f["cell"])
+        level = helpers["level_label"](row.proposal.domain_state(domain))
+        sheet.write_row(r, 0, [helpers["domain_label"](domain), level, "\n".join(reasons),
+                               summary["notes"].get(domain, "")], f["cell"])
         r += 1
     r += 1
     sheet.write_row(r, 0, [_("Questionnaire")] + [helpers["scale_label"]("sdq", s) for s in SDQ_SCALES], f["head"])
@@ -125,7 +126,7 @@ def student_workbook(summary: dict, helpers: dict) -> bytes:
     sheet.write_row(r + 1, 0, [""] + [_score(eq, s, helpers, "eq") for s in scales], f["cell"])
     r += 3
     decision = row.decision
-    sheet.write_row(r, 0, [_("Proposed group"), helpers["group_label"](row.proposal.group.value)], f["cell"])
+    sheet.write_row(r, 0, [_("Proposed group"), helpers["group_label"](row.proposal.state)], f["cell"])
     sheet.write_row(r + 1, 0, [_("Confirmed group"), helpers["group_label"](decision["group"]) if decision else "",
                                decision["note"] if decision else ""], f["cell"])
     sheet.set_column(0, 0, 24)

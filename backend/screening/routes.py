@@ -15,7 +15,7 @@ from backend.i18n import N_, Refusal, _, current_locale, ngettext
 from backend.request_input import fits_id
 from backend.screening import criteria as rules
 from backend.screening import export, filling, school_settings, services
-from backend.screening.tables import GROUP_LABELS, Group
+from backend.screening.tables import GROUP_LABELS, NOT_SCREENED, NOT_SCREENED_LABEL, STATES, Group
 from backend.web import on_refusal, page, redirect, typed
 
 INFORMANT_LABELS = {"student": N_("Student"), "teacher": N_("Teacher"), "parent": N_("Parent")}
@@ -30,7 +30,7 @@ GROUP_FOR_PARENTS = {
     "special": N_("Your child has a special ability. The school will help them develop it."),
 }
 LEVEL_LABELS = {"normal": N_("Normal"), "risk": N_("At risk"), "problem": N_("With problems"),
-                "special": N_("Special (gifted)"), "missing": N_("Not in yet")}
+                "special": N_("Special (gifted)"), "missing": N_("Not in yet"), NOT_SCREENED: NOT_SCREENED_LABEL}
 
 
 def _text(thing) -> str:
@@ -63,12 +63,13 @@ def reason_text(reason: dict) -> str:
 HELPERS = {"informant_label": lambda name: _(INFORMANT_LABELS[name]),
            "instrument_label": lambda name: _(INSTRUMENT_LABELS[name]),
            "instrument_title": lambda name: _(INSTRUMENT_TITLES[name]),
-           "group_label": lambda name: _(GROUP_LABELS[Group(name)]) if name else "—",
+           "group_label": lambda name: (_(NOT_SCREENED_LABEL) if name == NOT_SCREENED else
+                                        _(GROUP_LABELS[Group(name)]) if name else "—"),
            "group_for_parents": lambda name: _(GROUP_FOR_PARENTS[name]),
            "level_label": lambda name: _(LEVEL_LABELS[name]),
            "domain_label": lambda name: _(rules.DOMAINS[name]),
            "scale_label": scale_label, "band_label": band_label, "reason_text": reason_text,
-           "groups": [group.value for group in Group], "domains": rules.DOMAINS, "text": _text}
+           "groups": [group.value for group in Group], "states": STATES, "domains": rules.DOMAINS, "text": _text}
 
 
 @get("/", guards=[requires(Permission.fill_questionnaires, Permission.use_screening)])

@@ -21,8 +21,8 @@ from backend.visits import services as visits
 from backend.schools.tables import Classroom, Term
 from backend.screening import criteria as rules
 from backend.screening.scoring import EQ_AGE_BAND, Instrument, load_instrument, score_eq, score_sdq, with_cutoffs
-from backend.screening.tables import (FORM_LABELS, GROUP_LABELS, DomainChecklist, FormStatus, Group, GroupDecision,
-                                      ScreeningCriteria, ScreeningForm)
+from backend.screening.tables import (FORM_LABELS, GROUP_LABELS, NOT_SCREENED, STATES, DomainChecklist, FormStatus,
+                                      Group, GroupDecision, ScreeningCriteria, ScreeningForm)
 from backend.students import services as students
 from backend.students.tables import Student
 from backend import clock
@@ -142,6 +142,9 @@ async def confirm_group(viewer: Viewer, student_id: int, group: str, note: str) 
     year_id, term = await current_term(viewer)
     proposal = (await proposals(viewer.school_id, [student_id], year_id, term))[student_id]
     note = note.strip()[:2000]
+    if proposal.state == NOT_SCREENED and not note:
+        raise ScreeningError(N_("Nothing is screened yet for this student: say in the note what the group rests on."),
+                             errors={"note": "note"})
     if chosen is not proposal.group and not note:
         raise ScreeningError(N_("Say in the note why the group differs from the proposal."),
                              errors={"note": "note"})
@@ -189,6 +192,7 @@ async def facts_for(school_id: int, student_ids: list[int], year_id: int, term: 
             sdq={informant: form["result"] for (name, informant), form in theirs.items() if name == "sdq"},
             eq=(theirs.get(("eq", "student")) or {}).get("result"),
             ticks=(checklists.get(student_id) or {}).get("ticks") or {},
+            checklist_saved=student_id in checklists,
             gpa=gpa.get(student_id), income_per_person=income.get(student_id),
             absences=absences.get(student_id, 0))
     return facts
@@ -220,7 +224,12 @@ class Row:
 
     @property
     def group(self) -> str:
-        return self.decision["group"] if self.decision else self.proposal.group.value
+        return self.decision["group"] if self.decision else self.proposal.state
+
+    @property
+    def screened(self) -> bool:
+        """Counted in the coverage: screened this term, or in a group the homeroom teacher confirmed."""
+        return self.group != NOT_SCREENED
 
     @property
     def to_review(self) -> bool:
@@ -257,7 +266,7 @@ async def classroom_summary(viewer: Viewer, classroom_id: int, audited: bool = T
     caller only needs the list (the teacher's entry page, sign-in slips)."""
     room = await classroom_of(viewer, classroom_id)
     rows = await rows_for(viewer, Student.classroom == classroom_id)
-    by_group = {group.value: [row for row in rows if row.group == group.value] for group in Group}
+    by_group = {state: [row for row in rows if row.group == state] for state in STATES}
     domains = {domain: {level: sum(1 for row in rows if row.proposal.domains[domain] == level)
                         for level in ("risk", "problem", "special")} for domain in rules.DOMAINS}
     sdq_bands: dict[str, dict[str, dict[str, int]]] = {}
@@ -376,13 +385,14 @@ async def school_overview(viewer: Viewer) -> dict:
     for row in rows:
         room = classes.setdefault(row.student["classroom"], {
             "label": row.student["label"], "id": row.student["classroom"], "groups": defaultdict(int),
-            "confirmed": 0, "students": 0, "forms": defaultdict(int)})
+            "confirmed": 0, "screened": 0, "students": 0, "forms": defaultdict(int)})
         grade = grades.setdefault(row.student["grade"], {"label": row.student["grade"], "groups": defaultdict(int),
                                                          "students": 0})
         for bucket in (room, grade):
             bucket["groups"][row.group] += 1
             bucket["students"] += 1
         room["confirmed"] += 1 if row.decision else 0
+        room["screened"] += 1 if row.screened else 0
         for name, informants in INFORMANTS.items():
             for informant in informants:
                 if (name, informant) in row.forms:
@@ -393,7 +403,7 @@ async def school_overview(viewer: Viewer) -> dict:
     for row in rows:
         totals[row.group] += 1
     return {"classes": list(classes.values()), "grades": list(grades.values()), "totals": dict(totals),
-            "students": len(rows), "missing": missing}
+            "students": len(rows), "screened": sum(1 for row in rows if row.screened), "missing": missing}
 
 
 # --- Screening on the student's timeline ----------------------------------------------------------------------

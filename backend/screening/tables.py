@@ -39,6 +39,12 @@ GROUP_LABELS = {
     Group.special: N_("Special (gifted)"),
 }
 
+# A student with no screening this term (no form, no sign ticked) and nothing found elsewhere is in no group yet:
+# "normal" would claim a finding that was never made. A state shown and counted apart, never a group to confirm.
+NOT_SCREENED = "not_screened"
+NOT_SCREENED_LABEL = N_("Not screened")
+STATES = (NOT_SCREENED, *(group.value for group in Group))  # how students are counted, coverage first
+
 FORM_LABELS = {
     ("sdq", "student"): N_("SDQ by the student"),
     ("sdq", "teacher"): N_("SDQ by the homeroom teacher"),

@@ -163,3 +163,26 @@ async def test_numbers_that_are_not_numbers_are_refused_on_both_engines(client, 
     page = await edit(client, people, "family", household_size="nan")
     assert page.status_code == 422
     assert await RecordEntry.count() == 0
+
+
+async def test_the_timeline_says_whether_the_guardians_were_told(client, people, settings, drain, fake_twilio):
+    """Every alert row says what happened: sent, waiting, withdrawn before it left (a correction), or no guardian
+    reached. A row never goes blank, and a withdrawn alert never claims the guardians were told."""
+    from tests.attendance.test_register import save
+
+    await people.somchai.sign_in(settings, client)
+    await save(client, people, **{f"s{ANAN}": "absent"})
+    page = text_of((await client.get(f"/records/{people.students[ANAN]}")).text)
+    assert "รอส่งถึงผู้ปกครอง: ขาด" in page[page.index("ลำดับเหตุการณ์"):]
+    await save(client, people)  # a mis-tap, corrected before the worker ran: nothing left
+    await drain()
+    assert fake_twilio.sent_to("+66811111111") == []
+    html = (await client.get(f"/records/{people.students[ANAN]}")).text
+    timeline = html[html.index('id="timeline"'):]
+    assert "ไม่ได้ส่ง แก้ไขทันก่อนส่ง: ขาด" in text_of(timeline) and "แจ้งผู้ปกครอง: ขาด" not in text_of(timeline)
+    await save(client, people, **{f"s{ANAN}": "late"})
+    await drain()
+    timeline = (await client.get(f"/records/{people.students[ANAN]}")).text.split('id="timeline"')[1]
+    assert "แจ้งผู้ปกครอง: สาย" in text_of(timeline)
+    rows = timeline.split("</ol>")[0].split("<li>")[1:]
+    assert rows and all(text_of(row.split("</span>", 1)[1]).strip() for row in rows)  # each row says something

@@ -51,7 +51,7 @@ async def test_a_parent_sees_what_the_school_shares_of_her_own_child(make_client
 async def test_a_parent_never_sees_another_childs_record(make_client, people, settings):
     teacher, admin, parent = make_client(), make_client(), make_client()
     await write_health(teacher, people, settings, BUA, "แพ้ถั่ว")
-    await share(admin, people, settings, ["learning", "health", "family", "safety", "other"])
+    await share(admin, people, settings, ["learning", "health", "family", "other"])
     await people.somsri.sign_in(settings, parent)
     bua = f"/records/{people.students[BUA]}"
     for path in (bua, f"{bua}/sections/health/history"):
@@ -75,3 +75,30 @@ async def test_an_admin_chooses_for_her_own_school_only(client, people, settings
     await share(client, people, settings, ["health"], admin="preecha")
     assert await shared_sections(people.chiang_mai) == "health"
     assert await shared_sections(people.bangkok) == "learning"
+
+
+async def test_protection_and_safety_is_audited_and_never_shared_with_parents(make_client, people, settings):
+    """Risks at home may come from a parent: reads are audited like health and family, and no setting (not even one
+    saved before this rule) shows the section to parents."""
+    teacher, counsellor, admin, parent = make_client(), make_client(), make_client(), make_client()
+    anan = f"/records/{people.students[ANAN]}"
+    await people.somchai.sign_in(settings, teacher)
+    await teacher.get(anan)
+    await teacher.submit(f"{anan}/sections/safety", {"risks_home": "พ่อเลี้ยงดื่มสุราและทำร้ายร่างกาย"})
+    await people.ratana.sign_in(settings, counsellor)
+    assert "พ่อเลี้ยงดื่มสุรา" in text_of((await counsellor.get(anan)).text)
+    reads = await RecordRead.select(RecordRead.section).where(RecordRead.reader == people.ratana.user_id)
+    assert {"section": "safety"} in reads
+    assert "ด้านการคุ้มครองและความปลอดภัย" in text_of((await counsellor.get(f"{anan}/reads")).text)
+
+    page = await share(admin, people, settings, ["learning"])
+    assert 'value="safety"' not in page.text and "ไม่เปิดให้ผู้ปกครองดู" in text_of(page.text)
+    refused = await admin.submit("/records/sharing", {"sections": ["learning", "safety"]})
+    assert refused.status_code == 422 and "ไม่เปิดให้ผู้ปกครองดู" in text_of(refused.text)
+    assert await shared_sections(people.bangkok) == "learning"
+
+    await School.update({School.parent_sections: "learning,safety"}).where(School.id == people.bangkok)
+    await people.somsri.sign_in(settings, parent)
+    text = text_of((await parent.get(anan)).text)
+    assert "พ่อเลี้ยงดื่มสุรา" not in text and "ด้านการคุ้มครองและความปลอดภัย" not in text  # nor on the timeline
+    assert (await parent.get(f"{anan}/sections/safety/history")).status_code == 403

@@ -27,10 +27,14 @@ def sdq(total_band: str, score: int) -> dict:
 # --- The proposal, pure ---------------------------------------------------------------------------------------
 
 
-def test_nothing_recorded_is_normal_and_says_what_is_missing():
+def test_nothing_recorded_is_not_screened_rather_than_normal_and_says_what_is_missing():
     proposal = propose(rules.default_criteria(), Facts())
-    assert proposal.group.value == "normal" and proposal.reasons == ()
+    assert proposal.state == "not_screened" and proposal.reasons == ()
     assert proposal.missing == ("sdq:student", "sdq:teacher", "sdq:parent", "eq")
+    # a checklist gone through with nothing ticked is a finding: normal
+    assert propose(rules.default_criteria(), Facts(checklist_saved=True)).state == "normal"
+    # what the school's rules find without any form still shows (20 days absent is a risk, screened or not)
+    assert propose(rules.default_criteria(), Facts(absences=20)).state == "problem"
 
 
 def test_the_worst_domain_decides_and_every_reason_is_given():
@@ -152,7 +156,7 @@ async def test_the_schools_criteria_change_what_is_proposed(make_client, people,
     anan = people.students[ANAN]
     await people.somchai.sign_in(settings, teacher)
     await teacher.submit(f"/records/{anan}/sections/learning", {"gpa_last_term": "1.8"})
-    assert "เสนอ: ปกติ" in text_of((await teacher.get(f"/screening/students/{anan}")).text)
+    assert "เสนอ: ยังไม่คัดกรอง" in text_of((await teacher.get(f"/screening/students/{anan}")).text)
     await people.kanya.sign_in(settings, admin)
     page = await admin.get("/screening/criteria")
     assert "ใช้ยาเสพติด" in text_of(page.text)  # the default checklist, in Thai
@@ -229,8 +233,9 @@ async def test_the_executive_sees_distribution_and_who_is_not_screened(make_clie
     await people.wichai.sign_in(settings, executive)
     page = text_of((await executive.get("/screening/school")).text)
     assert "นักเรียน 3 คน" in page
-    assert "ม.1/1 1 0 1 0 0/2 0/2 1/2 0/2 0/2" in page  # normal, risk, problem, special, confirmed, forms
-    assert "บัว" in page.split("ยังไม่ได้คัดกรอง")[1]
+    # not screened, normal, risk, problem, special, confirmed, forms
+    assert "ม.1/1 1 0 0 1 0 0/2 0/2 1/2 0/2 0/2" in page
+    assert "บัว" in page.split("แบบประเมินที่ยังขาด")[1]
     assert (await teacher.get("/screening/school")).status_code == 403
 
 
@@ -351,3 +356,30 @@ async def test_a_school_sets_its_own_eq_normal_ranges(make_client, people, setti
     await teacher.submit(f"/screening/students/{anan}/enter/eq/student", {"typed": "3" * 52})
     page = text_of((await teacher.get(f"/screening/students/{anan}")).text)
     assert f"คะแนนรวม EQ {total} ต่ำกว่าเกณฑ์ปกติ" in page
+
+
+async def test_students_not_screened_are_counted_apart_never_proposed_normal(make_client, people, settings):
+    """Nothing filed about Bua and Chai: they are "not screened", not "normal", on every page that counts groups;
+    the director reads the coverage first; the teacher's form has no group chosen for them."""
+    teacher, executive = make_client(), make_client()
+    anan, bua = people.students[ANAN], people.students[BUA]
+    await people.somchai.sign_in(settings, teacher)
+    await teacher.submit(f"/screening/students/{anan}/enter/sdq/teacher", {"typed": CALM})
+    room = people.classrooms["BKK ม.1/1"]
+    page = text_of((await teacher.get(f"/screening/classrooms/{room}")).text)
+    assert "คัดกรองแล้ว 1 จาก 2 คน" in page
+    assert "ยังไม่คัดกรอง (1) : 2 เด็กหญิงบัว รักเรียน" in page and "ปกติ (1) : 1 เด็กชายอนันต์ ใจดี" in page
+    html = (await teacher.get(f"/screening/students/{bua}")).text
+    assert "เสนอ: ยังไม่คัดกรอง" in text_of(html) and " checked" not in html.split('name="group"', 1)[1][:2000]
+    assert html.count('class="group not_screened"') == 12 and 'class="group normal"' not in html  # and each domain
+    refused = await teacher.submit(f"/screening/students/{bua}/group", {"group": "normal", "note": ""})
+    assert refused.status_code == 422 and "ยังไม่มีข้อมูลการคัดกรอง" in text_of(refused.text)
+    assert await GroupDecision.count() == 0
+    await people.wichai.sign_in(settings, executive)
+    page = text_of((await executive.get("/screening/school")).text)
+    headline = page[page.index("คัดกรองแล้ว"):]
+    assert headline.startswith("คัดกรองแล้ว 1 จาก 3 คน ยังไม่คัดกรอง 2 ปกติ 1 เสี่ยง 0")
+    # a confirmed group counts as screened: the teacher knows the child and said why
+    await teacher.submit(f"/screening/students/{bua}/group", {"group": "normal", "note": "สังเกตในชั้นเรียนทั้งเทอม"})
+    page = text_of((await executive.get("/screening/school")).text)
+    assert "คัดกรองแล้ว 2 จาก 3 คน ยังไม่คัดกรอง 1 ปกติ 2" in page

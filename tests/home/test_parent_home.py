@@ -1,0 +1,72 @@
+"""A parent's home page, the most visited page: each child's attendance today and the alerts not yet seen, in a
+constant number of queries."""
+
+import pytest
+
+from backend import db
+from backend.students.tables import StudentGuardian
+from tests.attendance.test_register import ANAN, BUA, save
+from tests.conftest import text_of
+
+
+async def test_the_parents_home_shows_today_and_the_alerts_not_yet_seen(make_client, people, settings):
+    teacher, parent = make_client(), make_client()
+    await people.somsri.sign_in(settings, parent)
+    page = text_of((await parent.get("/")).text)
+    assert "วันนี้: ยังไม่เช็กชื่อ" in page
+    await people.somchai.sign_in(settings, teacher)
+    await save(teacher, people, **{f"s{ANAN}": "absent"})
+    html = (await parent.get("/")).text
+    assert "วันนี้: ขาด" in text_of(html)
+    [ack] = [part.split('"')[0] for part in html.split('action="/attendance/alerts/')[1:]]
+    assert "รับทราบ" in text_of(html.split("</ul>")[0])  # the "seen" button is on the child's card
+    await parent.submit(f"/attendance/alerts/{ack}", {})
+    html = (await parent.get("/")).text
+    assert "วันนี้: ขาด" in text_of(html) and "/attendance/alerts/" not in html  # seen: no longer asked
+
+    await save(teacher, people, **{f"s{ANAN}": "late"})  # a later mark is the same event: nothing new to see
+    assert "วันนี้: สาย" in text_of((await parent.get("/")).text)
+    await save(teacher, people)  # corrected to present
+    html = (await parent.get("/")).text
+    assert "วันนี้: มาเรียน" in text_of(html) and "/attendance/alerts/" not in html
+
+
+async def test_an_alert_corrected_before_it_was_seen_is_not_asked_about(make_client, people, settings):
+    teacher, parent = make_client(), make_client()
+    await people.somchai.sign_in(settings, teacher)
+    await save(teacher, people, **{f"s{ANAN}": "absent"})
+    await people.somsri.sign_in(settings, parent)
+    assert "/attendance/alerts/" in (await parent.get("/")).text
+    await save(teacher, people)  # a mis-tap: Anan was here
+    html = (await parent.get("/")).text
+    assert "วันนี้: มาเรียน" in text_of(html) and "/attendance/alerts/" not in html
+
+
+@pytest.fixture
+def queries(database, monkeypatch):
+    """Counts the statements the database is sent."""
+    sent: list[str] = []
+    monkeypatch.setattr(type(database), "print_query", lambda self, query_id, query: sent.append(str(query)))
+    monkeypatch.setattr(database, "log_queries", True)
+    return sent
+
+
+async def test_the_parents_home_takes_as_many_queries_for_three_children_as_for_two(make_client, people, settings,
+                                                                                  queries):
+    teacher, parent = make_client(), make_client()
+    await people.somchai.sign_in(settings, teacher)
+    await save(teacher, people, **{f"s{ANAN}": "absent", f"s{BUA}": "late"})
+    await people.somsri.sign_in(settings, parent)
+    await parent.get("/")
+    queries.clear()
+    two = text_of((await parent.get("/")).text)
+    with_two = len(queries)
+    assert with_two >= 3  # counted: the session, the children, their attendance and alerts
+    assert "อนันต์" in two and "ชัย" in two and "บัว" not in two
+    async with db.transaction():
+        await StudentGuardian.insert(StudentGuardian(school=people.bangkok, student=people.students[BUA],
+                                                     guardian=people.guardians["+66811111111"], relation="ป้า"))
+    queries.clear()
+    html = (await parent.get("/")).text
+    assert len(queries) == with_two, queries
+    assert text_of(html).count("วันนี้:") == 3 and html.count('action="/attendance/alerts/') == 2
