@@ -1,0 +1,55 @@
+"""The school's calendar for its admin: the year's closed days, and holidays, closures and make-up days added or
+taken out."""
+
+from __future__ import annotations
+
+from litestar import Request, Response, Router, get, post
+from litestar.params import FromPath, FromQuery
+
+from backend.accounts.access import Permission, current_viewer, requires
+from backend.i18n import Refusal, _
+from backend.schools import services
+from backend.schools.calendar import KIND_LABELS, DayKind
+from backend.web import on_refusal, page, redirect, typed
+
+CHOOSABLE = [DayKind.holiday, DayKind.closure, DayKind.school_day]
+
+
+async def _calendar_page(request: Request, year_be: int | None = None, error: Refusal | None = None,
+                         posted: dict | None = None) -> Response:
+    viewer = current_viewer(request)
+    year = year_be if year_be and abs(year_be - viewer.year_be) <= 1 else viewer.year_be
+    return page(request, "schools/calendar.html", {
+        "calendar": await services.calendar_of_year(viewer.school_id, year), "this_year": viewer.year_be,
+        "kinds": [(k.value, KIND_LABELS[k]) for k in CHOOSABLE], "labels": KIND_LABELS,
+        "error": error, "posted": posted or {},
+    }, status=error.status if error else 200)
+
+
+async def _add_refused(request: Request, refusal: Refusal) -> Response:
+    posted = await typed(request)
+    year = posted.get("year", "")
+    return await _calendar_page(request, int(year) if year.isdecimal() else None, refusal, posted)
+
+
+@get("/calendar", guards=[requires(Permission.manage_school)])
+async def calendar_page(request: Request, year: FromQuery[int] = 0) -> Response:
+    return await _calendar_page(request, year)
+
+
+@post("/calendar", guards=[requires(Permission.manage_school)], opt=on_refusal(_add_refused))
+async def add_day(request: Request) -> Response:
+    form = await typed(request)
+    await services.add_calendar_day(current_viewer(request).school_id, form.get("kind", ""), form.get("name", ""),
+                                    form.get("starts_on", ""), form.get("ends_on", ""))
+    return redirect(f"/school/calendar?year={form.get('year', '')}", flash=_("Added to the calendar."))
+
+
+@post("/calendar/{day_id:int}/remove", guards=[requires(Permission.manage_school)])
+async def remove_day(request: Request, day_id: FromPath[int]) -> Response:
+    removed = await services.remove_calendar_day(current_viewer(request).school_id, day_id)
+    return redirect(f"/school/calendar?year={(await typed(request)).get('year', '')}",
+                    flash=_("Taken out of the calendar: %(name)s.", name=removed["name"]))
+
+
+school_router = Router(path="/school", route_handlers=[calendar_page, add_day, remove_day])
