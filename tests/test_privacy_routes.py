@@ -23,6 +23,7 @@ from backend.accounts import access
 from backend.accounts import services as accounts
 from backend.accounts.tables import AccountChange, Role
 from backend.notify.tables import Alert, Message
+from backend.schools.tables import CalendarDay
 from backend.screening import filling
 from backend.students import services as students
 from backend.visits import services as visits
@@ -94,9 +95,14 @@ ROUTES: dict[str, frozenset[str]] = {
     "POST /notify/outbox/{message_id:int}/retry": only("kanya"),
     "GET /notify/templates": only("kanya", "preecha"),
     "POST /notify/templates": only("kanya", "preecha"),
+    "GET /school/calendar": only("kanya", "preecha"),
+    "POST /school/calendar": only("kanya", "preecha"),
+    "POST /school/calendar/{day_id:int}/remove": only("kanya"),
     # Homerooms and attendance
     "GET /students/homeroom": only("somchai", "malee", "dao"),
-    "GET /attendance": only("kanya", "wichai", "somchai", "malee", "wipa", "somsri", "preecha", "dao", "noi"),
+    "GET /attendance": only("kanya", "wichai", "somchai", "malee", "wipa", "somsri", "chai", "preecha", "dao",
+                            "noi"),
+    "GET /attendance/mine": only("chai"),  # a student's own attendance
     # The morning register (Wipa opens and saves her period's register: tests/test_access.py).
     "GET /attendance/classrooms/{classroom_id:int}": only("kanya", "wichai", "somchai"),
     "POST /attendance/classrooms/{classroom_id:int}": only("somchai"),
@@ -182,6 +188,7 @@ async def _world(people, app) -> dict[str, str]:
     # Someone whose password may be reset without signing out a persona of this test.
     teacher = await accounts.create_user(people.bangkok, "reset-me", "ครูทดลอง", Role.subject_teacher, "x" * 12)
     change = await AccountChange.select(AccountChange.id).where(AccountChange.school == people.bangkok).first()
+    holiday = await CalendarDay.select(CalendarDay.id).where(CalendarDay.school == people.bangkok).first()
     visit_id = str(uuid.uuid4())
     await visits.save_visit(somchai, {"client_id": visit_id, "student": bua, "status": "done",
                                       "visited_on": today.isoformat()})
@@ -193,7 +200,7 @@ async def _world(people, app) -> dict[str, str]:
         "form_id": str(form["form"]["id"]), "step": "1", "section": "family", "instrument": "sdq",
         "informant": "teacher",
         "visit_id": visit_id, "photo_id:str": str(uuid.uuid4()), "photo_id:int": str(photo["id"]),
-        "file_path": "app.css", "change_id": str(change["id"]), "decision": "confirm",
+        "file_path": "app.css", "change_id": str(change["id"]), "decision": "confirm", "day_id": str(holiday["id"]),
     }
 
 

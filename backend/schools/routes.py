@@ -26,15 +26,24 @@ async def _calendar_page(request: Request, year_be: int | None = None, error: Re
     }, status=error.status if error else 200)
 
 
+def _year(text: str | None) -> int | None:
+    text = (text or "").strip()
+    return int(text) if text.isdecimal() and len(text) == 4 else None
+
+
+def _back(form: dict) -> str:
+    year = _year(form.get("year"))
+    return f"/school/calendar?year={year}" if year else "/school/calendar"
+
+
 async def _add_refused(request: Request, refusal: Refusal) -> Response:
     posted = await typed(request)
-    year = posted.get("year", "")
-    return await _calendar_page(request, int(year) if year.isdecimal() else None, refusal, posted)
+    return await _calendar_page(request, _year(posted.get("year")), refusal, posted)
 
 
 @get("/calendar", guards=[requires(Permission.manage_school)])
-async def calendar_page(request: Request, year: FromQuery[int] = 0) -> Response:
-    return await _calendar_page(request, year)
+async def calendar_page(request: Request, year: FromQuery[str] = "") -> Response:
+    return await _calendar_page(request, _year(year))
 
 
 @post("/calendar", guards=[requires(Permission.manage_school)], opt=on_refusal(_add_refused))
@@ -42,14 +51,13 @@ async def add_day(request: Request) -> Response:
     form = await typed(request)
     await services.add_calendar_day(current_viewer(request).school_id, form.get("kind", ""), form.get("name", ""),
                                     form.get("starts_on", ""), form.get("ends_on", ""))
-    return redirect(f"/school/calendar?year={form.get('year', '')}", flash=_("Added to the calendar."))
+    return redirect(_back(form), flash=_("Added to the calendar."))
 
 
 @post("/calendar/{day_id:int}/remove", guards=[requires(Permission.manage_school)])
 async def remove_day(request: Request, day_id: FromPath[int]) -> Response:
     removed = await services.remove_calendar_day(current_viewer(request).school_id, day_id)
-    return redirect(f"/school/calendar?year={(await typed(request)).get('year', '')}",
-                    flash=_("Taken out of the calendar: %(name)s.", name=removed["name"]))
+    return redirect(_back(await typed(request)), flash=_("Taken out of the calendar: %(name)s.", name=removed["name"]))
 
 
 school_router = Router(path="/school", route_handlers=[calendar_page, add_day, remove_day])
