@@ -4,10 +4,11 @@ taken out."""
 from __future__ import annotations
 
 from litestar import Request, Response, Router, get, post
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromQuery
 
 from backend.accounts.access import Permission, current_viewer, requires
 from backend.i18n import Refusal, _
+from backend.request_input import fits_id
 from backend.schools import services
 from backend.schools.calendar import KIND_LABELS, DayKind
 from backend.web import on_refusal, page, redirect, typed
@@ -54,10 +55,13 @@ async def add_day(request: Request) -> Response:
     return redirect(_back(form), flash=_("Added to the calendar."))
 
 
-@post("/calendar/{day_id:int}/remove", guards=[requires(Permission.manage_school)])
-async def remove_day(request: Request, day_id: FromPath[int]) -> Response:
-    removed = await services.remove_calendar_day(current_viewer(request).school_id, day_id)
-    return redirect(_back(await typed(request)), flash=_("Taken out of the calendar: %(name)s.", name=removed["name"]))
+@post("/calendar/remove", guards=[requires(Permission.manage_school)])
+async def remove_day(request: Request) -> Response:
+    form = await typed(request)
+    day_id = form.get("day_id", "")
+    chosen = (int(day_id) if fits_id(int(day_id)) else -1) if day_id.isdecimal() else None
+    removed = await services.remove_calendar_day(current_viewer(request).school_id, chosen)
+    return redirect(_back(form), flash=_("Taken out of the calendar: %(name)s.", name=removed["name"]))
 
 
 school_router = Router(path="/school", route_handlers=[calendar_page, add_day, remove_day])

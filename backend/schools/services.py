@@ -194,8 +194,10 @@ async def add_calendar_day(school_id: int, kind: str, name: str, starts_on: str,
     return row[0]["id"]
 
 
-async def remove_calendar_day(school_id: int, day_id: int) -> dict:
+async def remove_calendar_day(school_id: int, day_id: int | None) -> dict:
     """Take a day out of the calendar (a holiday the Cabinet moved, a closure called off). Returns what it was."""
+    if day_id is None:
+        raise CalendarError(N_("Choose the day to take out of the calendar."))
     found = await CalendarDay.select(CalendarDay.name, CalendarDay.starts_on).where(
         (CalendarDay.id == day_id) & (CalendarDay.school == school_id)).first()
     if found is None:
