@@ -426,7 +426,8 @@ async def school_today(viewer: Viewer, day: date) -> dict:
 
 
 async def term_trend(viewer: Viewer) -> list[dict]:
-    """This term, week by week: late, absent and cut-class marks (the risk behaviours the school reports)."""
+    """This term, week by week: late, absent and cut-class marks (the risk behaviours the school reports), on
+    school days only (a Saturday activity's register is kept, but is not a school day's absence)."""
     bounds = viewer.term_dates
     if bounds is None:
         return []
@@ -437,12 +438,14 @@ async def term_trend(viewer: Viewer) -> list[dict]:
         & AttendanceMark.status.is_in([Status.late.value, Status.absent.value, Status.cut.value])
         & ((AttendanceMark.period == HOMEROOM_PERIOD) | (AttendanceMark.status == Status.cut.value))
     ).group_by(AttendanceMark.day, AttendanceMark.status)
+    calendar = await schools.calendar_between(viewer.school_id, start, end)
     weeks: dict[date, dict] = {}
     monday = start - timedelta(days=start.weekday())
     while monday <= end:
         weeks[monday] = {"week": monday, "late": 0, "absent": 0, "cut": 0}
         monday += timedelta(days=7)
     for row in rows:
-        day = row["day"] if isinstance(row["day"], date) else date.fromisoformat(str(row["day"]))
-        weeks[day - timedelta(days=day.weekday())][row["status"]] += row["n"]
+        day = _as_date(row["day"])
+        if calendar.is_school_day(day):
+            weeks[day - timedelta(days=day.weekday())][row["status"]] += row["n"]
     return list(weeks.values())
