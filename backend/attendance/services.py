@@ -3,6 +3,7 @@ absent and cut-class marks through the outbox, in the same transaction as the ma
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -242,8 +243,9 @@ async def save_register(viewer: Viewer, settings: Settings, queue: JobQueue, cla
         if period == HOMEROOM_PERIOD:
             specs += await _recheck_periods(viewer, members, day, statuses, reaches, moment, hold)
         if saved.closed is not None:
-            # No register is expected on a closed day: what was taken anyway is kept, but guardians hear nothing.
-            specs, withdrawn = [], []
+            # No register is expected on a closed day: what was taken anyway is kept, but guardians hear of
+            # nothing new. A withdrawal still goes (a closure added after this morning's alerts left).
+            specs = []
         saved.unreachable = [(members[spec.student_id]["first_name"], _why_unreachable(spec.reaches))
                              for spec in specs if not any(r.channel for r in spec.reaches)]
         alert_ids = await notify.create_alerts(settings, school, specs)
@@ -384,7 +386,7 @@ async def child_attendance(viewer: Viewer, student_id: int) -> dict:
               for m in marks if m["status"] != Status.present.value]
     today_mark = next((m for m in marks if m["period"] == HOMEROOM_PERIOD and m["day"] == today()), None)
     return {"student": student, "counts": counts, "events": events, "today": today_mark, "term": bounds,
-            "attended": None if share is None else round(share * 100),
+            "attended": None if share is None else math.floor(share * 100),  # 79.6 % is not 80 %
             "below_needed": share is not None and share < ATTENDANCE_NEEDED,
             "closed_today": calendar.closed_because(today()) if bounds[0] <= today() <= bounds[1] else None}
 

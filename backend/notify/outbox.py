@@ -134,7 +134,7 @@ async def create_alerts(settings: Settings, school: dict, specs: list[AlertSpec]
         if spec.event_key not in alert_ids:
             continue
         held_until = moment + spec.hold
-        not_before = max(sendable_from(settings, held_until, school["timezone"], spec.urgent), held_until)
+        not_before = sendable_from(settings, held_until, school["timezone"], spec.urgent)
         for reach in spec.reaches:
             if reach.channel is None:
                 continue
