@@ -13,7 +13,7 @@ from backend.attendance import services as attendance
 from backend.attendance.tables import AttendanceMark
 from backend.notify.tables import Message
 from backend.schools.tables import CalendarDay
-from tests.attendance.test_register import ANAN, BUA, CHAI, PRASERT, save
+from tests.attendance.test_register import ANAN, BUA, CHAI, PRASERT, SOMSRI, save
 from tests.conftest import text_of
 from tests.personas import build_personas
 
@@ -133,3 +133,20 @@ async def test_a_student_below_eighty_per_cent_is_warned(make_client, school, se
         mine = text_of((await student.get("/attendance/mine")).text)
     assert "วันเรียนถึงวันนี้ 4" in mine and "มาเรียน 50%" in mine
     assert "มาเรียนไม่ถึง 80% ของวันเรียน" in mine
+
+
+async def test_a_correction_still_goes_when_the_day_was_closed_after_the_alert(make_client, school, settings, drain,
+                                                                              fake_twilio):
+    """Closed at noon (a flood): this morning's absence was already told; correcting it still tells the guardian."""
+    teacher = make_client()
+    await school.somchai.sign_in(settings, teacher)
+    with clock.set_to(at(WEDNESDAY, 8, 10)):
+        await save(teacher, school, **{f"s{ANAN}": "absent"})
+        await drain()
+    with clock.set_to(at(WEDNESDAY, 12, 0)):
+        await CalendarDay.insert(CalendarDay(school=school.bangkok, starts_on=WEDNESDAY, ends_on=WEDNESDAY,
+                                             kind="closure", name="น้ำท่วม", created_at=clock.now()))
+        await save(teacher, school, **{f"s{ANAN}": "present"})
+        await drain()
+    absent, correction = fake_twilio.sent_to(SOMSRI)
+    assert "ขาดเรียน" in absent.body and "ขออภัย แก้ไข อนันต์" in correction.body

@@ -113,3 +113,21 @@ async def test_absent_students_whose_guardians_cannot_be_reached_are_named(make_
     assert "1 คนติดต่อผู้ปกครองทาง SMS หรือแอปไม่ได้" in homeroom
     bua = homeroom.split("บัว", 1)[1]
     assert "ติดต่อผู้ปกครองไม่ได้" in bua.split("ชัย")[0] and "ติดต่อผู้ปกครองไม่ได้" not in homeroom.split("บัว")[0]
+
+
+async def test_a_push_to_the_parents_app_waits_the_grace_period_too(client, school, settings, drain, push_service,
+                                                                   fake_twilio):
+    from backend.notify import push
+
+    subscription = push_service.subscription("somsri-phone")
+    with clock.set_to(at(7, 30)):
+        await push.save_subscription(settings, await school.somsri.viewer(), subscription["endpoint"],
+                                     subscription["p256dh"], subscription["auth"])
+    await school.somchai.sign_in(settings, client)
+    with clock.set_to(at(8, 10)):
+        await save(client, school, **{f"s{ANAN}": "absent"})
+        await drain()
+    assert push_service.delivered == []
+    with clock.set_to(at(8, 13, 5)):
+        await drain()
+    assert [d.token for d in push_service.delivered] == ["somsri-phone"] and fake_twilio.messages == []
