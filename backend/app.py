@@ -36,6 +36,7 @@ from backend.records import services as records
 from backend.records.routes import records_router
 from backend.visits import services as visits
 from backend.screening import services as screening
+from backend.schools.routes import school_router
 from backend.screening.routes import screening_router
 from backend.visits.routes import visits_router
 from backend.visits.storage import open_photo_store
@@ -204,7 +205,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             home, manifest, service_worker, offline, health,
             account_router, admin_router, roster_router, students_router, attendance_router, notify_router,
-            records_router, visits_router, screening_router,
+            records_router, visits_router, screening_router, school_router,
             create_static_files_router(
                 path="/static", directories=[served_static()], name="static",
                 cache_control=CacheControlHeader(max_age=31536000, public=True),

@@ -48,6 +48,8 @@ class Settings:
     vapid_subject: str = "mailto:admin@doolae.invalid"
     quiet_from_hour: int | None = 21  # no SMS from 21:00 …
     quiet_until_hour: int | None = 7  # … until 07:00 school time, unless urgent; None: no quiet hours
+    # Attendance alerts wait this long, so that a mis-tap corrected at once sends nothing (0: send at once).
+    alert_grace_minutes: float = 3.0
     send_attempts: int = 8  # then a message is marked failed
     retry_base_seconds: float = 2.0  # backoff: base × 2^attempt, at most 10 minutes, at least Retry-After
     photo_dir: str = str(ROOT / "var" / "photos")  # home-visit photos (backend/visits/storage.py) …
@@ -86,6 +88,7 @@ class Settings:
             vapid_public_key=env.get("VAPID_PUBLIC_KEY") or None,
             vapid_subject=env.get("VAPID_SUBJECT", defaults.vapid_subject),
             inprocess_jobs=env.get("DOOLAE_INPROCESS_JOBS") == "1",
+            alert_grace_minutes=float(env.get("ALERT_GRACE_MINUTES", defaults.alert_grace_minutes)),
             **quiet_hours(env.get("QUIET_HOURS", "21-7")),
             photo_dir=env.get("PHOTO_DIR", defaults.photo_dir),
             photo_store=env.get("PHOTO_STORE", ""),
@@ -112,6 +115,7 @@ class Settings:
             "WORKER_GIVE_UP_SECONDS": str(self.worker_give_up_seconds),
             "PUSH_SERVICE_HOSTS": ",".join(self.push_service_hosts),
             "DOOLAE_INPROCESS_JOBS": "1" if self.inprocess_jobs else "",
+            "ALERT_GRACE_MINUTES": str(self.alert_grace_minutes),
         }
         optional = {
             "CLIENT_IP_HEADER": self.client_ip_header, "TWILIO_ACCOUNT_SID": self.twilio_account_sid,

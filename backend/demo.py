@@ -134,6 +134,7 @@ async def seed_attendance_history(school_id: int, seed: int = 2569) -> int:
 
     from backend.attendance.services import today
     from backend.attendance.tables import HOMEROOM_PERIOD, AttendanceMark, Status
+    from backend.schools import services as schools
     from backend.schools.tables import Term
     from backend.students.tables import Student
 
@@ -147,10 +148,11 @@ async def seed_attendance_history(school_id: int, seed: int = 2569) -> int:
         return 0
     students = await Student.select(Student.id, Student.classroom).where(Student.school == school_id)
     rows, day = [], max(term["starts_on"], today() - timedelta(weeks=6))
+    calendar = await schools.calendar_between(school_id, day, today())
     weights = [(Status.present, 930), (Status.late, 30), (Status.absent, 22), (Status.sick_leave, 10),
                (Status.personal_leave, 8)]
     while day < today():
-        if day.weekday() < 5:
+        if calendar.is_school_day(day):  # not on weekends, holidays or closures
             # Lateness eases off over the weeks, as a school hopes its care does.
             drift = (today() - day).days / 60
             for student in students:

@@ -155,6 +155,8 @@ def settings(fake_twilio, push_service, redis_url) -> Settings:
         twilio_api_url=fake_twilio.url, vapid_private_key=private, vapid_public_key=public,
         # Tests run at any hour; quiet hours have their own test (tests/notify) with a fixed clock.
         quiet_from_hour=None, quiet_until_hour=None,
+        # Alerts leave at once; the grace period has its own tests (tests/attendance/test_grace.py).
+        alert_grace_minutes=0,
         push_service_hosts=(push_service.url.removeprefix("http://"),),  # the local push service is accepted too
         retry_base_seconds=0.05,
     )

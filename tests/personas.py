@@ -8,6 +8,8 @@ Bangkok school (BKK), school year 2569, ม.1 and ม.2:
   discipline officer. Chai signs in as a student (username bkk-10003).
 - Somsri (081-111-1111) is the mother of Anan and of Chai (siblings in different rooms); she has a parent account.
 - Prasert (082-222-2222) is Bua's father; he has no account yet.
+- Both schools keep the usual calendar (weekends, the fixed-date holidays), and open on the day the tests run: when
+  that is a weekend or a holiday, it is a make-up school day, so that today's register is expected and alerts go.
 Chiang Mai school (CNX):
 - Preecha is its admin and Dao a homeroom teacher of its ม.1/1, where Ek (20001) studies; Ek's mother is Noi
   (083-333-3333, with an account). None of them may see anything of Bangkok's, nor Bangkok's of theirs.
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from backend import clock
+from backend import clock, schoolyear
 from backend.accounts import services as accounts
 from backend.accounts import passwords, sessions
 from backend.accounts.access import Viewer
@@ -89,6 +91,11 @@ async def _person(school_id: int, username: str, name: str, role: Role) -> Perso
 
 async def _school(code: str, name: str, roster: str, admin: tuple[str, str]) -> tuple[int, Person, Viewer]:
     school_id = await schools.create_school(code, name, name[:10], ["ม.1", "ม.2"])
+    await schools.ensure_school_year(school_id, schoolyear.school_year_of(clock.today()))  # its holidays written
+    today = clock.today()
+    if not (await schools.calendar_between(school_id, today, today)).is_school_day(today):
+        await schools.add_calendar_day(school_id, "school_day", "วันเรียนชดเชย",
+                                       f"{today.day}/{today.month}/{schoolyear.be_year(today)}")
     admin_person = await _person(school_id, admin[0], admin[1], Role.admin)
     viewer = await admin_person.viewer()
     preview = await students.import_roster(viewer, "roster.csv", roster.encode("utf-8"))

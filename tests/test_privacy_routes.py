@@ -94,9 +94,14 @@ ROUTES: dict[str, frozenset[str]] = {
     "POST /notify/outbox/{message_id:int}/retry": only("kanya"),
     "GET /notify/templates": only("kanya", "preecha"),
     "POST /notify/templates": only("kanya", "preecha"),
+    "GET /school/calendar": only("kanya", "preecha"),
+    "POST /school/calendar": only("kanya", "preecha"),
+    "POST /school/calendar/remove": only("kanya", "preecha"),  # a form naming no day: refused with words
     # Homerooms and attendance
     "GET /students/homeroom": only("somchai", "malee", "dao"),
-    "GET /attendance": only("kanya", "wichai", "somchai", "malee", "wipa", "somsri", "preecha", "dao", "noi"),
+    "GET /attendance": only("kanya", "wichai", "somchai", "malee", "wipa", "somsri", "chai", "preecha", "dao",
+                            "noi"),
+    "GET /attendance/mine": only("chai"),  # a student's own attendance
     # The morning register (Wipa opens and saves her period's register: tests/test_access.py).
     "GET /attendance/classrooms/{classroom_id:int}": only("kanya", "wichai", "somchai"),
     "POST /attendance/classrooms/{classroom_id:int}": only("somchai"),

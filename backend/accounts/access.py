@@ -44,6 +44,7 @@ class Permission(Enum):
     fill_questionnaires = "fill_questionnaires"  # a student's or a parent's own questionnaires
     hand_back = "hand_back"  # a student on their teacher's device gives it back
     review_account_changes = "review_account_changes"  # staff accounts made and reset, grants of sensitive roles
+    view_own_attendance = "view_own_attendance"  # a student's own attendance this term
 
 
 SCHOOL_WIDE = {Role.admin, Role.executive, Role.counsellor, Role.discipline, Role.nurse}
@@ -59,7 +60,7 @@ ROLE_PERMISSIONS: dict[Role, set[Permission]] = {
     Role.homeroom_teacher: set(),
     Role.subject_teacher: set(),
     Role.parent: {Permission.view_children, Permission.fill_questionnaires},
-    Role.student: {Permission.fill_questionnaires},
+    Role.student: {Permission.fill_questionnaires, Permission.view_own_attendance},
 }
 
 
@@ -91,7 +92,11 @@ class Viewer:
         if permission is Permission.mark_periods:
             return bool(self.classroom_ids or self.teaching_ids)
         if permission is Permission.use_attendance:
-            return any(self.can(p) for p in (Permission.mark_periods, Permission.view_children, Permission.view_school))
+            return any(self.can(p) for p in (Permission.mark_periods, Permission.view_children, Permission.view_school,
+                                             Permission.view_own_attendance))
+        if permission is Permission.view_own_attendance:
+            # Not on the teacher's device: a handed-over session sees its questionnaires only.
+            return self.role is Role.student and self.handed_over_by is None
         if permission is Permission.use_visits:
             return self.can(Permission.view_homeroom) or sees_school_visits(self)
         if permission is Permission.use_screening:
@@ -143,6 +148,7 @@ MENU = (
     MenuItem("/admin/homerooms", N_("Homerooms"), Permission.manage_users),
     MenuItem("/admin/parents", N_("Parents"), Permission.manage_users),
     MenuItem("/notify/outbox", N_("Messages"), Permission.view_outbox),
+    MenuItem("/school/calendar", N_("School calendar"), Permission.manage_school),
     MenuItem("/account-changes", N_("Accounts and passwords given"), Permission.review_account_changes),
 )
 
@@ -267,6 +273,12 @@ def can_switch_sms(viewer: Viewer, guardian: dict, children_classrooms: set[int]
         return False
     return (viewer.can(Permission.manage_users) or guardian["user"] == viewer.user_id
             or bool(children_classrooms & viewer.classroom_ids))
+
+
+def can_see_attendance_of(viewer: Viewer, student_id: int) -> bool:
+    """A student's attendance this term, as a family sees it: their parents, and the student themself."""
+    return student_id in viewer.student_ids and (viewer.can(Permission.view_children)
+                                                 or viewer.can(Permission.view_own_attendance))
 
 
 def can_acknowledge(viewer: Viewer, alert: dict) -> bool:

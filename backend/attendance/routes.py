@@ -11,8 +11,10 @@ from litestar.params import FromPath, FromQuery
 from backend.accounts.access import Permission, current_viewer, requires, requires_sign_in
 from backend.attendance import services
 from backend.attendance.tables import HOMEROOM_PERIOD, STATUS_LABELS, STATUS_SHORT
-from backend.i18n import Refusal, _, ngettext
+from backend import clock
+from backend.i18n import N_, Refusal, _, ngettext
 from backend.notify import outbox as notify
+from backend.schools.calendar import KIND_LABELS
 from backend.request_input import fits_id
 from backend.students import services as students
 from backend.web import on_refusal, page, redirect, typed
@@ -37,7 +39,7 @@ async def _register_page(request: Request, classroom_id: int, day: date, period:
         "register": register, "error": error,
         "statuses": [(s.value, STATUS_SHORT[s], STATUS_LABELS[s]) for s in services.HOMEROOM_STATUSES],
         "labels": {s.value: STATUS_LABELS[s] for s in STATUS_LABELS},
-        "subject": request.query_params.get("subject", ""),
+        "subject": request.query_params.get("subject", ""), "closed_labels": KIND_LABELS,
     }, status=error.status if error else 200)
 
 
@@ -52,6 +54,8 @@ async def start(request: Request) -> Response:
     viewer = current_viewer(request)
     if viewer.can(Permission.view_children):
         return redirect("/attendance/children")
+    if viewer.can(Permission.view_own_attendance):
+        return redirect("/attendance/mine")
     if viewer.can(Permission.view_school) and not viewer.classroom_ids and not viewer.teaching_ids:
         return redirect("/attendance/school")
     return page(request, "attendance/start.html", {"teaching": await services.teaching_classes(viewer),
@@ -83,11 +87,41 @@ async def save_register(request: Request, classroom_id: FromPath[int]) -> Respon
         message = ngettext("Saved: %(num)s change.", "Saved: %(num)s changes.", saved.changed)
     else:
         message = _("Saved. Nothing had changed.")
-    if saved.message_ids:
-        message += " " + ngettext("%(num)s message to guardians is on its way.",
-                                  "%(num)s messages to guardians are on their way.", len(saved.message_ids))
+    message += " " + _saved_messages(saved)
     query = "?" + urlencode({"period": period, "subject": subject}) if period != HOMEROOM_PERIOD else ""
     return redirect(f"/attendance/classrooms/{classroom_id}{query}", flash=message)
+
+
+UNREACHABLE_REASONS = {
+    "no_phone": N_("no phone number"),
+    "opted_out": N_("SMS turned off"),
+    "not_mobile": N_("not a mobile number"),
+    None: N_("no guardian on record"),
+}
+
+
+def _saved_messages(saved: services.Saved) -> str:
+    """What the teacher is told of guardians after a save: nothing sent on a closed day, when held messages go,
+    and who could not be told at all."""
+    if saved.closed is not None:
+        why = _(saved.closed.name) if saved.closed.name else _(KIND_LABELS[saved.closed.kind])
+        return _("The school is closed on this day (%(why)s): the register is kept, but no message goes to "
+                 "guardians.", why=why)
+    words = []
+    if saved.held:
+        words.append(ngettext("%(num)s message to guardians will be sent at %(time)s; a correction before then "
+                              "sends nothing.", "%(num)s messages to guardians will be sent at %(time)s; a correction "
+                              "before then sends nothing.", saved.held,
+                              time=f"{saved.send_at.astimezone(clock.SCHOOL_TIME):%H:%M}"))
+    if len(saved.message_ids) > saved.held:
+        words.append(ngettext("%(num)s message to guardians is on its way.",
+                              "%(num)s messages to guardians are on their way.", len(saved.message_ids) - saved.held))
+    if saved.unreachable:
+        names = ", ".join(f"{name} ({_(UNREACHABLE_REASONS.get(why, UNREACHABLE_REASONS[None]))})"
+                          for name, why in saved.unreachable)
+        words.append(_("No guardian of %(names)s can be reached, so nobody was told: call them, or ask the admin to "
+                       "add a mobile number.", names=names))
+    return " ".join(words)
 
 
 @get("/children", guards=[requires(Permission.view_children)])
@@ -98,6 +132,16 @@ async def children(request: Request) -> Response:
         "records": records, "vapid_key": request.app.state.settings.vapid_public_key,
         "my_records": await students.my_guardian_records(viewer),
         "labels": {s.value: STATUS_LABELS[s] for s in STATUS_LABELS}})
+
+
+@get("/mine", guards=[requires(Permission.view_own_attendance)])
+async def mine(request: Request) -> Response:
+    """A student's own attendance this term (school days only)."""
+    viewer = current_viewer(request)
+    records = [await services.child_attendance(viewer, student_id) for student_id in sorted(viewer.student_ids)]
+    return page(request, "attendance/mine.html", {
+        "records": records, "labels": {s.value: STATUS_LABELS[s] for s in STATUS_LABELS},
+        "closed_labels": KIND_LABELS})
 
 
 @post("/alerts/{alert_id:int}/ack", guards=[requires(Permission.view_children)])
@@ -113,10 +157,10 @@ async def school(request: Request, day: FromQuery[str] = "") -> Response:
     return page(request, "attendance/school.html", {
         "today": await services.school_today(viewer, chosen), "day": chosen,
         "trend": await services.term_trend(viewer),
-        "labels": {s.value: STATUS_LABELS[s] for s in STATUS_LABELS},
+        "labels": {s.value: STATUS_LABELS[s] for s in STATUS_LABELS}, "closed_labels": KIND_LABELS,
     })
 
 
 attendance_router = Router(path="/attendance", route_handlers=[
-    start, register_page, save_register, children, acknowledge, school,
+    start, register_page, save_register, children, mine, acknowledge, school,
 ])

@@ -3,13 +3,14 @@ absent and cut-class marks through the outbox, in the same transaction as the ma
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from piccolo.query.functions.aggregate import Count
 
 from backend import db
-from backend.accounts.access import Permission, Viewer, visible_students
+from backend.accounts.access import Permission, Viewer, can_see_attendance_of, visible_students
 from backend.attendance.tables import ALERTED, HOMEROOM_PERIOD, AttendanceChange, AttendanceMark, Status
 from backend.accounts.tables import TeachingAssignment
 from backend.config import Settings
@@ -17,6 +18,8 @@ from backend.i18n import N_, Refusal
 from backend.notify import outbox as notify
 from backend.notify.queue import JobQueue
 from backend.notify.tables import Alert, Message
+from backend.schools import services as schools
+from backend.schools.calendar import DayOff
 from backend.schools.tables import Classroom
 from backend.students.tables import Student
 from backend import clock
@@ -41,8 +44,10 @@ async def timeline_events(viewer: Viewer, student: dict, limit: int) -> list[dic
 
 
 async def days_absent(school_id: int, student_ids: list[int], first: date, last: date) -> dict[int, int]:
-    """A fact for screening: days each student missed between two dates. A day counts once however many periods
-    were missed: absent at the register, or cutting a class."""
+    """A fact for screening: school days each student missed between two dates. A day counts once however many
+    periods were missed: absent at the register, or cutting a class. A register taken on a closed day is kept,
+    but that day is not a school day missed."""
+    calendar = await schools.calendar_between(school_id, first, last)
     absences: dict[int, int] = {}
     for start in range(0, len(student_ids), 500):
         rows = await AttendanceMark.select(AttendanceMark.student, AttendanceMark.day).where(
@@ -50,8 +55,13 @@ async def days_absent(school_id: int, student_ids: list[int], first: date, last:
             & AttendanceMark.status.is_in([Status.absent.value, Status.cut.value])
             & (AttendanceMark.day >= first) & (AttendanceMark.day <= last)).distinct()
         for row in rows:
-            absences[row["student"]] = absences.get(row["student"], 0) + 1
+            if calendar.is_school_day(_as_date(row["day"])):
+                absences[row["student"]] = absences.get(row["student"], 0) + 1
     return absences
+
+
+def _as_date(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
 class AttendanceError(Refusal):
@@ -64,6 +74,20 @@ class Saved:
     changed: int = 0
     unchanged: int = 0
     message_ids: list[int] = field(default_factory=list)
+    closed: DayOff | None = None  # a closed day: the register is kept, guardians are told nothing
+    send_at: datetime | None = None  # alerts are held until then: a correction before it sends nothing
+    held: int = 0  # of message_ids, those held until send_at (the rest are corrections, sent at once)
+    unreachable: list[tuple[str, str | None]] = field(default_factory=list)  # (student, why) nobody could be told
+
+
+def grace_period(settings: Settings) -> timedelta:
+    """How long attendance alerts wait, so that a mis-tap corrected at once sends nothing at all."""
+    return timedelta(minutes=max(settings.alert_grace_minutes, 0))
+
+
+async def closed_day(school_id: int, day: date) -> DayOff | None:
+    """Why the school is closed that day (a weekend, a holiday, a closure), or None on a school day."""
+    return (await schools.calendar_between(school_id, day, day)).closed_because(day)
 
 
 def event_key(student_id: int, day: date, period: int) -> str:
@@ -114,6 +138,7 @@ async def register(viewer: Viewer, classroom_id: int, day: date, period: int = H
             & (AttendanceMark.period == HOMEROOM_PERIOD))}
     reach = await notify.guardians_of(ids)
     alerts = await _alerts_for(ids, day, period)
+    closed = await closed_day(viewer.school_id, day)
     rows = []
     for s in students:
         mark = marks.get(s["id"])
@@ -122,7 +147,7 @@ async def register(viewer: Viewer, classroom_id: int, day: date, period: int = H
                      "unreachable": not any(r.channel for r in reach.get(s["id"], [])),
                      "alert": alerts.get(s["id"])})
     return {"classroom": classroom, "day": day, "period": period, "students": rows, "taken": bool(marks),
-            "editable": day == today() and _takes(viewer, classroom_id, period)}
+            "editable": day == today() and _takes(viewer, classroom_id, period), "closed": closed}
 
 
 def _takes(viewer: Viewer, classroom_id: int, period: int) -> bool:
@@ -141,9 +166,13 @@ async def _alerts_for(student_ids: list[int], day: date, period: int) -> dict[in
     if not alerts:
         return {}
     messages = await Message.select(Message.alert, Message.channel, Message.status, Message.error_code,
-                                    Message.error_message).where(Message.alert.is_in([a["id"] for a in alerts]))
+                                    Message.error_message, Message.not_before).where(
+        Message.alert.is_in([a["id"] for a in alerts]))
+    moment = now()
     by_alert: dict[int, list[dict]] = {}
     for m in messages:
+        # Held (the grace period, quiet hours): the teacher sees when it will go.
+        m["held_until"] = m["not_before"] if m["status"] == "queued" and m["not_before"] > moment else None
         by_alert.setdefault(m["alert"], []).append(m)
     return {a["student"]: {**a, "messages": by_alert.get(a["id"], [])} for a in alerts}
 
@@ -167,7 +196,7 @@ async def save_register(viewer: Viewer, settings: Settings, queue: JobQueue, cla
         raise AttendanceError(N_("Choose one of the given marks for each student."))
     await classroom_of(viewer, classroom_id)
     school = await notify.school_row(viewer.school_id)
-    saved = Saved()
+    saved = Saved(closed=await closed_day(viewer.school_id, day))
     async with db.transaction():
         await db.lock("register", classroom_id)  # two saves of one register (a double tap) run one after the other
         members = {s["id"]: s for s in await Student.select(Student.id, Student.first_name).where(
@@ -202,22 +231,39 @@ async def save_register(viewer: Viewer, settings: Settings, queue: JobQueue, cla
                 changes.append((student_id, before, wanted))
         await _write_marks(viewer, classroom_id, day, period, subject, changes, moment)
         saved.changed, saved.first = len(changes), not current
+        hold = grace_period(settings)
         specs, withdrawn = [], []
         for student_id, before, wanted in changes:
             told = _what_to_tell(student_id, members[student_id]["first_name"], day, period, subject,
-                                 before["status"] if before else None, wanted, reaches.get(student_id, []))
+                                 before["status"] if before else None, wanted, reaches.get(student_id, []), hold)
             if isinstance(told, notify.AlertSpec):
                 specs.append(told)
             elif told is not None:
                 withdrawn.append(told)
         if period == HOMEROOM_PERIOD:
-            specs += await _recheck_periods(viewer, members, day, statuses, reaches, moment)
-        saved.message_ids += await notify.create_alerts(settings, school, specs)
+            specs += await _recheck_periods(viewer, members, day, statuses, reaches, moment, hold)
+        if saved.closed is not None:
+            # No register is expected on a closed day: what was taken anyway is kept, but guardians hear of
+            # nothing new. A withdrawal still goes (a closure added after this morning's alerts left).
+            specs = []
+        saved.unreachable = [(members[spec.student_id]["first_name"], _why_unreachable(spec.reaches))
+                             for spec in specs if not any(r.channel for r in spec.reaches)]
+        alert_ids = await notify.create_alerts(settings, school, specs)
+        corrections = []
         for key, values, student_reaches in withdrawn:
-            saved.message_ids += await notify.withdraw_alert(settings, school=school, event_key=key, values=values,
-                                                             reaches=student_reaches)
-    await queue.send(saved.message_ids)
+            corrections += await notify.withdraw_alert(settings, school=school, event_key=key, values=values,
+                                                       reaches=student_reaches)
+        saved.message_ids = alert_ids + corrections
+        if alert_ids and hold:
+            saved.send_at, saved.held = moment + hold, len(alert_ids)
+    await queue.send(corrections)
+    await queue.send(alert_ids, until=saved.send_at)
     return saved
+
+
+def _why_unreachable(reaches: list) -> str | None:
+    """The first reason no guardian can be told (no_phone, opted_out, not_mobile), or None: no guardian at all."""
+    return next((r.reason for r in reaches if r.reason), None)
 
 
 async def _write_marks(viewer: Viewer, classroom_id: int, day: date, period: int, subject: str,
@@ -246,7 +292,7 @@ async def _write_marks(viewer: Viewer, classroom_id: int, day: date, period: int
 
 
 def _what_to_tell(student_id: int, name: str, day: date, period: int, subject: str, before: str | None,
-                  after: str, reaches: list):
+                  after: str, reaches: list, hold: timedelta = timedelta(0)):
     """A new alert (an AlertSpec), a withdrawal (key, values, reaches) when the cause was corrected, or None."""
     key = event_key(student_id, day, period)
     values = {"name": name, "day": day, "period": period, "subject": subject}
@@ -256,14 +302,14 @@ def _what_to_tell(student_id: int, name: str, day: date, period: int, subject: s
     was_alerted, is_alerted = before in alerted, after in alerted
     if is_alerted and not was_alerted:
         # A second alertable mark for the same event (absent → late) is the same event: no second alert.
-        return notify.AlertSpec(student_id, key, after, day, values, reaches)
+        return notify.AlertSpec(student_id, key, after, day, values, reaches, hold=hold)
     if was_alerted and not is_alerted:
         return key, values, reaches
     return None
 
 
 async def _recheck_periods(viewer: Viewer, members: dict, day: date, statuses: dict[int, str], reaches: dict,
-                           moment: datetime) -> list:
+                           moment: datetime, hold: timedelta) -> list:
     """A period was marked absent before the morning register said the student was at school: that is
     cutting class after all, and the guardians hear of it."""
     at_school = [sid for sid in members if statuses.get(sid, Status.present.value) in (Status.present.value,
@@ -281,7 +327,8 @@ async def _recheck_periods(viewer: Viewer, members: dict, day: date, statuses: d
                                                        status_after=Status.cut.value, changed_by=viewer.user_id,
                                                        changed_at=moment))
         specs.append(_what_to_tell(mark["student"], members[mark["student"]]["first_name"], day, mark["period"],
-                                   mark["subject"], mark["status"], Status.cut.value, reaches.get(mark["student"], [])))
+                                   mark["subject"], mark["status"], Status.cut.value, reaches.get(mark["student"], []),
+                                   hold))
     return specs
 
 
@@ -304,9 +351,16 @@ async def teaching_classes(viewer: Viewer) -> list[dict]:
     return [{**r, "label": f"{r['grade']}/{r['room']}"} for r in rows]
 
 
+# Attending fewer school days than this share of the term's is below what a student needs to sit the term's
+# assessment (the Ministry's 80 % rule).
+ATTENDANCE_NEEDED = 0.8
+MISSED = {Status.absent.value, Status.sick_leave.value, Status.personal_leave.value}
+
+
 async def child_attendance(viewer: Viewer, student_id: int) -> dict:
-    """One child this term: counts, and every mark other than present, newest first, with its alert."""
-    if student_id not in viewer.student_ids:
+    """One child (or a student themself) this term: counts of school days, the share attended, and every mark
+    other than present, newest first, with its alert. Closed days are not counted, even if a register was taken."""
+    if not can_see_attendance_of(viewer, student_id):
         raise AttendanceError(N_("You can only see your own children."), status=403)
     student = await Student.select(Student.id, Student.title, Student.first_name, Student.last_name).where(
         visible_students(viewer) & (Student.id == student_id)).first()
@@ -315,17 +369,26 @@ async def child_attendance(viewer: Viewer, student_id: int) -> dict:
                                         AttendanceMark.status).where(
         (AttendanceMark.student == student_id) & (AttendanceMark.day >= bounds[0]) & (AttendanceMark.day <= bounds[1])
     ).order_by(AttendanceMark.day, ascending=False).order_by(AttendanceMark.period)
-    homeroom = [m for m in marks if m["period"] == HOMEROOM_PERIOD]
+    calendar = await schools.calendar_between(viewer.school_id, bounds[0], bounds[1])
+    school_days = calendar.school_days(bounds[0], min(bounds[1], today()))
+    counted = [m for m in marks if calendar.is_school_day(_as_date(m["day"]))]
+    homeroom = [m for m in counted if m["period"] == HOMEROOM_PERIOD]
     counts = {s.value: sum(1 for m in homeroom if m["status"] == s.value) for s in HOMEROOM_STATUSES}
-    counts["cut"] = sum(1 for m in marks if m["status"] == Status.cut.value)
+    counts["cut"] = sum(1 for m in counted if m["status"] == Status.cut.value)
+    counts["school_days"] = len(school_days)
+    missed = sum(1 for m in homeroom if m["status"] in MISSED)
+    share = (len(school_days) - missed) / len(school_days) if school_days else None
     alerts = {}
     for alert in await Alert.select(Alert.id, Alert.event_key, Alert.acknowledged_at).where(
             (Alert.student == student_id) & (Alert.day >= bounds[0])):
         alerts[alert["event_key"]] = alert
     events = [{**m, "alert": alerts.get(event_key(student_id, m["day"], m["period"]))}
               for m in marks if m["status"] != Status.present.value]
-    today_mark = next((m for m in homeroom if m["day"] == today()), None)
-    return {"student": student, "counts": counts, "events": events, "today": today_mark, "term": bounds}
+    today_mark = next((m for m in marks if m["period"] == HOMEROOM_PERIOD and m["day"] == today()), None)
+    return {"student": student, "counts": counts, "events": events, "today": today_mark, "term": bounds,
+            "attended": None if share is None else math.floor(share * 100),  # 79.6 % is not 80 %
+            "below_needed": share is not None and share < ATTENDANCE_NEEDED,
+            "closed_today": calendar.closed_because(today()) if bounds[0] <= today() <= bounds[1] else None}
 
 
 # One round trip for the parent's home page (SQLite opens a connection per query): the children's marks today and
@@ -405,12 +468,14 @@ async def school_today(viewer: Viewer, day: date) -> dict:
         for key in total:
             grade[key] += row[key]
             total[key] += row[key]
-    return {"rooms": rooms, "grades": list(grades.values()), "total": total,
-            "not_taken": [r for r in rooms if not r["taken"]]}
+    closed = await closed_day(viewer.school_id, day)
+    return {"rooms": rooms, "grades": list(grades.values()), "total": total, "closed": closed,
+            "not_taken": [] if closed else [r for r in rooms if not r["taken"]]}  # no register expected
 
 
 async def term_trend(viewer: Viewer) -> list[dict]:
-    """This term, week by week: late, absent and cut-class marks (the risk behaviours the school reports)."""
+    """This term, week by week: late, absent and cut-class marks (the risk behaviours the school reports), on
+    school days only (a Saturday activity's register is kept, but is not a school day's absence)."""
     bounds = viewer.term_dates
     if bounds is None:
         return []
@@ -421,12 +486,14 @@ async def term_trend(viewer: Viewer) -> list[dict]:
         & AttendanceMark.status.is_in([Status.late.value, Status.absent.value, Status.cut.value])
         & ((AttendanceMark.period == HOMEROOM_PERIOD) | (AttendanceMark.status == Status.cut.value))
     ).group_by(AttendanceMark.day, AttendanceMark.status)
+    calendar = await schools.calendar_between(viewer.school_id, start, end)
     weeks: dict[date, dict] = {}
     monday = start - timedelta(days=start.weekday())
     while monday <= end:
         weeks[monday] = {"week": monday, "late": 0, "absent": 0, "cut": 0}
         monday += timedelta(days=7)
     for row in rows:
-        day = row["day"] if isinstance(row["day"], date) else date.fromisoformat(str(row["day"]))
-        weeks[day - timedelta(days=day.weekday())][row["status"]] += row["n"]
+        day = _as_date(row["day"])
+        if calendar.is_school_day(day):
+            weeks[day - timedelta(days=day.weekday())][row["status"]] += row["n"]
     return list(weeks.values())

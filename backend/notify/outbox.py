@@ -112,6 +112,9 @@ class AlertSpec:
     values: dict
     reaches: list[Reach]
     urgent: bool = False
+    # How long its messages wait before they may leave, so that a correction within it sends nothing at all. The
+    # area that raises the alert decides (attendance holds its alerts for a grace period); notify only obeys.
+    hold: timedelta = timedelta(0)
 
 
 async def create_alerts(settings: Settings, school: dict, specs: list[AlertSpec]) -> list[int]:
@@ -130,7 +133,8 @@ async def create_alerts(settings: Settings, school: dict, specs: list[AlertSpec]
     for spec in specs:
         if spec.event_key not in alert_ids:
             continue
-        not_before = sendable_from(settings, moment, school["timezone"], spec.urgent)
+        held_until = moment + spec.hold
+        not_before = sendable_from(settings, held_until, school["timezone"], spec.urgent)
         for reach in spec.reaches:
             if reach.channel is None:
                 continue
@@ -140,7 +144,8 @@ async def create_alerts(settings: Settings, school: dict, specs: list[AlertSpec]
                 user=reach.user_id, channel=reach.channel.value,
                 dedupe_key=f"{spec.event_key}|{reach.guardian_id}|{reach.channel.value}",
                 recipient=reach.recipient, body=body, segments=sms_segments(body).count,
-                not_before=not_before if reach.channel is Channel.sms else moment,  # push is silent, never held
+                # Push is silent: quiet hours never hold it, the grace period does.
+                not_before=not_before if reach.channel is Channel.sms else held_until,
                 created_at=moment, updated_at=moment,
             ))
     if not rows:

@@ -10,10 +10,13 @@ import asyncio
 import logging
 import time
 from collections import defaultdict
+from datetime import datetime
 
 from arq.connections import ArqRedis, RedisSettings, create_pool
 from arq.constants import default_queue_name
 from redis.exceptions import RedisError
+
+from backend.clock import now
 
 log = logging.getLogger("doolae.notify")
 SEND_JOB = "send_message"
@@ -47,12 +50,16 @@ class JobQueue:
     def __init__(self, pool: ArqRedis | None):
         self.pool = pool
 
-    async def send(self, message_ids: list[int], defer: float | None = None, tag: str = "new") -> None:
-        if self.pool is None:
+    async def send(self, message_ids: list[int], defer: float | None = None, tag: str = "new",
+                   until: datetime | None = None) -> None:
+        """Deliver these messages now, after `defer` seconds, or at `until` (a message held for a grace period).
+        A job that runs before its message is due does nothing; the sweep sends whatever a lost job left."""
+        if self.pool is None or not message_ids:
             return
         try:
             for message_id in message_ids:
-                await self.pool.enqueue_job(SEND_JOB, message_id, _defer_by=defer,
+                await self.pool.enqueue_job(SEND_JOB, message_id, _defer_by=None if until else defer,
+                                            _defer_until=until,
                                             _job_id=f"{self.pool.default_queue_name}:message:{message_id}:{tag}")
         except (RedisError, OSError) as error:
             log.warning("could not enqueue %s message(s) (%s); the sweep will send them", len(message_ids), error)
@@ -70,7 +77,10 @@ class InProcessQueue(JobQueue):
         self._deliver = deliver
         self._tasks: set[asyncio.Task] = set()
 
-    async def send(self, message_ids: list[int], defer: float | None = None, tag: str = "new") -> None:
+    async def send(self, message_ids: list[int], defer: float | None = None, tag: str = "new",
+                   until: datetime | None = None) -> None:
+        if until is not None:
+            defer = max((until - now()).total_seconds(), 0)
         for message_id in message_ids:
             task = asyncio.get_running_loop().create_task(self._later(message_id, defer))
             self._tasks.add(task)

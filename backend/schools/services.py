@@ -1,4 +1,5 @@
-"""Creating a school with its grades, and finding its school year and term for a day."""
+"""Creating a school with its grades, finding its school year and term for a day, and its calendar: the
+closed days of a span in one query, and the admin's holidays and closures."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from backend import db, schoolyear
-from backend.schools.tables import Grade, School, SchoolYear, Term
+from backend.i18n import N_, Refusal
+from backend.schools.calendar import Calendar, DayKind, DayOff, fixed_holidays
+from backend.schools.tables import CalendarDay, Grade, School, SchoolYear, Term
 from backend import clock
 
 SECONDARY_GRADES = ["ม.1", "ม.2", "ม.3", "ม.4", "ม.5", "ม.6"]
@@ -59,6 +62,12 @@ async def ensure_school_year(school_id: int, year_be: int) -> int:
                     for t in schoolyear.default_terms(year_be)
                 ]
             )
+            moment = clock.now()
+            await CalendarDay.insert(*[
+                CalendarDay(school=school_id, starts_on=off.starts_on, ends_on=off.ends_on, kind=off.kind.value,
+                            name=off.name, created_at=moment)
+                for off in fixed_holidays(starts_on, ends_on)
+            ])
         return year_id
     except db.UNIQUE_VIOLATIONS:  # made by a concurrent first use
         return await ensure_school_year(school_id, year_be)
@@ -96,3 +105,102 @@ async def _school_year_now(school_id: int, today: date) -> SchoolYearNow:
 async def list_grades(school_id: int) -> dict[str, int]:
     rows = await Grade.select(Grade.id, Grade.code).where(Grade.school == school_id).order_by(Grade.level)
     return {row["code"]: row["id"] for row in rows}
+
+
+# The calendar ------------------------------------------------------------------------------------------------------
+# These take the school's id, not a Viewer: accounts.access imports this module, and the route's guard
+# (Permission.manage_school) is who may change them.
+
+
+class CalendarError(Refusal):
+    pass
+
+
+def _day(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+async def calendar_between(school_id: int, first: date, last: date) -> Calendar:
+    """The school's calendar from one day to another, in one query whatever the span."""
+    rows = await CalendarDay.select(CalendarDay.starts_on, CalendarDay.ends_on, CalendarDay.kind,
+                                    CalendarDay.name).where(
+        (CalendarDay.school == school_id) & (CalendarDay.starts_on <= last) & (CalendarDay.ends_on >= first))
+    return Calendar(first, last, tuple(DayOff(_day(r["starts_on"]), _day(r["ends_on"]), DayKind(r["kind"]), r["name"])
+                                       for r in rows))
+
+
+async def calendar_of_year(school_id: int, year_be: int) -> dict:
+    """The admin's page: the year's holidays, closures and make-up days, and the school days of each term."""
+    year_id = await ensure_school_year(school_id, year_be)
+    year = await SchoolYear.select(SchoolYear.starts_on, SchoolYear.ends_on).where(SchoolYear.id == year_id).first()
+    first, last = _day(year["starts_on"]), _day(year["ends_on"])
+    rows = await CalendarDay.select(CalendarDay.id, CalendarDay.starts_on, CalendarDay.ends_on, CalendarDay.kind,
+                                    CalendarDay.name).where(
+        (CalendarDay.school == school_id) & (CalendarDay.starts_on <= last) & (CalendarDay.ends_on >= first)
+    ).order_by(CalendarDay.starts_on)
+    days = [{**r, "starts_on": _day(r["starts_on"]), "ends_on": _day(r["ends_on"]), "kind": DayKind(r["kind"])}
+            for r in rows]
+    calendar = Calendar(first, last, tuple(DayOff(d["starts_on"], d["ends_on"], d["kind"], d["name"]) for d in days))
+    terms = await Term.select(Term.number, Term.starts_on, Term.ends_on).where(
+        Term.school_year == year_id).order_by(Term.number)
+    return {"year_be": year_be, "first": first, "last": last, "days": days,
+            "terms": [{"number": t["number"], "starts_on": _day(t["starts_on"]), "ends_on": _day(t["ends_on"]),
+                       "school_days": len(calendar.school_days(_day(t["starts_on"]), _day(t["ends_on"])))}
+                      for t in terms]}
+
+
+def parse_thai_date(text: str) -> date | None:
+    """A date as Thai staff type it: day/month/year, the year in the Buddhist era (2570) or not (2027)."""
+    parts = (text or "").strip().replace("-", "/").replace(".", "/").split("/")
+    if len(parts) != 3 or not all(p.strip().isdecimal() for p in parts):
+        return None
+    day, month, year = (int(p) for p in parts)
+    if year > 2400:
+        year -= schoolyear.BE_OFFSET
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+LONGEST_CLOSURE_DAYS = 200  # a term break is about a month; longer is surely a typing slip
+
+
+async def add_calendar_day(school_id: int, kind: str, name: str, starts_on: str, ends_on: str = "") -> int:
+    """A holiday, a closure (a day or a range) or a make-up school day, named."""
+    errors = {}
+    name = " ".join((name or "").split())
+    if not name:
+        errors["name"] = N_("Give the day a name, e.g. Visakha Bucha or sports day.")
+    elif len(name) > 100:
+        errors["name"] = N_("The name is too long (100 characters at most).")
+    if kind not in (DayKind.holiday.value, DayKind.closure.value, DayKind.school_day.value):
+        errors["kind"] = N_("Choose holiday, school closed or make-up school day.")
+    first = parse_thai_date(starts_on)
+    last = parse_thai_date(ends_on) if (ends_on or "").strip() else first
+    if first is None:
+        errors["starts_on"] = N_("Write the date as day/month/year, e.g. 11/05/2570.")
+    if (ends_on or "").strip() and last is None:
+        errors["ends_on"] = N_("Write the date as day/month/year, e.g. 11/05/2570.")
+    elif first and last and last < first:
+        errors["ends_on"] = N_("The last day comes before the first.")
+    elif first and last and (last - first).days >= LONGEST_CLOSURE_DAYS:
+        errors["ends_on"] = N_("That is more than %(days)s days. Check the dates.")
+    if errors:
+        raise CalendarError(N_("The day was not added: see what to fix below."), errors=errors,
+                            days=LONGEST_CLOSURE_DAYS)
+    row = await CalendarDay.insert(CalendarDay(school=school_id, starts_on=first, ends_on=last, kind=kind, name=name,
+                                               created_at=clock.now())).returning(CalendarDay.id)
+    return row[0]["id"]
+
+
+async def remove_calendar_day(school_id: int, day_id: int | None) -> dict:
+    """Take a day out of the calendar (a holiday the Cabinet moved, a closure called off). Returns what it was."""
+    if day_id is None:
+        raise CalendarError(N_("Choose the day to take out of the calendar."))
+    found = await CalendarDay.select(CalendarDay.name, CalendarDay.starts_on).where(
+        (CalendarDay.id == day_id) & (CalendarDay.school == school_id)).first()
+    if found is None:
+        raise CalendarError(N_("No such day in this school's calendar."), status=404)
+    await CalendarDay.delete().where((CalendarDay.id == day_id) & (CalendarDay.school == school_id))
+    return {**found, "starts_on": _day(found["starts_on"])}

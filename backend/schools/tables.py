@@ -45,3 +45,15 @@ class Classroom(Table):
     grade = ForeignKey(Grade, on_delete=OnDelete.restrict)
     room = Integer()
     active = Boolean(default=True)
+
+
+class CalendarDay(Table):
+    """A day or range in a school's calendar (schools.calendar): a holiday or closure, or a make-up school day.
+    The fixed-date holidays are written when a school year is first used; the admin adds and removes the rest."""
+
+    school = ForeignKey(School, on_delete=OnDelete.cascade)
+    starts_on = Date(index=True)
+    ends_on = Date()
+    kind = Varchar(length=20)  # schools.calendar.DayKind
+    name = Varchar(length=100)
+    created_at = Timestamptz()

@@ -255,6 +255,9 @@ async def _apply_guardians(roster: _Roster, rows: list[StudentRow], moment: date
 # Lists ----------------------------------------------------------------------------------------------------------
 
 
+REACHABLE = {"app", "sms"}  # an alert reaches the guardian (calls only, SMS off or no phone: nobody is told)
+
+
 def reach(guardian: dict) -> str:
     """How the school can reach a guardian: app, sms, call or none (a code for the template to word)."""
     if not guardian["phone"]:
@@ -308,11 +311,11 @@ async def list_homerooms(viewer: Viewer) -> list[dict]:
     guardians = await _guardians_of([s["id"] for s in students])
     rooms = []
     for classroom in classrooms:
-        members = [{**s, "guardians": guardians.get(s["id"], [])} for s in students
-                   if s["classroom"] == classroom["id"]]
+        members = [{**s, "guardians": guardians.get(s["id"], []),
+                    "reachable": any(g["reach"] in REACHABLE for g in guardians.get(s["id"], []))}
+                   for s in students if s["classroom"] == classroom["id"]]
         rooms.append({**classroom, "label": f"{classroom['grade']}/{classroom['room']}", "students": members,
-                      "unreachable": sum(1 for s in members
-                                         if not any(g["reach"] != "none" for g in s["guardians"]))})
+                      "unreachable": sum(1 for s in members if not s["reachable"])})
     return rooms
 
 

@@ -1,0 +1,1 @@
+"""Tests of the schools area: the school calendar."""
