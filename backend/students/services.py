@@ -10,6 +10,7 @@ from backend.accounts.access import Viewer, can_see_student, visible_students
 from backend.i18n import N_, Refusal
 from backend.schools import services as schools
 from backend.schools.tables import Classroom
+from backend.students import enrolment
 from backend.students.phones import is_mobile
 from backend.students.roster import GuardianRow, ParsedRoster, RowError, StudentRow, decode, parse_roster
 from backend.students.tables import Guardian, RosterUpload, Student, StudentGuardian
@@ -167,8 +168,16 @@ async def apply_roster(viewer: Viewer, upload_id: int) -> RosterPlan:
         roster = await _Roster(viewer.school_id, viewer.school_year_id).load()
         plan = roster.plan(parsed.rows)
         await _apply(roster, parsed.rows, plan)
+        await enrolment.follow_roster(roster.school_id, roster.school_year_id, _placements(roster, plan),
+                                      viewer.user_id)
         await RosterUpload.update({RosterUpload.applied_at: now()}).where(RosterUpload.id == upload_id)
     return plan
+
+
+def _placements(roster: _Roster, plan: RosterPlan) -> list[tuple[int, int, int | None]]:
+    """(student, classroom, number) of every student the file adds or changes, for their enrolment."""
+    rows = [*plan.new_students, *(row for _, row in plan.changed_students)]
+    return [(roster.students[row.code]["id"], roster.classrooms[(row.grade, row.room)], row.number) for row in rows]
 
 
 async def import_roster(viewer: Viewer, filename: str, data: bytes) -> RosterPreview:
@@ -303,7 +312,7 @@ async def list_homerooms(viewer: Viewer) -> list[dict]:
     students = await Student.select(
         Student.id, Student.code, Student.title, Student.first_name, Student.last_name, Student.classroom,
         Student.number_in_class).where(
-        visible_students(viewer) & Student.classroom.is_in(list(viewer.classroom_ids)) & (Student.active == True)  # noqa: E712
+        visible_students(viewer) & enrolment.enrolled_today(viewer.school_id, viewer.classroom_ids)
     ).order_by(Student.number_in_class)
     guardians = await _guardians_of([s["id"] for s in students])
     rooms = []
@@ -384,12 +393,13 @@ async def my_guardian_records(viewer: Viewer) -> list[dict]:
 
 async def count_students(viewer: Viewer) -> dict:
     """School-wide counts for the executive and admin home pages."""
-    students = await Student.count().where(visible_students(viewer) & (Student.active == True))  # noqa: E712
+    current = enrolment.enrolled_today(viewer.school_id)
+    students = await Student.count().where(visible_students(viewer) & current)
     classrooms = await Classroom.count().where(
         (Classroom.school == viewer.school_id) & (Classroom.school_year == viewer.school_year_id))
     guardians = await Guardian.count().where(Guardian.school == viewer.school_id)
     no_phone = await Student.count().where(
-        visible_students(viewer) & (Student.active == True) & Student.id.not_in(  # noqa: E712
+        visible_students(viewer) & current & Student.id.not_in(
             StudentGuardian.select(StudentGuardian.student).where(
                 StudentGuardian.guardian.phone.is_not_null())))
     return {"students": students, "classrooms": classrooms, "guardians": guardians, "no_phone": no_phone}
