@@ -10,7 +10,7 @@ from backend.accounts.access import Viewer, can_see_student, visible_students
 from backend.i18n import N_, Refusal
 from backend.schools import services as schools
 from backend.schools.tables import Classroom
-from backend.students import enrolment
+from backend.students import enrolment, rollover
 from backend.students.phones import is_mobile
 from backend.students.roster import GuardianRow, ParsedRoster, RowError, StudentRow, decode, parse_roster
 from backend.students.tables import Guardian, RosterUpload, Student, StudentGuardian
@@ -143,7 +143,7 @@ async def preview_roster(viewer: Viewer, filename: str, data: bytes) -> RosterPr
     parsed: ParsedRoster = parse_roster(data, set(grades))
     if parsed.errors:
         return RosterPreview(None, filename, parsed.encoding, len(parsed.rows), parsed.errors, None)
-    roster = await _Roster(viewer.school_id, viewer.school_year_id).load()
+    roster = await _Roster(viewer.school_id, await rollover.intake_year(viewer)).load()
     plan = roster.plan(parsed.rows)
     text, _ = decode(data)
     rows = await RosterUpload.insert(RosterUpload(
@@ -165,7 +165,7 @@ async def apply_roster(viewer: Viewer, upload_id: int) -> RosterPlan:
     if parsed.errors:
         raise RosterError(N_("The file has errors. Upload a corrected file."), status=409)
     async with db.transaction():
-        roster = await _Roster(viewer.school_id, viewer.school_year_id).load()
+        roster = await _Roster(viewer.school_id, await rollover.intake_year(viewer)).load()
         plan = roster.plan(parsed.rows)
         await _apply(roster, parsed.rows, plan)
         await enrolment.follow_roster(roster.school_id, roster.school_year_id, _placements(roster, plan),
