@@ -358,7 +358,7 @@ async def school_today(viewer: Viewer, day: date) -> dict:
             grade[key] += row[key]
             total[key] += row[key]
     return {"rooms": rooms, "grades": list(grades.values()), "total": total,
-            "not_taken": [r for r in rooms if not r["taken"]]}
+            "not_taken": [r for r in rooms if not r["taken"] and r["students"]]}  # a room everyone left has none
 
 
 async def term_trend(viewer: Viewer) -> list[dict]:

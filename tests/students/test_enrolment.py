@@ -4,6 +4,7 @@ Registers and homeroom lists follow each change from its day; the history (marks
 from datetime import timedelta
 
 from backend import clock
+from backend.attendance import services as attendance
 from backend.students import enrolment
 from backend.students.tables import Student, StudentEnrolment
 from tests.conftest import text_of
@@ -107,6 +108,8 @@ async def test_a_leaver_leaves_registers_and_lists_but_their_history_stays_reada
     assert "อนันต์" in leavers and "ย้ายไปโรงเรียนบ้านเกิด" in leavers
     counts = text_of((await admin.get("/")).text)
     assert "นักเรียน 2" in counts  # the school's count of current students
+    today = await attendance.school_today(await people.wichai.viewer(), clock.today())
+    assert {r["label"]: r["students"] for r in today["rooms"]} == {"ม.1/1": 1, "ม.1/2": 1}
 
     page = await admin.submit(f"/students/{anan}/leave", {"reason": "other"})
     assert page.status_code == 409 and "นักเรียนคนนี้ออกไปแล้ว" in text_of(page.text)
@@ -115,6 +118,13 @@ async def test_a_leaver_leaves_registers_and_lists_but_their_history_stays_reada
     assert "รับกลับเข้าเรียนแล้ว" in text_of(page.text)
     assert "อนันต์" in text_of((await somchai.get(register_url(people, "BKK ม.1/1"))).text)
     assert "อนันต์" not in text_of((await admin.get("/students/leavers")).text)
+
+
+async def test_a_room_everyone_has_left_is_not_counted_as_a_register_not_taken(people):
+    kanya = await people.kanya.viewer()
+    await enrolment.record_leaving(kanya, people.students[CHAI], enrolment.Leaving("moved_school"))
+    today = await attendance.school_today(await people.wichai.viewer(), clock.today())
+    assert [r["label"] for r in today["not_taken"]] == ["ม.1/1"]
 
 
 async def test_a_leaver_from_a_later_day_stays_on_the_register_until_then(people):

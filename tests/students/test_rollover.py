@@ -79,6 +79,10 @@ async def test_the_roll_over_is_previewed_applied_once_and_last_year_stays_reada
         assert await YearRollover.count() == 1
         done = text_of((await admin.get("/students/year-end")).text)
         assert "เลื่อนชั้นแล้วเมื่อ" in done and "จบการศึกษา 1 คน" in done
+        # The new intake, imported now, fills next year's ม.1.
+        intake = BANGKOK_ROSTER.splitlines()[0] + "\n10010,เด็กหญิง,แก้ว,มาใหม่,ม.1/1,1,แม่แก้ว มาใหม่,มารดา,085-555-5555,ไม่ใช่\n"
+        preview = await students.import_roster(await people.kanya.viewer(), "intake.csv", intake.encode())
+        assert not preview.errors and len(preview.plan.new_students) == 1
 
     with clock.set_to(NEXT_YEAR):
         await people.somchai.sign_in(settings, somchai)
@@ -86,7 +90,8 @@ async def test_the_roll_over_is_previewed_applied_once_and_last_year_stays_reada
         rooms = {f"{r['grade']}/{r['room']}": r["id"] for r in await Classroom.select(
             Classroom.id, Classroom.room, Classroom.grade.code.as_alias("grade")).where(
             (Classroom.school_year.year_be == 2570) & (Classroom.school == people.bangkok))}
-        assert set(rooms) == {"ม.2/3", "ม.1/2"}
+        assert set(rooms) == {"ม.2/3", "ม.1/2", "ม.1/1"}
+        assert "แก้ว" in text_of((await admin.get(f"/attendance/classrooms/{rooms['ม.1/1']}")).text)
         # Somchai moved up with his class: this year's register of ม.2/3, boys first, then girls.
         page = await somchai.get(f"/attendance/classrooms/{rooms['ม.2/3']}")
         text = text_of(page.text)
