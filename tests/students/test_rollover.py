@@ -80,7 +80,8 @@ async def test_the_roll_over_is_previewed_applied_once_and_last_year_stays_reada
         done = text_of((await admin.get("/students/year-end")).text)
         assert "เลื่อนชั้นแล้วเมื่อ" in done and "จบการศึกษา 1 คน" in done
         # The new intake, imported now, fills next year's ม.1.
-        intake = BANGKOK_ROSTER.splitlines()[0] + "\n10010,เด็กหญิง,แก้ว,มาใหม่,ม.1/1,1,แม่แก้ว มาใหม่,มารดา,085-555-5555,ไม่ใช่\n"
+        intake = (BANGKOK_ROSTER.splitlines()[0]
+                  + "\n10010,เด็กหญิง,แก้ว,มาใหม่,ม.1/1,1,แม่แก้ว มาใหม่,มารดา,085-555-5555,ไม่ใช่\n")
         preview = await students.import_roster(await people.kanya.viewer(), "intake.csv", intake.encode())
         assert not preview.errors and len(preview.plan.new_students) == 1
 
