@@ -58,35 +58,29 @@ async def class_sizes(school_id: int, day: date) -> dict[int, int]:
 # Writing: every change goes through _place or _end --------------------------------------------------------------
 
 
-async def _place(school_id: int, student_id: int, classroom: dict, number: int | None, from_day: date,
-                 by: int | None) -> None:
-    """Inside the caller's transaction: the student is in this classroom from this day on. Enrolments reaching past
-    that day end on it; any that would only have started on or after it are replaced."""
-    later = await StudentEnrolment.select(StudentEnrolment.id, StudentEnrolment.starts_on).where(
-        (StudentEnrolment.student == student_id)
-        & (StudentEnrolment.ends_on.is_null() | (StudentEnrolment.ends_on > from_day)))
-    replaced = [row["id"] for row in later if row["starts_on"] >= from_day]
-    if replaced:
-        await StudentEnrolment.delete().where(StudentEnrolment.id.is_in(replaced))
-    await StudentEnrolment.update({StudentEnrolment.ends_on: from_day}).where(
-        StudentEnrolment.id.is_in([row["id"] for row in later if row["id"] not in replaced] or [-1]))
-    await StudentEnrolment.insert(StudentEnrolment(
-        school=school_id, student=student_id, school_year=classroom["school_year"], classroom=classroom["id"],
-        number_in_class=number, starts_on=from_day, changed_by=by, changed_at=clock.now()))
-    await Student.update({Student.classroom: classroom["id"], Student.number_in_class: number,
-                          Student.updated_at: clock.now()}).where(Student.id == student_id)
-
-
 async def _end(student_id: int, day: date) -> None:
-    """Inside the caller's transaction: the student is in no classroom from this day on."""
+    """Inside the caller's transaction: the student is in no classroom from this day on. Enrolments reaching past
+    that day end on it; any that would only have started on or after it are replaced."""
     later = await StudentEnrolment.select(StudentEnrolment.id, StudentEnrolment.starts_on).where(
         (StudentEnrolment.student == student_id)
         & (StudentEnrolment.ends_on.is_null() | (StudentEnrolment.ends_on > day)))
     replaced = [row["id"] for row in later if row["starts_on"] >= day]
     if replaced:
         await StudentEnrolment.delete().where(StudentEnrolment.id.is_in(replaced))
-    await StudentEnrolment.update({StudentEnrolment.ends_on: day}).where(
-        StudentEnrolment.id.is_in([row["id"] for row in later if row["id"] not in replaced] or [-1]))
+    ending = [row["id"] for row in later if row["id"] not in replaced]
+    if ending:
+        await StudentEnrolment.update({StudentEnrolment.ends_on: day}).where(StudentEnrolment.id.is_in(ending))
+
+
+async def _place(school_id: int, student_id: int, classroom: dict, number: int | None, from_day: date,
+                 by: int | None) -> None:
+    """Inside the caller's transaction: the student is in this classroom (id, school_year) from this day on."""
+    await _end(student_id, from_day)
+    await StudentEnrolment.insert(StudentEnrolment(
+        school=school_id, student=student_id, school_year=classroom["school_year"], classroom=classroom["id"],
+        number_in_class=number, starts_on=from_day, changed_by=by, changed_at=clock.now()))
+    await Student.update({Student.classroom: classroom["id"], Student.number_in_class: number,
+                          Student.updated_at: clock.now()}).where(Student.id == student_id)
 
 
 async def follow_roster(school_id: int, school_year_id: int, placed: list[tuple[int, int, int | None]],

@@ -1,11 +1,12 @@
 """The year-end roll-over: previewed without writing, applied once, graduates off the roll, repeaters in their grade,
 renumbered by the school's order, homerooms copied; last year's classroom and attendance readable under last year."""
 
+import asyncio
 from datetime import datetime
 
 from backend import clock
 from backend.schools.tables import Classroom, SchoolYear
-from backend.students import ordering
+from backend.students import ordering, rollover
 from backend.students import services as students
 from backend.students.tables import Student, StudentEnrolment, YearRollover
 from tests.conftest import text_of
@@ -114,3 +115,18 @@ async def test_the_roll_over_is_previewed_applied_once_and_last_year_stays_reada
         assert "2569 · ม.1/1" in history and "2570 · ม.2/3" in history
         assert "อนันต์" in text_of((await somchai.get(f"/records/{anan}")).text)
         assert "2570 → 2571" in text_of((await admin.get("/students/year-end")).text)  # next year's, in its time
+
+
+async def test_two_applies_at_once_roll_over_once(settings):
+    people = await _school(settings)
+    with clock.set_to(AFTER_TERM):
+        kanya = await people.kanya.viewer()
+        outcomes = await asyncio.gather(*(rollover.apply(kanya, {"confirm": "2569"}) for _ in range(2)),
+                                        return_exceptions=True)
+        refused = [o for o in outcomes if isinstance(o, rollover.RolloverError)]
+        assert len(refused) == 1 and refused[0].status == 409, outcomes
+        assert await YearRollover.count() == 1
+        # Each student has one enrolment in 2570 (or none, for the graduate).
+        rows = await StudentEnrolment.select(StudentEnrolment.student).where(
+            StudentEnrolment.school_year.year_be == 2570)
+        assert len(rows) == len({r["student"] for r in rows}) == 3
