@@ -12,7 +12,7 @@ from piccolo.query.functions.aggregate import Count
 
 from backend import clock, db
 from backend.accounts.access import Viewer, visible_students
-from backend.i18n import N_, Refusal
+from backend.i18n import N_, Refusal, format_date
 from backend.schools.tables import Classroom, SchoolYear
 from backend.students.roster import CODE_PATTERN, LONGEST
 from backend.request_input import plain_text
@@ -253,7 +253,7 @@ async def record_leaving(viewer: Viewer, student_id: int, leaving: Leaving) -> d
         errors["day"] = N_("The student was only enrolled from %(day)s: choose a later day.")
     if errors:
         raise EnrolmentError(N_("Check the fields marked."), errors=errors,
-                             day=first["starts_on"].isoformat() if first else "")
+                             day=format_date(first["starts_on"]) if first else "")
     async with db.transaction():
         await _end(student_id, day)
         await Student.update({Student.left_on: day, Student.leave_reason: leaving.reason,

@@ -12,7 +12,7 @@ from backend import clock, db
 from backend.accounts import services as accounts
 from backend.accounts.access import Viewer
 from backend.accounts.tables import HomeroomAssignment
-from backend.i18n import N_, Refusal
+from backend.i18n import N_, Refusal, format_date, format_datetime
 from backend.schools import services as schools
 from backend.schools.tables import Classroom, Grade, SchoolYear, Term
 from backend.students import ordering
@@ -153,8 +153,10 @@ async def plan(viewer: Viewer, raw: dict[str, str], mapping: bytes | None = None
         errors["leavers"] = N_("A student cannot both repeat and leave.")
 
     target_room: dict[int, int] = {}
+    shown: dict[str, str] = {}  # as typed, so that a wrong one shows to be fixed
     for room in rooms:
         typed = (mapped.get(room["id"]) or raw.get(f"room-{room['id']}") or str(room["room"])).strip()
+        shown[str(room["id"])] = typed[:10]
         if typed.isdecimal() and 1 <= int(typed) <= 30:
             target_room[room["id"]] = int(typed)
         else:
@@ -163,7 +165,7 @@ async def plan(viewer: Viewer, raw: dict[str, str], mapping: bytes | None = None
             target_room[room["id"]] = room["room"]
     result.choices = {"order": order, "homerooms": homerooms, "leave_reason": reason,
                       "repeaters": " ".join(repeaters), "leavers": " ".join(leavers),
-                      "rooms": {str(k): v for k, v in target_room.items()}}
+                      "rooms": shown}
 
     grade_of = {r["id"]: r["grade"] for r in rooms}
     room_no = {r["id"]: r["room"] for r in rooms}
@@ -227,7 +229,7 @@ async def apply(viewer: Viewer, raw: dict[str, str]) -> Plan:
                             errors={"confirm": N_("Tick the box to confirm the roll-over.")})
     if clock.today() <= found.from_year["last_day"]:
         raise RolloverError(N_("School year %(year)s runs until %(day)s: apply the roll-over after its last term."),
-                            year=found.from_year["year_be"], day=found.from_year["last_day"].isoformat())
+                            year=found.from_year["year_be"], day=format_date(found.from_year["last_day"]))
     to_year_id = await schools.ensure_school_year(viewer.school_id, found.to_year_be)
     to_year = await SchoolYear.select(SchoolYear.starts_on).where(SchoolYear.id == to_year_id).first()
     start = to_year["starts_on"]
@@ -245,7 +247,7 @@ async def apply(viewer: Viewer, raw: dict[str, str]) -> Plan:
 
 def _already(done: dict) -> RolloverError:
     return RolloverError(N_("This roll-over was already applied on %(day)s by %(name)s. Nothing was changed."),
-                         status=409, day=done["applied_at"].date().isoformat() if done.get("applied_at") else "",
+                         status=409, day=format_datetime(done["applied_at"]) if done.get("applied_at") else "",
                          name=done.get("by") or "")
 
 

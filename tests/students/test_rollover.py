@@ -130,3 +130,21 @@ async def test_two_applies_at_once_roll_over_once(settings):
         rows = await StudentEnrolment.select(StudentEnrolment.student).where(
             StudentEnrolment.school_year.year_be == 2570)
         assert len(rows) == len({r["student"] for r in rows}) == 3
+
+
+async def test_a_room_change_not_understood_is_named_and_nothing_is_applied(make_client, settings):
+    people = await _school(settings)
+    admin = make_client()
+    with clock.set_to(AFTER_TERM):
+        await people.kanya.sign_in(settings, admin)
+        await admin.get("/students/year-end")
+        page = await admin.post("/students/year-end", data={"_csrf_token": admin.csrf_token()},
+                                files={"mapping": ("rooms.csv", "ม.1/9,ม.2/1\n".encode(), "text/csv")})
+        assert page.status_code == 422 and "ไม่ใช่ห้องเรียนของปีนี้ หรืออ่านไม่ออก: ม.1/9" in text_of(page.text)
+        room = people.classrooms["BKK ม.1/1"]
+        page = await admin.submit("/students/year-end/apply", {f"room-{room}": "31", "leavers": "99999",
+                                                               "confirm": "2569"})
+        text = text_of(page.text)
+        assert page.status_code == 422 and "ไม่มีนักเรียนในห้องเรียนปีนี้ที่มีเลขประจำตัว 99999" in text
+        assert 'value="31"' in page.text  # what was typed stays, to fix
+        assert not await YearRollover.exists()
