@@ -102,6 +102,10 @@ async def register(viewer: Viewer, classroom_id: int, day: date, period: int = H
                                     Student.number_in_class, Student.code).where(
         visible_students(viewer) & enrolment.enrolled(viewer.school_id, day, [classroom_id])
     ).order_by(Student.number_in_class)
+    numbers = await enrolment.numbers_on(viewer.school_id, day, classroom_id)  # as they were that day
+    for s in students:
+        s["number_in_class"] = numbers.get(s["id"], s["number_in_class"])
+    students.sort(key=lambda s: s["number_in_class"] or 999)
     ids = [s["id"] for s in students]
     marks = {m["student"]: m for m in await AttendanceMark.select(
         AttendanceMark.student, AttendanceMark.status, AttendanceMark.marked_at,

@@ -55,6 +55,13 @@ async def class_sizes(school_id: int, day: date) -> dict[int, int]:
     return {row["classroom"]: row["n"] for row in rows}
 
 
+async def numbers_on(school_id: int, day: date, classroom_id: int) -> dict[int, int | None]:
+    """Each student's number in this classroom on this day: last year's register shows last year's numbers."""
+    rows = await StudentEnrolment.select(StudentEnrolment.student, StudentEnrolment.number_in_class).where(
+        _spans(school_id, day) & (StudentEnrolment.classroom == classroom_id))
+    return {row["student"]: row["number_in_class"] for row in rows}
+
+
 # Writing: every change goes through _place or _end --------------------------------------------------------------
 
 

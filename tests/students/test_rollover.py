@@ -6,7 +6,7 @@ from datetime import datetime
 
 from backend import clock
 from backend.schools.tables import Classroom, SchoolYear
-from backend.students import ordering, rollover
+from backend.students import enrolment, ordering, rollover
 from backend.students import services as students
 from backend.students.tables import Student, StudentEnrolment, YearRollover
 from tests.conftest import text_of
@@ -45,6 +45,8 @@ async def test_the_roll_over_is_previewed_applied_once_and_last_year_stays_reada
         await somchai.submit(f"/attendance/classrooms/{old_room}", {
             "day": clock.today().isoformat(), "period": "0", f"s-{anan}": "present", f"s-{bua}": "absent"})
         await people.kanya.sign_in(settings, admin)
+        await enrolment.edit_student(await people.kanya.viewer(), bua, enrolment.StudentChange(
+            "เด็กหญิง", "บัว", "รักเรียน", old_room, "5"))  # her number in 2569
         page = await admin.submit("/students/year-end/apply", {"confirm": "2569"})
         assert page.status_code == 422 and "ปีการศึกษา 2569 ยังไม่สิ้นสุดจนถึง" in text_of(page.text)
 
@@ -110,6 +112,7 @@ async def test_the_roll_over_is_previewed_applied_once_and_last_year_stays_reada
         # Last year's classroom and attendance are read under last year.
         page = await admin.get(f"/attendance/classrooms/{old_room}?day=2026-11-20")
         assert "บัว" in text_of(page.text) and "ขาด" in text_of(page.text)
+        assert "5 เด็กหญิงบัว" in text_of(page.text)  # her number that year
         assert "บัว" not in text_of((await admin.get(f"/attendance/classrooms/{old_room}")).text)
         history = text_of((await admin.get(f"/students/{bua}/edit")).text)
         assert "2569 · ม.1/1" in history and "2570 · ม.2/3" in history
