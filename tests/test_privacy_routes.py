@@ -99,6 +99,20 @@ ROUTES: dict[str, frozenset[str]] = {
     "POST /school/calendar/remove": only("kanya", "preecha"),  # a form naming no day: refused with words
     # Homerooms and attendance
     "GET /students/homeroom": only("somchai", "malee", "dao"),
+    # The admin's changes one student at a time, leavers, arrivals and the year-end roll-over (students.enrolment,
+    # students.rollover); forms sent empty come back to be fixed
+    "GET /students/classrooms": only("kanya", "preecha"),
+    "GET /students/classrooms/{classroom_id:int}": only("kanya"),
+    "GET /students/{student_id:int}/edit": only("kanya"),
+    "POST /students/{student_id:int}/edit": only("kanya"),
+    "POST /students/{student_id:int}/leave": only("kanya"),
+    "POST /students/{student_id:int}/readmit": only("kanya"),
+    "GET /students/leavers": only("kanya", "preecha"),
+    "GET /students/new": only("kanya", "preecha"),
+    "POST /students/new": only("kanya", "preecha"),
+    "GET /students/year-end": only("kanya", "preecha"),
+    "POST /students/year-end": only("kanya", "preecha"),
+    "POST /students/year-end/apply": only("kanya", "preecha"),
     "GET /attendance": only("kanya", "wichai", "somchai", "malee", "wipa", "somsri", "chai", "preecha", "dao",
                             "noi"),
     "GET /attendance/mine": only("chai"),  # a student's own attendance

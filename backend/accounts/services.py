@@ -36,6 +36,7 @@ from backend.notify import outbox as notify
 from backend.notify.queue import JobQueue
 from backend.schools.tables import Classroom
 from backend.students.phones import BadPhone, normalise_phone
+from backend.students import enrolment
 from backend.students.tables import Guardian, Student
 
 CODE_ATTEMPTS = 5
@@ -190,7 +191,7 @@ async def _homeroom_student(viewer: Viewer, student_id: int, refusal: AccountErr
     """A current student of the viewer's homeroom, whose sign-in name is free if they have no account yet."""
     student = await Student.select(Student.id, Student.code, Student.user, Student.classroom, Student.first_name,
                                    Student.last_name, Student.school.code.as_alias("school_code")).where(
-        (Student.id == student_id) & (Student.school == viewer.school_id) & (Student.active == True)  # noqa: E712 - a Piccolo column, not a Python bool
+        (Student.id == student_id) & (Student.school == viewer.school_id) & enrolment.enrolled_today(viewer.school_id)
     ).first()
     if student is None or not viewer.keeps_homeroom(student["classroom"]):
         raise refusal

@@ -21,6 +21,7 @@ from backend.notify.tables import Alert, Message
 from backend.schools import services as schools
 from backend.schools.calendar import DayOff
 from backend.schools.tables import Classroom
+from backend.students import enrolment
 from backend.students.tables import Student
 from backend import clock
 from backend.clock import now
@@ -123,8 +124,12 @@ async def register(viewer: Viewer, classroom_id: int, day: date, period: int = H
     classroom = await classroom_of(viewer, classroom_id)
     students = await Student.select(Student.id, Student.title, Student.first_name, Student.last_name,
                                     Student.number_in_class, Student.code).where(
-        visible_students(viewer) & (Student.classroom == classroom_id) & (Student.active == True)  # noqa: E712
+        visible_students(viewer) & enrolment.enrolled(viewer.school_id, day, [classroom_id])
     ).order_by(Student.number_in_class)
+    numbers = await enrolment.numbers_on(viewer.school_id, day, classroom_id)  # as they were that day
+    for s in students:
+        s["number_in_class"] = numbers.get(s["id"], s["number_in_class"])
+    students.sort(key=lambda s: s["number_in_class"] or 999)
     ids = [s["id"] for s in students]
     marks = {m["student"]: m for m in await AttendanceMark.select(
         AttendanceMark.student, AttendanceMark.status, AttendanceMark.marked_at,
@@ -200,8 +205,7 @@ async def save_register(viewer: Viewer, settings: Settings, queue: JobQueue, cla
     async with db.transaction():
         await db.lock("register", classroom_id)  # two saves of one register (a double tap) run one after the other
         members = {s["id"]: s for s in await Student.select(Student.id, Student.first_name).where(
-            (Student.classroom == classroom_id) & (Student.school == viewer.school_id)
-            & (Student.active == True))}  # noqa: E712
+            (Student.school == viewer.school_id) & enrolment.enrolled(viewer.school_id, day, [classroom_id]))}
         strangers = set(statuses) - set(members)
         if strangers:
             raise AttendanceError(N_("Some students are not in this classroom. Reload the register and try again."))
@@ -443,9 +447,7 @@ async def school_today(viewer: Viewer, day: date) -> dict:
                                         Classroom.grade.level.as_alias("level")).where(
         (Classroom.school == viewer.school_id) & (Classroom.school_year == viewer.school_year_id)
     ).order_by(Classroom.grade.level).order_by(Classroom.room)
-    sizes = {r["classroom"]: r["n"] for r in await Student.select(
-        Student.classroom, Count(Student.id, alias="n")).where(
-        (Student.school == viewer.school_id) & (Student.active == True)).group_by(Student.classroom)}  # noqa: E712
+    sizes = await enrolment.class_sizes(viewer.school_id, day)
     counts: dict[int, dict[str, int]] = {}
     for row in await AttendanceMark.select(AttendanceMark.classroom, AttendanceMark.status,
                                            Count(AttendanceMark.id, alias="n")).where(
@@ -469,8 +471,9 @@ async def school_today(viewer: Viewer, day: date) -> dict:
             grade[key] += row[key]
             total[key] += row[key]
     closed = await closed_day(viewer.school_id, day)
+    # no register is expected on a closed day, nor of a room everyone has left
     return {"rooms": rooms, "grades": list(grades.values()), "total": total, "closed": closed,
-            "not_taken": [] if closed else [r for r in rooms if not r["taken"]]}  # no register expected
+            "not_taken": [] if closed else [r for r in rooms if not r["taken"] and r["students"]]}
 
 
 async def term_trend(viewer: Viewer) -> list[dict]:

@@ -9,6 +9,7 @@ from backend.accounts.access import (Viewer, can_enter_paper, can_fill_form, vis
 from backend.i18n import N_
 from backend.screening.scoring import Instrument
 from backend.screening.tables import FormSource, FormStatus, ScreeningForm
+from backend.students import enrolment
 from backend.students.tables import Student
 from backend.clock import now
 
@@ -220,7 +221,7 @@ async def entry_sheet(viewer: Viewer, student_id: int, instrument_name: str, inf
         raise ScreeningError(N_("Only the student's homeroom teacher or a counsellor can enter this form."),
                              status=403)
     classmates = await Student.select(Student.id, Student.first_name, Student.number_in_class).where(
-        visible_students(viewer) & (Student.classroom == student["classroom"]) & (Student.active == True)  # noqa: E712
+        visible_students(viewer) & enrolment.enrolled_today(viewer.school_id, [student["classroom"]])
     ).order_by(Student.number_in_class)
     year_id, term = await current_term(viewer)
     forms = await current_forms([c["id"] for c in classmates], year_id, term)

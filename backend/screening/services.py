@@ -23,6 +23,7 @@ from backend.screening import criteria as rules
 from backend.screening.scoring import EQ_AGE_BAND, Instrument, load_instrument, score_eq, score_sdq, with_cutoffs
 from backend.screening.tables import (FORM_LABELS, GROUP_LABELS, NOT_SCREENED, STATES, DomainChecklist, FormStatus,
                                       Group, GroupDecision, ScreeningCriteria, ScreeningForm)
+from backend.students import enrolment
 from backend.students import services as students
 from backend.students.tables import Student
 from backend import clock
@@ -250,7 +251,7 @@ async def rows_for(viewer: Viewer, where) -> list[Row]:
         Student.id, Student.code, Student.title, Student.first_name, Student.last_name, Student.number_in_class,
         Student.classroom, Student.classroom.room.as_alias("room"), Student.classroom.grade.code.as_alias("grade"),
         Student.classroom.grade.level.as_alias("level"),
-    ).where(visible_students(viewer) & (Student.active == True) & where).order_by(  # noqa: E712
+    ).where(visible_students(viewer) & where).order_by(
         Student.classroom.grade.level).order_by(Student.classroom.room).order_by(Student.number_in_class)
     ids = [s["id"] for s in members]
     year_id, term = await current_term(viewer)
@@ -265,7 +266,7 @@ async def classroom_summary(viewer: Viewer, classroom_id: int, audited: bool = T
     """The class's screening at a glance. Showing it is a read of every student's results (audited) unless the
     caller only needs the list (the teacher's entry page, sign-in slips)."""
     room = await classroom_of(viewer, classroom_id)
-    rows = await rows_for(viewer, Student.classroom == classroom_id)
+    rows = await rows_for(viewer, enrolment.enrolled_today(viewer.school_id, [classroom_id]))
     by_group = {state: [row for row in rows if row.group == state] for state in STATES}
     domains = {domain: {level: sum(1 for row in rows if row.proposal.domains[domain] == level)
                         for level in ("risk", "problem", "special")} for domain in rules.DOMAINS}
@@ -378,7 +379,7 @@ async def my_forms(viewer: Viewer) -> list[dict]:
 
 async def school_overview(viewer: Viewer) -> dict:
     """Group distribution by grade and classroom, and who has not yet been screened by which informant."""
-    rows = await rows_for(viewer, Student.classroom.is_not_null())
+    rows = await rows_for(viewer, enrolment.enrolled_today(viewer.school_id))
     classes: dict[int, dict] = {}
     grades: dict[str, dict] = {}
     missing: list[Row] = []

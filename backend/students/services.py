@@ -10,6 +10,7 @@ from backend.accounts.access import Viewer, can_see_student, visible_students
 from backend.i18n import N_, Refusal
 from backend.schools import services as schools
 from backend.schools.tables import Classroom
+from backend.students import enrolment, rollover
 from backend.students.phones import is_mobile
 from backend.students.roster import GuardianRow, ParsedRoster, RowError, StudentRow, decode, parse_roster
 from backend.students.tables import Guardian, RosterUpload, Student, StudentGuardian
@@ -142,7 +143,7 @@ async def preview_roster(viewer: Viewer, filename: str, data: bytes) -> RosterPr
     parsed: ParsedRoster = parse_roster(data, set(grades))
     if parsed.errors:
         return RosterPreview(None, filename, parsed.encoding, len(parsed.rows), parsed.errors, None)
-    roster = await _Roster(viewer.school_id, viewer.school_year_id).load()
+    roster = await _Roster(viewer.school_id, await rollover.intake_year(viewer)).load()
     plan = roster.plan(parsed.rows)
     text, _ = decode(data)
     rows = await RosterUpload.insert(RosterUpload(
@@ -164,11 +165,19 @@ async def apply_roster(viewer: Viewer, upload_id: int) -> RosterPlan:
     if parsed.errors:
         raise RosterError(N_("The file has errors. Upload a corrected file."), status=409)
     async with db.transaction():
-        roster = await _Roster(viewer.school_id, viewer.school_year_id).load()
+        roster = await _Roster(viewer.school_id, await rollover.intake_year(viewer)).load()
         plan = roster.plan(parsed.rows)
         await _apply(roster, parsed.rows, plan)
+        await enrolment.follow_roster(roster.school_id, roster.school_year_id, _placements(roster, plan),
+                                      viewer.user_id)
         await RosterUpload.update({RosterUpload.applied_at: now()}).where(RosterUpload.id == upload_id)
     return plan
+
+
+def _placements(roster: _Roster, plan: RosterPlan) -> list[tuple[int, int, int | None]]:
+    """(student, classroom, number) of every student the file adds or changes, for their enrolment."""
+    rows = [*plan.new_students, *(row for _, row in plan.changed_students)]
+    return [(roster.students[row.code]["id"], roster.classrooms[(row.grade, row.room)], row.number) for row in rows]
 
 
 async def import_roster(viewer: Viewer, filename: str, data: bytes) -> RosterPreview:
@@ -306,7 +315,7 @@ async def list_homerooms(viewer: Viewer) -> list[dict]:
     students = await Student.select(
         Student.id, Student.code, Student.title, Student.first_name, Student.last_name, Student.classroom,
         Student.number_in_class).where(
-        visible_students(viewer) & Student.classroom.is_in(list(viewer.classroom_ids)) & (Student.active == True)  # noqa: E712
+        visible_students(viewer) & enrolment.enrolled_today(viewer.school_id, viewer.classroom_ids)
     ).order_by(Student.number_in_class)
     guardians = await _guardians_of([s["id"] for s in students])
     rooms = []
@@ -387,12 +396,13 @@ async def my_guardian_records(viewer: Viewer) -> list[dict]:
 
 async def count_students(viewer: Viewer) -> dict:
     """School-wide counts for the executive and admin home pages."""
-    students = await Student.count().where(visible_students(viewer) & (Student.active == True))  # noqa: E712
+    current = enrolment.enrolled_today(viewer.school_id)
+    students = await Student.count().where(visible_students(viewer) & current)
     classrooms = await Classroom.count().where(
         (Classroom.school == viewer.school_id) & (Classroom.school_year == viewer.school_year_id))
     guardians = await Guardian.count().where(Guardian.school == viewer.school_id)
     no_phone = await Student.count().where(
-        visible_students(viewer) & (Student.active == True) & Student.id.not_in(  # noqa: E712
+        visible_students(viewer) & current & Student.id.not_in(
             StudentGuardian.select(StudentGuardian.student).where(
                 StudentGuardian.guardian.phone.is_not_null())))
     return {"students": students, "classrooms": classrooms, "guardians": guardians, "no_phone": no_phone}

@@ -1,11 +1,29 @@
 """Students, their guardians, and roster files waiting for the admin to confirm."""
 
-from piccolo.columns import Boolean, ForeignKey, Integer, Text, Timestamptz, Varchar
+from enum import Enum
+
+from piccolo.columns import Boolean, Date, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 
 from backend.accounts.tables import User
-from backend.schools.tables import Classroom, School
+from backend.i18n import N_
+from backend.schools.tables import Classroom, School, SchoolYear
+
+
+class LeaveReason(str, Enum):
+    moved_school = "moved_school"
+    dropped_out = "dropped_out"
+    graduated = "graduated"
+    other = "other"
+
+
+LEAVE_REASON_LABELS = {
+    LeaveReason.moved_school: N_("Moved to another school"),
+    LeaveReason.dropped_out: N_("Dropped out"),
+    LeaveReason.graduated: N_("Graduated"),
+    LeaveReason.other: N_("Other reason"),
+}
 
 
 class Student(Table):
@@ -14,10 +32,15 @@ class Student(Table):
     title = Varchar(length=30)
     first_name = Varchar(length=100)
     last_name = Varchar(length=100)
+    # The classroom of the student's latest enrolment (StudentEnrolment, which says from when): a leaver keeps
+    # their last one, so that the homeroom teacher who had them can still read their history.
     classroom = ForeignKey(Classroom, on_delete=OnDelete.set_null, null=True)
     number_in_class = Integer(null=True, default=None)
     user = ForeignKey(User, on_delete=OnDelete.set_null, null=True)  # the student's own sign-in, if any
-    active = Boolean(default=True)
+    active = Boolean(default=True)  # False once a leaving is recorded (students.enrolment keeps it)
+    left_on = Date(null=True, default=None)  # the first day no longer at the school
+    leave_reason = Varchar(length=20, null=True, default=None, choices=LeaveReason)
+    leave_note = Varchar(length=300, default="")
     updated_at = Timestamptz()
 
 
@@ -49,3 +72,32 @@ class RosterUpload(Table):
     content = Text()  # decoded to text already
     created_at = Timestamptz()
     applied_at = Timestamptz(null=True, default=None)
+
+
+class StudentEnrolment(Table):
+    """Which classroom a student sat in, with which number, from when until when: registers and lists of a day ask
+    this (students.enrolment.enrolled), and last year's classroom of each student stays known after the roll-over."""
+
+    school = ForeignKey(School, on_delete=OnDelete.cascade)
+    student = ForeignKey(Student, on_delete=OnDelete.cascade, index=True)
+    school_year = ForeignKey(SchoolYear, on_delete=OnDelete.cascade)
+    classroom = ForeignKey(Classroom, on_delete=OnDelete.cascade, index=True)
+    number_in_class = Integer(null=True, default=None)
+    starts_on = Date()
+    ends_on = Date(null=True, default=None)  # the first day no longer in this classroom; None while still in it
+    changed_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True)
+    changed_at = Timestamptz()
+
+
+class YearRollover(Table):
+    """A school year rolled over into the next: at most once (from_year is unique), with what it did."""
+
+    school = ForeignKey(School, on_delete=OnDelete.cascade)
+    from_year = ForeignKey(SchoolYear, on_delete=OnDelete.cascade, unique=True)
+    to_year = ForeignKey(SchoolYear, on_delete=OnDelete.cascade)
+    promoted = Integer(default=0)
+    repeated = Integer(default=0)
+    graduated = Integer(default=0)
+    left = Integer(default=0)
+    applied_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True)
+    applied_at = Timestamptz()

@@ -8,7 +8,6 @@ import re
 from datetime import date, datetime, time, timedelta
 
 from PIL import Image, ImageOps
-from piccolo.query.functions.aggregate import Count
 
 from backend import db
 from backend.accounts.access import Viewer, can_see_classroom_visits, can_see_visit_dates, can_see_visits
@@ -16,6 +15,7 @@ from backend.i18n import N_, Refusal
 from backend.forms import Invalid, clean
 from backend.request_input import fits_id
 from backend.schools.tables import Classroom, SchoolYear
+from backend.students import enrolment
 from backend.students.tables import Student
 from backend.visits.form import FORM
 from backend.visits.storage import PhotoStore
@@ -248,7 +248,7 @@ async def _progress(viewer: Viewer, classroom_ids: list[int]) -> list[dict]:
     year = await SchoolYear.select(SchoolYear.starts_on).where(SchoolYear.id == viewer.school_year_id).first()
     students = await Student.select(Student.id, Student.title, Student.first_name, Student.last_name,
                                     Student.number_in_class, Student.classroom).where(
-        Student.classroom.is_in(classroom_ids or [-1]) & (Student.active == True)  # noqa: E712
+        (Student.school == viewer.school_id) & enrolment.enrolled_today(viewer.school_id, classroom_ids)
     ).order_by(Student.number_in_class)
     visits = await Visit.select(Visit.student, Visit.status, Visit.visited_on, Visit.area).where(
         Visit.student.is_in([s["id"] for s in students] or [-1]) & (Visit.visited_on >= year["starts_on"])
@@ -272,9 +272,7 @@ async def school_progress(viewer: Viewer) -> list[dict]:
     classrooms = await Classroom.select(Classroom.id, Classroom.room, Classroom.grade.code.as_alias("grade")).where(
         (Classroom.school == viewer.school_id) & (Classroom.school_year == viewer.school_year_id)
     ).order_by(Classroom.grade.level).order_by(Classroom.room)
-    sizes = {r["classroom"]: r["n"] for r in await Student.select(
-        Student.classroom, Count(Student.id, alias="n")).where(
-        (Student.school == viewer.school_id) & (Student.active == True)).group_by(Student.classroom)}  # noqa: E712
+    sizes = await enrolment.class_sizes(viewer.school_id, clock.today())
     done, planned = {}, {}
     for row in await Visit.select(Visit.student.classroom.as_alias("classroom"), Visit.status, Visit.student).where(
             (Visit.school == viewer.school_id) & (Visit.visited_on >= year["starts_on"])):
@@ -293,7 +291,7 @@ async def form_students(viewer: Viewer) -> list[dict]:
     return await Student.select(Student.id, Student.title, Student.first_name, Student.last_name,
                                 Student.number_in_class, Student.classroom.grade.code.as_alias("grade"),
                                 Student.classroom.room.as_alias("room")).where(
-        Student.classroom.is_in(list(viewer.classroom_ids) or [-1]) & (Student.active == True)  # noqa: E712
+        (Student.school == viewer.school_id) & enrolment.enrolled_today(viewer.school_id, viewer.classroom_ids)
     ).order_by(Student.classroom).order_by(Student.number_in_class)
 
 
