@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from backend import db
-from backend.accounts.access import HOMEROOM_ROLES, Permission, Viewer, grant_needs_confirmation
+from backend.accounts import staff
+from backend.accounts.access import Permission, Viewer, grant_needs_confirmation, may_keep_homeroom
 from backend.accounts.passwords import (
     AccountError,
     attempt_keys,
@@ -365,24 +366,25 @@ async def decide_grant(viewer: Viewer, change_id: int, confirm: bool) -> str | N
             AccountChange.status: "confirmed" if confirm else "refused", AccountChange.decided_by: viewer.user_id,
             AccountChange.decided_at: now(),
         }).where((AccountChange.id == change_id) & (AccountChange.school == viewer.school_id)
-                 & (AccountChange.status == "pending")).returning(AccountChange.account)
+                 & (AccountChange.status == "pending")).returning(AccountChange.account, AccountChange.action,
+                                                                  AccountChange.role)
         if not decided:
             raise AccountError(N_("This request was already decided."))
+        if decided[0]["action"] == "role_granted":
+            # Another role for an account already open: it is added; the person's password stays theirs.
+            if confirm:
+                await staff.add_role(decided[0]["account"], Role(decided[0]["role"]))
+            return None
         if confirm:
             await User.update({User.active: True, User.password_hash: password_hash,
                                User.must_change_password: True}).where(User.id == decided[0]["account"])
     return password
 
 
-async def list_staff(viewer: Viewer) -> list[dict]:
-    return await User.select(User.id, User.username, User.display_name, User.role, User.active).where(
-        (User.school == viewer.school_id) & User.role.is_in([r.value for r in STAFF_ROLES])
-    ).order_by(User.role).order_by(User.display_name)
-
-
 async def homeroom_candidates(viewer: Viewer) -> list[dict]:
-    """The staff who may be given a homeroom (access.HOMEROOM_ROLES), by name."""
-    return [person for person in await list_staff(viewer) if Role(person["role"]) in HOMEROOM_ROLES]
+    """The active staff who may be given a homeroom (access.may_keep_homeroom), by name."""
+    return [person for person in await staff.list_staff(viewer)
+            if person["state"] == "active" and may_keep_homeroom(person["roles"])]
 
 
 async def list_classrooms(viewer: Viewer) -> list[dict]:
@@ -394,23 +396,24 @@ async def list_classrooms(viewer: Viewer) -> list[dict]:
     teachers = await HomeroomAssignment.select(
         HomeroomAssignment.classroom, HomeroomAssignment.teacher,
         HomeroomAssignment.teacher.display_name.as_alias("name"),
+        HomeroomAssignment.teacher.active.as_alias("active"),
     ).where(HomeroomAssignment.school_year == viewer.school_year_id).where(
         HomeroomAssignment.school == viewer.school_id)
     by_room: dict[int, list[dict]] = {}
     for t in teachers:
         by_room.setdefault(t["classroom"], []).append(t)
-    return [{**r, "label": f"{r['grade']}/{r['room']}", "teachers": by_room.get(r["id"], [])} for r in rooms]
+    # A deactivated teacher's classroom has no teacher until they are back (their assignment stays for then).
+    return [{**r, "label": f"{r['grade']}/{r['room']}", "teachers": by_room.get(r["id"], []),
+             "has_teacher": any(t["active"] for t in by_room.get(r["id"], []))} for r in rooms]
 
 
 async def assign_homeroom(viewer: Viewer, classroom_id: int, teacher_id: int) -> None:
     classroom = await Classroom.select(Classroom.id, Classroom.school_year).where(
         (Classroom.id == classroom_id) & (Classroom.school == viewer.school_id)
     ).first()
-    teacher = await User.select(User.id).where(
-        (User.id == teacher_id) & (User.school == viewer.school_id)
-        & User.role.is_in([r.value for r in HOMEROOM_ROLES])
-    ).first()
-    if classroom is None or teacher is None:
+    teacher = await User.select(User.id, User.role, User.extra_roles).where(
+        (User.id == teacher_id) & (User.school == viewer.school_id)).first()
+    if classroom is None or teacher is None or not may_keep_homeroom(staff.roles_of(teacher)):
         raise AccountError(N_("Choose a classroom and a teacher of this school."))
     if await HomeroomAssignment.exists().where(
         (HomeroomAssignment.classroom == classroom_id) & (HomeroomAssignment.teacher == teacher_id)

@@ -322,7 +322,9 @@ CHILDREN_SQL = (
     "SELECT st.id, st.school, st.title, st.first_name, st.last_name, st.number_in_class, st.classroom, c.room, "
     "g.code AS grade, t.display_name AS teacher_name, t.phone AS teacher_phone "
     "FROM student st LEFT JOIN classroom c ON c.id = st.classroom LEFT JOIN grade g ON g.id = c.grade "
-    "LEFT JOIN homeroom_assignment h ON h.classroom = st.classroom LEFT JOIN app_user t ON t.id = h.teacher "
+    # A deactivated teacher is no one's homeroom teacher (their classroom shows none until they are back).
+    "LEFT JOIN homeroom_assignment h ON h.classroom = st.classroom "
+    "LEFT JOIN app_user t ON t.id = h.teacher AND t.active "
     "WHERE st.school = {} AND st.id IN (%s) ORDER BY st.id, h.id"
 )
 
