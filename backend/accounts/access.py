@@ -352,6 +352,12 @@ def can_see_visit_dates(viewer: Viewer, student: dict) -> bool:
     return can_see_visits(viewer, student) or (viewer.role is Role.parent and student["id"] in viewer.student_ids)
 
 
+def searches_citizen_ids(viewer: Viewer) -> bool:
+    """Finding a student by citizen ID (sensitive: issue 10 shows it only to admins and the homeroom teacher):
+    admins only."""
+    return viewer.holds({Role.admin})
+
+
 def can_see_register(viewer: Viewer, classroom_id: int, homeroom_period: bool) -> bool:
     """A classroom's register of a day: the morning one for its homeroom teachers, a lesson's for its teachers; the
     head of its grade and the school's leaders read both (only those who take a register mark it)."""

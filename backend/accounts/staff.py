@@ -82,9 +82,9 @@ async def staff_member(viewer: Viewer, user_id: int) -> dict:
 async def grant_role(viewer: Viewer, user_id: int, role: str) -> bool:
     """Give a staff member another role. A role that reads children's sensitive data waits for an executive, as a
     new account with it does (returns False then); the person keeps what they hold meanwhile."""
+    person = await _staff_member(viewer, user_id)
     if role not in STAFF_ROLE_VALUES:
         raise AccountError(N_("Choose a role."), field="role")
-    person = await _staff_member(viewer, user_id)
     if Role(role) in roles_of(person):
         raise AccountError(N_("%(name)s already holds this role."), name=person["display_name"])
     async with db.transaction():
