@@ -355,8 +355,8 @@ async def account_changes(viewer: Viewer, limit: int = 50) -> list[dict]:
 
 
 async def decide_grant(viewer: Viewer, change_id: int, confirm: bool) -> str | None:
-    """An executive confirms a pending grant (the account opens; returns its temporary password, to hand to the
-    person) or refuses it (the account stays shut)."""
+    """An executive confirms a pending grant (a new account opens: returns its temporary password, to hand to the
+    person; a role asked for an open account is added to it) or refuses it (the account stays as it was)."""
     if not viewer.can(Permission.review_account_changes):
         raise AccountError(N_("Only an executive can confirm or refuse this."), status=403)
     password = temporary_password() if confirm else None
