@@ -270,8 +270,7 @@ async def decide_grant(request: Request, change_id: FromPath[int], decision: Fro
     if decision not in ("confirm", "refuse"):
         raise NotFoundException()
     password = await services.decide_grant(current_viewer(request), change_id, decision == "confirm")
-    return await _changes_page(request, decided={"change_id": change_id, "password": password,
-                                                 "confirmed": decision == "confirm"})
+    return await _changes_page(request, decided={"change_id": change_id, "password": password})
 
 
 # Admin: homerooms -----------------------------------------------------------------------------------------------

@@ -355,8 +355,8 @@ async def account_changes(viewer: Viewer, limit: int = 50) -> list[dict]:
 
 
 async def decide_grant(viewer: Viewer, change_id: int, confirm: bool) -> str | None:
-    """An executive confirms a pending grant (a new account opens: returns its temporary password, to hand to the
-    person; a role asked for an open account is added to it) or refuses it (the account stays as it was)."""
+    """An executive confirms a pending grant (a new account opens, or an open account gets the role asked for;
+    returns a new temporary password to hand to the person) or refuses it (the account stays as it was)."""
     if not viewer.can(Permission.review_account_changes):
         raise AccountError(N_("Only an executive can confirm or refuse this."), status=403)
     password = temporary_password() if confirm else None
@@ -370,13 +370,16 @@ async def decide_grant(viewer: Viewer, change_id: int, confirm: bool) -> str | N
                                                                   AccountChange.role)
         if not decided:
             raise AccountError(N_("This request was already decided."))
-        if decided[0]["action"] == "role_granted":
-            # Another role for an account already open: it is added; the person's password stays theirs.
-            if confirm:
-                await staff.add_role(decided[0]["account"], Role(decided[0]["role"]))
-            return None
+        if decided[0]["action"] == "role_granted" and confirm:
+            # Another role for an open account. Its password may be one the admin handed out (or set, having
+            # signed in with it): the role opens only with a new password that the executive hands over, as for a
+            # new account, and every session of the account ends.
+            await staff.add_role(decided[0]["account"], Role(decided[0]["role"]))
+            await UserSession.delete().where(UserSession.user == decided[0]["account"])
         if confirm:
-            await User.update({User.active: True, User.password_hash: password_hash,
+            # A new account opens; one an admin deactivated stays shut until the admin reactivates it.
+            opens = {User.active: True} if decided[0]["action"] == "created" else {}
+            await User.update({**opens, User.password_hash: password_hash,
                                User.must_change_password: True}).where(User.id == decided[0]["account"])
     return password
 

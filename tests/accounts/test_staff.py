@@ -19,11 +19,13 @@ async def sign_in(browser, username: str, password: str):
     return await browser.submit("/signin", {"username": username, "password": password, "next": "/"})
 
 
-async def _confirm_pending(director) -> None:
+async def _confirm_pending(director) -> str:
+    """The executive confirms the grant waiting; returns the temporary password they hand over."""
     page = await director.get("/account-changes")
     change = re.search(r'action="/account-changes/(\d+)/confirm"', page.text).group(1)
     page = await director.submit(f"/account-changes/{change}/confirm")
-    assert "บุคคลนี้มีบทบาทนี้ตั้งแต่บัดนี้" in text_of(page.text)
+    assert "ยืนยันแล้ว" in text_of(page.text)
+    return re.search(r'<p class="code">(\w+)</p>', page.text).group(1)
 
 
 # Several roles ------------------------------------------------------------------------------------------------
@@ -39,7 +41,14 @@ async def test_a_homeroom_teacher_made_counsellor_too_sees_both_menus_and_does_b
 
     await people.wichai.sign_in(settings, director)
     assert "ให้บทบาทเพิ่ม" in text_of((await director.get("/account-changes")).text)
-    await _confirm_pending(director)
+    password = await _confirm_pending(director)
+    # The role opens with a password the executive hands over, never one the admin could know: his sessions end.
+    assert str((await somchai.get("/students/homeroom")).url).startswith("http://testserver/signin")
+    page = await sign_in(make_client(), "somchai", PASSWORD)
+    assert "ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง" in text_of(page.text)
+    page = await sign_in(somchai, "somchai", password)
+    assert str(page.url).endswith("/account/password")
+    await somchai.submit("/account/password", {"password": "a-new-password-1", "confirm": "a-new-password-1"})
 
     assert (await somchai.get("/students/homeroom")).status_code == 200  # still his homeroom
     screening = text_of((await somchai.get("/screening")).text)  # every room now, not only his own
@@ -47,9 +56,6 @@ async def test_a_homeroom_teacher_made_counsellor_too_sees_both_menus_and_does_b
     assert (await somchai.get("/screening/criteria")).status_code == 200  # and the counsellor's work
     chai = await somchai.get(f"/records/{people.students['10003']}")  # a student of another room, as counsellor
     assert chai.status_code == 200 and "ชัย" in text_of(chai.text)
-    # His password stayed his own: the grant gave no one a way into his account.
-    page = await sign_in(make_client(), "somchai", PASSWORD)
-    assert str(page.url).endswith("/")
 
 
 async def test_the_menu_is_the_union_of_the_roles(make_client, people, settings):
