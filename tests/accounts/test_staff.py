@@ -203,7 +203,7 @@ async def test_a_grade_head_does_not_read_what_only_counsellors_do(make_client, 
     assert (await sunee.get(f"/screening/students/{bua}/enter/sdq/teacher")).status_code in (403, 404)
 
 
-async def test_only_someone_holding_the_role_heads_a_grade_and_only_this_year(make_client, people, settings):
+async def test_only_someone_holding_the_role_heads_a_grade_until_removed(make_client, people, settings):
     admin = make_client()
     await people.kanya.sign_in(settings, admin)
     grade = await Grade.select(Grade.id).where((Grade.school == people.bangkok) & (Grade.code == "ม.1")).first()
