@@ -41,7 +41,7 @@ from backend.screening.routes import screening_router
 from backend.visits.routes import visits_router
 from backend.visits.storage import open_photo_store
 from backend.config import Settings
-from backend.home.routes import home
+from backend.home.routes import home, search
 from backend.i18n import N_, Refusal, _
 from backend.pwa.routes import health, manifest, offline, service_worker
 from backend.students import routes as students_web
@@ -203,7 +203,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         screening.base_instrument(instrument)
     app = Litestar(
         route_handlers=[
-            home, manifest, service_worker, offline, health,
+            home, search, manifest, service_worker, offline, health,
             account_router, admin_router, roster_router, students_router, attendance_router, notify_router,
             records_router, visits_router, screening_router, school_router,
             create_static_files_router(

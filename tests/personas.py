@@ -6,6 +6,8 @@ Bangkok school (BKK), school year 2569, ม.1 and ม.2:
 - Wipa is a subject teacher with no homeroom; she teaches ม.1/1 mathematics (คณิตศาสตร์).
 - Ratana is the guidance counsellor; Kanya the admin; Director Wichai the executive; Nipa the nurse; Prasit the
   discipline officer. Chai signs in as a student (username bkk-10003).
+- Sunee is the grade-level head (หัวหน้าระดับ) of ม.1 this school year: she reads ม.1/1's and ม.1/2's registers,
+  screening and records (not the counsellor's notes), and keeps no homeroom.
 - Somsri (081-111-1111) is the mother of Anan and of Chai (siblings in different rooms); she has a parent account.
 - Prasert (082-222-2222) is Bua's father; he has no account yet.
 - Both schools keep the usual calendar (weekends, the fixed-date holidays), and open on the day the tests run: when
@@ -22,11 +24,12 @@ from dataclasses import dataclass
 from backend import clock, schoolyear
 from backend.accounts import services as accounts
 from backend.accounts import passwords, sessions
+from backend.accounts import staff
 from backend.accounts.access import Viewer
 from backend.accounts.middleware import SESSION_COOKIE
 from backend.accounts.tables import Role, TeachingAssignment, User
 from backend.schools import services as schools
-from backend.schools.tables import Classroom
+from backend.schools.tables import Classroom, Grade
 from backend.students import services as students
 from backend.students.tables import Guardian, Student
 
@@ -75,6 +78,7 @@ class People:
     nipa: Person
     prasit: Person
     chai: Person
+    sunee: Person
     students: dict[str, int]  # by code
     guardians: dict[str, int]  # by phone
     classrooms: dict[str, int]  # "BKK ม.1/1"
@@ -134,6 +138,9 @@ async def build_personas(settings) -> People:
     await accounts.assign_homeroom(bangkok_admin, classrooms["BKK ม.1/2"], malee.user_id)
     await accounts.assign_homeroom(cnx_admin, classrooms["CNX ม.1/1"], dao.user_id)
     wipa = await _person(bangkok, "wipa", "ครูวิภา", Role.subject_teacher)
+    sunee = await _person(bangkok, "sunee", "ครูสุนีย์", Role.grade_head)
+    grade = await Grade.select(Grade.id).where((Grade.school == bangkok) & (Grade.code == "ม.1")).first()
+    await staff.assign_grade_head(bangkok_admin, grade["id"], sunee.user_id)
     await TeachingAssignment.insert(TeachingAssignment(
         school=bangkok, school_year=bangkok_admin.school_year_id, classroom=classrooms["BKK ม.1/1"],
         teacher=wipa.user_id, subject="คณิตศาสตร์"))
@@ -148,6 +155,7 @@ async def build_personas(settings) -> People:
         nipa=await _person(bangkok, "nipa", "ครูนิภา", Role.nurse),
         prasit=await _person(bangkok, "prasit", "ครูประสิทธิ์", Role.discipline),
         chai=await _student(bangkok, "10003"),
+        sunee=sunee,
         students={r["code"]: r["id"] for r in await Student.select(Student.id, Student.code)},
         guardians={r["phone"]: r["id"] for r in await Guardian.select(Guardian.id, Guardian.phone)},
         classrooms=classrooms,

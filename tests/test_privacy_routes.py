@@ -41,7 +41,7 @@ JPEG = base64.b64decode(
     "NOEl8RcYGRomJygpKjU2Nzg5OkNERUZHSElKU1RVVldYWVpjZGVmZ2hpanN0dXZ3eHl6goOEhYaHiImKkpOUlZaXmJmaoqOkpaanqKmqsrO0"
     "tba3uLm6wsPExcbHyMnK0tPU1dbX2Nna4uPk5ebn6Onq8vP09fb3+Pn6/9oADAMBAAIRAxEAPwCzRRRXwR9sf//Z")
 
-STAFF = ["kanya", "wichai", "somchai", "malee", "wipa", "ratana", "nipa", "prasit"]
+STAFF = ["kanya", "wichai", "somchai", "malee", "wipa", "ratana", "nipa", "prasit", "sunee"]
 OTHER_SCHOOL = ["preecha", "dao", "noi"]
 PERSONAS = [*STAFF, "somsri", "chai", *OTHER_SCHOOL]
 EVERYONE = frozenset(PERSONAS)
@@ -58,6 +58,8 @@ def only(*names: str) -> frozenset[str]:
 ROUTES: dict[str, frozenset[str]] = {
     # The app shell and signing in
     "GET /": EVERYONE,
+    # Staff find students among those they may see (home.routes.search)
+    "GET /search": frozenset([*STAFF, "preecha", "dao"]),
     "GET /manifest.webmanifest": PUBLIC,
     "GET /sw.js": PUBLIC,
     "GET /offline": PUBLIC,
@@ -80,6 +82,13 @@ ROUTES: dict[str, frozenset[str]] = {
     "GET /admin/users": only("kanya", "preecha"),
     "POST /admin/users": only("kanya", "preecha"),
     "POST /admin/users/{user_id:int}/reset": only("kanya"),
+    "GET /admin/users/{user_id:int}": only("kanya"),
+    "POST /admin/users/{user_id:int}/roles": only("kanya"),
+    "POST /admin/users/{user_id:int}/roles/remove": only("kanya"),
+    "POST /admin/users/{user_id:int}/deactivate": only("kanya"),
+    "POST /admin/users/{user_id:int}/reactivate": only("kanya"),
+    "POST /admin/grade-heads": only("kanya", "preecha"),
+    "POST /admin/grade-heads/remove": only("kanya", "preecha"),
     "GET /admin/homerooms": only("kanya", "preecha"),
     "POST /admin/homerooms": only("kanya", "preecha"),
     "POST /admin/homerooms/remove": only("kanya", "preecha"),
@@ -117,7 +126,7 @@ ROUTES: dict[str, frozenset[str]] = {
                             "noi"),
     "GET /attendance/mine": only("chai"),  # a student's own attendance
     # The morning register (Wipa opens and saves her period's register: tests/test_access.py).
-    "GET /attendance/classrooms/{classroom_id:int}": only("kanya", "wichai", "somchai"),
+    "GET /attendance/classrooms/{classroom_id:int}": only("kanya", "wichai", "somchai", "sunee"),
     "POST /attendance/classrooms/{classroom_id:int}": only("somchai"),
     "GET /attendance/children": only("somsri", "noi"),
     "POST /attendance/alerts/{alert_id:int}/ack": only("somsri"),
@@ -128,11 +137,11 @@ ROUTES: dict[str, frozenset[str]] = {
     "POST /notify/push/unsubscribe": EVERYONE,
     "POST /notify/guardians/{guardian_id:int}/sms": only("kanya", "somchai"),
     # The cumulative record
-    "GET /records/{student_id:int}": only("kanya", "wichai", "somchai", "wipa", "ratana", "nipa", "prasit"),
+    "GET /records/{student_id:int}": only("kanya", "wichai", "somchai", "wipa", "ratana", "nipa", "prasit", "sunee"),
     "POST /records/{student_id:int}/sections/{section:str}": only("somchai", "ratana"),  # the family section
     "POST /records/{student_id:int}/parent": NOBODY,  # Bua's parents have no account
-    "GET /records/{student_id:int}/sections/{section:str}/history": only("wichai", "somchai", "ratana"),
-    "GET /records/{student_id:int}/reads": only("wichai", "somchai", "ratana"),
+    "GET /records/{student_id:int}/sections/{section:str}/history": only("wichai", "somchai", "ratana", "sunee"),
+    "GET /records/{student_id:int}/reads": only("wichai", "somchai", "ratana", "sunee"),
     # Home visits
     "GET /visits": only("wichai", "somchai", "malee", "ratana", "kanya", "dao", "preecha"),
     "GET /visits/classrooms/{classroom_id:int}": only("wichai", "somchai", "ratana"),
@@ -142,15 +151,15 @@ ROUTES: dict[str, frozenset[str]] = {
     "GET /visits/photos/{photo_id:int}": only("wichai", "somchai", "ratana"),
     # Screening
     "GET /screening": only("kanya", "wichai", "somchai", "malee", "ratana", "somsri", "chai", "preecha", "dao",
-                           "noi"),
+                           "noi", "sunee"),
     "GET /screening/forms/{student_id:int}/{instrument:str}/{informant:str}": only("somchai"),
     "POST /screening/forms/{form_id:int}/steps/{step:int}": only("somchai"),
     "GET /screening/students/{student_id:int}/enter/{instrument:str}/{informant:str}": only("somchai", "ratana"),
     "POST /screening/students/{student_id:int}/enter/{instrument:str}/{informant:str}": only("somchai", "ratana"),
-    "GET /screening/students/{student_id:int}": only("wichai", "somchai", "ratana"),
+    "GET /screening/students/{student_id:int}": only("wichai", "somchai", "ratana", "sunee"),
     "POST /screening/students/{student_id:int}/checklist": only("somchai"),
     "POST /screening/students/{student_id:int}/group": only("somchai"),
-    "GET /screening/classrooms/{classroom_id:int}": only("wichai", "somchai", "ratana"),
+    "GET /screening/classrooms/{classroom_id:int}": only("wichai", "somchai", "ratana", "sunee"),
     "GET /screening/classrooms/{classroom_id:int}/sign-ins": only("somchai"),
     "POST /screening/classrooms/{classroom_id:int}/sign-ins": only("somchai"),
     "POST /screening/students/{student_id:int}/hand-over": only("somchai"),

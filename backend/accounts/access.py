@@ -4,6 +4,9 @@ Rules:
 - Everyone sees only their own school.
 - Admins, executives, counsellors, discipline officers and nurses see the whole school's roster.
 - A homeroom teacher sees the students of the classrooms assigned to them this school year.
+- A grade-level head sees the students of every classroom of the grades they head this school year, and reads
+  their registers, screening and records as those rooms' homeroom teacher would, but not the counsellor's notes.
+- Staff may hold several roles: they may do what any of their roles may (the union).
 - A parent sees only the children linked to them as a guardian; a student sees only themself.
 """
 
@@ -17,10 +20,10 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 
-from backend.accounts.tables import HomeroomAssignment, Role, TeachingAssignment
+from backend.accounts.tables import GradeHeadAssignment, HomeroomAssignment, Role, TeachingAssignment
 from backend.i18n import N_
 from backend.schools import services as schools
-from backend.schools.tables import School
+from backend.schools.tables import Classroom, School
 from backend.students.tables import Student, StudentGuardian
 
 
@@ -45,6 +48,8 @@ class Permission(Enum):
     hand_back = "hand_back"  # a student on their teacher's device gives it back
     review_account_changes = "review_account_changes"  # staff accounts made and reset, grants of sensitive roles
     view_own_attendance = "view_own_attendance"  # a student's own attendance this term
+    search_students = "search_students"  # find a student by name or code among those one may see (staff)
+    view_grade = "view_grade"  # the classrooms of the grades one heads this year
 
 
 SCHOOL_WIDE = {Role.admin, Role.executive, Role.counsellor, Role.discipline, Role.nurse}
@@ -59,6 +64,7 @@ ROLE_PERMISSIONS: dict[Role, set[Permission]] = {
     Role.nurse: {Permission.view_students},
     Role.homeroom_teacher: set(),
     Role.subject_teacher: set(),
+    Role.grade_head: set(),  # what they read comes with this year's grades (GradeHeadAssignment)
     Role.parent: {Permission.view_children, Permission.fill_questionnaires},
     Role.student: {Permission.fill_questionnaires, Permission.view_own_attendance},
 }
@@ -71,7 +77,7 @@ class Viewer:
     user_id: int
     school_id: int
     school_short_name: str
-    role: Role
+    role: Role  # the main role
     name: str
     locale: str
     school_year_id: int
@@ -84,6 +90,16 @@ class Viewer:
     parent_sections: frozenset[str]  # the record sections the school shares with parents
     must_set_password: bool = False
     handed_over_by: int | None = None  # a student on their homeroom teacher's device (accounts.services.hand_over)
+    extra_roles: frozenset[Role] = frozenset()  # roles held besides the main one
+    supervised_ids: frozenset[int] = frozenset()  # classrooms of the grades headed this school year
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        return self.extra_roles | {self.role}
+
+    def holds(self, roles) -> bool:
+        """Whether any of this person's roles is one of these."""
+        return not self.roles.isdisjoint(roles)
 
     def can(self, permission: Permission) -> bool:
         # Homeroom and teaching rights follow this year's assignments, whatever the staff role.
@@ -101,16 +117,30 @@ class Viewer:
             return self.can(Permission.view_homeroom) or sees_school_visits(self)
         if permission is Permission.use_screening:
             return self.is_staff and any(self.can(p) for p in (
-                Permission.view_homeroom, Permission.view_screening_school, Permission.manage_screening))
+                Permission.view_homeroom, Permission.view_grade, Permission.view_screening_school,
+                Permission.manage_screening))
         if permission is Permission.hand_back:
             return self.handed_over_by is not None
-        return permission in ROLE_PERMISSIONS[self.role]
+        if permission is Permission.search_students:
+            return self.is_staff
+        if permission is Permission.view_grade:
+            return bool(self.supervised_ids)
+        return any(permission in ROLE_PERMISSIONS[role] for role in self.roles)
 
     def keeps_homeroom(self, classroom_id: int) -> bool:
         return classroom_id in self.classroom_ids
 
     def teaches(self, classroom_id: int) -> bool:
         return classroom_id in self.teaching_ids or classroom_id in self.classroom_ids
+
+    def supervises(self, classroom_id: int) -> bool:
+        """A classroom of a grade this grade-level head heads this year."""
+        return classroom_id in self.supervised_ids
+
+    def oversees(self, classroom_id: int) -> bool:
+        """Reads a classroom's register, screening and records as its homeroom teacher: its homeroom teachers and
+        the head of its grade (who writes nothing there: the homeroom teacher does)."""
+        return self.keeps_homeroom(classroom_id) or self.supervises(classroom_id)
 
     @property
     def is_staff(self) -> bool:
@@ -160,10 +190,12 @@ def menu(viewer: Viewer) -> list[MenuItem]:
 async def load_viewer(user: dict, today: date) -> Viewer:
     """Build a Viewer from the session's user row (see accounts.services.session_user)."""
     role = Role(user["role"])
+    extra_roles = parse_roles(user.get("extra_roles") or "")
     year = await schools.school_year_now(user["school"], today)
     classroom_ids: frozenset[int] = frozenset()
     teaching_ids: frozenset[int] = frozenset()
     student_ids: frozenset[int] = frozenset()
+    supervised_ids: frozenset[int] = frozenset()
     if role not in (Role.parent, Role.student):
         rows = await HomeroomAssignment.select(HomeroomAssignment.classroom).where(
             (HomeroomAssignment.teacher == user["id"]) & (HomeroomAssignment.school_year == year.school_year_id)
@@ -172,6 +204,14 @@ async def load_viewer(user: dict, today: date) -> Viewer:
         rows = await TeachingAssignment.select(TeachingAssignment.classroom).where(
             (TeachingAssignment.teacher == user["id"]) & (TeachingAssignment.school_year == year.school_year_id))
         teaching_ids = frozenset(r["classroom"] for r in rows)
+        if Role.grade_head in extra_roles or role is Role.grade_head:
+            headed = GradeHeadAssignment.select(GradeHeadAssignment.grade).where(
+                (GradeHeadAssignment.teacher == user["id"]) & (GradeHeadAssignment.school_year == year.school_year_id)
+                & GradeHeadAssignment.removed_at.is_null())
+            rows = await Classroom.select(Classroom.id).where(
+                (Classroom.school == user["school"]) & (Classroom.school_year == year.school_year_id)
+                & Classroom.grade.is_in(headed))
+            supervised_ids = frozenset(r["id"] for r in rows)
     elif "student_ids" in user:  # read with the session (accounts.sessions.session_user)
         student_ids = user["student_ids"]
     elif role is Role.parent:
@@ -201,17 +241,26 @@ async def load_viewer(user: dict, today: date) -> Viewer:
         must_set_password=(user["password_hash"] is None or user["must_change_password"])
         and not user.get("handed_over_by"),
         handed_over_by=user.get("handed_over_by"),
+        extra_roles=extra_roles,
+        supervised_ids=supervised_ids,
     )
+
+
+def parse_roles(text: str) -> frozenset[Role]:
+    """User.extra_roles as Roles; a name no longer known is ignored rather than failing every request."""
+    known = {r.value for r in Role}
+    return frozenset(Role(name) for name in text.split(",") if name in known)
 
 
 def visible_students(viewer: Viewer):
     """The where-clause for the students this viewer may see; use it in every Student query."""
     same_school = Student.school == viewer.school_id
-    if viewer.role in SCHOOL_WIDE:
+    if viewer.holds(SCHOOL_WIDE):
         return same_school
-    if viewer.classroom_ids or viewer.teaching_ids:
-        # Homerooms, and the classes one teaches (for their registers: names, not records).
-        return same_school & Student.classroom.is_in(list(viewer.classroom_ids | viewer.teaching_ids))
+    rooms = viewer.classroom_ids | viewer.teaching_ids | viewer.supervised_ids
+    if rooms:
+        # Homerooms, the classes one teaches (for their registers: names, not records) and the grade one heads.
+        return same_school & Student.classroom.is_in(list(rooms))
     if viewer.student_ids:
         return same_school & Student.id.is_in(list(viewer.student_ids))
     return Student.id < 0  # sees no student
@@ -221,9 +270,9 @@ def can_see_student(viewer: Viewer, student: dict) -> bool:
     """The same rule as visible_students, for a row already loaded (needs school, id, classroom)."""
     if student["school"] != viewer.school_id:
         return False
-    if viewer.role in SCHOOL_WIDE:
+    if viewer.holds(SCHOOL_WIDE):
         return True
-    return (student["classroom"] in viewer.classroom_ids or student["classroom"] in viewer.teaching_ids
+    return (viewer.teaches(student["classroom"]) or viewer.supervises(student["classroom"])
             or student["id"] in viewer.student_ids)
 
 
@@ -242,10 +291,17 @@ def can_read_section(viewer: Viewer, student: dict, section) -> bool:
     if viewer.role is Role.parent:
         return (student["id"] in viewer.student_ids and section.name in viewer.parent_sections
                 and can_share_with_parents(section))
-    if viewer.role is Role.subject_teacher or viewer.role is Role.homeroom_teacher:
+    return any(_role_reads(viewer, role, student, section) for role in viewer.roles)
+
+
+def _role_reads(viewer: Viewer, role: Role, student: dict, section) -> bool:
+    if role is Role.subject_teacher or role is Role.homeroom_teacher:
         # Teachers of other rooms see a section only where it is open to subject teachers, for classes they teach.
         return "subject_teacher" in section.readers and viewer.teaches(student["classroom"])
-    return viewer.role.value in section.readers
+    if role is Role.grade_head:
+        # The grade's rooms, as their homeroom teacher reads them, except what only counsellors read (their notes).
+        return "grade_head" in section.readers and viewer.supervises(student["classroom"])
+    return role.value in section.readers
 
 
 def can_share_with_parents(section) -> bool:
@@ -263,7 +319,7 @@ def can_see_record_reads(viewer: Viewer, student: dict, family_section) -> bool:
 def can_edit_section(viewer: Viewer, student: dict, section) -> bool:
     if student["school"] != viewer.school_id:
         return False
-    return viewer.keeps_homeroom(student["classroom"]) or viewer.role.value in section.editors
+    return viewer.keeps_homeroom(student["classroom"]) or any(role.value in section.editors for role in viewer.roles)
 
 
 def can_switch_sms(viewer: Viewer, guardian: dict, children_classrooms: set[int]) -> bool:
@@ -295,7 +351,7 @@ def can_see_visits(viewer: Viewer, student: dict) -> bool:
 
 def reads_all_visits(viewer: Viewer) -> bool:
     """Counsellors and executives read every visit of their school; homeroom teachers, their homeroom's."""
-    return viewer.role in VISIT_READERS
+    return viewer.holds(VISIT_READERS)
 
 
 def sees_school_visits(viewer: Viewer) -> bool:
@@ -315,6 +371,20 @@ def can_see_visit_dates(viewer: Viewer, student: dict) -> bool:
     return can_see_visits(viewer, student) or (viewer.role is Role.parent and student["id"] in viewer.student_ids)
 
 
+def searches_citizen_ids(viewer: Viewer) -> bool:
+    """Finding a student by citizen ID (sensitive: issue 10 shows it only to admins and the homeroom teacher):
+    admins only."""
+    return viewer.holds({Role.admin})
+
+
+def can_see_register(viewer: Viewer, classroom_id: int, homeroom_period: bool) -> bool:
+    """A classroom's register of a day: the morning one for its homeroom teachers, a lesson's for its teachers; the
+    head of its grade and the school's leaders read both (only those who take a register mark it)."""
+    if viewer.can(Permission.view_school) or viewer.supervises(classroom_id):
+        return True
+    return viewer.keeps_homeroom(classroom_id) if homeroom_period else viewer.teaches(classroom_id)
+
+
 # Screening -------------------------------------------------------------------------------------------------
 # Results are about a child's mental health: the student's homeroom teachers, counsellors and executives read them.
 # Admins, subject teachers, discipline officers and nurses see none. A parent sees their own parent form and the
@@ -326,7 +396,7 @@ SCREENING_READERS = {Role.counsellor, Role.executive}
 def can_see_screening(viewer: Viewer, student: dict) -> bool:
     if student["school"] != viewer.school_id:
         return False
-    return viewer.keeps_homeroom(student["classroom"]) or viewer.role in SCREENING_READERS
+    return viewer.oversees(student["classroom"]) or viewer.holds(SCREENING_READERS)
 
 
 def can_fill_form(viewer: Viewer, student: dict, informant: str) -> bool:
@@ -345,14 +415,14 @@ def can_enter_paper(viewer: Viewer, student: dict) -> bool:
     """A form filled on paper is typed in by the homeroom teacher or a counsellor."""
     if student["school"] != viewer.school_id:
         return False
-    return viewer.keeps_homeroom(student["classroom"]) or viewer.role is Role.counsellor
+    return viewer.keeps_homeroom(student["classroom"]) or viewer.holds({Role.counsellor})
 
 
 def can_see_classroom_screening(viewer: Viewer, classroom: dict) -> bool:
     """A classroom's screening summary: its homeroom teachers, counsellors and executives."""
     if classroom["school"] != viewer.school_id:
         return False
-    return viewer.keeps_homeroom(classroom["id"]) or viewer.role in SCREENING_READERS
+    return viewer.oversees(classroom["id"]) or viewer.holds(SCREENING_READERS)
 
 
 def can_confirm_group(viewer: Viewer, student: dict) -> bool:
@@ -395,12 +465,27 @@ async def school_of(viewer: Viewer) -> dict:
 # accounts: role grants and resets (issue 9, finding 7) ------------------------------------------------------------
 # Roles that read children's sensitive data school-wide (screening results, the health and family sections, …).
 # Homeroom teachers read their homeroom's, which comes by an assignment (audited as HomeroomChange), not a role.
-ROLES_READING_SENSITIVE_DATA = frozenset({Role.counsellor, Role.executive, Role.nurse, Role.discipline})
+# A grade-level head reads a whole grade's records and screening: granted like the counsellor.
+ROLES_READING_SENSITIVE_DATA = frozenset({Role.counsellor, Role.executive, Role.nurse, Role.discipline,
+                                          Role.grade_head})
 
 
 # Roles that may keep a homeroom (which opens its children's records and screening): staff, but not admins, who
 # read no screening results.
 HOMEROOM_ROLES = frozenset(r for r in Role if r not in (Role.parent, Role.student, Role.admin))
+
+
+def may_keep_homeroom(roles) -> bool:
+    """Whether someone holding these roles may be given a homeroom: an admin may not, whatever else they hold (they
+    could otherwise give themself any classroom's records)."""
+    roles = frozenset(roles)
+    return Role.admin not in roles and not roles.isdisjoint(HOMEROOM_ROLES)
+
+
+def may_head_grade(roles) -> bool:
+    """A grade is headed by someone granted the grade-level head role (an executive confirmed it), never an admin."""
+    roles = frozenset(roles)
+    return Role.grade_head in roles and Role.admin not in roles
 
 
 def grant_needs_confirmation(role: Role) -> bool:

@@ -8,7 +8,7 @@ from backend.accounts.access import Viewer
 from backend.accounts.tables import SCREENING_READ, RecordRead
 from backend.clock import now
 
-__all__ = ["SCREENING_READ", "record_reads", "reads_of"]
+__all__ = ["SCREENING_READ", "record_reads", "reads_of", "recently_read"]
 
 
 def _chunks(ids: list[int], size: int = 500):
@@ -33,3 +33,10 @@ async def reads_of(student_id: int, include_screening: bool) -> list[dict]:
     return await RecordRead.select(RecordRead.section, RecordRead.read_at,
                                    RecordRead.reader.display_name.as_alias("reader")).where(where).order_by(
         RecordRead.id, ascending=False).limit(200)
+
+
+async def recently_read(viewer: Viewer, limit: int) -> list[dict]:
+    """The students whose sensitive information this viewer opened lately ({"student", "at"}), newest first."""
+    return await RecordRead.select(RecordRead.student, RecordRead.read_at.as_alias("at")).where(
+        (RecordRead.reader == viewer.user_id) & (RecordRead.school == viewer.school_id)).order_by(
+        RecordRead.id, ascending=False).limit(limit)

@@ -13,7 +13,7 @@ from litestar.middleware.csrf import generate_csrf_token
 from litestar.params import Body, FromPath, FromQuery
 
 from backend import i18n
-from backend.accounts import passwords, services, sessions
+from backend.accounts import passwords, services, sessions, staff as staff_accounts
 from backend.accounts import access
 from backend.accounts.access import Permission, current_viewer, requires, requires_sign_in
 from backend.accounts.middleware import LANG_COOKIE, SESSION_COOKIE, session_cookie
@@ -168,7 +168,7 @@ class StaffForm:
 
 async def _users_page(request: Request, form: StaffForm | None = None, error: Refusal | None = None,
                       issued=None) -> Response:
-    staff = await services.list_staff(current_viewer(request))
+    staff = await staff_accounts.list_staff(current_viewer(request))
     return page(request, "accounts/users.html", {
         "staff": staff, "form": form or StaffForm(), "error": error, "issued": issued, "roles": STAFF_ROLES,
     }, status=error.status if error else 200)
@@ -200,6 +200,52 @@ async def reset_password(request: Request, user_id: FromPath[int]) -> Response:
     if reset.code is not None:
         return await _users_page(request, issued={"user_id": user_id, "by_sms": reset.code.phone})
     return await _users_page(request, issued={"user_id": user_id, "password": reset.password})
+
+
+# Admin: one staff member's roles and whether they may sign in ----------------------------------------------------
+
+
+@dataclass
+class RoleForm:
+    role: str = ""
+
+
+async def _person_page(request: Request, refusal: Refusal | None = None) -> Response:
+    user_id = request.path_params["user_id"]
+    person = await staff_accounts.staff_member(current_viewer(request), user_id)
+    return page(request, "accounts/person.html", {"person": person, "roles": STAFF_ROLES, "error": refusal},
+                status=refusal.status if refusal else 200)
+
+
+@get("/users/{user_id:int}")
+async def person_page(request: Request, user_id: FromPath[int]) -> Response:
+    return await _person_page(request)
+
+
+@post("/users/{user_id:int}/roles", opt=on_refusal(_person_page))
+async def grant_role(request: Request, user_id: FromPath[int], data: Annotated[RoleForm, Form]) -> Response:
+    given = await staff_accounts.grant_role(current_viewer(request), user_id, data.role)
+    return redirect(f"/admin/users/{user_id}", flash=_("Role given.") if given else _(
+        "This role reads children's sensitive data: it waits for an executive's confirmation."))
+
+
+@post("/users/{user_id:int}/roles/remove", opt=on_refusal(_person_page))
+async def remove_role(request: Request, user_id: FromPath[int], data: Annotated[RoleForm, Form]) -> Response:
+    await staff_accounts.remove_role(current_viewer(request), user_id, data.role)
+    return redirect(f"/admin/users/{user_id}", flash=_("Role taken back."))
+
+
+@post("/users/{user_id:int}/deactivate", opt=on_refusal(_person_page))
+async def deactivate(request: Request, user_id: FromPath[int]) -> Response:
+    name = await staff_accounts.deactivate(current_viewer(request), user_id)
+    return redirect(f"/admin/users/{user_id}", flash=_(
+        "%(name)s can no longer sign in; they were signed out everywhere. What they recorded stays.", name=name))
+
+
+@post("/users/{user_id:int}/reactivate", opt=on_refusal(_person_page))
+async def reactivate(request: Request, user_id: FromPath[int]) -> Response:
+    name = await staff_accounts.reactivate(current_viewer(request), user_id)
+    return redirect(f"/admin/users/{user_id}", flash=_("%(name)s can sign in again.", name=name))
 
 
 # Executives: who was given accounts and passwords --------------------------------------------------------------------
@@ -242,6 +288,7 @@ async def _homerooms_page(request: Request, error: Refusal | None = None) -> Res
     staff = await services.homeroom_candidates(viewer)
     return page(request, "accounts/homerooms.html",
                 {"classrooms": classrooms, "staff": staff, "error": error,
+                 "grade_heads": await staff_accounts.list_grade_heads(viewer),
                  "changes": await services.homeroom_changes(viewer)}, status=error.status if error else 200)
 
 
@@ -260,6 +307,24 @@ async def assign_homeroom(request: Request, data: Annotated[HomeroomForm, Form])
 async def unassign_homeroom(request: Request, data: Annotated[HomeroomForm, Form]) -> Response:
     await services.unassign_homeroom(current_viewer(request), data.classroom, data.teacher)
     return redirect("/admin/homerooms", flash=_("Homeroom teacher removed."))
+
+
+@dataclass
+class GradeHeadForm:
+    grade: int = 0
+    teacher: int = 0
+
+
+@post("/grade-heads", opt=on_refusal(_homerooms_page))
+async def assign_grade_head(request: Request, data: Annotated[GradeHeadForm, Form]) -> Response:
+    await staff_accounts.assign_grade_head(current_viewer(request), data.grade, data.teacher)
+    return redirect("/admin/homerooms", flash=_("Grade-level head assigned for this school year."))
+
+
+@post("/grade-heads/remove")
+async def remove_grade_head(request: Request, data: Annotated[GradeHeadForm, Form]) -> Response:
+    await staff_accounts.remove_grade_head(current_viewer(request), data.grade, data.teacher)
+    return redirect("/admin/homerooms", flash=_("Grade-level head removed."))
 
 
 # Admin: parent accounts and one-time codes -----------------------------------------------------------------------
@@ -300,5 +365,5 @@ account_router = Router(path="/", route_handlers=[
 ])
 admin_router = Router(path="/admin", guards=[requires(Permission.manage_users)], route_handlers=[
     users_page, create_staff, reset_password, homerooms_page, assign_homeroom, unassign_homeroom, parents_page,
-    issue_code,
+    issue_code, person_page, grant_role, remove_role, deactivate, reactivate, assign_grade_head, remove_grade_head,
 ])

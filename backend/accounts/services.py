@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from backend import db
-from backend.accounts.access import HOMEROOM_ROLES, Permission, Viewer, grant_needs_confirmation
+from backend.accounts import staff
+from backend.accounts.access import Permission, Viewer, grant_needs_confirmation, may_keep_homeroom
 from backend.accounts.passwords import (
     AccountError,
     attempt_keys,
@@ -355,8 +356,8 @@ async def account_changes(viewer: Viewer, limit: int = 50) -> list[dict]:
 
 
 async def decide_grant(viewer: Viewer, change_id: int, confirm: bool) -> str | None:
-    """An executive confirms a pending grant (the account opens; returns its temporary password, to hand to the
-    person) or refuses it (the account stays shut)."""
+    """An executive confirms a pending grant (a new account opens, or an open account gets the role asked for;
+    returns a new temporary password to hand to the person) or refuses it (the account stays as it was)."""
     if not viewer.can(Permission.review_account_changes):
         raise AccountError(N_("Only an executive can confirm or refuse this."), status=403)
     password = temporary_password() if confirm else None
@@ -366,24 +367,28 @@ async def decide_grant(viewer: Viewer, change_id: int, confirm: bool) -> str | N
             AccountChange.status: "confirmed" if confirm else "refused", AccountChange.decided_by: viewer.user_id,
             AccountChange.decided_at: now(),
         }).where((AccountChange.id == change_id) & (AccountChange.school == viewer.school_id)
-                 & (AccountChange.status == "pending")).returning(AccountChange.account)
+                 & (AccountChange.status == "pending")).returning(AccountChange.account, AccountChange.action,
+                                                                  AccountChange.role)
         if not decided:
             raise AccountError(N_("This request was already decided."))
+        if decided[0]["action"] == "role_granted" and confirm:
+            # Another role for an open account. Its password may be one the admin handed out (or set, having
+            # signed in with it): the role opens only with a new password that the executive hands over, as for a
+            # new account, and every session of the account ends.
+            await staff.add_role(decided[0]["account"], Role(decided[0]["role"]))
+            await UserSession.delete().where(UserSession.user == decided[0]["account"])
         if confirm:
-            await User.update({User.active: True, User.password_hash: password_hash,
+            # A new account opens; one an admin deactivated stays shut until the admin reactivates it.
+            opens = {User.active: True} if decided[0]["action"] == "created" else {}
+            await User.update({**opens, User.password_hash: password_hash,
                                User.must_change_password: True}).where(User.id == decided[0]["account"])
     return password
 
 
-async def list_staff(viewer: Viewer) -> list[dict]:
-    return await User.select(User.id, User.username, User.display_name, User.role, User.active).where(
-        (User.school == viewer.school_id) & User.role.is_in([r.value for r in STAFF_ROLES])
-    ).order_by(User.role).order_by(User.display_name)
-
-
 async def homeroom_candidates(viewer: Viewer) -> list[dict]:
-    """The staff who may be given a homeroom (access.HOMEROOM_ROLES), by name."""
-    return [person for person in await list_staff(viewer) if Role(person["role"]) in HOMEROOM_ROLES]
+    """The active staff who may be given a homeroom (access.may_keep_homeroom), by name."""
+    return [person for person in await staff.list_staff(viewer)
+            if person["state"] == "active" and may_keep_homeroom(person["roles"])]
 
 
 async def list_classrooms(viewer: Viewer) -> list[dict]:
@@ -395,23 +400,24 @@ async def list_classrooms(viewer: Viewer) -> list[dict]:
     teachers = await HomeroomAssignment.select(
         HomeroomAssignment.classroom, HomeroomAssignment.teacher,
         HomeroomAssignment.teacher.display_name.as_alias("name"),
+        HomeroomAssignment.teacher.active.as_alias("active"),
     ).where(HomeroomAssignment.school_year == viewer.school_year_id).where(
         HomeroomAssignment.school == viewer.school_id)
     by_room: dict[int, list[dict]] = {}
     for t in teachers:
         by_room.setdefault(t["classroom"], []).append(t)
-    return [{**r, "label": f"{r['grade']}/{r['room']}", "teachers": by_room.get(r["id"], [])} for r in rooms]
+    # A deactivated teacher's classroom has no teacher until they are back (their assignment stays for then).
+    return [{**r, "label": f"{r['grade']}/{r['room']}", "teachers": by_room.get(r["id"], []),
+             "has_teacher": any(t["active"] for t in by_room.get(r["id"], []))} for r in rooms]
 
 
 async def assign_homeroom(viewer: Viewer, classroom_id: int, teacher_id: int) -> None:
     classroom = await Classroom.select(Classroom.id, Classroom.school_year).where(
         (Classroom.id == classroom_id) & (Classroom.school == viewer.school_id)
     ).first()
-    teacher = await User.select(User.id).where(
-        (User.id == teacher_id) & (User.school == viewer.school_id)
-        & User.role.is_in([r.value for r in HOMEROOM_ROLES])
-    ).first()
-    if classroom is None or teacher is None:
+    teacher = await User.select(User.id, User.role, User.extra_roles).where(
+        (User.id == teacher_id) & (User.school == viewer.school_id)).first()
+    if classroom is None or teacher is None or not may_keep_homeroom(staff.roles_of(teacher)):
         raise AccountError(N_("Choose a classroom and a teacher of this school."))
     if await HomeroomAssignment.exists().where(
         (HomeroomAssignment.classroom == classroom_id) & (HomeroomAssignment.teacher == teacher_id)

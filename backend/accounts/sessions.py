@@ -43,7 +43,8 @@ async def end_every_session(user_id: int) -> None:
 
 # What access.load_viewer needs of a user and their school.
 VIEWER_COLUMNS = (
-    "u.id, u.school, u.role, u.display_name, u.locale, u.password_hash, u.must_change_password, u.active, "
+    "u.id, u.school, u.role, u.extra_roles, u.display_name, u.locale, u.password_hash, u.must_change_password, "
+    "u.active, "
     "s.short_name AS school_short_name, s.parent_sections AS school_parent_sections"
 )
 # Every request runs this. Written out once, as Piccolo spends about 1.3 ms of CPU building and compiling the

@@ -8,7 +8,7 @@ from piccolo.columns.reference import LazyTableReference
 from piccolo.table import Table
 
 from backend.i18n import N_
-from backend.schools.tables import Classroom, School, SchoolYear
+from backend.schools.tables import Classroom, Grade, School, SchoolYear
 
 
 class Role(str, Enum):
@@ -19,6 +19,7 @@ class Role(str, Enum):
     counsellor = "counsellor"
     discipline = "discipline"
     nurse = "nurse"
+    grade_head = "grade_head"  # หัวหน้าระดับ: supervises every classroom of the grades assigned to them each year
     parent = "parent"
     student = "student"
 
@@ -33,6 +34,7 @@ ROLE_LABELS = {
     Role.counsellor: N_("Guidance counsellor"),
     Role.discipline: N_("Discipline officer"),
     Role.nurse: N_("Nurse"),
+    Role.grade_head: N_("Grade-level head"),
     Role.parent: N_("Parent"),
     Role.student: N_("Student"),
 }
@@ -43,7 +45,10 @@ class User(Table, tablename="app_user"):  # "user" is reserved in PostgreSQL
     # Staff sign in with a username; parents with their phone number (E.164), which is their username.
     username = Varchar(length=60, unique=True)
     display_name = Varchar(length=200)
-    role = Varchar(length=20, choices=Role)
+    role = Varchar(length=20, choices=Role)  # the main role
+    # Roles held as well as the main one (a homeroom teacher who is also the counsellor), comma-separated Role
+    # values like School.parent_sections: read with the session on every request at no extra query.
+    extra_roles = Varchar(length=200, default="")
     phone = Varchar(length=20, null=True, default=None, index=True)
     password_hash = Varchar(length=200, null=True, default=None)  # None until a parent sets one
     must_change_password = Boolean(default=False)  # after an admin's reset
@@ -85,6 +90,20 @@ class HomeroomAssignment(Table):
     school_year = ForeignKey(SchoolYear, on_delete=OnDelete.cascade)
     classroom = ForeignKey(Classroom, on_delete=OnDelete.cascade)
     teacher = ForeignKey(User, on_delete=OnDelete.cascade)
+
+
+class GradeHeadAssignment(Table):
+    """A grade-level head heads a grade this school year (every classroom of it), as homerooms are kept per year.
+    Rows are never deleted: a removal is dated, so the school can always tell who supervised a grade and when."""
+
+    school = ForeignKey(School, on_delete=OnDelete.cascade)
+    school_year = ForeignKey(SchoolYear, on_delete=OnDelete.cascade)
+    grade = ForeignKey(Grade, on_delete=OnDelete.cascade)
+    teacher = ForeignKey(User, on_delete=OnDelete.cascade)
+    assigned_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True)
+    assigned_at = Timestamptz()
+    removed_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True)
+    removed_at = Timestamptz(null=True, default=None)
 
 
 class TeachingAssignment(Table):
@@ -132,7 +151,9 @@ class AccountChange(Table):
     school = ForeignKey(School, on_delete=OnDelete.cascade)
     account = ForeignKey(User, on_delete=OnDelete.cascade)
     role = Varchar(length=20, choices=Role)  # the account's role at the time
-    action = Varchar(length=20)  # "created", "password_reset" or "parent_code"
+    # "created", "password_reset", "parent_code", "role_granted" (an extra role: role is the one given),
+    # "role_removed", "deactivated" or "reactivated"
+    action = Varchar(length=20)
     status = Varchar(length=10)  # "done"; for a grant waiting on an executive "pending", then "confirmed"/"refused"
     made_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True)
     made_at = Timestamptz()

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from piccolo.query.functions.aggregate import Count
 
 from backend import db
-from backend.accounts.access import Permission, Viewer, can_see_attendance_of, visible_students
+from backend.accounts.access import Viewer, can_see_attendance_of, can_see_register, visible_students
 from backend.attendance.tables import ALERTED, HOMEROOM_PERIOD, AttendanceChange, AttendanceMark, Status
 from backend.accounts.tables import TeachingAssignment
 from backend.config import Settings
@@ -115,9 +115,9 @@ def _check_day(day: date) -> None:
 
 async def register(viewer: Viewer, classroom_id: int, day: date, period: int = HOMEROOM_PERIOD) -> dict:
     """A classroom's students with their marks for the day and period, and how their guardians can be reached."""
-    if period == HOMEROOM_PERIOD and not (viewer.keeps_homeroom(classroom_id) or viewer.can(Permission.view_school)):
-        raise AttendanceError(N_("Only this classroom's homeroom teachers take its register."), status=403)
-    if period != HOMEROOM_PERIOD and not (viewer.teaches(classroom_id) or viewer.can(Permission.view_school)):
+    if not can_see_register(viewer, classroom_id, period == HOMEROOM_PERIOD):
+        if period == HOMEROOM_PERIOD:
+            raise AttendanceError(N_("Only this classroom's homeroom teachers take its register."), status=403)
         raise AttendanceError(N_("You do not teach this classroom."), status=403)
     if not 0 <= period <= MAX_PERIOD:
         raise AttendanceError(N_("Periods run from 1 to %(n)s."), n=MAX_PERIOD)

@@ -1,16 +1,19 @@
-"""Each role's home page, drawn from the areas that role works in."""
+"""Each role's home page, drawn from the areas that role works in, and the staff's student search."""
 
 from __future__ import annotations
 
 from litestar import Request, Response, get
+from litestar.params import FromQuery
 
 
-from backend.accounts.access import Permission, current_viewer, requires_sign_in
+from backend.accounts import services as accounts
+from backend.accounts.access import Permission, current_viewer, requires, requires_sign_in
 from backend.attendance import services as attendance
 from backend.attendance.tables import STATUS_LABELS
+from backend.records import services as records
 from backend.students import services as students
-from backend.web import page, redirect
-from backend import clock
+from backend import clock, web
+from backend.web import redirect
 
 ATTENDANCE_LABELS = {status.value: label for status, label in STATUS_LABELS.items()}
 
@@ -23,12 +26,24 @@ async def home(request: Request) -> Response:
     if viewer.is_student:
         return redirect("/screening")  # what a student signs in for: their questionnaires
     today = clock.today()
-    context: dict = {"children": [], "rooms": [], "counts": None, "today": today}
+    context: dict = {"children": [], "rooms": [], "counts": None, "today": today, "grade_rooms": [], "recent": []}
     if viewer.can(Permission.view_children) or viewer.student_ids:
         context["children"] = await students.list_children(viewer)
         context["attendance"] = await attendance.children_today(viewer)  # a parent's: today and alerts not seen
     if viewer.can(Permission.view_homeroom):
         context["rooms"] = await students.list_homerooms(viewer)
+    if viewer.can(Permission.view_grade):
+        context["grade_rooms"] = [room for room in await accounts.list_classrooms(viewer)
+                                  if viewer.supervises(room["id"])]
+    if viewer.can(Permission.search_students):
+        context["recent"] = await records.students_worked_on(viewer)
     if viewer.can(Permission.view_school):
         context["counts"] = await students.count_students(viewer)
-    return page(request, "home/home.html", {**context, "attendance_labels": ATTENDANCE_LABELS})
+    return web.page(request, "home/home.html", {**context, "attendance_labels": ATTENDANCE_LABELS})
+
+
+@get("/search", guards=[requires(Permission.search_students)])
+async def search(request: Request, q: FromQuery[str] = "", page: FromQuery[int] = 1) -> Response:
+    """Students found among those the viewer may see; htmx asks for the results alone as the staff member types."""
+    found = await students.search_students(current_viewer(request), q, page)
+    return web.page(request, "home/search.html", {"found": found}, block="results")

@@ -12,7 +12,8 @@ from backend.i18n import N_
 @dataclass(frozen=True)
 class Section(Form):
     sensitive: bool = False  # every read is audited
-    # Staff roles beyond the student's homeroom teachers. What parents see is each school's choice
+    # Staff roles beyond the student's homeroom teachers ("grade_head": for the grades they head, "subject_teacher":
+    # for the classes they teach; the other roles school-wide). What parents see is each school's choice
     # (School.parent_sections; the learning section unless the admin changes it).
     readers: frozenset[str] = field(default_factory=frozenset)
     editors: frozenset[str] = field(default_factory=frozenset)  # roles beyond the homeroom teachers
@@ -35,7 +36,7 @@ SECTIONS: dict[str, Section] = {s.name: s for s in (
         Field("gpa_history", N_("GPA by term (e.g. 2568/2: 3.25)"), "long"),
         Field("strengths", N_("Special abilities and interests"), "long"),
         Field("difficulties", N_("Learning difficulties"), "long"),
-    ), readers=frozenset({"counsellor", "executive", "subject_teacher", "discipline", "nurse"})),
+    ), readers=frozenset({"counsellor", "executive", "subject_teacher", "discipline", "nurse", "grade_head"})),
     Section("health", N_("Health"), (
         Field("physical", N_("Physical health"), "long"),
         Field("mental", N_("Mental health"), "long"),
@@ -43,7 +44,7 @@ SECTIONS: dict[str, Section] = {s.name: s for s in (
         Field("disability", N_("Disability")),
         Field("chronic_illness", N_("Chronic illness")),
         Field("allergies", N_("Allergies")),
-    ), sensitive=True, readers=frozenset({"counsellor", "nurse", "executive"}),
+    ), sensitive=True, readers=frozenset({"counsellor", "nurse", "executive", "grade_head"}),
         editors=frozenset({"nurse", "counsellor"})),
     Section("family", N_("Family and economics"), (
         Field("lives_with", N_("Lives with"), "choice", options=LIVES_WITH),
@@ -54,15 +55,17 @@ SECTIONS: dict[str, Section] = {s.name: s for s in (
         Field("income_band", N_("Household income per person"), "choice", options=INCOME_BANDS),
         Field("debts", N_("Debts")),
         Field("welfare_card", N_("State welfare card"), "yesno"),
-    ), sensitive=True, readers=frozenset({"counsellor", "executive"}), editors=frozenset({"counsellor"})),
+    ), sensitive=True, readers=frozenset({"counsellor", "executive", "grade_head"}), editors=frozenset({"counsellor"})),
     Section("safety", N_("Protection and safety"), (
         Field("travel", N_("Travel to school"), "choice", options=TRAVEL),
         Field("distance_km", N_("Distance from school (km)"), "number", minimum=0, maximum=300),
         Field("area", N_("Village or area")),
         Field("risks_home", N_("Risks at home"), "long"),
         Field("risks_way", N_("Risks on the way to school"), "long"),
-    ), sensitive=True, parents_may_see=False, readers=frozenset({"counsellor", "executive", "discipline"}),
+    ), sensitive=True, parents_may_see=False,
+        readers=frozenset({"counsellor", "executive", "discipline", "grade_head"}),
         editors=frozenset({"counsellor", "discipline"})),
+    # The counsellor's notes: the head of the student's grade does not read them (only the homeroom teacher does).
     Section("other", N_("Other notes"), (
         Field("notes", N_("Notes"), "long"),
     ), readers=frozenset({"counsellor", "executive"}), editors=frozenset({"counsellor"})),

@@ -182,3 +182,15 @@ async def gpa_last_term(student_ids: list[int]) -> dict[int, float]:
                                          RecordEntry.section == "learning")
     gpas = {student_id: (row["data"] or {}).get("gpa_last_term") for student_id, row in newest.items()}
     return {student_id: float(gpa) for student_id, gpa in gpas.items() if isinstance(gpa, (int, float))}
+
+
+async def students_worked_on(viewer: Viewer, limit: int = 20) -> list[dict]:
+    """The students whose record this person wrote in or opened lately, newest first, as far as they may still see
+    them: what a nurse or a discipline officer comes back to."""
+    written = await RecordEntry.select(RecordEntry.student, RecordEntry.written_at.as_alias("at")).where(
+        (RecordEntry.written_by == viewer.user_id) & (RecordEntry.school == viewer.school_id)).order_by(
+        RecordEntry.id, ascending=False).limit(limit * 5)
+    opened = await reads.recently_read(viewer, limit * 5)
+    both = sorted([*written, *opened], key=lambda row: row["at"], reverse=True)
+    newest_first = list(dict.fromkeys(row["student"] for row in both))
+    return await students.list_by_ids(viewer, newest_first[:limit])

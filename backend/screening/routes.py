@@ -81,7 +81,7 @@ async def home(request: Request) -> Response:
         return redirect(f"/screening/classrooms/{next(iter(viewer.classroom_ids))}")
     rooms = await accounts.list_classrooms(viewer)
     if not viewer.can(Permission.view_screening_school):
-        rooms = [room for room in rooms if viewer.keeps_homeroom(room["id"])]
+        rooms = [room for room in rooms if viewer.oversees(room["id"])]
     return page(request, "screening/home.html", {
         "rooms": rooms, "school_view": viewer.can(Permission.view_screening_school),
         "manage": viewer.can(Permission.manage_screening), **HELPERS})

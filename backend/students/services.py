@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from backend import db
-from backend.accounts.access import Viewer, can_see_student, visible_students
+from backend.accounts.access import Viewer, can_see_student, searches_citizen_ids, visible_students
 from backend.i18n import N_, Refusal
 from backend.schools import services as schools
 from backend.schools.tables import Classroom
@@ -334,7 +334,9 @@ CHILDREN_SQL = (
     "SELECT st.id, st.school, st.title, st.first_name, st.last_name, st.number_in_class, st.classroom, c.room, "
     "g.code AS grade, t.display_name AS teacher_name, t.phone AS teacher_phone "
     "FROM student st LEFT JOIN classroom c ON c.id = st.classroom LEFT JOIN grade g ON g.id = c.grade "
-    "LEFT JOIN homeroom_assignment h ON h.classroom = st.classroom LEFT JOIN app_user t ON t.id = h.teacher "
+    # A deactivated teacher is no one's homeroom teacher (their classroom shows none until they are back).
+    "LEFT JOIN homeroom_assignment h ON h.classroom = st.classroom "
+    "LEFT JOIN app_user t ON t.id = h.teacher AND t.active "
     "WHERE st.school = {} AND st.id IN (%s) ORDER BY st.id, h.id"
 )
 
@@ -406,3 +408,66 @@ async def count_students(viewer: Viewer) -> dict:
             StudentGuardian.select(StudentGuardian.student).where(
                 StudentGuardian.guardian.phone.is_not_null())))
     return {"students": students, "classrooms": classrooms, "guardians": guardians, "no_phone": no_phone}
+
+
+# Search ----------------------------------------------------------------------------------------------------------
+
+SEARCH_PAGE = 20
+MAX_SEARCH_TERMS = 4
+
+
+@dataclass
+class SearchPage:
+    q: str
+    page: int
+    students: list[dict]
+    more: bool  # another page follows
+
+
+def _search_columns(viewer: Viewer) -> list:
+    """What a search term is looked for in. Nickname and citizen ID are searched where the roster keeps them (other
+    parts of issue 10 add those columns); a citizen ID only by those access.searches_citizen_ids allows."""
+    columns = [Student.first_name, Student.last_name, Student.code]
+    for optional in ("nickname",):
+        if hasattr(Student, optional):
+            columns.append(getattr(Student, optional))
+    if hasattr(Student, "citizen_id") and searches_citizen_ids(viewer):
+        columns.append(Student.citizen_id)
+    return columns
+
+
+async def search_students(viewer: Viewer, q: str, page: int = 1) -> SearchPage:
+    """Current students this viewer may see whose name, code (…) holds every word typed: one query, a page at a
+    time, in grade, room and number order."""
+    q = q.strip()[:100]
+    page = max(1, min(page, 1000))
+    terms = q.split()[:MAX_SEARCH_TERMS]
+    if not terms:
+        return SearchPage(q, page, [], False)
+    where = visible_students(viewer) & (Student.active == True)  # noqa: E712 - a Piccolo column, not a Python bool
+    columns = _search_columns(viewer)
+    for term in terms:
+        matches = db.contains(columns[0], term)
+        for column in columns[1:]:
+            matches |= db.contains(column, term)
+        where &= matches
+    rows = await Student.select(
+        Student.id, Student.code, Student.title, Student.first_name, Student.last_name, Student.number_in_class,
+        Student.classroom, Student.classroom.room.as_alias("room"), Student.classroom.grade.code.as_alias("grade"),
+    ).where(where).order_by(Student.classroom.grade.level).order_by(Student.classroom.room).order_by(
+        Student.number_in_class).order_by(Student.id).limit(SEARCH_PAGE + 1).offset((page - 1) * SEARCH_PAGE)
+    students = [{**row, "label": f"{row['grade']}/{row['room']}" if row["classroom"] else ""}
+                for row in rows[:SEARCH_PAGE]]
+    return SearchPage(q, page, students, len(rows) > SEARCH_PAGE)
+
+
+async def list_by_ids(viewer: Viewer, student_ids: list[int]) -> list[dict]:
+    """These students, as far as the viewer may see them, in the order given (e.g. most recent first)."""
+    if not student_ids:
+        return []
+    rows = await Student.select(
+        Student.id, Student.code, Student.title, Student.first_name, Student.last_name, Student.number_in_class,
+        Student.classroom, Student.classroom.room.as_alias("room"), Student.classroom.grade.code.as_alias("grade"),
+    ).where(visible_students(viewer) & Student.id.is_in(student_ids))
+    found = {row["id"]: {**row, "label": f"{row['grade']}/{row['room']}" if row["classroom"] else ""} for row in rows}
+    return [found[i] for i in student_ids if i in found]
