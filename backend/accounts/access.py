@@ -141,6 +141,7 @@ MENU = (
     MenuItem("/roster/import", N_("Roster"), Permission.manage_roster),
     MenuItem("/admin/users", N_("Staff"), Permission.manage_users),
     MenuItem("/admin/homerooms", N_("Homerooms"), Permission.manage_users),
+    MenuItem("/admin/teaching", N_("Teaching"), Permission.manage_users),
     MenuItem("/admin/parents", N_("Parents"), Permission.manage_users),
     MenuItem("/notify/outbox", N_("Messages"), Permission.view_outbox),
     MenuItem("/account-changes", N_("Accounts and passwords given"), Permission.review_account_changes),
@@ -164,7 +165,8 @@ async def load_viewer(user: dict, today: date) -> Viewer:
         )
         classroom_ids = frozenset(r["classroom"] for r in rows)
         rows = await TeachingAssignment.select(TeachingAssignment.classroom).where(
-            (TeachingAssignment.teacher == user["id"]) & (TeachingAssignment.school_year == year.school_year_id))
+            (TeachingAssignment.teacher == user["id"]) & (TeachingAssignment.school_year == year.school_year_id)
+            & TeachingAssignment.term.is_in(teaching_terms(year.term_number)))
         teaching_ids = frozenset(r["classroom"] for r in rows)
     elif "student_ids" in user:  # read with the session (accounts.sessions.session_user)
         student_ids = user["student_ids"]
@@ -382,6 +384,16 @@ ROLES_READING_SENSITIVE_DATA = frozenset({Role.counsellor, Role.executive, Role.
 # Roles that may keep a homeroom (which opens its children's records and screening): staff, but not admins, who
 # read no screening results.
 HOMEROOM_ROLES = frozenset(r for r in Role if r not in (Role.parent, Role.student, Role.admin))
+
+
+# Who may be given a class to teach (accounts.teaching): the same staff as may keep a homeroom.
+TEACHING_ROLES = HOMEROOM_ROLES
+
+
+def teaching_terms(term_number: int | None) -> list[int]:
+    """The assignments that open a class's period registers now: the whole year's (term 0) and this term's; between
+    terms, both terms' (a teacher may still correct the last day's register)."""
+    return [0, term_number] if term_number else [0, 1, 2]
 
 
 def grant_needs_confirmation(role: Role) -> bool:
