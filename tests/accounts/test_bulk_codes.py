@@ -65,6 +65,11 @@ async def test_slips_for_a_class_go_to_guardians_without_an_account_and_a_second
     page = await _redeem(make_client(), "082-222-2222", code)
     assert str(page.url).endswith("/account/password")
 
+    director = make_client()
+    await people.wichai.sign_in(settings, director)
+    changes = text_of((await director.get("/account-changes")).text)
+    assert "ประเสริฐ รักเรียน" in changes and "พิมพ์รหัสเข้าระบบบนใบรหัสให้ผู้ปกครอง · ครูกันยา" in changes
+
 
 async def test_new_slips_for_those_with_a_code_say_the_old_one_stops_working(make_client, people, settings):
     admin = make_client()
