@@ -112,7 +112,8 @@ async def _teachers(viewer: Viewer) -> tuple[dict[str, int], dict[str, list[int]
 
 
 async def _classrooms(viewer: Viewer) -> dict[tuple[str, int], dict]:
-    rows = await Classroom.select(Classroom.id, Classroom.room, Classroom.grade.code.as_alias("grade")).where(
+    rows = await Classroom.select(Classroom.id, Classroom.room, Classroom.grade.code.as_alias("grade"),
+                                  Classroom.grade.level.as_alias("level")).where(
         (Classroom.school == viewer.school_id) & (Classroom.school_year == viewer.school_year_id))
     return {(row["grade"], row["room"]): row for row in rows}
 
@@ -204,7 +205,7 @@ def _row(cell, usernames: dict[str, int], names: dict[str, list[int]],
         return RowError(0, N_("The subject is missing."))
     if len(subject) > TeachingAssignment.subject.length:
         return RowError(0, N_("The subject is longer than %(n)s characters."), {"n": TeachingAssignment.subject.length})
-    if "class" in HEADERS and cell("class"):
+    if cell("class"):
         place = parse_class(cell("class"))
     else:
         grade, room = parse_grade(cell("grade")), cell("room")
@@ -279,7 +280,7 @@ async def remove_teaching(viewer: Viewer, assignment_id: int) -> None:
 async def teaching_page(viewer: Viewer, classroom_id: int | None) -> dict:
     """This year's classrooms, the staff who may teach, and one classroom's assignments (one at a time, so the page
     stays small however big the school)."""
-    classrooms = sorted((await _classrooms(viewer)).values(), key=lambda r: (r["grade"], r["room"]))
+    classrooms = sorted((await _classrooms(viewer)).values(), key=lambda r: (r["level"], r["room"]))
     for room in classrooms:
         room["label"] = f"{room['grade']}/{room['room']}"
     chosen = next((r for r in classrooms if r["id"] == classroom_id), classrooms[0] if classrooms else None)

@@ -79,7 +79,7 @@ async def test_a_timetable_is_previewed_with_each_refused_row_named_then_importe
     assert "ภาคเรียน “3” ต้องเป็น 1 หรือ 2" in text
     assert await TeachingAssignment.count() == 1  # nothing written by the preview
 
-    rows = preview.text.split('name="rows" value="')[1].split('"')[0]
+    rows = preview.text.split('<textarea name="rows" hidden>')[1].split("</textarea>")[0]
     import html
     done = await client.submit("/admin/teaching/import/apply", {"rows": html.unescape(rows)})
     assert "นำเข้าตารางสอนแล้ว: มอบหมายการสอน 2 รายการ" in text_of(done.text)
