@@ -24,6 +24,7 @@ from litestar.static_files import create_static_files_router
 from backend import db, i18n
 from backend.accounts.middleware import SessionMiddleware
 from backend.accounts import routes as accounts_web
+from backend.accounts.admin_routes import school_admin_router
 from backend.accounts.routes import account_router, admin_router
 from backend.attendance.routes import attendance_router
 from backend.notify import delivery as notify
@@ -204,8 +205,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=[
             home, search, manifest, service_worker, offline, health,
-            account_router, admin_router, roster_router, students_router, attendance_router, notify_router,
-            records_router, visits_router, screening_router, school_router,
+            account_router, admin_router, school_admin_router, roster_router, students_router, attendance_router,
+            notify_router, records_router, visits_router, screening_router, school_router,
             create_static_files_router(
                 path="/static", directories=[served_static()], name="static",
                 cache_control=CacheControlHeader(max_age=31536000, public=True),

@@ -30,6 +30,8 @@ class Settings:
     client_ip_header: str | None = None  # e.g. Fly-Client-IP behind Fly's proxy
     session_days: int = 30
     sign_in_code_minutes: int = 30
+    # Codes given in bulk (printed slips that go home with the child, SMS to a classroom) wait for the parent longer.
+    invite_code_days: int = 14
     # Failed sign-ins tolerated before each further attempt waits (1 s, then twice as long each time, at most the
     # longest wait); failures are forgotten after a quiet window.
     sign_in_limit_per_account: int = 5

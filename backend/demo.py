@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timezone
 
 from backend.accounts import services as accounts
-from backend.accounts import passwords, sessions
+from backend.accounts import codes, passwords, sessions
 from backend.accounts.access import Viewer
 from backend.accounts.tables import Role, User
 from backend.schools import services as schools
@@ -117,7 +117,7 @@ async def create_demo_school(code: str = "DEMO", grades: tuple[str, ...] = ("ม
     guardian = await Guardian.select(Guardian.id, Guardian.phone).where(
         (Guardian.school == school_id) & Guardian.phone.is_not_null() & (Guardian.has_smartphone == True)  # noqa: E712
     ).order_by(Guardian.id).first()
-    parent_id = await accounts.ensure_parent_account(viewer, guardian["id"])
+    parent_id = await codes.ensure_parent_account(viewer, guardian["id"])
     await User.update({User.password_hash: passwords.hash_password(DEMO_PASSWORD)}).where(User.id == parent_id)
     logins.append(("parent", guardian["phone"]))
     if history:

@@ -131,7 +131,7 @@ class Seeded:
 async def seed(args) -> Seeded:
     from backend import demo
     from backend.accounts import services as accounts
-    from backend.accounts import passwords, sessions
+    from backend.accounts import codes, passwords, sessions
     from backend.accounts.tables import Role, User
     from backend.config import Settings
     from backend.schools import services as schools
@@ -171,7 +171,7 @@ async def seed(args) -> Seeded:
     with_phone = Guardian.phone.is_not_null() & (Guardian.has_smartphone == True)  # noqa: E712
     guardian = await Guardian.select(Guardian.id, Guardian.name, Guardian.phone).where(
         Guardian.id.is_in(candidates) & with_phone).order_by(Guardian.id).first()
-    parent_id = await accounts.ensure_parent_account(viewer, guardian["id"])
+    parent_id = await codes.ensure_parent_account(viewer, guardian["id"])
     await User.update({User.password_hash: passwords.hash_password(PASSWORD),
                        User.must_change_password: False}).where(User.id == parent_id)
     token = await sessions.start_session(Settings.from_env(), parent_id)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from backend import clock, schoolyear
 from backend.accounts import services as accounts
-from backend.accounts import passwords, sessions
+from backend.accounts import codes, passwords, sessions
 from backend.accounts import staff
 from backend.accounts.access import Viewer
 from backend.accounts.middleware import SESSION_COOKIE
@@ -109,7 +109,7 @@ async def _school(code: str, name: str, roster: str, admin: tuple[str, str]) -> 
 
 async def _parent(viewer: Viewer, phone: str) -> Person:
     guardian = await Guardian.select(Guardian.id, Guardian.name).where(Guardian.phone == phone).first()
-    user_id = await accounts.ensure_parent_account(viewer, guardian["id"])
+    user_id = await codes.ensure_parent_account(viewer, guardian["id"])
     await User.update({User.password_hash: _password_hash}).where(User.id == user_id)
     return Person(user_id, phone, guardian["name"])
 

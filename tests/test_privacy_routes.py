@@ -24,6 +24,7 @@ from backend.accounts import services as accounts
 from backend.accounts.tables import AccountChange, Role
 from backend.notify.tables import Alert, Message
 from backend.screening import filling
+from backend.students.tables import StudentGuardian
 from backend.students import services as students
 from backend.visits import services as visits
 from tests.conftest import Browser, text_of
@@ -94,6 +95,20 @@ ROUTES: dict[str, frozenset[str]] = {
     "POST /admin/homerooms/remove": only("kanya", "preecha"),
     "GET /admin/parents": only("kanya", "preecha"),
     "POST /admin/parents/{guardian_id:int}/code": only("kanya"),
+    # Teaching assignments, parents' codes in bulk, guardians and their links (accounts.admin_routes)
+    "GET /admin/teaching": only("kanya", "preecha"),
+    "POST /admin/teaching": only("kanya", "preecha"),
+    "POST /admin/teaching/remove": only("kanya", "preecha"),
+    "POST /admin/teaching/import": only("kanya", "preecha"),
+    "POST /admin/teaching/import/apply": only("kanya", "preecha"),
+    "GET /admin/parents/invite": only("kanya", "preecha"),
+    "POST /admin/parents/invite": only("kanya", "preecha"),
+    "GET /admin/guardians/{guardian_id:int}": only("kanya"),
+    "POST /admin/guardians/{guardian_id:int}": only("kanya"),
+    "POST /admin/guardians/{guardian_id:int}/phone": only("kanya"),
+    "POST /admin/guardians/{guardian_id:int}/links": only("kanya"),
+    "POST /admin/guardians/{guardian_id:int}/links/{link_id:int}": only("kanya"),
+    "POST /admin/guardians/{guardian_id:int}/links/{link_id:int}/remove": only("kanya"),
     "GET /roster/import": only("kanya", "preecha"),
     "POST /roster/import": only("kanya", "preecha"),
     "POST /roster/import/{upload_id:int}/apply": only("kanya"),
@@ -210,6 +225,8 @@ async def _world(people, app) -> dict[str, str]:
     # Someone whose password may be reset without signing out a persona of this test.
     teacher = await accounts.create_user(people.bangkok, "reset-me", "ครูทดลอง", Role.subject_teacher, "x" * 12)
     change = await AccountChange.select(AccountChange.id).where(AccountChange.school == people.bangkok).first()
+    link = await StudentGuardian.select(StudentGuardian.id).where(
+        (StudentGuardian.student == bua) & (StudentGuardian.guardian == people.guardians["+66822222222"])).first()
     visit_id = str(uuid.uuid4())
     await visits.save_visit(somchai, {"client_id": visit_id, "student": bua, "status": "done",
                                       "visited_on": today.isoformat()})
@@ -221,7 +238,7 @@ async def _world(people, app) -> dict[str, str]:
         "form_id": str(form["form"]["id"]), "step": "1", "section": "family", "instrument": "sdq",
         "informant": "teacher",
         "visit_id": visit_id, "photo_id:str": str(uuid.uuid4()), "photo_id:int": str(photo["id"]),
-        "file_path": "app.css", "change_id": str(change["id"]), "decision": "confirm",
+        "file_path": "app.css", "change_id": str(change["id"]), "decision": "confirm", "link_id": str(link["id"]),
     }
 
 

@@ -176,6 +176,7 @@ MENU = (
     MenuItem("/roster/import", N_("Roster"), Permission.manage_roster),
     MenuItem("/admin/users", N_("Staff"), Permission.manage_users),
     MenuItem("/admin/homerooms", N_("Homerooms"), Permission.manage_users),
+    MenuItem("/admin/teaching", N_("Teaching"), Permission.manage_users),
     MenuItem("/admin/parents", N_("Parents"), Permission.manage_users),
     MenuItem("/notify/outbox", N_("Messages"), Permission.view_outbox),
     MenuItem("/school/calendar", N_("School calendar"), Permission.manage_school),
@@ -202,7 +203,8 @@ async def load_viewer(user: dict, today: date) -> Viewer:
         )
         classroom_ids = frozenset(r["classroom"] for r in rows)
         rows = await TeachingAssignment.select(TeachingAssignment.classroom).where(
-            (TeachingAssignment.teacher == user["id"]) & (TeachingAssignment.school_year == year.school_year_id))
+            (TeachingAssignment.teacher == user["id"]) & (TeachingAssignment.school_year == year.school_year_id)
+            & TeachingAssignment.term.is_in(teaching_terms(year.term_number)))
         teaching_ids = frozenset(r["classroom"] for r in rows)
         if Role.grade_head in extra_roles or role is Role.grade_head:
             headed = GradeHeadAssignment.select(GradeHeadAssignment.grade).where(
@@ -486,6 +488,16 @@ def may_head_grade(roles) -> bool:
     """A grade is headed by someone granted the grade-level head role (an executive confirmed it), never an admin."""
     roles = frozenset(roles)
     return Role.grade_head in roles and Role.admin not in roles
+
+
+# Who may be given a class to teach (accounts.teaching): the same staff as may keep a homeroom.
+TEACHING_ROLES = HOMEROOM_ROLES
+
+
+def teaching_terms(term_number: int | None) -> list[int]:
+    """The assignments that open a class's period registers now: the whole year's (term 0) and this term's; between
+    terms, both terms' (a teacher may still correct the last day's register)."""
+    return [0, term_number] if term_number else [0, 1, 2]
 
 
 def grant_needs_confirmation(role: Role) -> bool:

@@ -13,7 +13,7 @@ from litestar.middleware.csrf import generate_csrf_token
 from litestar.params import Body, FromPath, FromQuery
 
 from backend import i18n
-from backend.accounts import passwords, services, sessions, staff as staff_accounts
+from backend.accounts import codes, passwords, services, sessions, staff as staff_accounts
 from backend.accounts import access
 from backend.accounts.access import Permission, current_viewer, requires, requires_sign_in
 from backend.accounts.middleware import LANG_COOKIE, SESSION_COOKIE, session_cookie
@@ -98,7 +98,7 @@ async def _code_refused(request: Request, refusal: Refusal) -> Response:
 @post("/signin/code", opt=on_refusal(_code_refused))
 async def sign_in_with_code(request: Request, data: Annotated[CodeForm, Form]) -> Response:
     settings = request.app.state.settings
-    user_id = await services.redeem_sign_in_code(settings, data.phone, data.code, client_address(request))
+    user_id = await codes.redeem_sign_in_code(settings, data.phone, data.code, client_address(request))
     token = await sessions.start_session(settings, user_id)
     response = redirect("/account/password", flash=_("Welcome! Now choose your own password."))
     response.cookies.extend([session_cookie(token, settings), fresh_csrf_cookie(settings)])
@@ -348,7 +348,7 @@ async def _parents_results(request: Request, issued=None, error: Refusal | None 
 
 @post("/parents/{guardian_id:int}/code", opt=on_refusal(_parents_results))
 async def issue_code(request: Request, guardian_id: FromPath[int]) -> Response:
-    issued = await services.issue_sign_in_code(request.app.state.settings, request.app.state.queue,
+    issued = await codes.issue_sign_in_code(request.app.state.settings, request.app.state.queue,
                                                current_viewer(request), guardian_id)
     return await _parents_results(request, issued)
 

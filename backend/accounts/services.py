@@ -1,22 +1,19 @@
-"""One-time codes for parents, students' own sign-ins, and the admin's work on staff accounts and homerooms."""
+"""Students' own sign-ins, and the admin's work on staff accounts and homerooms (parents' codes: accounts.codes)."""
 
 from __future__ import annotations
 
 import asyncio
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from backend import db
 from backend.accounts import staff
 from backend.accounts.access import Permission, Viewer, grant_needs_confirmation, may_keep_homeroom
+from backend.accounts.codes import IssuedCode, issue_sign_in_code
 from backend.accounts.passwords import (
     AccountError,
-    attempt_keys,
-    count_attempt,
-    forget_attempt,
     hashed_in_thread,
-    matches_in_thread,
     temporary_password,
 )
 from backend.accounts.sessions import end_session, token_hash
@@ -26,21 +23,17 @@ from backend.accounts.tables import (
     HomeroomAssignment,
     HomeroomChange,
     Role,
-    SignInCode,
     User,
     UserSession,
 )
 from backend.clock import now
 from backend.config import Settings
 from backend.i18n import N_
-from backend.notify import outbox as notify
 from backend.notify.queue import JobQueue
 from backend.schools.tables import Classroom
-from backend.students.phones import BadPhone, normalise_phone
 from backend.students import enrolment
 from backend.students.tables import Guardian, Student
 
-CODE_ATTEMPTS = 5
 HANDED_OVER_HOURS = 2  # a lesson or two: a forgotten tablet does not stay signed in as a child for long
 
 
@@ -76,103 +69,6 @@ async def hand_back(viewer: Viewer, token: str) -> str:
 
 async def set_locale(viewer: Viewer, locale: str) -> None:
     await User.update({User.locale: locale}).where(User.id == viewer.user_id)
-
-
-# One-time sign-in codes for parents ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class IssuedCode:
-    code: str
-    phone: str
-    expires_at: datetime
-    message_ids: list[int]  # the SMS carrying it, to enqueue after the transaction
-
-
-async def ensure_parent_account(viewer: Viewer, guardian_id: int) -> int:
-    """The parent account for a guardian of this school, made from their phone number if missing."""
-    guardian = await Guardian.select().where(
-        (Guardian.id == guardian_id) & (Guardian.school == viewer.school_id)
-    ).first()
-    if guardian is None:
-        raise AccountError(N_("No such guardian in this school."), status=404)
-    if guardian["user"]:
-        return guardian["user"]
-    if not guardian["phone"]:
-        raise AccountError(N_("This guardian has no phone number. Add one to the roster first."))
-    async with db.transaction():
-        existing = await User.select(User.id, User.school, User.role).where(User.username == guardian["phone"]).first()
-        if existing and (existing["school"] != viewer.school_id or existing["role"] != Role.parent.value):
-            raise AccountError(N_("This phone number already belongs to another account."))
-        if existing:
-            user_id = existing["id"]
-        else:
-            rows = await User.insert(User(
-                school=viewer.school_id, username=guardian["phone"], display_name=guardian["name"],
-                role=Role.parent.value, phone=guardian["phone"], created_at=now(),
-            )).returning(User.id)
-            user_id = rows[0]["id"]
-        # A parent may be listed more than once (one row per import source); link every row with this phone.
-        await Guardian.update({Guardian.user: user_id}).where(
-            (Guardian.school == viewer.school_id) & (Guardian.phone == guardian["phone"])
-        )
-    return user_id
-
-
-async def issue_sign_in_code(settings: Settings, queue: JobQueue, viewer: Viewer, guardian_id: int) -> IssuedCode:
-    """A six-digit code the parent types with their phone number, on its way to them by SMS; any earlier unused code
-    stops working."""
-    user_id = await ensure_parent_account(viewer, guardian_id)
-    code = f"{secrets.randbelow(1_000_000):06d}"
-    moment = now()
-    expires_at = moment + timedelta(minutes=settings.sign_in_code_minutes)
-    user = await User.select(User.phone, User.locale).where(User.id == user_id).first()
-    code_hash = await hashed_in_thread(code)
-    async with db.transaction():
-        await SignInCode.delete().where((SignInCode.user == user_id) & SignInCode.used_at.is_null())
-        rows = await SignInCode.insert(SignInCode(user=user_id, code_hash=code_hash, created_at=moment,
-                                                  expires_at=expires_at)).returning(SignInCode.id)
-        # Whoever gives a code could sign in as the parent with it: every code given is listed for the executives.
-        await _audit(viewer, user_id, Role.parent.value, "parent_code")
-        # A code, never a link: Thai rules restrict links in SMS.
-        message_ids = await notify.text_person(
-            settings, school_id=viewer.school_id, user_id=user_id, phone=user["phone"], locale=user["locale"],
-            kind="sign_in_code", event_key=f"sign-in-code:{rows[0]['id']}",
-            values={"code": code, "minutes": settings.sign_in_code_minutes})
-    await queue.send(message_ids)
-    return IssuedCode(code=code, phone=user["phone"], expires_at=expires_at, message_ids=message_ids)
-
-
-async def redeem_sign_in_code(settings: Settings, phone: str, code: str, address: str) -> int:
-    """The parent's user id for a right, unexpired, unused code; each code works once and allows five tries."""
-    try:
-        username = normalise_phone(phone)
-    except BadPhone:
-        raise AccountError(N_("Check the phone number: it should look like 081-234-5678."), field="phone") from None
-    keys = attempt_keys(username, address)
-    await count_attempt(settings, keys)
-    spent = AccountError(N_("This code is not valid any more. Ask the school for a new one."), field="code")
-    latest = await SignInCode.select(SignInCode.id).where(
-        (SignInCode.user.username == username) & SignInCode.used_at.is_null()
-    ).order_by(SignInCode.id, ascending=False).first()
-    if latest is None:
-        raise spent
-    # The try is counted in the same statement that checks there are tries left, before the code is compared:
-    # parallel guesses cannot all read "no tries yet".
-    tried = await SignInCode.update({SignInCode.attempts: SignInCode.attempts + 1}).where(
-        (SignInCode.id == latest["id"]) & (SignInCode.attempts < CODE_ATTEMPTS) & SignInCode.used_at.is_null()
-        & (SignInCode.expires_at > now())
-    ).returning(SignInCode.code_hash, SignInCode.user)
-    if not tried:
-        raise spent
-    if not await matches_in_thread(tried[0]["code_hash"], code.strip()):
-        raise AccountError(N_("The code is not right. Check the SMS and try again."), field="code")
-    used = await SignInCode.update({SignInCode.used_at: now()}).where(
-        (SignInCode.id == latest["id"]) & SignInCode.used_at.is_null()).returning(SignInCode.id)
-    if not used:
-        raise spent
-    await forget_attempt(keys)
-    return tried[0]["user"]
 
 
 # Students' own sign-ins (homeroom teacher) ---------------------------------------------------------------------

@@ -74,6 +74,22 @@ class SignInCode(Table):
     expires_at = Timestamptz()
     attempts = Integer(default=0)
     used_at = Timestamptz(null=True, default=None)
+    via = Varchar(length=10, default="sms")  # "sms", or "slip" for a code printed on a paper slip (accounts.codes)
+
+
+class PhoneChange(Table):
+    """A parent's new phone number waiting for the code sent to it: their sign-in moves to it only once the code is
+    entered, so a mistyped number never hands the account to whoever holds that number."""
+
+    school = ForeignKey(School, on_delete=OnDelete.cascade)
+    user = ForeignKey(User, on_delete=OnDelete.cascade)
+    new_phone = Varchar(length=20)  # E.164
+    code_hash = Varchar(length=200)
+    attempts = Integer(default=0)
+    made_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True)
+    created_at = Timestamptz()
+    expires_at = Timestamptz()
+    confirmed_at = Timestamptz(null=True, default=None)
 
 
 class SignInThrottle(Table):
@@ -107,13 +123,15 @@ class GradeHeadAssignment(Table):
 
 
 class TeachingAssignment(Table):
-    """A subject teacher teaches a subject to a classroom this school year."""
+    """A teacher teaches a subject to a classroom in a term of the school year (accounts.teaching makes them)."""
 
     school = ForeignKey(School, on_delete=OnDelete.cascade)
     school_year = ForeignKey(SchoolYear, on_delete=OnDelete.cascade)
     classroom = ForeignKey(Classroom, on_delete=OnDelete.cascade)
     teacher = ForeignKey(User, on_delete=OnDelete.cascade)
     subject = Varchar(length=100)
+    term = Integer(default=0)  # 1 or 2; 0 for the whole school year
+    # unique (classroom, teacher, subject, term): see migrations
 
 
 class HomeroomChange(Table):
@@ -151,8 +169,8 @@ class AccountChange(Table):
     school = ForeignKey(School, on_delete=OnDelete.cascade)
     account = ForeignKey(User, on_delete=OnDelete.cascade)
     role = Varchar(length=20, choices=Role)  # the account's role at the time
-    # "created", "password_reset", "parent_code", "role_granted" (an extra role: role is the one given),
-    # "role_removed", "deactivated" or "reactivated"
+    # "created", "password_reset", "parent_code", "parent_slip", "parent_phone", "role_granted" (an extra role:
+    # role is the one given), "role_removed", "deactivated" or "reactivated"
     action = Varchar(length=20)
     status = Varchar(length=10)  # "done"; for a grant waiting on an executive "pending", then "confirmed"/"refused"
     made_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True)

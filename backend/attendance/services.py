@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from piccolo.query.functions.aggregate import Count
 
 from backend import db
-from backend.accounts.access import Viewer, can_see_attendance_of, can_see_register, visible_students
+from backend.accounts.access import Viewer, can_see_attendance_of, can_see_register, teaching_terms, visible_students
 from backend.attendance.tables import ALERTED, HOMEROOM_PERIOD, AttendanceChange, AttendanceMark, Status
 from backend.accounts.tables import TeachingAssignment
 from backend.config import Settings
@@ -351,6 +351,7 @@ async def teaching_classes(viewer: Viewer) -> list[dict]:
         TeachingAssignment.classroom.room.as_alias("room"),
         TeachingAssignment.classroom.grade.code.as_alias("grade")).where(
         (TeachingAssignment.teacher == viewer.user_id) & (TeachingAssignment.school_year == viewer.school_year_id)
+        & TeachingAssignment.term.is_in(teaching_terms(viewer.term_number))
     ).order_by(TeachingAssignment.classroom.grade.level).order_by(TeachingAssignment.classroom.room)
     return [{**r, "label": f"{r['grade']}/{r['room']}"} for r in rows]
 

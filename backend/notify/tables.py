@@ -43,6 +43,7 @@ KIND_LABELS = {
     "cut": N_("Cut class"),
     "correction": N_("Correction"),
     "sign_in_code": N_("Sign-in code"),
+    "sign_in_invite": N_("Invitation to the app"),
 }
 
 # Why a message did not go, in words an admin can act on (the provider's own code and text are shown beside it).

@@ -27,6 +27,7 @@ FIELDS = {
     "cut": ("school", "name", "date", "period", "subject"),
     "correction": ("school", "name", "date", "period", "subject"),
     "sign_in_code": ("school", "code", "minutes"),
+    "sign_in_invite": ("school", "code", "date"),  # codes given in bulk (accounts.codes), valid for days
 }
 KINDS = tuple(FIELDS)
 FIELD = re.compile(r"\{\{\s*(\w+)\s*\}\}")

@@ -17,7 +17,7 @@ import pytest
 
 from backend import clock, db
 from backend.notify.queue import JobQueue
-from backend.accounts import services
+from backend.accounts import codes
 from backend.app import create_app
 from tests.conftest import IS_POSTGRES, ROOT, TEST_DIR, child_env, free_port, text_of
 from tests.personas import PASSWORD
@@ -121,14 +121,14 @@ async def test_wrong_passwords_slow_down_instead_of_locking_out(client, people):
 
 async def test_parallel_code_guesses_get_five_tries(make_client, people, settings):
     viewer = await people.kanya.viewer()
-    issued = await services.issue_sign_in_code(settings, JobQueue(None), viewer, people.guardians["+66822222222"])
+    issued = await codes.issue_sign_in_code(settings, JobQueue(None), viewer, people.guardians["+66822222222"])
     wrong = [f"{(int(issued.code) + i) % 1_000_000:06d}" for i in range(1, 25)]
 
     async def guess(code: str, i: int):
         try:
-            await services.redeem_sign_in_code(settings, "0822222222", code, f"10.1.0.{i}")
+            await codes.redeem_sign_in_code(settings, "0822222222", code, f"10.1.0.{i}")
             return "right"
-        except services.AccountError as error:
+        except codes.AccountError as error:
             return error.message
 
     outcomes = await asyncio.gather(*(guess(code, i) for i, code in enumerate(wrong)))

@@ -3,7 +3,7 @@
 import re
 from datetime import timedelta
 
-from backend.accounts import services
+from backend.accounts import codes
 from backend.clock import now
 from backend.accounts.tables import SignInCode, User
 from backend.students.tables import Guardian
@@ -86,8 +86,8 @@ async def test_a_guardian_without_a_phone_gets_a_clear_message(people):
     viewer = await people.kanya.viewer()
     await Guardian.update({Guardian.phone: None}).where(Guardian.id == people.guardians["+66822222222"])
     try:
-        await services.ensure_parent_account(viewer, people.guardians["+66822222222"])
-    except services.AccountError as error:
+        await codes.ensure_parent_account(viewer, people.guardians["+66822222222"])
+    except codes.AccountError as error:
         assert error.message == "This guardian has no phone number. Add one to the roster first."
     else:
         raise AssertionError("expected a refusal")
