@@ -87,6 +87,7 @@ ROUTES: dict[str, frozenset[str]] = {
     "POST /admin/parents/{guardian_id:int}/code": only("kanya"),
     "GET /roster/import": only("kanya", "preecha"),
     "POST /roster/import": only("kanya", "preecha"),
+    "POST /roster/import/{upload_id:int}/columns": only("kanya"),
     "POST /roster/import/{upload_id:int}/apply": only("kanya"),
     "GET /records/sharing": only("kanya", "preecha"),
     "POST /records/sharing": only("kanya", "preecha"),

@@ -100,6 +100,9 @@ def _guardian_fields() -> tuple[Field, ...]:
 
 
 FIELDS = {f.name: f for f in STUDENT_FIELDS + _guardian_fields()}
+# Columns every school's file has and Doolae has no use for: a running count of rows, an age worked out from the
+# date of birth. Listed as ignored in the report, so still not silent.
+KNOWN_IGNORED = ("ลำดับ", "ลำดับที่", "อายุ", "age")
 
 
 def header_key(header: str) -> str:
@@ -110,6 +113,7 @@ def header_key(header: str) -> str:
 
 
 ALIASES = {header_key(alias): f.name for f in FIELDS.values() for alias in f.aliases}
+ALIASES.update({header_key(header): IGNORE for header in KNOWN_IGNORED})
 
 
 def field_label(name: str) -> str:
@@ -281,7 +285,7 @@ def _numbered(key: str) -> str | None:
     if len(digits) != 1 or not 1 <= int(digits[0]) <= 3:
         return None
     base = ALIASES.get(key.replace(digits[0], "", 1))
-    if base is None or not base.startswith("guardian_"):
+    if base is None or base == IGNORE or not base.startswith("guardian_"):
         return None
     slot = "guardian" if digits[0] == "1" else f"guardian{digits[0]}"
     return guardian_field(slot, base.removeprefix("guardian_"))
