@@ -160,7 +160,7 @@ async def test_an_excel_roster_reads_like_its_csv_and_stores_the_dmc_facts(peopl
     assert preview.errors == [] and preview.sheet == "รายชื่อนักเรียน" and preview.columns_ready
     await students.apply_roster(kanya, preview.upload_id)
     student = await Student.select(Student.citizen_id, Student.birth_date, Student.sex).where(
-        Student.code == "10231").first()
+        Student.code == "60231").first()
     assert (student["citizen_id"], student["birth_date"].isoformat(), student["sex"]) == (
         "1103700123458", "2013-05-12", "m")
     as_csv = await students.preview_roster(kanya, "roster.csv", (SAMPLES / "roster.csv").read_bytes())
