@@ -275,6 +275,10 @@ class ColumnReport:
         return [c for c in self.columns if c.field is None]
 
     @property
+    def has_guardians(self) -> bool:
+        return any(name.startswith(GUARDIAN_SLOTS) for name in self.fields)
+
+    @property
     def ready(self) -> bool:
         return not self.unplaced and not self.missing
 

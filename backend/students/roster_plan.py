@@ -148,11 +148,16 @@ class Roster:
             student = self.students.get(row.code)
             for guardian_id in self.links.get(student["id"], {}) if student else ():
                 known = self.guardians[guardian_id]
-                if name_key(known["name"]) == name_key(guardian.name) and known["phone"] in (None, phone):
+                # A file without this guardian's phone (a DMC export has none) keeps the phone the school has.
+                if name_key(known["name"]) == name_key(guardian.name) and (phone is None or known["phone"] in (
+                        None, phone)):
                     return guardian_id
         return None
 
-    def plan(self, rows: list[StudentRow], same_person: set[str] = frozenset()) -> RosterPlan:
+    def plan(self, rows: list[StudentRow], same_person: set[str] = frozenset(),
+             with_guardians: bool = True) -> RosterPlan:
+        """`with_guardians` False: the file has no guardian columns at all, so it says nothing about guardians and
+        every student keeps theirs."""
         plan = RosterPlan()
         for row in rows:
             classroom_id = self.classrooms.get((row.grade, row.room))
@@ -166,7 +171,8 @@ class Roster:
                 plan.changed_students.append((current["id"], row))
             else:
                 plan.unchanged += 1
-        self._plan_guardians(rows, same_person, plan)
+        if with_guardians:
+            self._plan_guardians(rows, same_person, plan)
         return plan
 
     def _plan_guardians(self, rows: list[StudentRow], same_person: set[str], plan: RosterPlan) -> None:

@@ -71,7 +71,7 @@ async def _preview(viewer: Viewer, filename: str, data: bytes, sheet: str | None
         preview.upload_id = rows[0]["id"]
     if preview.columns_ready:
         roster = await Roster(viewer.school_id, viewer.school_year_id).load()
-        preview.plan = roster.plan(parsed.rows)
+        preview.plan = roster.plan(parsed.rows, with_guardians=parsed.report.has_guardians)
     return preview
 
 
@@ -138,7 +138,7 @@ async def apply_roster(viewer: Viewer, upload_id: int, same_person: set[str] = f
         raise RosterError(N_("The file has errors. Upload a corrected file."), status=409)
     async with db.transaction():
         roster = await Roster(viewer.school_id, viewer.school_year_id).load()
-        plan = roster.plan(parsed.rows, set(same_person))
+        plan = roster.plan(parsed.rows, set(same_person), with_guardians=parsed.report.has_guardians)
         await roster.apply(parsed.rows, plan)
         await RosterUpload.update({RosterUpload.applied_at: now()}).where(RosterUpload.id == upload_id)
     return plan

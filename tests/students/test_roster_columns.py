@@ -195,3 +195,32 @@ async def test_the_citizen_id_shows_only_to_admins_and_the_homeroom_teacher(peop
 
 def test_the_sample_files_are_in_the_repository():
     assert Path(SAMPLES / "roster.csv").read_text(encoding="utf-8-sig").splitlines()[0].endswith("ผู้ปกครอง ")
+
+
+async def test_the_same_person_tick_on_the_page(client, people, settings):
+    await people.kanya.sign_in(settings, client)
+    await client.get("/roster/import")
+    page = await client.post("/roster/import", files={"data": ("r.csv", SAME_NAMES.encode(), "text/csv")},
+                             headers={"x-csrftoken": client.csrf_token()})
+    text = text_of(page.text)
+    assert "ชื่อผู้ปกครองซ้ำกัน: ติ๊กเฉพาะเมื่อเป็นคนเดียวกันจริง" in text and "มานี รักดี: แถว 5" in text
+    preview = await students.preview_roster(await people.kanya.viewer(), "r.csv", SAME_NAMES.encode())
+    done = await client.submit(f"/roster/import/{preview.upload_id}/apply", {"same": preview.plan.questions[0].pair})
+    assert done.status_code == 200
+    assert await guardians_of("40004") == await guardians_of("40005")
+
+
+async def test_a_file_without_phones_or_guardians_keeps_the_guardians_the_school_has(people):
+    kanya = await people.kanya.viewer()
+    before = await guardians_of("10001")
+    # The students alone: nothing is said about guardians, so every student keeps theirs.
+    only_students = "เลขประจำตัว,คำนำหน้า,ชื่อ,นามสกุล,ชั้น/ห้อง,เลขที่\n10001,เด็กชาย,อนันต์,ใจดี,ม.1/1,1\n"
+    preview = await students.preview_roster(kanya, "s.csv", only_students.encode())
+    assert preview.plan.changes == 0
+    # A DMC export names the mother without her phone: she is still the guardian with the phone.
+    no_phone = ("เลขประจำตัว,คำนำหน้า,ชื่อ,นามสกุล,ชั้น/ห้อง,เลขที่,ชื่อมารดา\n"
+                "10001,เด็กชาย,อนันต์,ใจดี,ม.1/1,1,สมศรี ใจดี\n")
+    preview = await students.preview_roster(kanya, "d.csv", no_phone.encode())
+    assert (preview.plan.new_guardians, preview.plan.link_changes) == (0, 0)
+    await students.apply_roster(kanya, preview.upload_id)
+    assert await guardians_of("10001") == before and before[0][1] == "+66811111111"
