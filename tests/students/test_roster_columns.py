@@ -224,3 +224,25 @@ async def test_a_file_without_phones_or_guardians_keeps_the_guardians_the_school
     assert (preview.plan.new_guardians, preview.plan.link_changes) == (0, 0)
     await students.apply_roster(kanya, preview.upload_id)
     assert await guardians_of("10001") == before and before[0][1] == "+66811111111"
+
+
+async def test_the_admin_picks_the_sheet_of_an_excel_file(people):
+    import io
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "สรุป"
+    book.active.append(["จำนวนนักเรียน", 1])
+    sheet = book.create_sheet("ม.1")
+    sheet.append(["เลขประจำตัว", "ชื่อ", "นามสกุล", "ชั้น/ห้อง", "ชื่อผู้ปกครอง", "เบอร์โทรผู้ปกครอง"])
+    sheet.append([50001, "ต้น", "ไม้งาม", "ม.1/1", "ใบ ไม้งาม", 812223333])  # Excel dropped the phone's 0
+    data = io.BytesIO()
+    book.save(data)
+    kanya = await people.kanya.viewer()
+    preview = await students.preview_roster(kanya, "book.xlsx", data.getvalue())
+    assert preview.sheets == ["สรุป", "ม.1"] and preview.sheet == "สรุป" and not preview.columns_ready
+    picked = await students.map_columns(kanya, preview.upload_id, {}, "ม.1")
+    assert picked.sheet == "ม.1" and picked.columns_ready and picked.plan.new_guardians == 1
+    await students.apply_roster(kanya, preview.upload_id)
+    assert (await guardians_of("50001"))[0][1] == "+66812223333"
