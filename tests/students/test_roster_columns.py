@@ -246,3 +246,16 @@ async def test_the_admin_picks_the_sheet_of_an_excel_file(people):
     assert picked.sheet == "ม.1" and picked.columns_ready and picked.plan.new_guardians == 1
     await students.apply_roster(kanya, preview.upload_id)
     assert (await guardians_of("50001"))[0][1] == "+66812223333"
+
+
+async def test_the_record_page_shows_the_citizen_id_to_the_homeroom_teacher_only(make_client, people, settings):
+    await Student.update({Student.citizen_id: "1103700123458", Student.sex: "f"}).where(
+        Student.id == people.students["10002"])
+    shown = {}
+    for name in ("somchai", "ratana"):
+        client = make_client()
+        await getattr(people, name).sign_in(settings, client)
+        page = await client.get(f"/records/{people.students['10002']}")
+        assert page.status_code == 200
+        shown[name] = "1103700123458" in page.text
+    assert shown == {"somchai": True, "ratana": False}
