@@ -68,6 +68,18 @@ class ParsedRoster:
 YES = {"ใช่", "มี", "ใช้", "yes", "y", "1", "true", "✓", "x"}
 NO = {"", "ไม่", "ไม่ใช่", "ไม่มี", "ไม่ใช้", "no", "n", "0", "false", "-"}
 BLANK_NAMES = {"-", "--", "ไม่มี", "ไม่ทราบ", "n/a"}  # how a DMC export writes an unknown parent
+GUARDIAN_MESSAGES = (N_("Guardian %(n)s has a phone number but no name."),
+                     N_("Guardian %(n)s's name is longer than %(longest)s characters."),
+                     N_("Guardian %(n)s's phone number “%(value)s” is not a Thai phone number."))
+# The father's and mother's columns of a DMC export are named as such in their problems, not as "guardian 4".
+PARENT_MESSAGES = {
+    "father": (N_("The father's phone number is given but not his name."),
+               N_("The father's name is longer than %(longest)s characters."),
+               N_("The father's phone number “%(value)s” is not a Thai phone number.")),
+    "mother": (N_("The mother's phone number is given but not her name."),
+               N_("The mother's name is longer than %(longest)s characters."),
+               N_("The mother's phone number “%(value)s” is not a Thai phone number.")),
+}
 TITLES = ("เด็กชาย", "เด็กหญิง", "ด.ช.", "ด.ญ.", "นางสาว", "น.ส.", "นาย", "นาง")
 
 CLASS_PATTERN = re.compile(r"^\s*(ม|ป|m|p)\s*\.?\s*(\d)\s*/\s*(\d{1,2})\s*$", re.IGNORECASE)
@@ -260,11 +272,10 @@ def _guardians_of_row(cell, fail, fields: dict[str, int]) -> list[GuardianRow]:
         if not (name or phone_text):
             continue
         if not name:
-            fail(N_("Guardian %(n)s has a phone number but no name."), n=n)
+            fail(PARENT_MESSAGES.get(slot, GUARDIAN_MESSAGES)[0], n=n)
             continue
         if len(name) > LONGEST["guardian"]:
-            fail(N_("Guardian %(n)s's name is longer than %(longest)s characters."), n=n,
-                 longest=LONGEST["guardian"])
+            fail(PARENT_MESSAGES.get(slot, GUARDIAN_MESSAGES)[1], n=n, longest=LONGEST["guardian"])
         if len(relation) > LONGEST["relation"]:
             fail(N_("Guardian %(n)s's relation is longer than %(longest)s characters."), n=n,
                  longest=LONGEST["relation"])
@@ -273,8 +284,7 @@ def _guardians_of_row(cell, fail, fields: dict[str, int]) -> list[GuardianRow]:
             try:
                 phone = normalise_phone(phone_text)
             except BadPhone:
-                fail(N_("Guardian %(n)s's phone number “%(value)s” is not a Thai phone number."),
-                     n=n, value=phone_text)
+                fail(PARENT_MESSAGES.get(slot, GUARDIAN_MESSAGES)[2], n=n, value=phone_text)
         if smart_text not in YES | NO:
             fail(N_("Guardian %(n)s's smartphone answer “%(value)s” should be yes or no (ใช่/ไม่ใช่)."),
                  n=n, value=smart_text)

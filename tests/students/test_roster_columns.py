@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from backend import i18n
 from backend.students import personal
 from backend.students import services as students
 from backend.students.columns import place_columns
@@ -259,3 +260,12 @@ async def test_the_record_page_shows_the_citizen_id_to_the_homeroom_teacher_only
         assert page.status_code == 200
         shown[name] = "1103700123458" in page.text
     assert shown == {"somchai": True, "ratana": False}
+
+
+def test_a_dmc_fathers_bad_phone_is_named_as_the_fathers():
+    text = ("เลขประจำตัว,ชื่อ,นามสกุล,ชั้น/ห้อง,ชื่อบิดา,เบอร์โทรบิดา\n"
+            "10231,ธนากร,ใจดี,ม.1/3,สมชาย ใจดี,081\n")
+    parsed = parse_roster(text.encode(), GRADES)
+    i18n.current_locale.set("th")
+    assert [i18n.gettext(e.message, **e.values) for e in parsed.errors] == [
+        "เบอร์โทรของบิดา “081” ไม่ใช่เบอร์โทรศัพท์ไทยที่ถูกต้อง"]
