@@ -183,23 +183,78 @@ def _stop(process) -> None:
     log.info("worker stopped (pid %s)", process.pid)
 
 
-async def import_roster(school_code: str, path: Path) -> None:
+def _column_report(preview) -> None:
+    from backend.i18n import gettext
+    from backend.students.columns import field_label
+
+    if preview.sheet:
+        print(f"sheet: {preview.sheet} (of {', '.join(preview.sheets)})")
+    print("columns:")
+    for column in preview.report.columns:
+        header = column.header or "(no header)"
+        if column.field is None:
+            read_as = ("NOT RECOGNISED" if column.how == "unknown" else "a second column for a field already read")
+        else:
+            read_as = field_label(column.field) + (" (as told)" if column.how == "mapped" else "")
+        print(f"  {column.letter:>2} {header:<30} -> {read_as}")
+    for message in preview.report.missing:
+        print(f"  missing: {gettext(message)}")
+
+
+async def import_roster(school_code: str, path: Path, maps: list[str], ignores: list[str], sheet: str | None) -> None:
+    from backend.accounts.tables import Role, User
     from backend.demo import admin_viewer
     from backend.i18n import gettext
     from backend.schools.tables import School
     from backend.students import services as students
+    from backend.students.columns import FIELDS, IGNORE, header_key, parse_mapping_option
 
     school = await School.select(School.id).where(School.code == school_code).first()
     if school is None:
         raise SystemExit(f"no school with code {school_code}")
-    preview = await students.import_roster(await admin_viewer(school["id"]), path.name, path.read_bytes())
+    if not await User.exists().where((User.school == school["id"]) & (User.role == Role.admin.value)):
+        # The import is recorded as done by the school's admin, as from the import page.
+        raise SystemExit(f"school {school_code} has no admin yet: the import is recorded under the school's admin. "
+                         f"Create one first:\n  doolae create-admin {school_code} USERNAME \"ชื่อ\"\n"
+                         f"then run this import again.")
+    if not path.is_file():
+        raise SystemExit(f"no file at {path}")
+    told: dict[str, str] = {}
+    for option in maps:
+        try:
+            key, name = parse_mapping_option(option)
+        except ValueError:
+            raise SystemExit(f'--map "{option}": write it as "HEADER=FIELD"; fields: {", ".join(FIELDS)}') from None
+        told[key] = name
+    for header in ignores:
+        told[header_key(header) or header] = IGNORE
+    preview = await students.import_roster(await admin_viewer(school["id"]), path.name, path.read_bytes(), told,
+                                           sheet)
     if preview.errors:
         for error in preview.errors:
             print(f"row {error.line}: {gettext(error.message, **error.values)}", file=sys.stderr)
         raise SystemExit(f"nothing imported: {len(preview.errors)} problem(s)")
+    _column_report(preview)
+    if not preview.columns_ready:
+        unplaced = [f"{c.letter} “{c.header or '(no header)'}”" for c in preview.report.unplaced]
+        advice = []
+        if unplaced:
+            advice.append(f"columns not recognised: {', '.join(unplaced)}. Say what each holds with "
+                          f'--map "HEADER=FIELD" (e.g. --map "เบอร์บ้าน=guardian_phone") or --ignore HEADER; '
+                          f"fields: {', '.join(FIELDS)}")
+        raise SystemExit("nothing imported: " + "; ".join(advice + [gettext(m) for m in preview.report.missing]))
     plan = preview.plan
     print(f"imported {preview.rows} rows: {len(plan.new_students)} new, {len(plan.changed_students)} changed, "
-          f"{plan.unchanged} unchanged, {len(plan.new_classrooms)} new classrooms")
+          f"{plan.unchanged} unchanged, {len(plan.new_classrooms)} new classrooms; guardians: "
+          f"{plan.new_guardians} new, {plan.changed_guardians} changed, {plan.link_changes} links changed")
+    if not plan.changes:
+        print("nothing to change: the roster already matches this file")
+    for shared in plan.shared_phones:
+        print(f"note: phone {shared.phone} is written with several names ({', '.join(shared.names)}; rows "
+              f"{', '.join(map(str, shared.lines))}): one guardian, named {shared.names[0]}")
+    if plan.questions:
+        print(f"note: {len(plan.questions)} guardian name(s) appear on several rows without one phone to show they "
+              "are one person: they were kept as different guardians (the import page lets an admin say otherwise)")
 
 
 async def create_school(code: str, name: str, short_name: str, grades: str) -> None:
@@ -253,9 +308,14 @@ def main(argv: list[str] | None = None) -> None:
     commands.add_parser("worker", help="run the arq worker (needs Redis)")
     commands.add_parser("worker-health", help="exit 0 if this machine's worker is working, 1 if not")
     commands.add_parser("migrate", help="apply database migrations")
-    command = commands.add_parser("import-roster", help="import a roster CSV for a school")
+    command = commands.add_parser("import-roster", help="import a roster (CSV or Excel .xlsx) for a school")
     command.add_argument("school")
     command.add_argument("path", type=Path)
+    command.add_argument("--map", action="append", default=[], metavar="HEADER=FIELD",
+                         help='what a column holds, e.g. --map "เบอร์บ้าน=guardian_phone" (repeatable)')
+    command.add_argument("--ignore", action="append", default=[], metavar="HEADER",
+                         help="a column not to import (repeatable)")
+    command.add_argument("--sheet", help="the sheet of an Excel file (default: the first)")
     command = commands.add_parser("create-school", help="create a school")
     command.add_argument("code")
     command.add_argument("name")
@@ -287,7 +347,7 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "migrate":
         asyncio.run(_with_db(migrate()))
     elif args.command == "import-roster":
-        asyncio.run(_with_db(import_roster(args.school, args.path)))
+        asyncio.run(_with_db(import_roster(args.school, args.path, args.map, args.ignore, args.sheet)))
     elif args.command == "create-school":
         asyncio.run(_with_db(create_school(args.code, args.name, args.short_name, args.grades)))
     elif args.command == "create-admin":

@@ -111,6 +111,7 @@ ROUTES: dict[str, frozenset[str]] = {
     "POST /admin/guardians/{guardian_id:int}/links/{link_id:int}/remove": only("kanya"),
     "GET /roster/import": only("kanya", "preecha"),
     "POST /roster/import": only("kanya", "preecha"),
+    "POST /roster/import/{upload_id:int}/columns": only("kanya"),
     "POST /roster/import/{upload_id:int}/apply": only("kanya"),
     "GET /records/sharing": only("kanya", "preecha"),
     "POST /records/sharing": only("kanya", "preecha"),

@@ -278,6 +278,14 @@ def can_see_student(viewer: Viewer, student: dict) -> bool:
             or student["id"] in viewer.student_ids)
 
 
+def can_see_citizen_id(viewer: Viewer, student: dict) -> bool:
+    """A student's citizen ID (from the national register) is sensitive: the school's admins, who import it, and
+    the student's homeroom teachers only."""
+    if student["school"] != viewer.school_id:
+        return False
+    return viewer.role is Role.admin or viewer.keeps_homeroom(student["classroom"])
+
+
 # The cumulative record and home visits ------------------------------------------------------------------------
 # A student's homeroom teachers read and write every section; other roles as each section says
 # (records.sections); a parent reads the sections their school shares with parents, of their own child only.

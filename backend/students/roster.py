@@ -1,23 +1,25 @@
-"""Reading a roster CSV as Thai schools export it: any usual encoding, Thai or English headers. Pure.
+"""Reading a roster as Thai schools export it (CSV in any usual encoding, or Excel) into students and guardians. Pure.
 
-Every problem is reported with its row number (as a spreadsheet shows it: the header is row 1) and a
-reason, so the admin can fix the file; nothing here touches the database.
+Which column holds what is columns.py's work; this module reads the values of each row. Every problem is reported
+with its row number (as a spreadsheet shows it: the header is row 1) and a reason, so the admin can fix the file;
+nothing here touches the database.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass, field
+from datetime import date
 
 from backend.i18n import N_
 from backend.request_input import plain_text
+from backend.students import personal
+from backend.students.columns import (GUARDIAN_SLOTS, MAX_ROWS, SLOT_RELATION, ColumnReport, RosterTable,
+                                      UnreadableFile, guardian_field, header_key, place_columns, read_table)
 from backend.students.phones import BadPhone, normalise_phone
 from backend.students.tables import Guardian, Student, StudentGuardian
 
-MAX_GUARDIANS = 3
-MAX_ROWS = 10_000
+MAX_GUARDIANS = len(GUARDIAN_SLOTS)
 
 
 @dataclass(frozen=True)
@@ -25,7 +27,8 @@ class GuardianRow:
     name: str
     relation: str
     phone: str | None  # E.164
-    has_smartphone: bool
+    has_smartphone: bool | None  # None when the file has no smartphone column: what the school has stays
+    slot: str = "guardian"  # which columns it came from: guardian, guardian2, guardian3, father, mother
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,10 @@ class StudentRow:
     room: int
     number: int | None
     guardians: tuple[GuardianRow, ...]
+    # Given only where the file has the column and the cell is filled: a blank never erases what the school has.
+    citizen_id: str | None = None
+    birth_date: date | None = None
+    sex: str | None = None
 
 
 @dataclass(frozen=True)
@@ -53,27 +60,27 @@ class ParsedRoster:
     rows: list[StudentRow]
     errors: list[RowError]
     encoding: str
+    report: ColumnReport | None = None  # None when the file could not be read at all
+    sheets: list[str] = field(default_factory=list)
+    sheet: str | None = None
 
 
-# Header names seen in Thai school exports, compared without spaces, dots, underscores or case.
-HEADERS = {
-    "code": ["เลขประจำตัวนักเรียน", "เลขประจำตัว", "รหัสนักเรียน", "studentcode", "studentid", "code"],
-    "title": ["คำนำหน้า", "คำนำหน้าชื่อ", "title", "prefix"],
-    "first_name": ["ชื่อ", "ชื่อนักเรียน", "firstname", "name"],
-    "last_name": ["นามสกุล", "lastname", "surname", "familyname"],
-    "class": ["ชั้น/ห้อง", "ห้องเรียน", "ชั้นเรียน", "class", "classroom", "gradeandroom"],
-    "grade": ["ชั้น", "ระดับชั้น", "grade"],
-    "room": ["ห้อง", "room"],
-    "number": ["เลขที่", "number", "no", "numberinclass"],
-}
-GUARDIAN_HEADERS = {
-    "name": ["ชื่อผู้ปกครอง", "ผู้ปกครอง", "guardian", "guardianname"],
-    "relation": ["ความสัมพันธ์", "ความเกี่ยวข้อง", "guardianrelation", "relation"],
-    "phone": ["โทรศัพท์ผู้ปกครอง", "เบอร์โทรผู้ปกครอง", "โทรศัพท์", "เบอร์โทร", "เบอร์โทรศัพท์", "guardianphone", "phone"],
-    "smartphone": ["ใช้สมาร์ทโฟน", "สมาร์ทโฟน", "มีสมาร์ทโฟน", "guardiansmartphone", "smartphone"],
-}
 YES = {"ใช่", "มี", "ใช้", "yes", "y", "1", "true", "✓", "x"}
 NO = {"", "ไม่", "ไม่ใช่", "ไม่มี", "ไม่ใช้", "no", "n", "0", "false", "-"}
+BLANK_NAMES = {"-", "--", "ไม่มี", "ไม่ทราบ", "n/a"}  # how a DMC export writes an unknown parent
+GUARDIAN_MESSAGES = (N_("Guardian %(n)s has a phone number but no name."),
+                     N_("Guardian %(n)s's name is longer than %(longest)s characters."),
+                     N_("Guardian %(n)s's phone number “%(value)s” is not a Thai phone number."))
+# The father's and mother's columns of a DMC export are named as such in their problems, not as "guardian 4".
+PARENT_MESSAGES = {
+    "father": (N_("The father's phone number is given but not his name."),
+               N_("The father's name is longer than %(longest)s characters."),
+               N_("The father's phone number “%(value)s” is not a Thai phone number.")),
+    "mother": (N_("The mother's phone number is given but not her name."),
+               N_("The mother's name is longer than %(longest)s characters."),
+               N_("The mother's phone number “%(value)s” is not a Thai phone number.")),
+}
+TITLES = ("เด็กชาย", "เด็กหญิง", "ด.ช.", "ด.ญ.", "นางสาว", "น.ส.", "นาย", "นาง")
 
 CLASS_PATTERN = re.compile(r"^\s*(ม|ป|m|p)\s*\.?\s*(\d)\s*/\s*(\d{1,2})\s*$", re.IGNORECASE)
 GRADE_PATTERN = re.compile(r"^\s*(ม|ป|m|p)\s*\.?\s*(\d)\s*$", re.IGNORECASE)
@@ -86,38 +93,17 @@ LONGEST = {"title": Student.title.length, "first_name": Student.first_name.lengt
            "relation": StudentGuardian.relation.length}
 
 
-def decode(data: bytes) -> tuple[str, str]:
-    """Text and the encoding it came in. Excel on Thai Windows saves CSV as cp874 (a superset of TIS-620)."""
-    if data.startswith(b"\xff\xfe") or data.startswith(b"\xfe\xff"):
-        return data.decode("utf-16", errors="replace"), "utf-16"
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data.decode("utf-8-sig", errors="replace"), "utf-8-sig"
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        return data.decode("cp874", errors="replace"), "cp874"
+def split_full_name(text: str) -> tuple[str, str, str]:
+    """ "ด.ช.ธนากร ใจดี" → (ด.ช., ธนากร, ใจดี): title, first name, the rest as the last name."""
+    text = " ".join(text.split())
+    title = next((t for t in TITLES if text.startswith(t)), "")
+    first, _, last = text[len(title):].strip().partition(" ")
+    return title, first, last
 
 
-def _key(header: str) -> str:
-    return re.sub(r"[\s._]", "", header).lower()
-
-
-def _map_headers(headers: list[str]) -> tuple[dict[str, int], dict[tuple[int, str], int]]:
-    """Column index per student field, and per (guardian number, field)."""
-    fields: dict[str, int] = {}
-    guardian_fields: dict[tuple[int, str], int] = {}
-    lookup = {_key(alias): name for name, aliases in HEADERS.items() for alias in aliases}
-    guardian_lookup = {_key(alias): name for name, aliases in GUARDIAN_HEADERS.items() for alias in aliases}
-    for index, header in enumerate(headers):
-        key = _key(header)
-        # "ชื่อผู้ปกครอง2", "guardian2_phone": the one digit says which guardian.
-        digits = re.findall(r"\d", key)
-        base, number = (key.replace(digits[0], "", 1), int(digits[0])) if len(digits) == 1 else (key, 1)
-        if key in lookup and key not in guardian_lookup and lookup[key] not in fields:
-            fields[lookup[key]] = index
-        elif base in guardian_lookup and 1 <= number <= MAX_GUARDIANS:
-            guardian_fields.setdefault((number, guardian_lookup[base]), index)
-    return fields, guardian_fields
+def name_key(name: str) -> str:
+    """Names compared as people write them: spaces and dots dropped (นาง สมศรี  ใจดี is นางสมศรี ใจดี)."""
+    return header_key(name)
 
 
 def parse_class(text: str) -> tuple[str, int] | None:
@@ -136,39 +122,40 @@ def parse_grade(text: str) -> str | None:
     return f"{prefix}.{match.group(2)}"
 
 
-def parse_roster(data: bytes, known_grades: set[str]) -> ParsedRoster:
-    text, encoding = decode(data)
-    errors: list[RowError] = []
-    if not text.strip():
-        return ParsedRoster([], [RowError(0, N_("The file is empty."))], encoding)
+def parse_roster(data: bytes, known_grades: set[str], mapping: dict[str, str] | None = None,
+                 sheet: str | None = None) -> ParsedRoster:
+    """Read a file with the school's remembered column mapping. Rows are read only once every column is placed
+    (read as a field or ignored on purpose) and the required ones are there: otherwise the report says which."""
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    table = list(csv.reader(io.StringIO(text), dialect))
-    headers = table[0]
-    fields, guardian_fields = _map_headers(headers)
-    for required, message in (("code", N_("The file has no column for the student code.")),
-                              ("first_name", N_("The file has no column for the first name.")),
-                              ("last_name", N_("The file has no column for the last name."))):
-        if required not in fields:
-            errors.append(RowError(0, message))
-    if "class" not in fields and not ("grade" in fields and "room" in fields):
-        errors.append(RowError(0, N_("The file has no column for the classroom (such as ม.1/3).")))
-    if errors:
-        return ParsedRoster([], errors, encoding)
-    if len(table) - 1 > MAX_ROWS:
-        return ParsedRoster([], [RowError(0, N_("The file has more than %(n)s rows."), {"n": MAX_ROWS})], encoding)
+        table = read_table(data, sheet)
+    except UnreadableFile as error:
+        return ParsedRoster([], [RowError(0, str(error))], "")
+    report = place_columns(table.headers, mapping)
+    parsed = ParsedRoster([], [], table.encoding, report, table.sheets, table.sheet)
+    if not report.ready:
+        return parsed
+    if len(table.rows) > MAX_ROWS:
+        parsed.errors.append(RowError(0, N_("The file has more than %(n)s rows."), {"n": MAX_ROWS}))
+        return parsed
+    _read_rows(table, report, known_grades, parsed)
+    if not parsed.rows and not parsed.errors:
+        parsed.errors.append(RowError(0, N_("The file has no students in it.")))
+    return parsed
 
-    rows: list[StudentRow] = []
+
+def _read_rows(table: RosterTable, report: ColumnReport, known_grades: set[str], parsed: ParsedRoster) -> None:
+    fields = report.fields
+    errors, rows = parsed.errors, parsed.rows
     first_line_of_code: dict[str, int] = {}
+    first_line_of_citizen: dict[str, int] = {}
     first_line_of_number: dict[tuple[str, int, int], int] = {}
-    for line, cells in enumerate(table[1:], start=2):
+    for line, cells in enumerate(table.rows, start=2):
         if not any(cell.strip() for cell in cells):
             continue  # blank lines at the end of Excel exports
 
-        def cell(index: int | None, cells: list[str] = cells) -> str:
-            return cells[index].strip() if index is not None and index < len(cells) else ""
+        def cell(name: str, cells: list[str] = cells) -> str:
+            index = fields.get(name)
+            return " ".join(cells[index].split()) if index is not None and index < len(cells) else ""
 
         row_errors: list[RowError] = []
 
@@ -180,7 +167,7 @@ def parse_roster(data: bytes, known_grades: set[str]) -> ParsedRoster:
                                             "file again.")))
             continue
 
-        code = cell(fields["code"])
+        code = cell("code")
         if not code:
             fail(N_("The student code is missing."))
         elif not CODE_PATTERN.match(code):
@@ -189,8 +176,11 @@ def parse_roster(data: bytes, known_grades: set[str]) -> ParsedRoster:
             fail(N_("Student code %(code)s is also on row %(other)s."), code=code, other=first_line_of_code[code])
         else:
             first_line_of_code[code] = line
-        first_name, last_name = cell(fields["first_name"]), cell(fields["last_name"])
-        title = cell(fields.get("title"))
+        if "full_name" in fields and not (cell("first_name") and cell("last_name")):
+            title, first_name, last_name = split_full_name(cell("full_name"))
+            title = cell("title") or title
+        else:
+            title, first_name, last_name = cell("title"), cell("first_name"), cell("last_name")
         if not first_name:
             fail(N_("The first name is missing."))
         if len(first_name) > LONGEST["first_name"]:
@@ -204,16 +194,16 @@ def parse_roster(data: bytes, known_grades: set[str]) -> ParsedRoster:
 
         grade, room = None, None
         if "class" in fields:
-            parsed = parse_class(cell(fields["class"]))
-            if parsed is None:
-                fail(N_("The classroom “%(value)s” should look like ม.1/3."), value=cell(fields["class"]))
+            parsed_class = parse_class(cell("class"))
+            if parsed_class is None:
+                fail(N_("The classroom “%(value)s” should look like ม.1/3."), value=cell("class"))
             else:
-                grade, room = parsed
+                grade, room = parsed_class
         else:
-            grade = parse_grade(cell(fields["grade"]))
-            room_text = cell(fields["room"])
+            grade = parse_grade(cell("grade"))
+            room_text = cell("room")
             if grade is None:
-                fail(N_("The grade “%(value)s” should look like ม.1."), value=cell(fields["grade"]))
+                fail(N_("The grade “%(value)s” should look like ม.1."), value=cell("grade"))
             if room_text.isdecimal():
                 room = int(room_text)
             else:
@@ -224,7 +214,7 @@ def parse_roster(data: bytes, known_grades: set[str]) -> ParsedRoster:
             fail(N_("Room %(room)s is outside 1–30."), room=room)
 
         number = None
-        number_text = cell(fields.get("number"))
+        number_text = cell("number")
         if number_text:
             if number_text.isdecimal() and 1 <= int(number_text) <= 99:
                 number = int(number_text)
@@ -238,42 +228,74 @@ def parse_roster(data: bytes, known_grades: set[str]) -> ParsedRoster:
             else:
                 fail(N_("The number in class “%(value)s” should be a number from 1 to 99."), value=number_text)
 
-        guardians: list[GuardianRow] = []
-        for n in range(1, MAX_GUARDIANS + 1):
-            name = cell(guardian_fields.get((n, "name")))
-            relation = cell(guardian_fields.get((n, "relation")))
-            phone_text = cell(guardian_fields.get((n, "phone")))
-            smart_text = cell(guardian_fields.get((n, "smartphone"))).lower()
-            if not (name or phone_text):
-                continue
-            if not name:
-                fail(N_("Guardian %(n)s has a phone number but no name."), n=n)
-                continue
-            if len(name) > LONGEST["guardian"]:
-                fail(N_("Guardian %(n)s's name is longer than %(longest)s characters."), n=n,
-                     longest=LONGEST["guardian"])
-            if len(relation) > LONGEST["relation"]:
-                fail(N_("Guardian %(n)s's relation is longer than %(longest)s characters."), n=n,
-                     longest=LONGEST["relation"])
-            phone = None
-            if phone_text:
-                try:
-                    phone = normalise_phone(phone_text)
-                except BadPhone:
-                    fail(N_("Guardian %(n)s's phone number “%(value)s” is not a Thai phone number."),
-                         n=n, value=phone_text)
-            if smart_text not in YES | NO:
-                fail(N_("Guardian %(n)s's smartphone answer “%(value)s” should be yes or no (ใช่/ไม่ใช่)."),
-                     n=n, value=smart_text)
-            guardians.append(GuardianRow(name=name, relation=relation or "ผู้ปกครอง", phone=phone,
-                                         has_smartphone=smart_text in YES))
+        citizen_id = birth_date = sex = None
+        if text := cell("citizen_id"):
+            citizen_id = personal.citizen_id(text)
+            if citizen_id is None:
+                fail(N_("The citizen ID “%(value)s” is not 13 digits with a correct check digit, nor a G-code."),
+                     value=text)
+            elif citizen_id in first_line_of_citizen:
+                fail(N_("Citizen ID %(value)s is also on row %(other)s."), value=text,
+                     other=first_line_of_citizen[citizen_id])
+            else:
+                first_line_of_citizen[citizen_id] = line
+        if text := cell("birth_date"):
+            birth_date = personal.birth_date(text)
+            if birth_date is None or not date(1990, 1, 1) <= birth_date <= date(2100, 1, 1):
+                fail(N_("The date of birth “%(value)s” should be a date such as 25/11/2556."), value=text)
+        if text := cell("sex"):
+            sex = personal.sex(text)
+            if sex is None:
+                fail(N_("The sex “%(value)s” should be ชาย or หญิง."), value=text)
 
+        guardians = _guardians_of_row(cell, fail, fields)
         if row_errors:
             errors.extend(row_errors)
             continue
-        rows.append(StudentRow(line=line, code=code, title=title, first_name=first_name,
-                               last_name=last_name, grade=grade, room=room, number=number,
-                               guardians=tuple(guardians)))
-    if not rows and not errors:
-        errors.append(RowError(0, N_("The file has no students in it.")))
-    return ParsedRoster(rows, errors, encoding)
+        rows.append(StudentRow(line=line, code=code, title=title, first_name=first_name, last_name=last_name,
+                               grade=grade, room=room, number=number, guardians=tuple(guardians),
+                               citizen_id=citizen_id, birth_date=birth_date, sex=sex))
+
+
+def _guardians_of_row(cell, fail, fields: dict[str, int]) -> list[GuardianRow]:
+    guardians: list[GuardianRow] = []
+    for n, slot in enumerate(GUARDIAN_SLOTS, start=1):
+        def part(name: str, slot: str = slot) -> str:
+            return cell(guardian_field(slot, name))
+
+        name = " ".join(p for p in (part("name"), part("last_name")) if p and p not in BLANK_NAMES)
+        relation = SLOT_RELATION.get(slot) or part("relation")
+        phone_text = part("phone")
+        smart_text = part("smartphone").lower()
+        if phone_text in BLANK_NAMES:
+            phone_text = ""
+        if not (name or phone_text):
+            continue
+        if not name:
+            fail(PARENT_MESSAGES.get(slot, GUARDIAN_MESSAGES)[0], n=n)
+            continue
+        if len(name) > LONGEST["guardian"]:
+            fail(PARENT_MESSAGES.get(slot, GUARDIAN_MESSAGES)[1], n=n, longest=LONGEST["guardian"])
+        if len(relation) > LONGEST["relation"]:
+            fail(N_("Guardian %(n)s's relation is longer than %(longest)s characters."), n=n,
+                 longest=LONGEST["relation"])
+        phone = None
+        if phone_text:
+            try:
+                phone = normalise_phone(phone_text)
+            except BadPhone:
+                fail(PARENT_MESSAGES.get(slot, GUARDIAN_MESSAGES)[2], n=n, value=phone_text)
+        if smart_text not in YES | NO:
+            fail(N_("Guardian %(n)s's smartphone answer “%(value)s” should be yes or no (ใช่/ไม่ใช่)."),
+                 n=n, value=smart_text)
+        # A DMC export names the guardian and again the father or mother they are: one person, not two.
+        same = next((g for g in guardians if name_key(g.name) == name_key(name)), None)
+        if same is not None:
+            if same.phone is None and phone is not None:
+                guardians[guardians.index(same)] = GuardianRow(same.name, same.relation, phone, same.has_smartphone,
+                                                               same.slot)
+            continue
+        guardians.append(GuardianRow(name=name, relation=relation or "ผู้ปกครอง", phone=phone,
+                                     has_smartphone=(smart_text in YES) if guardian_field(slot, "smartphone") in fields
+                                     else None, slot=slot))
+    return guardians

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from backend import db
-from backend.accounts.access import Viewer, can_see_student, searches_citizen_ids, visible_students
+from backend.accounts.access import Viewer, can_see_citizen_id, can_see_student, searches_citizen_ids, visible_students
 from backend.i18n import N_, Refusal
 from backend.schools import services as schools
 from backend.schools.tables import Classroom
 from backend.students import enrolment, rollover
+from backend.students.columns import FIELDS, IGNORE, ColumnReport, decode
 from backend.students.phones import is_mobile
-from backend.students.roster import GuardianRow, ParsedRoster, RowError, StudentRow, decode, parse_roster
-from backend.students.tables import Guardian, RosterUpload, Student, StudentGuardian
+from backend.students.roster import ParsedRoster, RowError, parse_roster
+from backend.students.roster_plan import Roster, RosterPlan
+from backend.students.tables import Guardian, RosterColumnMapping, RosterUpload, Student, StudentGuardian
 from backend.clock import now
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -23,242 +25,142 @@ class RosterError(Refusal):
     pass
 
 
-# Import: plan -------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class RosterPlan:
-    """What applying a roster would change. Computed the same way for the preview and for the apply."""
-
-    new_students: list[StudentRow] = field(default_factory=list)
-    changed_students: list[tuple[int, StudentRow]] = field(default_factory=list)
-    unchanged: int = 0
-    new_classrooms: set[tuple[str, int]] = field(default_factory=set)
-    guardian_changes: int = 0  # guardians added, updated or unlinked
-
-    @property
-    def changes(self) -> int:
-        return len(self.new_students) + len(self.changed_students) + len(self.new_classrooms) + self.guardian_changes
+# Import: preview and apply ---------------------------------------------------------------------------------------
 
 
 @dataclass
 class RosterPreview:
-    upload_id: int | None
+    upload_id: int | None  # kept for the admin's decisions and the apply; None when the file has row errors
     filename: str
     encoding: str
     rows: int
     errors: list[RowError]
-    plan: RosterPlan | None
+    plan: RosterPlan | None  # None until every column is placed
+    report: ColumnReport | None = None
+    sheets: list[str] = field(default_factory=list)
+    sheet: str | None = None
+
+    @property
+    def columns_ready(self) -> bool:
+        return self.report is not None and self.report.ready
 
 
-def _student_fields(row: StudentRow, classroom_id: int) -> dict:
-    return {"title": row.title, "first_name": row.first_name, "last_name": row.last_name,
-            "classroom": classroom_id, "number_in_class": row.number}
+async def remembered_mapping(school_id: int) -> dict[str, str]:
+    rows = await RosterColumnMapping.select(RosterColumnMapping.header_key, RosterColumnMapping.field).where(
+        RosterColumnMapping.school == school_id)
+    return {r["header_key"]: r["field"] for r in rows}
 
 
-def _guardian_key(name: str, phone: str | None) -> tuple:
-    # The same person appears under each of their children. Name and phone together say it is them:
-    # two guardians may share a home phone, and the parent account links every record with its phone.
-    return (name, phone)
+async def _preview(viewer: Viewer, filename: str, data: bytes, sheet: str | None, told: dict[str, str] | None,
+                   upload_id: int | None, keep: bool) -> RosterPreview:
+    grades = await schools.list_grades(viewer.school_id)
+    mapping = {**await remembered_mapping(viewer.school_id), **(told or {})}
+    parsed: ParsedRoster = parse_roster(data, set(grades), mapping, sheet)
+    preview = RosterPreview(upload_id, filename, parsed.encoding, len(parsed.rows), parsed.errors, None,
+                            parsed.report, parsed.sheets, parsed.sheet)
+    if parsed.errors:
+        preview.upload_id = None
+        return preview
+    if keep and upload_id is None:
+        # Kept even while columns wait for the admin's decision: the mapping form refers to this file.
+        xlsx = parsed.encoding == "xlsx"
+        content = base64.b64encode(data).decode("ascii") if xlsx else decode(data)[0]
+        rows = await RosterUpload.insert(RosterUpload(
+            school=viewer.school_id, uploaded_by=viewer.user_id, filename=filename[:200], content=content,
+            format="xlsx" if xlsx else "csv", sheet=(parsed.sheet or "")[:100], created_at=now(),
+        )).returning(RosterUpload.id)
+        preview.upload_id = rows[0]["id"]
+    if preview.columns_ready:
+        roster = await Roster(viewer.school_id, await rollover.intake_year(viewer)).load()
+        preview.plan = roster.plan(parsed.rows, with_guardians=parsed.report.has_guardians)
+    return preview
 
 
-class _Roster:
-    """The school's current roster, loaded once, to compare a file against and to apply it."""
-
-    def __init__(self, school_id: int, school_year_id: int):
-        self.school_id = school_id
-        self.school_year_id = school_year_id
-
-    async def load(self) -> "_Roster":
-        self.grades = await schools.list_grades(self.school_id)
-        self.classrooms = {
-            (r["grade.code"], r["room"]): r["id"]
-            for r in await Classroom.select(Classroom.id, Classroom.room, Classroom.grade.code).where(
-                (Classroom.school == self.school_id) & (Classroom.school_year == self.school_year_id))
-        }
-        self.students = {
-            r["code"]: r for r in await Student.select(
-                Student.id, Student.code, Student.title, Student.first_name, Student.last_name,
-                Student.classroom, Student.number_in_class).where(Student.school == self.school_id)
-        }
-        self.guardians = {
-            r["id"]: r for r in await Guardian.select(
-                Guardian.id, Guardian.name, Guardian.phone, Guardian.has_smartphone).where(
-                Guardian.school == self.school_id)
-        }
-        self.guardian_by_key = {_guardian_key(g["name"], g["phone"]): g["id"] for g in self.guardians.values()}
-        self.links: dict[int, dict[int, dict]] = {}
-        for link in await StudentGuardian.select(StudentGuardian.id, StudentGuardian.student,
-                                                 StudentGuardian.guardian, StudentGuardian.relation,
-                                                 StudentGuardian.position).where(
-                StudentGuardian.school == self.school_id):
-            self.links.setdefault(link["student"], {})[link["guardian"]] = link
-        return self
-
-    def guardian_diff(self, student_id: int | None, row: StudentRow) -> int:
-        """How many guardian records this row would add, change or unlink."""
-        existing = self.links.get(student_id, {}) if student_id else {}
-        wanted: set[int] = set()
-        changes = 0
-        for position, g in enumerate(row.guardians, start=1):
-            guardian_id = self.guardian_by_key.get(_guardian_key(g.name, g.phone))
-            if guardian_id is None:
-                changes += 1
-                continue
-            wanted.add(guardian_id)
-            known = self.guardians[guardian_id]
-            link = existing.get(guardian_id)
-            if (known["name"], known["has_smartphone"]) != (g.name, g.has_smartphone) or link is None or (
-                    link["relation"], link["position"]) != (g.relation, position):
-                changes += 1
-        return changes + len(set(existing) - wanted)
-
-    def plan(self, rows: list[StudentRow]) -> RosterPlan:
-        plan = RosterPlan()
-        for row in rows:
-            classroom_id = self.classrooms.get((row.grade, row.room))
-            if classroom_id is None:
-                plan.new_classrooms.add((row.grade, row.room))
-            current = self.students.get(row.code)
-            student_id = current["id"] if current else None
-            plan.guardian_changes += self.guardian_diff(student_id, row)
-            if current is None:
-                plan.new_students.append(row)
-            elif classroom_id is None or any(
-                    current[k] != v for k, v in _student_fields(row, classroom_id).items()):
-                plan.changed_students.append((current["id"], row))
-            else:
-                plan.unchanged += 1
-        return plan
-
-
-# Import: preview and apply ---------------------------------------------------------------------------------------
-
-
-async def preview_roster(viewer: Viewer, filename: str, data: bytes) -> RosterPreview:
-    """Check a roster file and keep it for confirmation; nothing on the roster changes yet."""
+async def preview_roster(viewer: Viewer, filename: str, data: bytes, sheet: str | None = None,
+                         told: dict[str, str] | None = None) -> RosterPreview:
+    """Read a roster file (CSV or Excel) and keep it for the admin's decisions; nothing on the roster changes yet."""
     if len(data) > MAX_UPLOAD_BYTES:
         raise RosterError(N_("The file is larger than 5 MB. Is it the right file?"))
-    grades = await schools.list_grades(viewer.school_id)
-    parsed: ParsedRoster = parse_roster(data, set(grades))
-    if parsed.errors:
-        return RosterPreview(None, filename, parsed.encoding, len(parsed.rows), parsed.errors, None)
-    roster = await _Roster(viewer.school_id, await rollover.intake_year(viewer)).load()
-    plan = roster.plan(parsed.rows)
-    text, _ = decode(data)
-    rows = await RosterUpload.insert(RosterUpload(
-        school=viewer.school_id, uploaded_by=viewer.user_id, filename=filename[:200], content=text,
-        created_at=now())).returning(RosterUpload.id)
-    return RosterPreview(rows[0]["id"], filename, parsed.encoding, len(parsed.rows), [], plan)
+    return await _preview(viewer, filename, data, sheet, told, None, keep=True)
 
 
-async def apply_roster(viewer: Viewer, upload_id: int) -> RosterPlan:
-    """Apply a previewed roster in one transaction: every row or none. Applying the same file twice changes nothing."""
+async def _upload(viewer: Viewer, upload_id: int) -> dict:
     upload = await RosterUpload.select().where(
         (RosterUpload.id == upload_id) & (RosterUpload.school == viewer.school_id)).first()
     if upload is None:
         raise RosterError(N_("This roster file was not found. Upload it again."), status=404)
     if upload["applied_at"] is not None:
         raise RosterError(N_("This roster file has already been imported."), status=409)
+    return upload
+
+
+def _content(upload: dict) -> bytes:
+    return base64.b64decode(upload["content"]) if upload["format"] == "xlsx" else upload["content"].encode("utf-8")
+
+
+async def map_columns(viewer: Viewer, upload_id: int, choices: dict[str, str], sheet: str = "") -> RosterPreview:
+    """The admin says what columns hold (a field, or "ignore"): remembered for the school's next files too. Then
+    the same file is checked again."""
+    upload = await _upload(viewer, upload_id)
+    data = _content(upload)
+    if upload["format"] == "xlsx" and sheet and sheet != upload["sheet"]:
+        # Another sheet has other columns: the choices made for this one do not apply to it.
+        await RosterUpload.update({RosterUpload.sheet: sheet[:100]}).where(RosterUpload.id == upload_id)
+        return await _preview(viewer, upload["filename"], data, sheet, None, upload_id, keep=False)
+    before = await _preview(viewer, upload["filename"], data, upload["sheet"] or None, None, upload_id, keep=False)
+    if before.report is None:
+        return before
+    keys = {str(c.index): c.key for c in before.report.columns}
+    decided = {keys[index]: choice for index, choice in choices.items()
+               if index in keys and (choice == IGNORE or choice in FIELDS)}
+    if decided:
+        async with db.transaction():
+            await RosterColumnMapping.delete().where(
+                (RosterColumnMapping.school == viewer.school_id) & RosterColumnMapping.header_key.is_in(list(decided)))
+            await RosterColumnMapping.insert(*[
+                RosterColumnMapping(school=viewer.school_id, header_key=key[:200], field=choice,
+                                    updated_by=viewer.user_id, updated_at=now())
+                for key, choice in decided.items()])
+    return await _preview(viewer, upload["filename"], data, upload["sheet"] or None, None, upload_id, keep=False)
+
+
+async def apply_roster(viewer: Viewer, upload_id: int, same_person: set[str] = frozenset(),
+                       told: dict[str, str] | None = None) -> RosterPlan:
+    """Apply a previewed roster in one transaction: every row or none. Applying the same file twice changes nothing.
+    `same_person` holds the pairs of guardians the admin ticked as one person in the preview."""
+    upload = await _upload(viewer, upload_id)
     grades = await schools.list_grades(viewer.school_id)
-    parsed = parse_roster(upload["content"].encode("utf-8"), set(grades))
+    mapping = {**await remembered_mapping(viewer.school_id), **(told or {})}
+    parsed = parse_roster(_content(upload), set(grades), mapping, upload["sheet"] or None)
+    if parsed.report is not None and not parsed.report.ready:
+        raise RosterError(N_("Some columns of the file are not placed yet: say what each holds, or ignore it."),
+                          status=409)
     if parsed.errors:
         raise RosterError(N_("The file has errors. Upload a corrected file."), status=409)
     async with db.transaction():
-        roster = await _Roster(viewer.school_id, await rollover.intake_year(viewer)).load()
-        plan = roster.plan(parsed.rows)
-        await _apply(roster, parsed.rows, plan)
+        roster = await Roster(viewer.school_id, await rollover.intake_year(viewer)).load()
+        plan = roster.plan(parsed.rows, set(same_person), with_guardians=parsed.report.has_guardians)
+        await roster.apply(parsed.rows, plan)
         await enrolment.follow_roster(roster.school_id, roster.school_year_id, _placements(roster, plan),
                                       viewer.user_id)
         await RosterUpload.update({RosterUpload.applied_at: now()}).where(RosterUpload.id == upload_id)
     return plan
 
 
-def _placements(roster: _Roster, plan: RosterPlan) -> list[tuple[int, int, int | None]]:
+def _placements(roster: Roster, plan: RosterPlan) -> list[tuple[int, int, int | None]]:
     """(student, classroom, number) of every student the file adds or changes, for their enrolment."""
     rows = [*plan.new_students, *(row for _, row in plan.changed_students)]
     return [(roster.students[row.code]["id"], roster.classrooms[(row.grade, row.room)], row.number) for row in rows]
 
 
-async def import_roster(viewer: Viewer, filename: str, data: bytes) -> RosterPreview:
-    """Preview and apply in one step, for the command line and the demo; refuses a file with errors."""
-    preview = await preview_roster(viewer, filename, data)
-    if preview.upload_id is not None:
-        preview.plan = await apply_roster(viewer, preview.upload_id)
+async def import_roster(viewer: Viewer, filename: str, data: bytes, told: dict[str, str] | None = None,
+                        sheet: str | None = None) -> RosterPreview:
+    """Preview and apply in one step, for the command line and the demo. Refuses (applies nothing) a file with
+    errors or with a column it cannot place: `told` (header key → field or "ignore") places them."""
+    preview = await preview_roster(viewer, filename, data, sheet, told)
+    if preview.upload_id is not None and preview.columns_ready:
+        preview.plan = await apply_roster(viewer, preview.upload_id, told=told)
     return preview
-
-
-async def _apply(roster: _Roster, rows: list[StudentRow], plan: RosterPlan) -> None:
-    moment = now()
-    for grade, room in sorted(plan.new_classrooms):
-        created = await Classroom.insert(Classroom(
-            school=roster.school_id, school_year=roster.school_year_id, grade=roster.grades[grade], room=room,
-        )).returning(Classroom.id)
-        roster.classrooms[(grade, room)] = created[0]["id"]
-
-    if plan.new_students:
-        created = await Student.insert(*[
-            Student(school=roster.school_id, code=row.code, updated_at=moment,
-                    **_student_fields(row, roster.classrooms[(row.grade, row.room)]))
-            for row in plan.new_students
-        ]).returning(Student.id, Student.code)
-        for student in created:
-            roster.students[student["code"]] = student
-    for student_id, row in plan.changed_students:
-        await Student.update({**_student_fields(row, roster.classrooms[(row.grade, row.room)]),
-                              "updated_at": moment, "active": True}).where(Student.id == student_id)
-
-    if plan.guardian_changes:
-        await _apply_guardians(roster, rows, moment)
-
-
-async def _apply_guardians(roster: _Roster, rows: list[StudentRow], moment: datetime) -> None:
-    # New guardians first (one insert), so that siblings listed with the same phone share one record.
-    new: dict[tuple, GuardianRow] = {}
-    for row in rows:
-        for g in row.guardians:
-            key = _guardian_key(g.name, g.phone)
-            if key not in roster.guardian_by_key:
-                new.setdefault(key, g)
-    if new:
-        planned = list(new.items())
-        created = await Guardian.insert(*[
-            Guardian(school=roster.school_id, name=g.name, phone=g.phone, has_smartphone=g.has_smartphone,
-                     updated_at=moment) for _, g in planned
-        ]).returning(Guardian.id, Guardian.name, Guardian.phone)
-        for (key, g), made in zip(planned, created, strict=True):
-            # Both engines return inserted rows in order; checked, because a mix-up would misdirect alerts.
-            assert (made["name"], made["phone"]) == (g.name, g.phone)
-            roster.guardian_by_key[key] = made["id"]
-            roster.guardians[made["id"]] = {"id": made["id"], "name": g.name, "phone": g.phone,
-                                            "has_smartphone": g.has_smartphone}
-
-    new_links = []
-    for row in rows:
-        student_id = roster.students[row.code]["id"]
-        existing = roster.links.get(student_id, {})
-        wanted = set()
-        for position, g in enumerate(row.guardians, start=1):
-            guardian_id = roster.guardian_by_key[_guardian_key(g.name, g.phone)]
-            wanted.add(guardian_id)
-            known = roster.guardians[guardian_id]
-            if (known["name"], known["has_smartphone"]) != (g.name, g.has_smartphone):
-                await Guardian.update({Guardian.name: g.name, Guardian.has_smartphone: g.has_smartphone,
-                                       Guardian.updated_at: moment}).where(Guardian.id == guardian_id)
-                known.update(name=g.name, has_smartphone=g.has_smartphone)
-            link = existing.get(guardian_id)
-            if link is None:
-                new_links.append(StudentGuardian(school=roster.school_id, student=student_id, guardian=guardian_id,
-                                                 relation=g.relation, position=position))
-            elif (link["relation"], link["position"]) != (g.relation, position):
-                await StudentGuardian.update({StudentGuardian.relation: g.relation,
-                                              StudentGuardian.position: position}).where(
-                    StudentGuardian.id == link["id"])
-        gone = [link["id"] for guardian_id, link in existing.items() if guardian_id not in wanted]
-        if gone:
-            await StudentGuardian.delete().where(StudentGuardian.id.is_in(gone))
-    if new_links:
-        await StudentGuardian.insert(*new_links)
 
 
 # Lists ----------------------------------------------------------------------------------------------------------
@@ -299,10 +201,12 @@ async def visible_student(viewer: Viewer, student_id: int) -> dict | None:
     student = await Student.select(
         Student.id, Student.school, Student.classroom, Student.code, Student.title, Student.first_name,
         Student.last_name, Student.number_in_class, Student.classroom.room.as_alias("room"),
-        Student.classroom.grade.code.as_alias("grade"),
+        Student.classroom.grade.code.as_alias("grade"), Student.citizen_id, Student.birth_date, Student.sex,
     ).where(visible_students(viewer) & (Student.id == student_id)).first()
     if student is None:
         return None
+    if not can_see_citizen_id(viewer, student):
+        student["citizen_id"] = None
     return {**student, "label": f"{student['grade']}/{student['room']}" if student["classroom"] else ""}
 
 

@@ -42,6 +42,10 @@ class Student(Table):
     leave_reason = Varchar(length=20, null=True, default=None, choices=LeaveReason)
     leave_note = Varchar(length=300, default="")
     updated_at = Timestamptz()
+    # From the national register (DMC). The citizen ID is sensitive: see access.can_see_citizen_id.
+    citizen_id = Varchar(length=13, null=True, default=None)  # 13 digits, or a G-code for a student without one
+    birth_date = Date(null=True, default=None)
+    sex = Varchar(length=1, default="")  # m, f, or "" when the school has not said
 
 
 class Guardian(Table):
@@ -69,7 +73,9 @@ class RosterUpload(Table):
     school = ForeignKey(School, on_delete=OnDelete.cascade)
     uploaded_by = ForeignKey(User, on_delete=OnDelete.cascade)
     filename = Varchar(length=200)
-    content = Text()  # decoded to text already
+    content = Text()  # CSV: decoded to text already; Excel: the file in base64
+    format = Varchar(length=10, default="csv")  # csv or xlsx
+    sheet = Varchar(length=100, default="")  # the sheet of an Excel file the admin picked ("" = the first)
     created_at = Timestamptz()
     applied_at = Timestamptz(null=True, default=None)
 
@@ -101,3 +107,14 @@ class YearRollover(Table):
     left = Integer(default=0)
     applied_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True)
     applied_at = Timestamptz()
+
+
+class RosterColumnMapping(Table):
+    """What the admin said a column of the school's roster files holds (a field, or "ignore"), remembered for the
+    next file with the same header."""
+
+    school = ForeignKey(School, on_delete=OnDelete.cascade)
+    header_key = Varchar(length=200)  # the header as compared (columns.header_key), unique per school
+    field = Varchar(length=40)
+    updated_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True)
+    updated_at = Timestamptz()

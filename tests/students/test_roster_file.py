@@ -92,7 +92,9 @@ def test_each_bad_row_is_listed_by_row_number_and_reason():
 
 def test_a_file_without_the_needed_columns_says_which():
     parsed = parse_roster("ชื่อ,นามสกุล\nก,ข\n".encode(), GRADES)
-    assert messages(parsed) == [(0, "ไฟล์ไม่มีคอลัมน์เลขประจำตัวนักเรียน"), (0, "ไฟล์ไม่มีคอลัมน์ชั้น/ห้อง (เช่น ม.1/3)")]
+    assert parsed.rows == [] and not parsed.report.ready
+    assert [i18n.gettext(m) for m in parsed.report.missing] == [
+        "ไฟล์ไม่มีคอลัมน์เลขประจำตัวนักเรียน", "ไฟล์ไม่มีคอลัมน์ชั้น/ห้อง (เช่น ม.1/3)"]
 
 
 def test_empty_file_and_blank_lines():
