@@ -20,7 +20,8 @@ from backend.accounts.tables import TeachingAssignment, User
 from backend.i18n import N_
 from backend.request_input import plain_text
 from backend.schools.tables import Classroom
-from backend.students.roster import RowError, decode, parse_class, parse_grade
+from backend.students.columns import decode
+from backend.students.roster import RowError, parse_class, parse_grade
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5_000

@@ -218,7 +218,7 @@ def parse_wording(instrument: Instrument, data: bytes) -> dict[str, str]:
     import csv
     import io
 
-    from backend.students.roster import decode
+    from backend.students.columns import decode
 
     text, _ = decode(data)
     count = len(instrument.items)

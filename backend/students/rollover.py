@@ -16,7 +16,8 @@ from backend.i18n import N_, Refusal, format_date, format_datetime
 from backend.schools import services as schools
 from backend.schools.tables import Classroom, Grade, SchoolYear, Term
 from backend.students import ordering
-from backend.students.roster import decode, parse_class
+from backend.students.columns import decode
+from backend.students.roster import parse_class
 from backend.students.tables import LeaveReason, Student, StudentEnrolment, YearRollover
 
 HOMEROOM_CHOICES = ("follow", "room", "none")  # teachers move up with their class, stay with their room, or neither
