@@ -20,11 +20,10 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 
-from backend.accounts.tables import GradeHeadAssignment, HomeroomAssignment, Role, TeachingAssignment
+from backend.accounts.tables import Role
 from backend.i18n import N_
-from backend.schools import services as schools
-from backend.schools.tables import Classroom, School
-from backend.students.tables import Student, StudentGuardian
+from backend.schools.tables import School
+from backend.students.tables import Student
 
 
 class Permission(Enum):
@@ -186,66 +185,6 @@ MENU = (
 
 def menu(viewer: Viewer) -> list[MenuItem]:
     return [item for item in MENU if viewer.can(item.permission)]
-
-
-async def load_viewer(user: dict, today: date) -> Viewer:
-    """Build a Viewer from the session's user row (see accounts.services.session_user)."""
-    role = Role(user["role"])
-    extra_roles = parse_roles(user.get("extra_roles") or "")
-    year = await schools.school_year_now(user["school"], today)
-    classroom_ids: frozenset[int] = frozenset()
-    teaching_ids: frozenset[int] = frozenset()
-    student_ids: frozenset[int] = frozenset()
-    supervised_ids: frozenset[int] = frozenset()
-    if role not in (Role.parent, Role.student):
-        rows = await HomeroomAssignment.select(HomeroomAssignment.classroom).where(
-            (HomeroomAssignment.teacher == user["id"]) & (HomeroomAssignment.school_year == year.school_year_id)
-        )
-        classroom_ids = frozenset(r["classroom"] for r in rows)
-        rows = await TeachingAssignment.select(TeachingAssignment.classroom).where(
-            (TeachingAssignment.teacher == user["id"]) & (TeachingAssignment.school_year == year.school_year_id)
-            & TeachingAssignment.term.is_in(teaching_terms(year.term_number)))
-        teaching_ids = frozenset(r["classroom"] for r in rows)
-        if Role.grade_head in extra_roles or role is Role.grade_head:
-            headed = GradeHeadAssignment.select(GradeHeadAssignment.grade).where(
-                (GradeHeadAssignment.teacher == user["id"]) & (GradeHeadAssignment.school_year == year.school_year_id)
-                & GradeHeadAssignment.removed_at.is_null())
-            rows = await Classroom.select(Classroom.id).where(
-                (Classroom.school == user["school"]) & (Classroom.school_year == year.school_year_id)
-                & Classroom.grade.is_in(headed))
-            supervised_ids = frozenset(r["id"] for r in rows)
-    elif "student_ids" in user:  # read with the session (accounts.sessions.session_user)
-        student_ids = user["student_ids"]
-    elif role is Role.parent:
-        # On every parent request: written out, as Piccolo spends about 1 ms of CPU building this select.
-        rows = await StudentGuardian.raw(
-            'SELECT sg.student FROM student_guardian sg JOIN guardian g ON g.id = sg.guardian WHERE g."user" = {}',
-            user["id"])
-        student_ids = frozenset(r["student"] for r in rows)
-    else:
-        rows = await Student.select(Student.id).where(Student.user == user["id"])
-        student_ids = frozenset(r["id"] for r in rows)
-    return Viewer(
-        user_id=user["id"],
-        school_id=user["school"],
-        school_short_name=user["school_short_name"],
-        role=role,
-        name=user["display_name"],
-        locale=user["locale"],
-        school_year_id=year.school_year_id,
-        year_be=year.year_be,
-        term_number=year.term_number,
-        term_dates=year.term_dates,
-        classroom_ids=classroom_ids,
-        teaching_ids=teaching_ids,
-        student_ids=student_ids,
-        parent_sections=frozenset(name for name in user["school_parent_sections"].split(",") if name),
-        must_set_password=(user["password_hash"] is None or user["must_change_password"])
-        and not user.get("handed_over_by"),
-        handed_over_by=user.get("handed_over_by"),
-        extra_roles=extra_roles,
-        supervised_ids=supervised_ids,
-    )
 
 
 def parse_roles(text: str) -> frozenset[Role]:

@@ -9,7 +9,7 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from backend import i18n
-from backend.accounts import access, sessions
+from backend.accounts import sessions
 from backend import clock
 
 SESSION_COOKIE = "doolae_session"
@@ -57,7 +57,7 @@ class SessionMiddleware(ASGIMiddleware):
         if token:
             user = await sessions.session_user(token)
             if user is not None:
-                viewer = await access.load_viewer(user, clock.today())
+                viewer = await sessions.load_viewer(user, clock.today())
             else:
                 scope["state"]["session_expired"] = True
         scope["user"] = viewer
