@@ -3,7 +3,7 @@ declare a unique key over several columns on SQLite, so they are made here by DD
 
 from backend.db import index_migration
 
-ID = "2026-11-28T05:00:16:928663"
+ID = "2026-11-28T07:33:29:137869"
 VERSION = "1.38.0"
 DESCRIPTION = "unique keys and indexes"
 
@@ -17,8 +17,9 @@ forwards = index_migration(ID, DESCRIPTION, unique=[
     ('student_guardian_link', 'student_guardian', 'student, guardian'),
     ('attendance_mark_student_day_period', 'attendance_mark', 'student, day, period'),
     ('sms_template_school_kind_locale', 'sms_template', 'school, kind, locale'),
-    ('teaching_assignment_once', 'teaching_assignment', 'classroom, teacher, subject'),
+    ('teaching_assignment_once_a_term', 'teaching_assignment', 'classroom, teacher, subject, term'),
     ('screening_form_slot', 'screening_form', 'student, school_year, term, instrument, informant, slot'),
+    ('roster_column_mapping_school_header', 'roster_column_mapping', 'school, header_key'),
 ], plain=[
     ('student_classroom', 'student', '"classroom"'),
     ('student_user', 'student', '"user"'),
@@ -46,4 +47,7 @@ forwards = index_migration(ID, DESCRIPTION, unique=[
     ('group_decision_student', 'group_decision', 'student, school_year, term'),
     ('screening_criteria_school', 'screening_criteria', 'school'),
     ('account_change_school', 'account_change', 'school'),
+    ('grade_head_teacher_year', 'grade_head_assignment', 'teacher, school_year'),
+    ('calendar_day_school_start', 'calendar_day', 'school, starts_on'),
+    ('student_enrolment_student_year', 'student_enrolment', 'student, school_year'),
 ])
