@@ -192,8 +192,14 @@ async def lock(kind: str, key: int) -> None:
         await db.run_ddl(f"SELECT pg_advisory_xact_lock({namespace}, {int(key)})")
 
 
-def chunks(ids: list[int], size: int = 500):
-    """Ids in slices small enough for an IN (...) on either engine (SQLite allows 32,766 parameters)."""
+# A whole school's students in one IN (...): the largest Thai schools have about 5,000, and both engines take up to
+# 32,766 parameters. Reads use it, so a page costs the same number of queries in a small school and a big one.
+WHOLE_SCHOOL = 5000
+
+
+def chunks(ids: list, size: int = 500):
+    """Ids in slices small enough for an IN (...) on either engine (SQLite allows 32,766 parameters); 500 suits
+    multi-row inserts (rows × columns parameters), WHOLE_SCHOOL a select."""
     for start in range(0, len(ids), size):
         yield ids[start:start + size]
 
@@ -201,7 +207,7 @@ def chunks(ids: list[int], size: int = 500):
 async def newest_per_student(table, columns, student_ids: list[int], where) -> dict[int, dict]:
     """The newest row of each student in an append-only table (the record's entries, visits, decisions)."""
     found: dict[int, dict] = {}
-    for chunk in chunks(student_ids):
+    for chunk in chunks(student_ids, WHOLE_SCHOOL):
         rows = await table.select(table.student, *columns).where(table.student.is_in(chunk) & where).order_by(
             table.id, ascending=False).output(load_json=True)
         for row in rows:

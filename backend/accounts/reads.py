@@ -4,6 +4,7 @@ Every area that shows such things records the read here; the record's page lists
 
 from __future__ import annotations
 
+from backend import db
 from backend.accounts.access import Viewer
 from backend.accounts.tables import SCREENING_READ, RecordRead
 from backend.clock import now
@@ -11,15 +12,10 @@ from backend.clock import now
 __all__ = ["SCREENING_READ", "record_reads", "reads_of", "recently_read"]
 
 
-def _chunks(ids: list[int], size: int = 500):
-    for start in range(0, len(ids), size):
-        yield ids[start:start + size]
-
-
 async def record_reads(viewer: Viewer, student_ids: list[int], sections: list[str]) -> None:
     """One row per student and section read, with the reader and the moment."""
     moment = now()
-    for chunk in _chunks(student_ids):
+    for chunk in db.chunks(student_ids):
         await RecordRead.insert(*[RecordRead(school=viewer.school_id, student=student_id, section=section,
                                              reader=viewer.user_id, read_at=moment)
                                   for student_id in chunk for section in sections])

@@ -50,9 +50,9 @@ async def days_absent(school_id: int, student_ids: list[int], first: date, last:
     but that day is not a school day missed."""
     calendar = await schools.calendar_between(school_id, first, last)
     absences: dict[int, int] = {}
-    for start in range(0, len(student_ids), 500):
+    for chunk in db.chunks(student_ids, db.WHOLE_SCHOOL):
         rows = await AttendanceMark.select(AttendanceMark.student, AttendanceMark.day).where(
-            AttendanceMark.student.is_in(student_ids[start:start + 500]) & (AttendanceMark.school == school_id)
+            AttendanceMark.student.is_in(chunk) & (AttendanceMark.school == school_id)
             & AttendanceMark.status.is_in([Status.absent.value, Status.cut.value])
             & (AttendanceMark.day >= first) & (AttendanceMark.day <= last)).distinct()
         for row in rows:

@@ -160,7 +160,7 @@ async def confirm_group(viewer: Viewer, student_id: int, group: str, note: str) 
 
 async def current_forms(student_ids: list[int], year_id: int, term: int) -> dict[int, dict[tuple[str, str], dict]]:
     found: dict[int, dict] = defaultdict(dict)
-    for chunk in db.chunks(student_ids):
+    for chunk in db.chunks(student_ids, db.WHOLE_SCHOOL):
         rows = await ScreeningForm.select(
             ScreeningForm.id, ScreeningForm.student, ScreeningForm.instrument, ScreeningForm.informant,
             ScreeningForm.result, ScreeningForm.source, ScreeningForm.submitted_at, ScreeningForm.rescored_at,
