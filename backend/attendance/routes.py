@@ -145,9 +145,11 @@ async def mine(request: Request) -> Response:
 
 
 @post("/alerts/{alert_id:int}/ack", guards=[requires(Permission.view_children)])
-async def acknowledge(request: Request, alert_id: FromPath[int]) -> Response:
+async def acknowledge(request: Request, alert_id: FromPath[int], back: FromQuery[str] = "") -> Response:
     await notify.acknowledge(current_viewer(request), alert_id)
-    return redirect("/attendance/children", flash=_("Thank you. The school can see that you have read it."))
+    # Back where the parent tapped "Seen": the home page or the attendance page (a fixed choice, not an address).
+    return redirect("/" if back == "home" else "/attendance/children",
+                    flash=_("Thank you. The school can see that you have read it."))
 
 
 @get("/school", guards=[requires(Permission.view_school)])

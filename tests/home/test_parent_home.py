@@ -20,7 +20,9 @@ async def test_the_parents_home_shows_today_and_the_alerts_not_yet_seen(make_cli
     assert "วันนี้: ขาด" in text_of(html)
     [ack] = [part.split('"')[0] for part in html.split('action="/attendance/alerts/')[1:]]
     assert "รับทราบ" in text_of(html.split("</ul>")[0])  # the "seen" button is on the child's card
-    await parent.submit(f"/attendance/alerts/{ack}", {})
+    seen = await parent.submit(f"/attendance/alerts/{ack}", {})
+    assert seen.url.path == "/"  # back on the home page where "seen" was tapped, thanked
+    assert "ขอบคุณ" in text_of(seen.text)
     html = (await parent.get("/")).text
     assert "วันนี้: ขาด" in text_of(html) and "/attendance/alerts/" not in html  # seen: no longer asked
 
