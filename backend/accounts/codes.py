@@ -222,7 +222,7 @@ async def plan_invites(settings: Settings, viewer: Viewer, via: str, classroom_i
     plan = InvitePlan(via=via, classroom_id=classroom_id, label=label, as_of=as_of or now())
     child_of = {s["id"]: f"{s['first_name']} {s['last_name']} ({s['grade']}/{s['room']})" for s in students}
     links = []
-    for chunk in db.chunks(list(child_of)):
+    for chunk in db.chunks(list(child_of), db.WHOLE_SCHOOL):
         links += await StudentGuardian.select(
             StudentGuardian.student, StudentGuardian.guardian.id.as_alias("id"),
             StudentGuardian.guardian.name.as_alias("name"), StudentGuardian.guardian.phone.as_alias("phone"),
@@ -282,7 +282,7 @@ def _left_out_because(via: str, guardian: dict, all_phones: bool) -> str | None:
 async def _mark_taken_numbers(viewer: Viewer, people: dict[str, Invitee]) -> None:
     """A number that is a staff member's sign-in, or another school's parent's, cannot become this parent's."""
     phones = [p.phone for p in people.values() if p.phone and not p.user_id]
-    for chunk in db.chunks(phones):
+    for chunk in db.chunks(phones, db.WHOLE_SCHOOL):
         for user in await User.select(User.id, User.username, User.school, User.role).where(
                 User.username.is_in(chunk)):
             invitee = people[user["username"]]
@@ -294,7 +294,7 @@ async def _mark_taken_numbers(viewer: Viewer, people: dict[str, Invitee]) -> Non
 
 async def _mark_live_codes(people: dict[str, Invitee]) -> None:
     by_user = {p.user_id: p for p in people.values() if p.user_id}
-    for chunk in db.chunks(list(by_user)):
+    for chunk in db.chunks(list(by_user), db.WHOLE_SCHOOL):
         for code in await SignInCode.select(SignInCode.user, SignInCode.expires_at).where(
                 SignInCode.user.is_in(chunk) & SignInCode.used_at.is_null() & (SignInCode.expires_at > now())
                 & (SignInCode.attempts < CODE_ATTEMPTS)):
@@ -348,7 +348,7 @@ async def school_name(viewer: Viewer) -> str:
 async def _given_since(invitees: list[Invitee], as_of: datetime) -> set[int]:
     users = [p.user_id for p in invitees if p.user_id]
     found: set[int] = set()
-    for chunk in db.chunks(users):
+    for chunk in db.chunks(users, db.WHOLE_SCHOOL):
         found |= {row["user"] for row in await SignInCode.select(SignInCode.user).where(
             SignInCode.user.is_in(chunk) & (SignInCode.created_at >= as_of))}
     return found
