@@ -221,7 +221,7 @@ async def breakdown(token: str, n: int) -> list[Breakdown]:
     from backend import db
     from backend.accounts.middleware import SESSION_COOKIE
     from backend.app import create_app
-    from backend.home import routes as home_routes
+    from backend import web  # the home page renders through web.page()
 
     app = create_app()
     logging.getLogger("httpx").setLevel(logging.WARNING)  # the app's logging config shows httpx's INFO lines
@@ -231,7 +231,7 @@ async def breakdown(token: str, n: int) -> list[Breakdown]:
 
     original_rq = engine_class.run_querystring
     original_run = Query._run
-    original_page = home_routes.page
+    original_page = web.page
 
     async def timed_rq(self, querystring, in_pool=False):
         moment = time.perf_counter()
@@ -260,7 +260,7 @@ async def breakdown(token: str, n: int) -> list[Breakdown]:
 
     engine_class.run_querystring = timed_rq
     Query._run = timed_run
-    home_routes.page = timed_page
+    web.page = timed_page
     results = []
     try:
         transport = httpx.ASGITransport(app=app)
@@ -300,7 +300,7 @@ async def breakdown(token: str, n: int) -> list[Breakdown]:
     finally:
         engine_class.run_querystring = original_rq
         Query._run = original_run
-        home_routes.page = original_page
+        web.page = original_page
     return results
 
 
