@@ -28,7 +28,8 @@ async def test_a_counsellor_account_waits_for_an_executive(make_client, people, 
     change = re.search(r'action="/account-changes/(\d+)/confirm"', page.text).group(1)
     page = await director.submit(f"/account-changes/{change}/confirm")
     password = re.search(r'<p class="code">(\w+)</p>', page.text).group(1)
-    assert "ยืนยันแล้ว" in text_of(page.text)
+    # The password is named for its owner: the next person waiting is listed just below it.
+    assert "ยืนยันให้ ครูกันยา (kanya2) แล้ว" in text_of(page.text)
     page = await sign_in(counsellor, "kanya2", password)
     assert str(page.url).endswith("/account/password")
 
