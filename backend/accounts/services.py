@@ -240,6 +240,12 @@ async def reset_password(settings: Settings, queue: JobQueue, viewer: Viewer, us
 # An executive's review of account changes ---------------------------------------------------------------------
 
 
+async def waiting_for_confirmation(viewer: Viewer) -> int:
+    """How many grants wait for an executive of the viewer's school (shown on the executive's home page)."""
+    return await AccountChange.count().where((AccountChange.school == viewer.school_id)
+                                             & (AccountChange.status == "pending"))
+
+
 async def account_changes(viewer: Viewer, limit: int = 50) -> list[dict]:
     """The school's latest grants and resets, pending ones first."""
     rows = await AccountChange.select(

@@ -26,7 +26,8 @@ async def home(request: Request) -> Response:
     if viewer.is_student:
         return redirect("/screening")  # what a student signs in for: their questionnaires
     today = clock.today()
-    context: dict = {"children": [], "rooms": [], "counts": None, "today": today, "grade_rooms": [], "recent": []}
+    context: dict = {"children": [], "rooms": [], "counts": None, "today": today, "grade_rooms": [], "recent": [],
+                     "waiting": 0}
     if viewer.can(Permission.view_children) or viewer.student_ids:
         context["children"] = await students.list_children(viewer)
         context["attendance"] = await attendance.children_today(viewer)  # a parent's: today and alerts not seen
@@ -37,6 +38,8 @@ async def home(request: Request) -> Response:
                                   if viewer.supervises(room["id"])]
     if viewer.can(Permission.search_students):
         context["recent"] = await records.students_worked_on(viewer)
+    if viewer.can(Permission.review_account_changes):
+        context["waiting"] = await accounts.waiting_for_confirmation(viewer)
     if viewer.can(Permission.view_school):
         context["counts"] = await students.count_students(viewer)
     return web.page(request, "home/home.html", {**context, "attendance_labels": ATTENDANCE_LABELS})
