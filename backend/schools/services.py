@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from backend import db, schoolyear
-from backend.i18n import N_, Refusal
+from backend.i18n import N_, Refusal, format_date
 from backend.schools.calendar import Calendar, DayKind, DayOff, fixed_holidays
 from backend.schools.tables import CalendarDay, Grade, School, SchoolYear, Term
 from backend import clock
@@ -189,6 +189,16 @@ async def add_calendar_day(school_id: int, kind: str, name: str, starts_on: str,
     if errors:
         raise CalendarError(N_("The day was not added: see what to fix below."), errors=errors,
                             days=LONGEST_CLOSURE_DAYS)
+    for other in await CalendarDay.select(CalendarDay.kind, CalendarDay.name, CalendarDay.starts_on).where(
+            (CalendarDay.school == school_id) & (CalendarDay.starts_on <= last) & (CalendarDay.ends_on >= first)):
+        # A make-up school day and a closure on one day contradict each other: say which stands, never guess.
+        opens = DayKind.school_day.value
+        if (kind == opens) != (other["kind"] == opens):
+            raise CalendarError(N_("%(day)s is already in the calendar as %(name)s. Take it out first if the school "
+                                   "now opens or closes that day instead."), errors={"starts_on": N_("See above.")},
+                                day=format_date(other["starts_on"]), name=other["name"])
+        if other["kind"] == kind and other["name"] == name:
+            raise CalendarError(N_("%(name)s is already in the calendar."), name=name)
     row = await CalendarDay.insert(CalendarDay(school=school_id, starts_on=first, ends_on=last, kind=kind, name=name,
                                                created_at=clock.now())).returning(CalendarDay.id)
     return row[0]["id"]

@@ -85,6 +85,25 @@ async def test_the_admin_adds_a_closure_and_that_day_is_closed(make_client, scho
         assert [m.to for m in fake_twilio.messages] == [PRASERT]  # Anan's absence was taken on the closed day
 
 
+async def test_a_closure_and_a_make_up_day_on_one_day_are_never_both_kept(make_client, school, settings):
+    admin = make_client()
+    with clock.set_to(at(WEDNESDAY, 7, 30)):
+        await school.kanya.sign_in(settings, admin)
+        page = await admin.submit("/school/calendar", {"name": "เรียนชดเชย", "kind": "school_day",
+                                                       "starts_on": "12/12/2569"})
+        assert "เพิ่มในปฏิทินแล้ว" in text_of(page.text)
+        # The flood closes the school that Saturday: the admin is told the day is a make-up day, and chooses.
+        refused = await admin.submit("/school/calendar", {"name": "น้ำท่วม", "kind": "closure",
+                                                          "starts_on": "11/12/2569", "ends_on": "13/12/2569"})
+        assert refused.status_code == 422
+        assert "12 ธ.ค. 2569 มีในปฏิทินแล้วเป็น เรียนชดเชย" in text_of(refused.text)
+        # The same holiday twice is one holiday.
+        refused = await admin.submit("/school/calendar", {"name": "เรียนชดเชย", "kind": "school_day",
+                                                          "starts_on": "12/12/2569"})
+        assert refused.status_code == 422 and "เรียนชดเชย มีในปฏิทินแล้ว" in text_of(refused.text)
+    assert await CalendarDay.count().where(CalendarDay.name.is_in(["เรียนชดเชย", "น้ำท่วม"])) == 1
+
+
 async def test_another_schools_admin_cannot_remove_a_holiday(client, school, settings):
     holiday = await CalendarDay.select(CalendarDay.id).where(CalendarDay.school == school.bangkok).first()
     await school.preecha.sign_in(settings, client)
