@@ -217,6 +217,12 @@ def can_see_student(viewer: Viewer, student: dict) -> bool:
             or student["id"] in viewer.student_ids)
 
 
+def can_see_guardians(viewer: Viewer, student: dict) -> bool:
+    """Who may read a student's guardians and how to reach them (on the record): the staff who may see the student
+    (a counsellor or the nurse calls home); a parent knows their own, a student needs none."""
+    return viewer.is_staff and can_see_student(viewer, student)
+
+
 def can_see_citizen_id(viewer: Viewer, student: dict) -> bool:
     """A student's citizen ID (from the national register) is sensitive: the school's admins, who import it, and
     the student's homeroom teachers only."""

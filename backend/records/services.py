@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from backend import db
 from backend.accounts import reads
-from backend.accounts.access import (Permission, Viewer, can_edit_section, can_read_section, can_see_record_reads,
-                                     can_see_screening, can_see_visits, can_share_with_parents)
+from backend.accounts.access import (Permission, Viewer, can_edit_section, can_read_section, can_see_guardians,
+                                     can_see_record_reads, can_see_screening, can_see_visits, can_share_with_parents)
 from backend.i18n import N_, Refusal
 from backend.forms import Invalid, clean
 from backend.records.sections import PARENT_EDITABLE, SECTIONS
@@ -60,8 +60,10 @@ async def student_record(viewer: Viewer, student_id: int) -> dict:
     await _audit(viewer, student_id, readable)
     sections = [{"section": SECTIONS[name], "entry": current.get(name),
                  "editable": can_edit_section(viewer, student, SECTIONS[name])} for name in readable]
+    guardians = (await students.guardians_of([student_id])).get(student_id, []) if can_see_guardians(
+        viewer, student) else []
     return {"student": student, "sections": sections, "visits": can_see_visits(viewer, student),
-            "screening": can_see_screening(viewer, student)}
+            "screening": can_see_screening(viewer, student), "guardians": guardians}
 
 
 async def save_section(viewer: Viewer, student_id: int, name: str, raw: dict) -> bool:

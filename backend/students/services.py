@@ -180,7 +180,8 @@ def reach(guardian: dict) -> str:
     return "sms" if is_mobile(guardian["phone"]) else "call"
 
 
-async def _guardians_of(student_ids: list[int]) -> dict[int, list[dict]]:
+async def guardians_of(student_ids: list[int]) -> dict[int, list[dict]]:
+    """Each student's guardians, first contact first, with how they can be reached."""
     if not student_ids:
         return {}
     links = await StudentGuardian.select(
@@ -221,7 +222,7 @@ async def list_homerooms(viewer: Viewer) -> list[dict]:
         Student.number_in_class).where(
         visible_students(viewer) & enrolment.enrolled_today(viewer.school_id, viewer.classroom_ids)
     ).order_by(Student.number_in_class)
-    guardians = await _guardians_of([s["id"] for s in students])
+    guardians = await guardians_of([s["id"] for s in students])
     rooms = []
     for classroom in classrooms:
         members = [{**s, "guardians": guardians.get(s["id"], []),

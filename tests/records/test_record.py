@@ -186,3 +186,17 @@ async def test_the_timeline_says_whether_the_guardians_were_told(client, people,
     assert "แจ้งผู้ปกครอง: สาย" in text_of(timeline)
     rows = timeline.split("</ol>")[0].split("<li>")[1:]
     assert rows and all(text_of(row.split("</span>", 1)[1]).strip() for row in rows)  # each row says something
+
+
+async def test_staff_see_whom_to_call_on_the_record_and_the_admin_can_correct_it(make_client, people, settings):
+    bua = people.students["10002"]
+    for person, editable in ((people.nipa, False), (people.kanya, True)):  # the nurse calls home; the admin edits
+        browser = make_client()
+        await person.sign_in(settings, browser)
+        html = (await browser.get(f"/records/{bua}")).text
+        assert "ประเสริฐ รักเรียน · บิดา · 082-222-2222" in text_of(html)
+        assert ('href="/admin/guardians/' in html) is editable
+    parent = make_client()
+    await people.somsri.sign_in(settings, parent)  # Anan's mother knows herself: no guardians section for her
+    html = (await parent.get(f"/records/{people.students['10001']}")).text
+    assert 'id="guardians"' not in html
