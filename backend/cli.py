@@ -8,6 +8,7 @@ import asyncio
 import logging
 import os
 import sys
+import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,7 +67,16 @@ def worker() -> None:
     from backend.config import Settings
     from workers.run import supervise
 
-    sys.exit(asyncio.run(supervise(Settings.from_env())))
+    code = asyncio.run(supervise(Settings.from_env()))
+    lingering = [t.name for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
+    if lingering:
+        # A query cancelled at shutdown can leave its SQLite connection's thread (aiosqlite's are not daemons)
+        # waiting for work that never comes, and Python would wait for it at exit, forever. Everything is closed
+        # by now and the outbox keeps what was not sent, so leave without waiting.
+        log.warning("worker stopping with %d idle connection thread(s) left: %s", len(lingering), ", ".join(lingering))
+        logging.shutdown()
+        os._exit(code)
+    sys.exit(code)
 
 
 def worker_health() -> None:
