@@ -198,6 +198,19 @@ async def _classroom(viewer: Viewer, classroom_id: int, errors: dict, field: str
     return room
 
 
+async def _number_taken(school_id: int, classroom_id: int, number: int | None, day: date, student_id: int | None,
+                        errors: dict, values: dict) -> None:
+    """A number in class is one student's in that room on that day (a Thai register is read by number)."""
+    if number is None or "number" in errors:
+        return
+    holders = [s for s, n in (await numbers_on(school_id, day, classroom_id)).items()
+               if n == number and s != student_id]
+    if holders:
+        other = await Student.select(Student.first_name, Student.last_name).where(Student.id == holders[0]).first()
+        errors["number"] = N_("Number %(number)s in this classroom is already %(holder)s's: choose another.")
+        values.update(number=number, holder=f"{other['first_name']} {other['last_name']}")
+
+
 def _in_year(room: dict, day: date, errors: dict, field: str = "from_day") -> None:
     if not room["year_starts"] <= day <= room["year_ends"]:
         errors[field] = N_("Choose a day of that classroom's school year.")
@@ -219,8 +232,12 @@ async def edit_student(viewer: Viewer, student_id: int, change: StudentChange) -
             errors["from_day"] = N_("A move takes effect from today or an earlier day.")
     if moved and student["left_on"] is not None:
         errors["classroom"] = N_("This student has left. Re-admit them to put them in a classroom.")
+    values: dict = {}
+    if student["left_on"] is None and (room or not moved) and (moved or number != student["number_in_class"]):
+        await _number_taken(viewer.school_id, room["id"] if moved else student["classroom"], number,
+                            day if moved else clock.today(), student_id, errors, values)
     if errors:
-        raise EnrolmentError(N_("Check the fields marked."), errors=errors)
+        raise EnrolmentError(N_("Check the fields marked."), errors=errors, **values)
     names = {"title": change.title.strip(), "first_name": change.first_name.strip(),
              "last_name": change.last_name.strip()}
     if not moved and number == student["number_in_class"] and all(student[k] == v for k, v in names.items()):
@@ -292,8 +309,11 @@ async def readmit(viewer: Viewer, student_id: int, arrival: Arrival) -> None:
     day = _day(arrival.day, errors, "day")
     if room and "day" not in errors:
         _in_year(room, day, errors, "day")
+    values: dict = {}
+    if room:
+        await _number_taken(viewer.school_id, room["id"], number, day, student_id, errors, values)
     if errors:
-        raise EnrolmentError(N_("Check the fields marked."), errors=errors)
+        raise EnrolmentError(N_("Check the fields marked."), errors=errors, **values)
     async with db.transaction():
         await _place(viewer.school_id, student_id, room, number, day, viewer.user_id)
         await Student.update({Student.left_on: None, Student.leave_reason: None, Student.leave_note: "",
@@ -315,8 +335,11 @@ async def add_student(viewer: Viewer, arrival: Arrival) -> int:
     if "code" not in errors and await Student.exists().where(
             (Student.school == viewer.school_id) & (Student.code == code)):
         errors["code"] = N_("A student of this school already has this code: find them instead.")
+    values: dict = {}
+    if room:
+        await _number_taken(viewer.school_id, room["id"], number, day, None, errors, values)
     if errors:
-        raise EnrolmentError(N_("Check the fields marked."), errors=errors)
+        raise EnrolmentError(N_("Check the fields marked."), errors=errors, **values)
     async with db.transaction():
         rows = await Student.insert(Student(
             school=viewer.school_id, code=code, title=arrival.title.strip(), first_name=arrival.first_name.strip(),

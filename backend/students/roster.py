@@ -147,8 +147,9 @@ def _read_rows(table: RosterTable, report: ColumnReport, known_grades: set[str],
     fields = report.fields
     errors, rows = parsed.errors, parsed.rows
     first_line_of_code: dict[str, int] = {}
-    first_line_of_citizen: dict[str, int] = {}
-    first_line_of_number: dict[tuple[str, int, int], int] = {}
+    # The first row of each citizen ID and number in class: (line, the student's name), to name both.
+    first_line_of_citizen: dict[str, tuple[int, str]] = {}
+    first_line_of_number: dict[tuple[str, int, int], tuple[int, str]] = {}
     for line, cells in enumerate(table.rows, start=2):
         if not any(cell.strip() for cell in cells):
             continue  # blank lines at the end of Excel exports
@@ -221,10 +222,13 @@ def _read_rows(table: RosterTable, report: ColumnReport, known_grades: set[str],
                 if grade and room:
                     seat = (grade, room, number)
                     if seat in first_line_of_number:
-                        fail(N_("Number %(number)s in %(grade)s/%(room)s is also on row %(other)s."),
-                             number=number, grade=grade, room=room, other=first_line_of_number[seat])
+                        other, other_name = first_line_of_number[seat]
+                        fail(N_("Number %(number)s in %(grade)s/%(room)s is given to %(name)s here and to "
+                                "%(other_name)s on row %(other)s: numbers in a classroom must differ."),
+                             number=number, grade=grade, room=room, name=f"{first_name} {last_name}",
+                             other=other, other_name=other_name)
                     else:
-                        first_line_of_number[seat] = line
+                        first_line_of_number[seat] = (line, f"{first_name} {last_name}")
             else:
                 fail(N_("The number in class “%(value)s” should be a number from 1 to 99."), value=number_text)
 
@@ -235,10 +239,13 @@ def _read_rows(table: RosterTable, report: ColumnReport, known_grades: set[str],
                 fail(N_("The citizen ID “%(value)s” is not 13 digits with a correct check digit, nor a G-code."),
                      value=text)
             elif citizen_id in first_line_of_citizen:
-                fail(N_("Citizen ID %(value)s is also on row %(other)s."), value=text,
-                     other=first_line_of_citizen[citizen_id])
+                # Never merged on a guess, and the ID is sensitive: only its last 4 digits are shown.
+                other, other_name = first_line_of_citizen[citizen_id]
+                fail(N_("The citizen ID ending %(last4)s is given to %(name)s here and to %(other_name)s on row "
+                        "%(other)s: one student per citizen ID. Check both and correct the file."),
+                     last4=citizen_id[-4:], name=f"{first_name} {last_name}", other=other, other_name=other_name)
             else:
-                first_line_of_citizen[citizen_id] = line
+                first_line_of_citizen[citizen_id] = (line, f"{first_name} {last_name}")
         if text := cell("birth_date"):
             birth_date = personal.birth_date(text)
             if birth_date is None or not date(1990, 1, 1) <= birth_date <= date(2100, 1, 1):

@@ -15,7 +15,8 @@ from datetime import datetime
 from backend.schools import services as schools
 from backend.schools.tables import Classroom
 from backend.clock import now
-from backend.students.roster import GuardianRow, StudentRow, name_key
+from backend.i18n import N_
+from backend.students.roster import GuardianRow, RowError, StudentRow, name_key
 from backend.students.tables import Guardian, Student, StudentGuardian
 
 STUDENT_EXTRAS = ("citizen_id", "birth_date", "sex")
@@ -66,6 +67,8 @@ class RosterPlan:
     group_of: dict[str, str] = field(default_factory=dict)
     guardian_of: dict[str, int | None] = field(default_factory=dict)
     wanted: dict[str, GuardianRow] = field(default_factory=dict)
+    # Numbers in class the file gives that a student it leaves in that room already has: shown, not refused.
+    number_clashes: list[RowError] = field(default_factory=list)
 
     @property
     def guardian_changes(self) -> int:
@@ -120,7 +123,7 @@ class Roster:
             r["code"]: r for r in await Student.select(
                 Student.id, Student.code, Student.title, Student.first_name, Student.last_name,
                 Student.classroom, Student.number_in_class, Student.citizen_id, Student.birth_date,
-                Student.sex).where(Student.school == self.school_id)
+                Student.sex, Student.active).where(Student.school == self.school_id)
         }
         self.guardians = {
             r["id"]: r for r in await Guardian.select(
@@ -171,9 +174,54 @@ class Roster:
                 plan.changed_students.append((current["id"], row))
             else:
                 plan.unchanged += 1
+        plan.number_clashes = self._number_clashes(rows)
         if with_guardians:
             self._plan_guardians(rows, same_person, plan)
         return plan
+
+    @staticmethod
+    def _label(student: dict) -> str:
+        return f"{student['first_name']} {student['last_name']} ({student['code']})"
+
+    def _number_clashes(self, rows: list[StudentRow]) -> list[RowError]:
+        """Against the numbers each room will have after the import: the file's rows (told apart among themselves
+        by parse_roster) and the current students the file does not list, who stay where they are. Not refused: a
+        file of new arrivals cannot renumber those who stay, and the admin may renumber them afterwards."""
+        in_file = {row.code for row in rows}
+        staying = {(s["classroom"], s["number_in_class"]): s for s in self.students.values()
+                   if s["code"] not in in_file and s["active"] and s["number_in_class"] is not None}
+        clashes = []
+        for row in rows:
+            other = staying.get((self.classrooms.get((row.grade, row.room)), row.number))
+            if row.number is not None and other is not None:
+                clashes.append(RowError(row.line, N_(
+                    "Number %(number)s in %(grade)s/%(room)s is given to %(name)s, but %(other_name)s, who stays in "
+                    "that room, already has it: the register would show it twice. Renumber one of them."), {
+                    "number": row.number, "grade": row.grade, "room": row.room,
+                    "name": f"{row.first_name} {row.last_name}", "other_name": self._label(other)}))
+        return clashes
+
+    def citizen_id_clashes(self, rows: list[StudentRow]) -> list[RowError]:
+        """Rows whose citizen ID another student of the school will still have after the import: refused, since
+        two records of one person are never merged on a guess. Only the ID's last 4 digits are shown."""
+        in_file = {row.code: row for row in rows}
+        holders: dict[str, list[dict]] = {}
+        for student in self.students.values():
+            row = in_file.get(student["code"])
+            citizen_id = row.citizen_id if row is not None and row.citizen_id is not None else student["citizen_id"]
+            if citizen_id:
+                holders.setdefault(citizen_id, []).append(student)
+        clashes = []
+        for row in rows:
+            others = [s for s in holders.get(row.citizen_id, ()) if s["code"] != row.code] if row.citizen_id else []
+            if others:
+                other = others[0]
+                clashes.append(RowError(row.line, N_(
+                    "The citizen ID ending %(last4)s of %(name)s already belongs to %(other_name)s of this school: "
+                    "one student per citizen ID. Check both and correct the file or the other student's record."), {
+                    "last4": row.citizen_id[-4:], "name": f"{row.first_name} {row.last_name} ({row.code})",
+                    "other_name": self._label(other)}))
+        return clashes
 
     def _plan_guardians(self, rows: list[StudentRow], same_person: set[str], plan: RosterPlan) -> None:
         members: dict[str, list[tuple[StudentRow, GuardianRow]]] = {}

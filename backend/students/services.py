@@ -58,6 +58,10 @@ async def _preview(viewer: Viewer, filename: str, data: bytes, sheet: str | None
     parsed: ParsedRoster = parse_roster(data, set(grades), mapping, sheet)
     preview = RosterPreview(upload_id, filename, parsed.encoding, len(parsed.rows), parsed.errors, None,
                             parsed.report, parsed.sheets, parsed.sheet)
+    roster = None
+    if not parsed.errors and parsed.report.ready:
+        roster = await Roster(viewer.school_id, await rollover.intake_year(viewer)).load()
+        parsed.errors.extend(roster.citizen_id_clashes(parsed.rows))
     if parsed.errors:
         preview.upload_id = None
         return preview
@@ -70,8 +74,7 @@ async def _preview(viewer: Viewer, filename: str, data: bytes, sheet: str | None
             format="xlsx" if xlsx else "csv", sheet=(parsed.sheet or "")[:100], created_at=now(),
         )).returning(RosterUpload.id)
         preview.upload_id = rows[0]["id"]
-    if preview.columns_ready:
-        roster = await Roster(viewer.school_id, await rollover.intake_year(viewer)).load()
+    if roster is not None:
         preview.plan = roster.plan(parsed.rows, with_guardians=parsed.report.has_guardians)
     return preview
 
@@ -139,6 +142,8 @@ async def apply_roster(viewer: Viewer, upload_id: int, same_person: set[str] = f
         raise RosterError(N_("The file has errors. Upload a corrected file."), status=409)
     async with db.transaction():
         roster = await Roster(viewer.school_id, await rollover.intake_year(viewer)).load()
+        if roster.citizen_id_clashes(parsed.rows):
+            raise RosterError(N_("The file has errors. Upload a corrected file."), status=409)
         plan = roster.plan(parsed.rows, set(same_person), with_guardians=parsed.report.has_guardians)
         await roster.apply(parsed.rows, plan)
         await enrolment.follow_roster(roster.school_id, roster.school_year_id, _placements(roster, plan),
