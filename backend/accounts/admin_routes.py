@@ -122,12 +122,13 @@ async def _invite_page(request: Request, error: Refusal | None = None, done=None
     via = params.get("via") if params.get("via") in (codes.SLIP, codes.SMS) else codes.SLIP
     classroom_id = _classroom(params.get("classroom"))
     plan = await codes.plan_invites(request.app.state.settings, viewer, via, classroom_id,
-                                    again=_flag(params.get("again")), all_phones=_flag(params.get("all_phones")))
+                                    again=_flag(params.get("again")),
+                                    smartphones_only=_flag(params.get("smartphones_only")))
     context = await teaching.teaching_page(viewer, None)
     return page(request, "accounts/invite.html", {"plan": plan, "classrooms": context["classrooms"], "error": error,
                                                    "done": done, "again": _flag(params.get("again")),
                                                    "reasons": codes.LEFT_OUT_REASONS,
-                                                   "all_phones": _flag(params.get("all_phones"))},
+                                                   "smartphones_only": _flag(params.get("smartphones_only"))},
                 status=error.status if error else 200)
 
 
@@ -142,7 +143,7 @@ class InviteForm:
     classroom: str = ""
     as_of: str = ""
     again: str = ""
-    all_phones: str = ""
+    smartphones_only: str = ""
 
 
 @post("/parents/invite", opt=on_refusal(_invite_page))
@@ -153,7 +154,7 @@ async def give_codes(request: Request, data: Annotated[InviteForm, Form]) -> Res
         as_of = now()
     plan = await codes.give_codes(request.app.state.settings, request.app.state.queue, current_viewer(request),
                                   data.via, _classroom(data.classroom), as_of, again=_flag(data.again),
-                                  all_phones=_flag(data.all_phones))
+                                  smartphones_only=_flag(data.smartphones_only))
     if data.via == codes.SLIP:
         school = await codes.school_name(current_viewer(request))
         return page(request, "accounts/slips.html", {"plan": plan, "school": school,

@@ -149,7 +149,9 @@ async def redeem_sign_in_code(settings: Settings, phone: str, code: str, address
 # Codes in bulk: slips to print, or SMS to a classroom (admin) -------------------------------------------------------
 # A second print or send never silently spoils codes already given: a guardian whose code still works is left out
 # and listed, unless the admin asks for new codes for them too ("again"), which says their earlier code stops
-# working. Codes given after the preview was shown (a double submit) are never replaced.
+# working. Codes given after the preview was shown (a double submit) are never replaced. A slip goes by default to
+# every guardian with a mobile number and no account: a roster rarely says who has a smartphone (a DMC export never
+# does), and the slip itself is how a family without one finds out; the admin may narrow slips to those marked.
 
 SLIP, SMS = "slip", "sms"
 LEFT_OUT_REASONS = {
@@ -214,7 +216,7 @@ async def _scope(viewer: Viewer, classroom_id: int | None) -> tuple[list[dict], 
 
 
 async def plan_invites(settings: Settings, viewer: Viewer, via: str, classroom_id: int | None, again: bool = False,
-                       all_phones: bool = False, as_of: datetime | None = None) -> InvitePlan:
+                       smartphones_only: bool = False, as_of: datetime | None = None) -> InvitePlan:
     """Who would be given a code: guardians of the scope's students with a phone and no account in use yet."""
     if via not in (SLIP, SMS):
         raise AccountError(N_("Choose slips or SMS."))
@@ -244,7 +246,7 @@ async def plan_invites(settings: Settings, viewer: Viewer, via: str, classroom_i
         if invitee is None:
             invitee = people[key] = Invitee(link["id"], link["name"], link["phone"], link["user"],
                                             link["locale"] or "th", [])
-            invitee.reason = _left_out_because(via, link, all_phones)
+            invitee.reason = _left_out_because(via, link, smartphones_only)
         if child_of[link["student"]] not in invitee.children:
             invitee.children.append(child_of[link["student"]])
     plan.signed_up = len(signed_up)
@@ -267,10 +269,10 @@ async def plan_invites(settings: Settings, viewer: Viewer, via: str, classroom_i
     return plan
 
 
-def _left_out_because(via: str, guardian: dict, all_phones: bool) -> str | None:
+def _left_out_because(via: str, guardian: dict, smartphones_only: bool) -> str | None:
     if not guardian["phone"]:
         return "no_phone"
-    if via == SLIP and not guardian["has_smartphone"] and not all_phones:
+    if via == SLIP and smartphones_only and not guardian["has_smartphone"]:
         return "no_smartphone"
     if via == SMS and not is_mobile(guardian["phone"]):
         return "not_mobile"
@@ -303,13 +305,13 @@ async def _mark_live_codes(people: dict[str, Invitee]) -> None:
 
 
 async def give_codes(settings: Settings, queue: JobQueue, viewer: Viewer, via: str, classroom_id: int | None,
-                     as_of: datetime, again: bool = False, all_phones: bool = False) -> InvitePlan:
+                     as_of: datetime, again: bool = False, smartphones_only: bool = False) -> InvitePlan:
     """Codes for everyone the preview listed, in one transaction: on slips to print (returned with their codes) or
     by SMS through the outbox. Guardians given a code since the preview (a double submit, another admin) are
     left as they are, so nobody gets two codes or two SMS."""
     async with db.transaction():
         await db.lock("invites", viewer.school_id)
-        plan = await plan_invites(settings, viewer, via, classroom_id, again, all_phones, as_of)
+        plan = await plan_invites(settings, viewer, via, classroom_id, again, smartphones_only, as_of)
         already = await _given_since(plan.to_give, as_of)
         plan.has_code += [p for p in plan.to_give if p.user_id in already]
         plan.to_give = [p for p in plan.to_give if p.user_id not in already]

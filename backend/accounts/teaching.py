@@ -2,8 +2,10 @@
 timetable (CSV or XLSX, one row per teacher, subject and classroom). A file is previewed first: every row refused is
 named with its reason, nothing is written until the admin confirms, and the same file again changes nothing.
 
-Teachers are matched by username or by their exact display name, never on a guess: a name two staff share, or one
-no staff has, is refused by name. A teaching assignment opens the class's period registers (attendance)."""
+Teachers are matched by username or by their display name with titles left out (ครู, นาง, ดร. … as a timetable
+writes them or not), the rest exactly, never on a guess: a name two staff share is refused naming both, and one no
+staff has is refused, at most suggesting staff of the same first name. A teaching assignment opens the class's
+period registers (attendance)."""
 
 from __future__ import annotations
 
@@ -38,6 +40,10 @@ HEADERS = {
     "term": ["ภาคเรียน", "ภาคเรียนที่", "เทอม", "term", "semester"],
 }
 WHOLE_YEAR = {"", "0", "ทั้งปี", "ตลอดปี", "year", "all"}
+# Titles before a teacher's name, left out when names are compared: a timetable says "สมใจ ดวงแก้ว" or
+# "นางสมใจ ดวงแก้ว" for the staff member stored as "ครูสมใจ ดวงแก้ว". Thai ones may be written joined to the name.
+TITLES = re.compile(r"^(?:ว่าที่\s*ร\.?\s*ต\.?|นางสาว|อาจารย์|ครู|นาง|นาย|น\.\s*ส\.|นส\.|ดร\.|อ\.|ผศ\.|รศ\.|"
+                    r"(?:mrs|mr|ms|miss|dr)(?:\.|\s+))\s*", re.IGNORECASE)
 
 
 class TeachingError(AccountError):
@@ -101,15 +107,33 @@ def read_table(filename: str, data: bytes) -> list[list[str]]:
     return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text), dialect)]
 
 
-async def _teachers(viewer: Viewer) -> tuple[dict[str, int], dict[str, list[int]]]:
-    """This school's staff who may teach, by username and by display name (a name may be shared)."""
+def bare_name(name: str) -> str:
+    """A name without its titles and with single spaces, to compare: "ครู ดร.สมใจ  ดวงแก้ว" → "สมใจ ดวงแก้ว"."""
+    name = " ".join(name.split())
+    while (title := TITLES.match(name)) and title.end() < len(name):
+        name = name[title.end():]
+    return name.lower()
+
+
+@dataclass
+class Staff:
+    usernames: dict[str, int]
+    by_name: dict[str, list[int]]  # by bare name: a name may be shared
+    shown: dict[int, str]  # display name (username)
+    display: dict[int, str]
+
+
+async def _teachers(viewer: Viewer) -> Staff:
+    """This school's staff who may teach, by username and by name without titles (a name may be shared)."""
     staff = await User.select(User.id, User.username, User.display_name).where(
         (User.school == viewer.school_id) & (User.active == True)  # noqa: E712 - a Piccolo column
         & User.role.is_in([r.value for r in TEACHING_ROLES]))
-    by_name: dict[str, list[int]] = {}
+    found = Staff({person["username"]: person["id"] for person in staff}, {}, {}, {})
     for person in staff:
-        by_name.setdefault(" ".join(person["display_name"].split()), []).append(person["id"])
-    return {person["username"]: person["id"] for person in staff}, by_name
+        found.by_name.setdefault(bare_name(person["display_name"]), []).append(person["id"])
+        found.display[person["id"]] = person["display_name"]
+        found.shown[person["id"]] = f"{person['display_name']} ({person['username']})"
+    return found
 
 
 async def _classrooms(viewer: Viewer) -> dict[tuple[str, int], dict]:
@@ -153,7 +177,7 @@ async def preview_timetable(viewer: Viewer, filename: str, data: bytes) -> Timet
         preview.errors.append(RowError(0, N_("The file has more than %(n)s rows."), {"n": MAX_ROWS}))
     if preview.errors:
         return preview
-    usernames, names = await _teachers(viewer)
+    staff = await _teachers(viewer)
     classrooms = await _classrooms(viewer)
     existing = {(row["classroom"], row["teacher"], row["subject"], row["term"]) for row in
                 await TeachingAssignment.select(TeachingAssignment.classroom, TeachingAssignment.teacher,
@@ -166,7 +190,7 @@ async def preview_timetable(viewer: Viewer, filename: str, data: bytes) -> Timet
             index = columns.get(name)
             return cells[index].strip() if index is not None and index < len(cells) else ""
 
-        found = _row(cell, usernames, names, classrooms)
+        found = _row(cell, staff, classrooms)
         if isinstance(found, RowError):
             preview.errors.append(RowError(line, found.message, found.values))
             continue
@@ -183,24 +207,23 @@ async def preview_timetable(viewer: Viewer, filename: str, data: bytes) -> Timet
     return preview
 
 
-def _row(cell, usernames: dict[str, int], names: dict[str, list[int]],
-         classrooms: dict) -> tuple[Assignment, str, str] | RowError:
+def _row(cell, staff: Staff, classrooms: dict) -> tuple[Assignment, str, str] | RowError:
     """One row of the timetable resolved, or why it is refused (line filled in by the caller)."""
     if not all(plain_text(cell(name)) for name in HEADERS):
         return RowError(0, N_("This row has invisible control characters. Remove them and save the file again."))
     teacher_text = " ".join(cell("teacher").split())
     if not teacher_text:
         return RowError(0, N_("The teacher is missing."))
-    if teacher_text.lower() in usernames:
-        teacher_id = usernames[teacher_text.lower()]
-    elif len(names.get(teacher_text, [])) == 1:
-        teacher_id = names[teacher_text][0]
-    elif len(names.get(teacher_text, [])) > 1:
-        return RowError(0, N_("Several staff are called “%(name)s”: write their username instead."),
-                        {"name": teacher_text[:100]})
+    named = staff.by_name.get(bare_name(teacher_text), [])
+    if teacher_text.lower() in staff.usernames:
+        teacher_id = staff.usernames[teacher_text.lower()]
+    elif len(named) == 1:
+        teacher_id = named[0]
+    elif named:
+        return RowError(0, N_("Several staff are called “%(name)s” (%(staff)s): write their username instead."),
+                        {"name": teacher_text[:100], "staff": ", ".join(staff.shown[i] for i in named[:5])})
     else:
-        return RowError(0, N_("No teacher of this school has the username or name “%(name)s”."),
-                        {"name": teacher_text[:100]})
+        return _unknown_teacher(teacher_text, staff)
     subject = " ".join(f"{cell('subject_code')} {cell('subject')}".split())
     if not cell("subject"):
         return RowError(0, N_("The subject is missing."))
@@ -221,8 +244,19 @@ def _row(cell, usernames: dict[str, int], names: dict[str, list[int]],
     if term is None:
         return RowError(0, N_("The term “%(term)s” should be 1, 2, or empty for the whole year."),
                         {"term": cell("term")[:20]})
-    teacher_name = next((name for name, ids in names.items() if teacher_id in ids), teacher_text)
-    return Assignment(teacher_id, classroom["id"], subject, term), teacher_name, f"{place[0]}/{place[1]}"
+    return Assignment(teacher_id, classroom["id"], subject, term), staff.display[teacher_id], f"{place[0]}/{place[1]}"
+
+
+def _unknown_teacher(teacher_text: str, staff: Staff) -> RowError:
+    """Refused; staff of the same first name are only suggested (a surname misspelt, or changed at marriage)."""
+    first = bare_name(teacher_text).split(" ")[0]
+    alike = [staff.display[ids[0]] for name, ids in staff.by_name.items() if name.split(" ")[0] == first]
+    if alike:
+        return RowError(0, N_("No teacher of this school has the username or name “%(name)s”. Did you mean "
+                              "%(names)s? Write the name as the staff list has it."),
+                        {"name": teacher_text[:100], "names": ", ".join(sorted(alike)[:3])})
+    return RowError(0, N_("No teacher of this school has the username or name “%(name)s”."),
+                    {"name": teacher_text[:100]})
 
 
 async def apply_timetable(viewer: Viewer, encoded: str) -> int:
@@ -251,8 +285,7 @@ async def assign_teaching(viewer: Viewer, teacher_id: int, classroom_id: int, su
 async def _assign(viewer: Viewer, wanted: list[tuple[int, int, int, str]]) -> int:
     if not viewer.can(Permission.manage_users):
         raise TeachingError(N_("Only the school's admin assigns teaching."), status=403)
-    usernames, _ = await _teachers(viewer)
-    teachers = set(usernames.values())
+    teachers = set((await _teachers(viewer)).usernames.values())
     rooms = {room["id"] for room in (await _classrooms(viewer)).values()}
     for teacher_id, classroom_id, term, subject in wanted:
         if teacher_id not in teachers or classroom_id not in rooms or term not in TERMS or not subject \

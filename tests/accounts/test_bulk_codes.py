@@ -24,8 +24,8 @@ async def _class_of_bua(people) -> int:
 
 
 def _form(page_text: str) -> dict:
-    fields = dict(re.findall(r'<input type="hidden" name="(via|classroom|as_of|again|all_phones)" value="([^"]*)"',
-                             page_text))
+    fields = dict(re.findall(
+        r'<input type="hidden" name="(via|classroom|as_of|again|smartphones_only)" value="([^"]*)"', page_text))
     assert fields, "the page offers no button to give codes"
     return fields
 
@@ -107,3 +107,23 @@ async def test_codes_by_sms_for_a_class_show_their_cost_and_go_once_even_on_a_do
     assert await AccountChange.count().where(AccountChange.action == "parent_code") == 1
     assert fake_twilio.sent_to("+66811111111") == []  # Somsri uses the app already
     assert str((await _redeem(make_client(), "082-222-2222", code)).url).endswith("/account/password")
+
+
+async def test_slips_by_default_go_to_every_guardian_with_a_mobile_number_smartphone_or_not(
+        make_client, people, settings):
+    """A roster (a DMC export) rarely says who has a smartphone: the slip is how a family finds out about the app."""
+    admin = make_client()
+    room = people.classrooms["BKK ม.1/1"]
+    assert not (await Guardian.select(Guardian.has_smartphone).where(Guardian.phone == PRASERT).first())[
+        "has_smartphone"]
+    await people.kanya.sign_in(settings, admin)
+    preview = await admin.get(f"/admin/parents/invite?classroom={room}&via=slip")
+    text = text_of(preview.text)
+    assert "ผู้ปกครองที่จะได้รับรหัส 1 คน" in text and "ห้องเรียนหรือทั้งโรงเรียน" in text
+    slips = text_of((await admin.submit("/admin/parents/invite", _form(preview.text))).text)
+    assert "ทำใบรหัสแล้ว 1 ใบ" in slips and "082-222-2222" in slips
+
+    narrowed = text_of((await admin.get(f"/admin/parents/invite?classroom={room}&via=slip&smartphones_only=1")).text)
+    assert "ผู้ปกครองที่จะได้รับรหัส 0 คน" in narrowed
+    assert "ประเสริฐ รักเรียน" in narrowed and "ไม่ได้ระบุว่ามีสมาร์ทโฟน" in narrowed
+    assert "ไม่ได้รับรหัส และเหตุผล" in narrowed and "เอาเครื่องหมายออกจาก" in narrowed

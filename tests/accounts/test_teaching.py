@@ -74,7 +74,7 @@ async def test_a_timetable_is_previewed_with_each_refused_row_named_then_importe
     text = text_of(preview.text)
     assert "การสอนใหม่ 2 รายการ" in text and "แถวที่ไม่รับ 4 แถว" in text
     assert "ไม่มีครูในโรงเรียนนี้ที่มีชื่อผู้ใช้หรือชื่อ “ครูสมหมาย”" in text
-    assert "มีบุคลากรชื่อ “ครูเก่ง” มากกว่าหนึ่งคน ให้ใส่ชื่อผู้ใช้แทน" in text
+    assert "มีบุคลากรชื่อ “ครูเก่ง” มากกว่าหนึ่งคน (ครูเก่ง (keng1), ครูเก่ง (keng2)) ให้ใส่ชื่อผู้ใช้แทน" in text
     assert "ไม่มีห้องเรียน ม.3/9 ในปีการศึกษานี้" in text
     assert "ภาคเรียน “3” ต้องเป็น 1 หรือ 2" in text
     assert await TeachingAssignment.count() == 1  # nothing written by the preview
@@ -121,3 +121,28 @@ async def test_a_teacher_of_the_other_term_has_no_period_register_now(client, pe
     await people.wipa.sign_in(settings, client)
     page = await client.get(f"/attendance/classrooms/{people.classrooms['BKK ม.1/1']}?period=2")
     assert page.status_code == (403 if viewer.term_number else 200)
+
+
+async def test_a_timetable_names_teachers_with_another_title_or_none_and_a_name_two_share_stays_refused(
+        client, people, settings):
+    await accounts.create_user(people.bangkok, "somjai", "ครูสมใจ  ดวงแก้ว", Role.subject_teacher, "x" * 12)
+    # Without their titles these two share a name: neither is chosen on a guess.
+    await accounts.create_user(people.bangkok, "dang1", "ครูแดง ใจดี", Role.subject_teacher, "x" * 12)
+    await accounts.create_user(people.bangkok, "dang2", "นายแดง ใจดี", Role.homeroom_teacher, "x" * 12)
+    timetable = """ครูผู้สอน,รายวิชา,ชั้น/ห้อง,ภาคเรียน
+สมใจ ดวงแก้ว,ศิลปะ,ม.1/1,1
+นางสมใจ ดวงแก้ว,ศิลปะ,ม.1/2,1
+น.ส. สมใจ  ดวงแก้ว,ดนตรี,ม.1/2,1
+แดง ใจดี,พลศึกษา,ม.1/1,1
+ครูสมใจ ดวงดี,ศิลปะ,ม.1/2,2
+"""
+    await people.kanya.sign_in(settings, client)
+    await client.get("/admin/teaching")
+    text = text_of((await _upload(client, timetable.encode())).text)
+    assert "การสอนใหม่ 3 รายการ" in text and "แถวที่ไม่รับ 2 แถว" in text
+    assert "ครูสมใจ ดวงแก้ว · ศิลปะ · ม.1/1 · ภาคเรียนที่ 1" in text
+    assert "ครูสมใจ ดวงแก้ว · ดนตรี · ม.1/2 · ภาคเรียนที่ 1" in text
+    assert "มีบุคลากรชื่อ “แดง ใจดี” มากกว่าหนึ่งคน (ครูแดง ใจดี (dang1), นายแดง ใจดี (dang2))" in text
+    # Another surname: suggested by the first name, never applied.
+    assert "ไม่มีครูในโรงเรียนนี้ที่มีชื่อผู้ใช้หรือชื่อ “ครูสมใจ ดวงดี” หมายถึง ครูสมใจ ดวงแก้ว หรือไม่" in text
+    assert await TeachingAssignment.count() == 1  # nothing written by the preview
