@@ -15,8 +15,9 @@ from datetime import datetime, timedelta
 
 from backend import db
 from backend.accounts.access import Viewer
+from backend.accounts import staff
 from backend.accounts.passwords import AccountError, attempt_keys, count_attempt, forget_attempt
-from backend.accounts.tables import AccountChange, PhoneChange, Role, SignInCode, User
+from backend.accounts.tables import PhoneChange, Role, SignInCode, User
 from backend.clock import now
 from backend.config import Settings
 from backend.i18n import N_
@@ -41,14 +42,6 @@ def _digest(settings: Settings, purpose: str, code: str) -> str:
 
 def _new_code() -> str:
     return f"{secrets.randbelow(1_000_000):06d}"
-
-
-async def _audit(viewer: Viewer, user_ids: list[int], action: str) -> None:
-    """Whoever gives a code could sign in as the parent with it: every code given is listed for the executives."""
-    if user_ids:
-        await AccountChange.insert(*[AccountChange(
-            school=viewer.school_id, account=user_id, role=Role.parent.value, action=action, status="done",
-            made_by=viewer.user_id, made_at=now()) for user_id in user_ids])
 
 
 # One code, by SMS (admin) ----------------------------------------------------------------------------------------
@@ -104,7 +97,7 @@ async def issue_sign_in_code(settings: Settings, queue: JobQueue, viewer: Viewer
         await SignInCode.delete().where((SignInCode.user == user_id) & SignInCode.used_at.is_null())
         rows = await SignInCode.insert(SignInCode(user=user_id, code_hash=_digest(settings, str(user_id), code),
                                                   created_at=moment, expires_at=expires_at)).returning(SignInCode.id)
-        await _audit(viewer, [user_id], "parent_code")
+        await staff.record_change(viewer, [user_id], Role.parent.value, "parent_code")
         # A code, never a link: Thai rules restrict links in SMS.
         message_ids = await notify.text_person(
             settings, school_id=viewer.school_id, user_id=user_id, phone=user["phone"], locale=user["locale"],
@@ -329,7 +322,7 @@ async def give_codes(settings: Settings, queue: JobQueue, viewer: Viewer, via: s
                 user=p.user_id, code_hash=_digest(settings, str(p.user_id), p.code), created_at=moment,
                 expires_at=expires_at, via=via) for p in plan.to_give[start:start + 500]]).returning(
                 SignInCode.id, SignInCode.user)
-        await _audit(viewer, users, "parent_slip" if via == SLIP else "parent_code")
+        await staff.record_change(viewer, users, Role.parent.value, "parent_slip" if via == SLIP else "parent_code")
         message_ids = []
         if via == SMS and plan.to_give:
             code_ids = {row["user"]: row["id"] for row in rows}
@@ -455,5 +448,5 @@ async def confirm_phone_change(settings: Settings, viewer: Viewer, guardian_id: 
         await User.update({User.username: new_phone, User.phone: new_phone}).where(User.id == user_id)
         await Guardian.update({Guardian.phone: new_phone, Guardian.updated_at: now()}).where(
             (Guardian.user == user_id) & (Guardian.school == viewer.school_id))
-        await _audit(viewer, [user_id], "parent_phone")
+        await staff.record_change(viewer, [user_id], Role.parent.value, "parent_phone")
     return new_phone

@@ -17,7 +17,7 @@ from backend.accounts import codes, passwords, services, sessions, staff as staf
 from backend.accounts import access
 from backend.accounts.access import Permission, current_viewer, requires, requires_sign_in
 from backend.accounts.middleware import LANG_COOKIE, SESSION_COOKIE, session_cookie
-from backend.accounts.tables import ROLE_LABELS, STAFF_ROLES, Role
+from backend.accounts.tables import ACCOUNT_CHANGE_LABELS, ROLE_LABELS, STAFF_ROLES, Role
 from backend.i18n import Refusal, _
 from backend.students import services as students
 from backend.web import client_address, on_refusal, page, redirect, safe_next, typed
@@ -357,6 +357,7 @@ template_helpers = {
     "menu": access.menu,
     "Permission": Permission,
     "role_label": lambda role: _(ROLE_LABELS[Role(role)]),
+    "change_label": lambda action: _(ACCOUNT_CHANGE_LABELS[action]),
 }
 
 account_router = Router(path="/", route_handlers=[

@@ -169,13 +169,13 @@ async def create_staff(viewer: Viewer, username: str, display_name: str, role: s
         # who hands the person their temporary password. The admin never holds a way into it.
         async with db.transaction():
             user_id = await _insert_staff(viewer, username, display_name, role, password_hash=None, active=False)
-            await _audit(viewer, user_id, role, "created", status="pending")
+            await staff.record_change(viewer, [user_id], role, "created", status="pending")
         return None
     password = temporary_password()
     password_hash = await hashed_in_thread(password)
     async with db.transaction():
         user_id = await _insert_staff(viewer, username, display_name, role, password_hash=password_hash, active=True)
-        await _audit(viewer, user_id, role, "created")
+        await staff.record_change(viewer, [user_id], role, "created")
     return password
 
 
@@ -186,11 +186,6 @@ async def _insert_staff(viewer: Viewer, username: str, display_name: str, role: 
         password_hash=password_hash, must_change_password=True, active=active, created_at=now(),
     )).returning(User.id)
     return rows[0]["id"]
-
-
-async def _audit(viewer: Viewer, user_id: int, role: str, action: str, status: str = "done") -> None:
-    await AccountChange.insert(AccountChange(school=viewer.school_id, account=user_id, role=role, action=action,
-                                             status=status, made_by=viewer.user_id, made_at=now()))
 
 
 async def create_user(school_id: int, username: str, display_name: str, role: Role, password: str) -> int:
@@ -233,7 +228,7 @@ async def reset_password(settings: Settings, queue: JobQueue, viewer: Viewer, us
         )
         await UserSession.delete().where(UserSession.user == user_id)
         if grant_needs_confirmation(Role(user["role"])):
-            await _audit(viewer, user_id, user["role"], "password_reset")
+            await staff.record_change(viewer, [user_id], user["role"], "password_reset")
     return Reset(password=password)
 
 

@@ -38,9 +38,13 @@ async def _staff_member(viewer: Viewer, user_id: int) -> dict:
     return person
 
 
-async def _log(viewer: Viewer, user_id: int, role: str, action: str, status: str = "done") -> None:
-    await AccountChange.insert(AccountChange(school=viewer.school_id, account=user_id, role=role, action=action,
-                                             status=status, made_by=viewer.user_id, made_at=now()))
+async def record_change(viewer: Viewer, user_ids: list[int], role: str, action: str, status: str = "done") -> None:
+    """The one writer of AccountChange: whatever gives a way into an account (an account, a role, a password, a
+    parent's code) is listed for the executives, with who did it."""
+    if user_ids:
+        await AccountChange.insert(*[AccountChange(school=viewer.school_id, account=user_id, role=role,
+                                                   action=action, status=status, made_by=viewer.user_id,
+                                                   made_at=now()) for user_id in user_ids])
 
 
 async def list_staff(viewer: Viewer, only: int | None = None) -> list[dict]:
@@ -93,10 +97,10 @@ async def grant_role(viewer: Viewer, user_id: int, role: str) -> bool:
                 & (AccountChange.role == role) & AccountChange.action.is_in(["role_granted", "created"])):
             raise AccountError(N_("This role already waits for an executive's confirmation."))
         if grant_needs_confirmation(Role(role)):
-            await _log(viewer, user_id, role, "role_granted", status="pending")
+            await record_change(viewer, [user_id], role, "role_granted", status="pending")
             return False
         await add_role(user_id, Role(role))
-        await _log(viewer, user_id, role, "role_granted")
+        await record_change(viewer, [user_id], role, "role_granted")
     return True
 
 
@@ -118,7 +122,7 @@ async def remove_role(viewer: Viewer, user_id: int, role: str) -> None:
         raise AccountError(N_("%(name)s does not hold this role."), name=person["display_name"])
     async with db.transaction():
         await User.update({User.extra_roles: _roles_text(extra - {Role(role)})}).where(User.id == user_id)
-        await _log(viewer, user_id, role, "role_removed")
+        await record_change(viewer, [user_id], role, "role_removed")
 
 
 # Deactivating ------------------------------------------------------------------------------------------------
@@ -135,7 +139,7 @@ async def deactivate(viewer: Viewer, user_id: int) -> str:
     async with db.transaction():
         await User.update({User.active: False}).where(User.id == user_id)
         await end_every_session(user_id)
-        await _log(viewer, user_id, person["role"], "deactivated")
+        await record_change(viewer, [user_id], person["role"], "deactivated")
     return person["display_name"]
 
 
@@ -151,7 +155,7 @@ async def reactivate(viewer: Viewer, user_id: int) -> str:
                               "opens when they confirm it."))
     async with db.transaction():
         await User.update({User.active: True}).where(User.id == user_id)
-        await _log(viewer, user_id, person["role"], "reactivated")
+        await record_change(viewer, [user_id], person["role"], "reactivated")
     return person["display_name"]
 
 

@@ -162,6 +162,20 @@ class RecordRead(Table):
     read_at = Timestamptz()
 
 
+# What each AccountChange.action reads as on the executives' page.
+ACCOUNT_CHANGE_LABELS = {
+    "created": N_("Account made"),
+    "password_reset": N_("New password given"),
+    "parent_code": N_("New sign-in code sent to the parent"),
+    "parent_slip": N_("Sign-in code printed on a slip for the parent"),
+    "parent_phone": N_("The parent's sign-in moved to a new number"),
+    "role_granted": N_("Role given"),
+    "role_removed": N_("Role taken back"),
+    "deactivated": N_("Account deactivated"),
+    "reactivated": N_("Account reactivated"),
+}
+
+
 class AccountChange(Table):
     """Who gave whom a staff account or a new password, and whether an executive confirmed it: a role that reads
     children's sensitive data, or a reset of such an account, is how an admin could let themself in."""
@@ -169,9 +183,7 @@ class AccountChange(Table):
     school = ForeignKey(School, on_delete=OnDelete.cascade)
     account = ForeignKey(User, on_delete=OnDelete.cascade)
     role = Varchar(length=20, choices=Role)  # the account's role at the time
-    # "created", "password_reset", "parent_code", "parent_slip", "parent_phone", "role_granted" (an extra role:
-    # role is the one given), "role_removed", "deactivated" or "reactivated"
-    action = Varchar(length=20)
+    action = Varchar(length=20)  # a key of ACCOUNT_CHANGE_LABELS; for "role_granted", role is the one given
     status = Varchar(length=10)  # "done"; for a grant waiting on an executive "pending", then "confirmed"/"refused"
     made_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True)
     made_at = Timestamptz()
