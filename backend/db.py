@@ -17,7 +17,7 @@ from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionTy
 ROOT = Path(__file__).resolve().parent.parent
 
 # Every area with a tables.py is listed here, once.
-AREAS = ["schools", "accounts", "students", "attendance", "notify", "records", "visits", "screening"]
+AREAS = ["schools", "accounts", "students", "attendance", "notify", "records", "visits", "screening", "behaviour"]
 
 APP_CONFIG = AppConfig(
     app_name="doolae",

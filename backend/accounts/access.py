@@ -49,6 +49,10 @@ class Permission(Enum):
     view_own_attendance = "view_own_attendance"  # a student's own attendance this term
     search_students = "search_students"  # find a student by name or code among those one may see (staff)
     view_grade = "view_grade"  # the classrooms of the grades one heads this year
+    record_behaviour = "record_behaviour"  # record an incident or a good deed for any student of the school
+    use_behaviour = "use_behaviour"  # the behaviour pages: one's records, one's homeroom's, the school's, a child's
+    view_behaviour_school = "view_behaviour_school"  # every incident and balance of the school
+    manage_behaviour = "manage_behaviour"  # the school's categories, points, rules and digest settings
 
 
 SCHOOL_WIDE = {Role.admin, Role.executive, Role.counsellor, Role.discipline, Role.nurse}
@@ -57,9 +61,9 @@ ROLE_PERMISSIONS: dict[Role, set[Permission]] = {
     Role.admin: {Permission.manage_roster, Permission.manage_users, Permission.view_school, Permission.view_students,
                  Permission.view_outbox, Permission.manage_school, Permission.manage_screening},
     Role.executive: {Permission.view_school, Permission.view_students, Permission.view_screening_school,
-                     Permission.review_account_changes},
+                     Permission.review_account_changes, Permission.view_behaviour_school},
     Role.counsellor: {Permission.view_students, Permission.manage_screening, Permission.view_screening_school},
-    Role.discipline: {Permission.view_students},
+    Role.discipline: {Permission.view_students, Permission.view_behaviour_school, Permission.manage_behaviour},
     Role.nurse: {Permission.view_students},
     Role.homeroom_teacher: set(),
     Role.subject_teacher: set(),
@@ -124,6 +128,11 @@ class Viewer:
             return self.is_staff
         if permission is Permission.view_grade:
             return bool(self.supervised_ids)
+        if permission is Permission.record_behaviour:
+            return self.is_staff and self.handed_over_by is None and self.holds(HOMEROOM_ROLES)
+        if permission is Permission.use_behaviour:
+            return (self.can(Permission.record_behaviour) or self.can(Permission.view_children)
+                    or self.can(Permission.view_own_attendance) or self.can(Permission.manage_behaviour))
         return any(permission in ROLE_PERMISSIONS[role] for role in self.roles)
 
     def keeps_homeroom(self, classroom_id: int) -> bool:
@@ -172,6 +181,7 @@ MENU = (
     MenuItem("/visits", N_("Home visits"), Permission.use_visits),
     MenuItem("/screening", N_("Questionnaires"), Permission.fill_questionnaires),
     MenuItem("/screening", N_("Screening"), Permission.use_screening),
+    MenuItem("/behaviour", N_("Behaviour"), Permission.use_behaviour),
     MenuItem("/roster/import", N_("Roster"), Permission.manage_roster),
     MenuItem("/admin/users", N_("Staff"), Permission.manage_users),
     MenuItem("/admin/homerooms", N_("Homerooms"), Permission.manage_users),
@@ -382,6 +392,58 @@ def can_see_classroom_screening(viewer: Viewer, classroom: dict) -> bool:
 
 def can_confirm_group(viewer: Viewer, student: dict) -> bool:
     return student["school"] == viewer.school_id and viewer.keeps_homeroom(student["classroom"])
+
+
+# Behaviour ---------------------------------------------------------------------------------------------------------
+# Any teacher records an incident or a good deed for any student of the school (a teacher on gate duty does not
+# teach the smoker they catch). Reading: the discipline officer and executives the whole school; homeroom teachers
+# and the grade's head their classrooms; the counsellor the students flagged for the care team; a teacher what they
+# recorded; a parent their own child and a student themself, as the school words it for families.
+
+
+def behaviour_pickable(viewer: Viewer):
+    """The where-clause for the students a recorder may name: the whole school (names and classes, no records)."""
+    if not viewer.can(Permission.record_behaviour):
+        return Student.id < 0
+    return Student.school == viewer.school_id
+
+
+def can_see_behaviour_of(viewer: Viewer, student: dict, flagged: bool = False) -> bool:
+    """A student's incidents, good deeds and conduct points (needs school, id, classroom). `flagged`: a rule has
+    flagged the student for the care team, which opens them to counsellors."""
+    if student["school"] != viewer.school_id:
+        return False
+    if viewer.can(Permission.view_behaviour_school) or viewer.oversees(student["classroom"]):
+        return True
+    if flagged and viewer.holds({Role.counsellor}):
+        return True
+    return student["id"] in viewer.student_ids and (viewer.can(Permission.view_children)
+                                                    or viewer.can(Permission.view_own_attendance))
+
+
+def reads_behaviour_as_family(viewer: Viewer) -> bool:
+    """Parents and students read what the school words for families: the category's parent wording, never the
+    staff's description, the recorder or other students' names."""
+    return not viewer.is_staff
+
+
+def can_see_incident(viewer: Viewer, incident: dict, students: list[dict]) -> bool:
+    """An incident opens to whoever recorded it and to whoever may see the behaviour of one of its students."""
+    if incident["school"] != viewer.school_id:
+        return False
+    return incident["recorded_by"] == viewer.user_id or any(can_see_behaviour_of(viewer, s) for s in students)
+
+
+def can_void_incident(viewer: Viewer, incident: dict) -> bool:
+    """A wrong record is voided (never deleted) by whoever recorded it or by the discipline officer."""
+    return incident["school"] == viewer.school_id and (
+        incident["recorded_by"] == viewer.user_id or viewer.can(Permission.manage_behaviour))
+
+
+def can_sign_off_service(viewer: Viewer, student: dict) -> bool:
+    """Community service hours done: signed off by the discipline officer or the student's homeroom teacher."""
+    return student["school"] == viewer.school_id and (
+        viewer.can(Permission.manage_behaviour) or viewer.keeps_homeroom(student["classroom"]))
 
 
 def same_school(viewer: Viewer, school_id: int) -> None:

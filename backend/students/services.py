@@ -346,15 +346,15 @@ def _search_columns(viewer: Viewer) -> list:
     return columns
 
 
-async def search_students(viewer: Viewer, q: str, page: int = 1) -> SearchPage:
-    """Current students this viewer may see whose name, code (…) holds every word typed: one query, a page at a
-    time, in grade, room and number order."""
+async def search_students(viewer: Viewer, q: str, page: int = 1, among=None) -> SearchPage:
+    """Current students this viewer may see (or `among`, a where-clause from access) whose name, code (…) holds
+    every word typed: one query, a page at a time, in grade, room and number order."""
     q = q.strip()[:100]
     page = max(1, min(page, 1000))
     terms = q.split()[:MAX_SEARCH_TERMS]
     if not terms:
         return SearchPage(q, page, [], False)
-    where = visible_students(viewer) & (Student.active == True)  # noqa: E712 - a Piccolo column, not a Python bool
+    where = (visible_students(viewer) if among is None else among) & (Student.active == True)  # noqa: E712 - a Piccolo column, not a Python bool
     columns = _search_columns(viewer)
     for term in terms:
         matches = db.contains(columns[0], term)
@@ -371,13 +371,14 @@ async def search_students(viewer: Viewer, q: str, page: int = 1) -> SearchPage:
     return SearchPage(q, page, students, len(rows) > SEARCH_PAGE)
 
 
-async def list_by_ids(viewer: Viewer, student_ids: list[int]) -> list[dict]:
-    """These students, as far as the viewer may see them, in the order given (e.g. most recent first)."""
+async def list_by_ids(viewer: Viewer, student_ids: list[int], among=None) -> list[dict]:
+    """These students, as far as the viewer may see them (or `among`, a where-clause from access), in the order
+    given (e.g. most recent first)."""
     if not student_ids:
         return []
     rows = await Student.select(
         Student.id, Student.code, Student.title, Student.first_name, Student.last_name, Student.number_in_class,
         Student.classroom, Student.classroom.room.as_alias("room"), Student.classroom.grade.code.as_alias("grade"),
-    ).where(visible_students(viewer) & Student.id.is_in(student_ids))
+    ).where((visible_students(viewer) if among is None else among) & Student.id.is_in(student_ids))
     found = {row["id"]: {**row, "label": f"{row['grade']}/{row['room']}" if row["classroom"] else ""} for row in rows}
     return [found[i] for i in student_ids if i in found]
