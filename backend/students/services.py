@@ -13,7 +13,7 @@ from backend.schools.tables import Classroom
 from backend.students import enrolment, rollover
 from backend.students.columns import FIELDS, IGNORE, ColumnReport, decode
 from backend.students.phones import is_mobile
-from backend.students.roster import ParsedRoster, RowError, parse_roster
+from backend.students.roster import ParsedRoster, RowError, parse_class, parse_roster
 from backend.students.roster_plan import Roster, RosterPlan
 from backend.students.tables import Guardian, RosterColumnMapping, RosterUpload, Student, StudentGuardian
 from backend.clock import now
@@ -323,6 +323,7 @@ async def count_students(viewer: Viewer) -> dict:
 # Search ----------------------------------------------------------------------------------------------------------
 
 SEARCH_PAGE = 20
+CLASS_PAGE = 60  # a class typed is listed whole
 MAX_SEARCH_TERMS = 4
 
 
@@ -348,27 +349,32 @@ def _search_columns(viewer: Viewer) -> list:
 
 async def search_students(viewer: Viewer, q: str, page: int = 1, among=None) -> SearchPage:
     """Current students this viewer may see (or `among`, a where-clause from access) whose name, code (…) holds
-    every word typed: one query, a page at a time, in grade, room and number order."""
+    every word typed, or the whole class when a class is typed ("ม.1/2", "m1/2"): one query, a page at a time,
+    in grade, room and number order."""
     q = q.strip()[:100]
     page = max(1, min(page, 1000))
     terms = q.split()[:MAX_SEARCH_TERMS]
     if not terms:
         return SearchPage(q, page, [], False)
     where = (visible_students(viewer) if among is None else among) & (Student.active == True)  # noqa: E712 - a Piccolo column, not a Python bool
-    columns = _search_columns(viewer)
-    for term in terms:
-        matches = db.contains(columns[0], term)
-        for column in columns[1:]:
-            matches |= db.contains(column, term)
-        where &= matches
+    a_class = parse_class(q)
+    size = SEARCH_PAGE if a_class is None else CLASS_PAGE
+    if a_class is not None:
+        where &= (Student.classroom.grade.code == a_class[0]) & (Student.classroom.room == a_class[1])
+    else:
+        columns = _search_columns(viewer)
+        for term in terms:
+            matches = db.contains(columns[0], term)
+            for column in columns[1:]:
+                matches |= db.contains(column, term)
+            where &= matches
     rows = await Student.select(
         Student.id, Student.code, Student.title, Student.first_name, Student.last_name, Student.number_in_class,
         Student.classroom, Student.classroom.room.as_alias("room"), Student.classroom.grade.code.as_alias("grade"),
     ).where(where).order_by(Student.classroom.grade.level).order_by(Student.classroom.room).order_by(
-        Student.number_in_class).order_by(Student.id).limit(SEARCH_PAGE + 1).offset((page - 1) * SEARCH_PAGE)
-    students = [{**row, "label": f"{row['grade']}/{row['room']}" if row["classroom"] else ""}
-                for row in rows[:SEARCH_PAGE]]
-    return SearchPage(q, page, students, len(rows) > SEARCH_PAGE)
+        Student.number_in_class).order_by(Student.id).limit(size + 1).offset((page - 1) * size)
+    students = [{**row, "label": f"{row['grade']}/{row['room']}" if row["classroom"] else ""} for row in rows[:size]]
+    return SearchPage(q, page, students, len(rows) > size)
 
 
 async def list_by_ids(viewer: Viewer, student_ids: list[int], among=None) -> list[dict]:

@@ -112,3 +112,14 @@ async def test_families_read_the_schools_words_for_their_own_child_only(client, 
     other = make_client()
     await people.noi.sign_in(settings, other)
     assert (await other.get(url)).status_code == 404
+
+
+async def test_typing_a_class_lists_it_whole_to_tick_students_from(client, people, settings):
+    """A teacher on duty picks from a class list: typing "ม.1/2" lists that class, whoever teaches it."""
+    await people.wipa.sign_in(settings, client)
+    listed = text_of((await client.get("/behaviour/pick", params={"q": "ม 1/2"},
+                                       headers={"hx-request": "true"})).text)
+    assert "ชัย ใจดี" in listed and "อนันต์" not in listed
+    listed = text_of((await client.get("/behaviour/pick", params={"q": "ม.1/1"},
+                                       headers={"hx-request": "true"})).text)
+    assert "อนันต์" in listed and "บัว" in listed and "ชัย" not in listed
