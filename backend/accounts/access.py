@@ -12,7 +12,7 @@ Rules:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
 
@@ -91,10 +91,14 @@ class Viewer:
     handed_over_by: int | None = None  # a student on their homeroom teacher's device (accounts.services.hand_over)
     extra_roles: frozenset[Role] = frozenset()  # roles held besides the main one
     supervised_ids: frozenset[int] = frozenset()  # classrooms of the grades headed this school year
+    # Worked out once: can() is asked a dozen times a page (the menu, the page's own links).
+    roles: frozenset[Role] = field(init=False, repr=False, compare=False)
+    granted: frozenset[Permission] = field(init=False, repr=False, compare=False)  # what the roles give
 
-    @property
-    def roles(self) -> frozenset[Role]:
-        return self.extra_roles | {self.role}
+    def __post_init__(self) -> None:
+        roles = self.extra_roles | {self.role}
+        object.__setattr__(self, "roles", roles)
+        object.__setattr__(self, "granted", frozenset().union(*(ROLE_PERMISSIONS[role] for role in roles)))
 
     def holds(self, roles) -> bool:
         """Whether any of this person's roles is one of these."""
@@ -124,7 +128,7 @@ class Viewer:
             return self.is_staff
         if permission is Permission.view_grade:
             return bool(self.supervised_ids)
-        return any(permission in ROLE_PERMISSIONS[role] for role in self.roles)
+        return permission in self.granted
 
     def keeps_homeroom(self, classroom_id: int) -> bool:
         return classroom_id in self.classroom_ids
