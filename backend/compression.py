@@ -12,7 +12,6 @@ from __future__ import annotations
 import struct
 import zlib
 
-from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -23,7 +22,8 @@ DEFLATE = -15  # zlib's wbits for bare deflate blocks
 GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # deflate, no name, no time, unknown OS
 MINIMUM_SIZE = 500  # below this, gzip's header and trailer cost more than they save
 # Text compresses; photos, spreadsheets (zip inside) and icons are compressed already.
-COMPRESSIBLE = ("text/", "application/javascript", "application/json", "application/manifest+json", "image/svg+xml")
+COMPRESSIBLE = (b"text/", b"application/javascript", b"application/json", b"application/manifest+json",
+                b"image/svg+xml")
 OPENING_END = b"</style>"
 OPENING_SEARCH = 16 * 1024  # the stylesheet sits in the <head>, near the top
 # One opening per language, and the offline page's; more would mean that the opening is not fixed after all.
@@ -50,6 +50,21 @@ class Opening:
         compressor = zlib.compressobj(LEVEL, zlib.DEFLATED, DEFLATE, 5)  # a smaller state: quicker to set up
         trailer = struct.pack("<II", zlib.crc32(rest, self.crc), len(page) & 0xFFFFFFFF)
         return self.compressed + compressor.compress(rest) + compressor.flush() + trailer
+
+
+def gzip_headers(headers, length: int) -> list[tuple[bytes, bytes]]:
+    """An answer's headers once its body is gzipped (read and written as raw ASGI pairs: Litestar's header classes
+    decode every header on each look-up)."""
+    kept, vary = [], []
+    for name, value in headers:
+        lowered = name.lower()
+        if lowered == b"vary":
+            vary.append(value)
+        elif lowered != b"content-length":
+            kept.append((name, value))
+    vary.append(b"Accept-Encoding")
+    return [*kept, (b"content-encoding", b"gzip"), (b"content-length", str(length).encode()),
+            (b"vary", b", ".join(vary))]
 
 
 class Compression(ASGIMiddleware):
@@ -84,16 +99,14 @@ class Compression(ASGIMiddleware):
                 start = message  # held until the body shows whether to compress
                 return
             if start is not None and message["type"] == "http.response.body":
-                headers = MutableScopeHeaders(start)
-                kind = headers.get("content-type", "")
+                headers = {name.lower(): value for name, value in start["headers"]}
+                kind = headers.get(b"content-type", b"")
                 body = message.get("body", b"")
                 # Whole answers only: one sent in parts (a file over Litestar's 1 MB chunk) goes as it is.
                 if (not message.get("more_body", False) and len(body) >= MINIMUM_SIZE
-                        and kind.startswith(COMPRESSIBLE) and "content-encoding" not in headers):
-                    body = self.compress(body, kind.startswith("text/html"))
-                    headers["content-encoding"] = "gzip"
-                    headers["content-length"] = str(len(body))
-                    headers.extend_header_value("vary", "Accept-Encoding")
+                        and kind.startswith(COMPRESSIBLE) and b"content-encoding" not in headers):
+                    body = self.compress(body, kind.startswith(b"text/html"))
+                    start = {**start, "headers": gzip_headers(start["headers"], len(body))}
                     message = {**message, "body": body}
                 await send(start)
                 start = None
