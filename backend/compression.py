@@ -30,11 +30,6 @@ OPENING_SEARCH = 16 * 1024  # the stylesheet sits in the <head>, near the top
 MAX_OPENINGS = 4
 
 
-def gzipped(body: bytes) -> bytes:
-    compressor = zlib.compressobj(LEVEL, zlib.DEFLATED, GZIP)
-    return compressor.compress(body) + compressor.flush()
-
-
 class Opening:
     """The fixed start of pages, compressed once."""
 
@@ -47,9 +42,8 @@ class Opening:
     def compress(self, page: bytes) -> bytes:
         """The whole page gzipped (the page must start with this opening)."""
         rest = page[self.length:]
-        compressor = zlib.compressobj(LEVEL, zlib.DEFLATED, DEFLATE, 5)  # a smaller state: quicker to set up
         trailer = struct.pack("<II", zlib.crc32(rest, self.crc), len(page) & 0xFFFFFFFF)
-        return self.compressed + compressor.compress(rest) + compressor.flush() + trailer
+        return self.compressed + zlib.compress(rest, LEVEL, DEFLATE) + trailer
 
 
 def gzip_headers(headers, length: int) -> list[tuple[bytes, bytes]]:
@@ -84,7 +78,7 @@ class Compression(ASGIMiddleware):
                 found = self.openings[opening] = Opening(opening)
             if found is not None:
                 return found.compress(body)
-        return gzipped(body)
+        return zlib.compress(body, LEVEL, GZIP)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         accepted = next((value for name, value in scope["headers"] if name == b"accept-encoding"), b"")
