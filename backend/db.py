@@ -12,6 +12,7 @@ from piccolo.conf.apps import AppConfig, table_finder
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
+from piccolo.querystring import QueryString
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -143,6 +144,25 @@ def engine() -> Engine:
 
         return configure(Settings.from_env().database_url)
     return _configured[1]
+
+
+_engine_sql: dict[tuple[str, str], str] = {}  # fetch()'s SQL as each engine takes it, made once
+
+
+async def fetch(sql: str, *values) -> list[dict]:
+    """The rows of a read written out in SQL with {} for its values, as Table.raw() returns them, for the reads
+    every request makes (the session; a parent's children and their day). raw() parses and rewrites the SQL for
+    the engine on every call, about 0.02 ms of CPU a query; here that is done once per SQL. The engine still runs
+    it (transactions, reconnection, and the benchmarks' query counts are as for raw())."""
+    db = engine()
+    key = (sql, db.engine_type)
+    ready = _engine_sql.get(key)
+    if ready is None:
+        ready = _engine_sql[key] = QueryString(sql, *values).compile_string(db.engine_type)[0]
+    query = QueryString(sql, *values)
+    query._frozen_compiled_strings = (ready, list(values))  # what compile_string() would give, without parsing
+    rows = await db.run_querystring(query)
+    return db.transform_response_to_dicts(rows) if rows else []
 
 
 def transaction():
