@@ -193,8 +193,10 @@ def menu(viewer: Viewer) -> list[MenuItem]:
 
 def parse_roles(text: str) -> frozenset[Role]:
     """User.extra_roles as Roles; a name no longer known is ignored rather than failing every request."""
-    known = {r.value for r in Role}
-    return frozenset(Role(name) for name in text.split(",") if name in known)
+    return frozenset(Role(name) for name in text.split(",") if name in ROLE_NAMES)
+
+
+ROLE_NAMES = frozenset(role.value for role in Role)
 
 
 def visible_students(viewer: Viewer):
