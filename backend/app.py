@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 from urllib.parse import quote
 
 from litestar import Litestar, Request, Response
-from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader
 from litestar.exceptions import (
@@ -22,6 +21,7 @@ from litestar.logging import LoggingConfig
 from litestar.static_files import create_static_files_router
 
 from backend import db, i18n
+from backend.compression import Compression
 from backend.accounts.middleware import SessionMiddleware
 from backend.accounts import routes as accounts_web
 from backend.accounts.admin_routes import school_admin_router
@@ -214,12 +214,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 cache_control=CacheControlHeader(max_age=31536000, public=True),
             ),
         ],
-        middleware=[SessionMiddleware(), CheckRequestInput()],
+        middleware=[Compression(), SessionMiddleware(), CheckRequestInput()],
         csrf_config=CSRFConfig(
             secret=settings.secret_key, cookie_name=CSRF_COOKIE, cookie_secure=settings.production,
             cookie_httponly=False, header_name="x-csrftoken",
         ),
-        compression_config=CompressionConfig(backend="gzip", gzip_compress_level=6, minimum_size=500),
         exception_handlers={
             Refusal: refused,
             NotAuthorizedException: not_signed_in,

@@ -12,7 +12,7 @@ Rules:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
 
@@ -95,10 +95,14 @@ class Viewer:
     handed_over_by: int | None = None  # a student on their homeroom teacher's device (accounts.services.hand_over)
     extra_roles: frozenset[Role] = frozenset()  # roles held besides the main one
     supervised_ids: frozenset[int] = frozenset()  # classrooms of the grades headed this school year
+    # Worked out once: can() is asked a dozen times a page (the menu, the page's own links).
+    roles: frozenset[Role] = field(init=False, repr=False, compare=False)
+    granted: frozenset[Permission] = field(init=False, repr=False, compare=False)  # what the roles give
 
-    @property
-    def roles(self) -> frozenset[Role]:
-        return self.extra_roles | {self.role}
+    def __post_init__(self) -> None:
+        roles = self.extra_roles | {self.role}
+        object.__setattr__(self, "roles", roles)
+        object.__setattr__(self, "granted", frozenset().union(*(ROLE_PERMISSIONS[role] for role in roles)))
 
     def holds(self, roles) -> bool:
         """Whether any of this person's roles is one of these."""
@@ -133,7 +137,7 @@ class Viewer:
         if permission is Permission.use_behaviour:
             return (self.can(Permission.record_behaviour) or self.can(Permission.view_children)
                     or self.can(Permission.view_own_attendance) or self.can(Permission.manage_behaviour))
-        return any(permission in ROLE_PERMISSIONS[role] for role in self.roles)
+        return permission in self.granted
 
     def keeps_homeroom(self, classroom_id: int) -> bool:
         return classroom_id in self.classroom_ids
@@ -199,8 +203,10 @@ def menu(viewer: Viewer) -> list[MenuItem]:
 
 def parse_roles(text: str) -> frozenset[Role]:
     """User.extra_roles as Roles; a name no longer known is ignored rather than failing every request."""
-    known = {r.value for r in Role}
-    return frozenset(Role(name) for name in text.split(",") if name in known)
+    return frozenset(Role(name) for name in text.split(",") if name in ROLE_NAMES)
+
+
+ROLE_NAMES = frozenset(role.value for role in Role)
 
 
 def visible_students(viewer: Viewer):

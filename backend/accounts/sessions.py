@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from datetime import date, timedelta
 
-from backend import clock
+from backend import clock, db
 from backend.accounts.access import Viewer, parse_roles, teaching_terms
 from backend.accounts.tables import (GradeHeadAssignment, HomeroomAssignment, Role, SignInCode, SignInThrottle,
                                      TeachingAssignment, User, UserSession)
@@ -52,7 +52,7 @@ VIEWER_COLUMNS = (
     "s.short_name AS school_short_name, s.parent_sections AS school_parent_sections"
 )
 # Every request runs this. Written out once, as Piccolo spends about 1.3 ms of CPU building and compiling the
-# joined select; raw() still binds the parameter safely on either engine.
+# joined select; db.fetch() still binds the parameter safely on either engine.
 # A parent's children (or a student's own row) come in the same round trip: one row per child.
 SESSION_SQL = (
     f"SELECT {VIEWER_COLUMNS}, us.expires_at, us.handed_over_by, COALESCE(sg.student, st.id) AS child "
@@ -67,7 +67,7 @@ SESSION_SQL = (
 async def session_user(token: str) -> dict | None:
     """The active user behind a session cookie, or None when it is unknown or expired. Read on every request, so a
     sign-out or a reset takes effect at once."""
-    rows = await UserSession.raw(SESSION_SQL, token_hash(token))
+    rows = await db.fetch(SESSION_SQL, token_hash(token))
     row = rows[0] if rows else None
     if row is None or row["expires_at"] < now() or not row["active"]:
         return None

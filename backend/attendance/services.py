@@ -418,8 +418,8 @@ async def children_today(viewer: Viewer, unseen_limit: int = 5) -> dict[int, dic
     first = viewer.term_dates[0] if viewer.term_dates else day - timedelta(days=120)
     alerted = sorted(status.value for status in ALERTED)
     sql = CHILDREN_TODAY_SQL % {"ids": ", ".join(["{}"] * len(ids)), "alerted": ", ".join(["{}"] * len(alerted))}
-    rows = await AttendanceMark.raw(sql, viewer.school_id, *ids, day, first, *alerted,
-                                    viewer.school_id, *ids, first, *alerted)
+    rows = await db.fetch(sql, viewer.school_id, *ids, day, first, *alerted,
+                          viewer.school_id, *ids, first, *alerted)
     found = {student_id: {"today": None, "cut_today": [], "unseen": []} for student_id in ids}
     marks: dict[str, dict] = {}
     alerts: list[dict] = []

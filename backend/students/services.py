@@ -256,7 +256,7 @@ async def list_children(viewer: Viewer) -> list[dict]:
     ids = sorted(viewer.student_ids)
     if not ids:
         return []
-    rows = await Student.raw(CHILDREN_SQL % ", ".join(["{}"] * len(ids)), viewer.school_id, *ids)
+    rows = await db.fetch(CHILDREN_SQL % ", ".join(["{}"] * len(ids)), viewer.school_id, *ids)
     children: dict[int, dict] = {}
     for row in rows:
         if not can_see_student(viewer, row):
