@@ -17,7 +17,8 @@ from piccolo.querystring import QueryString
 ROOT = Path(__file__).resolve().parent.parent
 
 # Every area with a tables.py is listed here, once.
-AREAS = ["schools", "accounts", "students", "attendance", "notify", "records", "visits", "screening", "behaviour"]
+AREAS = ["schools", "accounts", "students", "attendance", "notify", "records", "visits", "screening", "behaviour",
+         "care"]
 
 APP_CONFIG = AppConfig(
     app_name="doolae",

@@ -53,6 +53,7 @@ class Permission(Enum):
     use_behaviour = "use_behaviour"  # the behaviour pages: one's records, one's homeroom's, the school's, a child's
     view_behaviour_school = "view_behaviour_school"  # every incident and balance of the school
     manage_behaviour = "manage_behaviour"  # the school's categories, points, rules and digest settings
+    use_care = "use_care"  # care cases: the case team's, or help one is responsible for
 
 
 SCHOOL_WIDE = {Role.admin, Role.executive, Role.counsellor, Role.discipline, Role.nurse}
@@ -132,6 +133,9 @@ class Viewer:
             return self.is_staff
         if permission is Permission.view_grade:
             return bool(self.supervised_ids)
+        if permission is Permission.use_care:
+            # Any teacher may be made responsible for a help in a case's plan (the admin may not).
+            return self.is_staff and self.handed_over_by is None and self.holds(HOMEROOM_ROLES)
         if permission is Permission.record_behaviour:
             return self.is_staff and self.handed_over_by is None and self.holds(HOMEROOM_ROLES)
         if permission is Permission.use_behaviour:
@@ -186,6 +190,7 @@ MENU = (
     MenuItem("/screening", N_("Questionnaires"), Permission.fill_questionnaires),
     MenuItem("/screening", N_("Screening"), Permission.use_screening),
     MenuItem("/behaviour", N_("Behaviour"), Permission.use_behaviour),
+    MenuItem("/care", N_("Care"), Permission.use_care),
     MenuItem("/roster/import", N_("Roster"), Permission.manage_roster),
     MenuItem("/admin/users", N_("Staff"), Permission.manage_users),
     MenuItem("/admin/homerooms", N_("Homerooms"), Permission.manage_users),
@@ -525,3 +530,38 @@ def grant_needs_confirmation(role: Role) -> bool:
     """An admin's grant of this role waits for an executive before the account can sign in."""
     return role in ROLES_READING_SENSITIVE_DATA
 
+
+
+# Care: cases, help plans, follow-ups, counselling notes --------------------------------------------------------------
+# A case is the case team's: counsellors, executives and the student's homeroom teacher. Whoever is responsible for
+# an activity of its plan (any staff member) sees the case's plan and follow-ups and writes follow-ups, but reads
+# only the notes written for the student's teachers. Notes for the case team only are audited on every read.
+CASE_TEAM_ROLES = frozenset({Role.counsellor, Role.executive})
+
+
+def in_case_team(viewer: Viewer, student: dict) -> bool:
+    """Opens, plans, closes and reads every note of a student's cases (needs school, classroom)."""
+    if student["school"] != viewer.school_id or not viewer.is_staff:
+        return False
+    return viewer.holds(CASE_TEAM_ROLES) or viewer.keeps_homeroom(student["classroom"])
+
+
+def can_see_case(viewer: Viewer, student: dict, responsible_ids: set[int]) -> bool:
+    return in_case_team(viewer, student) or (student["school"] == viewer.school_id
+                                             and viewer.user_id in responsible_ids)
+
+
+def can_follow_up(viewer: Viewer, student: dict, responsible_ids: set[int]) -> bool:
+    """A follow-up is written by the case team or by someone responsible for a help in the plan."""
+    return can_see_case(viewer, student, responsible_ids)
+
+
+def can_read_note(viewer: Viewer, student: dict, sensitivity: str, responsible_ids: set[int]) -> bool:
+    if in_case_team(viewer, student):
+        return True
+    if sensitivity == "case_team":
+        return False
+    if student["school"] == viewer.school_id and viewer.is_staff and (
+            viewer.teaches(student["classroom"]) or viewer.user_id in responsible_ids):
+        return True
+    return sensitivity == "parents" and viewer.is_parent_of(student["id"])

@@ -388,3 +388,12 @@ async def list_by_ids(viewer: Viewer, student_ids: list[int], among=None) -> lis
     ).where((visible_students(viewer) if among is None else among) & Student.id.is_in(student_ids))
     found = {row["id"]: {**row, "label": f"{row['grade']}/{row['room']}" if row["classroom"] else ""} for row in rows}
     return [found[i] for i in student_ids if i in found]
+
+
+async def classmates(viewer: Viewer, student: dict) -> list[dict]:
+    """The other current students of a student's classroom (a buddy is chosen among them), in number order."""
+    return await Student.select(Student.id, Student.title, Student.first_name, Student.last_name,
+                                Student.number_in_class).where(
+        (Student.school == viewer.school_id) & (Student.classroom == student["classroom"])
+        & (Student.id != student["id"]) & (Student.active == True)).order_by(  # noqa: E712 - a Piccolo column
+        Student.number_in_class)

@@ -1,0 +1,91 @@
+"""Care pages: who needs a case, a student's new case, a case with its plan, follow-ups and notes."""
+
+from __future__ import annotations
+
+from litestar import Request, Response, Router, get, post
+from litestar.params import FromPath
+
+from backend.accounts.access import Permission, current_viewer, requires
+from backend.care import services
+from backend.care.tables import (HELP_LABELS, OUTCOME_LABELS, PROGRESS_LABELS, SENSITIVITY_LABELS, SOURCE_LABELS,
+                                 URGENCY_LABELS)
+from backend.i18n import N_, Refusal, _
+from backend.screening.tables import GROUP_LABELS
+from backend.web import on_refusal, page, redirect, typed
+
+
+def _labels(enum_labels: dict) -> dict:
+    return {member.value: label for member, label in enum_labels.items()}
+
+
+LABELS = {"help_kinds": _labels(HELP_LABELS), "outcomes": _labels(OUTCOME_LABELS),
+          "progress_labels": _labels(PROGRESS_LABELS), "sensitivities": _labels(SENSITIVITY_LABELS),
+          "sources": _labels(SOURCE_LABELS), "urgencies": _labels(URGENCY_LABELS), "groups": _labels(GROUP_LABELS)}
+
+
+@get("/", guards=[requires(Permission.use_care)])
+async def front(request: Request) -> Response:
+    return page(request, "care/front.html", {**await services.cases(current_viewer(request)), **LABELS})
+
+
+async def _new_page(request: Request, refusal: Refusal | None = None) -> Response:
+    viewer = current_viewer(request)
+    student = await services.student_for_case(viewer, request.path_params["student_id"])
+    posted = await typed(request) if request.method == "POST" else dict(request.query_params)
+    return page(request, "care/new.html", {"student": student, "posted": posted, "error": refusal, **LABELS},
+                status=refusal.status if refusal else 200)
+
+
+@get("/students/{student_id:int}/new", guards=[requires(Permission.use_care)])
+async def new(request: Request, student_id: FromPath[int]) -> Response:
+    return await _new_page(request)
+
+
+@post("/students/{student_id:int}/new", guards=[requires(Permission.use_care)], opt=on_refusal(_new_page))
+async def open_case(request: Request, student_id: FromPath[int]) -> Response:
+    case_id = await services.open_case(current_viewer(request), student_id, await typed(request))
+    return redirect(f"/care/cases/{case_id}", flash=_("The case is open: add the help planned."))
+
+
+@post("/students/{student_id:int}/decline", guards=[requires(Permission.use_care)], opt=on_refusal(_new_page))
+async def decline(request: Request, student_id: FromPath[int]) -> Response:
+    await services.decline(current_viewer(request), student_id, (await typed(request)).get("reason", ""))
+    return redirect("/care", flash=_("Recorded: no case for now."))
+
+
+async def _case_page(request: Request, refusal: Refusal | None = None) -> Response:
+    found = await services.case_page(current_viewer(request), request.path_params["case_id"])
+    posted = await typed(request) if request.method == "POST" else {}
+    return page(request, "care/case.html", {**found, **LABELS, "error": refusal, "posted": posted},
+                status=refusal.status if refusal else 200)
+
+
+@get("/cases/{case_id:int}", guards=[requires(Permission.use_care)])
+async def show(request: Request, case_id: FromPath[int]) -> Response:
+    return await _case_page(request)
+
+
+def _case_action(path: str, action, flash: str):
+    """A form on the case page: the service acts, the page comes back with a word or with what to fix."""
+
+    @post(path, guards=[requires(Permission.use_care)], opt=on_refusal(_case_page), name=action.__name__)
+    async def handler(request: Request, case_id: FromPath[int]) -> Response:
+        await action(current_viewer(request), case_id, await typed(request))
+        return redirect(f"/care/cases/{case_id}", flash=_(flash))
+
+    return handler
+
+
+async def _reopen(viewer, case_id: int, _form: dict) -> None:
+    await services.reopen_case(viewer, case_id)
+
+
+router_handlers = [
+    _case_action("/cases/{case_id:int}/activities", services.add_activity, N_("The help is in the plan.")),
+    _case_action("/cases/{case_id:int}/follow-ups", services.add_follow_up, N_("The follow-up is saved.")),
+    _case_action("/cases/{case_id:int}/notes", services.add_note, N_("The note is saved.")),
+    _case_action("/cases/{case_id:int}/close", services.close_case, N_("The case is closed.")),
+    _case_action("/cases/{case_id:int}/reopen", _reopen, N_("The case is open again.")),
+]
+
+care_router = Router(path="/care", route_handlers=[front, new, open_case, decline, show, *router_handlers])

@@ -1,0 +1,309 @@
+"""Care cases: who needs one, opening one (or recording why not), the help plan, follow-ups, counselling notes with
+their sensitivity (reads of the case team's notes audited), closing and reopening."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from backend import clock, db
+from backend.accounts import reads
+from backend.accounts.access import (Viewer, can_follow_up, can_read_note, can_see_case, in_case_team,
+                                     visible_students)
+from backend.accounts.tables import Role, User
+from backend.care.tables import (CareCase, CaseDecline, CaseNote, CaseStatus, FollowUp, HelpKind, Outcome,
+                                 PlanActivity, Progress, Sensitivity, Source, Urgency)
+from backend.clock import now
+from backend.i18n import N_, Refusal
+from backend.screening import services as screening
+from backend.screening.tables import Group
+from backend.students import services as students
+from backend.students.tables import Student
+
+NOTES_READ = "care_notes"  # the audit's name for a read of the case team's notes
+NEEDS_A_CASE = (Group.risk.value, Group.problem.value)
+NOT_RESPONSIBLE = [Role.parent.value, Role.student.value, Role.admin.value]  # who is never given a case's help
+
+
+class CareError(Refusal):
+    pass
+
+
+def _text(value, limit: int) -> str:
+    return str(value or "").replace("\x00", "").strip()[:limit]
+
+
+def _day(text, errors: dict, field: str, required: bool = True) -> date | None:
+    text = _text(text, 20)
+    if not text:
+        if required:
+            errors[field] = N_("Enter a date.")
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        errors[field] = N_("Enter a date.")
+        return None
+
+
+async def student_for_case(viewer: Viewer, student_id: int) -> dict:
+    """A student whose care the viewer looks after (their case team), or 404."""
+    student = await Student.select(Student.id, Student.school, Student.classroom, Student.title, Student.first_name,
+                                   Student.last_name, Student.code).where(Student.id == student_id).first()
+    if student is None or not in_case_team(viewer, student):
+        raise CareError(N_("No such student among those whose care you look after."), status=404)
+    return student
+
+
+async def _case(viewer: Viewer, case_id: int, team_only: bool = False) -> tuple[dict, dict, set[int]]:
+    """The case, its student and who is responsible for its help, if the viewer may see it (404 otherwise)."""
+    case = await CareCase.select().where(CareCase.id == case_id).first()
+    student = case and await Student.select(
+        Student.id, Student.school, Student.classroom, Student.title, Student.first_name, Student.last_name,
+        Student.code).where(Student.id == case["student"]).first()
+    responsible = set()
+    if case:
+        responsible = {row["responsible"] for row in await PlanActivity.select(PlanActivity.responsible).where(
+            PlanActivity.care_case == case_id)}
+    allowed = student and (in_case_team(viewer, student) if team_only else can_see_case(viewer, student,
+                                                                                      responsible))
+    if not allowed:
+        raise CareError(N_("No such case among those you may see."), status=404)
+    return case, student, responsible
+
+
+# Who needs a case -----------------------------------------------------------------------------------------------
+
+
+async def needs_a_case(viewer: Viewer) -> list[dict]:
+    """Students the viewer looks after whose confirmed group this term is at risk or with problems, with no open
+    case and no reason recorded for not opening one: asked about until one or the other is done."""
+    year_id, term = await screening.current_term(viewer)
+    where = visible_students(viewer) & (Student.active == True)  # noqa: E712 - a Piccolo column
+    if not viewer.holds({Role.counsellor, Role.executive}):
+        where &= Student.classroom.is_in(list(viewer.classroom_ids) or [-1])
+    rows = await Student.select(Student.id, Student.title, Student.first_name, Student.last_name,
+                                Student.classroom.room.as_alias("room"),
+                                Student.classroom.grade.code.as_alias("grade")).where(where)
+    ids = [row["id"] for row in rows]
+    groups = await screening.decisions(ids, year_id, term)
+    wanting = [i for i in ids if groups.get(i, {}).get("group") in NEEDS_A_CASE]
+    if not wanting:
+        return []
+    opened = {r["student"] for r in await CareCase.select(CareCase.student).where(
+        CareCase.student.is_in(wanting) & (CareCase.status == CaseStatus.open.value))}
+    declined = {r["student"] for r in await CaseDecline.select(CaseDecline.student).where(
+        CaseDecline.student.is_in(wanting) & (CaseDecline.school_year == year_id) & (CaseDecline.term == term))}
+    return [{**row, "group": groups[row["id"]]["group"]} for row in rows
+            if row["id"] in wanting and row["id"] not in opened and row["id"] not in declined]
+
+
+async def decline(viewer: Viewer, student_id: int, reason: str) -> None:
+    await student_for_case(viewer, student_id)
+    reason = _text(reason, 1000)
+    if not reason:
+        raise CareError(N_("Say why no case is needed."), errors={"reason": N_("Say why no case is needed.")})
+    year_id, term = await screening.current_term(viewer)
+    await CaseDecline.insert(CaseDecline(school=viewer.school_id, school_year=year_id, term=term, student=student_id,
+                                         reason=reason, decided_by=viewer.user_id, decided_at=now()))
+
+
+# Opening, planning, following up, closing ------------------------------------------------------------------------
+
+
+async def open_case(viewer: Viewer, student_id: int, form: dict) -> int:
+    student = await student_for_case(viewer, student_id)
+    errors = {}
+    concern = _text(form.get("concern"), 4000)
+    if not concern:
+        errors["concern"] = N_("Say what the concern is.")
+    urgency = _text(form.get("urgency"), 10) or Urgency.routine.value
+    if urgency not in Urgency._value2member_map_:
+        errors["urgency"] = N_("Choose how urgent it is.")
+    source = _text(form.get("source"), 12) or Source.staff.value
+    if source not in Source._value2member_map_:
+        source = Source.staff.value
+    if errors:
+        raise CareError(N_("Some fields need fixing."), errors=errors)
+    async with db.transaction():
+        await db.lock("care_case", student_id)  # two teachers opening at once make one case, not two
+        existing = await CareCase.select(CareCase.id).where(
+            (CareCase.student == student_id) & (CareCase.status == CaseStatus.open.value)).first()
+        if existing:
+            raise CareError(N_("This student already has an open case: add to it."), status=409,
+                            case_id=existing["id"])
+        rows = await CareCase.insert(CareCase(
+            school=viewer.school_id, school_year=viewer.school_year_id, student=student["id"], source=source,
+            source_note=_text(form.get("source_note"), 300), concern=concern, urgency=urgency,
+            opened_by=viewer.user_id, opened_at=now())).returning(CareCase.id)
+    return rows[0]["id"]
+
+
+async def _staff_member(viewer: Viewer, user_id_text) -> int | None:
+    text = _text(user_id_text, 12)
+    if not text.isdigit():
+        return None
+    row = await User.select(User.id).where((User.id == int(text)) & (User.school == viewer.school_id)
+                                           & (User.active == True)  # noqa: E712 - a Piccolo column
+                                           & User.role.not_in(NOT_RESPONSIBLE)).first()
+    return row["id"] if row else None
+
+
+async def add_activity(viewer: Viewer, case_id: int, form: dict) -> int:
+    case, student, _ = await _case(viewer, case_id, team_only=True)
+    if case["status"] != CaseStatus.open.value:
+        raise CareError(N_("The case is closed: reopen it first."), status=409)
+    errors = {}
+    kind = _text(form.get("kind"), 20)
+    if kind not in HelpKind._value2member_map_:
+        errors["kind"] = N_("Choose the kind of help.")
+    responsible = await _staff_member(viewer, form.get("responsible")) if form.get("responsible") else viewer.user_id
+    if responsible is None:
+        errors["responsible"] = N_("Choose a staff member of this school.")
+    buddy = None
+    if kind == HelpKind.buddy.value:
+        text = _text(form.get("buddy"), 12)
+        row = text.isdigit() and await Student.select(Student.id).where(
+            (Student.id == int(text)) & (Student.school == student["school"])
+            & (Student.classroom == student["classroom"]) & (Student.id != student["id"])).first()
+        if not row:
+            errors["buddy"] = N_("Choose a classmate as the buddy.")
+        else:
+            buddy = row["id"]
+    opened_on = case["opened_at"].astimezone(clock.SCHOOL_TIME).date()
+    starts_on = _day(form.get("starts_on"), errors, "starts_on", required=False) or clock.today()
+    follow_up_on = _day(form.get("follow_up_on"), errors, "follow_up_on")
+    if follow_up_on and follow_up_on < max(starts_on, opened_on):
+        errors["follow_up_on"] = N_("The follow-up comes after the case opened and the help started.")
+    if errors:
+        raise CareError(N_("Some fields need fixing."), errors=errors)
+    rows = await PlanActivity.insert(PlanActivity(
+        care_case=case_id, kind=kind, description=_text(form.get("description"), 2000), responsible=responsible,
+        buddy=buddy, starts_on=starts_on, follow_up_on=follow_up_on, created_at=now())).returning(PlanActivity.id)
+    return rows[0]["id"]
+
+
+async def add_follow_up(viewer: Viewer, case_id: int, form: dict) -> None:
+    case, student, responsible = await _case(viewer, case_id)
+    if not can_follow_up(viewer, student, responsible):
+        raise CareError(N_("No such case among those you may see."), status=404)
+    errors = {}
+    done = _text(form.get("done"), 4000)
+    if not done:
+        errors["done"] = N_("Say what was done.")
+    progress = _text(form.get("progress"), 10)
+    if progress not in Progress._value2member_map_:
+        errors["progress"] = N_("Say how the student is doing.")
+    activity_text = _text(form.get("activity"), 12)
+    activity = None
+    if activity_text.isdigit():
+        activity = await PlanActivity.select(PlanActivity.id, PlanActivity.responsible).where(
+            (PlanActivity.id == int(activity_text)) & (PlanActivity.care_case == case_id)).first()
+        if activity is None:
+            errors["activity"] = N_("Choose a help of this case's plan.")
+    next_on = _day(form.get("next_on"), errors, "next_on", required=False)
+    if next_on and next_on < clock.today():
+        errors["next_on"] = N_("The next follow-up is today or later.")
+    if errors:
+        raise CareError(N_("Some fields need fixing."), errors=errors)
+    async with db.transaction():
+        await FollowUp.insert(FollowUp(care_case=case_id, activity=activity["id"] if activity else None, done=done,
+                                       progress=progress, next_on=next_on, written_by=viewer.user_id,
+                                       written_at=now()))
+        if activity and next_on:
+            await PlanActivity.update({PlanActivity.follow_up_on: next_on}).where(PlanActivity.id == activity["id"])
+        elif activity:  # no next date: this help is over
+            await PlanActivity.update({PlanActivity.ended_at: now()}).where(PlanActivity.id == activity["id"])
+
+
+async def add_note(viewer: Viewer, case_id: int, form: dict) -> None:
+    await _case(viewer, case_id, team_only=True)
+    body = _text(form.get("body"), 8000)
+    sensitivity = _text(form.get("sensitivity"), 12) or Sensitivity.case_team.value
+    errors = {}
+    if not body:
+        errors["body"] = N_("Write the note.")
+    if sensitivity not in Sensitivity._value2member_map_:
+        errors["sensitivity"] = N_("Choose who may read the note.")
+    if errors:
+        raise CareError(N_("Some fields need fixing."), errors=errors)
+    await CaseNote.insert(CaseNote(care_case=case_id, sensitivity=sensitivity, body=body, written_by=viewer.user_id,
+                                   written_at=now()))
+
+
+async def close_case(viewer: Viewer, case_id: int, form: dict) -> None:
+    case, _, _ = await _case(viewer, case_id, team_only=True)
+    outcome = _text(form.get("outcome"), 12)
+    if outcome not in Outcome._value2member_map_:
+        raise CareError(N_("Choose the outcome."), errors={"outcome": N_("Choose the outcome.")})
+    closed = await CareCase.update({CareCase.status: CaseStatus.closed.value, CareCase.closed_at: now(),
+                                    CareCase.closed_by: viewer.user_id, CareCase.outcome: outcome,
+                                    CareCase.closing_note: _text(form.get("note"), 2000)}).where(
+        (CareCase.id == case_id) & (CareCase.status == CaseStatus.open.value)).returning(CareCase.id)
+    if not closed:
+        raise CareError(N_("The case is already closed."), status=409)
+
+
+async def reopen_case(viewer: Viewer, case_id: int) -> None:
+    case, student, _ = await _case(viewer, case_id, team_only=True)
+    async with db.transaction():
+        await db.lock("care_case", student["id"])
+        if await CareCase.exists().where((CareCase.student == student["id"])
+                                         & (CareCase.status == CaseStatus.open.value)):
+            raise CareError(N_("This student already has an open case: add to it."), status=409)
+        await CareCase.update({CareCase.status: CaseStatus.open.value, CareCase.closed_at: None,
+                               CareCase.outcome: ""}).where(CareCase.id == case_id)
+
+
+# Reading ------------------------------------------------------------------------------------------------------------
+
+
+async def case_page(viewer: Viewer, case_id: int) -> dict:
+    """The case as this viewer may read it. Reading the case team's notes is audited."""
+    case, student, responsible = await _case(viewer, case_id)
+    plan = await PlanActivity.select(
+        *PlanActivity.all_columns(), PlanActivity.responsible.display_name.as_alias("responsible_name"),
+        PlanActivity.buddy.first_name.as_alias("buddy_first"), PlanActivity.buddy.last_name.as_alias("buddy_last"),
+    ).where(PlanActivity.care_case == case_id).order_by(PlanActivity.id)
+    follow_ups = await FollowUp.select(
+        *FollowUp.all_columns(), FollowUp.written_by.display_name.as_alias("by"),
+        FollowUp.activity.kind.as_alias("activity_kind")).where(FollowUp.care_case == case_id).order_by(
+        FollowUp.id, ascending=False)
+    notes = await CaseNote.select(*CaseNote.all_columns(), CaseNote.written_by.display_name.as_alias("by")).where(
+        CaseNote.care_case == case_id).order_by(CaseNote.id, ascending=False)
+    readable = [n for n in notes if can_read_note(viewer, student, n["sensitivity"], responsible)]
+    if any(n["sensitivity"] == Sensitivity.case_team.value for n in readable):
+        await reads.record_reads(viewer, [student["id"]], [NOTES_READ])
+    team = in_case_team(viewer, student)
+    return {"case": case, "student": student, "plan": plan, "follow_ups": follow_ups, "notes": readable,
+            "hidden_notes": len(notes) - len(readable), "team": team,
+            "classmates": await students.classmates(viewer, student) if team else [],
+            "staff": await _staff(viewer) if team else []}
+
+
+async def _staff(viewer: Viewer) -> list[dict]:
+    return await User.select(User.id, User.display_name).where(
+        (User.school == viewer.school_id) & (User.active == True)  # noqa: E712 - a Piccolo column
+        & User.role.not_in(NOT_RESPONSIBLE)).order_by(User.display_name)
+
+
+async def cases(viewer: Viewer) -> dict:
+    """The care front page: who needs a case, the open cases the viewer sees, their follow-ups due."""
+    today = clock.today()
+    mine = await PlanActivity.select(
+        PlanActivity.id, PlanActivity.kind, PlanActivity.follow_up_on, PlanActivity.care_case,
+        PlanActivity.care_case.student.first_name.as_alias("first_name"),
+        PlanActivity.care_case.student.last_name.as_alias("last_name")).where(
+        (PlanActivity.responsible == viewer.user_id) & PlanActivity.ended_at.is_null()
+        & (PlanActivity.care_case.status == CaseStatus.open.value)).order_by(PlanActivity.follow_up_on)
+    where = (CareCase.school == viewer.school_id) & (CareCase.status == CaseStatus.open.value)
+    if not viewer.holds({Role.counsellor, Role.executive}):
+        where &= CareCase.student.classroom.is_in(list(viewer.classroom_ids) or [-1])
+    open_cases = await CareCase.select(
+        CareCase.id, CareCase.urgency, CareCase.opened_at, CareCase.contact_recorded_at, CareCase.student,
+        CareCase.student.title.as_alias("title"), CareCase.student.first_name.as_alias("first_name"),
+        CareCase.student.last_name.as_alias("last_name"), CareCase.student.classroom.room.as_alias("room"),
+        CareCase.student.classroom.grade.code.as_alias("grade")).where(where).order_by(CareCase.id, ascending=False)
+    # Today's urgent cases first, until contact is recorded.
+    open_cases.sort(key=lambda c: (c["urgency"] != Urgency.today.value or c["contact_recorded_at"] is not None))
+    return {"needs": await needs_a_case(viewer), "open": open_cases, "due": [a for a in mine],
+            "overdue": sum(1 for a in mine if a["follow_up_on"] < today), "today": today}

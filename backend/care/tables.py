@@ -1,0 +1,200 @@
+"""Care after screening (parts 4 and 5 of the Thai student care system): a case for a student at risk or with
+problems, its help plan of the five kinds of help, follow-ups, counselling notes with their sensitivity, and
+referrals inside and outside the school with their report back."""
+
+from enum import Enum
+
+from piccolo.columns import Boolean, Date, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns.base import OnDelete
+from piccolo.table import Table
+
+from backend.accounts.tables import User
+from backend.i18n import N_
+from backend.schools.tables import School, SchoolYear
+from backend.students.tables import Student
+
+
+class CaseStatus(str, Enum):
+    open = "open"
+    closed = "closed"
+
+
+class Urgency(str, Enum):
+    routine = "routine"
+    soon = "soon"  # within the week
+    today = "today"  # the same-day path: contact with the student and the guardian today
+
+
+URGENCY_LABELS = {Urgency.routine: N_("Routine"), Urgency.soon: N_("This week"), Urgency.today: N_("Today")}
+
+
+class Source(str, Enum):
+    """What raised the concern."""
+
+    screening = "screening"  # the homeroom teacher confirmed the group at risk or with problems
+    behaviour = "behaviour"  # a behaviour rule flagged the student
+    visit = "visit"  # a home visit
+    staff = "staff"  # a counsellor or a teacher, by hand
+
+
+SOURCE_LABELS = {Source.screening: N_("Screening"), Source.behaviour: N_("Behaviour"), Source.visit: N_("Home visit"),
+                 Source.staff: N_("Raised by staff")}
+
+
+class Outcome(str, Enum):
+    improved = "improved"
+    unchanged = "unchanged"
+    worse = "worse"
+    referred = "referred"
+    left_school = "left_school"
+
+
+OUTCOME_LABELS = {Outcome.improved: N_("Improved"), Outcome.unchanged: N_("Unchanged"), Outcome.worse: N_("Worse"),
+                  Outcome.referred: N_("Referred"), Outcome.left_school: N_("Left school")}
+
+
+class HelpKind(str, Enum):
+    """The five kinds of help the Thai system names (with contact with the parents)."""
+
+    counselling = "counselling"  # ให้การปรึกษาเบื้องต้น
+    in_class = "in_class"  # ช่วยเหลือในห้องเรียน
+    extracurricular = "extracurricular"  # กิจกรรมนอกหลักสูตร
+    buddy = "buddy"  # เพื่อนช่วยเพื่อน
+    remedial = "remedial"  # สอนซ่อมเสริม
+    parents = "parents"  # ประสานงานกับผู้ปกครอง
+
+
+HELP_LABELS = {HelpKind.counselling: N_("Basic counselling"), HelpKind.in_class: N_("Help in class"),
+               HelpKind.extracurricular: N_("Extracurricular activity"), HelpKind.buddy: N_("Buddy (peer helper)"),
+               HelpKind.remedial: N_("Remedial teaching"), HelpKind.parents: N_("Working with the parents")}
+
+
+class Progress(str, Enum):
+    better = "better"
+    same = "same"
+    worse = "worse"
+
+
+PROGRESS_LABELS = {Progress.better: N_("Better"), Progress.same: N_("The same"), Progress.worse: N_("Worse")}
+
+
+class Sensitivity(str, Enum):
+    """Who reads a counselling note."""
+
+    case_team = "case_team"  # counsellors, the homeroom teacher, executives; every read audited
+    teachers = "teachers"  # also everyone who teaches the student
+    parents = "parents"  # also the student's parents
+
+
+SENSITIVITY_LABELS = {Sensitivity.case_team: N_("Case team only"),
+                      Sensitivity.teachers: N_("Also the student's teachers"),
+                      Sensitivity.parents: N_("Also the parents")}
+
+
+class CareCase(Table):
+    school = ForeignKey(School, on_delete=OnDelete.cascade)
+    school_year = ForeignKey(SchoolYear, on_delete=OnDelete.cascade)
+    student = ForeignKey(Student, on_delete=OnDelete.cascade)
+    source = Varchar(length=12, choices=Source)
+    source_note = Varchar(length=300, default="")  # what raised it, as shown to the case team (reasons, rule)
+    concern = Text()
+    urgency = Varchar(length=8, choices=Urgency, default=Urgency.routine.value)
+    status = Varchar(length=8, choices=CaseStatus, default=CaseStatus.open.value)
+    opened_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True)
+    opened_at = Timestamptz()
+    contact_recorded_at = Timestamptz(null=True, default=None)  # the same-day path: student and guardian reached
+    closed_at = Timestamptz(null=True, default=None)
+    closed_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True)
+    outcome = Varchar(length=12, default="")
+    closing_note = Text(default="")
+
+
+class CaseDecline(Table):
+    """The homeroom teacher's reason for not opening a case for a student who seemed to need one (this term)."""
+
+    school = ForeignKey(School, on_delete=OnDelete.cascade)
+    school_year = ForeignKey(SchoolYear, on_delete=OnDelete.cascade)
+    term = Integer()
+    student = ForeignKey(Student, on_delete=OnDelete.cascade)
+    reason = Text()
+    decided_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True)
+    decided_at = Timestamptz()
+
+
+class PlanActivity(Table):
+    """One help in the case's plan: its kind, who does it, from when, and when to follow up."""
+
+    care_case = ForeignKey(CareCase, on_delete=OnDelete.cascade)
+    kind = Varchar(length=16, choices=HelpKind)
+    description = Text(default="")
+    responsible = ForeignKey(User, on_delete=OnDelete.set_null, null=True)
+    buddy = ForeignKey(Student, on_delete=OnDelete.set_null, null=True)  # the classmate, for a buddy
+    starts_on = Date()
+    follow_up_on = Date()
+    ended_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz()
+
+
+class FollowUp(Table):
+    care_case = ForeignKey(CareCase, on_delete=OnDelete.cascade)
+    activity = ForeignKey(PlanActivity, on_delete=OnDelete.set_null, null=True)
+    done = Text()  # what was done
+    progress = Varchar(length=8, choices=Progress)
+    next_on = Date(null=True, default=None)  # the activity's next follow-up
+    written_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True)
+    written_at = Timestamptz()
+
+
+class CaseNote(Table):
+    """A counselling note. Never edited: a correction is a new note."""
+
+    care_case = ForeignKey(CareCase, on_delete=OnDelete.cascade)
+    sensitivity = Varchar(length=10, choices=Sensitivity, default=Sensitivity.case_team.value)
+    body = Text()
+    written_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True)
+    written_at = Timestamptz()
+
+
+class Agency(Table):
+    """The school's directory of services outside the school, seeded with the national ones."""
+
+    school = ForeignKey(School, on_delete=OnDelete.cascade)
+    name = Varchar(length=200)
+    phone = Varchar(length=40, default="")
+    address = Varchar(length=300, default="")
+    national = Boolean(default=False)  # one of the seeded national services
+    retired = Boolean(default=False)
+
+
+class ReferralStatus(str, Enum):
+    sent = "sent"
+    accepted = "accepted"
+    in_progress = "in_progress"
+    reported = "reported"  # the receiver reported back
+    closed = "closed"
+
+
+class Referral(Table):
+    """A case referred inside the school (to a role, or a named teacher) or to an agency outside, with its report
+    back. An external referral needs the guardian's consent and prints as a numbered letter."""
+
+    school = ForeignKey(School, on_delete=OnDelete.cascade)
+    care_case = ForeignKey(CareCase, on_delete=OnDelete.cascade)
+    to_role = Varchar(length=20, default="")  # counsellor, discipline, nurse, subject_teacher (inside)
+    to_user = ForeignKey(User, on_delete=OnDelete.set_null, null=True)
+    agency = ForeignKey(Agency, on_delete=OnDelete.restrict, null=True)  # outside
+    reason = Text()
+    tried = Text(default="")  # what has been tried
+    urgency = Varchar(length=8, choices=Urgency, default=Urgency.routine.value)
+    status = Varchar(length=12, choices=ReferralStatus, default=ReferralStatus.sent.value)
+    letter_number = Integer(null=True, default=None)  # running number per school year, outside referrals
+    consent_from = Varchar(length=200, default="")  # the guardian who consented (outside)
+    consent_at = Timestamptz(null=True, default=None)
+    sent_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True)
+    sent_at = Timestamptz()
+    accepted_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True)
+    accepted_at = Timestamptz(null=True, default=None)
+    report = Text(default="")
+    reported_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True)
+    reported_at = Timestamptz(null=True, default=None)
+    closed_at = Timestamptz(null=True, default=None)

@@ -1,0 +1,96 @@
+"""Care after screening: a student confirmed "with problems" is asked about until a case opens or the teacher says
+why not; the plan's help, follow-ups, notes by sensitivity (reads of the case team's audited), closing."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from backend import clock
+from backend.accounts.tables import RecordRead
+from backend.care.tables import CareCase
+from backend.screening import services as screening
+from tests.conftest import text_of
+
+
+async def _confirm(people, code: str, group: str = "problem") -> None:
+    await screening.confirm_group(await people.somchai.viewer(), people.students[code], group, "ครูเห็นเอง")
+
+
+async def _open_case(client, people, settings, code="10002") -> str:
+    await people.somchai.sign_in(settings, client)
+    response = await client.submit(f"/care/students/{people.students[code]}/new",
+                                   {"concern": "ขาดเรียนบ่อย เก็บตัว", "urgency": "routine", "source": "screening"})
+    assert response.status_code == 200, text_of(response.text)
+    return str(response.url.path)
+
+
+async def test_a_student_with_problems_is_asked_about_until_a_case_opens(client, people, settings):
+    await _confirm(people, "10002")
+    await _confirm(people, "10001", "normal")
+    await people.somchai.sign_in(settings, client)
+    page = text_of((await client.get("/care")).text)
+    assert "ควรเปิดเคส" in page and "บัว" in page and "อนันต์" not in page
+    await _open_case(client, people, settings)
+    assert "บัว" not in text_of((await client.get("/care")).text).split("เคสที่เปิดอยู่")[0]
+    again = await client.submit(f"/care/students/{people.students['10002']}/new", {"concern": "อีกครั้ง"})
+    assert again.status_code == 409 and await CareCase.count() == 1
+
+
+async def test_a_reason_for_no_case_stops_the_asking_for_the_term(client, people, settings):
+    await _confirm(people, "10002", "risk")
+    await people.somchai.sign_in(settings, client)
+    refused = await client.submit(f"/care/students/{people.students['10002']}/decline", {"reason": ""})
+    assert refused.status_code == 422
+    await client.submit(f"/care/students/{people.students['10002']}/decline", {"reason": "ผู้ปกครองดูแลใกล้ชิดแล้ว"})
+    assert "บัว" not in text_of((await client.get("/care")).text)
+
+
+async def test_the_plan_follow_ups_and_notes_each_read_by_whom_they_should(client, people, settings, make_client):
+    await _confirm(people, "10002")
+    case_url = await _open_case(client, people, settings)
+    today = clock.today()
+    wrong = await client.submit(f"{case_url}/activities", {
+        "kind": "buddy", "buddy": people.students["10003"], "follow_up_on": today.isoformat()})
+    assert wrong.status_code == 422 and "เพื่อนร่วมห้อง" in text_of(wrong.text)  # Chai is in ม.1/2
+    early = await client.submit(f"{case_url}/activities", {
+        "kind": "counselling", "follow_up_on": (today - timedelta(days=3)).isoformat()})
+    assert early.status_code == 422
+    await client.submit(f"{case_url}/activities", {"kind": "buddy", "buddy": people.students["10001"],
+                                                   "follow_up_on": (today + timedelta(days=7)).isoformat()})
+    ratana = (await people.ratana.viewer()).user_id
+    await client.submit(f"{case_url}/activities", {"kind": "counselling", "responsible": ratana,
+                                                   "follow_up_on": today.isoformat()})
+    await client.submit(f"{case_url}/notes", {"body": "พ่อแม่แยกทางกัน", "sensitivity": "case_team"})
+    await client.submit(f"{case_url}/notes", {"body": "ให้นั่งหน้าห้อง", "sensitivity": "teachers"})
+    page = text_of((await client.get(case_url)).text)
+    assert "เพื่อนช่วยเพื่อน" in page and "อนันต์" in page and "พ่อแม่แยกทางกัน" in page
+
+    # The counsellor is told of the help due today, and writes its follow-up.
+    counsellor = make_client()
+    await people.ratana.sign_in(settings, counsellor)
+    assert "ให้การปรึกษาเบื้องต้น" in text_of((await counsellor.get("/care")).text)
+    activity = re.search(r'<option value="(\d+)">ให้การปรึกษาเบื้องต้น', (await counsellor.get(case_url)).text)
+    await counsellor.submit(f"{case_url}/follow-ups", {"activity": activity.group(1), "done": "คุยครั้งแรก",
+                                                        "progress": "same",
+                                                        "next_on": (today + timedelta(days=7)).isoformat()})
+    assert "คุยครั้งแรก" in text_of((await client.get(case_url)).text)
+
+    # A subject teacher of the class reads neither the case nor its notes; the case team's notes are audited.
+    teacher = make_client()
+    await people.wipa.sign_in(settings, teacher)
+    assert (await teacher.get(case_url)).status_code == 404
+    reads = await RecordRead.select(RecordRead.reader).where(RecordRead.section == "care_notes")
+    readers = {r["reader"] for r in reads}
+    assert readers == {(await people.somchai.viewer()).user_id, ratana}
+
+
+async def test_closing_with_an_outcome_and_reopening(client, people, settings):
+    await _confirm(people, "10002")
+    case_url = await _open_case(client, people, settings)
+    assert (await client.submit(f"{case_url}/close", {})).status_code == 422
+    await client.submit(f"{case_url}/close", {"outcome": "improved", "note": "มาเรียนสม่ำเสมอ"})
+    assert "ดีขึ้น" in text_of((await client.get(case_url)).text)
+    assert (await client.submit(f"{case_url}/close", {"outcome": "improved"})).status_code == 409
+    await client.submit(f"{case_url}/reopen", {})
+    assert await CareCase.count().where(CareCase.status == "open") == 1
