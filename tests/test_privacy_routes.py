@@ -22,7 +22,7 @@ from backend import clock
 from backend.accounts import access
 from backend.accounts import services as accounts
 from backend.accounts.tables import AccountChange, Role
-from backend.behaviour import family as behaviour_family
+from backend.behaviour import offline as behaviour_offline
 from backend.behaviour import services as behaviour
 from backend.behaviour.tables import IncidentStudent
 from backend.notify.tables import Alert, Message
@@ -261,8 +261,8 @@ async def _world(people, app) -> dict[str, str]:
         "client_id": probation_key, "students": [bua], "category": fighting["id"], "sanction": "probation"})
     line = await IncidentStudent.select(IncidentStudent.id).where(
         IncidentStudent.incident == probation.incident_id).first()
-    incident_photo = await behaviour_family.save_photo(await people.prasit.viewer(), app.state.photos,
-                                                       probation_key, uuid.uuid4().hex, JPEG)
+    incident_photo = await behaviour_offline.save_photo(await people.prasit.viewer(), app.state.photos,
+                                                        probation_key, uuid.uuid4().hex, JPEG)
     return {
         "student_id": str(bua), "classroom_id": str(people.classrooms["BKK ม.1/1"]),
         "guardian_id": str(people.guardians["+66822222222"]), "user_id": str(teacher),

@@ -472,6 +472,19 @@ def can_see_incident_photo(viewer: Viewer) -> bool:
     return viewer.is_staff
 
 
+MAX_CARRIED_CLASSES = 12  # a teacher's week of classes; the whole school is too long a list for a phone page
+
+
+def carried_class_lists(viewer: Viewer) -> frozenset[int]:
+    """The classrooms whose lists the incident form carries, to tick students with no signal: one's homerooms and
+    the classes one teaches (names only, as recorders may search the whole school). Staff of the whole school, or
+    with more classes than a page can carry, search instead."""
+    if not viewer.can(Permission.record_behaviour):
+        return frozenset()
+    rooms = viewer.classroom_ids | viewer.teaching_ids
+    return rooms if len(rooms) <= MAX_CARRIED_CLASSES else frozenset()
+
+
 def can_add_incident_photo(viewer: Viewer, incident: dict) -> bool:
     """The photo comes from the phone that recorded the incident."""
     return incident["school"] == viewer.school_id and incident["recorded_by"] == viewer.user_id

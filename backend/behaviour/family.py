@@ -1,24 +1,19 @@
 """Behaviour, what reaches families: a guardian acknowledges an incident in the app, the printable probation letter
-and the guardian's signature on it, community service hours signed off (their points come back), the parent's
-home-page line per child, and an incident's photo."""
+and the guardian's signature on it, community service hours signed off (their points come back), and the parent's
+home-page line per child."""
 
 from __future__ import annotations
 
-import asyncio
-
 from backend import db
 from backend.accounts import codes
-from backend.accounts.access import (Viewer, can_acknowledge_incident, can_add_incident_photo,
-                                     can_see_incident_photo, can_sign_off_service, handles_probation,
-                                     reads_behaviour_as_family)
+from backend.accounts.access import (Viewer, can_acknowledge_incident, can_see_incident_photo,
+                                     can_sign_off_service, handles_probation, reads_behaviour_as_family)
 from backend.behaviour import points, services
-from backend.behaviour.services import CLIENT_ID, BehaviourError, school_settings
-from backend.behaviour.tables import Incident, IncidentPhoto, IncidentStudent, Kind, Sanction
+from backend.behaviour.services import BehaviourError, school_settings
+from backend.behaviour.tables import IncidentPhoto, IncidentStudent, Kind, Sanction
 from backend.clock import now
 from backend.i18n import N_
 from backend.students import services as students
-from backend.visits.services import MAX_PHOTO_BYTES, clean_photo
-from backend.visits.storage import PhotoStore
 
 APP, PAPER = "app", "paper"  # how a guardian acknowledged (IncidentStudent.acknowledged_how)
 
@@ -172,53 +167,3 @@ async def children_summary(viewer: Viewer) -> dict[int, dict]:
         & IncidentStudent.acknowledged_at.is_null())
     return {sid: {"balance": balance[sid], "below": balance[sid] < settings.threshold,
                   "unacknowledged": sum(1 for row in waiting if row["student"] == sid)} for sid in ids}
-
-
-# Photos -------------------------------------------------------------------------------------------------------------
-
-
-async def save_photo(viewer: Viewer, store: PhotoStore, incident_key: str, photo_key: str, data: bytes) -> dict:
-    """The photo of a record, sent by the phone that recorded it, after the record (the queue sends it second). A
-    retry stores it once; a new photo replaces the earlier one once it is safely stored."""
-    if not CLIENT_ID.fullmatch(photo_key or ""):
-        raise BehaviourError(N_("The photo has no id from the phone."), status=400)
-    incident = await Incident.select(Incident.id, Incident.school, Incident.recorded_by).where(
-        Incident.client_id == (incident_key or "")).first() if CLIENT_ID.fullmatch(incident_key or "") else None
-    if incident is None or not can_add_incident_photo(viewer, incident):
-        raise BehaviourError(N_("Save the record before its photo."), status=404)
-    if len(data) > MAX_PHOTO_BYTES:
-        raise BehaviourError(N_("The photo is larger than 300 KB. The app shrinks photos; take it again in the app."),
-                             status=413)
-    existing = await IncidentPhoto.select(IncidentPhoto.id).where(IncidentPhoto.client_id == photo_key).first()
-    if existing:
-        return {"id": existing["id"], "created": False}
-    data = await asyncio.to_thread(clean_photo, data)  # pixels only: no EXIF position, nothing hidden in the file
-    if data is None:
-        raise BehaviourError(N_("This file is not a photo (JPEG, PNG or WebP)."), status=415)
-    key = f"behaviour/{viewer.school_id}/{incident['id']}/{photo_key}"
-    await store.put(key, data)  # stored before the row: a row always has its file
-    rows = await IncidentPhoto.insert(IncidentPhoto(
-        school=viewer.school_id, incident=incident["id"], client_id=photo_key, storage_key=key,
-        content_type="image/jpeg", size=len(data), uploaded_at=now())).on_conflict(action="DO NOTHING").returning(
-        IncidentPhoto.id)
-    if rows:
-        replaced = await IncidentPhoto.delete().where(
-            (IncidentPhoto.incident == incident["id"]) & (IncidentPhoto.id != rows[0]["id"])).returning(
-            IncidentPhoto.storage_key)
-        for row in replaced:
-            await store.delete(row["storage_key"])
-    return {"id": rows[0]["id"] if rows else None, "created": bool(rows)}
-
-
-async def photo(viewer: Viewer, store: PhotoStore, photo_id: int) -> tuple[bytes, str]:
-    """A record's photo, for the staff who may see the record (it may show other children: never families)."""
-    row = await IncidentPhoto.select(IncidentPhoto.incident, IncidentPhoto.storage_key,
-                                     IncidentPhoto.content_type).where(
-        (IncidentPhoto.id == photo_id) & (IncidentPhoto.school == viewer.school_id)).first()
-    if row is None or not can_see_incident_photo(viewer):
-        raise BehaviourError(N_("No such photo."), status=404)
-    try:
-        await services.incident(viewer, row["incident"])  # refuses, as 404, whoever may not see the record
-    except BehaviourError:
-        raise BehaviourError(N_("No such photo."), status=404) from None
-    return await store.get(row["storage_key"]), row["content_type"]

@@ -11,7 +11,7 @@ from litestar.params import FromPath
 
 from backend import clock
 from backend.accounts.access import Permission, behaviour_pickable, current_viewer, requires
-from backend.behaviour import family, services
+from backend.behaviour import family, offline, services
 from backend.behaviour.points import CAUSE_LABELS
 from backend.behaviour.tables import KIND_LABELS, SANCTION_LABELS, Kind, Sanction
 from backend.i18n import N_, Refusal, _, ngettext
@@ -49,6 +49,7 @@ async def _form_page(request: Request, refusal: Refusal | None = None, block: st
     return page(request, "behaviour/form.html", {
         "kind": kind.value, "posted": posted, "error": refusal, "chosen": chosen, "found": found,
         "categories": await services.categories(viewer.school_id, kind),
+        "class_lists": await offline.class_lists(viewer) if block is None else [],
         "client_id": posted.get("client_id") or uuid.uuid4().hex,
         "now": clock.now().astimezone(clock.SCHOOL_TIME).strftime("%Y-%m-%dT%H:%M"), **LABELS,
         "sanction_order": [s.value for s in Sanction],
@@ -163,14 +164,14 @@ async def service_done(request: Request, line_id: FromPath[int]) -> Response:
      request_max_body_size=MAX_PHOTO_BYTES + 1024)
 async def upload_photo(request: Request, incident_key: FromPath[str], photo_key: FromPath[str]) -> Response:
     """A record's photo from the phone's queue, after the record (both by the ids the phone made)."""
-    saved = await family.save_photo(current_viewer(request), request.app.state.photos, incident_key, photo_key,
+    saved = await offline.save_photo(current_viewer(request), request.app.state.photos, incident_key, photo_key,
                                     await request.body())
     return Response(saved, status_code=201 if saved["created"] else 200)
 
 
 @get("/photos/{incident_photo_id:int}", guards=[requires(Permission.use_behaviour)])
 async def show_photo(request: Request, incident_photo_id: FromPath[int]) -> Response:
-    data, content_type = await family.photo(current_viewer(request), request.app.state.photos, incident_photo_id)
+    data, content_type = await offline.photo(current_viewer(request), request.app.state.photos, incident_photo_id)
     # private: a photo of children must not sit in a shared cache
     return Response(data, media_type=content_type, headers={"Cache-Control": "private, max-age=86400"})
 
