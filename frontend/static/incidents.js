@@ -1,6 +1,6 @@
-// Incidents and good deeds recorded with no signal, through the phone's queue (OfflineQueue in app.js, loaded before this
-// file), like home visits: the record goes to POST /behaviour/incidents as JSON with the id made here, then its
-// photo. The incident form's own part: several students ticked, one optional photo, "when" taken from the phone.
+// Incidents and good deeds recorded with no signal, through the phone's queue (OfflineQueue in app.js, loaded
+// before this file), like home visits: the record goes to POST /behaviour/incidents as JSON with the id made here,
+// then its photo. The incident form's own part: several students ticked, one optional photo, "when" taken from the phone.
 "use strict";
 
 // Run again on every boosted page that includes it: keep the first queue (see OfflineQueue in app.js).

@@ -1,5 +1,5 @@
-// Home visits that survive no signal, through the phone's queue (OfflineQueue in app.js, loaded before this file): the
-// visit form's own part is the student's label, its four photo slots and the house's GPS position.
+// Home visits that survive no signal, through the phone's queue (OfflineQueue in app.js, loaded before this
+// file): the visit form's own part is the student's label, its four photo slots and the house's GPS position.
 "use strict";
 
 // Run again on every boosted page that includes it: keep the first queue (see OfflineQueue in app.js).
