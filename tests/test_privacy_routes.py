@@ -22,8 +22,10 @@ from backend import clock
 from backend.accounts import access
 from backend.accounts import services as accounts
 from backend.accounts.tables import AccountChange, Role
+from backend.behaviour import offline as behaviour_offline
 from backend.behaviour import services as behaviour
 from backend.care import services as care
+from backend.behaviour.tables import IncidentStudent
 from backend.notify.tables import Alert, Message
 from backend.screening import filling
 from backend.students.tables import StudentGuardian
@@ -213,6 +215,13 @@ ROUTES: dict[str, frozenset[str]] = {
     "POST /care/cases/{case_id:int}/notes": CASE_TEAM,
     "POST /care/cases/{case_id:int}/close": CASE_TEAM,
     "POST /care/cases/{case_id:int}/reopen": CASE_TEAM,
+    # Notices to families: the line is Bua's written probation (her father has no account), recorded by Prasit
+    "POST /behaviour/lines/{line_id:int}/acknowledge": NOBODY,  # Somsri is not Bua's guardian
+    "GET /behaviour/lines/{line_id:int}/probation": only("somchai", "prasit"),
+    "POST /behaviour/lines/{line_id:int}/paper": only("somchai", "prasit"),
+    "POST /behaviour/lines/{line_id:int}/service": only("somchai", "prasit"),  # no hours given: told so
+    "PUT /behaviour/uploads/{incident_key:str}/{photo_key:str}": only("prasit"),  # the phone that recorded it
+    "GET /behaviour/photos/{incident_photo_id:int}": only("wichai", "somchai", "prasit", "sunee"),
 }
 # Litestar answers OPTIONS on every path by itself (it shows only which methods exist); HEAD of a page is its GET.
 IGNORED_METHODS = {"OPTIONS"}
@@ -262,6 +271,13 @@ async def _world(people, app) -> dict[str, str]:
     case_id = await care.open_case(somchai, bua, {"concern": "ขาดเรียนบ่อย"})
     incident = await behaviour.record(await people.prasit.viewer(), {
         "client_id": uuid.uuid4().hex, "students": [bua], "category": fighting["id"], "sanction": "deduct"})
+    probation_key = uuid.uuid4().hex
+    probation = await behaviour.record(await people.prasit.viewer(), {
+        "client_id": probation_key, "students": [bua], "category": fighting["id"], "sanction": "probation"})
+    line = await IncidentStudent.select(IncidentStudent.id).where(
+        IncidentStudent.incident == probation.incident_id).first()
+    incident_photo = await behaviour_offline.save_photo(await people.prasit.viewer(), app.state.photos,
+                                                        probation_key, uuid.uuid4().hex, JPEG)
     return {
         "student_id": str(bua), "classroom_id": str(people.classrooms["BKK ม.1/1"]),
         "guardian_id": str(people.guardians["+66822222222"]), "user_id": str(teacher),
@@ -271,6 +287,8 @@ async def _world(people, app) -> dict[str, str]:
         "visit_id": visit_id, "photo_id:str": str(uuid.uuid4()), "photo_id:int": str(photo["id"]),
         "file_path": "app.css", "change_id": str(change["id"]), "decision": "confirm", "link_id": str(link["id"]),
         "incident_id": str(incident.incident_id), "case_id": str(case_id),
+        "line_id": str(line["id"]), "incident_key": probation_key, "photo_key": uuid.uuid4().hex,
+        "incident_photo_id": str(incident_photo["id"]),
     }
 
 

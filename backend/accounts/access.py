@@ -457,6 +457,44 @@ def can_sign_off_service(viewer: Viewer, student: dict) -> bool:
         viewer.can(Permission.manage_behaviour) or viewer.keeps_homeroom(student["classroom"]))
 
 
+# Behaviour: notices to families (acknowledgements, probation letters, incident photos) ---------------------------
+
+
+def can_acknowledge_incident(viewer: Viewer, student: dict) -> bool:
+    """A guardian acknowledges, in the app, an incident of their own child (a student does not sign for themself;
+    a guardian of another child gets "no such record")."""
+    return student["school"] == viewer.school_id and viewer.is_parent_of(student["id"])
+
+
+def handles_probation(viewer: Viewer, student: dict) -> bool:
+    """The probation letter is printed, and the guardian's signature on it recorded, by those who meet the guardian
+    about it: the discipline officer and the student's homeroom teacher (as for community service)."""
+    return can_sign_off_service(viewer, student)
+
+
+def can_see_incident_photo(viewer: Viewer) -> bool:
+    """An incident's photo may show other children (a fight): staff who may see the record, never families."""
+    return viewer.is_staff
+
+
+MAX_CARRIED_CLASSES = 12  # a teacher's week of classes; the whole school is too long a list for a phone page
+
+
+def carried_class_lists(viewer: Viewer) -> frozenset[int]:
+    """The classrooms whose lists the incident form carries, to tick students with no signal: one's homerooms and
+    the classes one teaches (names only, as recorders may search the whole school). Staff of the whole school, or
+    with more classes than a page can carry, search instead."""
+    if not viewer.can(Permission.record_behaviour):
+        return frozenset()
+    rooms = viewer.classroom_ids | viewer.teaching_ids
+    return rooms if len(rooms) <= MAX_CARRIED_CLASSES else frozenset()
+
+
+def can_add_incident_photo(viewer: Viewer, incident: dict) -> bool:
+    """The photo comes from the phone that recorded the incident."""
+    return incident["school"] == viewer.school_id and incident["recorded_by"] == viewer.user_id
+
+
 def same_school(viewer: Viewer, school_id: int) -> None:
     if school_id != viewer.school_id:
         raise PermissionDeniedException()

@@ -5,17 +5,18 @@ from __future__ import annotations
 import uuid
 
 import msgspec
-from litestar import Request, Response, Router, get, post
+from litestar import Request, Response, Router, get, post, put
 from litestar.exceptions import SerializationException
 from litestar.params import FromPath
 
 from backend import clock
 from backend.accounts.access import Permission, behaviour_pickable, current_viewer, requires
-from backend.behaviour import services
+from backend.behaviour import family, offline, services
 from backend.behaviour.points import CAUSE_LABELS
 from backend.behaviour.tables import KIND_LABELS, SANCTION_LABELS, Kind, Sanction
 from backend.i18n import N_, Refusal, _, ngettext
 from backend.students import services as students
+from backend.visits.services import MAX_PHOTO_BYTES
 from backend.web import on_refusal, page, redirect, typed
 
 LABELS = {"kinds": {k.value: v for k, v in KIND_LABELS.items()},
@@ -48,6 +49,7 @@ async def _form_page(request: Request, refusal: Refusal | None = None, block: st
     return page(request, "behaviour/form.html", {
         "kind": kind.value, "posted": posted, "error": refusal, "chosen": chosen, "found": found,
         "categories": await services.categories(viewer.school_id, kind),
+        "class_lists": await offline.class_lists(viewer) if block is None else [],
         "client_id": posted.get("client_id") or uuid.uuid4().hex,
         "now": clock.now().astimezone(clock.SCHOOL_TIME).strftime("%Y-%m-%dT%H:%M"), **LABELS,
         "sanction_order": [s.value for s in Sanction],
@@ -91,7 +93,7 @@ async def record(request: Request) -> Response:
 
 
 async def _incident_page(request: Request, refusal: Refusal | None = None) -> Response:
-    found = await services.incident(current_viewer(request), request.path_params["incident_id"])
+    found = await family.incident_page(current_viewer(request), request.path_params["incident_id"])
     return page(request, "behaviour/incident.html", {**found, **LABELS, "error": refusal},
                 status=refusal.status if refusal else 200)
 
@@ -111,8 +113,69 @@ async def void(request: Request, incident_id: FromPath[int]) -> Response:
 
 @get("/students/{student_id:int}", guards=[requires(Permission.use_behaviour)])
 async def student(request: Request, student_id: FromPath[int]) -> Response:
-    found = await services.student_behaviour(current_viewer(request), student_id)
+    found = await family.student_page(current_viewer(request), student_id)
     return page(request, "behaviour/student.html", {**found, **LABELS})
 
 
-behaviour_router = Router(path="/behaviour", route_handlers=[front, new, pick, record, show, void, student])
+# Notices to families: acknowledgements, the probation letter, community service, photos (family.py) ----------------
+
+
+def _back(line: dict, request: Request) -> str:
+    """Back where the button was: the student's page or the record's."""
+    if request.query_params.get("back") == "student":
+        return f"/behaviour/students/{line['student']}"
+    return f"/behaviour/incidents/{line['incident']}"
+
+
+@post("/lines/{line_id:int}/acknowledge", guards=[requires(Permission.use_behaviour)])
+async def acknowledge(request: Request, line_id: FromPath[int]) -> Response:
+    """A guardian has read their child's incident (in the app)."""
+    line = await family.acknowledge(current_viewer(request), line_id)
+    return redirect(_back(line, request), flash=_("Thank you: the school sees that you have read it.")
+                    if line["changed"] else _("This was already acknowledged."))
+
+
+@get("/lines/{line_id:int}/probation", guards=[requires(Permission.record_behaviour)])
+async def probation_letter(request: Request, line_id: FromPath[int]) -> Response:
+    """The written probation as an A4 page to print and sign."""
+    letter = await family.probation_letter(current_viewer(request), line_id)
+    return page(request, "behaviour/probation.html", {**letter, **LABELS})
+
+
+@post("/lines/{line_id:int}/paper", guards=[requires(Permission.record_behaviour)])
+async def acknowledged_on_paper(request: Request, line_id: FromPath[int]) -> Response:
+    """The guardian signed the probation letter."""
+    line = await family.acknowledge_on_paper(current_viewer(request), line_id)
+    return redirect(_back(line, request), flash=_("The guardian's signature is recorded.")
+                    if line["changed"] else _("This was already acknowledged."))
+
+
+@post("/lines/{line_id:int}/service", guards=[requires(Permission.record_behaviour)])
+async def service_done(request: Request, line_id: FromPath[int]) -> Response:
+    """Community service hours done and signed off: their points come back."""
+    done = await family.sign_off_service(current_viewer(request), line_id)
+    return redirect(_back(done, request), flash=ngettext(
+        "Signed off: %(hours)s h of community service, %(num)s point back.",
+        "Signed off: %(hours)s h of community service, %(num)s points back.", done["points"],
+        hours=done["service_hours"]))
+
+
+@put("/uploads/{incident_key:str}/{photo_key:str}", guards=[requires(Permission.record_behaviour)],
+     request_max_body_size=MAX_PHOTO_BYTES + 1024)
+async def upload_photo(request: Request, incident_key: FromPath[str], photo_key: FromPath[str]) -> Response:
+    """A record's photo from the phone's queue, after the record (both by the ids the phone made)."""
+    saved = await offline.save_photo(current_viewer(request), request.app.state.photos, incident_key, photo_key,
+                                    await request.body())
+    return Response(saved, status_code=201 if saved["created"] else 200)
+
+
+@get("/photos/{incident_photo_id:int}", guards=[requires(Permission.use_behaviour)])
+async def show_photo(request: Request, incident_photo_id: FromPath[int]) -> Response:
+    data, content_type = await offline.photo(current_viewer(request), request.app.state.photos, incident_photo_id)
+    # private: a photo of children must not sit in a shared cache
+    return Response(data, media_type=content_type, headers={"Cache-Control": "private, max-age=86400"})
+
+
+behaviour_router = Router(path="/behaviour", route_handlers=[
+    front, new, pick, record, show, void, student,
+    acknowledge, probation_letter, acknowledged_on_paper, service_done, upload_photo, show_photo])
