@@ -24,6 +24,7 @@ from backend.accounts import services as accounts
 from backend.accounts.tables import AccountChange, Role
 from backend.behaviour import offline as behaviour_offline
 from backend.behaviour import services as behaviour
+from backend.care import referrals
 from backend.care import services as care
 from backend.behaviour.tables import IncidentStudent
 from backend.notify.tables import Alert, Message
@@ -215,6 +216,17 @@ ROUTES: dict[str, frozenset[str]] = {
     "POST /care/cases/{case_id:int}/notes": CASE_TEAM,
     "POST /care/cases/{case_id:int}/close": CASE_TEAM,
     "POST /care/cases/{case_id:int}/reopen": CASE_TEAM,
+    "POST /care/cases/{case_id:int}/referrals": CASE_TEAM,
+    # Referrals: Bua's case referred by Somchai to the counsellor (Ratana receives it)
+    "GET /care/referrals": only(*RECORDERS),
+    "GET /care/referrals/{referral_id:int}": CASE_TEAM,
+    "GET /care/referrals/{referral_id:int}/letter": NOBODY,  # inside the school: no letter (tests/care)
+    "POST /care/referrals/{referral_id:int}/accept": only("ratana"),
+    "POST /care/referrals/{referral_id:int}/report": only("ratana"),  # nothing written: asked for the report
+    "POST /care/referrals/{referral_id:int}/close": CASE_TEAM,  # the first closes it; the others are told so
+    "GET /care/agencies": only(*RECORDERS),
+    "POST /care/agencies": only("ratana", "prasit"),  # no name: asked for one
+    "POST /care/agencies/{agency_id:int}/retire": only("ratana", "prasit"),
     # Notices to families: the line is Bua's written probation (her father has no account), recorded by Prasit
     "POST /behaviour/lines/{line_id:int}/acknowledge": NOBODY,  # Somsri is not Bua's guardian
     "GET /behaviour/lines/{line_id:int}/probation": only("somchai", "prasit"),
@@ -269,6 +281,8 @@ async def _world(people, app) -> dict[str, str]:
     photo = await visits.save_photo(somchai, app.state.photos, visit_id, str(uuid.uuid4()), "outside", JPEG)
     fighting = next(c for c in await behaviour.categories(people.bangkok) if c["code"] == "fighting")
     case_id = await care.open_case(somchai, bua, {"concern": "ขาดเรียนบ่อย"})
+    referral_id = await referrals.refer(somchai, case_id, {"to_role": "counsellor", "reason": "ซึมเศร้า"})
+    agency = (await referrals.agencies(people.bangkok))[0]
     incident = await behaviour.record(await people.prasit.viewer(), {
         "client_id": uuid.uuid4().hex, "students": [bua], "category": fighting["id"], "sanction": "deduct"})
     probation_key = uuid.uuid4().hex
@@ -287,6 +301,7 @@ async def _world(people, app) -> dict[str, str]:
         "visit_id": visit_id, "photo_id:str": str(uuid.uuid4()), "photo_id:int": str(photo["id"]),
         "file_path": "app.css", "change_id": str(change["id"]), "decision": "confirm", "link_id": str(link["id"]),
         "incident_id": str(incident.incident_id), "case_id": str(case_id),
+        "referral_id": str(referral_id), "agency_id": str(agency["id"]),
         "line_id": str(line["id"]), "incident_key": probation_key, "photo_key": uuid.uuid4().hex,
         "incident_photo_id": str(incident_photo["id"]),
     }

@@ -603,3 +603,24 @@ def can_read_note(viewer: Viewer, student: dict, sensitivity: str, responsible_i
             viewer.teaches(student["classroom"]) or viewer.user_id in responsible_ids):
         return True
     return sensitivity == "parents" and viewer.is_parent_of(student["id"])
+
+
+def can_receive_referral(viewer: Viewer, referral: dict) -> bool:
+    """A referral inside the school is received by the teacher it names, or by whoever holds the role it names."""
+    if referral["school"] != viewer.school_id or not viewer.is_staff or not referral["to_role"]:
+        return False
+    if referral["to_user"] is not None:
+        return referral["to_user"] == viewer.user_id
+    return referral["to_role"] in {role.value for role in viewer.roles}
+
+
+def can_refer_outside(viewer: Viewer, student: dict, receives_a_referral: bool) -> bool:
+    """Outside the school: a counsellor of the case team, or the discipline officer a referral of the case reached."""
+    if student["school"] != viewer.school_id:
+        return False
+    return (viewer.holds({Role.counsellor}) and in_case_team(viewer, student)) or (
+        viewer.holds({Role.discipline, Role.counsellor}) and receives_a_referral)
+
+
+def manages_agencies(viewer: Viewer) -> bool:
+    return viewer.is_staff and viewer.holds({Role.counsellor, Role.discipline})
