@@ -13,6 +13,7 @@ from piccolo.conf.apps import AppConfig, table_finder
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
+from piccolo.querystring import QueryString
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -219,6 +220,14 @@ def contains(column, text: str):
     """A case-insensitive substring match on either engine (SQLite's LIKE already ignores ASCII case)."""
     pattern = f"%{text}%"
     return column.like(pattern) if isinstance(engine(), SQLiteEngine) else column.ilike(pattern)
+
+
+def school_month(column, alias: str | None = None) -> QueryString:
+    """A timestamp's month in school time as "YYYY-MM", for GROUP BY on either engine (Bangkok keeps UTC+7 all
+    year, so SQLite's fixed shift is exact; its timestamps are stored in UTC)."""
+    if isinstance(engine(), SQLiteEngine):
+        return QueryString("strftime('%Y-%m', {}, '+7 hours')", column, alias=alias)
+    return QueryString("to_char({} AT TIME ZONE 'Asia/Bangkok', 'YYYY-MM')", column, alias=alias)
 
 
 async def _keep_session(connection) -> None:

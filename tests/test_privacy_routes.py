@@ -199,6 +199,9 @@ ROUTES: dict[str, frozenset[str]] = {
     "GET /behaviour/incidents/{incident_id:int}": only("wichai", "somchai", "prasit", "sunee"),
     "POST /behaviour/incidents/{incident_id:int}/void": only("prasit"),  # without a reason: asked for one
     "GET /behaviour/students/{student_id:int}": only("wichai", "somchai", "prasit", "sunee"),
+    # Behaviour read out for the school: the flagpole's good deeds and the year against last (behaviour.reports)
+    "GET /behaviour/good-deeds": only("wichai", "prasit"),
+    "GET /behaviour/school": only("wichai", "prasit"),
 }
 # Litestar answers OPTIONS on every path by itself (it shows only which methods exist); HEAD of a page is its GET.
 IGNORED_METHODS = {"OPTIONS"}

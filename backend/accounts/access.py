@@ -446,6 +446,21 @@ def can_sign_off_service(viewer: Viewer, student: dict) -> bool:
         viewer.can(Permission.manage_behaviour) or viewer.keeps_homeroom(student["classroom"]))
 
 
+# Behaviour: the workspaces (behaviour.reports) --------------------------------------------------------------------
+
+
+def behaviour_rooms(viewer: Viewer) -> frozenset[int]:
+    """The classrooms whose week a homeroom teacher or grade head follows on the behaviour page: the same rooms
+    can_see_behaviour_of opens to them."""
+    return viewer.classroom_ids | viewer.supervised_ids
+
+
+def sees_school_behaviour(viewer: Viewer) -> bool:
+    """The school's behaviour workspace, its year against last and the flagpole's good deeds: the discipline
+    officer and executives."""
+    return viewer.can(Permission.view_behaviour_school)
+
+
 def same_school(viewer: Viewer, school_id: int) -> None:
     if school_id != viewer.school_id:
         raise PermissionDeniedException()
