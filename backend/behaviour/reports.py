@@ -17,7 +17,6 @@ from backend.clock import SCHOOL_TIME, now, today
 from backend.schools import services as schools
 from backend.schools.tables import SchoolYear
 from backend.schoolyear import BE_OFFSET
-from backend.students.tables import Student
 
 SHOWN = 30  # names on one page; the count says how many more (a page stays under 14 KB on a phone)
 REPEAT_COUNT = 3  # incidents within REPEAT_DAYS that make a pattern worth a talk
@@ -75,24 +74,20 @@ class Listed:
 
 
 async def below_threshold(school_id: int, school_year_id: int, threshold: int, rooms=None) -> list[dict]:
-    """Students (still at the school) whose balance is below the threshold, lowest first: two queries, the last
-    ledger line of each student and those lines' balances. `rooms`: only these classrooms' students."""
+    """Students (still at the school) whose balance is below the threshold, lowest first: one query, over the last
+    ledger line of each student. `rooms`: only these classrooms' students."""
     where = (PointsEntry.school == school_id) & (PointsEntry.school_year == school_year_id) & (
         PointsEntry.student.left_on.is_null())
     if rooms is not None:
         where &= PointsEntry.student.classroom.is_in(list(rooms) or [-1])
-    last = await PointsEntry.select(Max(PointsEntry.id).as_alias("last")).where(where).group_by(PointsEntry.student)
-    ids = [row["last"] for row in last]
-    found = []
-    for chunk in db.chunks(ids, db.WHOLE_SCHOOL):
-        found += await PointsEntry.select(
-            PointsEntry.student, PointsEntry.balance_after.as_alias("balance"),
-            PointsEntry.student.school.as_alias("school"), PointsEntry.student.classroom.as_alias("classroom"),
-            PointsEntry.student.title.as_alias("title"), PointsEntry.student.first_name.as_alias("first_name"),
-            PointsEntry.student.last_name.as_alias("last_name"),
-            PointsEntry.student.classroom.room.as_alias("room"),
-            PointsEntry.student.classroom.grade.code.as_alias("grade"),
-        ).where(PointsEntry.id.is_in(chunk) & (PointsEntry.balance_after < threshold))
+    last = PointsEntry.select(Max(PointsEntry.id)).where(where).group_by(PointsEntry.student)
+    found = await PointsEntry.select(
+        PointsEntry.student, PointsEntry.balance_after.as_alias("balance"),
+        PointsEntry.student.school.as_alias("school"), PointsEntry.student.classroom.as_alias("classroom"),
+        PointsEntry.student.title.as_alias("title"), PointsEntry.student.first_name.as_alias("first_name"),
+        PointsEntry.student.last_name.as_alias("last_name"), PointsEntry.student.classroom.room.as_alias("room"),
+        PointsEntry.student.classroom.grade.code.as_alias("grade"),
+    ).where(PointsEntry.id.is_in(last) & (PointsEntry.balance_after < threshold))
     found.sort(key=lambda row: (row["balance"], row["grade"] or "", row["room"] or 0, row["first_name"]))
     return [{**row, "id": row["student"], "label": _label(row)} for row in found]
 
@@ -101,10 +96,11 @@ async def probations_awaiting(viewer: Viewer) -> list[dict]:
     """Written probations this school year whose guardian has not acknowledged them yet, oldest first: the whole
     school's for the discipline officer and executives, their classrooms' for homeroom teachers and grade heads."""
     year = await schools.school_year_now(viewer.school_id, today())
-    where = ((IncidentStudent.incident.school == viewer.school_id)
-             & (IncidentStudent.incident.school_year == year.school_year_id)
-             & (IncidentStudent.incident.sanction == Sanction.probation.value)
-             & IncidentStudent.incident.voided_at.is_null() & IncidentStudent.acknowledged_at.is_null())
+    # The year's probations first (few, found by their index), then who among them waits.
+    probations = Incident.select(Incident.id).where(
+        (Incident.school == viewer.school_id) & (Incident.school_year == year.school_year_id)
+        & (Incident.sanction == Sanction.probation.value) & Incident.voided_at.is_null())
+    where = IncidentStudent.incident.is_in(probations) & IncidentStudent.acknowledged_at.is_null()
     if not sees_school_behaviour(viewer):
         where &= IncidentStudent.classroom.is_in(list(behaviour_rooms(viewer)) or [-1])
     rows = await IncidentStudent.select(IncidentStudent.id, IncidentStudent.student, *_RECORD, *_NAMES).where(
@@ -132,17 +128,16 @@ async def _lines(where, limit: int) -> list[dict]:
 
 async def _repeaters(school_id: int, since: datetime) -> list[dict]:
     """Students with REPEAT_COUNT or more incidents since then, most first."""
-    counts = await IncidentStudent.select(IncidentStudent.student, Count(IncidentStudent.id).as_alias("n")).where(
+    student = IncidentStudent.student
+    names = (student.title, student.first_name, student.last_name, student.classroom.room, student.classroom.grade.code)
+    counts = await IncidentStudent.select(
+        student, *[column.as_alias(alias) for column, alias in zip(names, ("title", "first_name", "last_name", "room",
+                                                                            "grade"), strict=True)],
+        Count(IncidentStudent.id).as_alias("n")).where(
         (IncidentStudent.incident.school == school_id) & (IncidentStudent.incident.kind == Kind.incident.value)
         & IncidentStudent.incident.voided_at.is_null() & (IncidentStudent.incident.happened_at >= since)).group_by(
-        IncidentStudent.student)
-    many = {row["student"]: row["n"] for row in counts if row["n"] >= REPEAT_COUNT}
-    if not many:
-        return []
-    rows = await Student.select(Student.id, Student.title, Student.first_name, Student.last_name,
-                                Student.classroom.room.as_alias("room"),
-                                Student.classroom.grade.code.as_alias("grade")).where(Student.id.is_in(list(many)))
-    return sorted(({**row, "student": row["id"], "n": many[row["id"]], "label": _label(row)} for row in rows),
+        student, *names)
+    return sorted(({**row, "label": _label(row)} for row in counts if row["n"] >= REPEAT_COUNT),
                   key=lambda row: (-row["n"], row["first_name"]))
 
 
