@@ -234,6 +234,9 @@ ROUTES: dict[str, frozenset[str]] = {
     "POST /behaviour/lines/{line_id:int}/service": only("somchai", "prasit"),  # no hours given: told so
     "PUT /behaviour/uploads/{incident_key:str}/{photo_key:str}": only("prasit"),  # the phone that recorded it
     "GET /behaviour/photos/{incident_photo_id:int}": only("wichai", "somchai", "prasit", "sunee"),
+    # Behaviour read out for the school: the flagpole's good deeds and the year against last (behaviour.reports)
+    "GET /behaviour/good-deeds": only("wichai", "prasit"),
+    "GET /behaviour/school": only("wichai", "prasit"),
 }
 # Litestar answers OPTIONS on every path by itself (it shows only which methods exist); HEAD of a page is its GET.
 IGNORED_METHODS = {"OPTIONS"}

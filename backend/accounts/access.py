@@ -495,6 +495,21 @@ def can_add_incident_photo(viewer: Viewer, incident: dict) -> bool:
     return incident["school"] == viewer.school_id and incident["recorded_by"] == viewer.user_id
 
 
+# Behaviour: the workspaces (behaviour.reports) --------------------------------------------------------------------
+
+
+def behaviour_rooms(viewer: Viewer) -> frozenset[int]:
+    """The classrooms whose week a homeroom teacher or grade head follows on the behaviour page: the same rooms
+    can_see_behaviour_of opens to them."""
+    return viewer.classroom_ids | viewer.supervised_ids
+
+
+def sees_school_behaviour(viewer: Viewer) -> bool:
+    """The school's behaviour workspace, its year against last and the flagpole's good deeds: the discipline
+    officer and executives."""
+    return viewer.can(Permission.view_behaviour_school)
+
+
 def same_school(viewer: Viewer, school_id: int) -> None:
     if school_id != viewer.school_id:
         raise PermissionDeniedException()

@@ -7,11 +7,12 @@ import uuid
 import msgspec
 from litestar import Request, Response, Router, get, post, put
 from litestar.exceptions import SerializationException
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 
-from backend import clock
-from backend.accounts.access import Permission, behaviour_pickable, current_viewer, requires
-from backend.behaviour import family, offline, services
+from backend import clock, i18n
+from backend.accounts.access import (Permission, behaviour_pickable, behaviour_rooms, current_viewer, requires,
+                                     sees_school_behaviour)
+from backend.behaviour import family, offline, reports, services
 from backend.behaviour.points import CAUSE_LABELS
 from backend.behaviour.tables import KIND_LABELS, SANCTION_LABELS, Kind, Sanction
 from backend.i18n import N_, Refusal, _, ngettext
@@ -31,9 +32,14 @@ async def front(request: Request) -> Response:
         children = await students.list_children(viewer)
         if len(children) == 1:
             return redirect(f"/behaviour/students/{children[0]['id']}")
-        return page(request, "behaviour/front.html", {"children": children, "mine": [], **LABELS})
+        return page(request, "behaviour/front.html", {"children": children, "mine": [], "school": None,
+                                                      "rooms": None, **LABELS})
     mine = await services.recorded_by_me(viewer) if viewer.can(Permission.record_behaviour) else []
-    return page(request, "behaviour/front.html", {"children": [], "mine": mine, **LABELS})
+    # The discipline officer's (and executives') workspace, or a homeroom teacher's or grade head's week.
+    school = await reports.workspace(viewer) if sees_school_behaviour(viewer) else None
+    rooms = await reports.homeroom_week(viewer) if school is None and behaviour_rooms(viewer) else None
+    return page(request, "behaviour/front.html", {"children": [], "mine": mine, "school": school, "rooms": rooms,
+                                                  **LABELS})
 
 
 async def _form_page(request: Request, refusal: Refusal | None = None, block: str | None = None) -> Response:
@@ -176,6 +182,26 @@ async def show_photo(request: Request, incident_photo_id: FromPath[int]) -> Resp
     return Response(data, media_type=content_type, headers={"Cache-Control": "private, max-age=86400"})
 
 
+
+# The school's behaviour: the flagpole's good deeds and the year against last (behaviour.reports) ---------------------
+
+
+@get("/good-deeds", guards=[requires(Permission.view_behaviour_school)])
+async def good_deeds(request: Request, week: FromQuery[str] = "") -> Response:
+    """A week's good deeds by class, printable for the Monday flagpole assembly."""
+    found = await reports.good_deeds(current_viewer(request), week)
+    return page(request, "behaviour/good_deeds.html", {**found, **LABELS})
+
+
+@get("/school", guards=[requires(Permission.view_behaviour_school)])
+async def school_year(request: Request) -> Response:
+    """Incidents by month and category, this school year against last; good deeds; students below the threshold."""
+    found = await reports.school_year(current_viewer(request))
+    month_names = i18n.THAI_MONTHS_SHORT if i18n.current_locale.get() == "th" else i18n.ENGLISH_MONTHS_SHORT
+    return page(request, "behaviour/school.html", {**found, **LABELS, "month_names": month_names})
+
+
 behaviour_router = Router(path="/behaviour", route_handlers=[
     front, new, pick, record, show, void, student,
-    acknowledge, probation_letter, acknowledged_on_paper, service_done, upload_photo, show_photo])
+    acknowledge, probation_letter, acknowledged_on_paper, service_done, upload_photo, show_photo,
+    good_deeds, school_year])

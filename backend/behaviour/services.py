@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from backend import db, schoolyear
 from backend.accounts.access import (Permission, Viewer, behaviour_pickable, can_see_behaviour_of, can_see_incident,
-                                     can_void_incident, handles_probation, reads_behaviour_as_family)
+                                     can_void_incident, reads_behaviour_as_family)
 from backend.behaviour import points
 from backend.behaviour.tables import (BehaviourCategory, BehaviourSettings, Incident, IncidentStudent, Kind,
                                       RuleFiring, Sanction)
@@ -345,26 +345,3 @@ async def recorded_by_me(viewer: Viewer, limit: int = 20) -> list[dict]:
         (Incident.recorded_by == viewer.user_id) & (Incident.school == viewer.school_id)).order_by(
         Incident.id, ascending=False).limit(limit)
 
-
-# Notices to families (see family.py) --------------------------------------------------------------------------------
-
-
-async def probations_awaiting(viewer: Viewer, limit: int = 200) -> list[dict]:
-    """Written probations whose guardian has not acknowledged yet, oldest first, among the students this person
-    handles (the whole school for the discipline officer, their homeroom for a homeroom teacher). One query."""
-    if not viewer.is_staff:
-        return []
-    rows = await IncidentStudent.select(
-        IncidentStudent.id.as_alias("line_id"), IncidentStudent.student,
-        IncidentStudent.incident.as_alias("incident"), IncidentStudent.student.school.as_alias("school"),
-        IncidentStudent.student.classroom.as_alias("classroom"), IncidentStudent.student.title.as_alias("title"),
-        IncidentStudent.student.first_name.as_alias("first_name"),
-        IncidentStudent.student.last_name.as_alias("last_name"),
-        IncidentStudent.incident.happened_at.as_alias("happened_at"),
-        IncidentStudent.incident.category.name.as_alias("category_name"),
-    ).where((IncidentStudent.incident.school == viewer.school_id)
-            & (IncidentStudent.incident.school_year == viewer.school_year_id)
-            & (IncidentStudent.incident.sanction == Sanction.probation.value)
-            & IncidentStudent.incident.voided_at.is_null() & IncidentStudent.acknowledged_at.is_null()).order_by(
-        IncidentStudent.incident.happened_at)
-    return [row for row in rows if handles_probation(viewer, {**row, "id": row["student"]})][:limit]

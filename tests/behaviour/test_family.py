@@ -12,7 +12,7 @@ import uuid
 from PIL import Image
 
 from backend import db
-from backend.behaviour import services
+from backend.behaviour import reports, services
 from backend.behaviour.tables import IncidentPhoto, IncidentStudent, PointsEntry
 from backend.students.tables import StudentGuardian
 from tests.behaviour.test_recording import _balance, _category, _record
@@ -78,7 +78,7 @@ async def test_a_probation_letter_prints_in_thai_and_the_guardians_signature_is_
     await _record(teacher, people, settings, people.prasit, [ANAN], code="fighting", sanction="probation")
     line = await _line(people, ANAN)
     prasit = await people.prasit.viewer()
-    assert [p["line_id"] for p in await services.probations_awaiting(prasit)] == [line["id"]]
+    assert [p["id"] for p in await reports.probations_awaiting(prasit)] == [line["id"]]
     assert await services.probations_awaiting(await people.malee.viewer()) == []  # not her homeroom
 
     await people.somchai.sign_in(settings, teacher)
@@ -97,7 +97,7 @@ async def test_a_probation_letter_prints_in_thai_and_the_guardians_signature_is_
     response = await teacher.submit(f"/behaviour/lines/{line['id']}/paper")
     assert "บันทึกลายมือชื่อผู้ปกครองแล้ว" in text_of(response.text)
     assert (await _line(people, ANAN))["acknowledged_how"] == "paper"
-    assert await services.probations_awaiting(prasit) == []
+    assert await reports.probations_awaiting(prasit) == []
 
     # A record that is not a probation has no letter.
     await _record(teacher, people, settings, people.prasit, [BUA], code="late", sanction="warning")
