@@ -446,6 +446,14 @@ def can_sign_off_service(viewer: Viewer, student: dict) -> bool:
         viewer.can(Permission.manage_behaviour) or viewer.keeps_homeroom(student["classroom"]))
 
 
+# Behaviour: rules that alert (behaviour.rules) ----------------------------------------------------------------------
+
+
+def can_mark_firing_seen(viewer: Viewer, firing: dict) -> bool:
+    """A rule fired for a student (needs school, classroom): their homeroom teacher is told, and marks it seen."""
+    return firing["school"] == viewer.school_id and viewer.keeps_homeroom(firing["classroom"])
+
+
 def same_school(viewer: Viewer, school_id: int) -> None:
     if school_id != viewer.school_id:
         raise PermissionDeniedException()

@@ -61,6 +61,22 @@ async def days_absent(school_id: int, student_ids: list[int], first: date, last:
     return absences
 
 
+async def marks_of_school(school_id: int, first: date, last: date, statuses: set[Status],
+                          ids: list[int] | None = None) -> list[dict]:
+    """A fact for behaviour (its rules and automatic deductions): the school's marks between two dates with one of
+    these statuses, or (ids) those marks whatever their status now. One query; days as dates."""
+    where = AttendanceMark.school == school_id
+    if ids is not None:
+        where &= AttendanceMark.id.is_in(ids or [-1])
+    else:
+        where &= (AttendanceMark.day >= first) & (AttendanceMark.day <= last) & AttendanceMark.status.is_in(
+            [s.value for s in statuses])
+    rows = await AttendanceMark.select(AttendanceMark.id, AttendanceMark.student, AttendanceMark.day,
+                                       AttendanceMark.period, AttendanceMark.status).where(where).order_by(
+        AttendanceMark.day).order_by(AttendanceMark.id)
+    return [{**row, "day": _as_date(row["day"])} for row in rows]
+
+
 def _as_date(value) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 

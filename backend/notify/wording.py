@@ -28,6 +28,11 @@ FIELDS = {
     "correction": ("school", "name", "date", "period", "subject"),
     "sign_in_code": ("school", "code", "minutes"),
     "sign_in_invite": ("school", "code", "date"),  # codes given in bulk (accounts.codes), valid for days
+    # A behaviour rule fired (behaviour.rules): what KIND of thing, never its details or anyone else's name.
+    "rule_lates": ("school", "name"),
+    "rule_absences": ("school", "name"),
+    "rule_points": ("school", "name"),
+    "rule_serious": ("school", "name", "what"),  # what: the category as the school words it for parents
 }
 KINDS = tuple(FIELDS)
 FIELD = re.compile(r"\{\{\s*(\w+)\s*\}\}")
