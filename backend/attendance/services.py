@@ -61,16 +61,20 @@ async def days_absent(school_id: int, student_ids: list[int], first: date, last:
     return absences
 
 
-async def marks_of_school(school_id: int, first: date, last: date, statuses: set[Status],
-                          ids: list[int] | None = None) -> list[dict]:
+async def marks_of_school(school_id: int, first: date, last: date, statuses: set[Status]) -> list[dict]:
     """A fact for behaviour (its rules and automatic deductions): the school's marks between two dates with one of
-    these statuses, or (ids) those marks whatever their status now. One query; days as dates."""
-    where = AttendanceMark.school == school_id
-    if ids is not None:
-        where &= AttendanceMark.id.is_in(ids or [-1])
-    else:
-        where &= (AttendanceMark.day >= first) & (AttendanceMark.day <= last) & AttendanceMark.status.is_in(
-            [s.value for s in statuses])
+    these statuses, oldest first. One query; days as dates."""
+    return await _marks_where((AttendanceMark.school == school_id) & (AttendanceMark.day >= first)
+                              & (AttendanceMark.day <= last) & AttendanceMark.status.is_in([s.value for s in statuses]))
+
+
+async def marks_by_id(school_id: int, ids: list[int]) -> list[dict]:
+    """These marks as they are now (behaviour gives back points for a mark corrected since); a deleted one is
+    missing."""
+    return await _marks_where((AttendanceMark.school == school_id) & AttendanceMark.id.is_in(ids or [-1]))
+
+
+async def _marks_where(where) -> list[dict]:
     rows = await AttendanceMark.select(AttendanceMark.id, AttendanceMark.student, AttendanceMark.day,
                                        AttendanceMark.period, AttendanceMark.status).where(where).order_by(
         AttendanceMark.day).order_by(AttendanceMark.id)

@@ -10,6 +10,7 @@ days from the calendar; attendance marks come from the attendance area's service
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -28,6 +29,7 @@ from backend.schools import services as schools
 from backend.schools.tables import School
 from backend.students.tables import Student
 
+log = logging.getLogger("doolae.behaviour")
 # What each rule says, for staff (count and days fill in).
 RULE_LABELS = {
     RuleKind.lates_in_days: N_("%(count)s lates in %(days)s school days"),
@@ -278,7 +280,17 @@ def _mark_of(source_key: str) -> int:
     return int(source_key.split(":")[1])
 
 
-async def _attendance_points(school_id: int, year, settings, marks: list[dict], calendar,
+def _since(day: date) -> datetime:
+    return datetime.combine(day - CORRECTION_DAYS, datetime.min.time(), SCHOOL_TIME)
+
+
+async def _deducted_lately(school_id: int, day: date) -> bool:
+    return await PointsEntry.exists().where(
+        (PointsEntry.school == school_id) & (PointsEntry.cause == points.Cause.attendance.value)
+        & (PointsEntry.created_at >= _since(day)))
+
+
+async def _attendance_points(school_id: int, year, own, marks: list[dict], calendar,
                              day: date) -> list[points.Change]:
     """Deductions owed for recent late and cut marks, and points given back for those corrected since. Each mark
     deducts at most once at a time: "attendance:<mark>" (then ":2", ":3" if it is marked again after a correction)
@@ -286,7 +298,7 @@ async def _attendance_points(school_id: int, year, settings, marks: list[dict], 
     written = await PointsEntry.select(PointsEntry.source_key, PointsEntry.applied, PointsEntry.student).where(
         (PointsEntry.school == school_id) & (PointsEntry.school_year == year.school_year_id)
         & PointsEntry.cause.is_in([points.Cause.attendance.value, points.Cause.attendance_corrected.value])
-        & (PointsEntry.created_at >= datetime.combine(day - CORRECTION_DAYS, datetime.min.time(), SCHOOL_TIME)))
+        & (PointsEntry.created_at >= _since(day)))
     taken: dict[int, list[dict]] = {}
     given: dict[int, int] = {}
     for line in written:
@@ -297,7 +309,7 @@ async def _attendance_points(school_id: int, year, settings, marks: list[dict], 
     changes = []
     owing = {}
     for mark in marks:
-        value = _deducts(mark, settings.late_points, settings.cut_points)
+        value = _deducts(mark, own.late_points, own.cut_points)
         if (value and mark["day"] >= day - DEDUCT_DAYS and calendar.is_school_day(mark["day"])
                 and schoolyear.school_year_of(mark["day"]) == year.year_be):
             owing[mark["id"]] = (mark, value)
@@ -308,13 +320,13 @@ async def _attendance_points(school_id: int, year, settings, marks: list[dict], 
             # The cause says late or cut; the note which day (and period), in no language.
             note = mark["day"].isoformat() + (f" #{mark['period']}" if mark["period"] != HOMEROOM_PERIOD else "")
             changes.append(points.Change(mark["student"], -value, points.Cause.attendance, key, note=note))
-    outstanding = [m for m, lines in taken.items() if len(lines) > given.get(m, 0)]
+    outstanding = [m for m, lines in taken.items() if len(lines) > given.get(m, 0) and m not in owing]
     if outstanding:
-        still = {m["id"]: m for m in await attendance.marks_of_school(school_id, day, day, set(), ids=outstanding)}
+        still = {m["id"]: m for m in await attendance.marks_by_id(school_id, outstanding)}
         for mark_id in outstanding:
             mark = still.get(mark_id)
-            if mark is not None and (mark_id in owing or _deducts(mark, 1, 1)):
-                continue  # still late or cut: the deduction stands
+            if mark is not None and _deducts(mark, 1, 1):
+                continue  # still late or cut (older than DEDUCT_DAYS, or the school stopped deducting): it stands
             times = given.get(mark_id, 0)
             line = sorted(taken[mark_id], key=lambda row: row["source_key"])[times]
             key = f"attendance_corrected:{mark_id}" if not times else f"attendance_corrected:{mark_id}:{times + 1}"
@@ -331,6 +343,8 @@ async def process_school(settings: Settings | None, school_id: int, day: date) -
     own = await school_settings(school_id)
     rules = await school_rules(school_id)
     attendance_rules = [r for r in rules if r["kind"] in ATTENDANCE_RULES]
+    if not (attendance_rules or own.late_points or own.cut_points or await _deducted_lately(school_id, day)):
+        return []  # nothing to judge and nothing to give back: no transaction every 5 minutes for nothing
     first = day - LOOKBACK
     calendar = await schools.calendar_between(school_id, first, day)
     marks = await attendance.marks_of_school(school_id, first, day, {Status.late, Status.absent, Status.cut})
@@ -358,7 +372,11 @@ async def process_attendance(settings: Settings, queue: JobQueue | None = None, 
     day = day or today()
     made = []
     for school in await School.select(School.id).order_by(School.id):
-        ids = await process_school(settings, school["id"], day)
+        try:
+            ids = await process_school(settings, school["id"], day)
+        except Exception:  # noqa: BLE001 - one school's bad data must not stop the others; the next run retries
+            log.exception("behaviour rules over attendance failed for school %s", school["id"])
+            continue
         if queue is not None:
             await queue.send(ids)
         made += ids

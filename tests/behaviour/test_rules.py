@@ -8,12 +8,15 @@ Dates: the week of 30 Nov 2026 (school year 2569); the school closes Friday 4 De
 
 from __future__ import annotations
 
+import gzip
 import uuid
 from datetime import date, datetime, time
 
+import pytest
+
 from backend import clock
 from backend.attendance import services as attendance
-from backend.behaviour import rules, services
+from backend.behaviour import configure, rules, services
 from backend.behaviour.tables import PointsEntry, RuleFiring
 from backend.notify import push
 from backend.notify.queue import JobQueue
@@ -44,9 +47,10 @@ async def _record(people, settings, who, codes, code="fighting", sanction="deduc
 
 
 async def _register(people, settings, day: date, classroom="BKK ม.1/1", **marks):
-    """Somchai's morning register for ม.1/1 on that day (everyone present unless said)."""
+    """The morning register of ม.1/1 (Somchai's) or ม.1/2 (Malee's) that day: everyone present unless said."""
+    teacher = people.somchai if classroom == "BKK ม.1/1" else people.malee
     with clock.set_to(at(day)):
-        await attendance.save_register(await people.somchai.viewer(), settings, JobQueue(None),
+        await attendance.save_register(await teacher.viewer(), settings, JobQueue(None),
                                        people.classrooms[classroom], day,
                                        {people.students[code]: status for code, status in marks.items()})
 
@@ -102,7 +106,8 @@ async def test_a_serious_incident_tells_each_family_once_by_its_channel_naming_o
     firing = (await RuleFiring.select(RuleFiring.id).where(RuleFiring.student == people.students[BUA]).first())["id"]
     assert (await malee.submit(f"/behaviour/firings/{firing}/seen")).status_code == 404
     home = text_of((await somchai.submit(f"/behaviour/firings/{firing}/seen")).text)
-    assert "กฎพฤติกรรมที่เข้าเกณฑ์" in home and "บัว ทองดี" not in home.split("กฎพฤติกรรมที่เข้าเกณฑ์")[1][:200]
+    card = home.split("กฎพฤติกรรมที่เข้าเกณฑ์")[1].split("ค้นหา")[0]
+    assert "อนันต์ ใจดี" in card and "บัว" not in card
 
     # The counsellor now sees the flagged students' behaviour (flagged for the care team).
     ratana = make_client()
@@ -228,3 +233,46 @@ async def test_the_settings_page_refuses_rules_that_would_fire_on_every_record(p
     await people.somchai.sign_in(settings, somchai)
     assert "ใช้มือถือ" not in (await somchai.get("/behaviour/new")).text
     assert (await somchai.get("/behaviour/settings")).status_code == 403
+
+
+@pytest.fixture
+def queries(database, monkeypatch):
+    """Counts the statements the database is sent."""
+    sent: list[str] = []
+    monkeypatch.setattr(type(database), "print_query", lambda self, query_id, query: sent.append(str(query)))
+    monkeypatch.setattr(database, "log_queries", True)
+    return sent
+
+
+async def test_the_attendance_job_takes_as_many_queries_for_three_students_as_for_one(people, settings, queries):
+    await configure.save_settings(await people.prasit.viewer(), {
+        "start_points": "100", "threshold": "70", "late_points": "5", "cut_points": "10",
+        "points_per_service_hour": "2", "digest_weekday": "4", "digest_hour": "15", "digest_pointer": "off"})
+    with clock.set_to(at(TUESDAY, 7)):
+        await _rule(people, "lates_in_days", 2, 2)
+
+    async def counted(day: date) -> int:
+        queries.clear()
+        await _process(settings, day)
+        # The ledger locks each student it writes for (points.write), one statement each on PostgreSQL.
+        return len([q for q in queries if "pg_advisory_xact_lock" not in q])
+
+    await _record(people, settings, people.prasit, [ANAN], code="other")  # a ledger line before: balances read it
+    await _register(people, settings, WEDNESDAY, **{ANAN: "late"})
+    await _register(people, settings, THURSDAY, **{ANAN: "late"})
+    one = await counted(THURSDAY)  # one student deducted twice, one firing, one guardian told
+    await _register(people, settings, MONDAY, **{BUA: "late", ANAN: "late"})
+    await _register(people, settings, NEXT_TUESDAY, **{BUA: "late", ANAN: "late"})
+    for day in (MONDAY, NEXT_TUESDAY):
+        await _register(people, settings, day, "BKK ม.1/2", **{CHAI: "late"})
+    three = await counted(NEXT_TUESDAY)  # three deducted (twice each), three firings
+    assert three == one, queries
+    assert len(await _firings()) == 4
+    assert await counted(NEXT_TUESDAY) < one  # nothing new: reads only
+
+
+async def test_the_settings_page_is_small(people, settings, client):
+    await people.prasit.sign_in(settings, client)
+    await _rule(people, "serious_incident")
+    response = await client.get("/behaviour/settings")
+    assert len(gzip.compress(response.content)) <= 14 * 1024
