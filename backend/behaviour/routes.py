@@ -79,7 +79,8 @@ async def record(request: Request) -> Response:
     else:
         form = await request.form()
         payload = {**dict(form.items()), "students": form.getall("students", [])}
-    saved = await services.record(current_viewer(request), payload)
+    saved = await services.record(current_viewer(request), payload, request.app.state.settings,
+                                  request.app.state.queue)  # a rule may fire: guardians told at once
     if as_json:
         return Response({"id": saved.incident_id, "created": saved.created},
                         status_code=201 if saved.created else 200)
@@ -105,7 +106,8 @@ async def show(request: Request, incident_id: FromPath[int]) -> Response:
       opt=on_refusal(_incident_page))
 async def void(request: Request, incident_id: FromPath[int]) -> Response:
     form = await typed(request)
-    await services.void(current_viewer(request), incident_id, form.get("reason", ""))
+    await services.void(current_viewer(request), incident_id, form.get("reason", ""), request.app.state.settings,
+                        request.app.state.queue)
     return redirect(f"/behaviour/incidents/{incident_id}", flash=_("The record is void; its points are back."))
 
 

@@ -276,3 +276,20 @@ async def test_the_settings_page_is_small(people, settings, client):
     await _rule(people, "serious_incident")
     response = await client.get("/behaviour/settings")
     assert len(gzip.compress(response.content)) <= 14 * 1024
+
+
+async def test_a_fight_recorded_on_the_form_sends_the_rule_alert_at_once(people, settings, client, redis, drain,
+                                                                         fake_twilio):
+    await _rule(people, "serious_incident")
+    await people.wipa.sign_in(settings, client)
+    fighting = next(c for c in await services.categories(people.bangkok) if c["code"] == "fighting")
+    response = await client.submit("/behaviour/incidents", {
+        "client_id": uuid.uuid4().hex, "kind": "incident", "students": [people.students[BUA]],
+        "category": fighting["id"], "sanction": "warning"})
+    assert response.status_code == 200
+    [message] = await _rule_messages()
+    [row] = await Message.select(Message.id).where(Message.recipient == PRASERT)
+    # Enqueued by the request itself, not left for the sweep.
+    assert await redis.exists(f"arq:job:{redis.default_queue_name}:message:{row['id']}:new")
+    await drain()
+    assert [m.body for m in fake_twilio.sent_to(PRASERT)] == [message["body"]]
