@@ -23,10 +23,11 @@ from backend.accounts import access
 from backend.accounts import services as accounts
 from backend.accounts.tables import AccountChange, Role
 from backend.behaviour import offline as behaviour_offline
+from backend.behaviour import rules as behaviour_rules
 from backend.behaviour import services as behaviour
+from backend.behaviour.tables import IncidentStudent, RuleFiring
 from backend.care import referrals
 from backend.care import services as care
-from backend.behaviour.tables import IncidentStudent
 from backend.notify.tables import Alert, Message
 from backend.screening import filling
 from backend.students.tables import StudentGuardian
@@ -237,6 +238,16 @@ ROUTES: dict[str, frozenset[str]] = {
     # Behaviour read out for the school: the flagpole's good deeds and the year against last (behaviour.reports)
     "GET /behaviour/good-deeds": only("wichai", "prasit"),
     "GET /behaviour/school": only("wichai", "prasit"),
+    # Behaviour settings and rules that alert: the discipline officer; a rule's alert is marked seen by the
+    # student's homeroom teacher (the firing is Bua's)
+    "GET /behaviour/settings": only("prasit"),
+    "POST /behaviour/settings": only("prasit"),  # an empty form: refused with words
+    "POST /behaviour/settings/rules": only("prasit"),
+    "POST /behaviour/settings/rules/{rule_id:int}/off": only("prasit"),
+    "POST /behaviour/settings/categories": only("prasit"),
+    "POST /behaviour/settings/categories/{category_id:int}": only("prasit"),
+    "POST /behaviour/settings/categories/{category_id:int}/retire": only("prasit"),
+    "POST /behaviour/firings/{firing_id:int}/seen": only("somchai"),
 }
 # Litestar answers OPTIONS on every path by itself (it shows only which methods exist); HEAD of a page is its GET.
 IGNORED_METHODS = {"OPTIONS"}
@@ -295,7 +306,15 @@ async def _world(people, app) -> dict[str, str]:
         IncidentStudent.incident == probation.incident_id).first()
     incident_photo = await behaviour_offline.save_photo(await people.prasit.viewer(), app.state.photos,
                                                         probation_key, uuid.uuid4().hex, JPEG)
+    # Behaviour rules: a rule of the school and a firing for Bua that the care team has already taken up (so
+    # that it opens her to nobody new).
+    rule = await behaviour_rules.add_rule(await people.prasit.viewer(), {"kind": "lates_in_days", "count": "3",
+                                                                         "days": "7"})
+    firing = await RuleFiring.insert(RuleFiring(
+        school=people.bangkok, rule=rule, student=bua, occurrence_key=f"privacy:{uuid.uuid4().hex}", day=today,
+        fired_at=clock.now(), cleared_at=clock.now())).returning(RuleFiring.id)
     return {
+        "rule_id": str(rule), "category_id": str(fighting["id"]), "firing_id": str(firing[0]["id"]),
         "student_id": str(bua), "classroom_id": str(people.classrooms["BKK ม.1/1"]),
         "guardian_id": str(people.guardians["+66822222222"]), "user_id": str(teacher),
         "alert_id": str(alert[0]["id"]), "message_id": str(message[0]["id"]), "upload_id": str(upload.upload_id),

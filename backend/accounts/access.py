@@ -510,6 +510,14 @@ def sees_school_behaviour(viewer: Viewer) -> bool:
     return viewer.can(Permission.view_behaviour_school)
 
 
+# Behaviour: rules that alert (behaviour.rules) ----------------------------------------------------------------------
+
+
+def can_mark_firing_seen(viewer: Viewer, firing: dict) -> bool:
+    """A rule fired for a student (needs school, classroom): their homeroom teacher is told, and marks it seen."""
+    return firing["school"] == viewer.school_id and viewer.keeps_homeroom(firing["classroom"])
+
+
 def same_school(viewer: Viewer, school_id: int) -> None:
     if school_id != viewer.school_id:
         raise PermissionDeniedException()

@@ -12,9 +12,9 @@ from litestar.params import FromPath, FromQuery
 from backend import clock, i18n
 from backend.accounts.access import (Permission, behaviour_pickable, behaviour_rooms, current_viewer, requires,
                                      sees_school_behaviour)
-from backend.behaviour import family, offline, reports, services
+from backend.behaviour import configure, family, offline, reports, rules, services
 from backend.behaviour.points import CAUSE_LABELS
-from backend.behaviour.tables import KIND_LABELS, SANCTION_LABELS, Kind, Sanction
+from backend.behaviour.tables import KIND_LABELS, SANCTION_LABELS, Kind, RuleKind, Sanction
 from backend.i18n import N_, Refusal, _, ngettext
 from backend.students import services as students
 from backend.visits.services import MAX_PHOTO_BYTES
@@ -87,7 +87,8 @@ async def record(request: Request) -> Response:
     else:
         form = await request.form()
         payload = {**dict(form.items()), "students": form.getall("students", [])}
-    saved = await services.record(current_viewer(request), payload)
+    saved = await services.record(current_viewer(request), payload, request.app.state.settings,
+                                  request.app.state.queue)  # a rule may fire: guardians told at once
     if as_json:
         return Response({"id": saved.incident_id, "created": saved.created},
                         status_code=201 if saved.created else 200)
@@ -113,7 +114,8 @@ async def show(request: Request, incident_id: FromPath[int]) -> Response:
       opt=on_refusal(_incident_page))
 async def void(request: Request, incident_id: FromPath[int]) -> Response:
     form = await typed(request)
-    await services.void(current_viewer(request), incident_id, form.get("reason", ""))
+    await services.void(current_viewer(request), incident_id, form.get("reason", ""), request.app.state.settings,
+                        request.app.state.queue)
     return redirect(f"/behaviour/incidents/{incident_id}", flash=_("The record is void; its points are back."))
 
 
@@ -201,7 +203,81 @@ async def school_year(request: Request) -> Response:
     return page(request, "behaviour/school.html", {**found, **LABELS, "month_names": month_names})
 
 
+
+
+# The school's behaviour settings and rules that alert (behaviour.configure, behaviour.rules) -------------------------
+
+RULE_LABELS = {kind.value: label for kind, label in rules.RULE_LABELS.items()}
+DIGEST_POINTER_LABELS = {"off": N_("No pointer"), "push": N_("App notification"), "sms": N_("SMS")}
+WEEKDAYS = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"),
+            N_("Sunday"))
+
+
+async def _settings_page(request: Request, refusal: Refusal | None = None) -> Response:
+    found = await configure.settings_page(current_viewer(request))
+    posted = await typed(request) if refusal is not None else {}
+    return page(request, "behaviour/settings.html", {
+        **found, **LABELS, "error": refusal, "posted": posted, "failed": request.url.path if refusal else "",
+        "rule_labels": RULE_LABELS, "rule_kinds": [k.value for k in RuleKind], "pointers": DIGEST_POINTER_LABELS,
+        "weekdays": WEEKDAYS, "bounds": configure.BOUNDS, "max_points": services.MAX_POINTS,
+    }, status=refusal.status if refusal else 200)
+
+
+@get("/settings", guards=[requires(Permission.manage_behaviour)])
+async def settings_page(request: Request) -> Response:
+    return await _settings_page(request)
+
+
+@post("/settings", guards=[requires(Permission.manage_behaviour)], opt=on_refusal(_settings_page))
+async def save_settings(request: Request) -> Response:
+    await configure.save_settings(current_viewer(request), await typed(request))
+    return redirect("/behaviour/settings", flash=_("Saved."))
+
+
+@post("/settings/rules", guards=[requires(Permission.manage_behaviour)], opt=on_refusal(_settings_page))
+async def add_rule(request: Request) -> Response:
+    await rules.add_rule(current_viewer(request), await typed(request))
+    return redirect("/behaviour/settings#rules", flash=_("The rule is on."))
+
+
+@post("/settings/rules/{rule_id:int}/off", guards=[requires(Permission.manage_behaviour)],
+      opt=on_refusal(_settings_page))
+async def turn_off_rule(request: Request, rule_id: FromPath[int]) -> Response:
+    await rules.turn_off_rule(current_viewer(request), rule_id)
+    return redirect("/behaviour/settings#rules", flash=_("The rule is off."))
+
+
+@post("/settings/categories", guards=[requires(Permission.manage_behaviour)], opt=on_refusal(_settings_page))
+async def add_category(request: Request) -> Response:
+    await configure.add_category(current_viewer(request), await typed(request))
+    return redirect("/behaviour/settings#categories", flash=_("Saved."))
+
+
+@post("/settings/categories/{category_id:int}", guards=[requires(Permission.manage_behaviour)],
+      opt=on_refusal(_settings_page))
+async def edit_category(request: Request, category_id: FromPath[int]) -> Response:
+    await configure.edit_category(current_viewer(request), category_id, await typed(request))
+    return redirect("/behaviour/settings#categories", flash=_("Saved."))
+
+
+@post("/settings/categories/{category_id:int}/retire", guards=[requires(Permission.manage_behaviour)],
+      opt=on_refusal(_settings_page))
+async def retire_category(request: Request, category_id: FromPath[int]) -> Response:
+    restore = (await typed(request)).get("restore") == "1"
+    await configure.retire_category(current_viewer(request), category_id, retired=not restore)
+    return redirect("/behaviour/settings#categories",
+                    flash=_("The category is offered again.") if restore else _("The category is retired."))
+
+
+@post("/firings/{firing_id:int}/seen", guards=[requires(Permission.view_homeroom)])
+async def firing_seen(request: Request, firing_id: FromPath[int]) -> Response:
+    """The homeroom teacher has read a rule's alert (on their home page)."""
+    await rules.mark_seen(current_viewer(request), firing_id)
+    return redirect("/")
+
+
 behaviour_router = Router(path="/behaviour", route_handlers=[
     front, new, pick, record, show, void, student,
     acknowledge, probation_letter, acknowledged_on_paper, service_done, upload_photo, show_photo,
-    good_deeds, school_year])
+    good_deeds, school_year,
+    settings_page, save_settings, add_rule, turn_off_rule, add_category, edit_category, retire_category, firing_seen])

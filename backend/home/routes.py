@@ -11,6 +11,7 @@ from backend.accounts.access import Permission, current_viewer, requires, requir
 from backend.attendance import services as attendance
 from backend.attendance.tables import STATUS_LABELS
 from backend.behaviour import family as behaviour_family
+from backend.behaviour import rules as behaviour_rules
 from backend.records import services as records
 from backend.students import services as students
 from backend import clock, web
@@ -35,6 +36,10 @@ async def home(request: Request) -> Response:
         context["conduct"] = await behaviour_family.children_summary(viewer)  # balance, incidents to acknowledge
     if viewer.can(Permission.view_homeroom):
         context["rooms"] = await students.list_homerooms(viewer)
+    # Behaviour rules that fired for the homeroom's students, until the teacher marks them seen (issue 11).
+    if viewer.can(Permission.view_homeroom):
+        context["firings"] = await behaviour_rules.unseen_firings(viewer)
+        context["rule_labels"] = {kind.value: label for kind, label in behaviour_rules.RULE_LABELS.items()}
     if viewer.can(Permission.view_grade):
         context["grade_rooms"] = [room for room in await accounts.list_classrooms(viewer)
                                   if viewer.supervises(room["id"])]

@@ -12,7 +12,7 @@ import uuid
 from PIL import Image
 
 from backend import db
-from backend.behaviour import reports, services
+from backend.behaviour import reports
 from backend.behaviour.tables import IncidentPhoto, IncidentStudent, PointsEntry
 from backend.students.tables import StudentGuardian
 from tests.behaviour.test_recording import _balance, _category, _record
@@ -79,7 +79,7 @@ async def test_a_probation_letter_prints_in_thai_and_the_guardians_signature_is_
     line = await _line(people, ANAN)
     prasit = await people.prasit.viewer()
     assert [p["id"] for p in await reports.probations_awaiting(prasit)] == [line["id"]]
-    assert await services.probations_awaiting(await people.malee.viewer()) == []  # not her homeroom
+    assert await reports.probations_awaiting(await people.malee.viewer()) == []  # not her homeroom
 
     await people.somchai.sign_in(settings, teacher)
     letter = await teacher.get(f"/behaviour/lines/{line['id']}/probation")
