@@ -4,10 +4,12 @@ recorded with no signal, with a photo, reaches the school once when the network 
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from playwright.async_api import expect
 
-from backend.behaviour import services
+from backend.behaviour import rules, services
 from backend.behaviour.tables import Incident, IncidentPhoto, IncidentStudent
 from tests.e2e.test_visits_offline import PHONE, WAIT_MS, camera_photo, controlled_by_service_worker, eventually
 
@@ -35,6 +37,7 @@ async def _form_ready(page) -> None:
 async def test_a_fight_between_two_homerooms_reaches_both_teachers_and_the_mother_acknowledges(
         chromium, server_url, signed_in, people, fake_twilio):
     fighting = next(c for c in await services.categories(people.bangkok) if c["code"] == "fighting")
+    await rules.add_rule(await people.prasit.viewer(), {"kind": "serious_incident"})
     wipa = await _phone(chromium, server_url, signed_in, people.wipa)
     page = await wipa.new_page()
     await page.goto("/behaviour/new")
@@ -67,11 +70,18 @@ async def test_a_fight_between_two_homerooms_reaches_both_teachers_and_the_mothe
         await _fits(seen)
         await context.close()
 
-    # TODO(lead, after merging wt-rules): the "any serious incident" rule sends one SMS to a guardian naming only
-    # the kind of incident; assert here `len(fake_twilio.messages) == 1` and its body names "ทะเลาะวิวาท" and no
-    # student's or place's detail. Until then this checks only that no SMS carries a detail.
-    for message in fake_twilio.messages:
-        assert "ต่อยกัน" not in message.body and "โรงอาหาร" not in message.body and "ชัย" not in message.body
+    # The school's "any serious incident" rule: Somsri, the mother of both (no app notifications on this phone),
+    # gets one SMS per child, each naming that child and only the kind of thing, never the place or the details.
+    for _ in range(WAIT_MS // 100):
+        if len(fake_twilio.messages) >= 2:
+            break
+        await asyncio.sleep(0.1)
+    bodies = sorted(message.body for message in fake_twilio.messages)
+    assert len(bodies) == 2 and all("ทะเลาะวิวาท" in body for body in bodies)
+    assert {message.to for message in fake_twilio.messages} == {"+66811111111"}
+    for body in bodies:
+        assert "ต่อยกัน" not in body and "โรงอาหาร" not in body
+        assert ("อนันต์" in body) != ("ชัย" in body)  # one child each, never the other
 
     mother = await _phone(chromium, server_url, signed_in, people.somsri)
     home = await mother.new_page()
