@@ -57,6 +57,7 @@ NOBODY: frozenset[str] = frozenset()
 # Staff who record behaviour: every teacher, of either school, but not the admins.
 RECORDERS = ("wichai", "somchai", "malee", "wipa", "ratana", "nipa", "prasit", "sunee", "dao")
 CASE_TEAM = frozenset(["wichai", "somchai", "ratana"])  # of Bua's case
+STAFF_TEACHERS = [name for name in RECORDERS if name != "dao"]  # Bangkok's teachers
 
 
 def only(*names: str) -> frozenset[str]:
@@ -218,6 +219,10 @@ ROUTES: dict[str, frozenset[str]] = {
     "POST /care/cases/{case_id:int}/close": CASE_TEAM,
     "POST /care/cases/{case_id:int}/reopen": CASE_TEAM,
     "POST /care/cases/{case_id:int}/referrals": CASE_TEAM,
+    "POST /care/cases/{case_id:int}/contact": CASE_TEAM,  # nothing written: asked whom they reached
+    # The same-day path: any teacher of the school raises an urgent concern (sent empty: asked what worries them)
+    "GET /care/students/{student_id:int}/urgent": only(*STAFF_TEACHERS),
+    "POST /care/students/{student_id:int}/urgent": only(*STAFF_TEACHERS),
     # Referrals: Bua's case referred by Somchai to the counsellor (Ratana receives it)
     "GET /care/referrals": only(*RECORDERS),
     "GET /care/referrals/{referral_id:int}": CASE_TEAM,

@@ -647,3 +647,9 @@ def can_refer_outside(viewer: Viewer, student: dict, receives_a_referral: bool) 
 
 def manages_agencies(viewer: Viewer) -> bool:
     return viewer.is_staff and viewer.holds({Role.counsellor, Role.discipline})
+
+
+def can_raise_urgent(viewer: Viewer, student: dict) -> bool:
+    """Any teacher of the school who fears for a student starts the same-day path (they see nothing more of the case
+    than they could before)."""
+    return student["school"] == viewer.school_id and viewer.can(Permission.record_behaviour)

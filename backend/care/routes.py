@@ -5,12 +5,14 @@ from __future__ import annotations
 from litestar import Request, Response, Router, get, post
 from litestar.params import FromPath
 
-from backend.accounts.access import Permission, current_viewer, manages_agencies, requires, school_of
-from backend.care import referrals, services
+from backend.accounts.access import (Permission, behaviour_pickable, current_viewer, manages_agencies, requires,
+                                     school_of)
+from backend.care import referrals, services, urgent
 from backend.care.tables import (HELP_LABELS, OUTCOME_LABELS, PROGRESS_LABELS, REFERRAL_LABELS, SENSITIVITY_LABELS,
                                  SOURCE_LABELS, URGENCY_LABELS)
 from backend.i18n import N_, Refusal, _
 from backend.screening.tables import GROUP_LABELS
+from backend.students import services as students
 from backend.web import on_refusal, page, redirect, typed
 
 
@@ -86,18 +88,52 @@ async def _reopen(viewer, case_id: int, _form: dict) -> None:
     await services.reopen_case(viewer, case_id)
 
 
+async def _contact(viewer, case_id: int, form: dict) -> None:
+    await urgent.record_contact(viewer, case_id, form)
+
+
 async def _refer(viewer, case_id: int, form: dict) -> None:
     await referrals.refer(viewer, case_id, form)
 
 
 router_handlers = [
     _case_action("/cases/{case_id:int}/referrals", _refer, N_("The referral is sent.")),
+    _case_action("/cases/{case_id:int}/contact", _contact, N_("Contact recorded.")),
     _case_action("/cases/{case_id:int}/activities", services.add_activity, N_("The help is in the plan.")),
     _case_action("/cases/{case_id:int}/follow-ups", services.add_follow_up, N_("The follow-up is saved.")),
     _case_action("/cases/{case_id:int}/notes", services.add_note, N_("The note is saved.")),
     _case_action("/cases/{case_id:int}/close", services.close_case, N_("The case is closed.")),
     _case_action("/cases/{case_id:int}/reopen", _reopen, N_("The case is open again.")),
 ]
+
+# The same-day path ------------------------------------------------------------------------------------------------
+
+
+async def _urgent_page(request: Request, refusal: Refusal | None = None) -> Response:
+    viewer = current_viewer(request)
+    found = await students.list_by_ids(viewer, [request.path_params["student_id"]], among=behaviour_pickable(viewer))
+    if not found:
+        raise services.CareError(N_("No such student in this school."), status=404)
+    return page(request, "care/urgent.html", {"student": found[0], "error": refusal,
+                                               "posted": await typed(request) if refusal else {}},
+                status=refusal.status if refusal else 200)
+
+
+@get("/students/{student_id:int}/urgent", guards=[requires(Permission.record_behaviour)])
+async def urgent_form(request: Request, student_id: FromPath[int]) -> Response:
+    return await _urgent_page(request)
+
+
+@post("/students/{student_id:int}/urgent", guards=[requires(Permission.record_behaviour)],
+      opt=on_refusal(_urgent_page))
+async def raise_urgent(request: Request, student_id: FromPath[int]) -> Response:
+    raised = await urgent.raise_urgent(current_viewer(request), request.app.state.settings, request.app.state.queue,
+                                       student_id, await typed(request))
+    told = _("Told by SMS: %(names)s.", names=", ".join(raised.told)) if raised.told else ""
+    app_only = _("No mobile number, told in the app only: %(names)s.", names=", ".join(raised.app_only)) \
+        if raised.app_only else ""
+    return redirect("/", flash=" ".join(filter(None, [_("The care team is told: contact today."), told, app_only])))
+
 
 # Referrals --------------------------------------------------------------------------------------------------------
 
@@ -165,4 +201,4 @@ referral_handlers = [
 ]
 
 care_router = Router(path="/care", route_handlers=[front, new, open_case, decline, show, *router_handlers,
-                                                   *referral_handlers])
+                                                   urgent_form, raise_urgent, *referral_handlers])

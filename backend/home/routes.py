@@ -12,6 +12,7 @@ from backend.attendance import services as attendance
 from backend.attendance.tables import STATUS_LABELS
 from backend.behaviour import family as behaviour_family
 from backend.behaviour import rules as behaviour_rules
+from backend.care import urgent as care_urgent
 from backend.records import services as records
 from backend.students import services as students
 from backend import clock, web
@@ -43,6 +44,8 @@ async def home(request: Request) -> Response:
     if viewer.can(Permission.view_grade):
         context["grade_rooms"] = [room for room in await accounts.list_classrooms(viewer)
                                   if viewer.supervises(room["id"])]
+    if viewer.can(Permission.use_care):
+        context["urgent"] = await care_urgent.waiting_for_contact(viewer)  # the same-day path, until contact
     if viewer.can(Permission.search_students):
         context["recent"] = await records.students_worked_on(viewer)
     if viewer.can(Permission.review_account_changes):

@@ -48,6 +48,7 @@ KIND_LABELS = {
     "rule_absences": N_("Behaviour: absent days in a row"),
     "rule_points": N_("Behaviour: conduct points low"),
     "rule_serious": N_("Behaviour: serious incident"),
+    "urgent_case": N_("Care: urgent concern"),
 }
 
 # Why a message did not go, in words an admin can act on (the provider's own code and text are shown beside it).

@@ -33,6 +33,8 @@ FIELDS = {
     "rule_absences": ("school", "name"),
     "rule_points": ("school", "name"),
     "rule_serious": ("school", "name", "what"),  # what: the category as the school words it for parents
+    # The same-day path (care.urgent): to the counsellors and executives, never the child's name or the concern.
+    "urgent_case": ("school",),
 }
 KINDS = tuple(FIELDS)
 FIELD = re.compile(r"\{\{\s*(\w+)\s*\}\}")

@@ -1,0 +1,97 @@
+"""The same-day path: any teacher who fears for a student raises an urgent concern. A case opens (or the open one
+becomes urgent) with urgency "today"; the counsellors and executives are told at once in the app and by SMS (no
+name, no detail), and the case stays on top of their pages until someone records contact with the student and the
+guardian."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from backend import clock, db
+from backend.accounts.access import Viewer, can_raise_urgent, in_case_team
+from backend.accounts.tables import Role, User
+from backend.care.services import CareError, case_for, clean_text
+from backend.care.tables import CareCase, CaseStatus, FollowUp, Progress, Source, Urgency
+from backend.clock import now
+from backend.config import Settings
+from backend.i18n import N_
+from backend.notify import outbox
+from backend.notify.queue import JobQueue
+from backend.notify.tables import Channel
+from backend.students.tables import Student
+
+TOLD_ROLES = (Role.counsellor.value, Role.executive.value)
+
+
+@dataclass(frozen=True)
+class Raised:
+    case_id: int
+    told: list[str]  # who got an SMS
+    app_only: list[str]  # who has no mobile number: told in the app only
+
+
+async def _told(school_id: int) -> list[dict]:
+    """The counsellors and executives of the school (main or extra role), active."""
+    staff = await User.select(User.id, User.display_name, User.phone, User.role, User.extra_roles, User.locale).where(
+        (User.school == school_id) & (User.active == True))  # noqa: E712 - a Piccolo column
+    return [u for u in staff if u["role"] in TOLD_ROLES or set(u["extra_roles"].split(",")) & set(TOLD_ROLES)]
+
+
+async def raise_urgent(viewer: Viewer, settings: Settings, queue: JobQueue, student_id: int, form: dict) -> Raised:
+    student = await Student.select(Student.id, Student.school, Student.classroom).where(
+        Student.id == student_id).first()
+    if student is None or not can_raise_urgent(viewer, student):
+        raise CareError(N_("No such student in this school."), status=404)
+    concern = clean_text(form.get("concern"), 4000)
+    if not concern:
+        raise CareError(N_("Say what worries you."), errors={"concern": N_("Say what worries you.")})
+    told = await _told(viewer.school_id)
+    reaches = [outbox.Reach(None, u["id"], u["locale"], Channel.sms, u["phone"]) for u in told if u["phone"]]
+    school = await outbox.school_row(viewer.school_id)
+    async with db.transaction():
+        await db.lock("care_case", student_id)
+        case = await CareCase.select(CareCase.id).where(
+            (CareCase.student == student_id) & (CareCase.status == CaseStatus.open.value)).first()
+        if case:
+            case_id = case["id"]
+            await CareCase.update({CareCase.urgency: Urgency.today.value, CareCase.contact_recorded_at: None}).where(
+                CareCase.id == case_id)
+        else:
+            rows = await CareCase.insert(CareCase(
+                school=viewer.school_id, school_year=viewer.school_year_id, student=student_id,
+                source=Source.staff.value, concern=concern, urgency=Urgency.today.value, opened_by=viewer.user_id,
+                opened_at=now())).returning(CareCase.id)
+            case_id = rows[0]["id"]
+        # The concern as the first follow-up of the day: what the teacher saw, kept with the case.
+        await FollowUp.insert(FollowUp(care_case=case_id, done=concern, progress=Progress.worse.value,
+                                       written_by=viewer.user_id, written_at=now()))
+        message_ids = await outbox.create_alerts(settings, school, [outbox.AlertSpec(
+            student_id=None, event_key=f"urgent:{case_id}:{now().isoformat()}", kind="urgent_case",
+            day=clock.today(), values={}, reaches=reaches, urgent=True)])
+    await queue.send(message_ids)
+    return Raised(case_id, [u["display_name"] for u in told if u["phone"]],
+                  [u["display_name"] for u in told if not u["phone"]])
+
+
+async def record_contact(viewer: Viewer, case_id: int, form: dict) -> None:
+    """Someone of the case team reached the student and the guardian today: the case leaves the top of the pages."""
+    case, student, _ = await case_for(viewer, case_id, team_only=True)
+    done = clean_text(form.get("done"), 4000)
+    if not done:
+        raise CareError(N_("Say whom you reached and what was agreed."),
+                        errors={"done": N_("Say whom you reached and what was agreed.")})
+    async with db.transaction():
+        await CareCase.update({CareCase.contact_recorded_at: now()}).where(CareCase.id == case_id)
+        await FollowUp.insert(FollowUp(care_case=case_id, done=done, progress=Progress.same.value,
+                                       written_by=viewer.user_id, written_at=now()))
+
+
+async def waiting_for_contact(viewer: Viewer) -> list[dict]:
+    """Today's urgent cases nobody has recorded contact for, for the case team's home page (students they may see)."""
+    rows = await CareCase.select(
+        CareCase.id, CareCase.opened_at, CareCase.student, CareCase.student.school.as_alias("school"),
+        CareCase.student.classroom.as_alias("classroom"), CareCase.student.first_name.as_alias("first_name"),
+        CareCase.student.last_name.as_alias("last_name")).where(
+        (CareCase.school == viewer.school_id) & (CareCase.status == CaseStatus.open.value)
+        & (CareCase.urgency == Urgency.today.value) & CareCase.contact_recorded_at.is_null())
+    return [row for row in rows if in_case_team(viewer, {**row, "id": row["student"]})]
