@@ -28,6 +28,7 @@ from backend.behaviour import services as behaviour
 from backend.behaviour.tables import IncidentStudent, RuleFiring
 from backend.care import referrals
 from backend.care import services as care
+from backend.care import support
 from backend.notify.tables import Alert, Message
 from backend.screening import filling
 from backend.students.tables import StudentGuardian
@@ -219,7 +220,11 @@ ROUTES: dict[str, frozenset[str]] = {
     "POST /care/cases/{case_id:int}/close": CASE_TEAM,
     "POST /care/cases/{case_id:int}/reopen": CASE_TEAM,
     "POST /care/cases/{case_id:int}/referrals": CASE_TEAM,
-    "POST /care/cases/{case_id:int}/contact": CASE_TEAM,  # nothing written: asked whom they reached
+    "POST /care/cases/{case_id:int}/contact": CASE_TEAM,
+    # Support with money: Bua's homeroom teacher, counsellors and executives; an award is decided by the latter
+    "GET /care/support": only(*RECORDERS),
+    "POST /care/support/{student_id:int}/nominate": CASE_TEAM,  # the first puts her forward; the rest are told so
+    "POST /care/support/awards/{award_id:int}": only("wichai", "ratana"),  # no status chosen: asked for one  # nothing written: asked whom they reached
     # The same-day path: any teacher of the school raises an urgent concern (sent empty: asked what worries them)
     "GET /care/students/{student_id:int}/urgent": only(*STAFF_TEACHERS),
     "POST /care/students/{student_id:int}/urgent": only(*STAFF_TEACHERS),
@@ -300,6 +305,7 @@ async def _world(people, app) -> dict[str, str]:
     photo = await visits.save_photo(somchai, app.state.photos, visit_id, str(uuid.uuid4()), "outside", JPEG)
     fighting = next(c for c in await behaviour.categories(people.bangkok) if c["code"] == "fighting")
     case_id = await care.open_case(somchai, bua, {"concern": "ขาดเรียนบ่อย"})
+    award = await support.nominate(somchai, bua, {"programme": "other", "name": "ทุนมูลนิธิ"})
     referral_id = await referrals.refer(somchai, case_id, {"to_role": "counsellor", "reason": "ซึมเศร้า"})
     agency = (await referrals.agencies(people.bangkok))[0]
     incident = await behaviour.record(await people.prasit.viewer(), {
@@ -328,7 +334,7 @@ async def _world(people, app) -> dict[str, str]:
         "visit_id": visit_id, "photo_id:str": str(uuid.uuid4()), "photo_id:int": str(photo["id"]),
         "file_path": "app.css", "change_id": str(change["id"]), "decision": "confirm", "link_id": str(link["id"]),
         "incident_id": str(incident.incident_id), "case_id": str(case_id),
-        "referral_id": str(referral_id), "agency_id": str(agency["id"]),
+        "referral_id": str(referral_id), "agency_id": str(agency["id"]), "award_id": str(award),
         "line_id": str(line["id"]), "incident_key": probation_key, "photo_key": uuid.uuid4().hex,
         "incident_photo_id": str(incident_photo["id"]),
     }

@@ -653,3 +653,15 @@ def can_raise_urgent(viewer: Viewer, student: dict) -> bool:
     """Any teacher of the school who fears for a student starts the same-day path (they see nothing more of the case
     than they could before)."""
     return student["school"] == viewer.school_id and viewer.can(Permission.record_behaviour)
+
+
+def can_nominate_support(viewer: Viewer, student: dict) -> bool:
+    """Putting a student forward for the EEF grant or a scholarship (and reading the household's income beside it):
+    the student's homeroom teacher, counsellors and executives, as for home visits."""
+    return student["school"] == viewer.school_id and viewer.is_staff and (
+        viewer.keeps_homeroom(student["classroom"]) or viewer.holds(CASE_TEAM_ROLES))
+
+
+def can_decide_support(viewer: Viewer) -> bool:
+    """What came of a nomination (received, the amount): the school's executives and counsellors."""
+    return viewer.is_staff and viewer.holds(CASE_TEAM_ROLES)

@@ -382,6 +382,27 @@ ATTENDANCE_NEEDED = 0.8
 MISSED = {Status.absent.value, Status.sick_leave.value, Status.personal_leave.value}
 
 
+async def attended_shares(school_id: int, student_ids: list[int], first: date, last: date) -> dict[int, int | None]:
+    """A fact for care (the EEF grant's condition): the whole percentage of school days between two dates each
+    student attended, by the same rule as child_attendance (absent or on leave at the morning register is a day
+    missed; 79.6 is 79). None where there was no school day yet."""
+    calendar = await schools.calendar_between(school_id, first, last)
+    school_days = calendar.school_days(first, min(last, today()))
+    missed: dict[int, int] = {}
+    for chunk in db.chunks(student_ids, db.WHOLE_SCHOOL):
+        rows = await AttendanceMark.select(AttendanceMark.student, AttendanceMark.day).where(
+            AttendanceMark.student.is_in(chunk) & (AttendanceMark.school == school_id)
+            & (AttendanceMark.period == HOMEROOM_PERIOD) & AttendanceMark.status.is_in(list(MISSED))
+            & (AttendanceMark.day >= first) & (AttendanceMark.day <= last))
+        for row in rows:
+            if calendar.is_school_day(_as_date(row["day"])):
+                missed[row["student"]] = missed.get(row["student"], 0) + 1
+    if not school_days:
+        return {student: None for student in student_ids}
+    return {student: math.floor((len(school_days) - missed.get(student, 0)) * 100 / len(school_days))
+            for student in student_ids}
+
+
 async def child_attendance(viewer: Viewer, student_id: int) -> dict:
     """One child (or a student themself) this term: counts of school days, the share attended, and every mark
     other than present, newest first, with its alert. Closed days are not counted, even if a register was taken."""

@@ -7,9 +7,9 @@ from litestar.params import FromPath
 
 from backend.accounts.access import (Permission, behaviour_pickable, current_viewer, manages_agencies, requires,
                                      school_of)
-from backend.care import referrals, services, urgent
+from backend.care import referrals, services, support, urgent
 from backend.care.tables import (HELP_LABELS, OUTCOME_LABELS, PROGRESS_LABELS, REFERRAL_LABELS, SENSITIVITY_LABELS,
-                                 SOURCE_LABELS, URGENCY_LABELS)
+                                 SOURCE_LABELS, SUPPORT_LABELS, URGENCY_LABELS)
 from backend.i18n import N_, Refusal, _
 from backend.screening.tables import GROUP_LABELS
 from backend.students import services as students
@@ -135,6 +135,32 @@ async def raise_urgent(request: Request, student_id: FromPath[int]) -> Response:
     return redirect("/", flash=" ".join(filter(None, [_("The care team is told: contact today."), told, app_only])))
 
 
+# Support with money -----------------------------------------------------------------------------------------------
+
+
+async def _support_page(request: Request, refusal: Refusal | None = None) -> Response:
+    found = await support.overview(current_viewer(request))
+    return page(request, "care/support.html", {**found, "error": refusal, "support_states": _labels(SUPPORT_LABELS)},
+                status=refusal.status if refusal else 200)
+
+
+@get("/support", guards=[requires(Permission.use_care)])
+async def support_page(request: Request) -> Response:
+    return await _support_page(request)
+
+
+@post("/support/{student_id:int}/nominate", guards=[requires(Permission.use_care)], opt=on_refusal(_support_page))
+async def nominate(request: Request, student_id: FromPath[int]) -> Response:
+    await support.nominate(current_viewer(request), student_id, await typed(request))
+    return redirect("/care/support", flash=_("Put forward."))
+
+
+@post("/support/awards/{award_id:int}", guards=[requires(Permission.use_care)], opt=on_refusal(_support_page))
+async def decide_support(request: Request, award_id: FromPath[int]) -> Response:
+    await support.decide(current_viewer(request), award_id, await typed(request))
+    return redirect("/care/support", flash=_("Saved."))
+
+
 # Referrals --------------------------------------------------------------------------------------------------------
 
 
@@ -201,4 +227,5 @@ referral_handlers = [
 ]
 
 care_router = Router(path="/care", route_handlers=[front, new, open_case, decline, show, *router_handlers,
-                                                   urgent_form, raise_urgent, *referral_handlers])
+                                                   urgent_form, raise_urgent, support_page, nominate, decide_support,
+                                                   *referral_handlers])

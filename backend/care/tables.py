@@ -203,3 +203,31 @@ class Referral(Table):
     reported_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True)
     reported_at = Timestamptz(null=True, default=None)
     closed_at = Timestamptz(null=True, default=None)
+
+
+class SupportStatus(str, Enum):
+    nominated = "nominated"  # the homeroom teacher put the student forward
+    received = "received"  # the grant or scholarship came
+    not_received = "not_received"
+
+
+SUPPORT_LABELS = {SupportStatus.nominated: N_("Nominated"), SupportStatus.received: N_("Received"),
+                  SupportStatus.not_received: N_("Not received")}
+EEF = "eef"  # the Equitable Education Fund's conditional cash transfer (ทุนเสมอภาค)
+
+
+class SupportAward(Table):
+    """A student put forward for the EEF grant or another scholarship, and what came of it. A recipient of the EEF
+    grant must attend at least 80 % of each term's school days."""
+
+    school = ForeignKey(School, on_delete=OnDelete.cascade)
+    school_year = ForeignKey(SchoolYear, on_delete=OnDelete.cascade)
+    student = ForeignKey(Student, on_delete=OnDelete.cascade)
+    programme = Varchar(length=10, default=EEF)  # eef, other
+    name = Varchar(length=200, default="")  # the scholarship's name (other)
+    status = Varchar(length=14, choices=SupportStatus, default=SupportStatus.nominated.value)
+    amount = Integer(default=0)  # baht, when received
+    note = Varchar(length=500, default="")
+    nominated_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True)
+    nominated_at = Timestamptz()
+    decided_at = Timestamptz(null=True, default=None)
