@@ -44,6 +44,15 @@ KIND_LABELS = {
     "correction": N_("Correction"),
     "sign_in_code": N_("Sign-in code"),
     "sign_in_invite": N_("Invitation to the app"),
+    "meeting": N_("Parents' class meeting"),
+}
+
+# Why a guardian cannot be told (outbox.Reach.reason; None: the student has no guardian on record).
+UNREACHABLE_REASONS = {
+    "no_phone": N_("no phone number"),
+    "opted_out": N_("SMS turned off"),
+    "not_mobile": N_("not a mobile number"),
+    None: N_("no guardian on record"),
 }
 
 # Why a message did not go, in words an admin can act on (the provider's own code and text are shown beside it).
