@@ -225,10 +225,10 @@ async def meeting_page(viewer: Viewer, meeting_id: int) -> dict:
                    if not guest["channel"]]
     unreachable += [(row, "", None) for row in rows if not row["guests"]]
     # Counted by guardian: a guardian of two children of the class was invited once and answers once.
-    replies = {answer.value: len({g["guardian"] for g in guests if g["reply"] == answer.value}) for answer in Reply}
+    answered = {answer.value: len({g["guardian"] for g in guests if g["reply"] == answer.value}) for answer in Reply}
     rated = {score: meeting[f"rated_{score}"] for score in SCORES}
     answers = sum(rated.values())
-    return {"meeting": meeting, "room": room, "students": rows, "unreachable": unreachable, "replies": replies,
+    return {"meeting": meeting, "room": room, "students": rows, "unreachable": unreachable, "answered": answered,
             "invited": len({g["guardian"] for g in guests if g["channel"]}), "rated": rated, "answers": answers,
             "average": sum(s * n for s, n in rated.items()) / answers if answers else None,
             "came": sum(1 for value in came.values() if value),

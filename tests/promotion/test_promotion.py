@@ -119,7 +119,7 @@ async def test_a_parent_replies_and_the_teacher_takes_attendance_at_the_meeting(
     await people.noi.sign_in(settings, stranger)
     assert (await stranger.submit(f"/promotion/meetings/{meeting_id}/reply", {"answer": "coming"})).status_code == 404
     teacher_view = text_of((await client.get(url)).text)
-    assert "สมศรี ใจดี · จะมาร่วมประชุม" in teacher_view
+    assert "สมศรี ใจดี · จะมาร่วมประชุม" in teacher_view and "จะมาร่วมประชุม 1 มาไม่ได้ 0" in teacher_view
 
     # A student of another class cannot be marked; a count that is not a number is sent back.
     wrong = await client.submit(f"{url}/record", {f"c{chai}": "1"})
