@@ -19,7 +19,7 @@ from backend.notify import outbox as notify
 from backend.notify.queue import JobQueue
 from backend.promotion.tables import (ActivityPresence, HomeroomActivity, MeetingAttendance, MeetingGuest,
                                       ParentMeeting, Reply)
-from backend.schools.tables import Classroom
+from backend.schools.tables import Classroom, Term
 from backend.screening import services as screening
 from backend.students import enrolment
 from backend.students.tables import Student
@@ -69,6 +69,15 @@ async def _members(viewer: Viewer, classroom_id: int) -> list[dict]:
     ).order_by(Student.number_in_class).order_by(Student.id)
 
 
+async def _term_of(viewer: Viewer, day: date) -> int:
+    """The term an activity or a meeting counts for: the one its day falls in (a day in the break between terms
+    counts for the term before), so a meeting set in October for November is November's term's meeting."""
+    if viewer.term_dates and viewer.term_dates[0] <= day <= viewer.term_dates[1]:
+        return viewer.term_number
+    terms = await Term.select(Term.number, Term.starts_on).where(Term.school_year == viewer.school_year_id)
+    return max((t["number"] for t in terms if t["starts_on"] <= day), default=1)
+
+
 def _only_members(ticked: set[int], members: list[dict]) -> None:
     if ticked - {m["id"] for m in members}:
         raise PromotionError(N_("Some students are not in this classroom. Reload the page and try again."))
@@ -91,7 +100,7 @@ async def record_activity(viewer: Viewer, classroom_id: int, form: dict) -> int:
     members = await _members(viewer, classroom_id)
     present = _ticked(form, "p")
     _only_members(present, members)
-    year_id, term = await screening.current_term(viewer)
+    year_id, term = viewer.school_year_id, await _term_of(viewer, held_on)
     async with db.transaction():
         rows = await HomeroomActivity.insert(HomeroomActivity(
             school=viewer.school_id, school_year=year_id, term=term, classroom=classroom_id, held_on=held_on,
@@ -116,15 +125,18 @@ async def class_page(viewer: Viewer, classroom_id: int) -> dict:
     present = {row["activity"]: row["n"] for row in await ActivityPresence.select(
         ActivityPresence.activity, Count(ActivityPresence.id, alias="n")).where(
         ActivityPresence.activity.is_in([a["id"] for a in activities] or [-1])).group_by(ActivityPresence.activity)}
+    # This term's meetings, and any set for a later day (next term's, scheduled ahead).
     meetings = await ParentMeeting.select(
         ParentMeeting.id, ParentMeeting.held_on, ParentMeeting.starts_at, ParentMeeting.place,
-        ParentMeeting.held_at).where(
-        (ParentMeeting.classroom == classroom_id) & (ParentMeeting.school_year == year_id)
-        & (ParentMeeting.term == term)).order_by(ParentMeeting.held_on, ascending=False)
+        ParentMeeting.held_at, ParentMeeting.school_year, ParentMeeting.term).where(
+        (ParentMeeting.classroom == classroom_id) & (
+            ((ParentMeeting.school_year == year_id) & (ParentMeeting.term == term))
+            | (ParentMeeting.held_on >= clock.today()))).order_by(ParentMeeting.held_on, ascending=False)
     members = await _members(viewer, classroom_id)
     return {"room": room, "term": term, "members": members, "today": clock.today(),
             "activities": [{**a, "present": present.get(a["id"], 0)} for a in activities], "meetings": meetings,
-            "meeting_held": any(m["held_at"] for m in meetings), "can_record": can_record_promotion(viewer, room)}
+            "meeting_held": any(m["held_at"] and (m["school_year"], m["term"]) == (year_id, term) for m in meetings),
+            "can_record": can_record_promotion(viewer, room)}
 
 
 async def class_counts(viewer: Viewer) -> list[dict]:
@@ -172,7 +184,7 @@ async def schedule_meeting(viewer: Viewer, settings: Settings, queue: JobQueue, 
     if errors:
         raise PromotionError(N_("Some fields need fixing."), errors=errors)
     starts_at = f"{int(found.group(1)):02d}:{found.group(2)}"
-    year_id, term = await screening.current_term(viewer)
+    year_id, term = viewer.school_year_id, await _term_of(viewer, held_on)
     members = await _members(viewer, classroom_id)
     school = await notify.school_row(viewer.school_id)
     async with db.transaction():

@@ -5,11 +5,11 @@ a parent's reply, the attendance, minutes and satisfaction taken at the meeting,
 from __future__ import annotations
 
 import gzip
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
-from backend import clock, db
+from backend import clock, db, schoolyear
 from backend.notify import push
 from backend.notify.tables import Alert, Message
 from backend.promotion.tables import ActivityPresence, HomeroomActivity, MeetingAttendance, ParentMeeting
@@ -139,6 +139,19 @@ async def test_a_parent_replies_and_the_teacher_takes_attendance_at_the_meeting(
     # The meeting is over: the answer can no longer change.
     assert (await parent.submit(f"/promotion/meetings/{meeting_id}/reply",
                                 {"answer": "not_coming"})).status_code == 409
+
+
+async def test_a_meeting_set_ahead_for_next_term_counts_for_next_term(client, people, settings, make_client):
+    start_year = schoolyear.school_year_of(clock.today()) - schoolyear.BE_OFFSET
+    with clock.set_to(datetime(start_year, 10, 1, 10, 0, tzinfo=clock.SCHOOL_TIME)):  # term 1
+        url = await _schedule(client, people, settings, day=date(start_year, 11, 5))  # term 2
+        page = text_of((await client.get(_class(people))).text)
+        assert NO_MEETING in page and "5 พ.ย." in page  # listed, but not this term's meeting
+        assert await ParentMeeting.count().where(ParentMeeting.term == 2) == 1
+    with clock.set_to(datetime(start_year, 11, 5, 20, 0, tzinfo=clock.SCHOOL_TIME)):
+        await people.somchai.sign_in(settings, client)
+        await client.submit(f"{url}/record", {})
+        assert NO_MEETING not in text_of((await client.get(_class(people))).text)
 
 
 async def test_attendance_waits_for_the_day_of_the_meeting(client, people, settings):
