@@ -239,6 +239,14 @@ def contains(column, text: str):
     return column.like(pattern) if isinstance(engine(), SQLiteEngine) else column.ilike(pattern)
 
 
+def school_month(column, alias: str | None = None) -> QueryString:
+    """A timestamp's month in school time as "YYYY-MM", for GROUP BY on either engine (Bangkok keeps UTC+7 all
+    year, so SQLite's fixed shift is exact; its timestamps are stored in UTC)."""
+    if isinstance(engine(), SQLiteEngine):
+        return QueryString("strftime('%Y-%m', {}, '+7 hours')", column, alias=alias)
+    return QueryString("to_char({} AT TIME ZONE 'Asia/Bangkok', 'YYYY-MM')", column, alias=alias)
+
+
 async def _keep_session(connection) -> None:
     """asyncpg's default reset sends RESET ALL, UNLISTEN *, CLOSE ALL and an advisory unlock each time a connection
     goes back to the pool (after every query): a round trip for nothing, as Doolae sets none of those (its locks are

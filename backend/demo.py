@@ -120,10 +120,14 @@ async def create_demo_school(code: str = "DEMO", grades: tuple[str, ...] = ("ม
     parent_id = await codes.ensure_parent_account(viewer, guardian["id"])
     await User.update({User.password_hash: passwords.hash_password(DEMO_PASSWORD)}).where(User.id == parent_id)
     logins.append(("parent", guardian["phone"]))
+    await accounts.create_user(school_id, f"{prefix}-discipline", "ครูประสิทธิ์ เข้มแข็ง", Role.discipline,
+                               DEMO_PASSWORD)
+    logins.append(("discipline officer", f"{prefix}-discipline"))
     if history:
         await seed_attendance_history(school_id, seed)
         logins.append(("student", await seed_screening(school_id, rooms[:3], seed)))
         await seed_home_visits(school_id, seed)
+        await seed_behaviour(school_id, seed)
     return DemoLogins([(role, username, DEMO_PASSWORD) for role, username in logins])
 
 
@@ -291,3 +295,104 @@ async def seed_home_visits(school_id: int, seed: int = 2569) -> int:
 
 async def demo_exists(code: str = "DEMO") -> bool:
     return await School.exists().where(School.code == code)
+
+
+# Behaviour: what a term looks like in a Thai secondary school. Mostly lateness and uniform at the gate, caught by
+# the discipline officer; phones in class; now and then a fight between students of two classes, smoking, a cut
+# class repaid with community service. (category code, sanction, weight)
+INCIDENT_MIX = (("late", "deduct", 36), ("late", "warning", 10), ("uniform", "warning", 14), ("uniform", "deduct", 10),
+                ("phone", "deduct", 9), ("cut", "activity", 4), ("disrespect", "warning", 4), ("damage", "deduct", 2),
+                ("smoking", "probation", 2), ("bullying", "probation", 1), ("fighting", "deduct", 3),
+                ("fighting", "probation", 2), ("other", "warning", 3))
+GOOD_MIX = (("volunteer", 30), ("helping", 25), ("honesty", 10), ("representing", 15), ("award", 20))
+PLACES = ("ประตูโรงเรียน", "หน้าเสาธง", "ห้องเรียน", "โรงอาหาร", "หลังอาคาร 3", "สนามฟุตบอล")
+INCIDENTS_PER_100_STUDENTS = 60  # a term's records: most students none, a few the same thing again and again
+GOOD_DEEDS_PER_100_STUDENTS = 18
+
+
+async def seed_behaviour(school_id: int, seed: int = 2569) -> int:
+    """This term's incidents and good deeds so far, recorded through behaviour.services as teachers and the
+    discipline officer would (so the ledger, the balances and the voided record are real). Some probations are
+    signed by the guardian, some still wait."""
+    import uuid
+    from datetime import timedelta
+
+    from backend import clock
+    from backend.accounts.tables import HomeroomAssignment
+    from backend.behaviour import services as behaviour
+    from backend.behaviour.tables import IncidentStudent, Sanction
+    from backend.schools.tables import Term
+    from backend.students.tables import Student
+
+    rng = random.Random(seed)
+    today = clock.today()
+    first = today - timedelta(weeks=14)
+    # School days of this school year's terms (not the break between them), the last fourteen weeks of them.
+    terms = await Term.select(Term.starts_on, Term.ends_on).where(
+        (Term.school == school_id) & (Term.school_year.starts_on <= today) & (Term.school_year.ends_on >= today))
+    calendar = await schools.calendar_between(school_id, first, today)
+    days = [day for day in calendar.school_days() if any(t["starts_on"] <= day <= t["ends_on"] for t in terms)]
+    if not days:
+        return 0
+    pupils = await Student.select(Student.id, Student.classroom).where(Student.school == school_id).order_by(
+        Student.id)
+    # One student in twenty is "often in trouble": chosen far more often (the workspace's repeat patterns, and a
+    # few balances below the threshold).
+    weights = [25 if rng.random() < 1 / 20 else 1 for _ in pupils]
+    officer = await sessions.viewer_of((await User.select(User.id).where(
+        (User.school == school_id) & (User.role == Role.discipline.value)).first())["id"])
+    teachers = [await sessions.viewer_of(row["teacher"]) for row in await HomeroomAssignment.select(
+        HomeroomAssignment.teacher).where(HomeroomAssignment.school == school_id)]
+    categories = {c["code"]: c["id"] for c in await behaviour.categories(school_id)}
+    moment = clock.now()
+
+    def when(day, earliest: int, latest: int) -> str:
+        """A time that day (minutes after midnight, school time), never later than now."""
+        local = datetime.combine(day, time(0), tzinfo=clock.SCHOOL_TIME) + timedelta(
+            minutes=rng.randint(earliest, latest))
+        return min(local, moment.astimezone(clock.SCHOOL_TIME) - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M")
+
+    def record_id() -> str:
+        return uuid.UUID(int=rng.getrandbits(128)).hex
+
+    saved, probations = 0, []
+    for _ in range(len(pupils) * INCIDENTS_PER_100_STUDENTS // 100):
+        code, sanction, _weight = rng.choices(INCIDENT_MIX, [m[2] for m in INCIDENT_MIX])[0]
+        student = rng.choices(pupils, weights)[0]
+        named = [student["id"]]
+        if code == "fighting":  # with a student of another class
+            named.append(rng.choice([p for p in pupils if p["classroom"] != student["classroom"]])["id"])
+        at_gate = code in ("late", "uniform")
+        payload = {"client_id": record_id(), "kind": "incident", "students": named, "category": categories[code],
+                   "sanction": sanction, "place": PLACES[0] if at_gate else rng.choice(PLACES[1:]),
+                   "happened_at": when(rng.choice(days), 7 * 60 + 40 if at_gate else 8 * 60 + 30,
+                                       8 * 60 + 15 if at_gate else 15 * 60 + 30),
+                   "service_hours": rng.choice((2, 3, 4)) if sanction == Sanction.activity.value else 0}
+        recorder = officer if at_gate or rng.random() < 0.3 else rng.choice(teachers)
+        done = await behaviour.record(recorder, payload)
+        saved += 1
+        if sanction == Sanction.probation.value:
+            probations.append(done.incident_id)
+    # The guardian signed about half of the probation letters, on paper at the discipline office. (The parent's
+    # acknowledgement in the app belongs to the notices' service; paper is what the officer writes down.)
+    signed = probations[: len(probations) // 2]
+    if signed:
+        await IncidentStudent.update({IncidentStudent.acknowledged_at: moment,
+                                      IncidentStudent.acknowledged_how: "paper"}).where(
+            IncidentStudent.incident.is_in(signed))
+    for _ in range(len(pupils) * GOOD_DEEDS_PER_100_STUDENTS // 100):
+        code = rng.choices(GOOD_MIX, [m[1] for m in GOOD_MIX])[0][0]
+        student = rng.choice(pupils)
+        named = [student["id"]]
+        if code == "representing":  # a team: classmates together
+            named += [p["id"] for p in rng.sample(pupils, 3) if p["classroom"] == student["classroom"]]
+        await behaviour.record(rng.choice(teachers), {
+            "client_id": record_id(), "kind": "good_deed", "students": named, "category": categories[code],
+            "happened_at": when(rng.choice(days[-15:]), 8 * 60, 16 * 60)})
+        saved += 1
+    # One record was made for the wrong student, and the discipline officer voided it.
+    wrong = await behaviour.record(officer, {
+        "client_id": record_id(), "kind": "incident", "students": [pupils[0]["id"]], "category": categories["late"],
+        "sanction": "deduct", "happened_at": when(days[-1], 7 * 60 + 40, 8 * 60 + 15)})
+    await behaviour.void(officer, wrong.incident_id, "บันทึกผิดคน: นักเรียนชื่อซ้ำกัน")
+    return saved + 1

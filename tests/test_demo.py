@@ -24,3 +24,26 @@ async def test_the_demo_has_home_visits_to_show(make_client):
     school = text_of((await director.get("/visits")).text)
     rooms = dict(re.findall(r"(ม\.1/\d) (\d+)/\d+ \d+ \d+", school))
     assert int(rooms["ม.1/1"]) > int(rooms["ม.1/2"]) > int(rooms["ม.1/3"]) == 0  # each room at its own stage
+
+
+async def test_the_demo_has_a_term_of_behaviour_for_the_discipline_officer(make_client):
+    from datetime import datetime, timezone
+
+    from backend import clock, schoolyear
+    from backend.behaviour.tables import Incident, PointsEntry
+    from backend.demo import seed_behaviour
+
+    start = schoolyear.school_year_of(clock.today()) - schoolyear.BE_OFFSET
+    with clock.set_to(datetime(start, 12, 9, 3, 0, tzinfo=timezone.utc)):  # well into the second term
+        logins = await create_demo_school(grades=("ม.1",), rooms_per_grade=3)
+        assert await seed_behaviour((await School.select(School.id).first())["id"]) > 50
+        officer = make_client()
+        username = next(name for role, name, _ in logins.rows if role == "discipline officer")
+        await officer.submit("/signin", {"username": username, "password": DEMO_PASSWORD})
+        page = text_of((await officer.get("/behaviour")).text)
+    waiting = page[page.index("ทัณฑ์บนที่รอผู้ปกครองรับทราบ"):page.index("นักเรียนที่คะแนนต่ำกว่า")]
+    assert "ม.1/" in waiting  # some letters still wait for a guardian's signature
+    assert int(re.search(r"ความดีสัปดาห์นี้ (\d+)", page).group(1)) > 0
+    assert "ครั้ง" in page[page.index("รูปแบบที่เกิดซ้ำ"):]  # students in trouble again and again
+    assert await Incident.count().where(Incident.voided_at.is_not_null()) == 1
+    assert await PointsEntry.count().where(PointsEntry.cause == "void") == 1  # its points came back

@@ -22,7 +22,11 @@ from backend import clock
 from backend.accounts import access
 from backend.accounts import services as accounts
 from backend.accounts.tables import AccountChange, Role
+from backend.behaviour import offline as behaviour_offline
+from backend.behaviour import rules as behaviour_rules
 from backend.behaviour import services as behaviour
+from backend.behaviour.tables import IncidentStudent, RuleFiring
+from backend.care import referrals
 from backend.care import services as care
 from backend.notify.tables import Alert, Message
 from backend.promotion import services as promotion
@@ -214,6 +218,37 @@ ROUTES: dict[str, frozenset[str]] = {
     "POST /care/cases/{case_id:int}/notes": CASE_TEAM,
     "POST /care/cases/{case_id:int}/close": CASE_TEAM,
     "POST /care/cases/{case_id:int}/reopen": CASE_TEAM,
+    "POST /care/cases/{case_id:int}/referrals": CASE_TEAM,
+    # Referrals: Bua's case referred by Somchai to the counsellor (Ratana receives it)
+    "GET /care/referrals": only(*RECORDERS),
+    "GET /care/referrals/{referral_id:int}": CASE_TEAM,
+    "GET /care/referrals/{referral_id:int}/letter": NOBODY,  # inside the school: no letter (tests/care)
+    "POST /care/referrals/{referral_id:int}/accept": only("ratana"),
+    "POST /care/referrals/{referral_id:int}/report": only("ratana"),  # nothing written: asked for the report
+    "POST /care/referrals/{referral_id:int}/close": CASE_TEAM,  # the first closes it; the others are told so
+    "GET /care/agencies": only(*RECORDERS),
+    "POST /care/agencies": only("ratana", "prasit"),  # no name: asked for one
+    "POST /care/agencies/{agency_id:int}/retire": only("ratana", "prasit"),
+    # Notices to families: the line is Bua's written probation (her father has no account), recorded by Prasit
+    "POST /behaviour/lines/{line_id:int}/acknowledge": NOBODY,  # Somsri is not Bua's guardian
+    "GET /behaviour/lines/{line_id:int}/probation": only("somchai", "prasit"),
+    "POST /behaviour/lines/{line_id:int}/paper": only("somchai", "prasit"),
+    "POST /behaviour/lines/{line_id:int}/service": only("somchai", "prasit"),  # no hours given: told so
+    "PUT /behaviour/uploads/{incident_key:str}/{photo_key:str}": only("prasit"),  # the phone that recorded it
+    "GET /behaviour/photos/{incident_photo_id:int}": only("wichai", "somchai", "prasit", "sunee"),
+    # Behaviour read out for the school: the flagpole's good deeds and the year against last (behaviour.reports)
+    "GET /behaviour/good-deeds": only("wichai", "prasit"),
+    "GET /behaviour/school": only("wichai", "prasit"),
+    # Behaviour settings and rules that alert: the discipline officer; a rule's alert is marked seen by the
+    # student's homeroom teacher (the firing is Bua's)
+    "GET /behaviour/settings": only("prasit"),
+    "POST /behaviour/settings": only("prasit"),  # an empty form: refused with words
+    "POST /behaviour/settings/rules": only("prasit"),
+    "POST /behaviour/settings/rules/{rule_id:int}/off": only("prasit"),
+    "POST /behaviour/settings/categories": only("prasit"),
+    "POST /behaviour/settings/categories/{category_id:int}": only("prasit"),
+    "POST /behaviour/settings/categories/{category_id:int}/retire": only("prasit"),
+    "POST /behaviour/firings/{firing_id:int}/seen": only("somchai"),
     # Promotion: ม.1/1's activities and its parents' meeting (today, not yet held), kept by Somchai and read by the
     # head of ม.1 and the executive; Somsri is invited for Anan. Forms sent empty come back to be fixed (an empty
     # meeting record is a meeting nobody came to).
@@ -272,13 +307,30 @@ async def _world(people, app) -> dict[str, str]:
     photo = await visits.save_photo(somchai, app.state.photos, visit_id, str(uuid.uuid4()), "outside", JPEG)
     fighting = next(c for c in await behaviour.categories(people.bangkok) if c["code"] == "fighting")
     case_id = await care.open_case(somchai, bua, {"concern": "ขาดเรียนบ่อย"})
+    referral_id = await referrals.refer(somchai, case_id, {"to_role": "counsellor", "reason": "ซึมเศร้า"})
+    agency = (await referrals.agencies(people.bangkok))[0]
     incident = await behaviour.record(await people.prasit.viewer(), {
         "client_id": uuid.uuid4().hex, "students": [bua], "category": fighting["id"], "sanction": "deduct"})
+    probation_key = uuid.uuid4().hex
+    probation = await behaviour.record(await people.prasit.viewer(), {
+        "client_id": probation_key, "students": [bua], "category": fighting["id"], "sanction": "probation"})
+    line = await IncidentStudent.select(IncidentStudent.id).where(
+        IncidentStudent.incident == probation.incident_id).first()
+    incident_photo = await behaviour_offline.save_photo(await people.prasit.viewer(), app.state.photos,
+                                                        probation_key, uuid.uuid4().hex, JPEG)
+    # Behaviour rules: a rule of the school and a firing for Bua that the care team has already taken up (so
+    # that it opens her to nobody new).
+    rule = await behaviour_rules.add_rule(await people.prasit.viewer(), {"kind": "lates_in_days", "count": "3",
+                                                                         "days": "7"})
+    firing = await RuleFiring.insert(RuleFiring(
+        school=people.bangkok, rule=rule, student=bua, occurrence_key=f"privacy:{uuid.uuid4().hex}", day=today,
+        fired_at=clock.now(), cleared_at=clock.now())).returning(RuleFiring.id)
     meeting_id = await promotion.schedule_meeting(somchai, app.state.settings, app.state.queue,
                                                   people.classrooms["BKK ม.1/1"], {
                                                       "held_on": today.isoformat(), "starts_at": "23:59",
                                                       "place": "ห้อง 121"})
     return {
+        "rule_id": str(rule), "category_id": str(fighting["id"]), "firing_id": str(firing[0]["id"]),
         "student_id": str(bua), "classroom_id": str(people.classrooms["BKK ม.1/1"]),
         "guardian_id": str(people.guardians["+66822222222"]), "user_id": str(teacher),
         "alert_id": str(alert[0]["id"]), "message_id": str(message[0]["id"]), "upload_id": str(upload.upload_id),
@@ -287,6 +339,9 @@ async def _world(people, app) -> dict[str, str]:
         "visit_id": visit_id, "photo_id:str": str(uuid.uuid4()), "photo_id:int": str(photo["id"]),
         "file_path": "app.css", "change_id": str(change["id"]), "decision": "confirm", "link_id": str(link["id"]),
         "incident_id": str(incident.incident_id), "case_id": str(case_id),
+        "referral_id": str(referral_id), "agency_id": str(agency["id"]),
+        "line_id": str(line["id"]), "incident_key": probation_key, "photo_key": uuid.uuid4().hex,
+        "incident_photo_id": str(incident_photo["id"]),
         "meeting_id": str(meeting_id),
     }
 

@@ -463,6 +463,67 @@ def can_sign_off_service(viewer: Viewer, student: dict) -> bool:
         viewer.can(Permission.manage_behaviour) or viewer.keeps_homeroom(student["classroom"]))
 
 
+# Behaviour: notices to families (acknowledgements, probation letters, incident photos) ---------------------------
+
+
+def can_acknowledge_incident(viewer: Viewer, student: dict) -> bool:
+    """A guardian acknowledges, in the app, an incident of their own child (a student does not sign for themself;
+    a guardian of another child gets "no such record")."""
+    return student["school"] == viewer.school_id and viewer.is_parent_of(student["id"])
+
+
+def handles_probation(viewer: Viewer, student: dict) -> bool:
+    """The probation letter is printed, and the guardian's signature on it recorded, by those who meet the guardian
+    about it: the discipline officer and the student's homeroom teacher (as for community service)."""
+    return can_sign_off_service(viewer, student)
+
+
+def can_see_incident_photo(viewer: Viewer) -> bool:
+    """An incident's photo may show other children (a fight): staff who may see the record, never families."""
+    return viewer.is_staff
+
+
+MAX_CARRIED_CLASSES = 12  # a teacher's week of classes; the whole school is too long a list for a phone page
+
+
+def carried_class_lists(viewer: Viewer) -> frozenset[int]:
+    """The classrooms whose lists the incident form carries, to tick students with no signal: one's homerooms and
+    the classes one teaches (names only, as recorders may search the whole school). Staff of the whole school, or
+    with more classes than a page can carry, search instead."""
+    if not viewer.can(Permission.record_behaviour):
+        return frozenset()
+    rooms = viewer.classroom_ids | viewer.teaching_ids
+    return rooms if len(rooms) <= MAX_CARRIED_CLASSES else frozenset()
+
+
+def can_add_incident_photo(viewer: Viewer, incident: dict) -> bool:
+    """The photo comes from the phone that recorded the incident."""
+    return incident["school"] == viewer.school_id and incident["recorded_by"] == viewer.user_id
+
+
+# Behaviour: the workspaces (behaviour.reports) --------------------------------------------------------------------
+
+
+def behaviour_rooms(viewer: Viewer) -> frozenset[int]:
+    """The classrooms whose week a homeroom teacher or grade head follows on the behaviour page: the same rooms
+    can_see_behaviour_of opens to them."""
+    return viewer.classroom_ids | viewer.supervised_ids
+
+
+def sees_school_behaviour(viewer: Viewer) -> bool:
+    """The school's behaviour workspace, its year against last and the flagpole's good deeds: the discipline
+    officer and executives."""
+    return viewer.can(Permission.view_behaviour_school)
+
+
+# Behaviour: rules that alert (behaviour.rules) ----------------------------------------------------------------------
+
+
+def can_mark_firing_seen(viewer: Viewer, firing: dict) -> bool:
+    """A rule fired for a student (needs school, classroom): their homeroom teacher is told, and marks it seen."""
+    return firing["school"] == viewer.school_id and viewer.keeps_homeroom(firing["classroom"])
+
+
 def same_school(viewer: Viewer, school_id: int) -> None:
     if school_id != viewer.school_id:
         raise PermissionDeniedException()
@@ -571,6 +632,27 @@ def can_read_note(viewer: Viewer, student: dict, sensitivity: str, responsible_i
             viewer.teaches(student["classroom"]) or viewer.user_id in responsible_ids):
         return True
     return sensitivity == "parents" and viewer.is_parent_of(student["id"])
+
+
+def can_receive_referral(viewer: Viewer, referral: dict) -> bool:
+    """A referral inside the school is received by the teacher it names, or by whoever holds the role it names."""
+    if referral["school"] != viewer.school_id or not viewer.is_staff or not referral["to_role"]:
+        return False
+    if referral["to_user"] is not None:
+        return referral["to_user"] == viewer.user_id
+    return referral["to_role"] in {role.value for role in viewer.roles}
+
+
+def can_refer_outside(viewer: Viewer, student: dict, receives_a_referral: bool) -> bool:
+    """Outside the school: a counsellor of the case team, or the discipline officer a referral of the case reached."""
+    if student["school"] != viewer.school_id:
+        return False
+    return (viewer.holds({Role.counsellor}) and in_case_team(viewer, student)) or (
+        viewer.holds({Role.discipline, Role.counsellor}) and receives_a_referral)
+
+
+def manages_agencies(viewer: Viewer) -> bool:
+    return viewer.is_staff and viewer.holds({Role.counsellor, Role.discipline})
 
 
 # Promotion: homeroom activities and parents' classroom meetings -----------------------------------------------------

@@ -61,6 +61,26 @@ async def days_absent(school_id: int, student_ids: list[int], first: date, last:
     return absences
 
 
+async def marks_of_school(school_id: int, first: date, last: date, statuses: set[Status]) -> list[dict]:
+    """A fact for behaviour (its rules and automatic deductions): the school's marks between two dates with one of
+    these statuses, oldest first. One query; days as dates."""
+    return await _marks_where((AttendanceMark.school == school_id) & (AttendanceMark.day >= first)
+                              & (AttendanceMark.day <= last) & AttendanceMark.status.is_in([s.value for s in statuses]))
+
+
+async def marks_by_id(school_id: int, ids: list[int]) -> list[dict]:
+    """These marks as they are now (behaviour gives back points for a mark corrected since); a deleted one is
+    missing."""
+    return await _marks_where((AttendanceMark.school == school_id) & AttendanceMark.id.is_in(ids or [-1]))
+
+
+async def _marks_where(where) -> list[dict]:
+    rows = await AttendanceMark.select(AttendanceMark.id, AttendanceMark.student, AttendanceMark.day,
+                                       AttendanceMark.period, AttendanceMark.status).where(where).order_by(
+        AttendanceMark.day).order_by(AttendanceMark.id)
+    return [{**row, "day": _as_date(row["day"])} for row in rows]
+
+
 def _as_date(value) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 

@@ -10,11 +10,13 @@ from datetime import datetime, timedelta
 from backend import db, schoolyear
 from backend.accounts.access import (Permission, Viewer, behaviour_pickable, can_see_behaviour_of, can_see_incident,
                                      can_void_incident, reads_behaviour_as_family)
-from backend.behaviour import points
+from backend.behaviour import points, rules
 from backend.behaviour.tables import (BehaviourCategory, BehaviourSettings, Incident, IncidentStudent, Kind,
                                       RuleFiring, Sanction)
 from backend.clock import SCHOOL_TIME, now, today
+from backend import config
 from backend.i18n import N_, Refusal
+from backend.notify.queue import JobQueue
 from backend.schools import services as schools
 from backend.students import services as students
 from backend.students.tables import Student
@@ -136,7 +138,8 @@ def _int(text, errors: dict, field: str, default: int, maximum: int) -> int:
     return int(text)
 
 
-async def record(viewer: Viewer, payload: dict) -> Recorded:
+async def record(viewer: Viewer, payload: dict, alert_settings: config.Settings | None = None,
+                 queue: JobQueue | None = None) -> Recorded:
     """An incident or a good deed for one or more students: one Incident, a line per student, and their points in
     the ledger, in one transaction. The phone's client_id makes a replay a no-op. Refuses, naming every field to
     fix, what cannot be right."""
@@ -224,10 +227,15 @@ async def record(viewer: Viewer, payload: dict) -> Recorded:
         lines = await points.write(viewer.school_id, school.school_year_id, settings.start_points, [
             points.Change(row["student"], sign * points_each, cause, f"incident:{row['id']}", row["id"],
                           category["name"]) for row in named if points_each], viewer.user_id)
+        told = await rules.after_record(viewer.school_id, {"kind": kind.value, "happened_at": happened}, category,
+                                        named, lines, settings=alert_settings)
+    if queue is not None:
+        await queue.send(told)  # after the commit, so that the job finds its message (else the sweep sends it)
     return Recorded(incident_id, True, lines)
 
 
-async def void(viewer: Viewer, incident_id: int, reason: str) -> int:
+async def void(viewer: Viewer, incident_id: int, reason: str, alert_settings: config.Settings | None = None,
+               queue: JobQueue | None = None) -> int:
     """A wrong record stays, marked void with its reason, and gives back exactly the points it took (or takes
     back those it gave). Returns the number of students whose points changed."""
     reason = (reason or "").replace("\x00", "").strip()[:500]
@@ -252,6 +260,10 @@ async def void(viewer: Viewer, incident_id: int, reason: str) -> int:
             points.Change(row["student"], -applied[f"incident:{row['id']}"], points.Cause.void, f"void:{row['id']}",
                           row["id"], reason[:200])
             for row in named if applied.get(f"incident:{row['id']}")], viewer.user_id)
+        # Taking a good deed back can take a balance below a rule's line.
+        told = await rules.after_points(viewer.school_id, lines, settings=alert_settings)
+    if queue is not None:
+        await queue.send(told)
     return len(lines)
 
 
@@ -344,3 +356,4 @@ async def recorded_by_me(viewer: Viewer, limit: int = 20) -> list[dict]:
         Incident.category.name.as_alias("category_name")).where(
         (Incident.recorded_by == viewer.user_id) & (Incident.school == viewer.school_id)).order_by(
         Incident.id, ascending=False).limit(limit)
+

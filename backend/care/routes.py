@@ -5,10 +5,10 @@ from __future__ import annotations
 from litestar import Request, Response, Router, get, post
 from litestar.params import FromPath
 
-from backend.accounts.access import Permission, current_viewer, requires
-from backend.care import services
-from backend.care.tables import (HELP_LABELS, OUTCOME_LABELS, PROGRESS_LABELS, SENSITIVITY_LABELS, SOURCE_LABELS,
-                                 URGENCY_LABELS)
+from backend.accounts.access import Permission, current_viewer, manages_agencies, requires, school_of
+from backend.care import referrals, services
+from backend.care.tables import (HELP_LABELS, OUTCOME_LABELS, PROGRESS_LABELS, REFERRAL_LABELS, SENSITIVITY_LABELS,
+                                 SOURCE_LABELS, URGENCY_LABELS)
 from backend.i18n import N_, Refusal, _
 from backend.screening.tables import GROUP_LABELS
 from backend.web import on_refusal, page, redirect, typed
@@ -20,7 +20,8 @@ def _labels(enum_labels: dict) -> dict:
 
 LABELS = {"help_kinds": _labels(HELP_LABELS), "outcomes": _labels(OUTCOME_LABELS),
           "progress_labels": _labels(PROGRESS_LABELS), "sensitivities": _labels(SENSITIVITY_LABELS),
-          "sources": _labels(SOURCE_LABELS), "urgencies": _labels(URGENCY_LABELS), "groups": _labels(GROUP_LABELS)}
+          "sources": _labels(SOURCE_LABELS), "urgencies": _labels(URGENCY_LABELS), "groups": _labels(GROUP_LABELS),
+          "referral_states": _labels(REFERRAL_LABELS)}
 
 
 @get("/", guards=[requires(Permission.use_care)])
@@ -54,10 +55,15 @@ async def decline(request: Request, student_id: FromPath[int]) -> Response:
 
 
 async def _case_page(request: Request, refusal: Refusal | None = None) -> Response:
-    found = await services.case_page(current_viewer(request), request.path_params["case_id"])
+    viewer = current_viewer(request)
+    found = await services.case_page(viewer, request.path_params["case_id"])
     posted = await typed(request) if request.method == "POST" else {}
-    return page(request, "care/case.html", {**found, **LABELS, "error": refusal, "posted": posted},
-                status=refusal.status if refusal else 200)
+    refer_out = await referrals.can_refer_outside_case(viewer, found["case"]["id"], found["student"])
+    return page(request, "care/case.html", {
+        **found, **LABELS, "error": refusal, "posted": posted,
+        "referrals": await referrals.of_case(found["case"]["id"]),
+        "refer_out": refer_out, "agencies": await referrals.agencies(viewer.school_id) if refer_out else [],
+        "inside_roles": referrals.INSIDE_ROLES}, status=refusal.status if refusal else 200)
 
 
 @get("/cases/{case_id:int}", guards=[requires(Permission.use_care)])
@@ -80,7 +86,12 @@ async def _reopen(viewer, case_id: int, _form: dict) -> None:
     await services.reopen_case(viewer, case_id)
 
 
+async def _refer(viewer, case_id: int, form: dict) -> None:
+    await referrals.refer(viewer, case_id, form)
+
+
 router_handlers = [
+    _case_action("/cases/{case_id:int}/referrals", _refer, N_("The referral is sent.")),
     _case_action("/cases/{case_id:int}/activities", services.add_activity, N_("The help is in the plan.")),
     _case_action("/cases/{case_id:int}/follow-ups", services.add_follow_up, N_("The follow-up is saved.")),
     _case_action("/cases/{case_id:int}/notes", services.add_note, N_("The note is saved.")),
@@ -88,4 +99,70 @@ router_handlers = [
     _case_action("/cases/{case_id:int}/reopen", _reopen, N_("The case is open again.")),
 ]
 
-care_router = Router(path="/care", route_handlers=[front, new, open_case, decline, show, *router_handlers])
+# Referrals --------------------------------------------------------------------------------------------------------
+
+
+@get("/referrals", guards=[requires(Permission.use_care)])
+async def referral_inbox(request: Request) -> Response:
+    return page(request, "care/referrals.html", {**await referrals.inbox(current_viewer(request)), **LABELS})
+
+
+async def _referral_page(request: Request, refusal: Refusal | None = None) -> Response:
+    found = await referrals.referral_page(current_viewer(request), request.path_params["referral_id"])
+    return page(request, "care/referral.html", {**found, **LABELS, "error": refusal},
+                status=refusal.status if refusal else 200)
+
+
+@get("/referrals/{referral_id:int}", guards=[requires(Permission.use_care)])
+async def referral(request: Request, referral_id: FromPath[int]) -> Response:
+    return await _referral_page(request)
+
+
+@get("/referrals/{referral_id:int}/letter", guards=[requires(Permission.use_care)])
+async def referral_letter(request: Request, referral_id: FromPath[int]) -> Response:
+    viewer = current_viewer(request)
+    found = await referrals.letter(viewer, referral_id)
+    return page(request, "care/letter.html", {**found, **LABELS, "school": await school_of(viewer)})
+
+
+def _referral_action(path: str, action, flash: str):
+    @post(path, guards=[requires(Permission.use_care)], opt=on_refusal(_referral_page), name=action.__name__)
+    async def handler(request: Request, referral_id: FromPath[int]) -> Response:
+        await action(current_viewer(request), referral_id, await typed(request))
+        return redirect(f"/care/referrals/{referral_id}", flash=_(flash))
+
+    return handler
+
+
+async def _accept(viewer, referral_id: int, _form: dict) -> None:
+    await referrals.accept(viewer, referral_id)
+
+
+@get("/agencies", guards=[requires(Permission.use_care)])
+async def agency_list(request: Request) -> Response:
+    viewer = current_viewer(request)
+    return page(request, "care/agencies.html", {"agencies": await referrals.agencies(viewer.school_id),
+                                                "manages": manages_agencies(viewer), "error": None})
+
+
+@post("/agencies", guards=[requires(Permission.use_care)])
+async def add_agency(request: Request) -> Response:
+    await referrals.add_agency(current_viewer(request), await typed(request))
+    return redirect("/care/agencies", flash=_("The agency is in the directory."))
+
+
+@post("/agencies/{agency_id:int}/retire", guards=[requires(Permission.use_care)])
+async def retire_agency(request: Request, agency_id: FromPath[int]) -> Response:
+    await referrals.retire_agency(current_viewer(request), agency_id)
+    return redirect("/care/agencies", flash=_("The agency is no longer offered."))
+
+
+referral_handlers = [
+    referral_inbox, referral, referral_letter, agency_list, add_agency, retire_agency,
+    _referral_action("/referrals/{referral_id:int}/accept", _accept, N_("Accepted: report back when you can.")),
+    _referral_action("/referrals/{referral_id:int}/report", referrals.report_back, N_("The report is sent back.")),
+    _referral_action("/referrals/{referral_id:int}/close", referrals.close, N_("The referral is closed.")),
+]
+
+care_router = Router(path="/care", route_handlers=[front, new, open_case, decline, show, *router_handlers,
+                                                   *referral_handlers])

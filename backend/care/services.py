@@ -28,12 +28,12 @@ class CareError(Refusal):
     pass
 
 
-def _text(value, limit: int) -> str:
+def clean_text(value, limit: int) -> str:
     return str(value or "").replace("\x00", "").strip()[:limit]
 
 
 def _day(text, errors: dict, field: str, required: bool = True) -> date | None:
-    text = _text(text, 20)
+    text = clean_text(text, 20)
     if not text:
         if required:
             errors[field] = N_("Enter a date.")
@@ -54,7 +54,7 @@ async def student_for_case(viewer: Viewer, student_id: int) -> dict:
     return student
 
 
-async def _case(viewer: Viewer, case_id: int, team_only: bool = False) -> tuple[dict, dict, set[int]]:
+async def case_for(viewer: Viewer, case_id: int, team_only: bool = False) -> tuple[dict, dict, set[int]]:
     """The case, its student and who is responsible for its help, if the viewer may see it (404 otherwise)."""
     case = await CareCase.select().where(CareCase.id == case_id).first()
     student = case and await Student.select(
@@ -99,7 +99,7 @@ async def needs_a_case(viewer: Viewer) -> list[dict]:
 
 async def decline(viewer: Viewer, student_id: int, reason: str) -> None:
     await student_for_case(viewer, student_id)
-    reason = _text(reason, 1000)
+    reason = clean_text(reason, 1000)
     if not reason:
         raise CareError(N_("Say why no case is needed."), errors={"reason": N_("Say why no case is needed.")})
     year_id, term = await screening.current_term(viewer)
@@ -113,13 +113,13 @@ async def decline(viewer: Viewer, student_id: int, reason: str) -> None:
 async def open_case(viewer: Viewer, student_id: int, form: dict) -> int:
     student = await student_for_case(viewer, student_id)
     errors = {}
-    concern = _text(form.get("concern"), 4000)
+    concern = clean_text(form.get("concern"), 4000)
     if not concern:
         errors["concern"] = N_("Say what the concern is.")
-    urgency = _text(form.get("urgency"), 10) or Urgency.routine.value
+    urgency = clean_text(form.get("urgency"), 10) or Urgency.routine.value
     if urgency not in Urgency._value2member_map_:
         errors["urgency"] = N_("Choose how urgent it is.")
-    source = _text(form.get("source"), 12) or Source.staff.value
+    source = clean_text(form.get("source"), 12) or Source.staff.value
     if source not in Source._value2member_map_:
         source = Source.staff.value
     if errors:
@@ -133,13 +133,13 @@ async def open_case(viewer: Viewer, student_id: int, form: dict) -> int:
                             case_id=existing["id"])
         rows = await CareCase.insert(CareCase(
             school=viewer.school_id, school_year=viewer.school_year_id, student=student["id"], source=source,
-            source_note=_text(form.get("source_note"), 300), concern=concern, urgency=urgency,
+            source_note=clean_text(form.get("source_note"), 300), concern=concern, urgency=urgency,
             opened_by=viewer.user_id, opened_at=now())).returning(CareCase.id)
     return rows[0]["id"]
 
 
 async def _staff_member(viewer: Viewer, user_id_text) -> int | None:
-    text = _text(user_id_text, 12)
+    text = clean_text(user_id_text, 12)
     if not text.isdigit():
         return None
     row = await User.select(User.id).where((User.id == int(text)) & (User.school == viewer.school_id)
@@ -149,11 +149,11 @@ async def _staff_member(viewer: Viewer, user_id_text) -> int | None:
 
 
 async def add_activity(viewer: Viewer, case_id: int, form: dict) -> int:
-    case, student, _ = await _case(viewer, case_id, team_only=True)
+    case, student, _ = await case_for(viewer, case_id, team_only=True)
     if case["status"] != CaseStatus.open.value:
         raise CareError(N_("The case is closed: reopen it first."), status=409)
     errors = {}
-    kind = _text(form.get("kind"), 20)
+    kind = clean_text(form.get("kind"), 20)
     if kind not in HelpKind._value2member_map_:
         errors["kind"] = N_("Choose the kind of help.")
     responsible = await _staff_member(viewer, form.get("responsible")) if form.get("responsible") else viewer.user_id
@@ -161,7 +161,7 @@ async def add_activity(viewer: Viewer, case_id: int, form: dict) -> int:
         errors["responsible"] = N_("Choose a staff member of this school.")
     buddy = None
     if kind == HelpKind.buddy.value:
-        text = _text(form.get("buddy"), 12)
+        text = clean_text(form.get("buddy"), 12)
         row = text.isdigit() and await Student.select(Student.id).where(
             (Student.id == int(text)) & (Student.school == student["school"])
             & (Student.classroom == student["classroom"]) & (Student.id != student["id"])).first()
@@ -177,23 +177,23 @@ async def add_activity(viewer: Viewer, case_id: int, form: dict) -> int:
     if errors:
         raise CareError(N_("Some fields need fixing."), errors=errors)
     rows = await PlanActivity.insert(PlanActivity(
-        care_case=case_id, kind=kind, description=_text(form.get("description"), 2000), responsible=responsible,
+        care_case=case_id, kind=kind, description=clean_text(form.get("description"), 2000), responsible=responsible,
         buddy=buddy, starts_on=starts_on, follow_up_on=follow_up_on, created_at=now())).returning(PlanActivity.id)
     return rows[0]["id"]
 
 
 async def add_follow_up(viewer: Viewer, case_id: int, form: dict) -> None:
-    case, student, responsible = await _case(viewer, case_id)
+    case, student, responsible = await case_for(viewer, case_id)
     if not can_follow_up(viewer, student, responsible):
         raise CareError(N_("No such case among those you may see."), status=404)
     errors = {}
-    done = _text(form.get("done"), 4000)
+    done = clean_text(form.get("done"), 4000)
     if not done:
         errors["done"] = N_("Say what was done.")
-    progress = _text(form.get("progress"), 10)
+    progress = clean_text(form.get("progress"), 10)
     if progress not in Progress._value2member_map_:
         errors["progress"] = N_("Say how the student is doing.")
-    activity_text = _text(form.get("activity"), 12)
+    activity_text = clean_text(form.get("activity"), 12)
     activity = None
     if activity_text.isdigit():
         activity = await PlanActivity.select(PlanActivity.id, PlanActivity.responsible).where(
@@ -216,9 +216,9 @@ async def add_follow_up(viewer: Viewer, case_id: int, form: dict) -> None:
 
 
 async def add_note(viewer: Viewer, case_id: int, form: dict) -> None:
-    await _case(viewer, case_id, team_only=True)
-    body = _text(form.get("body"), 8000)
-    sensitivity = _text(form.get("sensitivity"), 12) or Sensitivity.case_team.value
+    await case_for(viewer, case_id, team_only=True)
+    body = clean_text(form.get("body"), 8000)
+    sensitivity = clean_text(form.get("sensitivity"), 12) or Sensitivity.case_team.value
     errors = {}
     if not body:
         errors["body"] = N_("Write the note.")
@@ -231,20 +231,20 @@ async def add_note(viewer: Viewer, case_id: int, form: dict) -> None:
 
 
 async def close_case(viewer: Viewer, case_id: int, form: dict) -> None:
-    case, _, _ = await _case(viewer, case_id, team_only=True)
-    outcome = _text(form.get("outcome"), 12)
+    case, _, _ = await case_for(viewer, case_id, team_only=True)
+    outcome = clean_text(form.get("outcome"), 12)
     if outcome not in Outcome._value2member_map_:
         raise CareError(N_("Choose the outcome."), errors={"outcome": N_("Choose the outcome.")})
     closed = await CareCase.update({CareCase.status: CaseStatus.closed.value, CareCase.closed_at: now(),
                                     CareCase.closed_by: viewer.user_id, CareCase.outcome: outcome,
-                                    CareCase.closing_note: _text(form.get("note"), 2000)}).where(
+                                    CareCase.closing_note: clean_text(form.get("note"), 2000)}).where(
         (CareCase.id == case_id) & (CareCase.status == CaseStatus.open.value)).returning(CareCase.id)
     if not closed:
         raise CareError(N_("The case is already closed."), status=409)
 
 
 async def reopen_case(viewer: Viewer, case_id: int) -> None:
-    case, student, _ = await _case(viewer, case_id, team_only=True)
+    case, student, _ = await case_for(viewer, case_id, team_only=True)
     async with db.transaction():
         await db.lock("care_case", student["id"])
         if await CareCase.exists().where((CareCase.student == student["id"])
@@ -259,7 +259,7 @@ async def reopen_case(viewer: Viewer, case_id: int) -> None:
 
 async def case_page(viewer: Viewer, case_id: int) -> dict:
     """The case as this viewer may read it. Reading the case team's notes is audited."""
-    case, student, responsible = await _case(viewer, case_id)
+    case, student, responsible = await case_for(viewer, case_id)
     plan = await PlanActivity.select(
         *PlanActivity.all_columns(), PlanActivity.responsible.display_name.as_alias("responsible_name"),
         PlanActivity.buddy.first_name.as_alias("buddy_first"), PlanActivity.buddy.last_name.as_alias("buddy_last"),

@@ -174,6 +174,11 @@ class ReferralStatus(str, Enum):
     closed = "closed"
 
 
+REFERRAL_LABELS = {ReferralStatus.sent: N_("Sent"), ReferralStatus.accepted: N_("Accepted"),
+                   ReferralStatus.in_progress: N_("In progress"), ReferralStatus.reported: N_("Reported back"),
+                   ReferralStatus.closed: N_("Closed")}
+
+
 class Referral(Table):
     """A case referred inside the school (to a role, or a named teacher) or to an agency outside, with its report
     back. An external referral needs the guardian's consent and prints as a numbered letter."""

@@ -10,6 +10,8 @@ from backend.accounts import services as accounts
 from backend.accounts.access import Permission, current_viewer, requires, requires_sign_in
 from backend.attendance import services as attendance
 from backend.attendance.tables import STATUS_LABELS
+from backend.behaviour import family as behaviour_family
+from backend.behaviour import rules as behaviour_rules
 from backend.records import services as records
 from backend.students import services as students
 from backend import clock, web
@@ -31,8 +33,13 @@ async def home(request: Request) -> Response:
     if viewer.can(Permission.view_children) or viewer.student_ids:
         context["children"] = await students.list_children(viewer)
         context["attendance"] = await attendance.children_today(viewer)  # a parent's: today and alerts not seen
+        context["conduct"] = await behaviour_family.children_summary(viewer)  # balance, incidents to acknowledge
     if viewer.can(Permission.view_homeroom):
         context["rooms"] = await students.list_homerooms(viewer)
+    # Behaviour rules that fired for the homeroom's students, until the teacher marks them seen (issue 11).
+    if viewer.can(Permission.view_homeroom):
+        context["firings"] = await behaviour_rules.unseen_firings(viewer)
+        context["rule_labels"] = {kind.value: label for kind, label in behaviour_rules.RULE_LABELS.items()}
     if viewer.can(Permission.view_grade):
         context["grade_rooms"] = [room for room in await accounts.list_classrooms(viewer)
                                   if viewer.supervises(room["id"])]

@@ -44,6 +44,10 @@ KIND_LABELS = {
     "correction": N_("Correction"),
     "sign_in_code": N_("Sign-in code"),
     "sign_in_invite": N_("Invitation to the app"),
+    "rule_lates": N_("Behaviour: late often"),
+    "rule_absences": N_("Behaviour: absent days in a row"),
+    "rule_points": N_("Behaviour: conduct points low"),
+    "rule_serious": N_("Behaviour: serious incident"),
     "meeting": N_("Parents' class meeting"),
 }
 

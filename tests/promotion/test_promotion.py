@@ -7,14 +7,13 @@ from __future__ import annotations
 import gzip
 from datetime import date, datetime, timedelta
 
-import pytest
-
 from backend import clock, db, schoolyear
 from backend.notify import push
 from backend.notify.tables import Alert, Message
 from backend.promotion.tables import ActivityPresence, HomeroomActivity, MeetingAttendance, ParentMeeting
 from backend.students.tables import Guardian, StudentGuardian
 from tests.conftest import text_of
+from tests.home.test_parent_home import queries  # noqa: F401 - the fixture counting the statements sent
 
 SOMSRI, PRASERT = "+66811111111", "+66822222222"
 NO_MEETING = "ภาคเรียนนี้ยังไม่มีการประชุมผู้ปกครอง"
@@ -160,15 +159,7 @@ async def test_attendance_waits_for_the_day_of_the_meeting(client, people, setti
     assert refused.status_code == 409 and await MeetingAttendance.count() == 0
 
 
-@pytest.fixture
-def queries(database, monkeypatch):
-    sent: list[str] = []
-    monkeypatch.setattr(type(database), "print_query", lambda self, query_id, query: sent.append(str(query)))
-    monkeypatch.setattr(database, "log_queries", True)
-    return sent
-
-
-async def test_the_pages_take_as_many_queries_for_a_bigger_class(client, people, settings, queries):
+async def test_the_pages_take_as_many_queries_for_a_bigger_class(client, people, settings, queries):  # noqa: F811
     first = await _schedule(client, people, settings)
     await client.submit(f"{_class(people)}/activities", {"held_on": clock.today().isoformat(), "topic": "กติกาห้อง"})
 

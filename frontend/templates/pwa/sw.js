@@ -4,13 +4,15 @@ const CACHE = "doolae-{{ version }}";
 // Pages a teacher must open with no signal (the visit form), kept from their last online visit. Not versioned:
 // a new app version must not throw away a form someone is about to use offline. Emptied at sign-out.
 const PAGES = "doolae-pages";
-const OFFLINE_PAGES = ["/visits/form", "/visits"];
-importScripts("{{ static('visits.js') }}");
+const OFFLINE_PAGES = ["/visits/form", "/visits", "/behaviour/new"];
+// app.js first: it holds the offline queue that the visit and incident queues are made with.
+importScripts("{{ static('app.js') }}", "{{ static('visits.js') }}", "{{ static('incidents.js') }}");
 const SHELL = [
   "/offline",
   "{{ static('app.js') }}",
   "{{ static('vendor/htmx-2.0.11.min.js') }}",
   "{{ static('visits.js') }}",
+  "{{ static('incidents.js') }}",
   "{{ static('icons/icon.svg') }}",
   "{{ static('icons/icon-192.png') }}",
 ];
@@ -43,8 +45,10 @@ self.addEventListener("fetch", (event) => {
   if (OFFLINE_PAGES.includes(path)) {
     // Network first, keeping the newest copy; offline, the kept copy (the boosted body or the whole page).
     const key = request.headers.get("HX-Request") === "true" ? `${path}?boosted` : path;
+    // The incident form asked for a good deed or with students ticked is a variant: the plain form is the one kept.
+    const variant = path === "/behaviour/new" && new URL(request.url).search;
     event.respondWith(network(event).then((response) => {
-      if (response.ok) {
+      if (response.ok && !variant) {
         const copy = response.clone();
         event.waitUntil(caches.open(PAGES).then(async (cache) => {
           await cache.put(key, copy);
@@ -96,13 +100,15 @@ self.addEventListener("notificationclick", (event) => {
   event.waitUntil(self.clients.openWindow(event.notification.data.url));
 });
 
-// Background Sync (Chrome on Android): send waiting visits even after the page was closed.
+// Background Sync (Chrome on Android): send waiting visits and incidents even after the page was closed.
+const SYNCED_QUEUES = { "visit-queue": VisitQueue, "incident-queue": IncidentQueue };
 self.addEventListener("sync", (event) => {
-  if (event.tag !== "visit-queue") return;
-  event.waitUntil(VisitQueue.flush().then(async (outcome) => {
-    for (const client of await self.clients.matchAll()) client.postMessage("visits-changed");
+  const queue = SYNCED_QUEUES[event.tag];
+  if (!queue) return;
+  event.waitUntil(queue.flush().then(async (outcome) => {
+    for (const client of await self.clients.matchAll()) client.postMessage(`${event.tag}-changed`);
     // Resolving would tell the browser all is sent; rejecting makes it try again later (Chrome: ~5 and 15 min).
-    if (outcome === "wait") throw new Error("visits still waiting to be sent");
+    if (outcome === "wait") throw new Error("records still waiting to be sent");
   }));
 });
 

@@ -1,0 +1,169 @@
+"""Behaviour, what reaches families: a guardian acknowledges an incident in the app, the printable probation letter
+and the guardian's signature on it, community service hours signed off (their points come back), and the parent's
+home-page line per child."""
+
+from __future__ import annotations
+
+from backend import db
+from backend.accounts import codes
+from backend.accounts.access import (Viewer, can_acknowledge_incident, can_see_incident_photo,
+                                     can_sign_off_service, handles_probation, reads_behaviour_as_family)
+from backend.behaviour import points, services
+from backend.behaviour.services import BehaviourError, school_settings
+from backend.behaviour.tables import IncidentPhoto, IncidentStudent, Kind, Sanction
+from backend.clock import now
+from backend.i18n import N_
+from backend.students import services as students
+
+APP, PAPER = "app", "paper"  # how a guardian acknowledged (IncidentStudent.acknowledged_how)
+
+
+async def _line(line_id: int) -> dict | None:
+    """A student's line in an incident, with what the rules about it need (the student's school and classroom)."""
+    return await IncidentStudent.select(
+        *IncidentStudent.all_columns(), IncidentStudent.student.school.as_alias("school"),
+        IncidentStudent.student.classroom.as_alias("student_classroom"),
+        IncidentStudent.incident.school.as_alias("incident_school"),
+        IncidentStudent.incident.school_year.as_alias("school_year"),
+        IncidentStudent.incident.kind.as_alias("kind"), IncidentStudent.incident.sanction.as_alias("sanction"),
+        IncidentStudent.incident.voided_at.as_alias("voided_at"),
+    ).where(IncidentStudent.id == line_id).first()
+
+
+def _student(line: dict) -> dict:
+    """The student as access predicates read them: today's classroom (who keeps them now)."""
+    return {"id": line["student"], "school": line["school"], "classroom": line["student_classroom"]}
+
+
+async def _live_line(line_id: int, allowed, message: str) -> dict:
+    line = await _line(line_id)
+    if line is None or not allowed(_student(line)):
+        raise BehaviourError(message, status=404)
+    if line["voided_at"] is not None:
+        raise BehaviourError(N_("This record is void: there is nothing to do about it."), status=409)
+    return line
+
+
+# A guardian's acknowledgement ---------------------------------------------------------------------------------------
+
+
+async def acknowledge(viewer: Viewer, line_id: int) -> dict:
+    """A guardian taps "I have read this" under their child's incident. The line, with `changed` False if it was
+    acknowledged already (by the other parent, or on paper): the first acknowledgement stands."""
+    line = await _live_line(line_id, lambda s: can_acknowledge_incident(viewer, s),
+                            N_("No such record about your child."))
+    if line["kind"] != Kind.incident.value:
+        raise BehaviourError(N_("A good deed needs no acknowledgement."), status=409)
+    done = await IncidentStudent.update({
+        IncidentStudent.acknowledged_at: now(), IncidentStudent.acknowledged_by: viewer.user_id,
+        IncidentStudent.acknowledged_how: APP}).where(
+        (IncidentStudent.id == line_id) & IncidentStudent.acknowledged_at.is_null()).returning(IncidentStudent.id)
+    return {**line, "changed": bool(done)}
+
+
+async def acknowledge_on_paper(viewer: Viewer, line_id: int) -> dict:
+    """The guardian signed the probation letter: the discipline officer or the homeroom teacher records it."""
+    line = await _live_line(line_id, lambda s: handles_probation(viewer, s),
+                            N_("No such probation among those you handle."))
+    if line["sanction"] != Sanction.probation.value:
+        raise BehaviourError(N_("Only a written probation is signed on paper."), status=409)
+    done = await IncidentStudent.update({
+        IncidentStudent.acknowledged_at: now(), IncidentStudent.acknowledged_by: viewer.user_id,
+        IncidentStudent.acknowledged_how: PAPER}).where(
+        (IncidentStudent.id == line_id) & IncidentStudent.acknowledged_at.is_null()).returning(IncidentStudent.id)
+    return {**line, "changed": bool(done)}
+
+
+# The probation letter -----------------------------------------------------------------------------------------------
+
+
+async def probation_letter(viewer: Viewer, line_id: int) -> dict:
+    """What the A4 letter says: the school, the student, the incident as staff word it, and who signs."""
+    line = await _live_line(line_id, lambda s: handles_probation(viewer, s),
+                            N_("No such probation among those you handle."))
+    if line["sanction"] != Sanction.probation.value:
+        raise BehaviourError(N_("This record is not a written probation."), status=404)
+    found = await services.incident(viewer, line["incident"])
+    student = next(s for s in found["students"] if s["line_id"] == line_id)
+    guardians = (await students.guardians_of([line["student"]])).get(line["student"], [])
+    return {"school_name": await codes.school_name(viewer), "incident": found["incident"], "student": student,
+            "guardian": guardians[0]["name"] if guardians else "", "line": line, "today": now()}
+
+
+# Community service --------------------------------------------------------------------------------------------------
+
+
+async def sign_off_service(viewer: Viewer, line_id: int) -> dict:
+    """The hours assigned are done. The school's points per hour come back, but only what the student has lost
+    this year: an activity repairs, it is not a reward, so the balance never passes the year's start. Returns the
+    hours and the points restored."""
+    line = await _live_line(line_id, lambda s: can_sign_off_service(viewer, s),
+                            N_("No such community service among those you may sign off."))
+    if line["sanction"] != Sanction.activity.value or not line["service_hours"]:
+        raise BehaviourError(N_("No community service hours were given in this record."), status=409)
+    settings = await school_settings(viewer.school_id)
+    async with db.transaction():
+        await db.lock("points", line["student"])  # the cap reads the balance that the line below changes
+        signed = await IncidentStudent.update({
+            IncidentStudent.service_done_at: now(), IncidentStudent.service_signed_by: viewer.user_id}).where(
+            (IncidentStudent.id == line_id) & IncidentStudent.service_done_at.is_null()).returning(IncidentStudent.id)
+        if not signed:
+            raise BehaviourError(N_("These hours are signed off already."), status=409)
+        balance = (await points.balances(line["school_year"], [line["student"]], settings.start_points))[
+            line["student"]]
+        restore = min(settings.points_per_service_hour * line["service_hours"],
+                      max(0, settings.start_points - balance))
+        written = await points.write(viewer.school_id, line["school_year"], settings.start_points, [
+            points.Change(line["student"], restore, points.Cause.service, f"service:{line_id}", line_id,
+                          f"{line['service_hours']} h")] if restore else [], viewer.user_id)
+    return {**line, "points": sum(row["applied"] for row in written)}
+
+
+# Pages --------------------------------------------------------------------------------------------------------------
+
+
+async def incident_page(viewer: Viewer, incident_id: int) -> dict:
+    """One record (services.incident) with what this person may do about each student named, and its photos."""
+    found = await services.incident(viewer, incident_id)
+    incident = found["incident"]
+    live = incident["voided_at"] is None
+    for s in found["students"]:
+        student = {"id": s["id"], "school": s["school"], "classroom": s["classroom"]}
+        s["may_acknowledge"] = (live and incident["kind"] == Kind.incident.value and not s["acknowledged_at"]
+                                and can_acknowledge_incident(viewer, student))
+        probation = live and incident["sanction"] == Sanction.probation.value
+        s["may_print"] = probation and handles_probation(viewer, student)
+        s["may_sign_paper"] = s["may_print"] and not s["acknowledged_at"]
+        s["may_sign_off"] = (live and incident["sanction"] == Sanction.activity.value and bool(s["service_hours"])
+                             and not s["service_done_at"] and can_sign_off_service(viewer, student))
+    photos = []
+    if can_see_incident_photo(viewer):
+        photos = await IncidentPhoto.select(IncidentPhoto.id).where(IncidentPhoto.incident == incident_id).order_by(
+            IncidentPhoto.id)
+    return {**found, "photos": photos}
+
+
+async def student_page(viewer: Viewer, student_id: int) -> dict:
+    """A student's year (services.student_behaviour), with the incidents their guardian may acknowledge here."""
+    found = await services.student_behaviour(viewer, student_id)
+    may = can_acknowledge_incident(viewer, found["student"])
+    for row in found["records"]:
+        row["may_acknowledge"] = (may and row["kind"] == Kind.incident.value and not row["acknowledged_at"]
+                                  and row["voided_at"] is None)
+    return found
+
+
+async def children_summary(viewer: Viewer) -> dict[int, dict]:
+    """The parent's home page, per child: the balance and how many incidents wait for their acknowledgement.
+    Three queries however many children."""
+    ids = sorted(viewer.student_ids)
+    if not ids or not reads_behaviour_as_family(viewer):
+        return {}
+    settings = await school_settings(viewer.school_id)
+    balance = await points.balances(viewer.school_year_id, ids, settings.start_points)
+    waiting = await IncidentStudent.select(IncidentStudent.student).where(
+        IncidentStudent.student.is_in(ids) & (IncidentStudent.incident.school_year == viewer.school_year_id)
+        & (IncidentStudent.incident.kind == Kind.incident.value) & IncidentStudent.incident.voided_at.is_null()
+        & IncidentStudent.acknowledged_at.is_null())
+    return {sid: {"balance": balance[sid], "below": balance[sid] < settings.threshold,
+                  "unacknowledged": sum(1 for row in waiting if row["student"] == sid)} for sid in ids}
