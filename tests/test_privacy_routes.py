@@ -30,6 +30,7 @@ from backend.care import referrals
 from backend.care import services as care
 from backend.care import support
 from backend.notify.tables import Alert, Message
+from backend.promotion import services as promotion
 from backend.screening import filling
 from backend.students.tables import StudentGuardian
 from backend.students import services as students
@@ -220,11 +221,11 @@ ROUTES: dict[str, frozenset[str]] = {
     "POST /care/cases/{case_id:int}/close": CASE_TEAM,
     "POST /care/cases/{case_id:int}/reopen": CASE_TEAM,
     "POST /care/cases/{case_id:int}/referrals": CASE_TEAM,
-    "POST /care/cases/{case_id:int}/contact": CASE_TEAM,
+    "POST /care/cases/{case_id:int}/contact": CASE_TEAM,  # nothing written: asked whom they reached
     # Support with money: Bua's homeroom teacher, counsellors and executives; an award is decided by the latter
     "GET /care/support": only(*RECORDERS),
     "POST /care/support/{student_id:int}/nominate": CASE_TEAM,  # the first puts her forward; the rest are told so
-    "POST /care/support/awards/{award_id:int}": only("wichai", "ratana"),  # no status chosen: asked for one  # nothing written: asked whom they reached
+    "POST /care/support/awards/{award_id:int}": only("wichai", "ratana"),  # no status chosen: asked for one
     # The same-day path: any teacher of the school raises an urgent concern (sent empty: asked what worries them)
     "GET /care/students/{student_id:int}/urgent": only(*STAFF_TEACHERS),
     "POST /care/students/{student_id:int}/urgent": only(*STAFF_TEACHERS),
@@ -258,6 +259,17 @@ ROUTES: dict[str, frozenset[str]] = {
     "POST /behaviour/settings/categories/{category_id:int}": only("prasit"),
     "POST /behaviour/settings/categories/{category_id:int}/retire": only("prasit"),
     "POST /behaviour/firings/{firing_id:int}/seen": only("somchai"),
+    # Promotion: ม.1/1's activities and its parents' meeting (today, not yet held), kept by Somchai and read by the
+    # head of ม.1 and the executive; Somsri is invited for Anan. Forms sent empty come back to be fixed (an empty
+    # meeting record is a meeting nobody came to).
+    "GET /promotion": only("wichai", "somchai", "malee", "sunee", "dao"),
+    "GET /promotion/classrooms/{classroom_id:int}": only("wichai", "somchai", "sunee"),
+    "POST /promotion/classrooms/{classroom_id:int}/activities": only("somchai"),
+    "POST /promotion/classrooms/{classroom_id:int}/meetings": only("somchai"),
+    "GET /promotion/meetings/{meeting_id:int}": only("wichai", "somchai", "sunee"),
+    "POST /promotion/meetings/{meeting_id:int}/record": only("somchai"),
+    "GET /promotion/invitations": only("somsri", "noi"),
+    "POST /promotion/meetings/{meeting_id:int}/reply": only("somsri"),
 }
 # Litestar answers OPTIONS on every path by itself (it shows only which methods exist); HEAD of a page is its GET.
 IGNORED_METHODS = {"OPTIONS"}
@@ -324,6 +336,10 @@ async def _world(people, app) -> dict[str, str]:
     firing = await RuleFiring.insert(RuleFiring(
         school=people.bangkok, rule=rule, student=bua, occurrence_key=f"privacy:{uuid.uuid4().hex}", day=today,
         fired_at=clock.now(), cleared_at=clock.now())).returning(RuleFiring.id)
+    meeting_id = await promotion.schedule_meeting(somchai, app.state.settings, app.state.queue,
+                                                  people.classrooms["BKK ม.1/1"], {
+                                                      "held_on": today.isoformat(), "starts_at": "23:59",
+                                                      "place": "ห้อง 121"})
     return {
         "rule_id": str(rule), "category_id": str(fighting["id"]), "firing_id": str(firing[0]["id"]),
         "student_id": str(bua), "classroom_id": str(people.classrooms["BKK ม.1/1"]),
@@ -337,6 +353,7 @@ async def _world(people, app) -> dict[str, str]:
         "referral_id": str(referral_id), "agency_id": str(agency["id"]), "award_id": str(award),
         "line_id": str(line["id"]), "incident_key": probation_key, "photo_key": uuid.uuid4().hex,
         "incident_photo_id": str(incident_photo["id"]),
+        "meeting_id": str(meeting_id),
     }
 
 

@@ -54,6 +54,8 @@ class Permission(Enum):
     view_behaviour_school = "view_behaviour_school"  # every incident and balance of the school
     manage_behaviour = "manage_behaviour"  # the school's categories, points, rules and digest settings
     use_care = "use_care"  # care cases: the case team's, or help one is responsible for
+    use_promotion = "use_promotion"  # homeroom activities and parents' meetings: one's homeroom's, or the counts
+    answer_meetings = "answer_meetings"  # a parent's invitations to their children's classroom meetings
 
 
 SCHOOL_WIDE = {Role.admin, Role.executive, Role.counsellor, Role.discipline, Role.nurse}
@@ -138,6 +140,8 @@ class Viewer:
             return self.is_staff and self.handed_over_by is None and self.holds(HOMEROOM_ROLES)
         if permission is Permission.record_behaviour:
             return self.is_staff and self.handed_over_by is None and self.holds(HOMEROOM_ROLES)
+        if permission in PROMOTION_PERMISSIONS:
+            return promotion_permission(self, permission)
         if permission is Permission.use_behaviour:
             return (self.can(Permission.record_behaviour) or self.can(Permission.view_children)
                     or self.can(Permission.view_own_attendance) or self.can(Permission.manage_behaviour))
@@ -191,6 +195,8 @@ MENU = (
     MenuItem("/screening", N_("Screening"), Permission.use_screening),
     MenuItem("/behaviour", N_("Behaviour"), Permission.use_behaviour),
     MenuItem("/care", N_("Care"), Permission.use_care),
+    MenuItem("/promotion", N_("Homeroom activities"), Permission.use_promotion),
+    MenuItem("/promotion/invitations", N_("Class meetings"), Permission.answer_meetings),
     MenuItem("/roster/import", N_("Roster"), Permission.manage_roster),
     MenuItem("/admin/users", N_("Staff"), Permission.manage_users),
     MenuItem("/admin/homerooms", N_("Homerooms"), Permission.manage_users),
@@ -665,3 +671,44 @@ def can_nominate_support(viewer: Viewer, student: dict) -> bool:
 def can_decide_support(viewer: Viewer) -> bool:
     """What came of a nomination (received, the amount): the school's executives and counsellors."""
     return viewer.is_staff and viewer.holds(CASE_TEAM_ROLES)
+
+
+# Promotion: homeroom activities and parents' classroom meetings -----------------------------------------------------
+# A homeroom's teachers record its activities and its parents' meetings. The head of its grade and the executives
+# read them and see each class's counts this term. A parent answers the invitations of their own children's classes.
+PROMOTION_PERMISSIONS = frozenset({Permission.use_promotion, Permission.answer_meetings})
+PROMOTION_READERS = frozenset({Role.executive})
+
+
+def promotion_permission(viewer: Viewer, permission: Permission) -> bool:
+    if permission is Permission.answer_meetings:
+        return viewer.can(Permission.view_children)
+    return viewer.is_staff and viewer.handed_over_by is None and bool(
+        viewer.classroom_ids or viewer.supervised_ids or viewer.holds(PROMOTION_READERS))
+
+
+def can_see_class_promotion(viewer: Viewer, classroom: dict) -> bool:
+    """A class's activities and meetings, with its guardians' replies and attendance (needs id, school)."""
+    if classroom["school"] != viewer.school_id or not viewer.is_staff:
+        return False
+    return viewer.oversees(classroom["id"]) or viewer.holds(PROMOTION_READERS)
+
+
+def can_record_promotion(viewer: Viewer, classroom: dict) -> bool:
+    """Recording an activity, scheduling a meeting and recording it: the homeroom's own teachers."""
+    return (classroom["school"] == viewer.school_id and viewer.is_staff and viewer.handed_over_by is None
+            and viewer.keeps_homeroom(classroom["id"]))
+
+
+def promotion_counts_classrooms(viewer: Viewer) -> frozenset[int] | None:
+    """Whose per-class counts this viewer sees: None for the whole school (executives), else the grade's classes
+    one heads and one's own homerooms."""
+    if viewer.holds(PROMOTION_READERS):
+        return None
+    return viewer.supervised_ids | viewer.classroom_ids
+
+
+def can_answer_invitation(viewer: Viewer, guardian: dict) -> bool:
+    """A guardian's reply to an invitation is theirs to give (needs school, user)."""
+    return (viewer.can(Permission.answer_meetings) and guardian["school"] == viewer.school_id
+            and guardian["user"] == viewer.user_id)

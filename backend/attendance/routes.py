@@ -12,8 +12,9 @@ from backend.accounts.access import Permission, current_viewer, requires, requir
 from backend.attendance import services
 from backend.attendance.tables import HOMEROOM_PERIOD, STATUS_LABELS, STATUS_SHORT
 from backend import clock
-from backend.i18n import N_, Refusal, _, ngettext
+from backend.i18n import Refusal, _, ngettext
 from backend.notify import outbox as notify
+from backend.notify.tables import UNREACHABLE_REASONS
 from backend.schools.calendar import KIND_LABELS
 from backend.request_input import fits_id
 from backend.students import services as students
@@ -92,12 +93,6 @@ async def save_register(request: Request, classroom_id: FromPath[int]) -> Respon
     return redirect(f"/attendance/classrooms/{classroom_id}{query}", flash=message)
 
 
-UNREACHABLE_REASONS = {
-    "no_phone": N_("no phone number"),
-    "opted_out": N_("SMS turned off"),
-    "not_mobile": N_("not a mobile number"),
-    None: N_("no guardian on record"),
-}
 
 
 def _saved_messages(saved: services.Saved) -> str:

@@ -49,6 +49,15 @@ KIND_LABELS = {
     "rule_points": N_("Behaviour: conduct points low"),
     "rule_serious": N_("Behaviour: serious incident"),
     "urgent_case": N_("Care: urgent concern"),
+    "meeting": N_("Parents' class meeting"),
+}
+
+# Why a guardian cannot be told (outbox.Reach.reason; None: the student has no guardian on record).
+UNREACHABLE_REASONS = {
+    "no_phone": N_("no phone number"),
+    "opted_out": N_("SMS turned off"),
+    "not_mobile": N_("not a mobile number"),
+    None: N_("no guardian on record"),
 }
 
 # Why a message did not go, in words an admin can act on (the provider's own code and text are shown beside it).

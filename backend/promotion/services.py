@@ -1,0 +1,319 @@
+"""Homeroom activities and parents' classroom meetings: recording an activity with who was there; scheduling a
+meeting, which invites every guardian of the class through the outbox in the same transaction (and names those who
+cannot be reached); a parent's reply; the attendance, minutes and evaluation taken at the meeting; the counts."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from piccolo.query.functions.aggregate import Count
+
+from backend import clock, db
+from backend.accounts.access import (Viewer, can_answer_invitation, can_record_promotion, can_see_class_promotion,
+                                     promotion_counts_classrooms)
+from backend.clock import now
+from backend.config import Settings
+from backend.i18n import N_, Refusal
+from backend.notify import outbox as notify
+from backend.notify.queue import JobQueue
+from backend.promotion.tables import (ActivityPresence, HomeroomActivity, MeetingAttendance, MeetingGuest,
+                                      ParentMeeting, Reply)
+from backend.schools.tables import Classroom, Term
+from backend.screening import services as screening
+from backend.students import enrolment
+from backend.students.tables import Student
+
+CLOCK_TIME = re.compile(r"([01]?\d|2[0-3])[:.]([0-5]\d)")
+SCORES = (1, 2, 3, 4, 5)  # the guardians' satisfaction, as the teacher counts the forms
+MAX_COUNT = 999
+
+
+class PromotionError(Refusal):
+    pass
+
+
+def _plain(value, limit: int) -> str:
+    return str(value or "").replace("\x00", "").strip()[:limit]
+
+
+def _date_field(form: dict, field: str, errors: dict) -> date | None:
+    try:
+        return date.fromisoformat(_plain(form.get(field), 10))
+    except ValueError:
+        errors[field] = N_("Enter a date.")
+        return None
+
+
+def _ticked(form: dict, prefix: str) -> set[int]:
+    """The students ticked in a list of checkboxes named <prefix><student id>."""
+    return {int(name[len(prefix):]) for name, value in form.items()
+            if name.startswith(prefix) and name[len(prefix):].isdigit() and len(name) < 20 and value}
+
+
+async def _classroom(viewer: Viewer, classroom_id: int, write: bool = False) -> dict:
+    room = await Classroom.select(Classroom.id, Classroom.school, Classroom.room,
+                                  Classroom.grade.code.as_alias("grade")).where(Classroom.id == classroom_id).first()
+    if room is None or not can_see_class_promotion(viewer, room):
+        raise PromotionError(N_("No such classroom among those you look after."), status=404)
+    if write and not can_record_promotion(viewer, room):
+        raise PromotionError(N_("Only this class's homeroom teachers record its activities and meetings."),
+                             status=403)
+    return {**room, "label": f"{room['grade']}/{room['room']}"}
+
+
+async def _members(viewer: Viewer, classroom_id: int) -> list[dict]:
+    return await Student.select(Student.id, Student.title, Student.first_name, Student.last_name,
+                                Student.number_in_class).where(
+        (Student.school == viewer.school_id) & enrolment.enrolled_today(viewer.school_id, [classroom_id])
+    ).order_by(Student.number_in_class).order_by(Student.id)
+
+
+async def _term_of(viewer: Viewer, day: date) -> int:
+    """The term an activity or a meeting counts for: the one its day falls in (a day in the break between terms
+    counts for the term before), so a meeting set in October for November is November's term's meeting."""
+    if viewer.term_dates and viewer.term_dates[0] <= day <= viewer.term_dates[1]:
+        return viewer.term_number
+    terms = await Term.select(Term.number, Term.starts_on).where(Term.school_year == viewer.school_year_id)
+    return max((t["number"] for t in terms if t["starts_on"] <= day), default=1)
+
+
+def _only_members(ticked: set[int], members: list[dict]) -> None:
+    if ticked - {m["id"] for m in members}:
+        raise PromotionError(N_("Some students are not in this classroom. Reload the page and try again."))
+
+
+# Homeroom activities -------------------------------------------------------------------------------------------
+
+
+async def record_activity(viewer: Viewer, classroom_id: int, form: dict) -> int:
+    await _classroom(viewer, classroom_id, write=True)
+    errors = {}
+    held_on = _date_field(form, "held_on", errors)
+    if held_on and held_on > clock.today():
+        errors["held_on"] = N_("An activity is recorded on its day or after.")
+    topic = _plain(form.get("topic"), 200)
+    if not topic:
+        errors["topic"] = N_("Choose a topic from the guideline or type one.")
+    if errors:
+        raise PromotionError(N_("Some fields need fixing."), errors=errors)
+    members = await _members(viewer, classroom_id)
+    present = _ticked(form, "p")
+    _only_members(present, members)
+    year_id, term = viewer.school_year_id, await _term_of(viewer, held_on)
+    async with db.transaction():
+        rows = await HomeroomActivity.insert(HomeroomActivity(
+            school=viewer.school_id, school_year=year_id, term=term, classroom=classroom_id, held_on=held_on,
+            topic=topic, note=_plain(form.get("note"), 2000), evaluation=_plain(form.get("evaluation"), 2000),
+            recorded_by=viewer.user_id, recorded_at=now())).returning(HomeroomActivity.id)
+        activity_id = rows[0]["id"]
+        if present:
+            await ActivityPresence.insert(*[ActivityPresence(activity=activity_id, student=student_id)
+                                            for student_id in sorted(present)])
+    return activity_id
+
+
+async def class_page(viewer: Viewer, classroom_id: int) -> dict:
+    """A class's activities and meetings this term; "no meeting yet" until one is held."""
+    room = await _classroom(viewer, classroom_id)
+    year_id, term = await screening.current_term(viewer)
+    this_term = (HomeroomActivity.classroom == classroom_id) & (HomeroomActivity.school_year == year_id) & (
+        HomeroomActivity.term == term)
+    activities = await HomeroomActivity.select(
+        HomeroomActivity.id, HomeroomActivity.held_on, HomeroomActivity.topic, HomeroomActivity.note,
+        HomeroomActivity.evaluation).where(this_term).order_by(HomeroomActivity.held_on, ascending=False)
+    present = {row["activity"]: row["n"] for row in await ActivityPresence.select(
+        ActivityPresence.activity, Count(ActivityPresence.id, alias="n")).where(
+        ActivityPresence.activity.is_in([a["id"] for a in activities] or [-1])).group_by(ActivityPresence.activity)}
+    # This term's meetings, and any set for a later day (next term's, scheduled ahead).
+    meetings = await ParentMeeting.select(
+        ParentMeeting.id, ParentMeeting.held_on, ParentMeeting.starts_at, ParentMeeting.place,
+        ParentMeeting.held_at, ParentMeeting.school_year, ParentMeeting.term).where(
+        (ParentMeeting.classroom == classroom_id) & (
+            ((ParentMeeting.school_year == year_id) & (ParentMeeting.term == term))
+            | (ParentMeeting.held_on >= clock.today()))).order_by(ParentMeeting.held_on, ascending=False)
+    members = await _members(viewer, classroom_id)
+    return {"room": room, "term": term, "members": members, "today": clock.today(),
+            "activities": [{**a, "present": present.get(a["id"], 0)} for a in activities], "meetings": meetings,
+            "meeting_held": any(m["held_at"] and (m["school_year"], m["term"]) == (year_id, term) for m in meetings),
+            "can_record": can_record_promotion(viewer, room)}
+
+
+async def class_counts(viewer: Viewer) -> list[dict]:
+    """Each class this viewer oversees, with its activities and meetings held this term (three queries)."""
+    year_id, term = await screening.current_term(viewer)
+    where = (Classroom.school == viewer.school_id) & (Classroom.school_year == year_id) & (
+        Classroom.active == True)  # noqa: E712 - a Piccolo column
+    seen = promotion_counts_classrooms(viewer)
+    if seen is not None:
+        where &= Classroom.id.is_in(list(seen) or [-1])
+    rooms = await Classroom.select(Classroom.id, Classroom.room, Classroom.grade.code.as_alias("grade")).where(
+        where).order_by(Classroom.grade.level).order_by(Classroom.room)
+    ids = [r["id"] for r in rooms] or [-1]
+    activities = {row["classroom"]: row["n"] for row in await HomeroomActivity.select(
+        HomeroomActivity.classroom, Count(HomeroomActivity.id, alias="n")).where(
+        HomeroomActivity.classroom.is_in(ids) & (HomeroomActivity.school_year == year_id)
+        & (HomeroomActivity.term == term)).group_by(HomeroomActivity.classroom)}
+    meetings = {row["classroom"]: row["n"] for row in await ParentMeeting.select(
+        ParentMeeting.classroom, Count(ParentMeeting.id, alias="n")).where(
+        ParentMeeting.classroom.is_in(ids) & (ParentMeeting.school_year == year_id) & (ParentMeeting.term == term)
+        & ParentMeeting.held_at.is_not_null()).group_by(ParentMeeting.classroom)}
+    return [{**r, "label": f"{r['grade']}/{r['room']}", "activities": activities.get(r["id"], 0),
+             "meetings": meetings.get(r["id"], 0)} for r in rooms]
+
+
+# Parents' classroom meetings -----------------------------------------------------------------------------------
+
+
+async def schedule_meeting(viewer: Viewer, settings: Settings, queue: JobQueue, classroom_id: int,
+                           form: dict) -> int:
+    """The meeting, one invitation per guardian of the class (by push or SMS, as each can be reached; one message
+    for a guardian of two children in the class) written with it, and every guardian kept as a guest, the ones who
+    cannot be reached too, so that the teacher sees whom to tell another way."""
+    await _classroom(viewer, classroom_id, write=True)
+    errors = {}
+    held_on = _date_field(form, "held_on", errors)
+    if held_on and held_on < clock.today():
+        errors["held_on"] = N_("That day has passed: choose today or a later day.")
+    found = CLOCK_TIME.fullmatch(_plain(form.get("starts_at"), 5))
+    if not found:
+        errors["starts_at"] = N_("Enter the time, such as 18:00.")
+    place = _plain(form.get("place"), 80)
+    if not place:
+        errors["place"] = N_("Say where the meeting is.")
+    if errors:
+        raise PromotionError(N_("Some fields need fixing."), errors=errors)
+    starts_at = f"{int(found.group(1)):02d}:{found.group(2)}"
+    year_id, term = viewer.school_year_id, await _term_of(viewer, held_on)
+    members = await _members(viewer, classroom_id)
+    school = await notify.school_row(viewer.school_id)
+    async with db.transaction():
+        rows = await ParentMeeting.insert(ParentMeeting(
+            school=viewer.school_id, school_year=year_id, term=term, classroom=classroom_id, held_on=held_on,
+            starts_at=starts_at, place=place, scheduled_by=viewer.user_id, scheduled_at=now())
+        ).returning(ParentMeeting.id)
+        meeting_id = rows[0]["id"]
+        reaches = await notify.guardians_of([m["id"] for m in members])
+        guests, first_child = [], {}
+        for member in members:
+            for reach in reaches.get(member["id"], []):
+                guests.append(MeetingGuest(meeting=meeting_id, student=member["id"], guardian=reach.guardian_id,
+                                           channel=reach.channel.value if reach.channel else "",
+                                           unreachable=reach.reason or ""))
+                first_child.setdefault(reach.guardian_id, (member["id"], reach))
+        if guests:
+            await MeetingGuest.insert(*guests)
+        values = {"day": held_on, "time": starts_at, "place": place}
+        specs = [notify.AlertSpec(student_id, f"meeting:{meeting_id}:{guardian_id}", "meeting", held_on, values,
+                                  [reach]) for guardian_id, (student_id, reach) in first_child.items()]
+        message_ids = await notify.create_alerts(settings, school, specs)
+    await queue.send(message_ids)
+    return meeting_id
+
+
+async def _meeting(viewer: Viewer, meeting_id: int, write: bool = False) -> tuple[dict, dict]:
+    meeting = await ParentMeeting.select().where(ParentMeeting.id == meeting_id).first()
+    if meeting is None:
+        raise PromotionError(N_("No such meeting among those you look after."), status=404)
+    return meeting, await _classroom(viewer, meeting["classroom"], write)
+
+
+async def meeting_page(viewer: Viewer, meeting_id: int) -> dict:
+    """The meeting with each student of the class: their guardians, how each was invited and replied, whether a
+    guardian came; and the guardians who could not be invited."""
+    meeting, room = await _meeting(viewer, meeting_id)
+    members = await _members(viewer, room["id"])
+    guests = await MeetingGuest.select(
+        MeetingGuest.student, MeetingGuest.guardian, MeetingGuest.channel, MeetingGuest.unreachable,
+        MeetingGuest.reply, MeetingGuest.guardian.name.as_alias("name")).where(
+        MeetingGuest.meeting == meeting_id).order_by(MeetingGuest.id)
+    came = {row["student"]: row["came"] for row in await MeetingAttendance.select(
+        MeetingAttendance.student, MeetingAttendance.came).where(MeetingAttendance.meeting == meeting_id)}
+    by_student: dict[int, list[dict]] = {}
+    for guest in guests:
+        by_student.setdefault(guest["student"], []).append(guest)
+    rows = [{**m, "guests": by_student.get(m["id"], []), "came": came.get(m["id"])} for m in members]
+    unreachable = [(row, guest["name"], guest["unreachable"]) for row in rows for guest in row["guests"]
+                   if not guest["channel"]]
+    unreachable += [(row, "", None) for row in rows if not row["guests"]]
+    # Counted by guardian: a guardian of two children of the class was invited once and answers once.
+    answered = {answer.value: len({g["guardian"] for g in guests if g["reply"] == answer.value}) for answer in Reply}
+    rated = {score: meeting[f"rated_{score}"] for score in SCORES}
+    answers = sum(rated.values())
+    return {"meeting": meeting, "room": room, "students": rows, "unreachable": unreachable, "answered": answered,
+            "invited": len({g["guardian"] for g in guests if g["channel"]}), "rated": rated, "answers": answers,
+            "average": sum(s * n for s, n in rated.items()) / answers if answers else None,
+            "came": sum(1 for value in came.values() if value),
+            "can_record": can_record_promotion(viewer, room), "today": clock.today()}
+
+
+async def record_meeting(viewer: Viewer, meeting_id: int, form: dict) -> None:
+    """At or after the meeting: which students' guardians came, the minutes, follow-ups and the satisfaction
+    counts. Recording again corrects it."""
+    meeting, room = await _meeting(viewer, meeting_id, write=True)
+    if meeting["held_on"] > clock.today():
+        raise PromotionError(N_("The meeting has not happened yet: take its attendance on the day."), status=409)
+    errors, rated = {}, {}
+    for score in SCORES:
+        text = _plain(form.get(f"rated_{score}"), 6) or "0"
+        if not text.isdigit() or int(text) > MAX_COUNT:
+            errors[f"rated_{score}"] = N_("Enter how many, from 0.")
+        else:
+            rated[score] = int(text)
+    if errors:
+        raise PromotionError(N_("Some fields need fixing."), errors=errors)
+    members = await _members(viewer, room["id"])
+    came = _ticked(form, "c")
+    _only_members(came, members)
+    async with db.transaction():
+        await db.lock("parent_meeting", meeting_id)  # two saves of one meeting run one after the other
+        await MeetingAttendance.delete().where(MeetingAttendance.meeting == meeting_id)
+        if members:
+            await MeetingAttendance.insert(*[MeetingAttendance(meeting=meeting_id, student=m["id"],
+                                                               came=m["id"] in came) for m in members])
+        await ParentMeeting.update({
+            ParentMeeting.held_at: meeting["held_at"] or now(),
+            ParentMeeting.minutes: _plain(form.get("minutes"), 8000),
+            ParentMeeting.follow_ups: _plain(form.get("follow_ups"), 4000),
+            **{getattr(ParentMeeting, f"rated_{score}"): n for score, n in rated.items()}}).where(
+            ParentMeeting.id == meeting_id)
+
+
+# A parent's invitations ----------------------------------------------------------------------------------------
+
+
+async def invitations(viewer: Viewer) -> list[dict]:
+    """The meetings of this term and later of the classes of the parent's children, with their reply."""
+    year_id, term = await screening.current_term(viewer)
+    rows = await MeetingGuest.select(
+        MeetingGuest.meeting, MeetingGuest.reply, MeetingGuest.student.first_name.as_alias("child"),
+        MeetingGuest.meeting.held_on.as_alias("held_on"), MeetingGuest.meeting.starts_at.as_alias("starts_at"),
+        MeetingGuest.meeting.place.as_alias("place"), MeetingGuest.meeting.held_at.as_alias("held_at"),
+        MeetingGuest.meeting.classroom.room.as_alias("room"),
+        MeetingGuest.meeting.classroom.grade.code.as_alias("grade")).where(
+        (MeetingGuest.guardian.user == viewer.user_id) & (MeetingGuest.guardian.school == viewer.school_id)
+        & (MeetingGuest.meeting.school_year == year_id) & (MeetingGuest.meeting.term >= term)).order_by(
+        MeetingGuest.meeting.held_on, ascending=False)
+    meetings: dict[int, dict] = {}
+    for row in rows:
+        meeting = meetings.setdefault(row["meeting"], {**row, "children": []})
+        if row["child"] not in meeting["children"]:
+            meeting["children"].append(row["child"])
+    today = clock.today()
+    return [{**m, "open": m["held_at"] is None and m["held_on"] >= today} for m in meetings.values()]
+
+
+async def reply(viewer: Viewer, meeting_id: int, answer: str) -> None:
+    """A guardian with the app says they will come, or cannot; they may change their mind until the meeting."""
+    guests = await MeetingGuest.select(
+        MeetingGuest.id, MeetingGuest.guardian.school.as_alias("school"), MeetingGuest.guardian.user.as_alias("user"),
+        MeetingGuest.meeting.held_on.as_alias("held_on"), MeetingGuest.meeting.held_at.as_alias("held_at")).where(
+        (MeetingGuest.meeting == meeting_id) & (MeetingGuest.guardian.user == viewer.user_id))
+    if not guests or not all(can_answer_invitation(viewer, guest) for guest in guests):
+        raise PromotionError(N_("No such invitation to your children's class meetings."), status=404)
+    if answer not in Reply._value2member_map_:
+        raise PromotionError(N_("Say whether you will come."))
+    if guests[0]["held_at"] is not None or guests[0]["held_on"] < clock.today():
+        raise PromotionError(N_("This meeting is over."), status=409)
+    await MeetingGuest.update({MeetingGuest.reply: answer, MeetingGuest.replied_at: now()}).where(
+        MeetingGuest.id.is_in([guest["id"] for guest in guests]))

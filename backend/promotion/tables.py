@@ -1,0 +1,101 @@
+"""Promotion (part 3 of the Thai student care system, for every student): the homeroom's activities with who was
+there, and the parents' classroom meeting of each term with its invitations, replies, attendance and minutes."""
+
+from enum import Enum
+
+from piccolo.columns import Boolean, Date, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns.base import OnDelete
+from piccolo.table import Table
+
+from backend.accounts.tables import User
+from backend.i18n import N_
+from backend.schools.tables import Classroom, School, SchoolYear
+from backend.students.tables import Guardian, Student
+
+# Topics of the homeroom guideline most Thai schools follow, offered as suggestions; any topic may be typed instead.
+GUIDELINE_TOPICS = (
+    N_("Getting to know each other and class rules"),
+    N_("Study habits and planning"),
+    N_("Morals and good conduct"),
+    N_("Drug-free classroom (white classroom)"),
+    N_("Safety online and on the road"),
+    N_("Health, hygiene and sexual health"),
+    N_("Emotions, stress and asking for help"),
+    N_("Saving money and sufficiency economy"),
+    N_("Careers and further study"),
+    N_("Democracy and being a good citizen"),
+)
+
+
+class HomeroomActivity(Table):
+    """One homeroom period's activity: its topic, a short note and evaluation; who was there is ActivityPresence."""
+
+    school = ForeignKey(School, on_delete=OnDelete.cascade)
+    school_year = ForeignKey(SchoolYear, on_delete=OnDelete.cascade)
+    term = Integer()
+    classroom = ForeignKey(Classroom, on_delete=OnDelete.cascade)
+    held_on = Date()
+    topic = Varchar(length=200)
+    note = Text(default="")
+    evaluation = Text(default="")
+    recorded_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True)
+    recorded_at = Timestamptz()
+
+
+class ActivityPresence(Table):
+    """A student who was at a homeroom activity (unique per activity and student)."""
+
+    activity = ForeignKey(HomeroomActivity, on_delete=OnDelete.cascade)
+    student = ForeignKey(Student, on_delete=OnDelete.cascade)
+
+
+class Reply(str, Enum):
+    coming = "coming"
+    not_coming = "not_coming"
+
+
+REPLY_LABELS = {Reply.coming: N_("Will come"), Reply.not_coming: N_("Cannot come")}
+
+
+class ParentMeeting(Table):
+    """The parents' classroom meeting (ประชุมผู้ปกครองชั้นเรียน), at least one a term. Held once its attendance is
+    taken; the minutes, follow-ups and the guardians' satisfaction (how many gave each score, 1 to 5) come then."""
+
+    school = ForeignKey(School, on_delete=OnDelete.cascade)
+    school_year = ForeignKey(SchoolYear, on_delete=OnDelete.cascade)
+    term = Integer()
+    classroom = ForeignKey(Classroom, on_delete=OnDelete.cascade)
+    held_on = Date()
+    starts_at = Varchar(length=5)  # HH:MM, school time
+    place = Varchar(length=80)
+    scheduled_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True)
+    scheduled_at = Timestamptz()
+    held_at = Timestamptz(null=True, default=None)  # when the teacher recorded the meeting
+    minutes = Text(default="")
+    follow_ups = Text(default="")
+    rated_1 = Integer(default=0)
+    rated_2 = Integer(default=0)
+    rated_3 = Integer(default=0)
+    rated_4 = Integer(default=0)
+    rated_5 = Integer(default=0)
+
+
+class MeetingGuest(Table):
+    """A guardian invited for a student of the class: how they were told (push, sms, or why not) and their reply.
+    Unique per meeting, student and guardian."""
+
+    meeting = ForeignKey(ParentMeeting, on_delete=OnDelete.cascade)
+    student = ForeignKey(Student, on_delete=OnDelete.cascade)
+    guardian = ForeignKey(Guardian, on_delete=OnDelete.cascade)
+    channel = Varchar(length=8, default="")  # push or sms; "" when the guardian cannot be reached
+    unreachable = Varchar(length=12, default="")  # no_phone, not_mobile, opted_out
+    reply = Varchar(length=12, default="")
+    replied_at = Timestamptz(null=True, default=None)
+
+
+class MeetingAttendance(Table):
+    """Whether a guardian of a student came to the meeting (unique per meeting and student)."""
+
+    meeting = ForeignKey(ParentMeeting, on_delete=OnDelete.cascade)
+    student = ForeignKey(Student, on_delete=OnDelete.cascade)
+    came = Boolean(default=False)
