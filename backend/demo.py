@@ -128,6 +128,8 @@ async def create_demo_school(code: str = "DEMO", grades: tuple[str, ...] = ("ม
         logins.append(("student", await seed_screening(school_id, rooms[:3], seed)))
         await seed_home_visits(school_id, seed)
         await seed_behaviour(school_id, seed)
+        await seed_promotion(school_id, seed)
+        logins.append(("counsellor", await seed_care(school_id, rooms[:3], prefix)))
     return DemoLogins([(role, username, DEMO_PASSWORD) for role, username in logins])
 
 
@@ -375,11 +377,11 @@ async def seed_behaviour(school_id: int, seed: int = 2569) -> int:
             probations.append(done.incident_id)
     # The guardian signed about half of the probation letters, on paper at the discipline office. (The parent's
     # acknowledgement in the app belongs to the notices' service; paper is what the officer writes down.)
+    from backend.behaviour import family
+
     signed = probations[: len(probations) // 2]
-    if signed:
-        await IncidentStudent.update({IncidentStudent.acknowledged_at: moment,
-                                      IncidentStudent.acknowledged_how: "paper"}).where(
-            IncidentStudent.incident.is_in(signed))
+    for line in await IncidentStudent.select(IncidentStudent.id).where(IncidentStudent.incident.is_in(signed or [-1])):
+        await family.acknowledge_on_paper(officer, line["id"])
     for _ in range(len(pupils) * GOOD_DEEDS_PER_100_STUDENTS // 100):
         code = rng.choices(GOOD_MIX, [m[1] for m in GOOD_MIX])[0][0]
         student = rng.choice(pupils)
@@ -396,3 +398,113 @@ async def seed_behaviour(school_id: int, seed: int = 2569) -> int:
         "sanction": "deduct", "happened_at": when(days[-1], 7 * 60 + 40, 8 * 60 + 15)})
     await behaviour.void(officer, wrong.incident_id, "บันทึกผิดคน: นักเรียนชื่อซ้ำกัน")
     return saved + 1
+
+
+ACTIVITY_TOPICS = ("ปฐมนิเทศและข้อตกลงในห้องเรียน", "การวางแผนการเรียน", "ป้องกันยาเสพติดและบุหรี่ไฟฟ้า",
+                   "การใช้สื่อออนไลน์อย่างปลอดภัย", "จัดการอารมณ์และความเครียด", "เพื่อนช่วยเพื่อน")
+
+
+async def seed_promotion(school_id: int, seed: int = 2569) -> int:
+    """This term's homeroom activities (one a fortnight) and one parents' meeting per class, held three weeks ago:
+    scheduled then (the invitations went out through the outbox) and recorded on the day, as a teacher would."""
+    from datetime import timedelta
+
+    from backend import clock
+    from backend.accounts.tables import HomeroomAssignment
+    from backend.notify.queue import JobQueue
+    from backend.promotion import services as promotion
+    from backend.config import Settings
+
+    rng = random.Random(seed)
+    today = clock.today()
+    calendar = await schools.calendar_between(school_id, today - timedelta(weeks=8), today)
+    days = [day for day in calendar.school_days() if day < today]
+    assignments = await HomeroomAssignment.select(HomeroomAssignment.teacher, HomeroomAssignment.classroom).where(
+        HomeroomAssignment.school == school_id)
+    meeting_day = days[-15] if len(days) >= 15 else None
+    settings, queue = Settings.from_env(), JobQueue(None)  # the worker's sweep sends the invitations
+    made = 0
+    for assignment in assignments:
+        teacher = await sessions.viewer_of(assignment["teacher"])
+        members = await students_of(assignment["classroom"])
+        for day in days[::10]:
+            present = {f"p{m}": "on" for m in members if rng.random() < 0.93}
+            await promotion.record_activity(teacher, assignment["classroom"], {
+                "held_on": day.isoformat(), "topic": rng.choice(ACTIVITY_TOPICS), **present,
+                "note": "นักเรียนร่วมกิจกรรมดี", "evaluation": "บรรลุวัตถุประสงค์"})
+            made += 1
+        if meeting_day is None:
+            continue
+        noon = datetime.combine(meeting_day - timedelta(days=7), time(12), tzinfo=clock.SCHOOL_TIME)
+        with clock.set_to(noon):
+            meeting = await promotion.schedule_meeting(teacher, settings, queue, assignment["classroom"], {
+                "held_on": meeting_day.isoformat(), "starts_at": "13:30", "place": "ห้องประชุมอาคาร 1"})
+        with clock.set_to(datetime.combine(meeting_day, time(16), tzinfo=clock.SCHOOL_TIME)):
+            came = {f"c{m}": "on" for m in members if rng.random() < 0.7}
+            await promotion.record_meeting(teacher, meeting, {
+                **came, "minutes": "ชี้แจงผลการเรียนกลางภาคและกิจกรรมของห้อง",
+                "follow_ups": "นัดพบรายบุคคล 3 ครอบครัว", "rated_5": str(rng.randint(8, 14)),
+                "rated_4": str(rng.randint(6, 10)), "rated_3": str(rng.randint(0, 3))})
+    return made
+
+
+async def students_of(classroom_id: int) -> list[int]:
+    from backend.students.tables import Student
+
+    return [row["id"] for row in await Student.select(Student.id).where(Student.classroom == classroom_id)]
+
+
+async def seed_care(school_id: int, rooms: list[dict], prefix: str) -> str:
+    """The care system after screening in the first rooms: the homeroom teacher confirms the proposed group of the
+    students the questionnaires flag, opens cases for most of them with a plan (a buddy, the parents, counselling by
+    the counsellor), follow-ups, one referral to the counsellor reported back and one to an agency outside with its
+    letter. Returns the counsellor's username."""
+    from datetime import timedelta
+
+    from backend import clock
+    from backend.care import referrals, services as care
+    from backend.screening import services as screening
+    from backend.screening.tables import Group
+
+    username = f"{prefix}-counsellor"
+    counsellor_id = await accounts.create_user(school_id, username, "ครูรัตนา แนะแนวดี", Role.counsellor, DEMO_PASSWORD)
+    counsellor = await sessions.viewer_of(counsellor_id)
+    opened = 0
+    for room in rooms:
+        teacher = await _homeroom_viewer(room["id"])
+        year_id, term = await screening.current_term(teacher)
+        members = await students_of(room["id"])
+        proposed = await screening.proposals(school_id, members, year_id, term)
+        flagged = [sid for sid, p in proposed.items() if p.group in (Group.risk, Group.problem)]
+        for index, student_id in enumerate(flagged):
+            await screening.confirm_group(teacher, student_id, proposed[student_id].group.value, "")
+            if index % 3 == 2:
+                continue  # left for the teacher: "needs a case"
+            case_id = await care.open_case(teacher, student_id, {
+                "concern": "ผลคัดกรองพบปัญหาด้านอารมณ์และเพื่อน มาสายบ่อย", "source": "screening"})
+            buddy = next(m for m in members if m != student_id)
+            soon = (clock.today() + timedelta(days=7)).isoformat()
+            await care.add_activity(teacher, case_id, {"kind": "buddy", "buddy": buddy, "follow_up_on": soon,
+                                                       "description": "ให้เพื่อนชวนทำการบ้านด้วยกันช่วงพัก"})
+            await care.add_activity(teacher, case_id, {"kind": "parents", "follow_up_on": soon,
+                                                       "description": "โทรคุยกับผู้ปกครองสัปดาห์ละครั้ง"})
+            await care.add_activity(teacher, case_id, {"kind": "counselling", "responsible": counsellor_id,
+                                                       "follow_up_on": clock.today().isoformat()})
+            await care.add_follow_up(teacher, case_id, {"done": "คุยกับนักเรียน ยอมรับว่านอนดึกเล่นเกม",
+                                                        "progress": "same"})
+            await care.add_note(teacher, case_id, {"body": "พ่อแม่แยกทางกัน อยู่กับยาย", "sensitivity": "case_team"})
+            opened += 1
+            if opened == 1:
+                referral = await referrals.refer(teacher, case_id, {
+                    "to_role": "counsellor", "reason": "ร้องไห้บ่อย ไม่อยากมาโรงเรียน",
+                    "tried": "เพื่อนช่วยเพื่อน คุยกับผู้ปกครอง"})
+                await referrals.accept(counsellor, referral)
+                await referrals.report_back(counsellor, referral, {
+                    "report": "พบ 2 ครั้ง มีความเครียดเรื่องครอบครัว นัดพบทุกวันพุธ แนะนำให้ครูประจำชั้นชมเชยเมื่อมาเรียน"})
+            if opened == 2:
+                agency = (await referrals.agencies(school_id))[0]
+                await referrals.refer(counsellor, case_id, {
+                    "direction": "outside", "agency": agency["id"], "reason": "มีความคิดอยากทำร้ายตนเอง",
+                    "tried": "ให้คำปรึกษา 3 ครั้ง", "consent": "yes", "consent_from": "ผู้ปกครอง (มารดา)",
+                    "urgency": "soon"})
+    return username

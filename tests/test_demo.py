@@ -47,3 +47,32 @@ async def test_the_demo_has_a_term_of_behaviour_for_the_discipline_officer(make_
     assert "ครั้ง" in page[page.index("รูปแบบที่เกิดซ้ำ"):]  # students in trouble again and again
     assert await Incident.count().where(Incident.voided_at.is_not_null()) == 1
     assert await PointsEntry.count().where(PointsEntry.cause == "void") == 1  # its points came back
+
+
+async def test_the_demo_has_cases_referrals_activities_and_a_meeting_per_class(make_client):
+    from datetime import datetime, timezone
+
+    from backend import clock, schoolyear
+    from backend.care.tables import CareCase, Referral
+    from backend.demo import seed_care, seed_promotion, seed_screening
+    from backend.promotion.tables import HomeroomActivity, ParentMeeting
+    from backend.schools.tables import Classroom
+
+    start = schoolyear.school_year_of(clock.today()) - schoolyear.BE_OFFSET
+    with clock.set_to(datetime(start, 12, 9, 3, 0, tzinfo=timezone.utc)):  # well into the second term
+        await create_demo_school(grades=("ม.1",), rooms_per_grade=2)
+        school = (await School.select(School.id).first())["id"]
+        rooms = await Classroom.select(Classroom.id).order_by(Classroom.room)
+        await seed_screening(school, rooms)
+        counsellor = await seed_care(school, rooms, "demo")
+        await seed_promotion(school)
+        browser = make_client()
+        await browser.submit("/signin", {"username": counsellor, "password": DEMO_PASSWORD})
+        inbox = text_of((await browser.get("/care")).text)
+    assert await CareCase.count() >= 2 and "ให้การปรึกษาเบื้องต้น" in inbox  # the counselling she is responsible for
+    assert await Referral.count().where(Referral.status == "reported") == 1
+    assert await Referral.count().where(Referral.letter_number == 1) == 1  # one outside, with its letter
+    for room in rooms:
+        assert await HomeroomActivity.count().where(HomeroomActivity.classroom == room["id"]) >= 2
+        assert await ParentMeeting.count().where((ParentMeeting.classroom == room["id"])
+                                                 & ParentMeeting.held_at.is_not_null()) == 1
