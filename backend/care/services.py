@@ -307,3 +307,16 @@ async def cases(viewer: Viewer) -> dict:
     open_cases.sort(key=lambda c: (c["urgency"] != Urgency.today.value or c["contact_recorded_at"] is not None))
     return {"needs": await needs_a_case(viewer), "open": open_cases, "due": [a for a in mine],
             "overdue": sum(1 for a in mine if a["follow_up_on"] < today), "today": today}
+
+
+async def todo(viewer: Viewer) -> dict:
+    """The care part of a teacher's to-do list: help they are responsible for whose follow-up is due, referrals sent
+    to them not yet reported back, and students of their homerooms who need a case."""
+    due = await PlanActivity.count().where(
+        (PlanActivity.responsible == viewer.user_id) & PlanActivity.ended_at.is_null()
+        & (PlanActivity.follow_up_on <= clock.today()) & (PlanActivity.care_case.status == CaseStatus.open.value))
+    from backend.care import referrals  # referrals builds on this module
+
+    waiting = await referrals.inbox(viewer)
+    return {"follow_ups_due": due, "referrals_waiting": len(waiting["waiting"]),
+            "needs_a_case": len(await needs_a_case(viewer)) if viewer.classroom_ids else 0}

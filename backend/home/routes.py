@@ -12,7 +12,9 @@ from backend.attendance import services as attendance
 from backend.attendance.tables import STATUS_LABELS
 from backend.behaviour import family as behaviour_family
 from backend.behaviour import rules as behaviour_rules
+from backend.care import services as care
 from backend.care import urgent as care_urgent
+from backend.promotion import services as promotion
 from backend.records import services as records
 from backend.students import services as students
 from backend import clock, web
@@ -46,6 +48,8 @@ async def home(request: Request) -> Response:
                                   if viewer.supervises(room["id"])]
     if viewer.can(Permission.use_care):
         context["urgent"] = await care_urgent.waiting_for_contact(viewer)  # the same-day path, until contact
+        context["todo"] = await care.todo(viewer)  # follow-ups due, referrals waiting, students needing a case
+        context["no_meeting"] = await promotion.rooms_without_meeting(viewer)
     if viewer.can(Permission.search_students):
         context["recent"] = await records.students_worked_on(viewer)
     if viewer.can(Permission.review_account_changes):

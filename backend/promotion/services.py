@@ -317,3 +317,11 @@ async def reply(viewer: Viewer, meeting_id: int, answer: str) -> None:
         raise PromotionError(N_("This meeting is over."), status=409)
     await MeetingGuest.update({MeetingGuest.reply: answer, MeetingGuest.replied_at: now()}).where(
         MeetingGuest.id.is_in([guest["id"] for guest in guests]))
+
+
+async def rooms_without_meeting(viewer: Viewer) -> list[dict]:
+    """The viewer's homerooms with no parents' meeting held this term yet (for their to-do list)."""
+    if not viewer.classroom_ids:
+        return []
+    return [room for room in await class_counts(viewer)
+            if room["id"] in viewer.classroom_ids and not room["meetings"]]

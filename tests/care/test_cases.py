@@ -94,3 +94,14 @@ async def test_closing_with_an_outcome_and_reopening(client, people, settings):
     assert (await client.submit(f"{case_url}/close", {"outcome": "improved"})).status_code == 409
     await client.submit(f"{case_url}/reopen", {})
     assert await CareCase.count().where(CareCase.status == "open") == 1
+
+
+async def test_the_homeroom_teachers_home_page_lists_what_waits_on_them(client, people, settings):
+    await _confirm(people, "10002")
+    await _confirm(people, "10001")
+    case_url = await _open_case(client, people, settings)  # Bua's; Anan still needs one
+    await client.submit(f"{case_url}/activities", {"kind": "parents", "follow_up_on": clock.today().isoformat()})
+    home = text_of((await client.get("/")).text)
+    todo = home[home.index("งานที่ต้องทำ"):]
+    assert "ถึงกำหนดติดตาม 1 รายการ" in todo and "นักเรียน 1 คนควรเปิดเคส" in todo
+    assert "ห้อง ม.1/1 ยังไม่ได้ประชุมผู้ปกครองในภาคเรียนนี้" in todo
