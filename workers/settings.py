@@ -12,6 +12,7 @@ from backend.accounts import sessions
 from backend.config import Settings
 from backend.notify.queue import SEND_JOB, queue_name, redis_settings
 from backend.notify.delivery import close_delivery, open_delivery
+from workers.digests import compile_digests
 from workers.messages import send_message, sweep_outbox
 
 
@@ -37,12 +38,16 @@ DEPLOYMENT = Settings.from_env().deployment
 
 
 class WorkerSettings:
-    functions = [purge_expired, func(send_message, name=SEND_JOB)]
+    functions = [purge_expired, func(send_message, name=SEND_JOB),
+                 compile_digests]  # weekly digests (behaviour.digest)
     # Named after the deployment: arq keeps a cron run's job id across queues, so another deployment's sweep
     # at the same second would otherwise stand in for ours.
     cron_jobs = [
         cron(purge_expired, name=f"cron:{DEPLOYMENT}:purge_expired", minute=7, run_at_startup=True),
         cron(sweep_outbox, name=f"cron:{DEPLOYMENT}:sweep_outbox", second={0, 20, 40}, run_at_startup=True),
+        # Weekly digests: each hour, each school whose digest hour has passed; building is once-only, so an
+        # hour missed (the worker down) is caught up at the next.
+        cron(compile_digests, name=f"cron:{DEPLOYMENT}:compile_digests", minute=3),
     ]
     queue_name = queue_name(DEPLOYMENT)
     on_startup = startup

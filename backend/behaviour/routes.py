@@ -11,13 +11,15 @@ from litestar.params import FromPath
 
 from backend import clock
 from backend.accounts.access import Permission, behaviour_pickable, current_viewer, requires
-from backend.behaviour import services
+from backend.behaviour import digest, services
 from backend.behaviour.points import CAUSE_LABELS
 from backend.behaviour.tables import KIND_LABELS, SANCTION_LABELS, Kind, Sanction
+from backend.screening.tables import GROUP_LABELS
 from backend.i18n import N_, Refusal, _, ngettext
 from backend.students import services as students
 from backend.web import on_refusal, page, redirect, typed
 
+GROUP_NAMES = {group.value: label for group, label in GROUP_LABELS.items()}
 LABELS = {"kinds": {k.value: v for k, v in KIND_LABELS.items()},
           "sanctions": {s.value: v for s, v in SANCTION_LABELS.items()},
           "causes": {c.value: v for c, v in CAUSE_LABELS.items()}}
@@ -115,4 +117,20 @@ async def student(request: Request, student_id: FromPath[int]) -> Response:
     return page(request, "behaviour/student.html", {**found, **LABELS})
 
 
-behaviour_router = Router(path="/behaviour", route_handlers=[front, new, pick, record, show, void, student])
+# The homeroom teacher's weekly digest ---------------------------------------------------------------------------
+
+
+@get("/digests", guards=[requires(Permission.use_behaviour)])
+async def digests(request: Request) -> Response:
+    found = await digest.list_digests(current_viewer(request))
+    return page(request, "behaviour/digests.html", {"digests": found})
+
+
+@get("/digests/{digest_id:int}", guards=[requires(Permission.use_behaviour)])
+async def one_digest(request: Request, digest_id: FromPath[int]) -> Response:
+    found = await digest.get_digest(current_viewer(request), digest_id)
+    return page(request, "behaviour/digest.html", {"digest": found, "group_labels": GROUP_NAMES, **LABELS})
+
+
+behaviour_router = Router(path="/behaviour", route_handlers=[front, new, pick, record, show, void, student,
+                                                                 digests, one_digest])

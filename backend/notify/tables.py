@@ -44,6 +44,7 @@ KIND_LABELS = {
     "correction": N_("Correction"),
     "sign_in_code": N_("Sign-in code"),
     "sign_in_invite": N_("Invitation to the app"),
+    "digest": N_("Weekly digest ready"),  # to a homeroom teacher
 }
 
 # Why a message did not go, in words an admin can act on (the provider's own code and text are shown beside it).

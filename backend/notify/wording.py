@@ -28,6 +28,7 @@ FIELDS = {
     "correction": ("school", "name", "date", "period", "subject"),
     "sign_in_code": ("school", "code", "minutes"),
     "sign_in_invite": ("school", "code", "date"),  # codes given in bulk (accounts.codes), valid for days
+    "digest": ("school", "room", "date"),  # to a homeroom teacher: the week's digest is ready (behaviour.digest)
 }
 KINDS = tuple(FIELDS)
 FIELD = re.compile(r"\{\{\s*(\w+)\s*\}\}")
@@ -105,7 +106,7 @@ async def template_rows(viewer: Viewer) -> list[dict]:
     own = await school_templates(viewer.school_id)
     school = await School.select(School.short_name).where(School.id == viewer.school_id).first()
     sample = {"school": school["short_name"], "name": "กิตติพัฒน์", "day": date(2026, 11, 25), "period": 3,
-              "subject": "คณิตศาสตร์", "code": "123456", "minutes": 30}
+              "subject": "คณิตศาสตร์", "code": "123456", "minutes": 30, "room": "ม.1/1"}
     rows = []
     for kind in KINDS:
         for locale in i18n.LOCALES:
@@ -129,7 +130,7 @@ async def save_template(viewer: Viewer, kind: str, locale: str, body: str) -> No
     check_wording(kind, body)
     school = await School.select(School.short_name, School.sms_link_domain).where(School.id == viewer.school_id).first()
     sample = render_text(body, {"school": school["short_name"], "name": "กิตติพัฒน์", "date": "25 พ.ย.",
-                                "period": 3, "subject": "", "code": "123456", "minutes": 30})
+                                "period": 3, "subject": "", "code": "123456", "minutes": 30, "room": "ม.1/1"})
     if ("http" in sample or "www." in sample) and not (school["sms_link_domain"]
                                                         and school["sms_link_domain"] in sample):
         raise NotifyError(N_("Links in SMS must be on the school's registered link domain (NBTC rules)."))
