@@ -22,8 +22,11 @@ from backend import clock
 from backend.accounts import access
 from backend.accounts import services as accounts
 from backend.accounts.tables import AccountChange, Role
+from backend.behaviour import digest
 from backend.behaviour import services as behaviour
+from backend.behaviour.tables import WeeklyDigest
 from backend.notify.tables import Alert, Message
+from backend.schools.calendar import Week
 from backend.screening import filling
 from backend.students.tables import StudentGuardian
 from backend.students import services as students
@@ -199,6 +202,10 @@ ROUTES: dict[str, frozenset[str]] = {
     "GET /behaviour/incidents/{incident_id:int}": only("wichai", "somchai", "prasit", "sunee"),
     "POST /behaviour/incidents/{incident_id:int}/void": only("prasit"),  # without a reason: asked for one
     "GET /behaviour/students/{student_id:int}": only("wichai", "somchai", "prasit", "sunee"),
+    # The weekly digest (ม.1/1's, Somchai's): the teacher, the grade's head, executives. The list: whoever keeps a
+    # homeroom or oversees some (each sees their own).
+    "GET /behaviour/digests": only("wichai", "somchai", "malee", "sunee", "dao"),
+    "GET /behaviour/digests/{digest_id:int}": only("wichai", "somchai", "sunee"),
 }
 # Litestar answers OPTIONS on every path by itself (it shows only which methods exist); HEAD of a page is its GET.
 IGNORED_METHODS = {"OPTIONS"}
@@ -256,7 +263,16 @@ async def _world(people, app) -> dict[str, str]:
         "visit_id": visit_id, "photo_id:str": str(uuid.uuid4()), "photo_id:int": str(photo["id"]),
         "file_path": "app.css", "change_id": str(change["id"]), "decision": "confirm", "link_id": str(link["id"]),
         "incident_id": str(incident.incident_id),
+        **await _digest_world(people, app),
     }
+
+
+async def _digest_world(people, app) -> dict[str, str]:
+    """This week's digests of Bangkok's homerooms: the id of Somchai's (ม.1/1, Bua's class)."""
+    await digest.compile_school(app.state.settings, people.bangkok, Week.of(clock.today()))
+    found = await WeeklyDigest.select(WeeklyDigest.id).where(
+        WeeklyDigest.classroom == people.classrooms["BKK ม.1/1"]).first()
+    return {"digest_id": str(found["id"])}
 
 
 def fill(path: str, world: dict[str, str]) -> str:

@@ -287,8 +287,8 @@ UNREACHABLE_WHY = {
 
 
 async def digest_section(school_id: int, week: Week, rosters: dict[int, list[RosterEntry]]) -> dict[int, dict]:
-    """Each classroom's students whose guardians nobody could tell of an absence today, and why (two queries for
-    the whole school), as it stands when the digest is built."""
+    """Each classroom's students none of whose guardians can be told by SMS or the app, and why, as it stands when
+    the digest is built (two queries for the whole school)."""
     ids = [entry.student_id for entries in rosters.values() for entry in entries]
     reaches = await guardians_of(ids)
     sections = {}
