@@ -140,10 +140,10 @@ async def follow_roster(school_id: int, school_year_id: int, placed: list[tuple[
             if row["ends_on"] is None:
                 open_rows[row["student"]] = row
     new = [(s, c, n) for s, c, n in placed if s not in known]
-    if new:
+    for chunk in db.chunks(new):  # a big school's roster passes PostgreSQL's 32,767 parameters in one insert
         await StudentEnrolment.insert(*[StudentEnrolment(
             school=school_id, student=s, school_year=school_year_id, classroom=c, number_in_class=n,
-            starts_on=year["starts_on"], changed_by=by, changed_at=clock.now()) for s, c, n in new])
+            starts_on=year["starts_on"], changed_by=by, changed_at=clock.now()) for s, c, n in chunk])
     for student_id, classroom_id, number in placed:
         if student_id not in known:
             continue

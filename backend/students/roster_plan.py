@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from backend import db
 from backend.schools import services as schools
 from backend.schools.tables import Classroom
 from backend.clock import now
@@ -315,11 +316,12 @@ class Roster:
             )).returning(Classroom.id)
             self.classrooms[(grade, room)] = created[0]["id"]
 
-        if plan.new_students:
+        # In slices: one insert of a whole big school's rows passes PostgreSQL's 32,767 parameters.
+        for chunk in db.chunks(plan.new_students):
             created = await Student.insert(*[
                 Student(school=self.school_id, code=row.code, updated_at=moment,
                         **student_fields(row, self.classrooms[(row.grade, row.room)]))
-                for row in plan.new_students
+                for row in chunk
             ]).returning(Student.id, Student.code)
             for student in created:
                 self.students[student["code"]] = student
@@ -342,12 +344,12 @@ class Roster:
                                        Guardian.updated_at: moment}).where(Guardian.id == guardian_id)
                 known.update(name=wanted.name, phone=wanted.phone, has_smartphone=wanted.has_smartphone)
         new = [group for group, guardian_id in plan.guardian_of.items() if guardian_id is None]
-        if new:
+        for chunk in db.chunks(new):
             created = await Guardian.insert(*[
                 Guardian(school=self.school_id, name=plan.wanted[g].name, phone=plan.wanted[g].phone,
-                         has_smartphone=plan.wanted[g].has_smartphone, updated_at=moment) for g in new
+                         has_smartphone=plan.wanted[g].has_smartphone, updated_at=moment) for g in chunk
             ]).returning(Guardian.id, Guardian.name, Guardian.phone)
-            for group, made in zip(new, created, strict=True):
+            for group, made in zip(chunk, created, strict=True):
                 # Both engines return inserted rows in order; checked, because a mix-up would misdirect alerts.
                 assert (made["name"], made["phone"]) == (plan.wanted[group].name, plan.wanted[group].phone)
                 plan.guardian_of[group] = made["id"]
@@ -371,5 +373,5 @@ class Roster:
             gone = [link["id"] for guardian_id, link in existing.items() if guardian_id not in wanted_ids]
             if gone:
                 await StudentGuardian.delete().where(StudentGuardian.id.is_in(gone))
-        if new_links:
-            await StudentGuardian.insert(*new_links)
+        for chunk in db.chunks(new_links):
+            await StudentGuardian.insert(*chunk)
