@@ -18,14 +18,10 @@ import asyncio
 import gzip
 import os
 import re
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-from bench_database import database_arguments, fresh_schema, postgres_guard
+from bench_database import counting_queries, database_arguments, fresh_database, small_and_big_schools, use_database
 
-ROOT = Path(__file__).resolve().parent.parent
 HTML_LIMIT = 14 * 1024
 
 
@@ -74,51 +70,34 @@ async def measure(app, token: str, path: str, counter: dict) -> tuple[int, int, 
 
 
 async def run(args) -> None:
-    from backend import db, demo
     from backend.accounts.tables import User
     from backend.app import create_app
     from backend.config import Settings
     from backend.accounts import sessions
 
-    engine = db.engine()
-    await db.start(engine)
-    try:
-        await fresh_schema(args.database == "postgres")
+    async with fresh_database(args) as engine:
         started = time.monotonic()
-        schools = {
-            "small": await demo.create_demo_school("SMALL", ("ม.1",), 1, history=True),
-            "big": await demo.create_demo_school("BIG", ("ม.1", "ม.2", "ม.3", "ม.4", "ม.5", "ม.6"),
-                                                 args.rooms_per_grade, seed=2570, history=True),
-        }
+        schools = await small_and_big_schools(args.rooms_per_grade)
         print(f"seeded two demo schools in {time.monotonic() - started:.0f} s")
-        counter = {"queries": 0}
-        engine_class = type(engine)
-        original = engine_class.run_querystring
-
-        async def counted(self, querystring, in_pool=False):
-            counter["queries"] += 1
-            return await original(self, querystring, in_pool)
-
-        engine_class.run_querystring = counted
-        app = create_app(Settings.from_env())
-        results: dict[tuple[str, str], dict[str, tuple]] = {}
-        skipped: set[str] = set()
-        for size, logins in schools.items():
-            usernames = {role: username for role, username, _ in logins.rows}
-            teacher = next(username for role, username in usernames.items() if role.startswith("homeroom"))
-            ids = await ids_of(size, teacher)
-            pages, not_filled = addresses(app, ids)
-            skipped.update(not_filled)
-            for role, username in usernames.items():
-                role_name = "homeroom teacher" if role.startswith("homeroom") else role
-                user = await User.select(User.id).where(User.username == username).first()
-                token = await sessions.start_session(app.state.settings, user["id"])
-                for path in pages:
-                    status, gz, raw, queries = await measure(app, token, path, counter)
-                    if status == 200:
-                        shown = re.sub(r"/\d+", "/{id}", path)
-                        results.setdefault((role_name, shown), {})[size] = (gz, raw, queries)
-        engine_class.run_querystring = original
+        with counting_queries(engine) as counter:
+            app = create_app(Settings.from_env())
+            results: dict[tuple[str, str], dict[str, tuple]] = {}
+            skipped: set[str] = set()
+            for size, logins in schools.items():
+                usernames = {role: username for role, username, _ in logins.rows}
+                teacher = next(username for role, username in usernames.items() if role.startswith("homeroom"))
+                ids = await ids_of(size, teacher)
+                pages, not_filled = addresses(app, ids)
+                skipped.update(not_filled)
+                for role, username in usernames.items():
+                    role_name = "homeroom teacher" if role.startswith("homeroom") else role
+                    user = await User.select(User.id).where(User.username == username).first()
+                    token = await sessions.start_session(app.state.settings, user["id"])
+                    for path in pages:
+                        status, gz, raw, queries = await measure(app, token, path, counter)
+                        if status == 200:
+                            shown = re.sub(r"/\d+", "/{id}", path)
+                            results.setdefault((role_name, shown), {})[size] = (gz, raw, queries)
 
         print(f"\n{'role':<17} {'page':<44} {'gzip':>7} {'decoded':>8} {'SQL small':>9} {'SQL big':>8}")
         flagged = 0
@@ -137,26 +116,14 @@ async def run(args) -> None:
         print(f"pages flagged: {flagged}; not measured (ids this benchmark does not fill): {len(skipped)}")
         for path in sorted(skipped):
             print(f"  {path}")
-    finally:
-        await db.stop(engine)
 
 
 def main() -> None:
     parser = database_arguments(__doc__.split("\n\n")[0], "postgres://postgres@127.0.0.1:5432/doolae_bench")
     parser.add_argument("--rooms-per-grade", type=int, default=6)
     args = parser.parse_args()
-    work_dir = Path(tempfile.mkdtemp(prefix="doolae-every-page-"))
-    if args.database == "postgres":
-        postgres_guard(args.postgres_url, args.force, create=True)
-        database_url = args.postgres_url
-    else:
-        database_url = f"sqlite:///{work_dir / 'bench.sqlite'}"
-    # The engine is chosen when the backend is first imported: settle the environment before.
-    os.environ["DATABASE_URL"] = database_url
-    os.environ["PICCOLO_CONF"] = "piccolo_conf"
-    os.environ.setdefault("SECRET_KEY", "bench-secret-key-for-doolae-benchmarks-0123456789")
+    use_database(args, "doolae-every-page-")
     os.environ.setdefault("DOOLAE_INPROCESS_JOBS", "1")
-    sys.path.insert(0, str(ROOT))
     asyncio.run(run(args))
 
 

@@ -22,15 +22,17 @@ from backend import clock
 from backend.accounts import access
 from backend.accounts import services as accounts
 from backend.accounts.tables import AccountChange, Role
+from backend.behaviour import digest
 from backend.behaviour import offline as behaviour_offline
 from backend.behaviour import rules as behaviour_rules
 from backend.behaviour import services as behaviour
-from backend.behaviour.tables import IncidentStudent, RuleFiring
+from backend.behaviour.tables import IncidentStudent, RuleFiring, WeeklyDigest
 from backend.care import referrals
 from backend.care import services as care
 from backend.care import support
 from backend.notify.tables import Alert, Message
 from backend.promotion import services as promotion
+from backend.schools.calendar import Week
 from backend.screening import filling
 from backend.students.tables import StudentGuardian
 from backend.students import services as students
@@ -270,6 +272,10 @@ ROUTES: dict[str, frozenset[str]] = {
     "POST /promotion/meetings/{meeting_id:int}/record": only("somchai"),
     "GET /promotion/invitations": only("somsri", "noi"),
     "POST /promotion/meetings/{meeting_id:int}/reply": only("somsri"),
+    # The weekly digest (ม.1/1's, Somchai's): the teacher, the grade's head, executives. The list: whoever keeps a
+    # homeroom or oversees some (each sees their own).
+    "GET /behaviour/digests": only("wichai", "somchai", "malee", "sunee", "dao"),
+    "GET /behaviour/digests/{digest_id:int}": only("wichai", "somchai", "sunee"),
 }
 # Litestar answers OPTIONS on every path by itself (it shows only which methods exist); HEAD of a page is its GET.
 IGNORED_METHODS = {"OPTIONS"}
@@ -354,7 +360,16 @@ async def _world(people, app) -> dict[str, str]:
         "line_id": str(line["id"]), "incident_key": probation_key, "photo_key": uuid.uuid4().hex,
         "incident_photo_id": str(incident_photo["id"]),
         "meeting_id": str(meeting_id),
+        **await _digest_world(people, app),
     }
+
+
+async def _digest_world(people, app) -> dict[str, str]:
+    """This week's digests of Bangkok's homerooms: the id of Somchai's (ม.1/1, Bua's class)."""
+    await digest.compile_school(app.state.settings, people.bangkok, Week.of(clock.today()))
+    found = await WeeklyDigest.select(WeeklyDigest.id).where(
+        WeeklyDigest.classroom == people.classrooms["BKK ม.1/1"]).first()
+    return {"digest_id": str(found["id"])}
 
 
 def fill(path: str, world: dict[str, str]) -> str:

@@ -12,6 +12,7 @@ from backend.accounts import sessions
 from backend.config import Settings
 from backend.notify.queue import SEND_JOB, queue_name, redis_settings
 from backend.notify.delivery import close_delivery, open_delivery
+from workers.digests import compile_digests
 from workers.messages import send_message, sweep_outbox
 from workers.rules import behaviour_attendance
 
@@ -38,7 +39,8 @@ DEPLOYMENT = Settings.from_env().deployment
 
 
 class WorkerSettings:
-    functions = [purge_expired, func(send_message, name=SEND_JOB)]
+    functions = [purge_expired, func(send_message, name=SEND_JOB),
+                 compile_digests]  # weekly digests (behaviour.digest)
     # Named after the deployment: arq keeps a cron run's job id across queues, so another deployment's sweep
     # at the same second would otherwise stand in for ours.
     cron_jobs = [
@@ -47,6 +49,9 @@ class WorkerSettings:
         # Behaviour rules over attendance and automatic deductions (issue 11).
         cron(behaviour_attendance, name=f"cron:{DEPLOYMENT}:behaviour_attendance", minute=set(range(0, 60, 5)),
              second=30, run_at_startup=True),
+        # Weekly digests: each hour, each school whose digest hour has passed; building is once-only, so an
+        # hour missed (the worker down) is caught up at the next.
+        cron(compile_digests, name=f"cron:{DEPLOYMENT}:compile_digests", minute=3),
     ]
     queue_name = queue_name(DEPLOYMENT)
     on_startup = startup

@@ -524,6 +524,32 @@ def can_mark_firing_seen(viewer: Viewer, firing: dict) -> bool:
     return firing["school"] == viewer.school_id and viewer.keeps_homeroom(firing["classroom"])
 
 
+# Behaviour: the weekly digest -----------------------------------------------------------------------------------
+# A homeroom teacher's week is theirs, and the grade's head and the executives read it too (they oversee the
+# classroom); the discipline officer and counsellors read behaviour and screening elsewhere, not the teacher's digest.
+
+DIGEST_OVERSEERS = {Role.executive}
+
+
+def reads_digests(viewer: Viewer) -> bool:
+    """The list of weekly digests: homeroom teachers (their own), grade heads (their grades'), executives."""
+    return viewer.is_staff and bool(viewer.classroom_ids or viewer.supervised_ids or viewer.holds(DIGEST_OVERSEERS))
+
+
+def can_read_digest(viewer: Viewer, digest: dict) -> bool:
+    """One week's digest (needs school, teacher, classroom): the teacher it was built for, and who oversees it."""
+    return digest["school"] == viewer.school_id and viewer.is_staff and (
+        digest["teacher"] == viewer.user_id or viewer.supervises(digest["classroom"])
+        or viewer.holds(DIGEST_OVERSEERS))
+
+
+def readable_digests(viewer: Viewer, teacher, classroom):
+    """The where-clause of can_read_digest on a digest's teacher and classroom columns (the school apart)."""
+    if viewer.holds(DIGEST_OVERSEERS):
+        return teacher.is_not_null()
+    return (teacher == viewer.user_id) | classroom.is_in(list(viewer.supervised_ids) or [-1])
+
+
 def same_school(viewer: Viewer, school_id: int) -> None:
     if school_id != viewer.school_id:
         raise PermissionDeniedException()

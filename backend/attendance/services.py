@@ -19,9 +19,10 @@ from backend.notify import outbox as notify
 from backend.notify.queue import JobQueue
 from backend.notify.tables import Alert, Message
 from backend.schools import services as schools
-from backend.schools.calendar import DayOff
+from backend.schools.calendar import DayOff, Week
 from backend.schools.tables import Classroom
 from backend.students import enrolment
+from backend.students.enrolment import RosterEntry
 from backend.students.tables import Student
 from backend import clock
 from backend.clock import now
@@ -542,3 +543,46 @@ async def term_trend(viewer: Viewer) -> list[dict]:
         if calendar.is_school_day(day):
             weeks[day - timedelta(days=day.weekday())][row["status"]] += row["n"]
     return list(weeks.values())
+
+
+# The homeroom teacher's weekly digest ----------------------------------------------------------------------------
+
+
+async def digest_section(school_id: int, week: Week, rosters: dict[int, list[RosterEntry]]) -> dict[int, dict]:
+    """Each classroom's week: per student, school days absent (at the register), late, on leave, and periods cut;
+    only students with something to say. Two queries for the whole school. A register taken on a closed day is
+    kept but not counted, as everywhere else."""
+    calendar = await schools.calendar_between(school_id, week.monday, week.friday)
+    counts: dict[int, dict[str, int]] = {}
+    ids = [entry.student_id for entries in rosters.values() for entry in entries]
+    for chunk in db.chunks(ids, db.WHOLE_SCHOOL):
+        for mark in await AttendanceMark.select(AttendanceMark.student, AttendanceMark.day, AttendanceMark.period,
+                                                AttendanceMark.status).where(
+                (AttendanceMark.school == school_id) & AttendanceMark.student.is_in(chunk)
+                & (AttendanceMark.day >= week.monday) & (AttendanceMark.day <= week.friday)
+                & (AttendanceMark.status != Status.present.value)):
+            if not calendar.is_school_day(_as_date(mark["day"])):
+                continue
+            status = mark["status"]
+            if mark["period"] != HOMEROOM_PERIOD and status != Status.cut.value:
+                continue  # a period's plain absence is the register's absence, counted there
+            key = "leave" if status in (Status.sick_leave.value, Status.personal_leave.value) else status
+            theirs = counts.setdefault(mark["student"], {"absent": 0, "late": 0, "cut": 0, "leave": 0})
+            theirs[key] += 1
+    sections = {}
+    for classroom_id, entries in rosters.items():
+        rows, concerns = [], []
+        for entry in entries:
+            theirs = counts.get(entry.student_id)
+            if not theirs:
+                continue
+            rows.append({"student": entry.student_id, "name": entry.name, **theirs})
+            for key, weight, why in (
+                    ("absent", 2, N_("School days absent without leave this week: %(num)s")),
+                    ("cut", 2, N_("Classes cut this week: %(num)s")),
+                    ("late", 1, N_("Times late this week: %(num)s"))):
+                if theirs[key]:
+                    concerns.append({"student": entry.student_id, "weight": weight * theirs[key], "why": why,
+                                     "values": {"num": theirs[key]}})
+        sections[classroom_id] = {"school_days": len(calendar.school_days()), "students": rows, "concerns": concerns}
+    return sections

@@ -12,14 +12,16 @@ from litestar.params import FromPath, FromQuery
 from backend import clock, i18n
 from backend.accounts.access import (Permission, behaviour_pickable, behaviour_rooms, current_viewer, requires,
                                      sees_school_behaviour)
-from backend.behaviour import configure, family, offline, reports, rules, services
+from backend.behaviour import configure, digest, family, offline, reports, rules, services
 from backend.behaviour.points import CAUSE_LABELS
 from backend.behaviour.tables import KIND_LABELS, SANCTION_LABELS, Kind, RuleKind, Sanction
+from backend.screening.tables import GROUP_LABELS
 from backend.i18n import N_, Refusal, _, ngettext
 from backend.students import services as students
 from backend.visits.services import MAX_PHOTO_BYTES
 from backend.web import on_refusal, page, redirect, typed
 
+GROUP_NAMES = {group.value: label for group, label in GROUP_LABELS.items()}
 LABELS = {"kinds": {k.value: v for k, v in KIND_LABELS.items()},
           "sanctions": {s.value: v for s, v in SANCTION_LABELS.items()},
           "causes": {c.value: v for c, v in CAUSE_LABELS.items()}}
@@ -276,8 +278,24 @@ async def firing_seen(request: Request, firing_id: FromPath[int]) -> Response:
     return redirect("/")
 
 
+# The homeroom teacher's weekly digest ---------------------------------------------------------------------------
+
+
+@get("/digests", guards=[requires(Permission.use_behaviour)])
+async def digests(request: Request) -> Response:
+    found = await digest.list_digests(current_viewer(request))
+    return page(request, "behaviour/digests.html", {"digests": found})
+
+
+@get("/digests/{digest_id:int}", guards=[requires(Permission.use_behaviour)])
+async def one_digest(request: Request, digest_id: FromPath[int]) -> Response:
+    found = await digest.get_digest(current_viewer(request), digest_id)
+    return page(request, "behaviour/digest.html", {"digest": found, "group_labels": GROUP_NAMES, **LABELS})
+
+
 behaviour_router = Router(path="/behaviour", route_handlers=[
     front, new, pick, record, show, void, student,
     acknowledge, probation_letter, acknowledged_on_paper, service_done, upload_photo, show_photo,
     good_deeds, school_year,
-    settings_page, save_settings, add_rule, turn_off_rule, add_category, edit_category, retire_category, firing_seen])
+    settings_page, save_settings, add_rule, turn_off_rule, add_category, edit_category, retire_category, firing_seen,
+    digests, one_digest])

@@ -12,13 +12,15 @@ from backend.accounts.access import (Permission, Viewer, behaviour_pickable, can
                                      can_void_incident, reads_behaviour_as_family)
 from backend.behaviour import points, rules
 from backend.behaviour.tables import (BehaviourCategory, BehaviourSettings, Incident, IncidentStudent, Kind,
-                                      RuleFiring, Sanction)
+                                      PointsEntry, RuleFiring, RuleKind, Sanction)
 from backend.clock import SCHOOL_TIME, now, today
 from backend import config
 from backend.i18n import N_, Refusal
 from backend.notify.queue import JobQueue
 from backend.schools import services as schools
+from backend.schools.calendar import Week
 from backend.students import services as students
+from backend.students.enrolment import RosterEntry
 from backend.students.tables import Student
 
 CLIENT_ID = re.compile(r"[A-Za-z0-9-]{8,40}")
@@ -357,3 +359,76 @@ async def recorded_by_me(viewer: Viewer, limit: int = 20) -> list[dict]:
         (Incident.recorded_by == viewer.user_id) & (Incident.school == viewer.school_id)).order_by(
         Incident.id, ascending=False).limit(limit)
 
+
+# The homeroom teacher's weekly digest: behaviour's sections ---------------------------------------------------------
+
+RULE_NAMES = {
+    RuleKind.lates_in_days.value: N_("Late again and again"),
+    RuleKind.absences_in_row.value: N_("Absent days in a row without leave"),
+    RuleKind.points_below.value: N_("Points below the school's line"),
+    RuleKind.serious_incident.value: N_("A serious incident"),
+}
+
+
+async def digest_sections(school_id: int, week: Week, rosters: dict[int, list[RosterEntry]]) -> dict[int, dict]:
+    """Each classroom's good deeds, incidents with the points they moved, balances below the school's line, and the
+    rules that fired, this week. Seven queries for the whole school however many students."""
+    ids = [entry.student_id for entries in rosters.values() for entry in entries]
+    settings = await school_settings(school_id)
+    year = await schools.school_year_now(school_id, week.friday)
+    balance = await points.balances(year.school_year_id, ids, settings.start_points)
+    records: dict[int, list[dict]] = {}
+    moved: dict[int, int] = {}
+    fired: dict[int, list[dict]] = {}
+    for chunk in db.chunks(ids, db.WHOLE_SCHOOL):
+        for row in await IncidentStudent.select(
+                IncidentStudent.student, IncidentStudent.points, IncidentStudent.incident.kind.as_alias("kind"),
+                IncidentStudent.incident.happened_at.as_alias("happened_at"),
+                IncidentStudent.incident.sanction.as_alias("sanction"),
+                IncidentStudent.incident.category.name.as_alias("category"),
+                IncidentStudent.incident.category.serious.as_alias("serious")).where(
+                (IncidentStudent.incident.school == school_id) & IncidentStudent.student.is_in(chunk)
+                & (IncidentStudent.incident.happened_at >= week.begins)
+                & (IncidentStudent.incident.happened_at < week.ends)
+                & IncidentStudent.incident.voided_at.is_null()).order_by(IncidentStudent.incident.happened_at):
+            records.setdefault(row["student"], []).append(row)
+        for row in await PointsEntry.select(PointsEntry.student, PointsEntry.applied).where(
+                (PointsEntry.school == school_id) & PointsEntry.student.is_in(chunk)
+                & (PointsEntry.created_at >= week.begins) & (PointsEntry.created_at < week.ends)):
+            moved[row["student"]] = moved.get(row["student"], 0) + row["applied"]
+        for row in await RuleFiring.select(RuleFiring.student, RuleFiring.day, RuleFiring.detail,
+                                           RuleFiring.rule.kind.as_alias("kind")).where(
+                (RuleFiring.school == school_id) & RuleFiring.student.is_in(chunk)
+                & (RuleFiring.day >= week.monday) & (RuleFiring.day <= week.friday)).order_by(RuleFiring.day):
+            fired.setdefault(row["student"], []).append(row)
+    sections = {}
+    for classroom_id, entries in rosters.items():
+        good, bad, standing, rules, concerns = [], [], [], [], []
+        for entry in entries:
+            who = {"student": entry.student_id, "name": entry.name}
+            for row in records.get(entry.student_id, []):
+                line = {**who, "category": row["category"], "points": row["points"], "serious": row["serious"],
+                        "sanction": row["sanction"],
+                        "day": row["happened_at"].astimezone(SCHOOL_TIME).date().isoformat()}
+                (good if row["kind"] == Kind.good_deed.value else bad).append(line)
+                if row["kind"] == Kind.incident.value:
+                    concerns.append({"student": entry.student_id, "weight": 3 if row["serious"] else 2,
+                                     "why": N_("Incident: %(category)s"), "values": {"category": row["category"]}})
+            now_at = balance.get(entry.student_id, settings.start_points)
+            if entry.student_id in moved or now_at < settings.threshold:
+                standing.append({**who, "change": moved.get(entry.student_id, 0), "balance": now_at,
+                                 "below": now_at < settings.threshold})
+            if now_at < settings.threshold:
+                concerns.append({"student": entry.student_id, "weight": 2, "why": N_("Conduct points: %(num)s"),
+                                 "values": {"num": now_at}})
+            for row in fired.get(entry.student_id, []):
+                rules.append({**who, "rule": RULE_NAMES.get(row["kind"], row["kind"]), "detail": row["detail"],
+                              "day": str(row["day"])[:10]})
+                concerns.append({"student": entry.student_id, "weight": 3, "why": N_("A rule fired: %(rule)s"),
+                                 "values": {"rule": RULE_NAMES.get(row["kind"], row["kind"])}})
+        sections[classroom_id] = {
+            "good_deeds": {"items": good},
+            "incidents": {"items": bad, "points": standing, "threshold": settings.threshold, "concerns": concerns},
+            "rules": {"items": rules},
+        }
+    return sections

@@ -9,6 +9,7 @@ from litestar.params import FromQuery
 from backend.accounts import services as accounts
 from backend.accounts.access import Permission, current_viewer, requires, requires_sign_in
 from backend.attendance import services as attendance
+from backend.behaviour import digest
 from backend.attendance.tables import STATUS_LABELS
 from backend.behaviour import family as behaviour_family
 from backend.behaviour import rules as behaviour_rules
@@ -32,7 +33,7 @@ async def home(request: Request) -> Response:
         return redirect("/screening")  # what a student signs in for: their questionnaires
     today = clock.today()
     context: dict = {"children": [], "rooms": [], "counts": None, "today": today, "grade_rooms": [], "recent": [],
-                     "waiting": 0}
+                     "waiting": 0, "digests": []}
     if viewer.can(Permission.view_children) or viewer.student_ids:
         context["children"] = await students.list_children(viewer)
         context["attendance"] = await attendance.children_today(viewer)  # a parent's: today and alerts not seen
@@ -43,6 +44,8 @@ async def home(request: Request) -> Response:
     if viewer.can(Permission.view_homeroom):
         context["firings"] = await behaviour_rules.unseen_firings(viewer)
         context["rule_labels"] = {kind.value: label for kind, label in behaviour_rules.RULE_LABELS.items()}
+    if viewer.can(Permission.view_homeroom):  # the newest weekly digest (behaviour.digest), its own card
+        context["digests"] = await digest.latest_for_home(viewer)
     if viewer.can(Permission.view_grade):
         context["grade_rooms"] = [room for room in await accounts.list_classrooms(viewer)
                                   if viewer.supervises(room["id"])]

@@ -20,6 +20,8 @@ from backend.i18n import N_
 from backend.notify.queue import JobQueue
 from backend.notify.wording import NotifyError, compose, school_templates
 from backend.schools.tables import School
+from backend.schools.calendar import Week
+from backend.students.enrolment import RosterEntry
 from backend.students.phones import is_mobile
 from backend.students.tables import Guardian, StudentGuardian
 
@@ -272,3 +274,33 @@ async def timeline_events(viewer: Viewer, student: dict, limit: int) -> list[dic
              "outcome": _outcome(statuses[alert["id"]], alert["acknowledged_at"] is not None),
              "acknowledged_at": alert["acknowledged_at"]}
             for alert in alerts]
+
+
+# The homeroom teacher's weekly digest --------------------------------------------------------------------------
+
+UNREACHABLE_WHY = {
+    None: N_("No guardian on record"),
+    "no_phone": N_("No phone number"),
+    "not_mobile": N_("The number is not a mobile"),
+    "opted_out": N_("SMS turned off"),
+}
+
+
+async def digest_section(school_id: int, week: Week, rosters: dict[int, list[RosterEntry]]) -> dict[int, dict]:
+    """Each classroom's students none of whose guardians can be told by SMS or the app, and why, as it stands when
+    the digest is built (two queries for the whole school)."""
+    ids = [entry.student_id for entries in rosters.values() for entry in entries]
+    reaches = await guardians_of(ids)
+    sections = {}
+    for classroom_id, entries in rosters.items():
+        rows = []
+        for entry in entries:
+            theirs = reaches.get(entry.student_id, [])
+            if any(reach.channel for reach in theirs):
+                continue
+            rows.append({"student": entry.student_id, "name": entry.name,
+                         "why": UNREACHABLE_WHY.get(theirs[0].reason if theirs else None, UNREACHABLE_WHY[None])})
+        sections[classroom_id] = {"unreachable": rows, "concerns": [
+            {"student": row["student"], "weight": 1, "why": N_("No guardian can be reached"), "values": {}}
+            for row in rows]}
+    return sections

@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import Enum
 
+from backend.clock import SCHOOL_TIME
 from backend.i18n import N_
 
 WEEKEND = frozenset({5, 6})  # Saturday and Sunday (date.weekday()); a school's Saturday classes are make-up days
@@ -116,3 +117,29 @@ class Calendar:
     def last_school_days(self, count: int, until: date) -> list[date]:
         """The last `count` school days up to `until`, oldest first ("3 lates in 7 school days")."""
         return self.school_days(self.first, until)[-count:]
+
+
+@dataclass(frozen=True)
+class Week:
+    """A school week, Monday to Friday (the weekly digest's span); make-up Saturdays are not in it."""
+
+    monday: date
+
+    @classmethod
+    def of(cls, day: date) -> Week:
+        """The week containing this day (a Saturday or Sunday belongs to the week just ended)."""
+        return cls(day - timedelta(days=day.weekday()))
+
+    @property
+    def friday(self) -> date:
+        return self.monday + timedelta(days=4)
+
+    @property
+    def begins(self) -> datetime:
+        """Monday 00:00 school time."""
+        return datetime.combine(self.monday, time(0), SCHOOL_TIME)
+
+    @property
+    def ends(self) -> datetime:
+        """Saturday 00:00 school time: the first moment after the week."""
+        return datetime.combine(self.monday + timedelta(days=5), time(0), SCHOOL_TIME)

@@ -23,7 +23,9 @@ from backend.screening import criteria as rules
 from backend.screening.scoring import EQ_AGE_BAND, Instrument, load_instrument, score_eq, score_sdq, with_cutoffs
 from backend.screening.tables import (FORM_LABELS, GROUP_LABELS, NOT_SCREENED, STATES, DomainChecklist, FormStatus,
                                       Group, GroupDecision, ScreeningCriteria, ScreeningForm)
+from backend.schools.calendar import Week
 from backend.students import enrolment
+from backend.students.enrolment import RosterEntry
 from backend.students import services as students
 from backend.students.tables import Student
 from backend import clock
@@ -436,3 +438,55 @@ async def timeline_events(viewer: Viewer, student: dict, limit: int) -> list[dic
         terms_seen.add(term)
         events.append({"kind": "group", "at": decision["decided_at"], "group": GROUP_LABELS[Group(decision["group"])]})
     return events
+
+
+# --- The homeroom teacher's weekly digest --------------------------------------------------------------------
+
+# A scale in one of these bands is worth a look (SDQ: risk, problem; EQ: below the norm).
+FLAGGED_BANDS = {"risk", "problem", "below"}
+
+
+async def digest_section(school_id: int, week: Week, rosters: dict[int, list[RosterEntry]]) -> dict[int, dict]:
+    """Each classroom's new screening this week: forms filed (with how many scales call for a look) and groups
+    the homeroom teacher set or changed (from what). Two queries for the whole school."""
+    ids = [entry.student_id for entries in rosters.values() for entry in entries]
+    forms: dict[int, list[dict]] = defaultdict(list)
+    decided: dict[int, list[dict]] = defaultdict(list)
+    for chunk in db.chunks(ids, db.WHOLE_SCHOOL):
+        for row in await ScreeningForm.select(
+                ScreeningForm.student, ScreeningForm.instrument, ScreeningForm.informant, ScreeningForm.result,
+                ScreeningForm.submitted_at).where(
+                (ScreeningForm.school == school_id) & ScreeningForm.student.is_in(chunk)
+                & (ScreeningForm.slot == "current") & (ScreeningForm.submitted_at >= week.begins)
+                & (ScreeningForm.submitted_at < week.ends)).order_by(ScreeningForm.id).output(load_json=True):
+            forms[row["student"]].append(row)
+        # Every decision up to the week's end, oldest first: the last before the week is what the group was.
+        for row in await GroupDecision.select(GroupDecision.student, GroupDecision.group,
+                                              GroupDecision.decided_at).where(
+                (GroupDecision.school == school_id) & GroupDecision.student.is_in(chunk)
+                & (GroupDecision.decided_at < week.ends)).order_by(GroupDecision.id):
+            decided[row["student"]].append(row)
+    sections = {}
+    for classroom_id, entries in rosters.items():
+        results, groups, concerns = [], [], []
+        for entry in entries:
+            for form in forms.get(entry.student_id, []):
+                flagged = sum(1 for scale in (form["result"] or {}).get("scales", {}).values()
+                              if scale.get("band") in FLAGGED_BANDS)
+                results.append({"student": entry.student_id, "name": entry.name,
+                                "form": FORM_LABELS.get((form["instrument"], form["informant"]), form["instrument"]),
+                                "flagged": flagged})
+            history = decided.get(entry.student_id, [])
+            this_week = [row for row in history if row["decided_at"] >= week.begins]
+            if not this_week:
+                continue
+            before = history[-len(this_week) - 1]["group"] if len(history) > len(this_week) else None
+            after = this_week[-1]["group"]
+            if after != before:
+                groups.append({"student": entry.student_id, "name": entry.name, "before": before, "after": after})
+                if after in (Group.risk.value, Group.problem.value):
+                    concerns.append({"student": entry.student_id, "weight": 3 if after == Group.problem.value else 2,
+                                     "why": N_("Screening group is now: %(group)s"),
+                                     "values": {"group": GROUP_LABELS[Group(after)]}})
+        sections[classroom_id] = {"results": results, "groups": groups, "concerns": concerns}
+    return sections

@@ -15,7 +15,9 @@ from backend.i18n import N_, Refusal
 from backend.forms import Invalid, clean
 from backend.request_input import fits_id
 from backend.schools.tables import Classroom, SchoolYear
+from backend.schools.calendar import Week
 from backend.students import enrolment
+from backend.students.enrolment import RosterEntry
 from backend.students.tables import Student
 from backend.visits.form import FORM
 from backend.visits.storage import PhotoStore
@@ -313,3 +315,25 @@ async def income_per_person(student_ids: list[int]) -> dict[int, float]:
     incomes = {student_id: (row["answers"] or {}).get("income_per_person") for student_id, row in newest.items()}
     return {student_id: float(income) for student_id, income in incomes.items()
             if isinstance(income, (int, float))}
+
+
+async def digest_section(school_id: int, week: Week, rosters: dict[int, list[RosterEntry]]) -> dict[int, dict]:
+    """Each classroom's students not yet visited at home this school year (a planned visit is not yet one). Two
+    queries for the whole school."""
+    year = await SchoolYear.select(SchoolYear.starts_on).where(
+        (SchoolYear.school == school_id) & (SchoolYear.starts_on <= week.friday)
+        & (SchoolYear.ends_on >= week.monday)).first()
+    since = year["starts_on"] if year else week.monday
+    ids = [entry.student_id for entries in rosters.values() for entry in entries]
+    visited: set[int] = set()
+    for chunk in db.chunks(ids, db.WHOLE_SCHOOL):
+        visited.update(row["student"] for row in await Visit.select(Visit.student).where(
+            (Visit.school == school_id) & Visit.student.is_in(chunk) & (Visit.status == VisitStatus.done.value)
+            & (Visit.visited_on >= since) & (Visit.visited_on <= week.friday)).distinct())
+    sections = {}
+    for classroom_id, entries in rosters.items():
+        waiting = [{"student": e.student_id, "name": e.name} for e in entries if e.student_id not in visited]
+        sections[classroom_id] = {"students": len(entries), "not_visited": waiting, "concerns": [
+            {"student": row["student"], "weight": 1, "why": N_("Not visited at home yet this school year"),
+             "values": {}} for row in waiting]}
+    return sections
