@@ -17,6 +17,7 @@ from backend.accounts.tables import HomeroomAssignment, User
 from backend.attendance import services as attendance
 from backend.behaviour import services as behaviour
 from backend.behaviour.tables import BehaviourSettings, WeeklyDigest
+from backend.care import services as care
 from backend.clock import now
 from backend.config import Settings
 from backend.i18n import N_
@@ -32,16 +33,16 @@ from backend.students.phones import is_mobile
 from backend.visits import services as visits
 
 # (section name, the area's function). A name of None: the area names its own sections (behaviour gives three).
-# The care-case area adds its line here.
 PROVIDERS = (
     (None, behaviour.digest_sections),
     ("attendance", attendance.digest_section),
     ("screening", screening.digest_section),
     ("visits", visits.digest_section),
     ("guardians", outbox.digest_section),
+    ("care", care.digest_section),
 )
 # As the teacher reads them: good deeds first (care-facts: start from what goes well), the check-in last.
-ORDER = ("good_deeds", "attendance", "incidents", "rules", "screening", "visits", "guardians")
+ORDER = ("good_deeds", "attendance", "incidents", "rules", "screening", "visits", "guardians", "care")
 CHECK_INS = 3
 POINTER_KIND = "digest"
 

@@ -11,7 +11,7 @@ from backend.accounts.access import (Viewer, can_follow_up, can_read_note, can_s
                                      visible_students)
 from backend.accounts.tables import Role, User
 from backend.care.tables import (CareCase, CaseDecline, CaseNote, CaseStatus, FollowUp, HelpKind, Outcome,
-                                 PlanActivity, Progress, Sensitivity, Source, Urgency)
+                                 PlanActivity, Progress, Referral, ReferralStatus, Sensitivity, Source, Urgency)
 from backend.clock import now
 from backend.i18n import N_, Refusal
 from backend.screening import services as screening
@@ -320,3 +320,31 @@ async def todo(viewer: Viewer) -> dict:
     waiting = await referrals.inbox(viewer)
     return {"follow_ups_due": due, "referrals_waiting": len(waiting["waiting"]),
             "needs_a_case": len(await needs_a_case(viewer)) if viewer.classroom_ids else 0}
+
+
+async def digest_section(school_id: int, week, rosters: dict) -> dict[int, dict]:
+    """Each classroom's care this week for the weekly digest, as counts (whoever else reads the digest, such as the
+    grade's head, learns no case by name; the teacher opens /care): open cases, follow-ups overdue at the week's
+    end, referrals still waiting, reports back received this week. Three queries for the whole school."""
+    student_room = {entry.student_id: room for room, entries in rosters.items() for entry in entries}
+    ids = list(student_room) or [-1]
+    cases = await CareCase.select(CareCase.id, CareCase.student).where(
+        (CareCase.school == school_id) & (CareCase.status == CaseStatus.open.value) & CareCase.student.is_in(ids))
+    case_room = {case["id"]: student_room[case["student"]] for case in cases}
+    overdue = await PlanActivity.select(PlanActivity.care_case).where(
+        PlanActivity.care_case.is_in(list(case_room) or [-1]) & PlanActivity.ended_at.is_null()
+        & (PlanActivity.follow_up_on < week.friday))
+    referrals = await Referral.select(Referral.care_case, Referral.status, Referral.reported_at).where(
+        Referral.care_case.is_in(list(case_room) or [-1]))
+    sections = {room: {"open": 0, "overdue": 0, "waiting": 0, "reported": 0} for room in rosters}
+    for room in case_room.values():
+        sections[room]["open"] += 1
+    for row in overdue:
+        sections[case_room[row["care_case"]]]["overdue"] += 1
+    for row in referrals:
+        room = sections[case_room[row["care_case"]]]
+        if row["status"] in (ReferralStatus.sent.value, ReferralStatus.accepted.value):
+            room["waiting"] += 1
+        if row["reported_at"] and week.begins <= row["reported_at"] < week.ends:
+            room["reported"] += 1
+    return sections

@@ -105,3 +105,20 @@ async def test_the_homeroom_teachers_home_page_lists_what_waits_on_them(client, 
     todo = home[home.index("งานที่ต้องทำ"):]
     assert "ถึงกำหนดติดตาม 1 รายการ" in todo and "นักเรียน 1 คนควรเปิดเคส" in todo
     assert "ห้อง ม.1/1 ยังไม่ได้ประชุมผู้ปกครองในภาคเรียนนี้" in todo
+
+
+async def test_the_weekly_digest_counts_the_class_s_care_without_naming_anyone(client, people, settings):
+    from backend.behaviour import digest
+    from backend.behaviour.tables import WeeklyDigest
+    from backend.schools.calendar import Week
+
+    await _confirm(people, "10002")
+    case_url = await _open_case(client, people, settings)
+    await client.submit(f"{case_url}/activities", {"kind": "parents", "follow_up_on": clock.today().isoformat()})
+    await client.submit(f"{case_url}/referrals", {"to_role": "counsellor", "reason": "ร้องไห้บ่อย"})
+    week = Week.of(clock.today() + timedelta(days=7))  # next week: today's follow-up is overdue by its Friday
+    with clock.set_to(week.ends):
+        await digest.compile_school(settings, people.bangkok, week)
+    built = await WeeklyDigest.select(WeeklyDigest.sections).where(
+        WeeklyDigest.classroom == people.classrooms["BKK ม.1/1"]).output(load_json=True).first()
+    assert built["sections"]["care"] == {"open": 1, "overdue": 1, "waiting": 1, "reported": 0}
