@@ -12,8 +12,8 @@ from backend import clock, db
 from backend.accounts.access import (Viewer, can_receive_referral, can_refer_outside, can_see_case, in_case_team,
                                      manages_agencies)
 from backend.accounts.tables import Role, User
-from backend.care.services import CareError, case_for, clean_text
-from backend.care.tables import Agency, CareCase, Referral, ReferralStatus, Urgency
+from backend.care.services import CareError, case_for, chosen_urgency, clean_text
+from backend.care.tables import Agency, CareCase, Referral, ReferralStatus
 from backend.clock import now
 from backend.i18n import N_
 from backend.schools import services as schools
@@ -72,9 +72,7 @@ async def refer(viewer: Viewer, case_id: int, form: dict) -> int:
     reason = clean_text(form.get("reason"), 4000)
     if not reason:
         errors["reason"] = N_("Say why the student is referred.")
-    urgency = clean_text(form.get("urgency"), 10) or Urgency.routine.value
-    if urgency not in Urgency._value2member_map_:
-        errors["urgency"] = N_("Choose how urgent it is.")
+    urgency = chosen_urgency(form, errors)
     outside = form.get("direction") == "outside"
     values = {}
     if outside:

@@ -73,15 +73,21 @@ async def show(request: Request, case_id: FromPath[int]) -> Response:
     return await _case_page(request)
 
 
-def _case_action(path: str, action, flash: str):
-    """A form on the case page: the service acts, the page comes back with a word or with what to fix."""
+def _form_action(path: str, action, flash: str, page_builder, back: str):
+    """A form on a case's or a referral's page: the service acts on the page's record (the path's one id), and the
+    page comes back with a word, or (through the refusal handler) as typed with what to fix."""
 
-    @post(path, guards=[requires(Permission.use_care)], opt=on_refusal(_case_page), name=action.__name__)
-    async def handler(request: Request, case_id: FromPath[int]) -> Response:
-        await action(current_viewer(request), case_id, await typed(request))
-        return redirect(f"/care/cases/{case_id}", flash=_(flash))
+    @post(path, guards=[requires(Permission.use_care)], opt=on_refusal(page_builder), name=action.__name__)
+    async def handler(request: Request) -> Response:
+        record_id = next(iter(request.path_params.values()))
+        await action(current_viewer(request), record_id, await typed(request))
+        return redirect(back.format(record_id), flash=_(flash))
 
     return handler
+
+
+def _case_action(path: str, action, flash: str):
+    return _form_action(path, action, flash, _case_page, "/care/cases/{}")
 
 
 async def _reopen(viewer, case_id: int, _form: dict) -> None:
@@ -188,12 +194,7 @@ async def referral_letter(request: Request, referral_id: FromPath[int]) -> Respo
 
 
 def _referral_action(path: str, action, flash: str):
-    @post(path, guards=[requires(Permission.use_care)], opt=on_refusal(_referral_page), name=action.__name__)
-    async def handler(request: Request, referral_id: FromPath[int]) -> Response:
-        await action(current_viewer(request), referral_id, await typed(request))
-        return redirect(f"/care/referrals/{referral_id}", flash=_(flash))
-
-    return handler
+    return _form_action(path, action, flash, _referral_page, "/care/referrals/{}")
 
 
 async def _accept(viewer, referral_id: int, _form: dict) -> None:

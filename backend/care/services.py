@@ -45,6 +45,14 @@ def _day(text, errors: dict, field: str, required: bool = True) -> date | None:
         return None
 
 
+def chosen_urgency(form: dict, errors: dict) -> str:
+    """The form's urgency (routine when not given); a value not known is a field to fix."""
+    urgency = clean_text(form.get("urgency"), 10) or Urgency.routine.value
+    if urgency not in Urgency._value2member_map_:
+        errors["urgency"] = N_("Choose how urgent it is.")
+    return urgency
+
+
 async def student_for_case(viewer: Viewer, student_id: int) -> dict:
     """A student whose care the viewer looks after (their case team), or 404."""
     student = await Student.select(Student.id, Student.school, Student.classroom, Student.title, Student.first_name,
@@ -116,9 +124,7 @@ async def open_case(viewer: Viewer, student_id: int, form: dict) -> int:
     concern = clean_text(form.get("concern"), 4000)
     if not concern:
         errors["concern"] = N_("Say what the concern is.")
-    urgency = clean_text(form.get("urgency"), 10) or Urgency.routine.value
-    if urgency not in Urgency._value2member_map_:
-        errors["urgency"] = N_("Choose how urgent it is.")
+    urgency = chosen_urgency(form, errors)
     source = clean_text(form.get("source"), 12) or Source.staff.value
     if source not in Source._value2member_map_:
         source = Source.staff.value
