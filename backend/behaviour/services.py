@@ -19,6 +19,7 @@ from backend.i18n import N_, Refusal
 from backend.notify.queue import JobQueue
 from backend.schools import services as schools
 from backend.schools.calendar import Week
+from backend.students import enrolment
 from backend.students import services as students
 from backend.students.enrolment import RosterEntry
 from backend.students.tables import Student
@@ -166,7 +167,7 @@ async def record(viewer: Viewer, payload: dict, alert_settings: config.Settings 
     elif len(student_ids) > MAX_STUDENTS:
         errors["students"] = N_("At most %(max)s students in one record.")
     found = {row["id"]: row for row in await Student.select(
-        Student.id, Student.school, Student.classroom, Student.left_on).where(
+        Student.id, Student.school, Student.classroom).where(
         behaviour_pickable(viewer) & Student.id.is_in(student_ids or [-1]))}
     if student_ids and len(found) != len(student_ids):
         errors["students"] = N_("A student chosen is not one of this school's.")
@@ -201,10 +202,12 @@ async def record(viewer: Viewer, payload: dict, alert_settings: config.Settings 
         hours = 0
     description = str(payload.get("description") or "").replace("\x00", "").strip()[:2000]
     place = str(payload.get("place") or "").replace("\x00", "").strip()[:100]
-    if happened is not None:
-        for student in found.values():
-            if student["left_on"] is not None and student["left_on"] <= happened.astimezone(SCHOOL_TIME).date():
-                errors["students"] = N_("A student chosen had left the school by then.")
+    if happened is not None and found and "students" not in errors:
+        day = happened.astimezone(SCHOOL_TIME).date()
+        there = {row["id"] for row in await Student.select(Student.id).where(
+            enrolment.enrolled(viewer.school_id, day) & Student.id.is_in(list(found)))}
+        if there != set(found):
+            errors["students"] = N_("A student chosen was not at the school on that day (not yet arrived, or left).")
     if errors:
         raise BehaviourError(N_("Some fields need fixing."), errors=errors, max=MAX_STUDENTS)
 

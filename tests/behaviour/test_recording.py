@@ -123,3 +123,18 @@ async def test_typing_a_class_lists_it_whole_to_tick_students_from(client, peopl
     listed = text_of((await client.get("/behaviour/pick", params={"q": "ม.1/1"},
                                        headers={"hx-request": "true"})).text)
     assert "อนันต์" in listed and "บัว" in listed and "ชัย" not in listed
+
+
+async def test_an_incident_before_the_student_arrived_is_refused(client, people, settings):
+    from datetime import timedelta
+
+    from backend.students.tables import StudentEnrolment
+
+    # Bua arrived (moved in) this morning: nothing of hers can have happened at school yesterday.
+    await StudentEnrolment.update({StudentEnrolment.starts_on: clock.today()}).where(
+        StudentEnrolment.student == people.students["10002"])
+    yesterday = (clock.now().astimezone(clock.SCHOOL_TIME) - timedelta(days=1)).strftime("%Y-%m-%dT10:00")
+    response = await _record(client, people, settings, people.somchai, ["10002"], happened_at=yesterday)
+    assert response.status_code == 422 and "ยังไม่ย้ายเข้า" in text_of(response.text)
+    response = await _record(client, people, settings, people.somchai, ["10002"])
+    assert response.status_code == 200
