@@ -130,6 +130,7 @@ async def create_demo_school(code: str = "DEMO", grades: tuple[str, ...] = ("ม
         await seed_behaviour(school_id, seed)
         await seed_promotion(school_id, seed)
         logins.append(("counsellor", await seed_care(school_id, rooms[:3], prefix)))
+        await seed_digests(school_id)
     return DemoLogins([(role, username, DEMO_PASSWORD) for role, username in logins])
 
 
@@ -508,3 +509,21 @@ async def seed_care(school_id: int, rooms: list[dict], prefix: str) -> str:
                     "tried": "ให้คำปรึกษา 3 ครั้ง", "consent": "yes", "consent_from": "ผู้ปกครอง (มารดา)",
                     "urgency": "soon"})
     return username
+
+
+async def seed_digests(school_id: int, weeks: int = 2) -> int:
+    """The homeroom teachers' digests of the last weeks, compiled as the Friday cron would have at 16:00."""
+    from datetime import timedelta
+
+    from backend import clock
+    from backend.behaviour import digest
+    from backend.config import Settings
+    from backend.schools.calendar import Week
+
+    this_week = Week.of(clock.today())
+    built = 0
+    for back in range(weeks, 0, -1):
+        week = Week.of(this_week.monday - timedelta(weeks=back))
+        with clock.set_to(datetime.combine(week.friday, time(16), tzinfo=clock.SCHOOL_TIME)):
+            built += len(await digest.compile_school(Settings.from_env(), school_id, week))
+    return built

@@ -54,7 +54,7 @@ async def test_the_demo_has_cases_referrals_activities_and_a_meeting_per_class(m
 
     from backend import clock, schoolyear
     from backend.care.tables import CareCase, Referral
-    from backend.demo import seed_care, seed_promotion, seed_screening
+    from backend.demo import seed_care, seed_digests, seed_promotion, seed_screening
     from backend.promotion.tables import HomeroomActivity, ParentMeeting
     from backend.schools.tables import Classroom
 
@@ -66,6 +66,7 @@ async def test_the_demo_has_cases_referrals_activities_and_a_meeting_per_class(m
         await seed_screening(school, rooms)
         counsellor = await seed_care(school, rooms, "demo")
         await seed_promotion(school)
+        assert await seed_digests(school) == 2 * len(rooms)  # two weeks of each homeroom teacher's digest
         browser = make_client()
         await browser.submit("/signin", {"username": counsellor, "password": DEMO_PASSWORD})
         inbox = text_of((await browser.get("/care")).text)
