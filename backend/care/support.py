@@ -34,17 +34,20 @@ async def _students(viewer: Viewer) -> list[dict]:
 
 
 async def overview(viewer: Viewer) -> dict:
-    """The viewer's students (homerooms; the whole school for counsellors and executives) with the household's income
-    per person from the latest visit, this year's awards, and this term's attendance for EEF recipients. A constant
-    number of queries."""
+    """The viewer's homeroom students, and the school's students put forward this year (for counsellors and
+    executives), with the household's income per person from the latest visit, this year's awards, and this term's
+    attendance for EEF recipients. A constant number of queries."""
     students = [s for s in await _students(viewer) if can_nominate_support(viewer, s)]
-    ids = [s["id"] for s in students]
-    incomes = await visits.income_per_person(ids) if ids else {}
     awards: dict[int, list[dict]] = {}
-    for chunk in db.chunks(ids, db.WHOLE_SCHOOL):
+    for chunk in db.chunks([s["id"] for s in students], db.WHOLE_SCHOOL):
         for row in await SupportAward.select().where(SupportAward.student.is_in(chunk)
                                                      & (SupportAward.school_year == viewer.school_year_id)):
             awards.setdefault(row["student"], []).append(row)
+    # The school's counsellors and executives see those put forward (a whole school's list would be 3,000 rows on
+    # a phone); each homeroom teacher sees their whole class, to choose whom to put forward.
+    students = [s for s in students if s["id"] in awards or viewer.keeps_homeroom(s["classroom"])]
+    ids = [s["id"] for s in students]
+    incomes = await visits.income_per_person(ids) if ids else {}
     recipients = [i for i in ids if any(a["programme"] == EEF and a["status"] == SupportStatus.received.value
                                         for a in awards.get(i, []))]
     term = viewer.term_dates or (clock.today() - timedelta(days=120), clock.today())

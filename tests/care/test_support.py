@@ -48,6 +48,11 @@ async def test_an_eef_recipient_missing_school_days_is_a_warning_to_the_homeroom
     else:  # early in a term five days are not yet a fifth of it
         assert "ต่ำกว่าร้อยละ 80" not in page
     assert "ได้รับ 3,000" in page
+    # The counsellor sees those put forward across the school, not every student's household income.
+    counsellor = make_client()
+    await people.ratana.sign_in(settings, counsellor)
+    listed = text_of((await counsellor.get("/care/support")).text)
+    assert "บัว" in listed and "อนันต์" not in listed and "ชัย" not in listed
     # Another homeroom's teacher sees neither the income nor the award.
     other = make_client()
     await people.malee.sign_in(settings, other)
