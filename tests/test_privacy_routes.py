@@ -207,9 +207,9 @@ ROUTES: dict[str, frozenset[str]] = {
     "GET /behaviour/new": only(*RECORDERS),
     "GET /behaviour/pick": only(*RECORDERS),
     "POST /behaviour/incidents": only(*RECORDERS),  # a form naming nobody: refused with words
-    "GET /behaviour/incidents/{incident_id:int}": only("wichai", "somchai", "prasit", "sunee"),
+    "GET /behaviour/incidents/{incident_id:int}": only("wichai", "somchai", "ratana", "prasit", "sunee"),
     "POST /behaviour/incidents/{incident_id:int}/void": only("prasit"),  # without a reason: asked for one
-    "GET /behaviour/students/{student_id:int}": only("wichai", "somchai", "prasit", "sunee"),
+    "GET /behaviour/students/{student_id:int}": only("wichai", "somchai", "ratana", "prasit", "sunee"),
     # Care: Bua's case team is Somchai (her homeroom), Ratana (counsellor) and Wichai (executive); forms sent empty
     # come back to be fixed, and reopening a case that is open is refused with words
     "GET /care": only(*RECORDERS),
@@ -247,7 +247,7 @@ ROUTES: dict[str, frozenset[str]] = {
     "POST /behaviour/lines/{line_id:int}/paper": only("somchai", "prasit"),
     "POST /behaviour/lines/{line_id:int}/service": only("somchai", "prasit"),  # no hours given: told so
     "PUT /behaviour/uploads/{incident_key:str}/{photo_key:str}": only("prasit"),  # the phone that recorded it
-    "GET /behaviour/photos/{incident_photo_id:int}": only("wichai", "somchai", "prasit", "sunee"),
+    "GET /behaviour/photos/{incident_photo_id:int}": only("wichai", "somchai", "ratana", "prasit", "sunee"),
     # Behaviour read out for the school: the flagpole's good deeds and the year against last (behaviour.reports)
     "GET /behaviour/good-deeds": only("wichai", "prasit"),
     "GET /behaviour/school": only("wichai", "prasit"),

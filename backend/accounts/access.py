@@ -426,8 +426,8 @@ def behaviour_pickable(viewer: Viewer):
 
 
 def can_see_behaviour_of(viewer: Viewer, student: dict, flagged: bool = False) -> bool:
-    """A student's incidents, good deeds and conduct points (needs school, id, classroom). `flagged`: a rule has
-    flagged the student for the care team, which opens them to counsellors."""
+    """A student's incidents, good deeds and conduct points (needs school, id, classroom). `flagged`: the care team
+    follows the student (a rule flagged them, or a care case is open), which opens them to counsellors."""
     if student["school"] != viewer.school_id:
         return False
     if viewer.can(Permission.view_behaviour_school) or viewer.oversees(student["classroom"]):
@@ -444,11 +444,14 @@ def reads_behaviour_as_family(viewer: Viewer) -> bool:
     return not viewer.is_staff
 
 
-def can_see_incident(viewer: Viewer, incident: dict, students: list[dict]) -> bool:
-    """An incident opens to whoever recorded it and to whoever may see the behaviour of one of its students."""
+def can_see_incident(viewer: Viewer, incident: dict, students: list[dict], followed: frozenset[int] = frozenset()
+                     ) -> bool:
+    """An incident opens to whoever recorded it and to whoever may see the behaviour of one of its students
+    (`followed`: those of them the care team follows, see can_see_behaviour_of)."""
     if incident["school"] != viewer.school_id:
         return False
-    return incident["recorded_by"] == viewer.user_id or any(can_see_behaviour_of(viewer, s) for s in students)
+    return incident["recorded_by"] == viewer.user_id or any(
+        can_see_behaviour_of(viewer, s, s["id"] in followed) for s in students)
 
 
 def can_void_incident(viewer: Viewer, incident: dict) -> bool:

@@ -19,6 +19,7 @@ from backend.i18n import N_, Refusal
 from backend.notify.queue import JobQueue
 from backend.schools import services as schools
 from backend.schools.calendar import Week
+from backend.care import services as care
 from backend.students import enrolment
 from backend.students import services as students
 from backend.students.enrolment import RosterEntry
@@ -281,10 +282,12 @@ async def student_choices(viewer: Viewer, q: str) -> students.SearchPage:
 
 
 async def _flagged(student_ids: list[int]) -> set[int]:
+    """The students the care team follows: flagged by a rule and not yet taken up, or with an open care case."""
     if not student_ids:
         return set()
-    return {row["student"] for row in await RuleFiring.select(RuleFiring.student).where(
+    flagged = {row["student"] for row in await RuleFiring.select(RuleFiring.student).where(
         RuleFiring.student.is_in(student_ids) & RuleFiring.cleared_at.is_null())}
+    return flagged | await care.followed(student_ids)
 
 
 async def _student(viewer: Viewer, student_id: int) -> dict:
@@ -314,7 +317,7 @@ async def incident(viewer: Viewer, incident_id: int) -> dict:
     people = [{**row, "id": row["student"], "line_id": row["id"], "classroom": row["classroom"]} for row in named]
     flagged = await _flagged([p["id"] for p in people])
     visible = [p for p in people if can_see_behaviour_of(viewer, p, p["id"] in flagged)]
-    if not can_see_incident(viewer, found, visible):
+    if not can_see_incident(viewer, found, visible, frozenset(flagged)):
         raise BehaviourError(N_("No such record among those you may see."), status=404)
     family = reads_behaviour_as_family(viewer)
     if family:

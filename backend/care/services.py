@@ -79,6 +79,14 @@ async def case_for(viewer: Viewer, case_id: int, team_only: bool = False) -> tup
     return case, student, responsible
 
 
+async def followed(student_ids: list[int]) -> set[int]:
+    """Those of these students with an open case: the counsellors follow them (behaviour opens their record)."""
+    if not student_ids:
+        return set()
+    return {row["student"] for row in await CareCase.select(CareCase.student).where(
+        CareCase.student.is_in(student_ids) & (CareCase.status == CaseStatus.open.value))}
+
+
 # Who needs a case -----------------------------------------------------------------------------------------------
 
 

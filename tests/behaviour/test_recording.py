@@ -138,3 +138,17 @@ async def test_an_incident_before_the_student_arrived_is_refused(client, people,
     assert response.status_code == 422 and "ยังไม่ย้ายเข้า" in text_of(response.text)
     response = await _record(client, people, settings, people.somchai, ["10002"])
     assert response.status_code == 200
+
+
+async def test_the_counsellor_reads_the_behaviour_of_students_the_care_team_follows_only(
+        client, people, settings, make_client):
+    from backend.care import services as care
+
+    anan_url = str((await _record(client, people, settings, people.prasit, ["10001"])).url.path)
+    bua_url = str((await _record(client, people, settings, people.prasit, ["10002"])).url.path)
+    await care.open_case(await people.somchai.viewer(), people.students["10002"], {"concern": "ซึม ไม่พูดกับใคร"})
+    counsellor = make_client()
+    await people.ratana.sign_in(settings, counsellor)
+    assert (await counsellor.get(bua_url)).status_code == 200  # Bua has an open case
+    assert (await counsellor.get(f"/behaviour/students/{people.students['10002']}")).status_code == 200
+    assert (await counsellor.get(anan_url)).status_code == 404  # Anan is not followed
