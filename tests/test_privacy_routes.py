@@ -241,6 +241,8 @@ ROUTES: dict[str, frozenset[str]] = {
     "GET /care/agencies": only(*RECORDERS),
     "POST /care/agencies": only("ratana", "prasit"),  # no name: asked for one
     "POST /care/agencies/{agency_id:int}/retire": only("ratana", "prasit"),
+    # The school's care in numbers (care.reports): executives and counsellors of Bangkok
+    "GET /care/school": only("wichai", "ratana"),
     # Notices to families: the line is Bua's written probation (her father has no account), recorded by Prasit
     "POST /behaviour/lines/{line_id:int}/acknowledge": NOBODY,  # Somsri is not Bua's guardian
     "GET /behaviour/lines/{line_id:int}/probation": only("somchai", "prasit"),

@@ -741,3 +741,14 @@ def can_answer_invitation(viewer: Viewer, guardian: dict) -> bool:
     """A guardian's reply to an invitation is theirs to give (needs school, user)."""
     return (viewer.can(Permission.answer_meetings) and guardian["school"] == viewer.school_id
             and guardian["user"] == viewer.user_id)
+
+
+# Care: the school's care in numbers (care.reports) -------------------------------------------------------------------
+# The executives (the head of the care system) and the counsellors see, per class and for the school, how many
+# students at risk or with problems have a case, a plan and a follow-up, the referrals by status and age, and the
+# homeroom activities and parents' meetings held: counts only, no names (the names stay on /care, for the case team).
+CARE_OVERVIEW_ROLES = frozenset({Role.executive, Role.counsellor})
+
+
+def sees_school_care(viewer: Viewer) -> bool:
+    return viewer.is_staff and viewer.handed_over_by is None and viewer.holds(CARE_OVERVIEW_ROLES)

@@ -6,8 +6,8 @@ from litestar import Request, Response, Router, get, post
 from litestar.params import FromPath
 
 from backend.accounts.access import (Permission, behaviour_pickable, current_viewer, manages_agencies, requires,
-                                     school_of)
-from backend.care import referrals, services, support, urgent
+                                     school_of, sees_school_care)
+from backend.care import referrals, reports, services, support, urgent
 from backend.care.tables import (HELP_LABELS, OUTCOME_LABELS, PROGRESS_LABELS, REFERRAL_LABELS, SENSITIVITY_LABELS,
                                  SOURCE_LABELS, SUPPORT_LABELS, URGENCY_LABELS)
 from backend.i18n import N_, Refusal, _
@@ -28,7 +28,9 @@ LABELS = {"help_kinds": _labels(HELP_LABELS), "outcomes": _labels(OUTCOME_LABELS
 
 @get("/", guards=[requires(Permission.use_care)])
 async def front(request: Request) -> Response:
-    return page(request, "care/front.html", {**await services.cases(current_viewer(request)), **LABELS})
+    viewer = current_viewer(request)
+    return page(request, "care/front.html", {**await services.cases(viewer), **LABELS,
+                                             "school_view": sees_school_care(viewer)})
 
 
 async def _new_page(request: Request, refusal: Refusal | None = None) -> Response:
@@ -227,6 +229,14 @@ referral_handlers = [
     _referral_action("/referrals/{referral_id:int}/close", referrals.close, N_("The referral is closed.")),
 ]
 
+# The school's care in numbers (executives and counsellors) ---------------------------------------------------------
+
+
+@get("/school", guards=[requires(Permission.use_care)])
+async def school_care(request: Request) -> Response:
+    return page(request, "care/school.html", {**await reports.school_care(current_viewer(request)), **LABELS})
+
+
 care_router = Router(path="/care", route_handlers=[front, new, open_case, decline, show, *router_handlers,
                                                    urgent_form, raise_urgent, support_page, nominate, decide_support,
-                                                   *referral_handlers])
+                                                   *referral_handlers, school_care])

@@ -142,9 +142,15 @@ async def class_page(viewer: Viewer, classroom_id: int) -> dict:
 async def class_counts(viewer: Viewer) -> list[dict]:
     """Each class this viewer oversees, with its activities and meetings held this term (three queries)."""
     year_id, term = await screening.current_term(viewer)
-    where = (Classroom.school == viewer.school_id) & (Classroom.school_year == year_id) & (
+    return await held_in_term(viewer.school_id, year_id, term, promotion_counts_classrooms(viewer))
+
+
+async def held_in_term(school_id: int, year_id: int, term: int, seen: frozenset[int] | None = None) -> list[dict]:
+    """The school's active classes of the year (or only those seen), in grade and room order, with the homeroom
+    activities recorded and the parents' meetings held in the term: three queries however many classes. The
+    caller has decided who may see these counts (class_counts here, the care overview in care.reports)."""
+    where = (Classroom.school == school_id) & (Classroom.school_year == year_id) & (
         Classroom.active == True)  # noqa: E712 - a Piccolo column
-    seen = promotion_counts_classrooms(viewer)
     if seen is not None:
         where &= Classroom.id.is_in(list(seen) or [-1])
     rooms = await Classroom.select(Classroom.id, Classroom.room, Classroom.grade.code.as_alias("grade")).where(
