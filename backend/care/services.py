@@ -15,13 +15,16 @@ from backend.care.tables import (CareCase, CaseDecline, CaseNote, CaseStatus, Fo
 from backend.clock import now
 from backend.i18n import N_, Refusal
 from backend.screening import services as screening
-from backend.screening.tables import Group
+from backend.screening.tables import Group, GroupDecision
 from backend.students import services as students
 from backend.students.tables import Student
 
 NOTES_READ = "care_notes"  # the audit's name for a read of the case team's notes
 NEEDS_A_CASE = (Group.risk.value, Group.problem.value)
 NOT_RESPONSIBLE = [Role.parent.value, Role.student.value, Role.admin.value]  # who is never given a case's help
+# /care of a big school's counsellor or executive would list hundreds of students (12 KB gzip at 3,000 students
+# and growing): each list shows its first ones, most pressing first, and says how many more there are.
+FRONT_LIST_LIMIT = 40
 
 
 class CareError(Refusal):
@@ -94,12 +97,21 @@ async def needs_a_case(viewer: Viewer) -> list[dict]:
     """Students the viewer looks after whose confirmed group this term is at risk or with problems, with no open
     case and no reason recorded for not opening one: asked about until one or the other is done."""
     year_id, term = await screening.current_term(viewer)
+    # Only students ever put in those groups this term are read (a few hundred in a school of 3,000, not all); their
+    # newest decision below says whether they still are.
+    ever = await GroupDecision.select(GroupDecision.student).where(
+        (GroupDecision.school == viewer.school_id) & (GroupDecision.school_year == year_id)
+        & (GroupDecision.term == term) & GroupDecision.group.is_in(list(NEEDS_A_CASE))).distinct()
+    if not ever:
+        return []
     where = visible_students(viewer) & (Student.active == True)  # noqa: E712 - a Piccolo column
+    where &= Student.id.is_in([row["student"] for row in ever])
     if not viewer.holds({Role.counsellor, Role.executive}):
         where &= Student.classroom.is_in(list(viewer.classroom_ids) or [-1])
     rows = await Student.select(Student.id, Student.title, Student.first_name, Student.last_name,
                                 Student.classroom.room.as_alias("room"),
-                                Student.classroom.grade.code.as_alias("grade")).where(where)
+                                Student.classroom.grade.code.as_alias("grade")).where(where).order_by(
+        Student.classroom.grade.level).order_by(Student.classroom.room).order_by(Student.number_in_class)
     ids = [row["id"] for row in rows]
     groups = await screening.decisions(ids, year_id, term)
     wanting = [i for i in ids if groups.get(i, {}).get("group") in NEEDS_A_CASE]
@@ -319,7 +331,10 @@ async def cases(viewer: Viewer) -> dict:
         CareCase.student.classroom.grade.code.as_alias("grade")).where(where).order_by(CareCase.id, ascending=False)
     # Today's urgent cases first, until contact is recorded.
     open_cases.sort(key=lambda c: (c["urgency"] != Urgency.today.value or c["contact_recorded_at"] is not None))
-    return {"needs": await needs_a_case(viewer), "open": open_cases, "due": [a for a in mine],
+    needs = await needs_a_case(viewer)
+    return {"needs": needs[:FRONT_LIST_LIMIT], "needs_more": max(0, len(needs) - FRONT_LIST_LIMIT),
+            "open": open_cases[:FRONT_LIST_LIMIT], "open_more": max(0, len(open_cases) - FRONT_LIST_LIMIT),
+            "due": mine[:FRONT_LIST_LIMIT], "due_more": max(0, len(mine) - FRONT_LIST_LIMIT),
             "overdue": sum(1 for a in mine if a["follow_up_on"] < today), "today": today}
 
 

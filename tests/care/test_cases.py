@@ -122,3 +122,16 @@ async def test_the_weekly_digest_counts_the_class_s_care_without_naming_anyone(c
     built = await WeeklyDigest.select(WeeklyDigest.sections).where(
         WeeklyDigest.classroom == people.classrooms["BKK ม.1/1"]).output(load_json=True).first()
     assert built["sections"]["care"] == {"open": 1, "overdue": 1, "waiting": 1, "reported": 0}
+
+
+async def test_a_long_list_on_care_shows_its_first_students_and_how_many_more(client, people, settings, monkeypatch):
+    """A big school's counsellor would get hundreds of names on one page: the first ones, in class order, and
+    a line saying how many more (the limit is made 1 here for two students, rather than seeding 41)."""
+    from backend.care import services
+
+    monkeypatch.setattr(services, "FRONT_LIST_LIMIT", 1)
+    await _confirm(people, "10001")
+    await _confirm(people, "10002", "risk")
+    await people.ratana.sign_in(settings, client)
+    page = text_of((await client.get("/care")).text)
+    assert "อนันต์" in page and "บัว" not in page and "และอีก 1 รายการ" in page
