@@ -28,6 +28,7 @@ from backend.accounts.admin_routes import school_admin_router
 from backend.accounts.routes import account_router, admin_router
 from backend.attendance.routes import attendance_router
 from backend.behaviour.routes import behaviour_router
+from backend.care import services as care
 from backend.care.routes import care_router
 from backend.promotion.routes import promotion_router
 from backend.notify import delivery as notify
@@ -245,5 +246,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app.state.photos = open_photo_store(settings)
     # The student's timeline: each area offers its own events (the record reads no other area's tables).
     app.state.timeline_sources = (records.timeline_events, attendance.timeline_events, visits.timeline_events,
-                                  screening.timeline_events, outbox.timeline_events)
+                                  screening.timeline_events, outbox.timeline_events, care.timeline_events)
     return app

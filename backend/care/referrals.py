@@ -12,7 +12,7 @@ from backend import clock, db
 from backend.accounts.access import (Viewer, can_receive_referral, can_refer_outside, can_see_case, in_case_team,
                                      manages_agencies)
 from backend.accounts.tables import Role, User
-from backend.care.services import CareError, case_for, chosen_urgency, clean_text
+from backend.care.services import FRONT_LIST_LIMIT, CareError, case_for, chosen_urgency, clean_text
 from backend.care.tables import Agency, CareCase, Referral, ReferralStatus
 from backend.clock import now
 from backend.i18n import N_
@@ -236,4 +236,9 @@ async def inbox(viewer: Viewer) -> dict:
             if r["status"] == ReferralStatus.sent.value and len(calendar.school_days(sent, today)) - 1 >= \
                     ACCEPT_WITHIN_SCHOOL_DAYS:
                 late.append(r)
-    return {"waiting": waiting, "late": late}
+    # Oldest first, and a phone's page long at most: the rest are counted ("and N more").
+    waiting.sort(key=lambda r: r["sent_at"])
+    late.sort(key=lambda r: r["sent_at"])
+    return {"waiting": waiting[:FRONT_LIST_LIMIT], "waiting_count": len(waiting),
+            "waiting_more": max(0, len(waiting) - FRONT_LIST_LIMIT), "late": late[:FRONT_LIST_LIMIT],
+            "late_more": max(0, len(late) - FRONT_LIST_LIMIT)}

@@ -10,8 +10,9 @@ from backend.accounts import reads
 from backend.accounts.access import (Viewer, can_follow_up, can_read_note, can_see_case, in_case_team,
                                      visible_students)
 from backend.accounts.tables import Role, User
-from backend.care.tables import (CareCase, CaseDecline, CaseNote, CaseStatus, FollowUp, HelpKind, Outcome,
-                                 PlanActivity, Progress, Referral, ReferralStatus, Sensitivity, Source, Urgency)
+from backend.care.tables import (OUTCOME_LABELS, PROGRESS_LABELS, REFERRAL_LABELS, URGENCY_LABELS, CareCase,
+                                 CaseDecline, CaseNote, CaseStatus, FollowUp, HelpKind, Outcome, PlanActivity,
+                                 Progress, Referral, ReferralStatus, Sensitivity, Source, Urgency)
 from backend.clock import now
 from backend.i18n import N_, Refusal
 from backend.screening import services as screening
@@ -347,7 +348,7 @@ async def todo(viewer: Viewer) -> dict:
     from backend.care import referrals  # referrals builds on this module
 
     waiting = await referrals.inbox(viewer)
-    return {"follow_ups_due": due, "referrals_waiting": len(waiting["waiting"]),
+    return {"follow_ups_due": due, "referrals_waiting": waiting["waiting_count"],
             "needs_a_case": len(await needs_a_case(viewer)) if viewer.classroom_ids else 0}
 
 
@@ -377,3 +378,29 @@ async def digest_section(school_id: int, week, rosters: dict) -> dict[int, dict]
         if row["reported_at"] and week.begins <= row["reported_at"] < week.ends:
             room["reported"] += 1
     return sections
+
+
+async def timeline_events(viewer: Viewer, student: dict, limit: int) -> list[dict]:
+    """Cases, follow-ups and referrals on the student's timeline, for the case team only (the record's readers
+    who are not of it learn nothing of a case from the timeline)."""
+    if not in_case_team(viewer, student):
+        return []
+    cases = await CareCase.select(CareCase.id, CareCase.opened_at, CareCase.closed_at, CareCase.outcome,
+                                  CareCase.urgency).where(CareCase.student == student["id"]).order_by(
+        CareCase.id, ascending=False).limit(limit)
+    ids = [case["id"] for case in cases] or [-1]
+    # Each event carries its words (English msgids) and its page: the record's timeline knows no care table.
+    events = [{"kind": "care", "at": c["opened_at"], "label": N_("Care case opened"),
+               "detail": URGENCY_LABELS[Urgency(c["urgency"])], "link": f"/care/cases/{c['id']}"} for c in cases]
+    events += [{"kind": "care", "at": c["closed_at"], "label": N_("Care case closed"),
+                "detail": OUTCOME_LABELS[Outcome(c["outcome"])], "link": f"/care/cases/{c['id']}"}
+               for c in cases if c["closed_at"] and c["outcome"]]
+    events += [{"kind": "care", "at": f["written_at"], "label": N_("Follow-up"),
+                "detail": PROGRESS_LABELS[Progress(f["progress"])], "link": f"/care/cases/{f['care_case']}"}
+               for f in await FollowUp.select(FollowUp.care_case, FollowUp.written_at, FollowUp.progress).where(
+                   FollowUp.care_case.is_in(ids)).order_by(FollowUp.id, ascending=False).limit(limit)]
+    events += [{"kind": "care", "at": r["sent_at"], "label": N_("Referred"),
+                "detail": REFERRAL_LABELS[ReferralStatus(r["status"])], "link": f"/care/referrals/{r['id']}"}
+               for r in await Referral.select(Referral.id, Referral.sent_at, Referral.status).where(
+                   Referral.care_case.is_in(ids)).order_by(Referral.id, ascending=False).limit(limit)]
+    return events

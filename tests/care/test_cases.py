@@ -135,3 +135,16 @@ async def test_a_long_list_on_care_shows_its_first_students_and_how_many_more(cl
     await people.ratana.sign_in(settings, client)
     page = text_of((await client.get("/care")).text)
     assert "อนันต์" in page and "บัว" not in page and "และอีก 1 รายการ" in page
+
+
+async def test_the_timeline_shows_the_case_to_the_case_team_only(client, people, settings, make_client):
+    await _confirm(people, "10002")
+    case_url = await _open_case(client, people, settings)
+    await client.submit(f"{case_url}/referrals", {"to_role": "counsellor", "reason": "ร้องไห้บ่อย"})
+    record = f"/records/{people.students['10002']}"
+    timeline = text_of((await client.get(record)).text)
+    assert "เปิดเคสดูแลช่วยเหลือ" in timeline and "ส่งต่อ" in timeline
+    teacher = make_client()
+    await people.wipa.sign_in(settings, teacher)  # she teaches the class and reads its record, not its cases
+    page = await teacher.get(record)
+    assert page.status_code == 200 and "เปิดเคสดูแลช่วยเหลือ" not in text_of(page.text)
