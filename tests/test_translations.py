@@ -1,5 +1,7 @@
 """Thai first: every message in the code and the templates has its Thai translation in the catalogue."""
 
+import re
+from collections import Counter
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
@@ -23,3 +25,12 @@ def test_every_message_has_its_thai_translation():
                       for name, line, text, _comments, _context in found
                       if (text if isinstance(text, str) else text[0]) not in translated})
     assert missing == [], "run the README's pybabel steps and translate these"
+
+
+def test_each_message_is_translated_once():
+    """Merged branches both append to the catalogue: a message defined twice keeps one translation at random
+    (pybabel takes the last, msgfmt refuses the file), so the second one must go."""
+    text = (ROOT / "backend/locale/th/LC_MESSAGES/messages.po").read_text(encoding="utf-8")
+    entries = re.findall(r'^msgid (".*")$', text, flags=re.M)
+    twice = sorted(msgid for msgid, n in Counter(entries).items() if n > 1 and msgid != '""')
+    assert twice == []
