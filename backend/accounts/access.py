@@ -635,6 +635,22 @@ def grant_needs_confirmation(role: Role) -> bool:
 CASE_TEAM_ROLES = frozenset({Role.counsellor, Role.executive})
 
 
+# Who is never made responsible for a help in a case's plan (any other staff member may be).
+NEVER_RESPONSIBLE_ROLES = frozenset({Role.parent, Role.student, Role.admin})
+# The head of the care system: told of referrals nobody accepted in time.
+CARE_HEADS = frozenset({Role.executive})
+
+
+def care_rooms(viewer: Viewer) -> frozenset[int] | None:
+    """Whose care lists (students needing a case, open cases, support) a person follows: None for the whole school
+    (counsellors and executives), else the classrooms of their homerooms."""
+    return None if viewer.is_staff and viewer.holds(CASE_TEAM_ROLES) else viewer.classroom_ids
+
+
+def hears_of_late_referrals(viewer: Viewer) -> bool:
+    return viewer.is_staff and viewer.holds(CARE_HEADS)
+
+
 def in_case_team(viewer: Viewer, student: dict) -> bool:
     """Opens, plans, closes and reads every note of a student's cases (needs school, classroom)."""
     if student["school"] != viewer.school_id or not viewer.is_staff:

@@ -9,8 +9,8 @@ from datetime import timedelta
 from piccolo.query.functions.aggregate import Max
 
 from backend import clock, db
-from backend.accounts.access import (Viewer, can_receive_referral, can_refer_outside, can_see_case, in_case_team,
-                                     manages_agencies)
+from backend.accounts.access import (Viewer, can_receive_referral, can_refer_outside, can_see_case,
+                                     hears_of_late_referrals, in_case_team, manages_agencies)
 from backend.accounts.tables import Role, User
 from backend.care.services import FRONT_LIST_LIMIT, CareError, case_for, chosen_urgency, clean_text
 from backend.care.tables import Agency, CareCase, Referral, ReferralStatus
@@ -228,7 +228,7 @@ async def inbox(viewer: Viewer) -> dict:
         (Referral.school == viewer.school_id) & Referral.status.is_in(open_states) & Referral.agency.is_null())
     waiting = [r for r in rows if can_receive_referral(viewer, r)]
     late = []
-    if viewer.holds({Role.executive}):
+    if hears_of_late_referrals(viewer):
         today = clock.today()
         calendar = await schools.calendar_between(viewer.school_id, today - timedelta(days=60), today)
         for r in rows:

@@ -7,9 +7,9 @@ from datetime import date
 
 from backend import clock, db
 from backend.accounts import reads
-from backend.accounts.access import (Viewer, can_follow_up, can_read_note, can_see_case, in_case_team,
-                                     visible_students)
-from backend.accounts.tables import Role, User
+from backend.accounts.access import (NEVER_RESPONSIBLE_ROLES, Viewer, can_follow_up, can_read_note, can_see_case,
+                                     care_rooms, in_case_team, visible_students)
+from backend.accounts.tables import User
 from backend.care.tables import (OUTCOME_LABELS, PROGRESS_LABELS, REFERRAL_LABELS, URGENCY_LABELS, CareCase,
                                  CaseDecline, CaseNote, CaseStatus, FollowUp, HelpKind, Outcome, PlanActivity,
                                  Progress, Referral, ReferralStatus, Sensitivity, Source, Urgency)
@@ -22,7 +22,7 @@ from backend.students.tables import Student
 
 NOTES_READ = "care_notes"  # the audit's name for a read of the case team's notes
 NEEDS_A_CASE = (Group.risk.value, Group.problem.value)
-NOT_RESPONSIBLE = [Role.parent.value, Role.student.value, Role.admin.value]  # who is never given a case's help
+NOT_RESPONSIBLE = [role.value for role in NEVER_RESPONSIBLE_ROLES]
 # /care of a big school's counsellor or executive would list hundreds of students (12 KB gzip at 3,000 students
 # and growing): each list shows its first ones, most pressing first, and says how many more there are.
 FRONT_LIST_LIMIT = 40
@@ -107,8 +107,9 @@ async def needs_a_case(viewer: Viewer) -> list[dict]:
         return []
     where = visible_students(viewer) & (Student.active == True)  # noqa: E712 - a Piccolo column
     where &= Student.id.is_in([row["student"] for row in ever])
-    if not viewer.holds({Role.counsellor, Role.executive}):
-        where &= Student.classroom.is_in(list(viewer.classroom_ids) or [-1])
+    rooms = care_rooms(viewer)
+    if rooms is not None:
+        where &= Student.classroom.is_in(list(rooms) or [-1])
     rows = await Student.select(Student.id, Student.title, Student.first_name, Student.last_name,
                                 Student.classroom.room.as_alias("room"),
                                 Student.classroom.grade.code.as_alias("grade")).where(where).order_by(
@@ -323,8 +324,9 @@ async def cases(viewer: Viewer) -> dict:
         (PlanActivity.responsible == viewer.user_id) & PlanActivity.ended_at.is_null()
         & (PlanActivity.care_case.status == CaseStatus.open.value)).order_by(PlanActivity.follow_up_on)
     where = (CareCase.school == viewer.school_id) & (CareCase.status == CaseStatus.open.value)
-    if not viewer.holds({Role.counsellor, Role.executive}):
-        where &= CareCase.student.classroom.is_in(list(viewer.classroom_ids) or [-1])
+    rooms = care_rooms(viewer)
+    if rooms is not None:
+        where &= CareCase.student.classroom.is_in(list(rooms) or [-1])
     open_cases = await CareCase.select(
         CareCase.id, CareCase.urgency, CareCase.opened_at, CareCase.contact_recorded_at, CareCase.student,
         CareCase.student.title.as_alias("title"), CareCase.student.first_name.as_alias("first_name"),

@@ -8,8 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from backend import clock, db
-from backend.accounts.access import Viewer, can_decide_support, can_nominate_support
-from backend.accounts.tables import Role
+from backend.accounts.access import Viewer, can_decide_support, can_nominate_support, care_rooms
 from backend.attendance import services as attendance
 from backend.care.services import CareError, clean_text
 from backend.care.tables import EEF, SupportAward, SupportStatus
@@ -24,8 +23,9 @@ NEEDED = 80  # per cent of school days, each term
 
 async def _students(viewer: Viewer) -> list[dict]:
     where = (Student.school == viewer.school_id) & (Student.active == True)  # noqa: E712 - a Piccolo column
-    if not viewer.holds({Role.counsellor, Role.executive}):
-        where &= Student.classroom.is_in(list(viewer.classroom_ids) or [-1])
+    rooms = care_rooms(viewer)
+    if rooms is not None:
+        where &= Student.classroom.is_in(list(rooms) or [-1])
     return await Student.select(
         Student.id, Student.school, Student.classroom, Student.title, Student.first_name, Student.last_name,
         Student.number_in_class, Student.classroom.room.as_alias("room"),

@@ -8,8 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from backend import clock, db
-from backend.accounts.access import Viewer, can_raise_urgent, in_case_team
-from backend.accounts.tables import Role, User
+from backend.accounts.access import CASE_TEAM_ROLES, Viewer, can_raise_urgent, in_case_team
+from backend.accounts.tables import User
 from backend.care.services import CareError, case_for, clean_text
 from backend.care.tables import CareCase, CaseStatus, FollowUp, Progress, Source, Urgency
 from backend.clock import now
@@ -20,7 +20,7 @@ from backend.notify.queue import JobQueue
 from backend.notify.tables import Channel
 from backend.students.tables import Student
 
-TOLD_ROLES = (Role.counsellor.value, Role.executive.value)
+TOLD_ROLES = {role.value for role in CASE_TEAM_ROLES}  # the school-wide case team: counsellors and executives
 
 
 @dataclass(frozen=True)
