@@ -12,7 +12,7 @@ from backend import clock, db
 from backend.accounts.access import (Viewer, can_receive_referral, can_refer_outside, can_see_case,
                                      hears_of_late_referrals, in_case_team, manages_agencies)
 from backend.accounts.tables import Role, User
-from backend.care.services import FRONT_LIST_LIMIT, CareError, case_for, chosen_urgency, clean_text
+from backend.care.services import FRONT_LIST_LIMIT, CareError, case_for, chosen_urgency, clean_text, staff_member
 from backend.care.tables import Agency, CareCase, Referral, ReferralStatus
 from backend.clock import now
 from backend.i18n import N_
@@ -95,13 +95,10 @@ async def refer(viewer: Viewer, case_id: int, form: dict) -> int:
         if role not in INSIDE_ROLES:
             errors["to_role"] = N_("Choose whom to refer to.")
         elif role == Role.subject_teacher.value:
-            teacher = clean_text(form.get("to_user"), 12)
-            found = teacher.isdigit() and await User.select(User.id).where(
-                (User.id == int(teacher)) & (User.school == viewer.school_id) & (User.active == True)  # noqa: E712
-            ).first()
-            if not found:
+            teacher = await staff_member(viewer, form.get("to_user"))  # a parent's account is never a receiver
+            if teacher is None:
                 errors["to_user"] = N_("Choose the teacher.")
-            values = {"to_role": role, "to_user": found["id"] if found else None}
+            values = {"to_role": role, "to_user": teacher}
         else:
             holders = await User.select(User.id, User.role, User.extra_roles).where(
                 (User.school == viewer.school_id) & (User.active == True))  # noqa: E712 - a Piccolo column

@@ -166,7 +166,7 @@ async def open_case(viewer: Viewer, student_id: int, form: dict) -> int:
     return rows[0]["id"]
 
 
-async def _staff_member(viewer: Viewer, user_id_text) -> int | None:
+async def staff_member(viewer: Viewer, user_id_text) -> int | None:
     text = clean_text(user_id_text, 12)
     if not text.isdigit():
         return None
@@ -184,7 +184,7 @@ async def add_activity(viewer: Viewer, case_id: int, form: dict) -> int:
     kind = clean_text(form.get("kind"), 20)
     if kind not in HelpKind._value2member_map_:
         errors["kind"] = N_("Choose the kind of help.")
-    responsible = await _staff_member(viewer, form.get("responsible")) if form.get("responsible") else viewer.user_id
+    responsible = await staff_member(viewer, form.get("responsible")) if form.get("responsible") else viewer.user_id
     if responsible is None:
         errors["responsible"] = N_("Choose a staff member of this school.")
     buddy = None

@@ -88,3 +88,15 @@ async def test_the_executive_sees_referrals_nobody_accepted_within_three_school_
     page = text_of((await director.get("/care/referrals")).text)
     late = page.split("ยังไม่มีผู้รับเรื่องภายใน 3 วันทำการ")[1]
     assert late.count("บัว") == 1  # the one sent 8 days ago, not today's
+
+
+async def test_a_referral_to_a_named_teacher_names_a_teacher_not_a_parent(client, people, settings):
+    case_url = await _case(client, people, settings)
+    parent = (await people.somsri.viewer()).user_id
+    response = await client.submit(f"{case_url}/referrals", {"to_role": "subject_teacher", "to_user": parent,
+                                                             "reason": "เรียนไม่ทัน"})
+    assert response.status_code == 422 and "เลือกครู" in text_of(response.text)
+    wipa = (await people.wipa.viewer()).user_id
+    sent = await client.submit(f"{case_url}/referrals", {"to_role": "subject_teacher", "to_user": wipa,
+                                                         "reason": "เรียนไม่ทัน"})
+    assert sent.status_code == 200
