@@ -9,8 +9,8 @@ from litestar.params import FromQuery
 from backend.accounts import services as accounts
 from backend.accounts.access import Permission, current_viewer, requires, requires_sign_in
 from backend.attendance import services as attendance
-from backend.behaviour import digest
 from backend.attendance.tables import STATUS_LABELS
+from backend.behaviour import digest
 from backend.behaviour import family as behaviour_family
 from backend.behaviour import rules as behaviour_rules
 from backend.care import services as care
@@ -40,12 +40,10 @@ async def home(request: Request) -> Response:
         context["conduct"] = await behaviour_family.children_summary(viewer)  # balance, incidents to acknowledge
     if viewer.can(Permission.view_homeroom):
         context["rooms"] = await students.list_homerooms(viewer)
-    # Behaviour rules that fired for the homeroom's students, until the teacher marks them seen (issue 11).
-    if viewer.can(Permission.view_homeroom):
+        # Behaviour rules that fired for the homeroom's students, until the teacher marks them seen.
         context["firings"] = await behaviour_rules.unseen_firings(viewer)
         context["rule_labels"] = {kind.value: label for kind, label in behaviour_rules.RULE_LABELS.items()}
-    if viewer.can(Permission.view_homeroom):  # the newest weekly digest (behaviour.digest), its own card
-        context["digests"] = await digest.latest_for_home(viewer)
+        context["digests"] = await digest.latest_for_home(viewer)  # the newest weekly digest, its own card
     if viewer.can(Permission.view_grade):
         context["grade_rooms"] = [room for room in await accounts.list_classrooms(viewer)
                                   if viewer.supervises(room["id"])]
