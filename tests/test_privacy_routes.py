@@ -243,6 +243,12 @@ ROUTES: dict[str, frozenset[str]] = {
     "POST /care/agencies/{agency_id:int}/retire": only("ratana", "prasit"),
     # The school's care in numbers (care.reports): executives and counsellors of Bangkok
     "GET /care/school": only("wichai", "ratana"),
+    # The PHQ-A: the student answers about themself (sent empty: asked to answer every question); the answers are
+    # the school's counsellors' and executives' only, not the homeroom teacher's or the grade head's.
+    "GET /care/phqa": only("chai"),
+    "POST /care/phqa": only("chai"),
+    "GET /care/phqa/results": only("wichai", "ratana"),
+    "GET /care/students/{student_id:int}/phqa": only("wichai", "ratana"),
     # Notices to families: the line is Bua's written probation (her father has no account), recorded by Prasit
     "POST /behaviour/lines/{line_id:int}/acknowledge": NOBODY,  # Somsri is not Bua's guardian
     "GET /behaviour/lines/{line_id:int}/probation": only("somchai", "prasit"),

@@ -20,7 +20,7 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 
-from backend.accounts.tables import Role
+from backend.accounts.tables import PHQA_READ, SCREENING_READ, Role
 from backend.i18n import N_
 from backend.schools.tables import School
 from backend.students.tables import Student
@@ -56,6 +56,7 @@ class Permission(Enum):
     use_care = "use_care"  # care cases: the case team's, or help one is responsible for
     use_promotion = "use_promotion"  # homeroom activities and parents' meetings: one's homeroom's, or the counts
     answer_meetings = "answer_meetings"  # a parent's invitations to their children's classroom meetings
+    answer_phqa = "answer_phqa"  # a student's own PHQ-A depression screen
 
 
 SCHOOL_WIDE = {Role.admin, Role.executive, Role.counsellor, Role.discipline, Role.nurse}
@@ -140,6 +141,8 @@ class Viewer:
             return self.is_staff and self.handed_over_by is None and self.holds(HOMEROOM_ROLES)
         if permission is Permission.record_behaviour:
             return self.is_staff and self.handed_over_by is None and self.holds(HOMEROOM_ROLES)
+        if permission is Permission.answer_phqa:
+            return can_answer_phqa(self)
         if permission in PROMOTION_PERMISSIONS:
             return promotion_permission(self, permission)
         if permission is Permission.use_behaviour:
@@ -192,6 +195,7 @@ MENU = (
     MenuItem("/attendance", N_("Attendance"), Permission.use_attendance),
     MenuItem("/visits", N_("Home visits"), Permission.use_visits),
     MenuItem("/screening", N_("Questionnaires"), Permission.fill_questionnaires),
+    MenuItem("/care/phqa", N_("How I feel"), Permission.answer_phqa),
     MenuItem("/screening", N_("Screening"), Permission.use_screening),
     MenuItem("/behaviour", N_("Behaviour"), Permission.use_behaviour),
     MenuItem("/care", N_("Care"), Permission.use_care),
@@ -296,6 +300,17 @@ def can_see_record_reads(viewer: Viewer, student: dict, family_section) -> bool:
     """The audit trail of family and health reads names the staff who read them: for staff who may read the
     family section themselves, never for parents, whatever the school shares with them."""
     return viewer.is_staff and can_read_section(viewer, student, family_section)
+
+
+def hidden_reads(viewer: Viewer, student: dict) -> set[str]:
+    """The audited reads a reader of the audit trail does not see: reads of what they may not read themselves
+    (that the counsellor opened a student's PHQ-A answers tells that there are some)."""
+    hidden = set()
+    if not can_see_screening(viewer, student):
+        hidden.add(SCREENING_READ)
+    if not can_see_phqa(viewer, student):
+        hidden.add(PHQA_READ)
+    return hidden
 
 
 def can_edit_section(viewer: Viewer, student: dict, section) -> bool:
@@ -711,6 +726,21 @@ def can_nominate_support(viewer: Viewer, student: dict) -> bool:
     the student's homeroom teacher, counsellors and executives, as for home visits."""
     return student["school"] == viewer.school_id and viewer.is_staff and (
         viewer.keeps_homeroom(student["classroom"]) or viewer.holds(CASE_TEAM_ROLES))
+
+
+def can_answer_phqa(viewer: Viewer) -> bool:
+    """The PHQ-A is answered by the student about themself (on their own phone or their teacher's device)."""
+    return viewer.is_student and len(viewer.student_ids) == 1
+
+
+def sees_school_phqa(viewer: Viewer) -> bool:
+    """The PHQ-A answers are the school's counsellors' and executives' only: not the homeroom teacher's, not the
+    parents'."""
+    return viewer.is_staff and viewer.holds(CASE_TEAM_ROLES) and viewer.handed_over_by is None
+
+
+def can_see_phqa(viewer: Viewer, student: dict) -> bool:
+    return student["school"] == viewer.school_id and sees_school_phqa(viewer)
 
 
 def can_decide_support(viewer: Viewer) -> bool:

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from backend import db
 from backend.accounts.access import Viewer
-from backend.accounts.tables import SCREENING_READ, RecordRead
+from backend.accounts.tables import PHQA_READ, SCREENING_READ, RecordRead
 from backend.clock import now
 
-__all__ = ["SCREENING_READ", "record_reads", "reads_of", "recently_read"]
+__all__ = ["PHQA_READ", "SCREENING_READ", "record_reads", "reads_of", "recently_read"]
 
 
 async def record_reads(viewer: Viewer, student_ids: list[int], sections: list[str]) -> None:
@@ -21,11 +21,12 @@ async def record_reads(viewer: Viewer, student_ids: list[int], sections: list[st
                                   for student_id in chunk for section in sections])
 
 
-async def reads_of(student_id: int, include_screening: bool) -> list[dict]:
-    """The reads of one student's sensitive information, newest first; the caller has checked who may see them."""
+async def reads_of(student_id: int, hidden: set[str]) -> list[dict]:
+    """The reads of one student's sensitive information, newest first, but for the sections the reader may not know
+    of (a read of PHQ-A answers tells that there are some); the caller has checked who may see them."""
     where = RecordRead.student == student_id
-    if not include_screening:
-        where &= RecordRead.section != SCREENING_READ
+    if hidden:
+        where &= RecordRead.section.not_in(sorted(hidden))
     return await RecordRead.select(RecordRead.section, RecordRead.read_at,
                                    RecordRead.reader.display_name.as_alias("reader")).where(where).order_by(
         RecordRead.id, ascending=False).limit(200)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from litestar import Request, Response, Router, get, post
 from litestar.params import FromPath
 
-from backend.accounts.access import (Permission, behaviour_pickable, current_viewer, manages_agencies, requires,
-                                     school_of, sees_school_care)
-from backend.care import referrals, reports, services, support, urgent
+from backend.accounts.access import (Permission, behaviour_pickable, can_see_phqa, current_viewer, manages_agencies,
+                                     requires, school_of, sees_school_care)
+from backend.care import phqa, referrals, reports, services, support, urgent
 from backend.care.tables import (HELP_LABELS, OUTCOME_LABELS, PROGRESS_LABELS, REFERRAL_LABELS, SENSITIVITY_LABELS,
                                  SOURCE_LABELS, SUPPORT_LABELS, URGENCY_LABELS)
-from backend.i18n import N_, Refusal, _
+from backend.i18n import N_, Refusal, _, current_locale
 from backend.screening.tables import GROUP_LABELS
 from backend.students import services as students
 from backend.web import on_refusal, page, redirect, typed
@@ -67,7 +67,8 @@ async def _case_page(request: Request, refusal: Refusal | None = None) -> Respon
         **found, **LABELS, "error": refusal, "posted": posted,
         "referrals": await referrals.of_case(found["case"]["id"]),
         "refer_out": refer_out, "agencies": await referrals.agencies(viewer.school_id) if refer_out else [],
-        "inside_roles": referrals.INSIDE_ROLES}, status=refusal.status if refusal else 200)
+        "inside_roles": referrals.INSIDE_ROLES, "reads_phqa": can_see_phqa(viewer, found["student"])},
+        status=refusal.status if refusal else 200)
 
 
 @get("/cases/{case_id:int}", guards=[requires(Permission.use_care)])
@@ -237,6 +238,50 @@ async def school_care(request: Request) -> Response:
     return page(request, "care/school.html", {**await reports.school_care(current_viewer(request)), **LABELS})
 
 
+# The PHQ-A: the student answers; the school's counsellors and executives read -----------------------------------
+
+
+def _instrument_text(thing: dict) -> str:
+    return thing["th"] if current_locale.get() == "th" else thing["en"]
+
+
+PHQA_HELPERS = {"instrument": phqa.instrument(), "text": _instrument_text}
+
+
+async def _phqa_page(request: Request, refusal: Refusal | None = None) -> Response:
+    return page(request, "care/phqa.html", {
+        **PHQA_HELPERS, "last": await phqa.last_filed(current_viewer(request)), "error": refusal,
+        "posted": await typed(request) if refusal else {}}, status=refusal.status if refusal else 200)
+
+
+@get("/phqa", guards=[requires(Permission.answer_phqa)])
+async def phqa_form(request: Request) -> Response:
+    return await _phqa_page(request)
+
+
+@post("/phqa", guards=[requires(Permission.answer_phqa)], opt=on_refusal(_phqa_page))
+async def phqa_file(request: Request) -> Response:
+    found = await phqa.file(current_viewer(request), request.app.state.settings, request.app.state.queue,
+                            await typed(request))
+    # The answer page is drawn here, not after a redirect: reloading it asks before sending again, and no address
+    # left in the history says how the student answered.
+    return page(request, "care/phqa_sent.html", {"urgent": found.suicide_risk})
+
+
+@get("/phqa/results", guards=[requires(Permission.use_care)])
+async def phqa_results(request: Request) -> Response:
+    return page(request, "care/phqa_results.html", {**PHQA_HELPERS, **await phqa.school_results(
+        current_viewer(request))})
+
+
+@get("/students/{student_id:int}/phqa", guards=[requires(Permission.use_care)])
+async def phqa_student(request: Request, student_id: FromPath[int]) -> Response:
+    return page(request, "care/phqa_student.html", {**PHQA_HELPERS, **await phqa.student_filings(
+        current_viewer(request), student_id)})
+
+
+phqa_handlers = [phqa_form, phqa_file, phqa_results, phqa_student]
+
 care_router = Router(path="/care", route_handlers=[front, new, open_case, decline, show, *router_handlers,
                                                    urgent_form, raise_urgent, support_page, nominate, decide_support,
-                                                   *referral_handlers, school_care])
+                                                   *referral_handlers, school_care, *phqa_handlers])

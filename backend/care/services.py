@@ -9,7 +9,7 @@ from backend import clock, db
 from backend.accounts import reads
 from backend.accounts.access import (NEVER_RESPONSIBLE_ROLES, Viewer, can_follow_up, can_read_note, can_see_case,
                                      care_rooms, in_case_team, visible_students)
-from backend.accounts.tables import User
+from backend.accounts.tables import CARE_NOTES_READ, User
 from backend.care.tables import (OUTCOME_LABELS, PROGRESS_LABELS, REFERRAL_LABELS, URGENCY_LABELS, CareCase,
                                  CaseDecline, CaseNote, CaseStatus, FollowUp, HelpKind, Outcome, PlanActivity,
                                  Progress, Referral, ReferralStatus, Sensitivity, Source, Urgency)
@@ -20,7 +20,7 @@ from backend.screening.tables import Group, GroupDecision
 from backend.students import services as students
 from backend.students.tables import Student
 
-NOTES_READ = "care_notes"  # the audit's name for a read of the case team's notes
+NOTES_READ = CARE_NOTES_READ  # the audit's name for a read of the case team's notes
 NEEDS_A_CASE = (Group.risk.value, Group.problem.value)
 NOT_RESPONSIBLE = [role.value for role in NEVER_RESPONSIBLE_ROLES]
 # /care of a big school's counsellor or executive would list hundreds of students (12 KB gzip at 3,000 students

@@ -4,7 +4,7 @@ referrals inside and outside the school with their report back."""
 
 from enum import Enum
 
-from piccolo.columns import Boolean, Date, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, Boolean, Date, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 
@@ -35,10 +35,11 @@ class Source(str, Enum):
     behaviour = "behaviour"  # a behaviour rule flagged the student
     visit = "visit"  # a home visit
     staff = "staff"  # a counsellor or a teacher, by hand
+    phqa = "phqa"  # the student's own answers on the PHQ-A called for contact today
 
 
 SOURCE_LABELS = {Source.screening: N_("Screening"), Source.behaviour: N_("Behaviour"), Source.visit: N_("Home visit"),
-                 Source.staff: N_("Raised by staff")}
+                 Source.staff: N_("Raised by staff"), Source.phqa: N_("The student's PHQ-A answers")}
 
 
 class Outcome(str, Enum):
@@ -231,3 +232,20 @@ class SupportAward(Table):
     nominated_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True)
     nominated_at = Timestamptz()
     decided_at = Timestamptz(null=True, default=None)
+
+
+class PhqaFiling(Table):
+    """A student's own answers on the PHQ-A depression screen (care/instruments/phqa.json), kept whole: each filing
+    is a new row. Read by the school's counsellors and executives only, every read audited."""
+
+    school = ForeignKey(School, on_delete=OnDelete.cascade)
+    student = ForeignKey(Student, on_delete=OnDelete.cascade)
+    school_year = ForeignKey(SchoolYear, on_delete=OnDelete.cascade)
+    term = Integer()
+    answers = JSON()  # {"1": 0, …, "9": 3, "past_year": 1, "difficulty": 2, "thoughts": 0, "attempt": 0}
+    total = Integer()  # items 1-9
+    band = Varchar(length=20)
+    suicide_risk = Boolean(default=False)  # a yes to a suicide-risk question: the same-day path started
+    care_case = ForeignKey(CareCase, on_delete=OnDelete.set_null, null=True)  # the urgent case it opened or raised
+    filled_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True)
+    submitted_at = Timestamptz()

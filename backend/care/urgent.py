@@ -28,6 +28,7 @@ class Raised:
     case_id: int
     told: list[str]  # who got an SMS
     app_only: list[str]  # who has no mobile number: told in the app only
+    message_ids: list[int]  # the SMS written, for the caller to send once its transaction is committed
 
 
 async def _told(school_id: int) -> list[dict]:
@@ -45,32 +46,45 @@ async def raise_urgent(viewer: Viewer, settings: Settings, queue: JobQueue, stud
     concern = clean_text(form.get("concern"), 4000)
     if not concern:
         raise CareError(N_("Say what worries you."), errors={"concern": N_("Say what worries you.")})
+    async with db.transaction():
+        raised = await start_same_day(viewer, settings, student_id, concern, Source.staff, always_tell=True)
+    await queue.send(raised.message_ids)
+    return raised
+
+
+async def start_same_day(viewer: Viewer, settings: Settings, student_id: int, concern: str, source: Source,
+                         always_tell: bool) -> Raised:
+    """Open the student's case with urgency "today" (or make the open one so), keep the concern as the day's first
+    follow-up, and write the SMS to the school's case team in the caller's transaction (the caller sends them).
+    Unless `always_tell`, a case already waiting for today's contact sends no second SMS: a student who answers the
+    same questionnaire again must not page every counsellor again."""
     told = await _told(viewer.school_id)
     reaches = [outbox.Reach(None, u["id"], u["locale"], Channel.sms, u["phone"]) for u in told if u["phone"]]
     school = await outbox.school_row(viewer.school_id)
-    async with db.transaction():
-        await db.lock("care_case", student_id)
-        case = await CareCase.select(CareCase.id).where(
-            (CareCase.student == student_id) & (CareCase.status == CaseStatus.open.value)).first()
-        if case:
-            case_id = case["id"]
-            await CareCase.update({CareCase.urgency: Urgency.today.value, CareCase.contact_recorded_at: None}).where(
-                CareCase.id == case_id)
-        else:
-            rows = await CareCase.insert(CareCase(
-                school=viewer.school_id, school_year=viewer.school_year_id, student=student_id,
-                source=Source.staff.value, concern=concern, urgency=Urgency.today.value, opened_by=viewer.user_id,
-                opened_at=now())).returning(CareCase.id)
-            case_id = rows[0]["id"]
-        # The concern as the first follow-up of the day: what the teacher saw, kept with the case.
-        await FollowUp.insert(FollowUp(care_case=case_id, done=concern, progress=Progress.worse.value,
-                                       written_by=viewer.user_id, written_at=now()))
+    await db.lock("care_case", student_id)
+    case = await CareCase.select(CareCase.id, CareCase.urgency, CareCase.contact_recorded_at).where(
+        (CareCase.student == student_id) & (CareCase.status == CaseStatus.open.value)).first()
+    waiting = case is not None and case["urgency"] == Urgency.today.value and case["contact_recorded_at"] is None
+    if case:
+        case_id = case["id"]
+        await CareCase.update({CareCase.urgency: Urgency.today.value, CareCase.contact_recorded_at: None}).where(
+            CareCase.id == case_id)
+    else:
+        rows = await CareCase.insert(CareCase(
+            school=viewer.school_id, school_year=viewer.school_year_id, student=student_id,
+            source=source.value, concern=concern, urgency=Urgency.today.value, opened_by=viewer.user_id,
+            opened_at=now())).returning(CareCase.id)
+        case_id = rows[0]["id"]
+    # The concern as the first follow-up of the day: what was seen, kept with the case.
+    await FollowUp.insert(FollowUp(care_case=case_id, done=concern, progress=Progress.worse.value,
+                                   written_by=viewer.user_id, written_at=now()))
+    message_ids = []
+    if always_tell or not waiting:
         message_ids = await outbox.create_alerts(settings, school, [outbox.AlertSpec(
             student_id=None, event_key=f"urgent:{case_id}:{now().isoformat()}", kind="urgent_case",
             day=clock.today(), values={}, reaches=reaches, urgent=True)])
-    await queue.send(message_ids)
     return Raised(case_id, [u["display_name"] for u in told if u["phone"]],
-                  [u["display_name"] for u in told if not u["phone"]])
+                  [u["display_name"] for u in told if not u["phone"]], message_ids)
 
 
 async def record_contact(viewer: Viewer, case_id: int, form: dict) -> None:
