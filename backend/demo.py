@@ -452,7 +452,8 @@ async def seed_promotion(school_id: int, seed: int = 2569) -> int:
 async def students_of(classroom_id: int) -> list[int]:
     from backend.students.tables import Student
 
-    return [row["id"] for row in await Student.select(Student.id).where(Student.classroom == classroom_id)]
+    return [row["id"] for row in await Student.select(Student.id).where(Student.classroom == classroom_id).order_by(
+        Student.number_in_class)]
 
 
 async def seed_care(school_id: int, rooms: list[dict], prefix: str) -> str:
@@ -508,7 +509,33 @@ async def seed_care(school_id: int, rooms: list[dict], prefix: str) -> str:
                     "direction": "outside", "agency": agency["id"], "reason": "มีความคิดอยากทำร้ายตนเอง",
                     "tried": "ให้คำปรึกษา 3 ครั้ง", "consent": "yes", "consent_from": "ผู้ปกครอง (มารดา)",
                     "urgency": "soon"})
+    await seed_phqa(school_id, rooms[0])
     return username
+
+
+async def seed_phqa(school_id: int, room: dict) -> None:
+    """Half of the first room answered the PHQ-A on their phones: most feel fine, a few are low, and one answered
+    yes to a suicide-risk question, so the counsellor's and the director's home pages open on an urgent case."""
+    import random
+
+    from backend.care import phqa
+    from backend.config import Settings
+    from backend.notify.queue import JobQueue
+
+    rng = random.Random(1323)
+    settings, queue = Settings.from_env(), JobQueue(None)  # the worker's sweep sends the SMS
+    teacher = await _homeroom_viewer(room["id"])
+    members = (await students_of(room["id"]))[1::2]  # not the first: the demo student answers for themself
+    slips = await accounts.issue_student_passwords(teacher, members)
+    ids = {row["username"]: row["id"] for row in await User.select(User.id, User.username).where(
+        User.username.is_in([slip["username"] for slip in slips]))}
+    for index, slip in enumerate(slips):
+        low = index % 5 == 1
+        form = {f"q{n}": str(rng.choice((1, 2, 2, 3) if low else (0, 0, 0, 1))) for n in range(1, 10)}
+        form.update(past_year="1" if low else "0", difficulty="1" if low else "0", thoughts="0", attempt="0")
+        if index == 3:
+            form["thoughts"] = "1"
+        await phqa.file(await sessions.viewer_of(ids[slip["username"]]), settings, queue, form)
 
 
 async def seed_digests(school_id: int, weeks: int = 2) -> int:

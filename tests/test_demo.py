@@ -70,6 +70,9 @@ async def test_the_demo_has_cases_referrals_activities_and_a_meeting_per_class(m
         browser = make_client()
         await browser.submit("/signin", {"username": counsellor, "password": DEMO_PASSWORD})
         inbox = text_of((await browser.get("/care")).text)
+        phqa = text_of((await browser.get("/care/phqa/results")).text)
+        home = text_of((await browser.get("/")).text)
+    assert 'ในข้อเสี่ยงฆ่าตัวตาย: 1 คน' in phqa and "เรื่องด่วน: ต้องติดต่อวันนี้" in home  # the PHQ-A's same-day path
     assert await CareCase.count() >= 2 and "ให้การปรึกษาเบื้องต้น" in inbox  # the counselling she is responsible for
     assert await Referral.count().where(Referral.status == "reported") == 1
     assert await Referral.count().where(Referral.letter_number == 1) == 1  # one outside, with its letter
