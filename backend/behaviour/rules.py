@@ -19,7 +19,7 @@ from backend.accounts.access import Permission, Viewer, can_mark_firing_seen
 from backend.attendance import services as attendance
 from backend.attendance.tables import HOMEROOM_PERIOD, Status
 from backend.behaviour import points
-from backend.behaviour.tables import BehaviourRule, PointsEntry, RuleFiring, RuleKind
+from backend.behaviour.tables import BehaviourRule, PointsEntry, RuleFiring, RuleFiringSeen, RuleKind
 from backend.clock import SCHOOL_TIME, now, today
 from backend.config import Settings
 from backend.i18n import N_, Refusal
@@ -387,7 +387,7 @@ async def process_attendance(settings: Settings, queue: JobQueue | None = None, 
 
 
 async def unseen_firings(viewer: Viewer, limit: int = 20) -> list[dict]:
-    """Rules fired for students of this teacher's homerooms that they have not marked seen, newest first."""
+    """Rules fired for students of this teacher's homerooms that they themself have not marked seen, newest first."""
     if not viewer.classroom_ids:
         return []
     return await RuleFiring.select(
@@ -395,8 +395,10 @@ async def unseen_firings(viewer: Viewer, limit: int = 20) -> list[dict]:
         RuleFiring.student.first_name.as_alias("first_name"), RuleFiring.student.last_name.as_alias("last_name"),
         RuleFiring.rule.kind.as_alias("kind"), RuleFiring.rule.count.as_alias("count"),
         RuleFiring.rule.days.as_alias("days"),
-    ).where((RuleFiring.school == viewer.school_id) & RuleFiring.seen_at.is_null()
-            & RuleFiring.student.classroom.is_in(list(viewer.classroom_ids))).order_by(
+    ).where((RuleFiring.school == viewer.school_id)
+            & RuleFiring.student.classroom.is_in(list(viewer.classroom_ids))
+            & RuleFiring.id.not_in(RuleFiringSeen.select(RuleFiringSeen.firing).where(
+                RuleFiringSeen.user == viewer.user_id))).order_by(
         RuleFiring.id, ascending=False).limit(limit)
 
 
@@ -405,5 +407,8 @@ async def mark_seen(viewer: Viewer, firing_id: int) -> None:
         RuleFiring.id == firing_id).first()
     if firing is None or not can_mark_firing_seen(viewer, firing):
         raise RuleError(N_("No such alert among those of your homeroom."), status=404)
-    await RuleFiring.update({RuleFiring.seen_at: now()}).where(
-        (RuleFiring.id == firing_id) & RuleFiring.seen_at.is_null())
+    async with db.transaction():
+        await RuleFiringSeen.insert(RuleFiringSeen(firing=firing_id, user=viewer.user_id, seen_at=now())).on_conflict(
+            action="DO NOTHING")
+        await RuleFiring.update({RuleFiring.seen_at: now()}).where(
+            (RuleFiring.id == firing_id) & RuleFiring.seen_at.is_null())

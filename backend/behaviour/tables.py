@@ -160,9 +160,18 @@ class RuleFiring(Table):
     day = Date()
     detail = Varchar(length=200, default="")  # staff only, e.g. "late 3 times: 2, 4 and 5 Dec"
     fired_at = Timestamptz()
-    seen_at = Timestamptz(null=True, default=None)  # by the homeroom teacher
+    seen_at = Timestamptz(null=True, default=None)  # first marked seen by a homeroom teacher (each: RuleFiringSeen)
     cleared_at = Timestamptz(null=True, default=None)  # the care team has taken it up
     cleared_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True)
+
+
+class RuleFiringSeen(Table):
+    """A homeroom teacher marked a firing seen: a room with two homeroom teachers keeps it on the other's page until
+    they mark it too (unique firing, user)."""
+
+    firing = ForeignKey(RuleFiring, on_delete=OnDelete.cascade)
+    user = ForeignKey(User, on_delete=OnDelete.cascade)
+    seen_at = Timestamptz()
 
 
 class WeeklyDigest(Table):

@@ -14,6 +14,7 @@ from datetime import date, datetime, time
 
 import pytest
 
+from backend.accounts import services as accounts
 from backend import clock
 from backend.attendance import services as attendance
 from backend.behaviour import configure, rules, services
@@ -108,6 +109,13 @@ async def test_a_serious_incident_tells_each_family_once_by_its_channel_naming_o
     home = text_of((await somchai.submit(f"/behaviour/firings/{firing}/seen")).text)
     card = home.split("กฎพฤติกรรมที่เข้าเกณฑ์")[1].split("ค้นหา")[0]
     assert "อนันต์ ใจดี" in card and "บัว" not in card
+    # A second homeroom teacher of ม.1/1 still has Bua on her page: Somchai's "seen" was his own.
+    wipa = await people.wipa.viewer()
+    await accounts.assign_homeroom(await people.kanya.viewer(), people.classrooms["BKK ม.1/1"], wipa.user_id)
+    second = make_client()
+    await people.wipa.sign_in(settings, second)
+    card = text_of((await second.get("/")).text).split("กฎพฤติกรรมที่เข้าเกณฑ์")[1].split("ค้นหา")[0]
+    assert "อนันต์ ใจดี" in card and "บัว" in card
 
     # The counsellor now sees the flagged students' behaviour (flagged for the care team).
     ratana = make_client()
