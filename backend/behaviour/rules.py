@@ -44,6 +44,10 @@ SMS_KINDS = {
     RuleKind.points_below: "rule_points",
     RuleKind.serious_incident: "rule_serious",
 }
+# One record can meet two rules (a serious fight that also takes the points below the line): the guardian gets one
+# message, the weightiest; the homeroom teacher's page lists every rule that fired.
+WEIGHTIEST_FIRST = [RuleKind.serious_incident.value, RuleKind.absences_in_row.value, RuleKind.points_below.value,
+                    RuleKind.lates_in_days.value]
 ATTENDANCE_RULES = (RuleKind.lates_in_days.value, RuleKind.absences_in_row.value)
 # Bounds: a rule that fires on every record tells nobody anything new (guardians already hear of each late mark);
 # one that needs more than a month of school days is not a warning any more.
@@ -150,8 +154,9 @@ class Occurrence:
 
 
 async def _fire(settings: Settings | None, school_id: int, occurrences: list[Occurrence]) -> list[int]:
-    """In the caller's transaction: a RuleFiring per new occurrence and an alert to the student's guardians.
-    Returns the messages to send (the outbox sweep sends them if nobody enqueues them)."""
+    """In the caller's transaction: a RuleFiring per new occurrence and one alert per student to their guardians,
+    about the weightiest rule that fired. Returns the messages to send (the outbox sweep sends them if nobody
+    enqueues them)."""
     if not occurrences:
         return []
     moment = now()
@@ -166,9 +171,12 @@ async def _fire(settings: Settings | None, school_id: int, occurrences: list[Occ
     names = {row["id"]: row["first_name"] for row in await Student.select(Student.id, Student.first_name).where(
         Student.id.is_in(student_ids))}
     reaches = await notify.guardians_of(student_ids)
+    told: dict[int, Occurrence] = {}
+    for o in sorted(fired, key=lambda o: WEIGHTIEST_FIRST.index(o.rule["kind"])):
+        told.setdefault(o.student_id, o)
     specs = [notify.AlertSpec(o.student_id, f"behaviour:{o.key}", SMS_KINDS[RuleKind(o.rule["kind"])], o.day,
                               {"name": names.get(o.student_id, ""), "what": o.what},
-                              reaches.get(o.student_id, [])) for o in fired]
+                              reaches.get(o.student_id, [])) for o in told.values()]
     return await notify.create_alerts(settings or Settings.from_env(), await notify.school_row(school_id), specs)
 
 

@@ -140,6 +140,20 @@ async def test_points_below_fires_when_the_balance_crosses_and_again_only_after_
     assert bodies == ["โรงเรียนกร: บัว คะแนนความประพฤติต่ำกว่าเกณฑ์ โปรดติดต่อครูประจำชั้น"] * 2
 
 
+async def test_a_record_meeting_two_rules_tells_the_guardian_once_about_the_weightier(
+        people, settings, drain, fake_twilio, make_client):
+    await _rule(people, "points_below", 90)
+    await _rule(people, "serious_incident")
+    await _record(people, settings, people.prasit, [BUA], points="20")  # a serious fight, and 80 points
+    assert len(await _firings()) == 2
+    await drain()
+    assert [m.body for m in fake_twilio.sent_to(PRASERT)] == ["โรงเรียนกร: บัว มีเรื่องทะเลาะวิวาท โปรดติดต่อครูประจำชั้น"]
+    somchai = make_client()
+    await people.somchai.sign_in(settings, somchai)
+    card = text_of((await somchai.get("/")).text).split("กฎพฤติกรรมที่เข้าเกณฑ์")[1].split("ค้นหา")[0]
+    assert "เหตุร้ายแรงใด ๆ" in card and "คะแนนความประพฤติต่ำกว่า 90" in card  # both rules, for the teacher
+
+
 async def test_three_lates_in_three_school_days_count_across_a_closed_day_and_fire_once(
         people, settings, drain, fake_twilio):
     await schools.add_calendar_day(people.bangkok, "closure", "กีฬาสี", "4/12/2569")
