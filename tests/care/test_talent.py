@@ -5,14 +5,17 @@ executive's counts."""
 
 from __future__ import annotations
 
+import gzip
 import re
 from datetime import timedelta
 
-from backend import clock
+from backend import clock, db
 from backend.care import talent
 from backend.care.tables import TalentPlan
 from backend.screening import services as screening
+from backend.students.tables import Student
 from tests.conftest import text_of
+from tests.home.test_parent_home import queries  # noqa: F401 - the fixture that counts statements
 
 PLAN = {"talent": "academic", "talent_detail": "คณิตศาสตร์", "goals": "เตรียมแข่งขันคณิตศาสตร์โอลิมปิก"}
 
@@ -158,3 +161,31 @@ async def test_the_executive_sees_special_students_and_plans_per_class(client, p
     assert "กลุ่มพิเศษภาคเรียนนี้ 2 คน มีแผนพัฒนาในปีการศึกษานี้ 1 คน" in special
     assert re.search(r"ม\.1/1 2 1", special) and "ม.1/2" not in special.split("การส่งต่อ")[0]
     assert "อนันต์" not in page and "บัว" not in page
+
+
+async def test_the_list_asks_as_many_queries_with_more_special_students(client, people, settings,
+                                                                         queries):  # noqa: F811 - the fixture
+    await _plan(people, "10002")
+    await _confirm(people, "10001")
+    await people.ratana.sign_in(settings, client)
+    await client.get("/care/talent")
+    queries.clear()
+    await client.get("/care/talent")
+    before = len(queries)
+
+    room = people.classrooms["BKK ม.1/2"]
+    async with db.transaction():
+        rows = await Student.insert(*[Student(school=people.bangkok, code=f"3{n:04d}", title="ด.ญ.",
+                                              first_name=f"เก่ง{n}", last_name="ทดสอบ", classroom=room,
+                                              updated_at=clock.now()) for n in range(20)]).returning(Student.id)
+    malee = await people.malee.viewer()
+    for row in rows[:3]:
+        await screening.confirm_group(malee, row["id"], "special", "ชนะการแข่งขัน")
+    await talent.create_plan(malee, rows[0]["id"], PLAN)
+
+    queries.clear()
+    response = await client.get("/care/talent")
+    assert len(queries) == before, queries
+    page = text_of(response.text)
+    assert "เก่ง0" in page and "เก่ง1" in page and "เก่ง2" in page
+    assert len(gzip.compress(response.content)) <= 14 * 1024
