@@ -510,6 +510,7 @@ async def seed_care(school_id: int, rooms: list[dict], prefix: str) -> str:
                     "tried": "ให้คำปรึกษา 3 ครั้ง", "consent": "yes", "consent_from": "ผู้ปกครอง (มารดา)",
                     "urgency": "soon"})
     await seed_phqa(school_id, rooms[0])
+    await seed_talent(rooms, counsellor_id)
     return username
 
 
@@ -536,6 +537,55 @@ async def seed_phqa(school_id: int, room: dict) -> None:
         if index == 3:
             form["thoughts"] = "1"
         await phqa.file(await sessions.viewer_of(ids[slip["username"]]), settings, queue, form)
+
+
+
+
+# Three gifted students of the first rooms, each with a development plan, its activities and achievements.
+DEMO_TALENTS = (
+    ({"talent": "academic", "talent_detail": "คณิตศาสตร์",
+      "goals": "เตรียมสอบแข่งขันคณิตศาสตร์โอลิมปิก (สอวน.) และเป็นพี่เลี้ยงติวเพื่อนในห้อง"},
+     [("ติวโจทย์โอลิมปิกกับครูคณิตศาสตร์", "ทุกวันพุธ หลังเลิกเรียน"), ("ฝึกทำข้อสอบเก่า สอวน.", "มิ.ย. – ส.ค.")],
+     [(40, "เหรียญทอง การแข่งขันคณิตศาสตร์", "district", "งานศิลปหัตถกรรมนักเรียน"),
+      (12, "ผ่านการคัดเลือก ค่าย สอวน. ค่าย 1", "region", "")]),
+    ({"talent": "sport", "talent_detail": "ฟุตซอล",
+      "goals": "พัฒนาทักษะและความฟิต ติดทีมโรงเรียน และรักษาผลการเรียนให้ไม่ต่ำกว่า 2.50"},
+     [("ซ้อมกับทีมโรงเรียน", "จันทร์ พุธ ศุกร์ 16:00–17:30")],
+     [(25, "ชนะเลิศฟุตซอล รุ่นอายุไม่เกิน 15 ปี", "province", "กีฬานักเรียนจังหวัด")]),
+    ({"talent": "music", "talent_detail": "ระนาดเอก",
+      "goals": "ฝึกระนาดเอกเพลงเดี่ยว และร่วมวงดนตรีไทยของโรงเรียนในงานสำคัญ"},
+     [("ฝึกกับวงดนตรีไทย", "คาบชุมนุม ทุกวันพฤหัสบดี")],
+     []),
+)
+
+
+async def seed_talent(rooms: list[dict], counsellor_id: int) -> int:
+    """Students confirmed in the special group, one or two a room, with their development plans."""
+    from datetime import timedelta
+
+    from backend import clock
+    from backend.care import talent
+    from backend.screening import services as screening
+
+    planned = 0
+    for index, (plan, activities, achievements) in enumerate(DEMO_TALENTS):
+        room = rooms[index % len(rooms)]
+        teacher = await _homeroom_viewer(room["id"])
+        members = await students_of(room["id"])
+        year_id, term = await screening.current_term(teacher)
+        decided = await screening.decisions(members, year_id, term)
+        student_id = next(m for m in reversed(members) if m not in decided)  # a student in no group yet
+        await screening.confirm_group(teacher, student_id, "special", "ผลการเรียนและผลงานโดดเด่น")
+        plan_id = await talent.create_plan(teacher, student_id, plan)
+        for number, (what, when) in enumerate(activities):
+            await talent.add_activity(teacher, plan_id, {"what": what, "schedule": when,
+                                                         "responsible": counsellor_id if number else ""})
+        for days_ago, title, level, note in achievements:
+            await talent.add_achievement(teacher, plan_id, {
+                "achieved_on": (clock.today() - timedelta(days=days_ago)).isoformat(), "title": title,
+                "level": level, "note": note})
+        planned += 1
+    return planned
 
 
 async def seed_digests(school_id: int, weeks: int = 2) -> int:

@@ -53,7 +53,7 @@ async def test_the_demo_has_cases_referrals_activities_and_a_meeting_per_class(m
     from datetime import datetime, timezone
 
     from backend import clock, schoolyear
-    from backend.care.tables import CareCase, Referral
+    from backend.care.tables import CareCase, Referral, TalentAchievement, TalentPlan
     from backend.demo import seed_care, seed_digests, seed_promotion, seed_screening
     from backend.promotion.tables import HomeroomActivity, ParentMeeting
     from backend.schools.tables import Classroom
@@ -72,7 +72,10 @@ async def test_the_demo_has_cases_referrals_activities_and_a_meeting_per_class(m
         inbox = text_of((await browser.get("/care")).text)
         phqa = text_of((await browser.get("/care/phqa/results")).text)
         home = text_of((await browser.get("/")).text)
+        plans = text_of((await browser.get("/care/talent")).text)
     assert 'ในข้อเสี่ยงฆ่าตัวตาย: 1 คน' in phqa and "เรื่องด่วน: ต้องติดต่อวันนี้" in home  # the PHQ-A's same-day path
+    assert await TalentPlan.count() == 3 and await TalentAchievement.count() == 3  # gifted students' plans
+    assert "ฟุตซอล" in plans and "ระนาดเอก" in plans
     assert await CareCase.count() >= 2 and "ให้การปรึกษาเบื้องต้น" in inbox  # the counselling she is responsible for
     assert await Referral.count().where(Referral.status == "reported") == 1
     assert await Referral.count().where(Referral.letter_number == 1) == 1  # one outside, with its letter

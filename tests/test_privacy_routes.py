@@ -29,11 +29,12 @@ from backend.behaviour import services as behaviour
 from backend.behaviour.tables import IncidentStudent, RuleFiring, WeeklyDigest
 from backend.care import referrals
 from backend.care import services as care
-from backend.care import support
+from backend.care import support, talent
 from backend.notify.tables import Alert, Message
 from backend.promotion import services as promotion
 from backend.schools.calendar import Week
 from backend.screening import filling
+from backend.screening import services as screening
 from backend.students.tables import StudentGuardian
 from backend.students import services as students
 from backend.visits import services as visits
@@ -238,6 +239,17 @@ ROUTES: dict[str, frozenset[str]] = {
     "POST /care/referrals/{referral_id:int}/accept": only("ratana"),
     "POST /care/referrals/{referral_id:int}/report": only("ratana"),  # nothing written: asked for the report
     "POST /care/referrals/{referral_id:int}/close": CASE_TEAM,  # the first closes it; the others are told so
+    # Development plans: Bua is confirmed special and has this year's plan. Her homeroom teacher and the counsellor
+    # write it (a second plan is refused with words, forms sent empty come back to be fixed, the first closes it);
+    # the executive, her mathematics teacher and the head of ม.1 read it; her parents would too (no account)
+    "GET /care/talent": only(*RECORDERS),
+    "GET /care/talent/students/{student_id:int}/new": only("somchai", "ratana"),
+    "POST /care/talent/students/{student_id:int}/new": only("somchai", "ratana"),
+    "GET /care/talent/{plan_id:int}": only("wichai", "somchai", "wipa", "ratana", "sunee"),
+    "POST /care/talent/{plan_id:int}/revise": only("somchai", "ratana"),
+    "POST /care/talent/{plan_id:int}/activities": only("somchai", "ratana"),
+    "POST /care/talent/{plan_id:int}/achievements": only("somchai", "ratana"),
+    "POST /care/talent/{plan_id:int}/close": only("somchai", "ratana"),
     "GET /care/agencies": only(*RECORDERS),
     "POST /care/agencies": only("ratana", "prasit"),  # no name: asked for one
     "POST /care/agencies/{agency_id:int}/retire": only("ratana", "prasit"),
@@ -332,6 +344,8 @@ async def _world(people, app) -> dict[str, str]:
     fighting = next(c for c in await behaviour.categories(people.bangkok) if c["code"] == "fighting")
     case_id = await care.open_case(somchai, bua, {"concern": "ขาดเรียนบ่อย"})
     award = await support.nominate(somchai, bua, {"programme": "other", "name": "ทุนมูลนิธิ"})
+    await screening.confirm_group(somchai, bua, "special", "ครูเห็นเอง")
+    plan_id = await talent.create_plan(somchai, bua, {"talent": "music", "goals": "ฝึกซ้อมระนาด"})
     referral_id = await referrals.refer(somchai, case_id, {"to_role": "counsellor", "reason": "ซึมเศร้า"})
     agency = (await referrals.agencies(people.bangkok))[0]
     incident = await behaviour.record(await people.prasit.viewer(), {
@@ -367,7 +381,7 @@ async def _world(people, app) -> dict[str, str]:
         "referral_id": str(referral_id), "agency_id": str(agency["id"]), "award_id": str(award),
         "line_id": str(line["id"]), "incident_key": probation_key, "photo_key": uuid.uuid4().hex,
         "incident_photo_id": str(incident_photo["id"]),
-        "meeting_id": str(meeting_id),
+        "meeting_id": str(meeting_id), "plan_id": str(plan_id),
         **await _digest_world(people, app),
     }
 

@@ -748,6 +748,43 @@ def can_decide_support(viewer: Viewer) -> bool:
     return viewer.is_staff and viewer.holds(CASE_TEAM_ROLES)
 
 
+# Care: development plans for students in the special group (care.talent) --------------------------------------------
+# A plan for a gifted or talented student is good news: the student's homeroom teachers and the counsellors write it;
+# the case team, the grade's head, everyone who teaches the student and whoever is responsible for one of its
+# activities read it; so do the student's parents and the student themself (nothing on it is for staff only). Who is
+# in the special group without a plan yet is a screening finding: only those who read screening see that list.
+TALENT_WRITERS = frozenset({Role.counsellor})
+
+
+def can_write_talent_plan(viewer: Viewer, student: dict) -> bool:
+    """Writing, revising and closing a plan, its activities and achievements (needs school, classroom)."""
+    return (student["school"] == viewer.school_id and viewer.is_staff and viewer.handed_over_by is None
+            and (viewer.keeps_homeroom(student["classroom"]) or viewer.holds(TALENT_WRITERS)))
+
+
+def can_read_talent_plan(viewer: Viewer, student: dict, responsible_ids=frozenset()) -> bool:
+    """Reading a student's plans and achievements (needs school, id, classroom)."""
+    if student["school"] != viewer.school_id or viewer.handed_over_by is not None:
+        return False
+    if viewer.is_staff:
+        return (viewer.holds(CASE_TEAM_ROLES) or viewer.oversees(student["classroom"])
+                or viewer.teaches(student["classroom"]) or viewer.user_id in responsible_ids)
+    return student["id"] in viewer.student_ids  # a parent's own child, or the student themself
+
+
+def talent_rooms(viewer: Viewer) -> frozenset[int] | None:
+    """Whose plans a member of staff lists: None for the whole school (the case team), else the classrooms they keep,
+    head or teach."""
+    if viewer.holds(CASE_TEAM_ROLES):
+        return None
+    return viewer.classroom_ids | viewer.supervised_ids | viewer.teaching_ids
+
+
+def sees_special_without_plan(viewer: Viewer, student: dict) -> bool:
+    """Being told a student is in the special group with no plan yet: those who read the student's screening."""
+    return viewer.is_staff and can_see_screening(viewer, student)
+
+
 # Promotion: homeroom activities and parents' classroom meetings -----------------------------------------------------
 # A homeroom's teachers record its activities and its parents' meetings. The head of its grade and the executives
 # read them and see each class's counts this term. A parent answers the invitations of their own children's classes.

@@ -1,6 +1,7 @@
 """The school's care in numbers, for the executives and the counsellors: per class and for the school, the students
 confirmed at risk or with problems this term and how many of them have an open case, a help plan and a follow-up
-this month; the year's referrals by status and age; the homeroom activities and parents' meetings held this term.
+this month; the students confirmed special (gifted) and how many have a development plan; the year's referrals by
+status and age; the homeroom activities and parents' meetings held this term.
 Counts only: the names stay on /care, for those who may read them. A constant number of queries, however big the
 school (whole-school IN lists, GROUP BY)."""
 
@@ -11,7 +12,9 @@ from datetime import datetime
 
 from backend import clock, db
 from backend.accounts.access import Viewer, sees_school_care
+from backend.care import talent
 from backend.care.services import NEEDS_A_CASE, CareError
+from backend.care.talent import SPECIAL
 from backend.care.tables import CareCase, CaseStatus, FollowUp, PlanActivity, Referral, ReferralStatus
 from backend.i18n import N_
 from backend.promotion import services as promotion
@@ -86,8 +89,14 @@ async def school_care(viewer: Viewer) -> dict:
     room_of = {s["id"]: s["classroom"] for s in students
                if groups.get(s["id"], {}).get("group") in NEEDS_A_CASE}
     care = await _care_of(list(room_of))
+    special_room = {s["id"]: s["classroom"] for s in students if groups.get(s["id"], {}).get("group") in SPECIAL}
+    planned = await talent.planned_among(list(special_room), year_id)
     rooms = await promotion.held_in_term(viewer.school_id, year_id, term)
-    per_room = {room["id"]: {**room, **dict.fromkeys(COUNTS, 0)} for room in rooms}
+    per_room = {room["id"]: {**room, **dict.fromkeys(COUNTS, 0), "special": 0, "talent_plans": 0} for room in rooms}
+    for student_id, room_id in special_room.items():
+        if room_id in per_room:
+            per_room[room_id]["special"] += 1
+            per_room[room_id]["talent_plans"] += int(student_id in planned)
     for student_id, room_id in room_of.items():
         row = per_room.get(room_id)
         if row is None:  # a student left in a class of an earlier year: counted for the school only
@@ -97,6 +106,7 @@ async def school_care(viewer: Viewer) -> dict:
             row[key] += int(student_id in found)
     totals = {"confirmed": len(room_of), **{key: len(found) for key, found in care.items()},
               "activities": sum(r["activities"] for r in rooms), "meetings": sum(r["meetings"] for r in rooms),
-              "classes": len(rooms), "classes_met": sum(1 for r in rooms if r["meetings"])}
+              "classes": len(rooms), "classes_met": sum(1 for r in rooms if r["meetings"]),
+              "special": len(special_room), "talent_plans": len(planned)}
     return {"term": term, "rooms": list(per_room.values()), "totals": totals,
             "referrals": await _referrals(viewer.school_id, year_id), "ages": AGES, "age_labels": AGE_LABELS}

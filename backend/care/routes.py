@@ -6,10 +6,11 @@ from litestar import Request, Response, Router, get, post
 from litestar.params import FromPath
 
 from backend.accounts.access import (Permission, behaviour_pickable, can_see_phqa, current_viewer, manages_agencies,
-                                     requires, school_of, sees_school_care)
-from backend.care import phqa, referrals, reports, services, support, urgent
+                                     requires, requires_sign_in, school_of, sees_school_care)
+from backend.care import phqa, referrals, reports, services, support, talent, urgent
 from backend.care.tables import (HELP_LABELS, OUTCOME_LABELS, PROGRESS_LABELS, REFERRAL_LABELS, SENSITIVITY_LABELS,
                                  SOURCE_LABELS, SUPPORT_LABELS, URGENCY_LABELS)
+from backend.care.tables import LEVEL_LABELS, TALENT_LABELS
 from backend.i18n import N_, Refusal, _, current_locale
 from backend.screening.tables import GROUP_LABELS
 from backend.students import services as students
@@ -282,6 +283,64 @@ async def phqa_student(request: Request, student_id: FromPath[int]) -> Response:
 
 phqa_handlers = [phqa_form, phqa_file, phqa_results, phqa_student]
 
+# Development plans for students in the special group (care.talent) ------------------------------------------------
+
+TALENT_CONTEXT = {"talents": _labels(TALENT_LABELS), "levels": _labels(LEVEL_LABELS)}
+
+
+@get("/talent", guards=[requires(Permission.use_care)])
+async def talent_list(request: Request) -> Response:
+    return page(request, "care/talents.html", {**await talent.overview(current_viewer(request)), **TALENT_CONTEXT})
+
+
+async def _talent_new_page(request: Request, refusal: Refusal | None = None) -> Response:
+    student = await talent.student_for_plan(current_viewer(request), request.path_params["student_id"])
+    posted = await typed(request) if request.method == "POST" else {}
+    return page(request, "care/talent_new.html", {"student": student, "posted": posted, "error": refusal,
+                                                  **TALENT_CONTEXT}, status=refusal.status if refusal else 200)
+
+
+@get("/talent/students/{student_id:int}/new", guards=[requires(Permission.use_care)])
+async def talent_new(request: Request, student_id: FromPath[int]) -> Response:
+    return await _talent_new_page(request)
+
+
+@post("/talent/students/{student_id:int}/new", guards=[requires(Permission.use_care)],
+      opt=on_refusal(_talent_new_page))
+async def talent_create(request: Request, student_id: FromPath[int]) -> Response:
+    plan_id = await talent.create_plan(current_viewer(request), student_id, await typed(request))
+    return redirect(f"/care/talent/{plan_id}", flash=_("The development plan is saved: add its activities."))
+
+
+async def _talent_page(request: Request, refusal: Refusal | None = None) -> Response:
+    found = await talent.plan_page(current_viewer(request), request.path_params["plan_id"])
+    posted = await typed(request) if request.method == "POST" else {}
+    return page(request, "care/talent.html", {**found, **TALENT_CONTEXT, "error": refusal, "posted": posted,
+                                              "failed": request.url.path.rsplit("/", 1)[-1] if refusal else ""},
+                status=refusal.status if refusal else 200)
+
+
+# The plan is read by its student and their parents too: the service decides who (access.can_read_talent_plan).
+@get("/talent/{plan_id:int}", guards=[requires_sign_in])
+async def talent_plan(request: Request, plan_id: FromPath[int]) -> Response:
+    return await _talent_page(request)
+
+
+def _talent_action(path: str, action, flash: str):
+    return _form_action(path, action, flash, _talent_page, "/care/talent/{}")
+
+
+talent_handlers = [
+    talent_list, talent_new, talent_create, talent_plan,
+    _talent_action("/talent/{plan_id:int}/revise", talent.revise_plan, N_("The plan is revised; the earlier "
+                                                                           "version is kept.")),
+    _talent_action("/talent/{plan_id:int}/activities", talent.add_activity, N_("The activity is in the plan.")),
+    _talent_action("/talent/{plan_id:int}/achievements", talent.add_achievement, N_("The achievement is recorded.")),
+    _talent_action("/talent/{plan_id:int}/close", talent.close_plan, N_("The development plan is closed.")),
+]
+
+
 care_router = Router(path="/care", route_handlers=[front, new, open_case, decline, show, *router_handlers,
                                                    urgent_form, raise_urgent, support_page, nominate, decide_support,
-                                                   *referral_handlers, school_care, *phqa_handlers])
+                                                   *referral_handlers, school_care, *phqa_handlers,
+                                                   *talent_handlers])

@@ -16,7 +16,7 @@ from backend.care.tables import (OUTCOME_LABELS, PROGRESS_LABELS, REFERRAL_LABEL
 from backend.clock import now
 from backend.i18n import N_, Refusal
 from backend.screening import services as screening
-from backend.screening.tables import Group, GroupDecision
+from backend.screening.tables import Group
 from backend.students import services as students
 from backend.students.tables import Student
 
@@ -100,13 +100,11 @@ async def needs_a_case(viewer: Viewer) -> list[dict]:
     year_id, term = await screening.current_term(viewer)
     # Only students ever put in those groups this term are read (a few hundred in a school of 3,000, not all); their
     # newest decision below says whether they still are.
-    ever = await GroupDecision.select(GroupDecision.student).where(
-        (GroupDecision.school == viewer.school_id) & (GroupDecision.school_year == year_id)
-        & (GroupDecision.term == term) & GroupDecision.group.is_in(list(NEEDS_A_CASE))).distinct()
+    ever = await screening.ever_confirmed(viewer.school_id, year_id, term, NEEDS_A_CASE)
     if not ever:
         return []
     where = visible_students(viewer) & (Student.active == True)  # noqa: E712 - a Piccolo column
-    where &= Student.id.is_in([row["student"] for row in ever])
+    where &= Student.id.is_in(ever)
     rooms = care_rooms(viewer)
     if rooms is not None:
         where &= Student.classroom.is_in(list(rooms) or [-1])
@@ -343,15 +341,17 @@ async def cases(viewer: Viewer) -> dict:
 
 async def todo(viewer: Viewer) -> dict:
     """The care part of a teacher's to-do list: help they are responsible for whose follow-up is due, referrals sent
-    to them not yet reported back, and students of their homerooms who need a case."""
+    to them not yet reported back, students of their homerooms who need a case, and those in the special group with
+    no development plan this school year."""
     due = await PlanActivity.count().where(
         (PlanActivity.responsible == viewer.user_id) & PlanActivity.ended_at.is_null()
         & (PlanActivity.follow_up_on <= clock.today()) & (PlanActivity.care_case.status == CaseStatus.open.value))
-    from backend.care import referrals  # referrals builds on this module
+    from backend.care import referrals, talent  # they build on this module
 
     waiting = await referrals.inbox(viewer)
     return {"follow_ups_due": due, "referrals_waiting": waiting["waiting_count"],
-            "needs_a_case": len(await needs_a_case(viewer)) if viewer.classroom_ids else 0}
+            "needs_a_case": len(await needs_a_case(viewer)) if viewer.classroom_ids else 0,
+            "needs_a_plan": await talent.todo_count(viewer)}
 
 
 async def digest_section(school_id: int, week, rosters: dict) -> dict[int, dict]:

@@ -249,3 +249,89 @@ class PhqaFiling(Table):
     care_case = ForeignKey(CareCase, on_delete=OnDelete.set_null, null=True)  # the urgent case it opened or raised
     filled_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True)
     submitted_at = Timestamptz()
+
+
+# Development plans for students in the special group (care.talent) ------------------------------------------------
+
+
+class TalentArea(str, Enum):
+    academic = "academic"  # a subject, named in the detail
+    sport = "sport"
+    arts = "arts"
+    music = "music"
+    leadership = "leadership"
+    technology = "technology"
+    other = "other"  # named in the detail
+
+
+TALENT_LABELS = {TalentArea.academic: N_("Academic subject"), TalentArea.sport: N_("Sport"),
+                 TalentArea.arts: N_("Arts"), TalentArea.music: N_("Music"), TalentArea.leadership: N_("Leadership"),
+                 TalentArea.technology: N_("Technology"), TalentArea.other: N_("Other talent")}
+TALENT_NEEDS_DETAIL = (TalentArea.academic, TalentArea.other)
+
+
+class Level(str, Enum):
+    """How far an achievement reached, as Thai certificates name it."""
+
+    school = "school"
+    district = "district"  # อำเภอ / เขตพื้นที่
+    province = "province"
+    region = "region"  # ภาค
+    national = "national"
+    international = "international"
+
+
+LEVEL_LABELS = {Level.school: N_("School level"), Level.district: N_("District level"),
+                Level.province: N_("Province level"), Level.region: N_("Region level"),
+                Level.national: N_("National level"), Level.international: N_("International level")}
+
+
+class TalentPlan(Table):
+    """A development plan for a student confirmed in the special group, for one school year (one a year). Its talent
+    and goals are the newest revision's (TalentPlanRevision keeps each)."""
+
+    school = ForeignKey(School, on_delete=OnDelete.cascade)
+    school_year = ForeignKey(SchoolYear, on_delete=OnDelete.cascade)
+    student = ForeignKey(Student, on_delete=OnDelete.cascade)
+    talent = Varchar(length=12, choices=TalentArea)
+    talent_detail = Varchar(length=200, default="")  # the subject, the sport, the instrument…
+    goals = Text()
+    status = Varchar(length=8, choices=CaseStatus, default=CaseStatus.open.value)
+    written_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True)
+    written_at = Timestamptz()
+    revised_at = Timestamptz(null=True, default=None)
+    closed_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True)
+    closed_at = Timestamptz(null=True, default=None)
+    closing_note = Text(default="")
+
+
+class TalentPlanRevision(Table):
+    """Each version of a plan's talent and goals as saved, the first being the plan as written. Never edited."""
+
+    plan = ForeignKey(TalentPlan, on_delete=OnDelete.cascade)
+    talent = Varchar(length=12, choices=TalentArea)
+    talent_detail = Varchar(length=200, default="")
+    goals = Text()
+    written_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True)
+    written_at = Timestamptz()
+
+
+class TalentActivity(Table):
+    """One activity of a plan: what, when (a date or a rhythm, as the teacher puts it), and who is responsible (any
+    staff member of the school)."""
+
+    plan = ForeignKey(TalentPlan, on_delete=OnDelete.cascade)
+    what = Varchar(length=500)
+    schedule = Varchar(length=200)  # when: "ทุกวันพุธ คาบชุมนุม", "ก.ค. – ส.ค. 2569"
+    responsible = ForeignKey(User, on_delete=OnDelete.set_null, null=True)
+    created_at = Timestamptz()
+
+
+class TalentAchievement(Table):
+    plan = ForeignKey(TalentPlan, on_delete=OnDelete.cascade)
+    achieved_on = Date()
+    title = Varchar(length=300)
+    level = Varchar(length=14, choices=Level)
+    note = Varchar(length=1000, default="")
+    recorded_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True)
+    recorded_at = Timestamptz()

@@ -8,6 +8,8 @@ from litestar.params import FromPath
 from backend.accounts.access import Permission, current_viewer, requires, requires_sign_in
 from backend.attendance.tables import STATUS_LABELS
 from backend.accounts.tables import CARE_NOTES_READ, PHQA_READ, SCREENING_READ
+from backend.care import talent
+from backend.care.tables import LEVEL_LABELS, TALENT_LABELS
 from backend.i18n import N_, Refusal, _
 from backend.records import services
 from backend.records.sections import LIVES_WITH, SECTIONS
@@ -28,9 +30,12 @@ async def _student_page(request: Request, student_id: int, error: Refusal | None
     return page(request, "records/student.html", {
         **record, "timeline": await services.timeline(viewer, student_id, request.app.state.timeline_sources),
         "visit_list": await visits.visits_of(viewer, record["student"]),
+        "talent": await talent.for_student_page(viewer, record["student"]),  # a special student's plan, achievements
         "errors": error.errors if error else {}, "failed": failed, "posted": posted or {}, "visit_sections": FORM,
         "lives_with_options": LIVES_WITH,
         "attendance_labels": {status.value: label for status, label in STATUS_LABELS.items()},
+        "talent_labels": {k.value: v for k, v in TALENT_LABELS.items()},
+        "level_labels": {k.value: v for k, v in LEVEL_LABELS.items()},
     }, status=error.status if error else 200)
 
 

@@ -208,6 +208,15 @@ async def proposals(school_id: int, student_ids: list[int], year_id: int, term: 
     return {student_id: rules.propose(document, fact) for student_id, fact in facts.items()}
 
 
+async def ever_confirmed(school_id: int, year_id: int, term: int, groups) -> list[int]:
+    """The students put in one of these groups this term by any decision, even one changed since (their newest
+    decision, from decisions(), says whether they still are): what other areas read to find, say, the students at
+    risk or the special ones without reading a whole school (the group_decision_term index)."""
+    return [row["student"] for row in await GroupDecision.select(GroupDecision.student).where(
+        (GroupDecision.school == school_id) & (GroupDecision.school_year == year_id) & (GroupDecision.term == term)
+        & GroupDecision.group.is_in([str(getattr(g, "value", g)) for g in groups])).distinct()]
+
+
 async def decisions(student_ids: list[int], year_id: int, term: int) -> dict[int, dict]:
     return await db.newest_per_student(GroupDecision, [GroupDecision.group, GroupDecision.proposed, GroupDecision.note,
                                          GroupDecision.decided_at,
