@@ -39,11 +39,12 @@ def _topics(text) -> str:
 
 def _check_pdf(data: bytes) -> None:
     if len(data) > MAX_PDF_BYTES:
-        raise PromotionError(N_("The file is larger than 10 MB. Save a smaller PDF and try again."),
-                             errors={"file": N_("At most 10 MB.")})
-    if not data.startswith(PDF_MAGIC):
-        raise PromotionError(N_("This file is not a PDF. Save the document as PDF and upload that, or write the "
-                                "guideline as text."), errors={"file": N_("Only a PDF file.")})
+        too_big = N_("The file is larger than 10 MB. Save a smaller PDF and try again.")
+        raise PromotionError(too_big, errors={"file": too_big})
+    if not data.startswith(PDF_MAGIC):  # what the file is, not what its name or the browser says it is
+        not_pdf = N_("This file is not a PDF. Save the document as PDF and upload that, or write the guideline as "
+                     "text.")
+        raise PromotionError(not_pdf, errors={"file": not_pdf})
 
 
 async def documents(viewer: Viewer) -> dict:
