@@ -472,8 +472,8 @@ async def seed_white_classrooms(school_id: int, assignments: list[dict], rng: ra
         if len(members) < len(Post):
             continue
         chosen = rng.sample(members, len(Post))
-        await white.save_committee(teacher, assignment["classroom"], {
-            **{post.value: str(student) for post, student in zip(Post, chosen)}, "motto": rng.choice(MOTTOS)})
+        posts = {post.value: str(student) for post, student in zip(Post, chosen, strict=True)}
+        await white.save_committee(teacher, assignment["classroom"], {**posts, "motto": rng.choice(MOTTOS)})
         for month in white.open_months(teacher.year_be)[:2]:
             done, problems = rng.choice(COMMITTEE_WORK)
             await white.file_report(teacher, assignment["classroom"], {

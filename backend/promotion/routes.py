@@ -29,8 +29,7 @@ POSTS = {post.value: label for post, label in POST_LABELS.items()}
 
 @get("/", guards=STAFF)
 async def front(request: Request) -> Response:
-    return page(request, "promotion/front.html", {"rooms": await services.class_counts(current_viewer(request)),
-                                                  "permission": Permission})
+    return page(request, "promotion/front.html", {"rooms": await services.class_counts(current_viewer(request))})
 
 
 async def _class_page(request: Request, refusal: Refusal | None = None) -> Response:

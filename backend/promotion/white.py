@@ -74,8 +74,8 @@ async def class_page(viewer: Viewer, classroom_id: int) -> dict:
     for row in filed:
         if row["replaced_at"] is not None and row["month"] in by_month:
             by_month[row["month"]]["earlier"].append(row)
-    return {"room": room, "members": members, "current": current,
-            "history": [t for t in terms if t["ended_at"] is not None], "motto": programme["motto"] if programme else "",
+    return {"room": room, "members": members, "current": current, "motto": programme["motto"] if programme else "",
+            "history": [t for t in terms if t["ended_at"] is not None],
             "reports": reports, "months": open_months(viewer.year_be),
             "can_record": can_record_white_classroom(viewer, room)}
 

@@ -4,11 +4,14 @@ homeroom activity is recorded."""
 
 from __future__ import annotations
 
+import pytest
+
 from backend.promotion import guidelines
 from backend.promotion.tables import GuidelineDocument
 from tests.conftest import text_of
 
-PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
+       b"trailer<<>>\n%%EOF\n")
 
 
 async def _add(client, data: dict, files: dict | None = None):
@@ -84,8 +87,5 @@ async def test_a_new_pdf_replaces_the_old_one_in_the_store(client, people, setti
                                  files={"file": ("b.pdf", newer, "application/pdf")})
     assert "คู่มือ ฉบับปรับปรุง" in text_of(edited.text)
     assert (await client.get(f"{saved.url.path}/file")).content == newer
-    try:
+    with pytest.raises(FileNotFoundError):  # the replaced PDF is no longer stored
         await app.state.photos.get(old["storage_key"])
-        assert False, "the replaced PDF is still stored"
-    except FileNotFoundError:
-        pass

@@ -4,9 +4,12 @@ counsellor's school page shows which classes have a committee and which months a
 
 from __future__ import annotations
 
+import gzip
+
 from backend import clock
 from backend.promotion.tables import CommitteeMember, CommitteeReport
 from tests.conftest import text_of
+from tests.home.test_parent_home import queries  # noqa: F401 - the fixture counting the statements sent
 
 
 def _white(people, room="BKK ม.1/1") -> str:
@@ -95,3 +98,35 @@ async def test_only_the_homeroom_teachers_record_and_others_cannot_read(client, 
         await person.sign_in(settings, other)
         assert (await other.submit(f"{_white(people)}/committee", {"class_head": ""})).status_code == status
     assert await CommitteeMember.count().where(CommitteeMember.ended_at.is_null()) == 1
+
+
+async def test_the_pages_take_as_many_queries_however_much_is_recorded(client, people, settings, make_client,
+                                                                       queries):  # noqa: F811
+    anan, bua = people.students["10001"], people.students["10002"]
+    await people.somchai.sign_in(settings, client)
+    director = make_client()
+    await people.wichai.sign_in(settings, director)
+    await client.submit(f"{_white(people)}/committee", {"class_head": str(anan)})
+    await client.submit(f"{_white(people)}/reports", {"month": _this_month(), "done": "ประชุมคณะกรรมการ"})
+
+    async def weigh() -> list[tuple[int, int]]:
+        found = []
+        for browser, page in ((client, _white(people)), (director, "/promotion/white-classroom"),
+                              (director, "/promotion/guidelines")):
+            await browser.get(page)
+            queries.clear()
+            html = (await browser.get(page)).text
+            found.append((len(queries), len(gzip.compress(html.encode()))))
+        return found
+
+    before = await weigh()
+    for head in (bua, anan, bua):  # more history, and the month filed again
+        await client.submit(f"{_white(people)}/committee", {"class_head": str(head), "study": str(anan),
+                                                             "work": str(bua), "motto": "ไม่ลอง ไม่เสพ"})
+        await client.submit(f"{_white(people)}/reports", {"month": _this_month(), "done": "รณรงค์"})
+    malee = make_client()
+    await people.malee.sign_in(settings, malee)
+    await malee.submit(f"{_white(people, 'BKK ม.1/2')}/committee", {"class_head": str(people.students["10003"])})
+    after = await weigh()
+    assert [n for n, _ in after] == [n for n, _ in before], queries
+    assert all(size < 14 * 1024 for _, size in after)
