@@ -196,9 +196,11 @@ async def retire_guideline(request: Request, document_id: FromPath[int]) -> Resp
 @get("/guidelines/{document_id:int}/file", guards=GUIDELINE_READERS)
 async def guideline_file(request: Request, document_id: FromPath[int]) -> Response:
     data, filename = await guidelines.pdf(current_viewer(request), request.app.state.photos, document_id)
-    # inline: the phone's PDF viewer opens it; private: for the school's staff only, never a shared cache
+    # attachment: the phone's own PDF reader opens the saved file (the app's Content-Security-Policy, object-src
+    # 'none' on every answer, would blank Chrome's built-in viewer, and no PDF's script runs in the app's origin);
+    # private: for the school's staff only, never a shared cache
     return Response(data, media_type="application/pdf", headers={
-        "Content-Disposition": f"inline; filename=\"guideline.pdf\"; filename*=UTF-8''{quote(filename)}",
+        "Content-Disposition": f"attachment; filename=\"guideline.pdf\"; filename*=UTF-8''{quote(filename)}",
         "Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"})
 
 

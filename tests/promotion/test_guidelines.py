@@ -37,7 +37,7 @@ async def test_a_pdf_is_served_to_the_schools_staff_only(client, people, setting
     await people.ratana.sign_in(settings, client)
     saved = await _add(client, {"title": "คู่มือระบบดูแลช่วยเหลือนักเรียน"},
                        {"file": ("คู่มือ ดูแล.pdf", PDF, "application/pdf")})
-    assert "บันทึกแนวปฏิบัติแล้ว" in text_of(saved.text) and "เปิดไฟล์ PDF" in text_of(saved.text)
+    assert "บันทึกแนวปฏิบัติแล้ว" in text_of(saved.text) and "ดาวน์โหลดไฟล์ PDF" in text_of(saved.text)
     url = str(saved.url.path)
     for person in (people.wipa, people.nipa, people.kanya, people.somchai):  # every staff member of the school
         reader = make_client()
@@ -46,7 +46,7 @@ async def test_a_pdf_is_served_to_the_schools_staff_only(client, people, setting
         pdf = await reader.get(f"{url}/file")
         assert pdf.status_code == 200 and pdf.content == PDF
         assert pdf.headers["content-type"] == "application/pdf"
-        assert pdf.headers["content-disposition"].startswith("inline;")
+        assert pdf.headers["content-disposition"].startswith("attachment;")
         assert "%E0%B8%84%E0%B8%B9%E0%B9%88%E0%B8%A1%E0%B8%B7%E0%B8%AD%20" in pdf.headers["content-disposition"]
     for person in (people.somsri, people.chai, people.dao, people.preecha, people.noi):
         outsider = make_client()
@@ -63,7 +63,7 @@ async def test_a_written_guideline_gives_its_topics_to_the_homeroom_activity_for
     saved = await _add(client, {"title": "แนวทางกิจกรรมโฮมรูม ภาคเรียนที่ 1", "body": "สัปดาห์ที่ 1 ปฐมนิเทศ\nสัปดาห์ที่ 2 ...",
                                 "topics": "รู้จักเพื่อนใหม่\nป้องกันบุหรี่ไฟฟ้า\n\nรู้จักเพื่อนใหม่"})
     page = text_of(saved.text)
-    assert "สัปดาห์ที่ 1 ปฐมนิเทศ" in page and "เปิดไฟล์ PDF" not in page
+    assert "สัปดาห์ที่ 1 ปฐมนิเทศ" in page and "ดาวน์โหลดไฟล์ PDF" not in page
     teacher = make_client()
     await people.somchai.sign_in(settings, teacher)
     form = (await teacher.get(f"/promotion/classrooms/{people.classrooms['BKK ม.1/1']}")).text
