@@ -446,7 +446,62 @@ async def seed_promotion(school_id: int, seed: int = 2569) -> int:
                 **came, "minutes": "ชี้แจงผลการเรียนกลางภาคและกิจกรรมของห้อง",
                 "follow_ups": "นัดพบรายบุคคล 3 ครอบครัว", "rated_5": str(rng.randint(8, 14)),
                 "rated_4": str(rng.randint(6, 10)), "rated_3": str(rng.randint(0, 3))})
+    await seed_white_classrooms(school_id, assignments, rng)
+    await seed_guidelines(school_id, settings)
     return made
+
+
+MOTTOS = ("ห้องเราสีขาว ไร้ยาเสพติด", "เรียนดี มีวินัย ห่างไกลยาเสพติด", "สามัคคี มีน้ำใจ ใส่ใจเพื่อน",
+          "ไม่ลอง ไม่เสพ ไม่ค้า")
+COMMITTEE_WORK = (
+    ("จัดป้ายนิเทศรณรงค์ต้านบุหรี่ไฟฟ้า และตรวจความสะอาดห้องทุกเช้า", ""),
+    ("ติวเพื่อนก่อนสอบกลางภาค ฝ่ายสารเสพติดสำรวจกระเป๋าร่วมกับครูประจำชั้น", "เพื่อนบางคนไม่ส่งงานตรงเวลา"),
+    ("เพื่อนช่วยเพื่อนทบทวนบทเรียน และจัดกิจกรรมเล่าเรื่องผลเสียของยาเสพติด", "มีนักเรียนขาดเรียนบ่อย 2 คน"),
+)
+
+
+async def seed_white_classrooms(school_id: int, assignments: list[dict], rng: random.Random) -> None:
+    """Each class's white-classroom committee (five students of the class), its motto, and the committee's reports
+    of the last two months, as the homeroom teacher records them."""
+    from backend.promotion import white
+    from backend.promotion.tables import Post
+
+    for assignment in assignments:
+        teacher = await sessions.viewer_of(assignment["teacher"])
+        members = await students_of(assignment["classroom"])
+        if len(members) < len(Post):
+            continue
+        chosen = rng.sample(members, len(Post))
+        posts = {post.value: str(student) for post, student in zip(Post, chosen, strict=True)}
+        await white.save_committee(teacher, assignment["classroom"], {**posts, "motto": rng.choice(MOTTOS)})
+        for month in white.open_months(teacher.year_be)[:2]:
+            done, problems = rng.choice(COMMITTEE_WORK)
+            await white.file_report(teacher, assignment["classroom"], {
+                "month": month.strftime("%Y-%m"), "done": done, "problems": problems})
+
+
+HOMEROOM_GUIDELINE = """แนวทางการจัดกิจกรรมโฮมรูม (ระบบการดูแลช่วยเหลือนักเรียน)
+1. ครูประจำชั้นจัดกิจกรรมโฮมรูมสัปดาห์ละ 1 ครั้ง ครั้งละ 20 นาที
+2. ทุกครั้งบันทึกหัวข้อ นักเรียนที่เข้าร่วม และผลการประเมินในระบบ
+3. นักเรียนที่มีปัญหาให้พูดคุยเป็นรายบุคคลหลังกิจกรรม และบันทึกในระบบดูแลช่วยเหลือ
+4. ภาคเรียนละ 1 ครั้ง จัดประชุมผู้ปกครองชั้นเรียน"""
+PREVENTION_GUIDELINE = """แนวปฏิบัติโครงการห้องเรียนสีขาว
+- ทุกห้องมีคณะกรรมการนักเรียน: หัวหน้าห้อง ฝ่ายการเรียน ฝ่ายการงาน ฝ่ายกิจกรรม และฝ่ายสารเสพติด
+- แต่ละห้องตั้งคำขวัญของห้อง และติดไว้ในห้องเรียน
+- คณะกรรมการรายงานผลการดำเนินงานทุกเดือน ผ่านครูประจำชั้น
+- พบนักเรียนเกี่ยวข้องกับสารเสพติดหรือบุหรี่ไฟฟ้า ให้แจ้งครูประจำชั้นและครูแนะแนวทันที"""
+
+
+async def seed_guidelines(school_id: int, settings) -> None:
+    """The school's two guidelines, written in the app by the admin; the homeroom one lists the activities' topics."""
+    from backend.promotion import guidelines
+    from backend.visits.storage import open_photo_store
+
+    viewer, store = await admin_viewer(school_id), open_photo_store(settings)
+    await guidelines.save_document(viewer, store, {"title": "แนวทางการจัดกิจกรรมโฮมรูม", "body": HOMEROOM_GUIDELINE,
+                                                   "topics": "\n".join(ACTIVITY_TOPICS)}, None)
+    await guidelines.save_document(viewer, store, {"title": "แนวปฏิบัติโครงการห้องเรียนสีขาว",
+                                                   "body": PREVENTION_GUIDELINE}, None)
 
 
 async def students_of(classroom_id: int) -> list[int]:

@@ -55,7 +55,8 @@ async def test_the_demo_has_cases_referrals_activities_and_a_meeting_per_class(m
     from backend import clock, schoolyear
     from backend.care.tables import CareCase, Referral, TalentAchievement, TalentPlan
     from backend.demo import seed_care, seed_digests, seed_promotion, seed_screening
-    from backend.promotion.tables import HomeroomActivity, ParentMeeting
+    from backend.promotion.tables import (CommitteeMember, CommitteeReport, GuidelineDocument, HomeroomActivity,
+                                          ParentMeeting)
     from backend.schools.tables import Classroom
 
     start = schoolyear.school_year_of(clock.today()) - schoolyear.BE_OFFSET
@@ -83,3 +84,7 @@ async def test_the_demo_has_cases_referrals_activities_and_a_meeting_per_class(m
         assert await HomeroomActivity.count().where(HomeroomActivity.classroom == room["id"]) >= 2
         assert await ParentMeeting.count().where((ParentMeeting.classroom == room["id"])
                                                  & ParentMeeting.held_at.is_not_null()) == 1
+        # the white classroom: a committee of five and the reports of the last two months
+        assert await CommitteeMember.count().where(CommitteeMember.classroom == room["id"]) == 5
+        assert await CommitteeReport.count().where(CommitteeReport.classroom == room["id"]) == 2
+    assert await GuidelineDocument.count() == 2

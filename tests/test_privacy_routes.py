@@ -31,7 +31,9 @@ from backend.care import referrals
 from backend.care import services as care
 from backend.care import support, talent
 from backend.notify.tables import Alert, Message
+from backend.promotion import guidelines
 from backend.promotion import services as promotion
+from backend.promotion import white
 from backend.schools.calendar import Week
 from backend.screening import filling
 from backend.screening import services as screening
@@ -292,6 +294,20 @@ ROUTES: dict[str, frozenset[str]] = {
     "POST /promotion/meetings/{meeting_id:int}/record": only("somchai"),
     "GET /promotion/invitations": only("somsri", "noi"),
     "POST /promotion/meetings/{meeting_id:int}/reply": only("somsri"),
+    # The white classroom: ม.1/1's committee (Bua is its class head) is recorded by its homeroom teacher and read by
+    # the head of its grade, the executive and the counsellor; the school page (counts, no names) by the last three.
+    "GET /promotion/white-classroom": only("wichai", "ratana", "sunee"),
+    "GET /promotion/classrooms/{classroom_id:int}/white": only("wichai", "somchai", "ratana", "sunee"),
+    "POST /promotion/classrooms/{classroom_id:int}/white/committee": only("somchai"),
+    "POST /promotion/classrooms/{classroom_id:int}/white/reports": only("somchai"),
+    # Guideline documents: Bangkok's PDF is read by Bangkok's staff, and kept up by its admin, executive and
+    # counsellor; the other school's staff have their own (empty) list.
+    "GET /promotion/guidelines": frozenset([*STAFF, "preecha", "dao"]),
+    "POST /promotion/guidelines": only("kanya", "wichai", "ratana", "preecha"),
+    "GET /promotion/guidelines/{document_id:int}": frozenset(STAFF),
+    "POST /promotion/guidelines/{document_id:int}": only("kanya", "wichai", "ratana"),
+    "GET /promotion/guidelines/{document_id:int}/file": frozenset(STAFF),
+    "POST /promotion/guidelines/{document_id:int}/retire": only("kanya", "wichai", "ratana"),
     # The weekly digest (ม.1/1's, Somchai's): the teacher, the grade's head, executives. The list: whoever keeps a
     # homeroom or oversees some (each sees their own).
     "GET /behaviour/digests": only("wichai", "somchai", "malee", "sunee", "dao"),
@@ -368,7 +384,13 @@ async def _world(people, app) -> dict[str, str]:
                                                   people.classrooms["BKK ม.1/1"], {
                                                       "held_on": today.isoformat(), "starts_at": "23:59",
                                                       "place": "ห้อง 121"})
+    await white.save_committee(somchai, people.classrooms["BKK ม.1/1"], {"class_head": str(bua)})
+    await white.file_report(somchai, people.classrooms["BKK ม.1/1"], {"month": today.strftime("%Y-%m"),
+                                                                      "done": "รณรงค์ห้องเรียนสีขาว"})
+    document_id = await guidelines.save_document(await people.ratana.viewer(), app.state.photos,
+                                                 {"title": "คู่มือระบบดูแลช่วยเหลือ"}, ("guide.pdf", b"%PDF-1.4\n"))
     return {
+        "document_id": str(document_id),
         "rule_id": str(rule), "category_id": str(fighting["id"]), "firing_id": str(firing[0]["id"]),
         "student_id": str(bua), "classroom_id": str(people.classrooms["BKK ม.1/1"]),
         "guardian_id": str(people.guardians["+66822222222"]), "user_id": str(teacher),

@@ -57,6 +57,9 @@ class Permission(Enum):
     use_promotion = "use_promotion"  # homeroom activities and parents' meetings: one's homeroom's, or the counts
     answer_meetings = "answer_meetings"  # a parent's invitations to their children's classroom meetings
     answer_phqa = "answer_phqa"  # a student's own PHQ-A depression screen
+    view_white_classrooms = "view_white_classrooms"  # which classes have a white-classroom committee and reports
+    read_guidelines = "read_guidelines"  # the school's guideline documents for homeroom and prevention work
+    manage_guidelines = "manage_guidelines"  # adding, editing and retiring them
 
 
 SCHOOL_WIDE = {Role.admin, Role.executive, Role.counsellor, Role.discipline, Role.nurse}
@@ -201,6 +204,7 @@ MENU = (
     MenuItem("/care", N_("Care"), Permission.use_care),
     MenuItem("/promotion", N_("Homeroom activities"), Permission.use_promotion),
     MenuItem("/promotion/invitations", N_("Class meetings"), Permission.answer_meetings),
+    MenuItem("/promotion/guidelines", N_("Guidelines"), Permission.read_guidelines),
     MenuItem("/roster/import", N_("Roster"), Permission.manage_roster),
     MenuItem("/admin/users", N_("Staff"), Permission.manage_users),
     MenuItem("/admin/homerooms", N_("Homerooms"), Permission.manage_users),
@@ -788,13 +792,21 @@ def sees_special_without_plan(viewer: Viewer, student: dict) -> bool:
 # Promotion: homeroom activities and parents' classroom meetings -----------------------------------------------------
 # A homeroom's teachers record its activities and its parents' meetings. The head of its grade and the executives
 # read them and see each class's counts this term. A parent answers the invitations of their own children's classes.
-PROMOTION_PERMISSIONS = frozenset({Permission.use_promotion, Permission.answer_meetings})
+PROMOTION_PERMISSIONS = frozenset({Permission.use_promotion, Permission.answer_meetings,
+                                   Permission.view_white_classrooms, Permission.read_guidelines,
+                                   Permission.manage_guidelines})
 PROMOTION_READERS = frozenset({Role.executive})
 
 
 def promotion_permission(viewer: Viewer, permission: Permission) -> bool:
     if permission is Permission.answer_meetings:
         return viewer.can(Permission.view_children)
+    if permission is Permission.view_white_classrooms:
+        return sees_white_classrooms(viewer)
+    if permission is Permission.read_guidelines:
+        return reads_guidelines(viewer)
+    if permission is Permission.manage_guidelines:
+        return manages_guidelines(viewer)
     return viewer.is_staff and viewer.handed_over_by is None and bool(
         viewer.classroom_ids or viewer.supervised_ids or viewer.holds(PROMOTION_READERS))
 
@@ -824,6 +836,65 @@ def can_answer_invitation(viewer: Viewer, guardian: dict) -> bool:
     """A guardian's reply to an invitation is theirs to give (needs school, user)."""
     return (viewer.can(Permission.answer_meetings) and guardian["school"] == viewer.school_id
             and guardian["user"] == viewer.user_id)
+
+
+# Promotion: the white classroom (ห้องเรียนสีขาว) ---------------------------------------------------------------------
+# A class's homeroom teachers record its student committee (each member a student of the class), its motto and the
+# committee's monthly reports. The class's page is read by those who oversee the class (its homeroom teachers, the
+# head of its grade), the executives and the counsellors (who run the drug-free programme). The school page (which
+# classes have a committee, which months have a report: class labels and counts, no names) is for the executives and
+# counsellors (the whole school) and grade heads (their grades). Students and parents have no access: the committee
+# is the class's own business, read on the classroom's board, and nothing here needs a phone at home.
+WHITE_CLASSROOM_READERS = frozenset({Role.executive, Role.counsellor})
+
+
+def _staff_in_person(viewer: Viewer) -> bool:
+    return viewer.is_staff and viewer.handed_over_by is None
+
+
+def sees_white_classrooms(viewer: Viewer) -> bool:
+    return _staff_in_person(viewer) and bool(viewer.holds(WHITE_CLASSROOM_READERS) or viewer.supervised_ids)
+
+
+def white_classroom_rooms(viewer: Viewer) -> frozenset[int] | None:
+    """The classes on the school page: None for the whole school (executives, counsellors), else the grades one
+    heads."""
+    return None if viewer.holds(WHITE_CLASSROOM_READERS) else viewer.supervised_ids
+
+
+def can_see_white_classroom(viewer: Viewer, classroom: dict) -> bool:
+    """A class's committee, its history, its motto and its monthly reports (needs id, school)."""
+    if classroom["school"] != viewer.school_id or not _staff_in_person(viewer):
+        return False
+    return viewer.oversees(classroom["id"]) or viewer.holds(WHITE_CLASSROOM_READERS)
+
+
+def can_record_white_classroom(viewer: Viewer, classroom: dict) -> bool:
+    """The committee, the motto and the monthly reports are recorded by the class's homeroom teachers."""
+    return can_record_promotion(viewer, classroom)
+
+
+# Promotion: guideline documents ---------------------------------------------------------------------------------------
+# The school's guidelines for homeroom and prevention work are read by every staff member of the school (not
+# parents, students or another school), and added, edited and retired by its admins, executives and counsellors.
+GUIDELINE_MANAGERS = frozenset({Role.admin, Role.executive, Role.counsellor})
+
+
+def reads_guidelines(viewer: Viewer) -> bool:
+    return _staff_in_person(viewer)
+
+
+def manages_guidelines(viewer: Viewer) -> bool:
+    return _staff_in_person(viewer) and viewer.holds(GUIDELINE_MANAGERS)
+
+
+def can_read_guideline(viewer: Viewer, document: dict) -> bool:
+    """A guideline document, its text or its PDF (needs school)."""
+    return document["school"] == viewer.school_id and reads_guidelines(viewer)
+
+
+def can_manage_guideline(viewer: Viewer, document: dict) -> bool:
+    return document["school"] == viewer.school_id and manages_guidelines(viewer)
 
 
 # Care: the school's care in numbers (care.reports) -------------------------------------------------------------------

@@ -1,21 +1,30 @@
-"""Promotion pages: the classes' counts, a class's activities and meetings, a meeting's guests and record, and a
-parent's invitations with their reply."""
+"""Promotion pages: the classes' counts, a class's activities and meetings, a meeting's guests and record, a
+parent's invitations with their reply, the white classroom (a class's committee and monthly reports, the school's
+overview) and the school's guideline documents."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from litestar import Request, Response, Router, get, post
+from litestar.datastructures import UploadFile
 from litestar.params import FromPath
 
 from backend.accounts.access import Permission, current_viewer, requires
+from backend import i18n
 from backend.i18n import Refusal, _
 from backend.notify.tables import UNREACHABLE_REASONS
-from backend.promotion import services
-from backend.promotion.tables import GUIDELINE_TOPICS, REPLY_LABELS
+from backend.promotion import guidelines, services, white
+from backend.promotion.tables import GUIDELINE_TOPICS, POST_LABELS, REPLY_LABELS
 from backend.web import on_refusal, page, redirect, typed
 
 REPLIES = {answer.value: label for answer, label in REPLY_LABELS.items()}
 STAFF = [requires(Permission.use_promotion)]
 PARENTS = [requires(Permission.answer_meetings)]
+WHITE_READERS = [requires(Permission.use_promotion, Permission.view_white_classrooms)]
+GUIDELINE_READERS = [requires(Permission.read_guidelines)]
+GUIDELINE_KEEPERS = [requires(Permission.manage_guidelines)]
+POSTS = {post.value: label for post, label in POST_LABELS.items()}
 
 
 @get("/", guards=STAFF)
@@ -86,5 +95,116 @@ async def reply(request: Request, meeting_id: FromPath[int]) -> Response:
     return redirect("/promotion/invitations", flash=_("Thank you: the teacher sees your answer."))
 
 
+# The white classroom (promotion.white) -------------------------------------------------------------------------------
+
+
+def _month_names() -> list[str]:
+    return i18n.THAI_MONTHS_SHORT if i18n.current_locale.get() == "th" else i18n.ENGLISH_MONTHS_SHORT
+
+
+@get("/white-classroom", guards=[requires(Permission.view_white_classrooms)])
+async def white_classrooms(request: Request) -> Response:
+    found = await white.school_page(current_viewer(request))
+    return page(request, "promotion/white_school.html", {**found, "month_names": _month_names()})
+
+
+async def _white_page(request: Request, refusal: Refusal | None = None) -> Response:
+    found = await white.class_page(current_viewer(request), request.path_params["classroom_id"])
+    posted = await typed(request) if request.method == "POST" else {}
+    return page(request, "promotion/white_class.html", {
+        **found, "posted": posted, "error": refusal, "posts": POSTS, "month_names": _month_names(),
+        "form": request.url.path.rsplit("/", 1)[-1] if refusal else ""}, status=refusal.status if refusal else 200)
+
+
+@get("/classrooms/{classroom_id:int}/white", guards=WHITE_READERS)
+async def white_classroom(request: Request, classroom_id: FromPath[int]) -> Response:
+    return await _white_page(request)
+
+
+@post("/classrooms/{classroom_id:int}/white/committee", guards=STAFF, opt=on_refusal(_white_page))
+async def save_committee(request: Request, classroom_id: FromPath[int]) -> Response:
+    await white.save_committee(current_viewer(request), classroom_id, await typed(request))
+    return redirect(f"/promotion/classrooms/{classroom_id}/white", flash=_("The committee is saved."))
+
+
+@post("/classrooms/{classroom_id:int}/white/reports", guards=STAFF, opt=on_refusal(_white_page))
+async def file_report(request: Request, classroom_id: FromPath[int]) -> Response:
+    replaced = await white.file_report(current_viewer(request), classroom_id, await typed(request))
+    return redirect(f"/promotion/classrooms/{classroom_id}/white", flash=_(
+        "The report replaces the one filed for that month; the earlier one is kept below it.") if replaced else _(
+        "The monthly report is filed."))
+
+
+# Guideline documents (promotion.guidelines) ---------------------------------------------------------------------------
+
+
+async def _guidelines_page(request: Request, refusal: Refusal | None = None) -> Response:
+    found = await guidelines.documents(current_viewer(request))
+    posted = await typed(request) if request.method == "POST" else {}
+    return page(request, "promotion/guidelines.html", {**found, "posted": posted, "error": refusal},
+                status=refusal.status if refusal else 200)
+
+
+async def _upload(request: Request) -> tuple[str, bytes] | None:
+    upload = (await request.form()).get("file")
+    if isinstance(upload, UploadFile) and upload.filename:
+        return upload.filename, await upload.read()
+    return None
+
+
+@get("/guidelines", guards=GUIDELINE_READERS)
+async def guideline_list(request: Request) -> Response:
+    return await _guidelines_page(request)
+
+
+@post("/guidelines", guards=GUIDELINE_KEEPERS, opt=on_refusal(_guidelines_page),
+      request_max_body_size=guidelines.MAX_PDF_BYTES + 65536)
+async def add_guideline(request: Request) -> Response:
+    document_id = await guidelines.save_document(current_viewer(request), request.app.state.photos,
+                                                 await typed(request), await _upload(request))
+    return redirect(f"/promotion/guidelines/{document_id}", flash=_("The guideline is saved."))
+
+
+async def _guideline_page(request: Request, refusal: Refusal | None = None) -> Response:
+    found = await guidelines.document(current_viewer(request), request.path_params["document_id"])
+    posted = await typed(request) if request.method == "POST" else {}
+    return page(request, "promotion/guideline.html", {**found, "posted": posted, "error": refusal},
+                status=refusal.status if refusal else 200)
+
+
+@get("/guidelines/{document_id:int}", guards=GUIDELINE_READERS)
+async def guideline(request: Request, document_id: FromPath[int]) -> Response:
+    return await _guideline_page(request)
+
+
+@post("/guidelines/{document_id:int}", guards=GUIDELINE_KEEPERS, opt=on_refusal(_guideline_page),
+      request_max_body_size=guidelines.MAX_PDF_BYTES + 65536)
+async def edit_guideline(request: Request, document_id: FromPath[int]) -> Response:
+    await guidelines.save_document(current_viewer(request), request.app.state.photos, await typed(request),
+                                   await _upload(request), document_id)
+    return redirect(f"/promotion/guidelines/{document_id}", flash=_("The guideline is saved."))
+
+
+@post("/guidelines/{document_id:int}/retire", guards=GUIDELINE_KEEPERS)
+async def retire_guideline(request: Request, document_id: FromPath[int]) -> Response:
+    back = (await typed(request)).get("action") == "restore"
+    await guidelines.retire(current_viewer(request), document_id, back=back)
+    return redirect("/promotion/guidelines", flash=_("The guideline is back in use.") if back else _(
+        "The guideline is retired: staff no longer see it in the list."))
+
+
+@get("/guidelines/{document_id:int}/file", guards=GUIDELINE_READERS)
+async def guideline_file(request: Request, document_id: FromPath[int]) -> Response:
+    data, filename = await guidelines.pdf(current_viewer(request), request.app.state.photos, document_id)
+    # attachment: the phone's own PDF reader opens the saved file (the app's Content-Security-Policy, object-src
+    # 'none' on every answer, would blank Chrome's built-in viewer, and no PDF's script runs in the app's origin);
+    # private: for the school's staff only, never a shared cache
+    return Response(data, media_type="application/pdf", headers={
+        "Content-Disposition": f"attachment; filename=\"guideline.pdf\"; filename*=UTF-8''{quote(filename)}",
+        "Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"})
+
+
 promotion_router = Router(path="/promotion", route_handlers=[
-    front, classroom, record_activity, schedule_meeting, meeting, record_meeting, invitations, reply])
+    front, classroom, record_activity, schedule_meeting, meeting, record_meeting, invitations, reply,
+    white_classrooms, white_classroom, save_committee, file_report,
+    guideline_list, add_guideline, guideline, edit_guideline, retire_guideline, guideline_file])

@@ -17,8 +17,8 @@ from backend.config import Settings
 from backend.i18n import N_, Refusal
 from backend.notify import outbox as notify
 from backend.notify.queue import JobQueue
-from backend.promotion.tables import (ActivityPresence, HomeroomActivity, MeetingAttendance, MeetingGuest,
-                                      ParentMeeting, Reply)
+from backend.promotion.tables import (ActivityPresence, GuidelineDocument, HomeroomActivity, MeetingAttendance,
+                                      MeetingGuest, ParentMeeting, Reply)
 from backend.schools.tables import Classroom, Term
 from backend.screening import services as screening
 from backend.students import enrolment
@@ -134,9 +134,23 @@ async def class_page(viewer: Viewer, classroom_id: int) -> dict:
             | (ParentMeeting.held_on >= clock.today()))).order_by(ParentMeeting.held_on, ascending=False)
     members = await _members(viewer, classroom_id)
     return {"room": room, "term": term, "members": members, "today": clock.today(),
+            "school_topics": await school_topics(viewer.school_id),
             "activities": [{**a, "present": present.get(a["id"], 0)} for a in activities], "meetings": meetings,
             "meeting_held": any(m["held_at"] and (m["school_year"], m["term"]) == (year_id, term) for m in meetings),
             "can_record": can_record_promotion(viewer, room)}
+
+
+async def school_topics(school_id: int) -> list[str]:
+    """The topics the school's guideline documents in use list (one a line), in order, each once: offered first
+    when an activity is recorded. One query."""
+    seen: list[str] = []
+    for row in await GuidelineDocument.select(GuidelineDocument.topics).where(
+            (GuidelineDocument.school == school_id) & GuidelineDocument.retired_at.is_null()
+            & (GuidelineDocument.topics != "")).order_by(GuidelineDocument.id):
+        for topic in row["topics"].splitlines():
+            if topic and topic not in seen:
+                seen.append(topic)
+    return seen
 
 
 async def class_counts(viewer: Viewer) -> list[dict]:

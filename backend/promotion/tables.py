@@ -99,3 +99,77 @@ class MeetingAttendance(Table):
     meeting = ForeignKey(ParentMeeting, on_delete=OnDelete.cascade)
     student = ForeignKey(Student, on_delete=OnDelete.cascade)
     came = Boolean(default=False)
+
+
+# White classroom (ห้องเรียนสีขาว) --------------------------------------------------------------------------------
+
+
+class Post(str, Enum):
+    """The posts of a white classroom's student committee."""
+
+    class_head = "class_head"
+    study = "study"
+    work = "work"
+    activities = "activities"
+    drug_free = "drug_free"
+
+
+POST_LABELS = {Post.class_head: N_("Class head"), Post.study: N_("Head of study"), Post.work: N_("Head of work"),
+               Post.activities: N_("Head of activities"), Post.drug_free: N_("Head of drug-free")}
+
+
+class WhiteClassroom(Table):
+    """A class's white-classroom programme: its motto (one row per classroom, made on first save)."""
+
+    school = ForeignKey(School, on_delete=OnDelete.cascade)
+    classroom = ForeignKey(Classroom, on_delete=OnDelete.cascade)
+    motto = Varchar(length=200, default="")
+    updated_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True)
+    updated_at = Timestamptz()
+
+
+class CommitteeMember(Table):
+    """A student holding a post of the class's committee from one moment until another (ended_at is null while they
+    hold it): a change ends the holder's row and starts the new one, so who was head when stays known."""
+
+    school = ForeignKey(School, on_delete=OnDelete.cascade)
+    classroom = ForeignKey(Classroom, on_delete=OnDelete.cascade)
+    post = Varchar(length=12)
+    student = ForeignKey(Student, on_delete=OnDelete.cascade)
+    started_at = Timestamptz()
+    ended_at = Timestamptz(null=True, default=None)
+    set_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True)
+
+
+class CommitteeReport(Table):
+    """The committee's report of one month (month is its first day). Filing the same month again replaces it: the
+    earlier one is kept with replaced_at set, so only one per class and month has replaced_at null."""
+
+    school = ForeignKey(School, on_delete=OnDelete.cascade)
+    classroom = ForeignKey(Classroom, on_delete=OnDelete.cascade)
+    month = Date()
+    done = Text(default="")
+    problems = Text(default="")
+    recorded_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True)
+    recorded_at = Timestamptz()
+    replaced_at = Timestamptz(null=True, default=None)
+
+
+# Guideline documents ---------------------------------------------------------------------------------------------
+
+
+class GuidelineDocument(Table):
+    """The school's guideline for homeroom or prevention work: a text written in the app, or an uploaded PDF kept in
+    the photo store (storage_key). Its topics (one a line) are offered when a homeroom activity is recorded. Retired
+    documents stay, unlisted."""
+
+    school = ForeignKey(School, on_delete=OnDelete.cascade)
+    title = Varchar(length=200)
+    body = Text(default="")
+    topics = Text(default="")
+    storage_key = Varchar(length=200, default="")
+    filename = Varchar(length=200, default="")
+    size = Integer(default=0)
+    updated_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True)
+    updated_at = Timestamptz()
+    retired_at = Timestamptz(null=True, default=None)
