@@ -96,6 +96,9 @@ class Viewer:
     parent_sections: frozenset[str]  # the record sections the school shares with parents
     must_set_password: bool = False
     handed_over_by: int | None = None  # a student on their homeroom teacher's device (accounts.services.hand_over)
+    # The session's password entered with no idle gap since (accounts.sessions.note_activity): the case team's notes
+    # open only then. True outside a signed-in request (the demo's seeding, tests calling services).
+    password_fresh: bool = True
     extra_roles: frozenset[Role] = frozenset()  # roles held besides the main one
     supervised_ids: frozenset[int] = frozenset()  # classrooms of the grades headed this school year
     # Worked out once: can() is asked a dozen times a page (the menu, the page's own links).
@@ -677,6 +680,13 @@ def can_read_note(viewer: Viewer, student: dict, sensitivity: str, responsible_i
             viewer.teaches(student["classroom"]) or viewer.user_id in responsible_ids):
         return True
     return sensitivity == "parents" and viewer.is_parent_of(student["id"])
+
+
+def notes_need_password(viewer: Viewer) -> bool:
+    """The case team's notes, readable by this person, wait for their password after an idle gap. Parents and
+    students never read those notes; a session without a password (a one-time code, a student's handed-over device)
+    has none entered, so nothing of the case team's opens before one is chosen and entered."""
+    return not viewer.password_fresh
 
 
 def can_receive_referral(viewer: Viewer, referral: dict) -> bool:

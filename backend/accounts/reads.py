@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from backend import db
 from backend.accounts.access import Viewer
-from backend.accounts.tables import SCREENING_READ, RecordRead
+from backend.accounts.tables import CARE_READS, SCREENING_READ, RecordRead
 from backend.clock import now
 
 __all__ = ["SCREENING_READ", "record_reads", "reads_of", "recently_read"]
@@ -21,11 +21,14 @@ async def record_reads(viewer: Viewer, student_ids: list[int], sections: list[st
                                   for student_id in chunk for section in sections])
 
 
-async def reads_of(student_id: int, include_screening: bool) -> list[dict]:
-    """The reads of one student's sensitive information, newest first; the caller has checked who may see them."""
+async def reads_of(student_id: int, include_screening: bool, include_care: bool) -> list[dict]:
+    """The reads of one student's sensitive information, newest first; the caller has checked who may see them.
+    Reads of the screening results and of the case team's notes are listed to those who may read those."""
     where = RecordRead.student == student_id
     if not include_screening:
         where &= RecordRead.section != SCREENING_READ
+    if not include_care:  # that a counsellor read a case's notes tells that the student has a case
+        where &= RecordRead.section.not_in(list(CARE_READS))
     return await RecordRead.select(RecordRead.section, RecordRead.read_at,
                                    RecordRead.reader.display_name.as_alias("reader")).where(where).order_by(
         RecordRead.id, ascending=False).limit(200)

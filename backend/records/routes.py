@@ -6,6 +6,7 @@ from litestar import Request, Response, Router, get, post
 from litestar.params import FromPath
 
 from backend.accounts.access import Permission, current_viewer, requires, requires_sign_in
+from backend.accounts.tables import READ_LABELS
 from backend.attendance.tables import STATUS_LABELS
 from backend.i18n import Refusal, _
 from backend.records import services
@@ -65,7 +66,8 @@ async def reads(request: Request, student_id: FromPath[int]) -> Response:
     viewer = current_viewer(request)
     student = await services.get_student(viewer, student_id)
     rows = await services.reads_of(viewer, student_id)
-    return page(request, "records/reads.html", {"student": student, "rows": rows, "sections": SECTIONS})
+    return page(request, "records/reads.html", {"student": student, "rows": rows, "sections": SECTIONS,
+                                                "read_labels": READ_LABELS})
 
 
 @get("/sharing", guards=[requires(Permission.manage_school)])

@@ -6,7 +6,8 @@ from __future__ import annotations
 from backend import db
 from backend.accounts import reads
 from backend.accounts.access import (Permission, Viewer, can_edit_section, can_read_section, can_see_guardians,
-                                     can_see_record_reads, can_see_screening, can_see_visits, can_share_with_parents)
+                                     can_see_record_reads, can_see_screening, can_see_visits, can_share_with_parents,
+                                     in_case_team)
 from backend.i18n import N_, Refusal
 from backend.forms import Invalid, clean
 from backend.records.sections import PARENT_EDITABLE, SECTIONS
@@ -129,7 +130,8 @@ async def reads_of(viewer: Viewer, student_id: int) -> list[dict]:
     student = await get_student(viewer, student_id)
     if not can_see_record_reads(viewer, student, SECTIONS["family"]):
         raise RecordError(N_("This part of the record is not open to you."), status=403)
-    return await reads.reads_of(student_id, include_screening=can_see_screening(viewer, student))
+    return await reads.reads_of(student_id, include_screening=can_see_screening(viewer, student),
+                                include_care=in_case_team(viewer, student))
 
 
 def parent_sharing(viewer: Viewer) -> list[dict]:
