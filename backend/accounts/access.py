@@ -778,3 +778,12 @@ CARE_OVERVIEW_ROLES = frozenset({Role.executive, Role.counsellor})
 
 def sees_school_care(viewer: Viewer) -> bool:
     return viewer.is_staff and viewer.handed_over_by is None and viewer.holds(CARE_OVERVIEW_ROLES)
+
+
+def sees_class_care_list(viewer: Viewer, classroom: dict) -> bool:
+    """The students behind a class's care numbers, by name, with their case's status (needs id, school): those of
+    its students' case team, the executives and counsellors (for any class) and the class's homeroom teacher. Not
+    the head of its grade, who is not of the case team and learns no case by name (counts only, as in the digest)."""
+    if classroom["school"] != viewer.school_id or not viewer.is_staff or viewer.handed_over_by is not None:
+        return False
+    return viewer.holds(CARE_OVERVIEW_ROLES) or viewer.keeps_homeroom(classroom["id"])

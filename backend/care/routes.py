@@ -85,6 +85,25 @@ async def unlock_notes(request: Request, case_id: FromPath[int]) -> Response:
     return redirect(f"/care/cases/{case_id}#notes", flash=_("The notes are open."))
 
 
+# The students behind a number of the school's care page (reports.students_behind): the school's, or one class's.
+
+
+def _behind(request: Request, classroom_id: int | None = None):
+    query = request.query_params
+    return reports.students_behind(current_viewer(request), query.get("count", "confirmed"), classroom_id,
+                                   query.get("status", ""), query.get("age", ""))
+
+
+@get("/school/students", guards=[requires(Permission.use_care)])
+async def school_list(request: Request) -> Response:
+    return page(request, "care/school_list.html", {**await _behind(request), **LABELS})
+
+
+@get("/school/classrooms/{classroom_id:int}/students", guards=[requires(Permission.use_care)])
+async def class_list(request: Request, classroom_id: FromPath[int]) -> Response:
+    return page(request, "care/school_list.html", {**await _behind(request, classroom_id), **LABELS})
+
+
 def _form_action(path: str, action, flash: str, page_builder, back: str):
     """A form on a case's or a referral's page: the service acts on the page's record (the path's one id), and the
     page comes back with a word, or (through the refusal handler) as typed with what to fix."""
@@ -115,7 +134,7 @@ async def _refer(viewer, case_id: int, form: dict) -> None:
 
 
 router_handlers = [
-    unlock_notes,
+    unlock_notes, school_list, class_list,
     _case_action("/cases/{case_id:int}/referrals", _refer, N_("The referral is sent.")),
     _case_action("/cases/{case_id:int}/contact", _contact, N_("Contact recorded.")),
     _case_action("/cases/{case_id:int}/activities", services.add_activity, N_("The help is in the plan.")),
