@@ -15,10 +15,10 @@ from backend import clock, db
 from backend.accounts.access import Viewer, sees_class_care_list, sees_school_care
 from backend.care.services import NEEDS_A_CASE, CareError
 from backend.care.tables import CareCase, CaseStatus, FollowUp, PlanActivity, Referral, ReferralStatus
-from backend.schools.tables import Classroom
 from backend.i18n import N_
 from backend.promotion import services as promotion
 from backend.schools import services as schools
+from backend.schools.tables import Classroom
 from backend.screening import services as screening
 from backend.students.tables import Student
 
