@@ -38,6 +38,8 @@ class Settings:
     sign_in_limit_per_address: int = 30
     sign_in_window_minutes: int = 15
     sign_in_longest_wait_seconds: int = 600
+    # The case team's counselling notes ask for the password again after this long without a request (0: never).
+    password_idle_minutes: int = 15
     # Twilio: SMS is on when an account and a sender (Messaging Service or number) are set.
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = None

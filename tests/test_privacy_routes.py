@@ -227,6 +227,7 @@ ROUTES: dict[str, frozenset[str]] = {
     "POST /care/cases/{case_id:int}/reopen": CASE_TEAM,
     "POST /care/cases/{case_id:int}/referrals": CASE_TEAM,
     "POST /care/cases/{case_id:int}/contact": CASE_TEAM,  # nothing written: asked whom they reached
+    "POST /care/cases/{case_id:int}/unlock": CASE_TEAM,  # no password: refused with words (and audited)
     # Support with money: Bua's homeroom teacher, counsellors and executives; an award is decided by the latter
     "GET /care/support": only(*RECORDERS),
     "POST /care/support/{student_id:int}/nominate": CASE_TEAM,  # the first puts her forward; the rest are told so
@@ -263,6 +264,10 @@ ROUTES: dict[str, frozenset[str]] = {
     "POST /care/phqa": only("chai"),
     "GET /care/phqa/results": only("wichai", "ratana"),
     "GET /care/students/{student_id:int}/phqa": only("wichai", "ratana"),
+    # The students behind its numbers: the school's to them; a class's also to its homeroom teacher (of the case
+    # team), not to the head of its grade (counts only) nor to another class's teacher
+    "GET /care/school/students": only("wichai", "ratana"),
+    "GET /care/school/classrooms/{classroom_id:int}/students": only("wichai", "ratana", "somchai"),
     # Notices to families: the line is Bua's written probation (her father has no account), recorded by Prasit
     "POST /behaviour/lines/{line_id:int}/acknowledge": NOBODY,  # Somsri is not Bua's guardian
     "GET /behaviour/lines/{line_id:int}/probation": only("somchai", "prasit"),

@@ -20,7 +20,7 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 
-from backend.accounts.tables import PHQA_READ, SCREENING_READ, Role
+from backend.accounts.tables import CARE_READS, PHQA_READ, SCREENING_READ, Role
 from backend.i18n import N_
 from backend.schools.tables import School
 from backend.students.tables import Student
@@ -100,6 +100,9 @@ class Viewer:
     parent_sections: frozenset[str]  # the record sections the school shares with parents
     must_set_password: bool = False
     handed_over_by: int | None = None  # a student on their homeroom teacher's device (accounts.services.hand_over)
+    # The session's password entered with no idle gap since (accounts.sessions.note_activity): the case team's notes
+    # open only then. True outside a signed-in request (the demo's seeding, tests calling services).
+    password_fresh: bool = True
     extra_roles: frozenset[Role] = frozenset()  # roles held besides the main one
     supervised_ids: frozenset[int] = frozenset()  # classrooms of the grades headed this school year
     # Worked out once: can() is asked a dozen times a page (the menu, the page's own links).
@@ -314,6 +317,8 @@ def hidden_reads(viewer: Viewer, student: dict) -> set[str]:
         hidden.add(SCREENING_READ)
     if not can_see_phqa(viewer, student):
         hidden.add(PHQA_READ)
+    if not in_case_team(viewer, student):  # that a counsellor read a case's notes tells that there is a case
+        hidden.update(CARE_READS)
     return hidden
 
 
@@ -698,6 +703,13 @@ def can_read_note(viewer: Viewer, student: dict, sensitivity: str, responsible_i
     return sensitivity == "parents" and viewer.is_parent_of(student["id"])
 
 
+def notes_need_password(viewer: Viewer) -> bool:
+    """The case team's notes, readable by this person, wait for their password after an idle gap. Parents and
+    students never read those notes; a session without a password (a one-time code, a student's handed-over device)
+    has none entered, so nothing of the case team's opens before one is chosen and entered."""
+    return not viewer.password_fresh
+
+
 def can_receive_referral(viewer: Viewer, referral: dict) -> bool:
     """A referral inside the school is received by the teacher it names, or by whoever holds the role it names."""
     if referral["school"] != viewer.school_id or not viewer.is_staff or not referral["to_role"]:
@@ -906,3 +918,12 @@ CARE_OVERVIEW_ROLES = frozenset({Role.executive, Role.counsellor})
 
 def sees_school_care(viewer: Viewer) -> bool:
     return viewer.is_staff and viewer.handed_over_by is None and viewer.holds(CARE_OVERVIEW_ROLES)
+
+
+def sees_class_care_list(viewer: Viewer, classroom: dict) -> bool:
+    """The students behind a class's care numbers, by name, with their case's status (needs id, school): those of
+    its students' case team, the executives and counsellors (for any class) and the class's homeroom teacher. Not
+    the head of its grade, who is not of the case team and learns no case by name (counts only, as in the digest)."""
+    if classroom["school"] != viewer.school_id or not viewer.is_staff or viewer.handed_over_by is not None:
+        return False
+    return viewer.holds(CARE_OVERVIEW_ROLES) or viewer.keeps_homeroom(classroom["id"])

@@ -19,6 +19,9 @@ PASSWORD_PAGE = "/account/password"
 # the browser fetches by itself (static files never reach this middleware).
 OPEN_BEFORE_PASSWORD = {PASSWORD_PAGE, "/signout", "/account/signout-everywhere", "/lang", "/healthz",
                         "/manifest.webmanifest", "/sw.js", "/offline"}
+# What the browser or the service worker fetches by itself: not a sign that the person is at the phone, so it does
+# not keep the session from counting as idle (accounts.sessions.note_activity).
+NOT_ACTIVITY = {"/healthz", "/manifest.webmanifest", "/sw.js", "/offline"}
 
 
 def _cookies(scope: Scope) -> dict[str, str]:
@@ -57,6 +60,10 @@ class SessionMiddleware(ASGIMiddleware):
         if token:
             user = await sessions.session_user(token)
             if user is not None:
+                if scope["path"] not in NOT_ACTIVITY:
+                    user["password_fresh"] = await sessions.note_activity(scope["app"].state.settings, user)
+                else:
+                    user["password_fresh"] = False  # decides nothing there; no write for the browser's own fetches
                 viewer = await sessions.load_viewer(user, clock.today())
             else:
                 scope["state"]["session_expired"] = True

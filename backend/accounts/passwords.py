@@ -15,7 +15,7 @@ from argon2.exceptions import InvalidHashError, VerifyMismatchError
 
 from backend import db
 from backend.accounts.access import Viewer
-from backend.accounts.sessions import end_other_sessions
+from backend.accounts.sessions import end_other_sessions, password_entered
 from backend.accounts.tables import SignInThrottle, User
 from backend.clock import now
 from backend.config import Settings
@@ -184,6 +184,22 @@ async def authenticate(settings: Settings, identifier: str, password: str, addre
     if hasher.check_needs_rehash(user["password_hash"]):
         await User.update({User.password_hash: await hashed_in_thread(password)}).where(User.id == user["id"])
     return user
+
+
+async def confirm_password(settings: Settings, viewer: Viewer, session_token: str, password: str,
+                           address: str) -> None:
+    """The password entered again in a signed-in session (the case team's notes after an idle gap), counted and
+    slowed down as a sign-in is, on the same account's counters: guessing here brings the sign-in page no nearer.
+    Right, the session's password counts as just entered."""
+    user = await User.select(User.username, User.password_hash).where(User.id == viewer.user_id).first()
+    keys = attempt_keys(user["username"], address)
+    await count_attempt(settings, keys)
+    # No password (a one-time code's session before one is chosen): checked against a stand-in, never right.
+    right = await matches_in_thread(user["password_hash"] or _stand_in_hash(), password)
+    if not (right and user["password_hash"]):
+        raise AccountError(N_("That is not your password."), field="password")
+    await forget_attempt(keys)
+    await password_entered(session_token)
 
 
 # Own password -----------------------------------------------------------------------------------------------

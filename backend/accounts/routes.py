@@ -99,7 +99,7 @@ async def _code_refused(request: Request, refusal: Refusal) -> Response:
 async def sign_in_with_code(request: Request, data: Annotated[CodeForm, Form]) -> Response:
     settings = request.app.state.settings
     user_id = await codes.redeem_sign_in_code(settings, data.phone, data.code, client_address(request))
-    token = await sessions.start_session(settings, user_id)
+    token = await sessions.start_session(settings, user_id, password_entered=False)
     response = redirect("/account/password", flash=_("Welcome! Now choose your own password."))
     response.cookies.extend([session_cookie(token, settings), fresh_csrf_cookie(settings)])
     return response

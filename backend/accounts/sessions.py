@@ -21,12 +21,45 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def start_session(settings: Settings, user_id: int) -> str:
+async def start_session(settings: Settings, user_id: int, password_entered: bool = True) -> str:
+    """A new session; signed in with the password (not a one-time code), it counts as the password just entered."""
     token = secrets.token_urlsafe(32)
     moment = now()
     await UserSession.insert(UserSession(token_hash=token_hash(token), user=user_id, created_at=moment,
-                                         expires_at=moment + timedelta(days=settings.session_days)))
+                                         expires_at=moment + timedelta(days=settings.session_days),
+                                         last_seen_at=moment, password_entered_at=moment if password_entered else None))
     return token
+
+
+# Idleness: the case team's counselling notes open only in a session whose password was entered (at sign-in, or
+# again on the case's page) with no gap longer than settings.password_idle_minutes between its requests since: a
+# phone left signed in on a desk does not show them to the next person. A session working without such a gap keeps
+# them open all day; a session idle overnight asks again. The last request is written at most once a minute (not on
+# every request), so a gap is measured from up to a minute early: the notes may lock a minute sooner, never later.
+SEEN_EVERY = timedelta(minutes=1)
+
+
+async def note_activity(settings: Settings, user: dict) -> bool:
+    """Record this request as the session's activity; True while its password counts as freshly entered."""
+    if not settings.password_idle_minutes:
+        return True
+    moment = now()
+    last, entered = user["last_seen_at"], user["password_entered_at"]
+    idle = last is None or moment - last > timedelta(minutes=settings.password_idle_minutes)
+    if idle and entered is not None:  # the gap locks the notes until the password is entered again
+        await UserSession.update({UserSession.last_seen_at: moment, UserSession.password_entered_at: None}).where(
+            UserSession.id == user["session_id"])
+        return False
+    if idle or moment - last >= SEEN_EVERY:
+        await UserSession.update({UserSession.last_seen_at: moment}).where(UserSession.id == user["session_id"])
+    return entered is not None and not idle
+
+
+async def password_entered(token: str) -> None:
+    """The password was entered again in this session (accounts.passwords.confirm_password)."""
+    moment = now()
+    await UserSession.update({UserSession.last_seen_at: moment, UserSession.password_entered_at: moment}).where(
+        UserSession.token_hash == token_hash(token))
 
 
 
@@ -55,7 +88,8 @@ VIEWER_COLUMNS = (
 # joined select; db.fetch() still binds the parameter safely on either engine.
 # A parent's children (or a student's own row) come in the same round trip: one row per child.
 SESSION_SQL = (
-    f"SELECT {VIEWER_COLUMNS}, us.expires_at, us.handed_over_by, COALESCE(sg.student, st.id) AS child "
+    f"SELECT {VIEWER_COLUMNS}, us.id AS session_id, us.expires_at, us.handed_over_by, us.last_seen_at, "
+    "us.password_entered_at, COALESCE(sg.student, st.id) AS child "
     'FROM user_session us JOIN app_user u ON u.id = us."user" JOIN school s ON s.id = u.school '
     "LEFT JOIN guardian g ON g.\"user\" = u.id AND u.role = 'parent' "
     "LEFT JOIN student_guardian sg ON sg.guardian = g.id "
@@ -149,6 +183,7 @@ async def load_viewer(user: dict, today: date) -> Viewer:
         must_set_password=(user["password_hash"] is None or user["must_change_password"])
         and not user.get("handed_over_by"),
         handed_over_by=user.get("handed_over_by"),
+        password_fresh=user.get("password_fresh", True),
         extra_roles=extra_roles,
         supervised_ids=supervised_ids,
     )

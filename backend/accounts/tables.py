@@ -65,6 +65,11 @@ class UserSession(Table):
     expires_at = Timestamptz(index=True)
     # A student's session on their homeroom teacher's device, started by the teacher for their questionnaires.
     handed_over_by = ForeignKey(User, on_delete=OnDelete.cascade, null=True)
+    # The session's last request, and when its password was last entered (signing in, or again to unlock the case
+    # team's counselling notes) with no idle gap since: cleared by a gap longer than the idle limit
+    # (accounts.sessions.note_activity).
+    last_seen_at = Timestamptz(null=True, default=None)
+    password_entered_at = Timestamptz(null=True, default=None)
 
 
 class SignInCode(Table):
@@ -148,7 +153,11 @@ class HomeroomChange(Table):
 
 SCREENING_READ = "screening"  # RecordRead.section for a read of the student's screening results
 PHQA_READ = "phqa"  # … of the student's own PHQ-A answers (care)
-CARE_NOTES_READ = "care_notes"  # … of the counselling notes kept for the case team only (care)
+CARE_NOTES_READ = "care_notes"  # … of the case team's counselling notes of the student's cases
+CARE_NOTES_REFUSED = "care_notes_refused"  # … a wrong password given to open those notes
+CARE_READS = (CARE_NOTES_READ, CARE_NOTES_REFUSED)  # listed to the student's case team only
+READ_LABELS = {SCREENING_READ: N_("Screening"), CARE_NOTES_READ: N_("Counselling notes (case team)"),
+               CARE_NOTES_REFUSED: N_("Counselling notes: wrong password")}
 
 
 class RecordRead(Table):

@@ -2,16 +2,18 @@
 confirmed at risk or with problems this term and how many of them have an open case, a help plan and a follow-up
 this month; the students confirmed special (gifted) and how many have a development plan; the year's referrals by
 status and age; the homeroom activities and parents' meetings held this term.
-Counts only: the names stay on /care, for those who may read them. A constant number of queries, however big the
-school (whole-school IN lists, GROUP BY)."""
+Each number opens the list of the students behind it (students_behind), built by the same functions as the number,
+for those who may read their names. A constant number of queries, however big the school (whole-school IN lists,
+GROUP BY)."""
 
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections import Counter
 from datetime import datetime
 
 from backend import clock, db
-from backend.accounts.access import Viewer, sees_school_care
+from backend.accounts.access import Viewer, sees_class_care_list, sees_school_care
 from backend.care import talent
 from backend.care.services import NEEDS_A_CASE, CareError
 from backend.care.talent import SPECIAL
@@ -19,6 +21,7 @@ from backend.care.tables import CareCase, CaseStatus, FollowUp, PlanActivity, Re
 from backend.i18n import N_
 from backend.promotion import services as promotion
 from backend.schools import services as schools
+from backend.schools.tables import Classroom
 from backend.screening import services as screening
 from backend.students.tables import Student
 
@@ -27,6 +30,10 @@ from backend.students.tables import Student
 AGES = ("fresh", "days_3_7", "over_7")
 AGE_LABELS = {"fresh": N_("Under 3"), "days_3_7": N_("3 to 7"), "over_7": N_("Over 7")}  # school days
 COUNTS = ("confirmed", "cases", "plans", "followed")
+COUNT_LABELS = {"confirmed": N_("At risk or with problems"), "cases": N_("With an open case"),
+                "plans": N_("With a plan"), "followed": N_("Followed up this month")}
+REFERRALS = "referrals"  # the list behind a cell of the referrals' table
+LIST_LIMIT = 100  # a list shows its first students and says how many more: a phone page, however big the school
 
 
 def _age(school_days_since: int) -> str:
@@ -62,11 +69,11 @@ async def _care_of(wanting: list[int]) -> dict[str, set[int]]:
     }
 
 
-async def _referrals(school_id: int, year_id: int) -> dict:
-    """The year's referrals counted by status and by school days since they were sent."""
-    rows = await Referral.select(Referral.status, Referral.sent_at).where(
-        (Referral.school == school_id) & (Referral.care_case.school_year == year_id))
-    table = {status.value: dict.fromkeys(AGES, 0) for status in ReferralStatus}
+async def _referral_rows(school_id: int, year_id: int) -> list[dict]:
+    """The year's referrals, each with its student, status and age ("fresh", "days_3_7", "over_7")."""
+    rows = await Referral.select(Referral.id, Referral.care_case.student.as_alias("student"), Referral.status,
+                                 Referral.sent_at).where(
+        (Referral.school == school_id) & (Referral.care_case.school_year == year_id)).order_by(Referral.id)
     if rows:
         today = clock.today()
         sent_days = [row["sent_at"].astimezone(clock.SCHOOL_TIME).date() for row in rows]
@@ -74,22 +81,46 @@ async def _referrals(school_id: int, year_id: int) -> dict:
         school_days = calendar.school_days()  # in order: a referral's age is how many come after its day
         for row, sent in zip(rows, sent_days, strict=True):
             # As referrals.inbox counts it: the school days from the day sent to today, that day not counted.
-            table[row["status"]][_age(len(school_days) - bisect_left(school_days, sent) - 1)] += 1
+            row["age"] = _age(len(school_days) - bisect_left(school_days, sent) - 1)
+    return rows
+
+
+def _referrals(rows: list[dict]) -> dict:
+    """The year's referrals counted by status and by school days since they were sent."""
+    table = {status.value: dict.fromkeys(AGES, 0) for status in ReferralStatus}
+    for row in rows:
+        table[row["status"]][row["age"]] += 1
     totals = {age: sum(ages[age] for ages in table.values()) for age in AGES}
     return {"by_status": table, "totals": totals, "total": len(rows)}
+
+
+async def _decided(viewer: Viewer, year_id: int, term: int, classroom_id: int | None = None) -> list[tuple]:
+    """The school's (or one class's) students with a group confirmed this term: (student, classroom, group)."""
+    where = (Student.school == viewer.school_id) & (Student.active == True)  # noqa: E712 - a Piccolo column
+    if classroom_id is not None:
+        where &= Student.classroom == classroom_id
+    students = await Student.select(Student.id, Student.classroom).where(where)
+    groups = await screening.decisions([s["id"] for s in students], year_id, term)
+    return [(s["id"], s["classroom"], groups[s["id"]]["group"]) for s in students if s["id"] in groups]
+
+
+def _in_groups(decided: list[tuple], wanted) -> dict[int, int]:
+    return {student_id: room_id for student_id, room_id, group in decided if group in wanted}
+
+
+async def _confirmed(viewer: Viewer, year_id: int, term: int, classroom_id: int | None = None) -> dict[int, int]:
+    """The school's (or one class's) students confirmed at risk or with problems this term, with their class."""
+    return _in_groups(await _decided(viewer, year_id, term, classroom_id), NEEDS_A_CASE)
 
 
 async def school_care(viewer: Viewer) -> dict:
     if not sees_school_care(viewer):
         raise CareError(N_("The school's care overview is for its executives and counsellors."), status=403)
     year_id, term = await screening.current_term(viewer)
-    students = await Student.select(Student.id, Student.classroom).where(
-        (Student.school == viewer.school_id) & (Student.active == True))  # noqa: E712 - a Piccolo column
-    groups = await screening.decisions([s["id"] for s in students], year_id, term)
-    room_of = {s["id"]: s["classroom"] for s in students
-               if groups.get(s["id"], {}).get("group") in NEEDS_A_CASE}
+    decided = await _decided(viewer, year_id, term)
+    room_of = _in_groups(decided, NEEDS_A_CASE)
     care = await _care_of(list(room_of))
-    special_room = {s["id"]: s["classroom"] for s in students if groups.get(s["id"], {}).get("group") in SPECIAL}
+    special_room = _in_groups(decided, SPECIAL)
     planned = await talent.planned_among(list(special_room), year_id)
     rooms = await promotion.held_in_term(viewer.school_id, year_id, term)
     per_room = {room["id"]: {**room, **dict.fromkeys(COUNTS, 0), "special": 0, "talent_plans": 0} for room in rooms}
@@ -109,4 +140,62 @@ async def school_care(viewer: Viewer) -> dict:
               "classes": len(rooms), "classes_met": sum(1 for r in rooms if r["meetings"]),
               "special": len(special_room), "talent_plans": len(planned)}
     return {"term": term, "rooms": list(per_room.values()), "totals": totals,
-            "referrals": await _referrals(viewer.school_id, year_id), "ages": AGES, "age_labels": AGE_LABELS}
+            "referrals": _referrals(await _referral_rows(viewer.school_id, year_id)), "ages": AGES,
+            "age_labels": AGE_LABELS}
+
+
+# The students behind a number -----------------------------------------------------------------------------------
+
+
+async def _list_classroom(viewer: Viewer, classroom_id: int | None) -> dict | None:
+    """The class a list is of (None: the whole school), if the viewer may read its students' names."""
+    if classroom_id is None:
+        if not sees_school_care(viewer):
+            raise CareError(N_("The school's care overview is for its executives and counsellors."), status=403)
+        return None
+    room = await Classroom.select(Classroom.id, Classroom.school, Classroom.room,
+                                  Classroom.grade.code.as_alias("grade")).where(Classroom.id == classroom_id).first()
+    if room is None or not sees_class_care_list(viewer, room):
+        raise CareError(N_("No such class among those whose care you follow."), status=404)
+    return {**room, "label": f"{room['grade']}/{room['room']}"}
+
+
+async def students_behind(viewer: Viewer, count: str, classroom_id: int | None = None, status: str = "",
+                          age: str = "") -> dict:
+    """The students behind one number of the school's care page, for the school or one class: found by the same
+    functions as the number (so as many as it said), the first LIST_LIMIT shown in class order with their group,
+    their newest case's status and their last follow-up. A referrals' cell lists one line per referral."""
+    room = await _list_classroom(viewer, classroom_id)
+    year_id, term = await screening.current_term(viewer)
+    if count in COUNTS:
+        room_of = await _confirmed(viewer, year_id, term, classroom_id)
+        behind = list(room_of) if count == "confirmed" else list((await _care_of(list(room_of)))[count])
+    elif (count == REFERRALS and room is None and status in ("", *ReferralStatus._value2member_map_)
+          and age in ("", *AGES)):
+        behind = [row["student"] for row in await _referral_rows(viewer.school_id, year_id)
+                  if (not status or row["status"] == status) and (not age or row["age"] == age)]
+    else:
+        raise CareError(N_("No such list."), status=404)
+    lines = Counter(behind)  # a referrals' list: a line per referral
+    rows = await Student.select(
+        Student.id, Student.title, Student.first_name, Student.last_name, Student.number_in_class,
+        Student.classroom.room.as_alias("room"), Student.classroom.grade.code.as_alias("grade")).where(
+        Student.id.is_in(list(lines) or [-1])).order_by(Student.classroom.grade.level).order_by(
+        Student.classroom.room).order_by(Student.number_in_class).order_by(Student.id).limit(LIST_LIMIT)
+    shown = [row for row in rows for _ in range(lines[row["id"]])][:LIST_LIMIT]
+    ids = [row["id"] for row in rows] or [-1]
+    groups = await screening.decisions(ids, year_id, term)
+    newest_case: dict[int, dict] = {}
+    for case in await CareCase.select(CareCase.id, CareCase.student, CareCase.status).where(
+            CareCase.student.is_in(ids)).order_by(CareCase.id, ascending=False):
+        newest_case.setdefault(case["student"], case)
+    last_follow_up: dict[int, datetime] = {}
+    for follow_up in await FollowUp.select(FollowUp.care_case.student.as_alias("student"), FollowUp.written_at).where(
+            FollowUp.care_case.student.is_in(ids)).order_by(FollowUp.id, ascending=False):
+        last_follow_up.setdefault(follow_up["student"], follow_up["written_at"])
+    students = [{**row, "class_label": f"{row['grade']}/{row['room']}",
+                 "group": groups.get(row["id"], {}).get("group"), "case": newest_case.get(row["id"]),
+                 "last_follow_up": last_follow_up.get(row["id"])} for row in shown]
+    return {"count": count, "classroom": room, "status": status, "age": age, "students": students,
+            "total": len(behind), "more": len(behind) - len(students), "count_labels": COUNT_LABELS,
+            "age_labels": AGE_LABELS, "term": term, "school_view": sees_school_care(viewer)}

@@ -11,10 +11,11 @@ from backend.care import phqa, referrals, reports, services, support, talent, ur
 from backend.care.tables import (HELP_LABELS, OUTCOME_LABELS, PROGRESS_LABELS, REFERRAL_LABELS, SENSITIVITY_LABELS,
                                  SOURCE_LABELS, SUPPORT_LABELS, URGENCY_LABELS)
 from backend.care.tables import LEVEL_LABELS, TALENT_LABELS
+from backend.accounts.middleware import SESSION_COOKIE
 from backend.i18n import N_, Refusal, _, current_locale
 from backend.screening.tables import GROUP_LABELS
 from backend.students import services as students
-from backend.web import on_refusal, page, redirect, typed
+from backend.web import client_address, on_refusal, page, redirect, typed
 
 
 def _labels(enum_labels: dict) -> dict:
@@ -77,6 +78,34 @@ async def show(request: Request, case_id: FromPath[int]) -> Response:
     return await _case_page(request)
 
 
+@post("/cases/{case_id:int}/unlock", guards=[requires(Permission.use_care)], opt=on_refusal(_case_page))
+async def unlock_notes(request: Request, case_id: FromPath[int]) -> Response:
+    """The password again, after an idle gap, to open the case team's notes (services.unlock_notes)."""
+    await services.unlock_notes(current_viewer(request), request.app.state.settings,
+                                request.cookies.get(SESSION_COOKIE, ""), client_address(request), case_id,
+                                await typed(request))
+    return redirect(f"/care/cases/{case_id}#notes", flash=_("The notes are open."))
+
+
+# The students behind a number of the school's care page (reports.students_behind): the school's, or one class's.
+
+
+def _behind(request: Request, classroom_id: int | None = None):
+    query = request.query_params
+    return reports.students_behind(current_viewer(request), query.get("count", "confirmed"), classroom_id,
+                                   query.get("status", ""), query.get("age", ""))
+
+
+@get("/school/students", guards=[requires(Permission.use_care)])
+async def school_list(request: Request) -> Response:
+    return page(request, "care/school_list.html", {**await _behind(request), **LABELS})
+
+
+@get("/school/classrooms/{classroom_id:int}/students", guards=[requires(Permission.use_care)])
+async def class_list(request: Request, classroom_id: FromPath[int]) -> Response:
+    return page(request, "care/school_list.html", {**await _behind(request, classroom_id), **LABELS})
+
+
 def _form_action(path: str, action, flash: str, page_builder, back: str):
     """A form on a case's or a referral's page: the service acts on the page's record (the path's one id), and the
     page comes back with a word, or (through the refusal handler) as typed with what to fix."""
@@ -107,6 +136,7 @@ async def _refer(viewer, case_id: int, form: dict) -> None:
 
 
 router_handlers = [
+    unlock_notes, school_list, class_list,
     _case_action("/cases/{case_id:int}/referrals", _refer, N_("The referral is sent.")),
     _case_action("/cases/{case_id:int}/contact", _contact, N_("Contact recorded.")),
     _case_action("/cases/{case_id:int}/activities", services.add_activity, N_("The help is in the plan.")),

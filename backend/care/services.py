@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import date
 
 from backend import clock, db
-from backend.accounts import reads
+from backend.accounts import passwords, reads
 from backend.accounts.access import (NEVER_RESPONSIBLE_ROLES, Viewer, can_follow_up, can_read_note, can_see_case,
-                                     care_rooms, in_case_team, visible_students)
-from backend.accounts.tables import CARE_NOTES_READ, User
+                                     care_rooms, in_case_team, notes_need_password, visible_students)
+from backend.accounts.tables import CARE_NOTES_READ, CARE_NOTES_REFUSED, User
 from backend.care.tables import (OUTCOME_LABELS, PROGRESS_LABELS, REFERRAL_LABELS, URGENCY_LABELS, CareCase,
                                  CaseDecline, CaseNote, CaseStatus, FollowUp, HelpKind, Outcome, PlanActivity,
                                  Progress, Referral, ReferralStatus, Sensitivity, Source, Urgency)
@@ -297,13 +297,29 @@ async def case_page(viewer: Viewer, case_id: int) -> dict:
     notes = await CaseNote.select(*CaseNote.all_columns(), CaseNote.written_by.display_name.as_alias("by")).where(
         CaseNote.care_case == case_id).order_by(CaseNote.id, ascending=False)
     readable = [n for n in notes if can_read_note(viewer, student, n["sensitivity"], responsible)]
+    locked = 0
+    if notes_need_password(viewer):  # after an idle gap: the case team's notes wait for the password
+        locked = sum(1 for n in readable if n["sensitivity"] == Sensitivity.case_team.value)
+        readable = [n for n in readable if n["sensitivity"] != Sensitivity.case_team.value]
     if any(n["sensitivity"] == Sensitivity.case_team.value for n in readable):
         await reads.record_reads(viewer, [student["id"]], [NOTES_READ])
     team = in_case_team(viewer, student)
     return {"case": case, "student": student, "plan": plan, "follow_ups": follow_ups, "notes": readable,
-            "hidden_notes": len(notes) - len(readable), "team": team,
+            "hidden_notes": len(notes) - len(readable) - locked, "locked_notes": locked, "team": team,
             "classmates": await students.classmates(viewer, student) if team else [],
             "staff": await _staff(viewer) if team else []}
+
+
+async def unlock_notes(viewer: Viewer, settings, session_token: str, address: str, case_id: int, form: dict) -> None:
+    """The password entered again to open the case team's notes after an idle gap: throttled as signing in is, and a
+    wrong one audited on the student's record as an attempt at their notes."""
+    _case, student, _responsible = await case_for(viewer, case_id, team_only=True)
+    try:
+        await passwords.confirm_password(settings, viewer, session_token, str(form.get("password") or "")[:200],
+                                         address)
+    except passwords.AccountError:
+        await reads.record_reads(viewer, [student["id"]], [CARE_NOTES_REFUSED])
+        raise
 
 
 async def _staff(viewer: Viewer) -> list[dict]:

@@ -6,20 +6,17 @@ from litestar import Request, Response, Router, get, post
 from litestar.params import FromPath
 
 from backend.accounts.access import Permission, current_viewer, requires, requires_sign_in
+from backend.accounts.tables import READ_LABELS
 from backend.attendance.tables import STATUS_LABELS
-from backend.accounts.tables import CARE_NOTES_READ, PHQA_READ, SCREENING_READ
 from backend.care import talent
 from backend.care.tables import LEVEL_LABELS, TALENT_LABELS
-from backend.i18n import N_, Refusal, _
+from backend.i18n import Refusal, _
 from backend.records import services
 from backend.records.sections import LIVES_WITH, SECTIONS
 from backend.visits import services as visits
 from backend.visits.form import FORM
 from backend.web import on_refusal, page, redirect, typed
 
-# Audited reads of what is kept outside the record's sections.
-OTHER_READS = {SCREENING_READ: N_("Screening"), CARE_NOTES_READ: N_("Counselling notes for the case team"),
-               PHQA_READ: N_("PHQ-A answers")}
 
 
 async def _student_page(request: Request, student_id: int, error: Refusal | None = None, failed: str | None = None,
@@ -76,7 +73,7 @@ async def reads(request: Request, student_id: FromPath[int]) -> Response:
     student = await services.get_student(viewer, student_id)
     rows = await services.reads_of(viewer, student_id)
     return page(request, "records/reads.html", {"student": student, "rows": rows, "sections": SECTIONS,
-                                                "other_reads": OTHER_READS})
+                                                "read_labels": READ_LABELS})
 
 
 @get("/sharing", guards=[requires(Permission.manage_school)])

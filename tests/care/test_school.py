@@ -100,3 +100,86 @@ async def test_as_many_queries_with_more_students(client, people, settings, quer
     page = text_of((await client.get("/care/school")).text)
     assert len(queries) == before, queries
     assert _row(page, "ม.1/2") == ["3", "1", "1", "0", "0", "0"]
+
+
+# The students behind each number ------------------------------------------------------------------------------------
+
+LIST_LINK = re.compile(r'<a href="(/care/school/[^"]+)">(\d+)</a>')
+
+
+def _names(page: str) -> list[str]:
+    """The students listed, one per row of the list's table."""
+    body = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0] if "<tbody>" in page else ""
+    return [text_of(row) for row in re.findall(r"<tr>(.*?)</tr>", body, flags=re.S)]
+
+
+async def test_each_number_opens_as_many_students_as_it_says(client, people, settings):
+    await _seed(people)
+    await people.wichai.sign_in(settings, client)
+    links = LIST_LINK.findall((await client.get("/care/school")).text)
+    # The school's four totals, ม.1/1's four counts, the referral's cell, its age's total and the year's total.
+    assert len(links) == 11, links
+    for href, number in links:
+        listed = await client.get(href.replace("&amp;", "&"))
+        assert listed.status_code == 200, href
+        assert len(_names(listed.text)) == int(number), (href, _names(listed.text))
+
+    room = people.classrooms["BKK ม.1/1"]
+    cases = _names((await client.get(f"/care/school/classrooms/{room}/students?count=cases")).text)
+    assert len(cases) == 1 and "บัว" in cases[0] and "ม.1/1" in cases[0] and "เคสเปิดอยู่" in cases[0]
+    at_risk = _names((await client.get(f"/care/school/classrooms/{room}/students?count=confirmed")).text)
+    assert any("อนันต์" in row and "ยังไม่มีเคส" in row and "เสี่ยง" in row for row in at_risk)
+    referred = _names((await client.get("/care/school/students?count=referrals&status=sent")).text)
+    assert len(referred) == 1 and "บัว" in referred[0]
+    assert (await client.get("/care/school/students?count=nothing")).status_code == 404
+
+
+async def test_a_long_list_shows_its_first_students_and_how_many_more(client, people, settings, monkeypatch):
+    from backend.care import reports
+
+    await _seed(people)
+    monkeypatch.setattr(reports, "LIST_LIMIT", 1)
+    await people.ratana.sign_in(settings, client)
+    page = (await client.get("/care/school/students?count=confirmed")).text
+    assert len(_names(page)) == 1 and "และอีก 1" in text_of(page) and "นักเรียน 2 คน" in text_of(page)
+
+
+async def test_a_class_s_list_opens_to_its_case_team_only(client, people, settings, make_client):
+    await _seed(people)
+    room = people.classrooms["BKK ม.1/1"]
+    url = f"/care/school/classrooms/{room}/students?count=confirmed"
+    await people.somchai.sign_in(settings, client)  # ม.1/1's homeroom teacher: of his students' case team
+    assert "บัว" in text_of((await client.get(url)).text)
+    assert (await client.get("/care/school/students?count=confirmed")).status_code == 403  # not the school's
+    for person in (people.malee, people.somsri, people.sunee, people.wipa, people.preecha):
+        browser = make_client()
+        await person.sign_in(settings, browser)
+        refused = await browser.get(url)
+        assert refused.status_code in (403, 404) and "บัว" not in text_of(refused.text), person.username
+
+
+async def test_a_list_costs_as_many_queries_with_more_students(client, people, settings, queries):  # noqa: F811
+    await _seed(people)
+    await people.wichai.sign_in(settings, client)
+    url = "/care/school/students?count=plans"
+    await client.get(url)
+    queries.clear()
+    await client.get(url)
+    before = len(queries)
+
+    room = people.classrooms["BKK ม.1/2"]
+    async with db.transaction():
+        rows = await Student.insert(*[Student(school=people.bangkok, code=f"3{n:04d}", title="ด.ญ.",
+                                              first_name=f"นักเรียน{n}", last_name="ทดสอบ", classroom=room,
+                                              updated_at=clock.now()) for n in range(6)]).returning(Student.id)
+    malee = await people.malee.viewer()
+    for row in rows[:3]:
+        await screening.confirm_group(malee, row["id"], "problem", "ครูเห็นเอง")
+        case_id = await care.open_case(malee, row["id"], {"concern": "เก็บตัว"})
+        await care.add_activity(malee, case_id, {"kind": "counselling", "follow_up_on": clock.today().isoformat()})
+        await care.add_follow_up(malee, case_id, {"done": "คุยแล้ว", "progress": "same"})
+
+    queries.clear()
+    page = (await client.get(url)).text
+    assert len(queries) == before, queries
+    assert len(_names(page)) == 4
