@@ -31,6 +31,8 @@ from backend.care import referrals
 from backend.care import services as care
 from backend.care import support
 from backend.notify.tables import Alert, Message
+from backend.leave import services as leave
+from backend.leave.tables import LeaveRequest
 from backend.promotion import services as promotion
 from backend.schools.calendar import Week
 from backend.screening import filling
@@ -274,6 +276,17 @@ ROUTES: dict[str, frozenset[str]] = {
     "POST /promotion/meetings/{meeting_id:int}/record": only("somchai"),
     "GET /promotion/invitations": only("somsri", "noi"),
     "POST /promotion/meetings/{meeting_id:int}/reply": only("somsri"),
+    # Leave requests: a parent asks for their own children (Noi, of her own school, is sent back to choose a child);
+    # the one opened is Bua's, entered by Somchai after her father's phone call, with a photo of the doctor's note:
+    # her homeroom teacher and the head of her grade read it, only the homeroom teacher answers it (already answered,
+    # it is refused with words) or enters one after a phone call.
+    "GET /leave": only("somchai", "malee", "sunee", "somsri", "dao", "noi"),
+    "POST /leave": only("somsri", "noi"),
+    "POST /leave/phone": only("somchai", "malee", "dao"),
+    "GET /leave/{leave_id:int}": only("somchai", "sunee"),
+    "GET /leave/{leave_id:int}/photo": only("somchai", "sunee"),
+    "POST /leave/{leave_id:int}/accept": only("somchai"),
+    "POST /leave/{leave_id:int}/question": only("somchai"),
     # The weekly digest (ม.1/1's, Somchai's): the teacher, the grade's head, executives. The list: whoever keeps a
     # homeroom or oversees some (each sees their own).
     "GET /behaviour/digests": only("wichai", "somchai", "malee", "sunee", "dao"),
@@ -363,7 +376,20 @@ async def _world(people, app) -> dict[str, str]:
         "incident_photo_id": str(incident_photo["id"]),
         "meeting_id": str(meeting_id),
         **await _digest_world(people, app),
+        **await _leave_world(people, app),
     }
+
+
+async def _leave_world(people, app) -> dict[str, str]:
+    """Bua's leave today, entered by Somchai after Prasert phoned, with a photo of the doctor's note."""
+    somchai = await people.somchai.viewer()
+    asked = await leave.enter_by_phone(somchai, {
+        "who": f"{people.students['10002']}-{people.guardians['+66822222222']}", "kind": "sick",
+        "first_day": clock.today().isoformat(), "reason": "ไข้หวัด"})
+    key = f"leave/{people.bangkok}/privacy-{uuid.uuid4().hex}"
+    await app.state.photos.put(key, JPEG)
+    await LeaveRequest.update({LeaveRequest.photo_key: key}).where(LeaveRequest.id == asked.ids[0])
+    return {"leave_id": str(asked.ids[0])}
 
 
 async def _digest_world(people, app) -> dict[str, str]:

@@ -370,6 +370,7 @@ async def question(viewer: Viewer, settings: Settings, queue: JobQueue, leave_id
     """The teacher questions a leave: the family reads the teacher's words in the app, the register no longer shows
     the leave, and a day whose absent mark the leave had replaced is absent again, its guardians told as for any
     absence. Returns how many marks went back."""
+    await _to_answer(viewer, leave_id)  # whoever may not answer it hears that first, whatever they typed
     words = _text(words, MAX_QUESTION + 1)
     if not words:
         raise LeaveError(N_("Write what you would like the family to explain."),

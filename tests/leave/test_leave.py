@@ -232,3 +232,15 @@ async def test_pages_are_light(make_client, school, settings):
         page = await teacher.get(f"/leave/{leave['id']}")
         assert "มีไข้ ปวดหัว" in text_of(page.text) and "รับทราบ" in text_of(page.text)
     assert await Alert.count() == 0
+
+
+async def test_the_demo_has_leave_in_each_state():
+    from backend.demo import create_demo_school, seed_leave
+    from backend.schools.tables import School
+
+    with clock.set_to(at(12, 0)):
+        await create_demo_school(grades=("ม.1",), rooms_per_grade=1)
+        assert await seed_leave((await School.select(School.id).first())["id"]) == 4
+    rows = await LeaveRequest.select(LeaveRequest.state, LeaveRequest.by_phone).order_by(LeaveRequest.id)
+    assert [(row["state"], row["by_phone"]) for row in rows] == [
+        ("accepted", False), ("questioned", False), ("waiting", False), ("accepted", True)]
