@@ -228,3 +228,20 @@ async def leave_cutoff(school_id: int) -> datetime.time:
         return datetime.time.fromisoformat(row["leave_cutoff"]) if row else DEFAULT_LEAVE_CUTOFF
     except ValueError:
         return DEFAULT_LEAVE_CUTOFF
+
+
+EARLIEST_CUTOFF, LATEST_CUTOFF = datetime.time(6, 0), datetime.time(12, 0)
+
+
+async def set_leave_cutoff(school_id: int, text: str) -> datetime.time:
+    """The admin sets until when parents may ask in the app for leave for the same day (HH:MM, a morning time)."""
+    text = (text or "").strip().replace(".", ":")[:5]
+    try:
+        cutoff = datetime.time.fromisoformat(text if len(text) == 5 else text.zfill(5))
+    except ValueError:
+        cutoff = None
+    if cutoff is None or not EARLIEST_CUTOFF <= cutoff <= LATEST_CUTOFF:
+        raise CalendarError(N_("Enter a morning time between 06:00 and 12:00, such as 08:30."),
+                            errors={"leave_cutoff": N_("Enter a time such as 08:30.")})
+    await School.update({School.leave_cutoff: f"{cutoff:%H:%M}"}).where(School.id == school_id)
+    return cutoff

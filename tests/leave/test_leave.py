@@ -244,3 +244,17 @@ async def test_the_demo_has_leave_in_each_state():
     rows = await LeaveRequest.select(LeaveRequest.state, LeaveRequest.by_phone).order_by(LeaveRequest.id)
     assert [(row["state"], row["by_phone"]) for row in rows] == [
         ("accepted", False), ("questioned", False), ("waiting", False), ("accepted", True)]
+
+
+async def test_the_admin_sets_the_cut_off_and_parents_meet_it(make_client, school, settings):
+    admin, parent = make_client(), make_client()
+    await school.kanya.sign_in(settings, admin)
+    await school.somsri.sign_in(settings, parent)
+    with clock.set_to(at(7, 0)):
+        wrong = await admin.submit("/school/leave-cutoff", {"leave_cutoff": "25:00"})
+        assert wrong.status_code == 422 and "ใส่เวลาช่วงเช้าระหว่าง 06:00 ถึง 12:00" in text_of(wrong.text)
+        page = await admin.submit("/school/leave-cutoff", {"leave_cutoff": "07:45"})
+        assert "ผู้ปกครองแจ้งลาสำหรับวันนั้นทางแอปได้ถึงเวลา 07:45" in text_of(page.text)
+    with clock.set_to(at(7, 50)):
+        late = await ask(parent, school)
+    assert late.status_code == 422 and "เลยเวลา 07:45 แล้ว" in text_of(late.text)
