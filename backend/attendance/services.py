@@ -132,7 +132,7 @@ class NotifiedLeave:
     to_answer: bool = False  # the teacher has not accepted or questioned it yet
 
 
-NotifiedSource = Callable[[list[int], date], Awaitable[dict[int, NotifiedLeave]]]
+NotifiedSource = Callable[[Viewer, list[int], date], Awaitable[dict[int, NotifiedLeave]]]
 _notified_sources: list[NotifiedSource] = []
 
 
@@ -142,11 +142,12 @@ def take_notified_leave_from(source: NotifiedSource) -> None:
         _notified_sources.append(source)
 
 
-async def notified_leave(student_ids: list[int], day: date) -> dict[int, NotifiedLeave]:
+async def notified_leave(viewer: Viewer, student_ids: list[int], day: date) -> dict[int, NotifiedLeave]:
+    """The students with leave that day, as this viewer may see it (a link only for those who may open it)."""
     found: dict[int, NotifiedLeave] = {}
     for source in _notified_sources:
         if student_ids:
-            found.update(await source(student_ids, day))
+            found.update(await source(viewer, student_ids, day))
     return found
 
 
@@ -246,7 +247,7 @@ async def register(viewer: Viewer, classroom_id: int, day: date, period: int = H
     reach = await notify.guardians_of(ids)
     alerts = await _alerts_for(ids, day, period)
     closed = await closed_day(viewer.school_id, day)
-    leave = await notified_leave(ids, day) if period == HOMEROOM_PERIOD else {}
+    leave = await notified_leave(viewer, ids, day) if period == HOMEROOM_PERIOD else {}
     rows = []
     for s in students:
         mark, notified = marks.get(s["id"]), leave.get(s["id"])
@@ -325,7 +326,7 @@ async def save_register(viewer: Viewer, settings: Settings, queue: JobQueue, cla
                 & (AttendanceMark.period == HOMEROOM_PERIOD))}
         reaches = await notify.guardians_of(list(members))
         # Read under the register's lock: a leave saved before this save is seen here, one after it finds the marks.
-        leave = await notified_leave(list(members), day) if period == HOMEROOM_PERIOD else {}
+        leave = await notified_leave(viewer, list(members), day) if period == HOMEROOM_PERIOD else {}
         moment = now()
         changes: list[tuple[int, dict | None, str]] = []
         for student_id in members:

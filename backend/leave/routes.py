@@ -50,7 +50,7 @@ async def leave_list(request: Request) -> Response:
       opt=on_refusal(_list_page))
 async def ask(request: Request) -> Response:
     form = await request.form()
-    chosen = [int(key[1:]) for key in form if key.startswith("c") and key[1:].isdecimal() and len(key) < 12]
+    chosen = [int(key[1:]) for key in form if key.startswith("c") and key[1:].isdecimal() and len(key) <= 10]
     upload = form.get("photo")
     photo = await upload.read() if isinstance(upload, UploadFile) and upload.filename else None
     asked = await services.ask_leave(current_viewer(request), request.app.state.photos,

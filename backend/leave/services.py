@@ -15,7 +15,7 @@ from backend.accounts.access import Viewer, can_answer_leave, can_ask_leave, can
 from backend.attendance import services as attendance
 from backend.attendance.tables import Status
 from backend.config import Settings
-from backend.i18n import N_, Refusal
+from backend.i18n import N_, Refusal, format_date
 from backend.leave.tables import NOTIFIED_LABELS, LeaveDay, LeaveKind, LeaveRequest, LeaveState
 from backend.notify.queue import JobQueue
 from backend.schools import services as schools
@@ -52,17 +52,20 @@ def _day(text: str) -> date | None:
 # The register's hook --------------------------------------------------------------------------------------------
 
 
-async def notified_leave(student_ids: list[int], day: date) -> dict[int, attendance.NotifiedLeave]:
+async def notified_leave(viewer: Viewer, student_ids: list[int], day: date) -> dict[int, attendance.NotifiedLeave]:
     """For the morning register: the students with leave that day, waiting or accepted (a questioned leave no longer
-    marks anything: the register shows what the teacher records)."""
+    marks anything: the register shows what the teacher records). Whoever reads the register sees the kind; the
+    link to the request (its reason, a doctor's note) only those who may open it."""
     rows = await LeaveDay.select(LeaveDay.student, LeaveDay.request.id.as_alias("id"),
-                                 LeaveDay.request.kind.as_alias("kind"),
-                                 LeaveDay.request.state.as_alias("state")).where(
+                                 LeaveDay.request.kind.as_alias("kind"), LeaveDay.request.state.as_alias("state"),
+                                 LeaveDay.request.school.as_alias("school"),
+                                 LeaveDay.request.classroom.as_alias("classroom")).where(
         LeaveDay.student.is_in(student_ids) & (LeaveDay.day == day)
         & (LeaveDay.request.state != LeaveState.questioned.value))
     return {row["student"]: attendance.NotifiedLeave(
         status=MARKS[LeaveKind(row["kind"])], label=NOTIFIED_LABELS[LeaveKind(row["kind"])],
-        link=f"/leave/{row['id']}", to_answer=row["state"] == LeaveState.waiting.value) for row in rows}
+        link=f"/leave/{row['id']}" if can_see_leave(viewer, row) else None,
+        to_answer=row["state"] == LeaveState.waiting.value) for row in rows}
 
 
 attendance.take_notified_leave_from(notified_leave)
@@ -159,7 +162,7 @@ async def _check_overlap(children: list[dict], days: list[date]) -> None:
     if taken:
         name = next(c["first_name"] for c in children if c["id"] == taken["student"])
         day = taken["day"] if isinstance(taken["day"], date) else date.fromisoformat(str(taken["day"])[:10])
-        raise LeaveError(N_("%(name)s already has leave on %(day)s."), name=name, day=day,
+        raise LeaveError(N_("%(name)s already has leave on %(day)s."), name=name, day=format_date(day),
                          errors={"first_day": N_("Choose days without leave already.")})
 
 
@@ -196,7 +199,8 @@ async def enter_by_phone(viewer: Viewer, form: dict) -> Asked:
     entered by the teacher after that guardian's call, and accepted, since the teacher took it."""
     choice = _text(form.get("who"), 30)
     student_id, _, guardian_id = choice.partition("-")
-    if not (student_id.isdecimal() and guardian_id.isdecimal()) or len(choice) > 22:
+    # Ids of at most nine digits: a longer number names nothing (and would not fit the database's integer).
+    if not (student_id.isdecimal() and guardian_id.isdecimal()) or max(len(student_id), len(guardian_id)) > 9:
         raise LeaveError(N_("Choose the student and the guardian who called."),
                          errors={"who": N_("Choose the student and the guardian who called.")})
     student = await Student.select(Student.id, Student.first_name, Student.classroom, Student.school).where(

@@ -258,3 +258,21 @@ async def test_the_admin_sets_the_cut_off_and_parents_meet_it(make_client, schoo
     with clock.set_to(at(7, 50)):
         late = await ask(parent, school)
     assert late.status_code == 422 and "เลยเวลา 07:45 แล้ว" in text_of(late.text)
+
+
+async def test_one_request_for_two_children_reaches_each_homeroom_and_is_not_asked_twice(make_client, school,
+                                                                                         settings):
+    parent, malee = make_client(), make_client()
+    await school.somsri.sign_in(settings, parent)
+    await school.malee.sign_in(settings, malee)
+    anan, chai = school.students[ANAN], school.students["10003"]
+    form = {f"c{anan}": "on", f"c{chai}": "on", "kind": "personal", "first_day": "2026-11-19",
+            "reason": "งานศพคุณตา"}
+    with clock.set_to(at(7, 0)):
+        page = await parent.submit("/leave", form)
+        assert "ส่งใบลาแล้ว 1 วันเรียน" in text_of(page.text)
+        again = await parent.submit("/leave", {**form, "first_day": "2026-11-18", "last_day": "2026-11-19"})
+        assert again.status_code == 422 and "มีใบลาวันที่ 19 พ.ย. 2569 อยู่แล้ว" in text_of(again.text)
+        theirs = text_of((await malee.get("/leave")).text)
+    assert await LeaveRequest.count() == 2 and await LeaveDay.count() == 2
+    assert "ชัย" in theirs and "อนันต์" not in theirs  # each homeroom sees its own child only
