@@ -19,7 +19,7 @@ from backend.i18n import N_, Refusal, format_date
 from backend.leave.tables import NOTIFIED_LABELS, LeaveDay, LeaveKind, LeaveRequest, LeaveState
 from backend.notify.queue import JobQueue
 from backend.schools import services as schools
-from backend.schools.calendar import DayOff
+from backend.schools.calendar import DayOff, each_day
 from backend.students.tables import Guardian, Student, StudentGuardian
 from backend.visits.services import clean_photo
 from backend.visits.storage import PhotoStore
@@ -128,18 +128,11 @@ async def _plan(viewer: Viewer, form: dict, by_phone: bool) -> _Plan:
     calendar = await schools.calendar_between(viewer.school_id, first, last)
     days = calendar.school_days()
     skipped = [DayOff(day, day, off.kind, off.name) for day, off in
-               ((d, calendar.closed_because(d)) for d in _each(first, last)) if off is not None]
+               ((d, calendar.closed_because(d)) for d in each_day(first, last)) if off is not None]
     if not days:
         raise LeaveError(N_("None of these days is a school day: there is nothing to ask leave for."),
                          errors={"first_day": N_("Choose a school day.")})
     return _Plan(LeaveKind(kind), reason, first, last, days, skipped)
-
-
-def _each(first: date, last: date):
-    day = first
-    while day <= last:
-        yield day
-        day += timedelta(days=1)
 
 
 async def _children(viewer: Viewer, student_ids: list[int]) -> list[dict]:
