@@ -129,6 +129,7 @@ async def create_demo_school(code: str = "DEMO", grades: tuple[str, ...] = ("ม
         await seed_home_visits(school_id, seed)
         await seed_behaviour(school_id, seed)
         await seed_promotion(school_id, seed)
+        await seed_leave(school_id)
         logins.append(("counsellor", await seed_care(school_id, rooms[:3], prefix)))
         await seed_digests(school_id)
     return DemoLogins([(role, username, DEMO_PASSWORD) for role, username in logins])
@@ -502,6 +503,65 @@ async def seed_guidelines(school_id: int, settings) -> None:
                                                    "topics": "\n".join(ACTIVITY_TOPICS)}, None)
     await guidelines.save_document(viewer, store, {"title": "แนวปฏิบัติโครงการห้องเรียนสีขาว",
                                                    "body": PREVENTION_GUIDELINE}, None)
+
+
+async def seed_leave(school_id: int) -> int:
+    """Leave requests of the demo parent's child and a classmate, as they would have come: one accepted (asked a
+    week ago that morning), one questioned (three school days ago), one waiting (for the next school day), and one
+    entered by the homeroom teacher after a grandparent's phone call this morning."""
+    from datetime import timedelta
+
+    from backend import clock
+    from backend.accounts.tables import HomeroomAssignment
+    from backend.config import Settings
+    from backend.leave import services as leave
+    from backend.notify.queue import JobQueue
+    from backend.students.tables import Student, StudentGuardian
+    from backend.visits.storage import open_photo_store
+
+    parent = await User.select(User.id).where((User.school == school_id) & (User.role == Role.parent.value)).first()
+    family = await sessions.viewer_of(parent["id"])
+    child = await Student.select(Student.id, Student.classroom).where(
+        Student.id.is_in(sorted(family.student_ids) or [-1])).order_by(Student.id).first()
+    if child is None:
+        return 0
+    assignment = await HomeroomAssignment.select(HomeroomAssignment.teacher).where(
+        HomeroomAssignment.classroom == child["classroom"]).first()
+    teacher = await sessions.viewer_of(assignment["teacher"])
+    today = clock.today()
+    calendar = await schools.calendar_between(school_id, today - timedelta(days=21), today + timedelta(days=14))
+    past = [day for day in calendar.school_days() if day < today]
+    ahead = [day for day in calendar.school_days() if day > today]
+    settings, store, queue = Settings.from_env(), open_photo_store(Settings.from_env()), JobQueue(None)
+
+    def morning(day):
+        return clock.set_to(datetime.combine(day, time(7, 0), tzinfo=clock.SCHOOL_TIME))
+
+    made = 0
+    if len(past) >= 5:
+        with morning(past[-5]):
+            asked = await leave.ask_leave(family, store, {"kind": "sick", "first_day": past[-5].isoformat(),
+                                                          "reason": "มีไข้สูง ไปหาหมอที่โรงพยาบาล"}, [child["id"]], None)
+            await leave.accept(teacher, asked.ids[0])
+        with morning(past[-3]):
+            asked = await leave.ask_leave(family, store, {"kind": "personal", "first_day": past[-3].isoformat(),
+                                                          "reason": "ไปงานบวชญาติที่ต่างจังหวัด"}, [child["id"]], None)
+            await leave.question(teacher, settings, queue, asked.ids[0],
+                                 "ลาติดกันหลายครั้งแล้ว รบกวนผู้ปกครองโทรคุยกับครูด้วยค่ะ")
+        made += 2
+    if ahead:
+        await leave.ask_leave(family, store, {"kind": "sick", "first_day": ahead[0].isoformat(),
+                                              "reason": "นัดหมอฟันตอนเช้า"}, [child["id"]], None)
+        made += 1
+    classmate = await StudentGuardian.select(StudentGuardian.student, StudentGuardian.guardian).where(
+        (StudentGuardian.student.classroom == child["classroom"]) & (StudentGuardian.student != child["id"])
+        & (StudentGuardian.school == school_id)).order_by(StudentGuardian.student).first()
+    day = today if calendar.is_school_day(today) else (ahead[0] if ahead else None)
+    if classmate and day:
+        await leave.enter_by_phone(teacher, {"who": f"{classmate['student']}-{classmate['guardian']}", "kind": "sick",
+                                             "first_day": day.isoformat(), "reason": "ยายโทรมาแจ้งว่าท้องเสีย"})
+        made += 1
+    return made
 
 
 async def students_of(classroom_id: int) -> list[int]:

@@ -60,6 +60,7 @@ class Permission(Enum):
     view_white_classrooms = "view_white_classrooms"  # which classes have a white-classroom committee and reports
     read_guidelines = "read_guidelines"  # the school's guideline documents for homeroom and prevention work
     manage_guidelines = "manage_guidelines"  # adding, editing and retiring them
+    use_leave = "use_leave"  # leave requests: a parent's for their children, a homeroom teacher's to answer
 
 
 SCHOOL_WIDE = {Role.admin, Role.executive, Role.counsellor, Role.discipline, Role.nurse}
@@ -151,6 +152,8 @@ class Viewer:
             return can_answer_phqa(self)
         if permission in PROMOTION_PERMISSIONS:
             return promotion_permission(self, permission)
+        if permission is Permission.use_leave:
+            return leave_permission(self)
         if permission is Permission.use_behaviour:
             return (self.can(Permission.record_behaviour) or self.can(Permission.view_children)
                     or self.can(Permission.view_own_attendance) or self.can(Permission.manage_behaviour))
@@ -208,6 +211,7 @@ MENU = (
     MenuItem("/promotion", N_("Homeroom activities"), Permission.use_promotion),
     MenuItem("/promotion/invitations", N_("Class meetings"), Permission.answer_meetings),
     MenuItem("/promotion/guidelines", N_("Guidelines"), Permission.read_guidelines),
+    MenuItem("/leave", N_("Leave requests"), Permission.use_leave),
     MenuItem("/roster/import", N_("Roster"), Permission.manage_roster),
     MenuItem("/admin/users", N_("Staff"), Permission.manage_users),
     MenuItem("/admin/homerooms", N_("Homerooms"), Permission.manage_users),
@@ -927,3 +931,41 @@ def sees_class_care_list(viewer: Viewer, classroom: dict) -> bool:
     if classroom["school"] != viewer.school_id or not viewer.is_staff or viewer.handed_over_by is not None:
         return False
     return viewer.holds(CARE_OVERVIEW_ROLES) or viewer.keeps_homeroom(classroom["id"])
+
+
+# Leave requests (ใบลา) --------------------------------------------------------------------------------------------
+# A parent asks for leave for their own children (a student on a teacher's device does not). The child's homeroom
+# teachers read it, answer it (accept or question) and enter one after a guardian's phone call; the head of the grade
+# reads it. A reason may be about the child's health: nobody else reads it (the register shows only the kind).
+
+
+def leave_permission(viewer: Viewer) -> bool:
+    if viewer.handed_over_by is not None:
+        return False
+    if viewer.can(Permission.view_children):
+        return True
+    return viewer.is_staff and bool(viewer.classroom_ids or viewer.supervised_ids)
+
+
+def can_ask_leave(viewer: Viewer, student_id: int) -> bool:
+    return viewer.handed_over_by is None and viewer.can(Permission.view_children) and viewer.is_parent_of(student_id)
+
+
+def can_see_leave(viewer: Viewer, leave: dict) -> bool:
+    """A leave request (needs school, student, classroom): the child's parents, its homeroom teachers and grade head."""
+    if leave["school"] != viewer.school_id or viewer.handed_over_by is not None:
+        return False
+    if viewer.is_parent:
+        return viewer.is_parent_of(leave["student"])
+    return viewer.is_staff and viewer.oversees(leave["classroom"])
+
+
+def can_answer_leave(viewer: Viewer, leave: dict) -> bool:
+    """Accepting or questioning a leave, and entering one after a phone call: the homeroom's own teachers."""
+    return (leave["school"] == viewer.school_id and viewer.is_staff and viewer.handed_over_by is None
+            and viewer.keeps_homeroom(leave["classroom"]))
+
+
+def leave_rooms(viewer: Viewer) -> frozenset[int]:
+    """The classrooms whose leave requests a member of staff reads: their homerooms and the grade they head."""
+    return viewer.classroom_ids | viewer.supervised_ids if viewer.is_staff else frozenset()

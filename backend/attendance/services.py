@@ -4,6 +4,7 @@ absent and cut-class marks through the outbox, in the same transaction as the ma
 from __future__ import annotations
 
 import math
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -116,6 +117,87 @@ def event_key(student_id: int, day: date, period: int) -> str:
     return f"attendance:{student_id}:{day.isoformat()}:{period}"
 
 
+# Leave the family notified ---------------------------------------------------------------------------------------
+# Another area (backend/leave) keeps families' leave requests. Attendance knows them only through this hook, so that
+# dependencies point one way (leave → attendance): the morning register opens with such a student already marked,
+# and an "absent" saved for them is that leave (a teacher who doubts it questions the leave first). Where the
+# register was taken before the leave came, leave changes the mark through apply_leave().
+
+
+@dataclass(frozen=True)
+class NotifiedLeave:
+    status: Status  # sick_leave or personal_leave
+    label: str  # English msgid the register shows, e.g. "Sick leave (notified by the parent)"
+    link: str | None = None  # where the homeroom teacher reads and answers it
+    to_answer: bool = False  # the teacher has not accepted or questioned it yet
+
+
+NotifiedSource = Callable[[Viewer, list[int], date], Awaitable[dict[int, NotifiedLeave]]]
+_notified_sources: list[NotifiedSource] = []
+
+
+def take_notified_leave_from(source: NotifiedSource) -> None:
+    """An area that knows of leave before the register registers its reader here (once, when it is imported)."""
+    if source not in _notified_sources:
+        _notified_sources.append(source)
+
+
+async def notified_leave(viewer: Viewer, student_ids: list[int], day: date) -> dict[int, NotifiedLeave]:
+    """The students with leave that day, as this viewer may see it (a link only for those who may open it)."""
+    found: dict[int, NotifiedLeave] = {}
+    for source in _notified_sources:
+        if student_ids:
+            found.update(await source(viewer, student_ids, day))
+    return found
+
+
+async def apply_leave(viewer: Viewer, classroom_id: int, student_id: int, day: date, status: Status) -> str | None:
+    """Inside the caller's transaction: a leave arrives for a day whose morning register may already be taken. A
+    mark of absent becomes the leave (its history says who), and the absence alert still in the outbox is
+    cancelled; one already sent cannot be unsent and is left as it was. A student marked present or late is at
+    school: the teacher's mark stands. Returns the mark replaced ("absent"), or None when nothing changed."""
+    await db.lock("register", classroom_id)  # after a register being saved, or before it: never in between
+    mark = await AttendanceMark.select(AttendanceMark.id, AttendanceMark.status).where(
+        (AttendanceMark.student == student_id) & (AttendanceMark.day == day)
+        & (AttendanceMark.period == HOMEROOM_PERIOD)).first()
+    if mark is None or mark["status"] != Status.absent.value:
+        return None
+    await _change_mark(viewer, mark, status.value)
+    await notify.cancel_alert(event_key(student_id, day, HOMEROOM_PERIOD))
+    return mark["status"]
+
+
+async def undo_leave(viewer: Viewer, settings: Settings, classroom_id: int, student_id: int, day: date,
+                     status: Status, back_to: str) -> list[int]:
+    """Inside the caller's transaction: the teacher questioned a leave that had replaced their mark. The mark goes
+    back to what the teacher recorded (absent), unless it was changed since, and guardians are told of the absence
+    as for any absence: a child without leave is never left untold. Returns the messages to hand to the queue."""
+    await db.lock("register", classroom_id)
+    mark = await AttendanceMark.select(AttendanceMark.id, AttendanceMark.status).where(
+        (AttendanceMark.student == student_id) & (AttendanceMark.day == day)
+        & (AttendanceMark.period == HOMEROOM_PERIOD)).first()
+    if mark is None or mark["status"] != status.value:
+        return []
+    await _change_mark(viewer, mark, back_to)
+    if await closed_day(viewer.school_id, day) is not None:
+        return []
+    member = await Student.select(Student.first_name).where(Student.id == student_id).first()
+    reaches = (await notify.guardians_of([student_id])).get(student_id, [])
+    told = _what_to_tell(student_id, member["first_name"], day, HOMEROOM_PERIOD, "", status.value, back_to,
+                         reaches, grace_period(settings))
+    if not isinstance(told, notify.AlertSpec):
+        return []
+    return await notify.create_alerts(settings, await notify.school_row(viewer.school_id), [told])
+
+
+async def _change_mark(viewer: Viewer, mark: dict, status: str) -> None:
+    moment = now()
+    await AttendanceMark.update({AttendanceMark.status: status, AttendanceMark.marked_by: viewer.user_id,
+                                 AttendanceMark.marked_at: moment}).where(AttendanceMark.id == mark["id"])
+    await AttendanceChange.insert(AttendanceChange(mark=mark["id"], status_before=mark["status"], status_after=status,
+                                                   changed_by=viewer.user_id, changed_at=moment))
+
+
 # The register ----------------------------------------------------------------------------------------------------
 
 
@@ -165,10 +247,12 @@ async def register(viewer: Viewer, classroom_id: int, day: date, period: int = H
     reach = await notify.guardians_of(ids)
     alerts = await _alerts_for(ids, day, period)
     closed = await closed_day(viewer.school_id, day)
+    leave = await notified_leave(viewer, ids, day) if period == HOMEROOM_PERIOD else {}
     rows = []
     for s in students:
-        mark = marks.get(s["id"])
-        rows.append({**s, "status": mark["status"] if mark else Status.present.value, "mark": mark,
+        mark, notified = marks.get(s["id"]), leave.get(s["id"])
+        unmarked = notified.status.value if notified else Status.present.value  # a notified leave, already marked
+        rows.append({**s, "status": mark["status"] if mark else unmarked, "mark": mark, "leave": notified,
                      "homeroom_status": homeroom.get(s["id"]),
                      "unreachable": not any(r.channel for r in reach.get(s["id"], [])),
                      "alert": alerts.get(s["id"])})
@@ -241,10 +325,15 @@ async def save_register(viewer: Viewer, settings: Settings, queue: JobQueue, cla
                 AttendanceMark.student.is_in(list(members) or [-1]) & (AttendanceMark.day == day)
                 & (AttendanceMark.period == HOMEROOM_PERIOD))}
         reaches = await notify.guardians_of(list(members))
+        # Read under the register's lock: a leave saved before this save is seen here, one after it finds the marks.
+        leave = await notified_leave(viewer, list(members), day) if period == HOMEROOM_PERIOD else {}
         moment = now()
         changes: list[tuple[int, dict | None, str]] = []
         for student_id in members:
-            wanted = statuses.get(student_id, Status.present.value)  # present is the default
+            notified = leave.get(student_id)
+            wanted = statuses.get(student_id, notified.status.value if notified else Status.present.value)
+            if notified and wanted == Status.absent.value:
+                wanted = notified.status.value  # not at school, and the family said why: leave, not an absence
             if period != HOMEROOM_PERIOD and wanted == Status.absent.value and homeroom.get(student_id) in (
                     Status.present.value, Status.late.value):
                 wanted = Status.cut.value  # at school this morning, not in this class: cutting class

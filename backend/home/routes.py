@@ -15,6 +15,8 @@ from backend.behaviour import family as behaviour_family
 from backend.behaviour import rules as behaviour_rules
 from backend.care import services as care
 from backend.care import urgent as care_urgent
+from backend.leave import services as leave
+from backend.leave.tables import KIND_LABELS as LEAVE_KINDS, STATE_LABELS as LEAVE_STATES
 from backend.promotion import services as promotion
 from backend.records import services as records
 from backend.students import services as students
@@ -38,6 +40,7 @@ async def home(request: Request) -> Response:
         context["children"] = await students.list_children(viewer)
         context["attendance"] = await attendance.children_today(viewer)  # a parent's: today and alerts not seen
         context["conduct"] = await behaviour_family.children_summary(viewer)  # balance, incidents to acknowledge
+        context["leave"] = await leave.children_leave(viewer)  # leave asked for, with the teacher's answer
     if viewer.can(Permission.view_homeroom):
         context["rooms"] = await students.list_homerooms(viewer)
         # Behaviour rules that fired for the homeroom's students, until the teacher marks them seen.
@@ -57,7 +60,9 @@ async def home(request: Request) -> Response:
         context["waiting"] = await accounts.waiting_for_confirmation(viewer)
     if viewer.can(Permission.view_school):
         context["counts"] = await students.count_students(viewer)
-    return web.page(request, "home/home.html", {**context, "attendance_labels": ATTENDANCE_LABELS})
+    return web.page(request, "home/home.html", {**context, "attendance_labels": ATTENDANCE_LABELS,
+                                                "leave_kinds": {k.value: v for k, v in LEAVE_KINDS.items()},
+                                                "leave_states": {k.value: v for k, v in LEAVE_STATES.items()}})
 
 
 @get("/search", guards=[requires(Permission.search_students)])

@@ -178,21 +178,43 @@ async def withdraw_alert(settings: Settings, *, school: dict, event_key: str, va
     alert = await Alert.select(Alert.id, Alert.student, Alert.day).where(Alert.event_key == event_key).first()
     if alert is None:
         return []
-    waiting = MessageStatus.queued.value
-    await Message.update({Message.status: MessageStatus.cancelled.value, Message.updated_at: now()}).where(
-        (Message.alert == alert["id"]) & (Message.status == waiting))
-    told = {m["guardian"] for m in await Message.select(Message.guardian).where(
-        (Message.alert == alert["id"]) & (Message.status != MessageStatus.cancelled.value))}
-    # The withdrawn alert gives up its key (and its messages theirs), so the same event happening again — absent
-    # after all — is a new alert that reaches guardians, not a duplicate silently skipped.
-    retired = f":withdrawn:{alert['id']}"
-    await Alert.update({Alert.event_key: Alert.event_key + retired}).where(Alert.id == alert["id"])
-    await Message.update({Message.dedupe_key: Message.dedupe_key + retired}).where(Message.alert == alert["id"])
+    told = await _cancel_waiting(alert["id"])
     if not told:
         return []
     return await create_alert(settings, school=school, student_id=alert["student"],
                               event_key=f"{event_key}:correction:{alert['id']}", kind="correction",
                               day=alert["day"], values=values, reaches=[r for r in reaches if r.guardian_id in told])
+
+
+async def cancel_alert(event_key: str) -> bool:
+    """Its cause turned out to be something guardians need not hear of (the family had asked for leave): messages
+    still waiting are cancelled and nothing more is said. One already sent cannot be unsent, and no correction
+    follows it (the absence was real; the leave explains it). True when a waiting message was stopped."""
+    alert = await Alert.select(Alert.id).where(Alert.event_key == event_key).first()
+    if alert is None:
+        return False
+    cancelled = await Message.update({Message.status: MessageStatus.cancelled.value, Message.updated_at: now()}).where(
+        (Message.alert == alert["id"]) & (Message.status == MessageStatus.queued.value)).returning(Message.id)
+    await _retire(alert["id"])
+    return bool(cancelled)
+
+
+async def _cancel_waiting(alert_id: int) -> set[int | None]:
+    """Cancels an alert's messages still waiting and retires it; returns the guardians its messages did reach."""
+    await Message.update({Message.status: MessageStatus.cancelled.value, Message.updated_at: now()}).where(
+        (Message.alert == alert_id) & (Message.status == MessageStatus.queued.value))
+    told = {m["guardian"] for m in await Message.select(Message.guardian).where(
+        (Message.alert == alert_id) & (Message.status != MessageStatus.cancelled.value))}
+    await _retire(alert_id)
+    return told
+
+
+async def _retire(alert_id: int) -> None:
+    """The withdrawn alert gives up its key (and its messages theirs), so the same event happening again — absent
+    after all — is a new alert that reaches guardians, not a duplicate silently skipped."""
+    retired = f":withdrawn:{alert_id}"
+    await Alert.update({Alert.event_key: Alert.event_key + retired}).where(Alert.id == alert_id)
+    await Message.update({Message.dedupe_key: Message.dedupe_key + retired}).where(Message.alert == alert_id)
 
 
 async def school_row(school_id: int) -> dict:

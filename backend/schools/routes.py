@@ -23,7 +23,7 @@ async def _calendar_page(request: Request, year_be: int | None = None, error: Re
     return page(request, "schools/calendar.html", {
         "calendar": await services.calendar_of_year(viewer.school_id, year), "this_year": viewer.year_be,
         "kinds": [(k.value, KIND_LABELS[k]) for k in CHOOSABLE], "labels": KIND_LABELS,
-        "error": error, "posted": posted or {},
+        "error": error, "posted": posted or {}, "leave_cutoff": await services.leave_cutoff(viewer.school_id),
     }, status=error.status if error else 200)
 
 
@@ -64,4 +64,12 @@ async def remove_day(request: Request) -> Response:
     return redirect(_back(form), flash=_("Taken out of the calendar: %(name)s.", name=removed["name"]))
 
 
-school_router = Router(path="/school", route_handlers=[calendar_page, add_day, remove_day])
+@post("/leave-cutoff", guards=[requires(Permission.manage_school)], opt=on_refusal(_add_refused))
+async def leave_cutoff(request: Request) -> Response:
+    form = await typed(request)
+    cutoff = await services.set_leave_cutoff(current_viewer(request).school_id, form.get("leave_cutoff", ""))
+    return redirect("/school/calendar#leave",
+                    flash=_("Parents may ask in the app for leave for today until %(time)s.", time=f"{cutoff:%H:%M}"))
+
+
+school_router = Router(path="/school", route_handlers=[calendar_page, add_day, remove_day, leave_cutoff])

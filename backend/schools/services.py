@@ -3,6 +3,7 @@ closed days of a span in one query, and the admin's holidays and closures."""
 
 from __future__ import annotations
 
+import datetime
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -214,3 +215,33 @@ async def remove_calendar_day(school_id: int, day_id: int | None) -> dict:
         raise CalendarError(N_("No such day in this school's calendar."), status=404)
     await CalendarDay.delete().where((CalendarDay.id == day_id) & (CalendarDay.school == school_id))
     return {**found, "starts_on": _day(found["starts_on"])}
+
+
+DEFAULT_LEAVE_CUTOFF = datetime.time(8, 30)
+
+
+async def leave_cutoff(school_id: int) -> datetime.time:
+    """Until when (school time) a parent may ask in the app for leave for the same day: the school's setting, or
+    08:30 where it is missing or mistyped."""
+    row = await School.select(School.leave_cutoff).where(School.id == school_id).first()
+    try:
+        return datetime.time.fromisoformat(row["leave_cutoff"]) if row else DEFAULT_LEAVE_CUTOFF
+    except ValueError:
+        return DEFAULT_LEAVE_CUTOFF
+
+
+EARLIEST_CUTOFF, LATEST_CUTOFF = datetime.time(6, 0), datetime.time(12, 0)
+
+
+async def set_leave_cutoff(school_id: int, text: str) -> datetime.time:
+    """The admin sets until when parents may ask in the app for leave for the same day (HH:MM, a morning time)."""
+    text = (text or "").strip().replace(".", ":")[:5]
+    try:
+        cutoff = datetime.time.fromisoformat(text if len(text) == 5 else text.zfill(5))
+    except ValueError:
+        cutoff = None
+    if cutoff is None or not EARLIEST_CUTOFF <= cutoff <= LATEST_CUTOFF:
+        raise CalendarError(N_("Enter a morning time between 06:00 and 12:00, such as 08:30."),
+                            errors={"leave_cutoff": N_("Enter a time such as 08:30.")})
+    await School.update({School.leave_cutoff: f"{cutoff:%H:%M}"}).where(School.id == school_id)
+    return cutoff

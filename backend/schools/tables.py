@@ -15,6 +15,8 @@ class School(Table):
     # The record sections parents see of their own children (records.sections names, comma-separated);
     # health and family only if the admin ticks them.
     parent_sections = Varchar(length=100, default="learning")
+    # A parent may ask for leave for today in the app until this school time (HH:MM); later, they phone the school.
+    leave_cutoff = Varchar(length=5, default="08:30")
     created_at = Timestamptz()
 
 
