@@ -7,14 +7,15 @@ from datetime import date
 
 from backend import clock, db
 from backend.accounts import passwords, reads
-from backend.accounts.access import (NEVER_RESPONSIBLE_ROLES, Viewer, can_follow_up, can_read_note, can_see_case,
-                                     care_rooms, in_case_team, notes_need_password, visible_students)
+from backend.accounts.access import (NEVER_RESPONSIBLE_ROLES, Viewer, can_confirm_group, can_follow_up,
+                                     can_read_note, can_see_case, care_rooms, in_case_team, notes_need_password,
+                                     visible_students)
 from backend.accounts.tables import CARE_NOTES_READ, CARE_NOTES_REFUSED, User
 from backend.care.tables import (OUTCOME_LABELS, PROGRESS_LABELS, REFERRAL_LABELS, URGENCY_LABELS, CareCase,
                                  CaseDecline, CaseNote, CaseStatus, FollowUp, HelpKind, Outcome, PlanActivity,
                                  Progress, Referral, ReferralStatus, Sensitivity, Source, Urgency)
 from backend.clock import now
-from backend.i18n import N_, Refusal
+from backend.i18n import N_, Refusal, gettext
 from backend.screening import services as screening
 from backend.screening.tables import Group
 from backend.students import services as students
@@ -257,16 +258,31 @@ async def add_note(viewer: Viewer, case_id: int, form: dict) -> None:
 
 
 async def close_case(viewer: Viewer, case_id: int, form: dict) -> None:
-    case, _, _ = await case_for(viewer, case_id, team_only=True)
+    """Close with an outcome; the homeroom teacher may review the student's screening group at the same time (the
+    help may have changed it), as one decision with the closing."""
+    case, student, _ = await case_for(viewer, case_id, team_only=True)
     outcome = clean_text(form.get("outcome"), 12)
     if outcome not in Outcome._value2member_map_:
         raise CareError(N_("Choose the outcome."), errors={"outcome": N_("Choose the outcome.")})
-    closed = await CareCase.update({CareCase.status: CaseStatus.closed.value, CareCase.closed_at: now(),
-                                    CareCase.closed_by: viewer.user_id, CareCase.outcome: outcome,
-                                    CareCase.closing_note: clean_text(form.get("note"), 2000)}).where(
-        (CareCase.id == case_id) & (CareCase.status == CaseStatus.open.value)).returning(CareCase.id)
-    if not closed:
-        raise CareError(N_("The case is already closed."), status=409)
+    note = clean_text(form.get("note"), 2000)
+    group = clean_text(form.get("group"), 10)
+    if group and not can_confirm_group(viewer, student):
+        raise CareError(N_("Only the student's homeroom teacher reviews the group."), status=403)
+    async with db.transaction():
+        closed = await CareCase.update({CareCase.status: CaseStatus.closed.value, CareCase.closed_at: now(),
+                                        CareCase.closed_by: viewer.user_id, CareCase.outcome: outcome,
+                                        CareCase.closing_note: note}).where(
+            (CareCase.id == case_id) & (CareCase.status == CaseStatus.open.value)).returning(CareCase.id)
+        if not closed:
+            raise CareError(N_("The case is already closed."), status=409)
+        if group and group != await _group_now(viewer, student["id"]):
+            await screening.confirm_group(viewer, student["id"], group, note or gettext(
+                "Reviewed when the case closed (%(outcome)s).", outcome=gettext(OUTCOME_LABELS[Outcome(outcome)])))
+
+
+async def _group_now(viewer: Viewer, student_id: int) -> str | None:
+    year_id, term = await screening.current_term(viewer)
+    return ((await screening.decisions([student_id], year_id, term)).get(student_id) or {}).get("group")
 
 
 async def reopen_case(viewer: Viewer, case_id: int) -> None:
@@ -304,10 +320,12 @@ async def case_page(viewer: Viewer, case_id: int) -> dict:
     if any(n["sensitivity"] == Sensitivity.case_team.value for n in readable):
         await reads.record_reads(viewer, [student["id"]], [NOTES_READ])
     team = in_case_team(viewer, student)
+    can_review = case["status"] == CaseStatus.open.value and can_confirm_group(viewer, student)
     return {"case": case, "student": student, "plan": plan, "follow_ups": follow_ups, "notes": readable,
             "hidden_notes": len(notes) - len(readable) - locked, "locked_notes": locked, "team": team,
             "classmates": await students.classmates(viewer, student) if team else [],
-            "staff": await _staff(viewer) if team else []}
+            "staff": await _staff(viewer) if team else [],
+            "group_now": await _group_now(viewer, student["id"]) if can_review else None, "review_group": can_review}
 
 
 async def unlock_notes(viewer: Viewer, settings, session_token: str, address: str, case_id: int, form: dict) -> None:

@@ -96,6 +96,24 @@ async def test_closing_with_an_outcome_and_reopening(client, people, settings):
     assert await CareCase.count().where(CareCase.status == "open") == 1
 
 
+async def test_the_homeroom_teacher_reviews_the_group_as_the_case_closes(client, people, settings, make_client):
+    await _confirm(people, "10002")
+    case_url = await _open_case(client, people, settings)
+    counsellor = make_client()
+    await people.ratana.sign_in(settings, counsellor)
+    assert "กลุ่มคัดกรองจากนี้ไป" not in text_of((await counsellor.get(case_url)).text)  # the homeroom teacher's call
+    refused = await counsellor.submit(f"{case_url}/close", {"outcome": "improved", "group": "normal"})
+    assert refused.status_code == 403 and await CareCase.count().where(CareCase.status == "open") == 1
+    page = text_of((await client.get(case_url)).text)
+    assert "คงกลุ่มเดิม: มีปัญหา" in page
+    await client.submit(f"{case_url}/close", {"outcome": "improved", "group": "normal"})
+    year_id, term = await screening.current_term(await people.somchai.viewer())
+    decided = await screening.decisions([people.students["10002"]], year_id, term)
+    assert decided[people.students["10002"]]["group"] == "normal"
+    assert "ปิดเคส (ดีขึ้น)" in decided[people.students["10002"]]["note"]
+    assert "บัว" not in text_of((await client.get("/care")).text)  # no longer asked about, no open case
+
+
 async def test_the_homeroom_teachers_home_page_lists_what_waits_on_them(client, people, settings):
     await _confirm(people, "10002")
     await _confirm(people, "10001")
