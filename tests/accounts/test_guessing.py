@@ -51,7 +51,7 @@ def served(database, settings):
     process = subprocess.Popen([sys.executable, "-m", "backend.cli", "serve", "--host", "127.0.0.1", "--port",
                                 str(port)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 60  # a busy machine imports the app slowly
     while True:
         try:
             if httpx.get(f"{url}/healthz", timeout=1).text == "ok":
