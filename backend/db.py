@@ -160,7 +160,8 @@ async def fetch(sql: str, *values) -> list[dict]:
     ready = _engine_sql.get(key)
     if ready is None:
         ready = _engine_sql[key] = QueryString(sql, *values).compile_string(db.engine_type)[0]
-    query = QueryString(sql, *values)
+    query = QueryString(sql)
+    query.args = values  # plain values: nothing for QueryString to convert (it looks for columns among them)
     query._frozen_compiled_strings = (ready, list(values))  # what compile_string() would give, without parsing
     rows = await db.run_querystring(query)
     return db.transform_response_to_dicts(rows) if rows else []

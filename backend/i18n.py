@@ -7,7 +7,8 @@ from datetime import date, datetime
 from pathlib import Path
 
 from babel.support import NullTranslations, Translations
-from jinja2 import pass_eval_context
+from jinja2 import nodes, pass_eval_context
+from jinja2.visitor import NodeTransformer
 from markupsafe import Markup
 
 from backend.schoolyear import be_year
@@ -63,6 +64,40 @@ def template_gettext(eval_ctx, message: str, **values):
         # "%%" means "%" whether or not there are values, as in Jinja's newstyle gettext
         phrase = _fixed_phrases[key] = Markup(catalogue(key[0]).gettext(message)) % {}
     return phrase
+
+
+class FixedPhrases(NodeTransformer):
+    """Translates a template's fixed phrases into one language when it is compiled: `_("Home")` becomes the Thai
+    text itself, written into the compiled template like the HTML around it, and `_("Class %(room)s", room=…)`
+    becomes the Thai text % its values (filled and escaped as template_gettext does). The result is the same as
+    template_gettext's on every render; phrases chosen at render time (`_(item.label)`) are left to it."""
+
+    GETTEXT = ("_", "gettext")
+
+    def __init__(self, locale: str):
+        self.translations = catalogue(locale)
+
+    def translate(self, template: nodes.Template) -> nodes.Template:
+        # A template that names something `_` or `gettext` itself (a loop variable, say) is left as it is.
+        if any(name.name in self.GETTEXT for name in template.find_all(nodes.Name) if name.ctx != "load"):
+            return template
+        return self.visit(template)
+
+    def visit_Call(self, node: nodes.Call) -> nodes.Node:
+        node = self.generic_visit(node)
+        if not (isinstance(node.node, nodes.Name) and node.node.name in self.GETTEXT and len(node.args) == 1
+                and isinstance(node.args[0], nodes.Const) and isinstance(node.args[0].value, str)
+                and node.dyn_args is None and node.dyn_kwargs is None):
+            return node
+        text = self.translations.gettext(node.args[0].value)
+        if node.kwargs:
+            values = nodes.Dict([nodes.Pair(nodes.Const(kw.key), kw.value) for kw in node.kwargs])
+            return nodes.Mod(nodes.MarkSafeIfAutoescape(nodes.Const(text)), values, lineno=node.lineno)
+        try:
+            text = text % {}  # "%%" means "%", as in template_gettext
+        except (KeyError, TypeError, ValueError):
+            return node  # a phrase that wants values it is not given fails when rendered, as before
+        return nodes.MarkSafeIfAutoescape(nodes.Const(text), lineno=node.lineno)
 
 
 @pass_eval_context

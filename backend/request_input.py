@@ -73,6 +73,9 @@ class CheckRequestInput(ASGIMiddleware):
         for value in scope.get("path_params", {}).values():
             if isinstance(value, int) and not fits_id(value):
                 raise NotFoundException()
+        if scope["method"] in ("GET", "HEAD") and not scope["query_string"] and plain_text(scope["path"]):
+            await next_app(scope, receive, send)  # most pages: nothing typed to check
+            return
         request: Request = Request(scope, receive, send)
         plain = plain_text(scope["path"]) and all(
             plain_text(k) and plain_text(v) for k, v in request.query_params.multi_items())

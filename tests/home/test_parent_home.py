@@ -72,3 +72,17 @@ async def test_the_parents_home_takes_as_many_queries_for_three_children_as_for_
     html = (await parent.get("/")).text
     assert len(queries) == with_two, queries
     assert text_of(html).count("วันนี้:") == 3 and html.count('action="/attendance/alerts/') == 2
+
+
+async def test_a_parent_switches_the_home_page_to_english_and_back(make_client, people, settings):
+    parent, someone = make_client(), make_client()
+    await people.somsri.sign_in(settings, parent)
+    thai = text_of((await parent.get("/")).text)
+    assert "บุตรหลานของท่าน" in thai and "ชั้น ม.1/1 เลขที่" in thai and "ออกจากระบบ" in thai
+    english = text_of((await parent.submit("/lang", {"locale": "en", "next": "/"})).text)
+    assert "Your children" in english and "Class ม.1/1, number" in english and "Sign out" in english
+    assert "บุตรหลานของท่าน" not in english and "ออกจากระบบ" not in english
+    # The sign-in page beside it, for someone who has not switched: Thai (each language keeps its own pages).
+    assert "เข้าสู่ระบบ" in text_of((await someone.get("/signin")).text)
+    thai = text_of((await parent.submit("/lang", {"locale": "th", "next": "/"})).text)
+    assert "บุตรหลานของท่าน" in thai and "Your children" not in thai and "Sign out" not in thai

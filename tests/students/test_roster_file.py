@@ -33,6 +33,7 @@ def test_malformed_numbers_are_refused(raw):
 def test_numbers_display_as_thai_readers_write_them():
     assert display_phone("+66812345678") == "081-234-5678"
     assert display_phone("+6621234567") == "02-123-4567"
+    assert display_phone("+14155552671") == "+1 415-555-2671"  # a guardian abroad
 
 
 def test_a_good_row_is_read_with_its_guardian():
