@@ -19,6 +19,26 @@ class TermDates:
     ends_on: date
 
 
+def typed_date(text: str | None) -> date | None:
+    """A date from a form: the date picker's 2026-11-30, or as Thai staff type it, 30/11/2569; a year in the
+    Buddhist era (above 2400) either way, since a teacher typing by hand thinks in B.E. None if it is not a date."""
+    text = (text or "").strip()
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        parts = text.split("-")
+        parts = [parts[2], parts[1], parts[0]]
+    else:
+        parts = text.replace("-", "/").replace(".", "/").split("/")
+    if len(parts) != 3 or not all(p.strip().isdecimal() for p in parts):
+        return None
+    day, month, year = (int(p) for p in parts)
+    if year > 2400:
+        year -= BE_OFFSET
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
 def school_year_of(day: date, start_month: int = 5, start_day: int = 16) -> int:
     """The B.E. school year a day belongs to: 10 Feb 2027 is still school year 2569."""
     starts_this_calendar_year = (day.month, day.day) >= (start_month, start_day)

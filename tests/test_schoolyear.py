@@ -54,3 +54,11 @@ def test_every_message_has_a_thai_translation():
         catalogue = read_po(po)
     untranslated = [m.id for m in catalogue if m.id and not (m.string[0] if isinstance(m.string, tuple) else m.string)]
     assert untranslated == []
+
+
+def test_a_typed_date_takes_the_pickers_form_or_the_thai_one_in_either_era():
+    from backend.schoolyear import typed_date
+
+    assert typed_date("2026-11-30") == typed_date("2569-11-30") == typed_date("30/11/2569") == date(2026, 11, 30)
+    assert typed_date("30.11.2026") == date(2026, 11, 30)
+    assert typed_date("31/11/2569") is None and typed_date("next week") is None and typed_date("") is None

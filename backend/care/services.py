@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from backend import clock, db
+from backend import clock, db, schoolyear
 from backend.accounts import passwords, reads
 from backend.accounts.access import (NEVER_RESPONSIBLE_ROLES, Viewer, can_confirm_group, can_follow_up,
                                      can_read_note, can_see_case, care_rooms, in_case_team, notes_need_password,
@@ -27,6 +27,7 @@ NOT_RESPONSIBLE = [role.value for role in NEVER_RESPONSIBLE_ROLES]
 # /care of a big school's counsellor or executive would list hundreds of students (12 KB gzip at 3,000 students
 # and growing): each list shows its first ones, most pressing first, and says how many more there are.
 FRONT_LIST_LIMIT = 40
+FAR_DAYS = 400  # a care date (a start, a follow-up) further from today than this is a slip of the year
 
 
 class CareError(Refusal):
@@ -43,11 +44,13 @@ def _day(text, errors: dict, field: str, required: bool = True) -> date | None:
         if required:
             errors[field] = N_("Enter a date.")
         return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
+    day = schoolyear.typed_date(text)
+    if day is None:
         errors[field] = N_("Enter a date.")
+    elif abs((day - clock.today()).days) > FAR_DAYS:  # 3112: a B.E. year in the picker's A.D. field
+        errors[field] = N_("That date is more than a year from today: check the year.")
         return None
+    return day
 
 
 def chosen_urgency(form: dict, errors: dict) -> str:

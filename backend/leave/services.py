@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from backend import clock, db
+from backend import clock, db, schoolyear
 from backend.accounts.access import Viewer, can_answer_leave, can_ask_leave, can_see_leave, leave_rooms
 from backend.attendance import services as attendance
 from backend.attendance.tables import Status
@@ -42,11 +42,7 @@ def _text(value, limit: int) -> str:
 
 
 def _day(text: str) -> date | None:
-    text = _text(text, 20)
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return schools.parse_thai_date(text)
+    return schoolyear.typed_date(_text(text, 20))
 
 
 # The register's hook --------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from datetime import date
 
 from piccolo.query.functions.aggregate import Count
 
-from backend import clock, db
+from backend import clock, db, schoolyear
 from backend.accounts.access import (Viewer, can_answer_invitation, can_record_promotion, can_see_class_promotion,
                                      promotion_counts_classrooms)
 from backend.clock import now
@@ -38,11 +38,10 @@ def _plain(value, limit: int) -> str:
 
 
 def _date_field(form: dict, field: str, errors: dict) -> date | None:
-    try:
-        return date.fromisoformat(_plain(form.get(field), 10))
-    except ValueError:
+    day = schoolyear.typed_date(_plain(form.get(field), 12))
+    if day is None:
         errors[field] = N_("Enter a date.")
-        return None
+    return day
 
 
 def _ticked(form: dict, prefix: str) -> set[int]:

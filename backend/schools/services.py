@@ -151,17 +151,8 @@ async def calendar_of_year(school_id: int, year_be: int) -> dict:
 
 
 def parse_thai_date(text: str) -> date | None:
-    """A date as Thai staff type it: day/month/year, the year in the Buddhist era (2570) or not (2027)."""
-    parts = (text or "").strip().replace("-", "/").replace(".", "/").split("/")
-    if len(parts) != 3 or not all(p.strip().isdecimal() for p in parts):
-        return None
-    day, month, year = (int(p) for p in parts)
-    if year > 2400:
-        year -= schoolyear.BE_OFFSET
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return None
+    """A date as Thai staff type it (schoolyear.typed_date)."""
+    return schoolyear.typed_date(text)
 
 
 LONGEST_CLOSURE_DAYS = 200  # a term break is about a month; longer is surely a typing slip

@@ -10,7 +10,7 @@ from typing import Iterable
 
 from piccolo.query.functions.aggregate import Count
 
-from backend import clock, db
+from backend import clock, db, schoolyear
 from backend.accounts.access import Viewer, visible_students
 from backend.i18n import N_, Refusal, format_date
 from backend.schools.tables import Classroom, SchoolYear
@@ -197,11 +197,11 @@ def _day(text: str, errors: dict, field: str = "from_day") -> date:
     text = text.strip()
     if not text:
         return clock.today()
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
+    day = schoolyear.typed_date(text)
+    if day is None:
         errors[field] = N_("A date such as 2026-11-30.")
         return clock.today()
+    return day
 
 
 async def _student(viewer: Viewer, student_id: int) -> dict:

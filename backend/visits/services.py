@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 
 from PIL import Image, ImageOps
 
-from backend import db
+from backend import db, schoolyear
 from backend.accounts.access import Viewer, can_see_classroom_visits, can_see_visit_dates, can_see_visits
 from backend.i18n import N_, Refusal
 from backend.forms import Invalid, clean
@@ -56,9 +56,8 @@ async def _homeroom_student(viewer: Viewer, student_id: int) -> dict:
 
 
 def _parse_day(text: str, errors: dict) -> date | None:
-    try:
-        day = date.fromisoformat(text)
-    except (TypeError, ValueError):
+    day = schoolyear.typed_date(text)
+    if day is None:
         errors["visited_on"] = N_("Enter the date of the visit.")
         return None
     today = clock.today()

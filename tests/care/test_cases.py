@@ -96,6 +96,16 @@ async def test_closing_with_an_outcome_and_reopening(client, people, settings):
     assert await CareCase.count().where(CareCase.status == "open") == 1
 
 
+async def test_a_buddhist_era_year_is_read_as_such_and_a_far_year_is_refused(client, people, settings):
+    await _confirm(people, "10002")
+    case_url = await _open_case(client, people, settings)
+    be = clock.today() + timedelta(days=7)
+    await client.submit(f"{case_url}/activities", {"kind": "parents", "follow_up_on": f"{be.year + 543}-{be:%m-%d}"})
+    assert f"ติดตาม {be.day} " in text_of((await client.get(case_url)).text)  # the same day, this year
+    far = await client.submit(f"{case_url}/activities", {"kind": "parents", "follow_up_on": "3112-11-30"})
+    assert far.status_code == 422 and "ตรวจปี" in text_of(far.text)
+
+
 async def test_the_homeroom_teacher_reviews_the_group_as_the_case_closes(client, people, settings, make_client):
     await _confirm(people, "10002")
     case_url = await _open_case(client, people, settings)
