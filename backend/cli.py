@@ -20,6 +20,10 @@ def _prepare() -> None:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("PICCOLO_CONF", "piccolo_conf")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # Each SMS would log its request and every header (Twilio's client at INFO) and its HTTP call (httpx): the
+    # log that matters (jobs, errors) drowned in them.
+    for noisy in ("twilio.http_client", "httpx"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 async def migrate() -> None:

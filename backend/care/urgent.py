@@ -58,6 +58,8 @@ async def start_same_day(viewer: Viewer, settings: Settings, student_id: int, co
     follow-up, and write the SMS to the school's case team in the caller's transaction (the caller sends them).
     Unless `always_tell`, a case already waiting for today's contact sends no second SMS: a student who answers the
     same questionnaire again must not page every counsellor again."""
+    # The student's own answers open it: the case says so, not that the student wrote to their own case.
+    actor = None if source is Source.phqa else viewer.user_id
     told = await _told(viewer.school_id)
     reaches = [outbox.Reach(None, u["id"], u["locale"], Channel.sms, u["phone"]) for u in told if u["phone"]]
     school = await outbox.school_row(viewer.school_id)
@@ -72,12 +74,12 @@ async def start_same_day(viewer: Viewer, settings: Settings, student_id: int, co
     else:
         rows = await CareCase.insert(CareCase(
             school=viewer.school_id, school_year=viewer.school_year_id, student=student_id,
-            source=source.value, concern=concern, urgency=Urgency.today.value, opened_by=viewer.user_id,
+            source=source.value, concern=concern, urgency=Urgency.today.value, opened_by=actor,
             opened_at=now())).returning(CareCase.id)
         case_id = rows[0]["id"]
     # The concern as the first follow-up of the day: what was seen, kept with the case.
     await FollowUp.insert(FollowUp(care_case=case_id, done=concern, progress=Progress.worse.value,
-                                   written_by=viewer.user_id, written_at=now()))
+                                   written_by=actor, written_at=now()))
     message_ids = []
     if always_tell or not waiting:
         message_ids = await outbox.create_alerts(settings, school, [outbox.AlertSpec(

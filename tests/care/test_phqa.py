@@ -32,12 +32,12 @@ async def test_a_yes_on_a_suicide_risk_question_reaches_the_counsellor_today_and
     chai = people.students["10003"]
     await people.chai.sign_in(settings, client)
     form = text_of((await client.get("/care/phqa")).text)
-    assert "ครูแนะแนวของโรงเรียนเท่านั้น ไม่ถึงครูประจำชั้น" in form and "1323" in form  # who reads it; the hotline
+    assert "อ่านได้เฉพาะครูแนะแนวและผู้บริหารที่ดูแลระบบช่วยเหลือนักเรียน ไม่ใช่ครูประจำชั้น" in form and "1323" in form  # who reads it; the hotline
 
     sent = await client.submit("/care/phqa", answers(q1="2", q9="1", thoughts="1"))
     assert sent.status_code == 200
     shown = text_of(sent.text)
-    assert "1323" in shown and "จะมาหาเธอ" in shown  # the hotline and "the counsellor will find you today", at once
+    assert "1323" in shown and "ได้รับแจ้งแล้ว" in shown  # the hotline and "the counsellor will find you today", at once
     case = await CareCase.select().where(CareCase.student == chai).first()
     assert (case["urgency"], case["source"]) == ("today", "phqa")
     filing = await PhqaFiling.select().where(PhqaFiling.student == chai).first()
@@ -92,14 +92,14 @@ async def test_calm_answers_open_nothing_and_a_blank_suicide_question_is_not_rea
     del blank["thoughts"]
     refused = await client.submit("/care/phqa", blank)
     assert refused.status_code == 422
-    assert "12" in text_of(refused.text) and await PhqaFiling.count() == 0
+    assert "ยังไม่ได้ตอบข้อ 12" in text_of(refused.text) and await PhqaFiling.count() == 0  # said, not just shown again
     assert 'id="q1-0" name="q1" value="0" checked' in refused.text  # what was chosen stays chosen
 
     high = answers(q1="3", q2="3", q3="2", q5="2")  # 10: at the cut-off, no suicide risk
     shown = text_of((await client.submit("/care/phqa", high)).text)
-    assert "1323" in shown and "จะมาหาเธอ" not in shown
+    assert "1323" in shown and "ได้รับแจ้งแล้ว" not in shown
     assert await CareCase.count() == 0
     counsellor = make_client()
     await people.ratana.sign_in(settings, counsellor)
     results = text_of((await counsellor.get("/care/phqa/results")).text)
-    assert "ยังไม่มีเรื่องดูแล: เปิดเรื่อง" in results  # at or over the cut-off, no case yet
+    assert "ยังไม่มีเคส: เปิดเคส" in results  # at or over the cut-off, no case yet
