@@ -343,6 +343,17 @@ async def unlock_notes(viewer: Viewer, settings, session_token: str, address: st
         raise
 
 
+async def notes_for_family(viewer: Viewer, student: dict) -> list[dict]:
+    """The counselling notes written for the parents too, for the parent's view of their child's page (a parent
+    never opens the case itself): newest first, with who wrote them and when."""
+    if not viewer.is_parent or not can_read_note(viewer, student, Sensitivity.parents.value, set()):
+        return []
+    return await CaseNote.select(CaseNote.body, CaseNote.written_at,
+                                 CaseNote.written_by.display_name.as_alias("by")).where(
+        (CaseNote.care_case.student == student["id"]) & (CaseNote.sensitivity == Sensitivity.parents.value)).order_by(
+        CaseNote.id, ascending=False).limit(20)
+
+
 async def _staff(viewer: Viewer) -> list[dict]:
     return await User.select(User.id, User.display_name).where(
         (User.school == viewer.school_id) & (User.active == True)  # noqa: E712 - a Piccolo column

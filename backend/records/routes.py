@@ -8,7 +8,7 @@ from litestar.params import FromPath
 from backend.accounts.access import Permission, current_viewer, requires, requires_sign_in
 from backend.accounts.tables import READ_LABELS
 from backend.attendance.tables import STATUS_LABELS
-from backend.care import talent
+from backend.care import services as care, talent
 from backend.care.tables import LEVEL_LABELS, TALENT_LABELS
 from backend.i18n import Refusal, _
 from backend.records import services
@@ -28,6 +28,7 @@ async def _student_page(request: Request, student_id: int, error: Refusal | None
         **record, "timeline": await services.timeline(viewer, student_id, request.app.state.timeline_sources),
         "visit_list": await visits.visits_of(viewer, record["student"]),
         "talent": await talent.for_student_page(viewer, record["student"]),  # a special student's plan, achievements
+        "family_notes": await care.notes_for_family(viewer, record["student"]),  # what the case team shares
         "errors": error.errors if error else {}, "failed": failed, "posted": posted or {}, "visit_sections": FORM,
         "lives_with_options": LIVES_WITH,
         "attendance_labels": {status.value: label for status, label in STATUS_LABELS.items()},

@@ -176,3 +176,17 @@ async def test_the_timeline_shows_the_case_to_the_case_team_only(client, people,
     await people.wipa.sign_in(settings, teacher)  # she teaches the class and reads its record, not its cases
     page = await teacher.get(record)
     assert page.status_code == 200 and "เปิดเคสดูแลช่วยเหลือ" not in text_of(page.text)
+
+
+async def test_a_note_written_for_the_parents_too_reaches_them_on_their_childs_page(
+        client, people, settings, make_client):
+    await _confirm(people, "10001")
+    case_url = await _open_case(client, people, settings, code="10001")
+    await client.submit(f"{case_url}/notes", {"body": "เชิญคุณแม่มาคุยวันศุกร์ เรื่องการบ้าน", "sensitivity": "parents"})
+    await client.submit(f"{case_url}/notes", {"body": "สงสัยมีปัญหาในครอบครัว", "sensitivity": "case_team"})
+    mother = make_client()
+    await people.somsri.sign_in(settings, mother)
+    page = text_of((await mother.get(f"/records/{people.students['10001']}")).text)
+    assert "จากทีมดูแลช่วยเหลือนักเรียน" in page and "เชิญคุณแม่มาคุยวันศุกร์" in page
+    assert "สงสัยมีปัญหาในครอบครัว" not in page
+    assert "เชิญคุณแม่" not in text_of((await mother.get(f"/records/{people.students['10003']}")).text)  # Chai's
