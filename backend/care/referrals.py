@@ -236,6 +236,16 @@ async def inbox(viewer: Viewer) -> dict:
     # Oldest first, and a phone's page long at most: the rest are counted ("and N more").
     waiting.sort(key=lambda r: r["sent_at"])
     late.sort(key=lambda r: r["sent_at"])
-    return {"waiting": waiting[:FRONT_LIST_LIMIT], "waiting_count": len(waiting),
+    # What this person referred and has not closed: each status, and the reports back to read (closing one says so).
+    sent = await Referral.select(
+        Referral.id, Referral.to_role, Referral.status, Referral.sent_at, Referral.reported_at,
+        Referral.agency.name.as_alias("agency_name"), Referral.to_user.display_name.as_alias("to_name"),
+        Referral.care_case.student.first_name.as_alias("first_name"),
+        Referral.care_case.student.last_name.as_alias("last_name")).where(
+        (Referral.school == viewer.school_id) & (Referral.sent_by == viewer.user_id)
+        & (Referral.status != ReferralStatus.closed.value)).order_by(Referral.id, ascending=False)
+    return {"sent": sent[:FRONT_LIST_LIMIT], "sent_more": max(0, len(sent) - FRONT_LIST_LIMIT),
+            "reported_count": sum(1 for r in sent if r["status"] == ReferralStatus.reported.value),
+            "waiting": waiting[:FRONT_LIST_LIMIT], "waiting_count": len(waiting),
             "waiting_more": max(0, len(waiting) - FRONT_LIST_LIMIT), "late": late[:FRONT_LIST_LIMIT],
             "late_more": max(0, len(late) - FRONT_LIST_LIMIT)}

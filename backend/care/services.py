@@ -389,7 +389,7 @@ async def cases(viewer: Viewer) -> dict:
 
 async def todo(viewer: Viewer) -> dict:
     """The care part of a teacher's to-do list: help they are responsible for whose follow-up is due, referrals sent
-    to them not yet reported back, students of their homerooms who need a case, and those in the special group with
+    to them not yet reported back, reports back on their own referrals to read (and close), students of their homerooms who need a case, and those in the special group with
     no development plan this school year."""
     due = await PlanActivity.count().where(
         (PlanActivity.responsible == viewer.user_id) & PlanActivity.ended_at.is_null()
@@ -398,6 +398,7 @@ async def todo(viewer: Viewer) -> dict:
 
     waiting = await referrals.inbox(viewer)
     return {"follow_ups_due": due, "referrals_waiting": waiting["waiting_count"],
+            "reports_back": waiting["reported_count"],
             "needs_a_case": len(await needs_a_case(viewer)) if viewer.classroom_ids else 0,
             "needs_a_plan": await talent.todo_count(viewer)}
 

@@ -35,6 +35,11 @@ async def test_a_referral_to_the_counsellor_is_accepted_and_reported_back(client
 
     page = text_of((await client.get(referral_url)).text)
     assert "รายงานผลกลับแล้ว" in page and "ถูกเพื่อนแกล้ง" in page
+    # Somchai's home page tells him a report came back; his referrals list shows it until he closes the referral.
+    assert "มีผลการช่วยเหลือตอบกลับจากการส่งต่อของคุณ 1 รายการ" in text_of((await client.get("/")).text)
+    assert "บัว" in text_of((await client.get("/care/referrals")).text).split("ที่คุณส่งต่อ")[1]
+    await client.submit(f"{referral_url}/close")
+    assert "ตอบกลับจากการส่งต่อ" not in text_of((await client.get("/")).text)
     # Another homeroom's teacher and the nurse it was not sent to read nothing of it.
     for person in (people.malee, people.nipa):
         other = make_client()
