@@ -143,17 +143,20 @@ THAI_WEEKDAYS = ["จันทร์", "อังคาร", "พุธ", "พ�
 ENGLISH_MONTHS_SHORT = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
-def format_date(day: date | datetime, locale: str | None = None, long: bool = False) -> str:
-    """25 พ.ย. 2569 in Thai (Buddhist era), 25 Nov 2026 in English; long: วันพุธที่ 25 พฤศจิกายน 2569."""
+def format_date(day: date | datetime, locale: str | None = None, long: bool = False, weekday: bool = True) -> str:
+    """25 พ.ย. 2569 in Thai (Buddhist era), 25 Nov 2026 in English; long: วันพุธที่ 25 พฤศจิกายน 2569, or without
+    the weekday as official letters date themselves: 25 พฤศจิกายน 2569."""
     if isinstance(day, datetime):
         day = day.astimezone(clock.SCHOOL_TIME).date()
     locale = locale or current_locale.get()
     if locale == "th":
+        if long and not weekday:
+            return f"{day.day} {THAI_MONTHS_LONG[day.month - 1]} {be_year(day)}"
         if long:
             return f"วัน{THAI_WEEKDAYS[day.weekday()]}ที่ {day.day} {THAI_MONTHS_LONG[day.month - 1]} {be_year(day)}"
         return f"{day.day} {THAI_MONTHS_SHORT[day.month - 1]} {be_year(day)}"
     if long:
-        return day.strftime("%A ") + f"{day.day} {day.strftime('%B')} {day.year}"
+        return (day.strftime("%A ") if weekday else "") + f"{day.day} {day.strftime('%B')} {day.year}"
     return f"{day.day} {ENGLISH_MONTHS_SHORT[day.month - 1]} {day.year}"
 
 

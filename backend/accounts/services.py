@@ -288,6 +288,13 @@ async def homeroom_candidates(viewer: Viewer) -> list[dict]:
             if person["state"] == "active" and may_keep_homeroom(person["roles"])]
 
 
+async def homeroom_teacher_names(classroom_id: int) -> list[str]:
+    """The classroom's active homeroom teachers, by name (a letter's signature lines)."""
+    return [row["name"] for row in await HomeroomAssignment.select(
+        HomeroomAssignment.teacher.display_name.as_alias("name")).where(
+        (HomeroomAssignment.classroom == classroom_id) & (HomeroomAssignment.teacher.active == True))]  # noqa: E712
+
+
 async def list_classrooms(viewer: Viewer) -> list[dict]:
     """This year's classrooms with their homeroom teachers, in grade and room order."""
     rooms = await Classroom.select(Classroom.id, Classroom.room, Classroom.grade.code.as_alias("grade"),

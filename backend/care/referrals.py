@@ -9,6 +9,7 @@ from datetime import timedelta
 from piccolo.query.functions.aggregate import Max
 
 from backend import clock, db
+from backend.accounts import services as accounts
 from backend.accounts.access import (Viewer, can_receive_referral, can_refer_outside, can_see_case,
                                      hears_of_late_referrals, in_case_team, manages_agencies)
 from backend.accounts.tables import Role, User
@@ -164,7 +165,7 @@ async def letter(viewer: Viewer, referral_id: int) -> dict:
     found = await referral_page(viewer, referral_id)
     if found["referral"]["agency"] is None:
         raise CareError(N_("A referral inside the school has no letter."), status=404)
-    return found
+    return {**found, "homeroom_teachers": await accounts.homeroom_teacher_names(found["student"]["classroom"])}
 
 
 async def accept(viewer: Viewer, referral_id: int) -> None:

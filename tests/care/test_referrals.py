@@ -73,6 +73,8 @@ async def test_outside_referrals_need_consent_and_get_running_numbers(client, pe
     letter = text_of((await counsellor.get(f"{links[-1]}/letter")).text)
     assert f"ที่ 2/{(await people.ratana.viewer()).year_be}" in letter and "1323" not in letter
     assert "สายด่วนสุขภาพจิต" in letter and "นายประเสริฐ รักเรียน" in letter
+    assert "เลขประจำตัวนักเรียน 10002" in letter and "(ครูสมชาย)" in letter  # whom, and who signs as her teacher
+    assert "วัน" not in letter.split("เรื่อง")[0].split("ที่ 2/")[1]  # dated as official letters are, no weekday
     other = make_client()
     await people.malee.sign_in(settings, other)
     assert (await other.get(f"{links[-1]}/letter")).status_code == 404
