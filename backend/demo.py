@@ -475,8 +475,8 @@ async def seed_white_classrooms(school_id: int, assignments: list[dict], rng: ra
         chosen = rng.sample(members, len(Post))
         posts = {post.value: str(student) for post, student in zip(Post, chosen, strict=True)}
         await white.save_committee(teacher, assignment["classroom"], {**posts, "motto": rng.choice(MOTTOS)})
-        for month in white.open_months(teacher.year_be)[:2]:
-            done, problems = rng.choice(COMMITTEE_WORK)
+        for month, (done, problems) in zip(white.open_months(teacher.year_be)[:2],
+                                           rng.sample(COMMITTEE_WORK, 2), strict=False):
             await white.file_report(teacher, assignment["classroom"], {
                 "month": month.strftime("%Y-%m"), "done": done, "problems": problems})
 
@@ -621,7 +621,7 @@ async def seed_care(school_id: int, rooms: list[dict], prefix: str) -> str:
             if opened == 2:
                 agency = (await referrals.agencies(school_id))[0]
                 await referrals.refer(counsellor, case_id, {
-                    "direction": "outside", "agency": agency["id"], "reason": "มีความคิดอยากทำร้ายตนเอง",
+                    "direction": "outside", "agency": agency["id"], "reason": "ซึมเศร้าต่อเนื่อง นอนไม่หลับ ขอรับการประเมินจากจิตแพทย์",
                     "tried": "ให้คำปรึกษา 3 ครั้ง", "consent": "yes", "consent_from": "ผู้ปกครอง (มารดา)",
                     "urgency": "soon"})
     await seed_phqa(school_id, rooms[0])
@@ -713,6 +713,8 @@ async def seed_digests(school_id: int, weeks: int = 2) -> int:
     from backend.schools.calendar import Week
 
     this_week = Week.of(clock.today())
+    if clock.now() >= datetime.combine(this_week.friday, time(16), tzinfo=clock.SCHOOL_TIME):
+        this_week = Week.of(this_week.monday + timedelta(weeks=1))  # this Friday's digest is out already
     built = 0
     for back in range(weeks, 0, -1):
         week = Week.of(this_week.monday - timedelta(weeks=back))
