@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Every area with a tables.py is listed here, once.
 AREAS = ["schools", "accounts", "students", "attendance", "notify", "records", "visits", "screening", "behaviour",
-         "care", "promotion"]
+         "care", "promotion", "conversations"]
 
 APP_CONFIG = AppConfig(
     app_name="doolae",

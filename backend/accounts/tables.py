@@ -149,6 +149,7 @@ class HomeroomChange(Table):
 SCREENING_READ = "screening"  # RecordRead.section for a read of the student's screening results
 PHQA_READ = "phqa"  # … of the student's own PHQ-A answers (care)
 CARE_NOTES_READ = "care_notes"  # … of the counselling notes kept for the case team only (care)
+MESSAGES_READ = "messages"  # … of a guardian's messages with the homeroom teacher, by an executive (conversations)
 
 
 class RecordRead(Table):

@@ -7,7 +7,7 @@ from litestar.params import FromPath
 
 from backend.accounts.access import Permission, current_viewer, requires, requires_sign_in
 from backend.attendance.tables import STATUS_LABELS
-from backend.accounts.tables import CARE_NOTES_READ, PHQA_READ, SCREENING_READ
+from backend.accounts.tables import CARE_NOTES_READ, MESSAGES_READ, PHQA_READ, SCREENING_READ
 from backend.care import talent
 from backend.care.tables import LEVEL_LABELS, TALENT_LABELS
 from backend.i18n import N_, Refusal, _
@@ -19,7 +19,7 @@ from backend.web import on_refusal, page, redirect, typed
 
 # Audited reads of what is kept outside the record's sections.
 OTHER_READS = {SCREENING_READ: N_("Screening"), CARE_NOTES_READ: N_("Counselling notes for the case team"),
-               PHQA_READ: N_("PHQ-A answers")}
+               PHQA_READ: N_("PHQ-A answers"), MESSAGES_READ: N_("Messages with the homeroom teacher")}
 
 
 async def _student_page(request: Request, student_id: int, error: Refusal | None = None, failed: str | None = None,
