@@ -183,7 +183,7 @@ async def parent_thread(viewer: Viewer, student_id: int) -> dict:
     if thread and thread["parent_unread"]:
         await Thread.update({Thread.parent_unread: 0, Thread.parent_read_at: now()}).where(Thread.id == thread["id"])
     return {"child": child, "thread": thread, "posts": posts, "teachers": await _teachers(child["classroom"]),
-            "hours": await availability(viewer.school_id), "side": "parent"}
+            "hours": await availability(viewer.school_id), "side": "parent", "audits": []}
 
 
 async def write_to_teacher(viewer: Viewer, student_id: int, form: dict) -> reply_hours.Availability:
@@ -332,13 +332,13 @@ async def _bodies(viewer: Viewer, text: str, recipients: list[dict]) -> dict:
             sms, parts, longest = sms + 1, parts + segments.count, max(longest, segments.count)
     if any(r["kind"] == TEXT for r in recipients):
         if ("http" in text or "www." in text) and not (link_domain and link_domain in text):
-            raise ConversationError(N_("Families without the app get this message by SMS, which may not carry a "
-                                       "link (NBTC rules): remove the link."), errors={"body": N_("Remove the link.")})
+            message = N_("Families without the app get this message by SMS, which may not carry a link (NBTC "
+                         "rules): remove the link.")
+            raise ConversationError(message, errors={"body": message})
         if longest > 3:
-            raise ConversationError(
-                N_("Families without the app get this message by SMS, and it is too long for one: Thai carriers "
-                   "join at most 3 SMS (about 190 Thai characters). Shorten it."),
-                errors={"body": N_("Too long for an SMS: shorten it.")})
+            message = N_("Families without the app get this message by SMS, and it is too long for one: Thai "
+                         "carriers join at most 3 SMS (about 190 Thai characters). Shorten it.")
+            raise ConversationError(message, errors={"body": message})
     return {"school": school, "sms": sms, "segments": parts, "longest": longest,
             "push": sum(1 for r in recipients if r["kind"] and r["reach"].channel is Channel.push),
             "unreachable": [r for r in recipients if r["kind"] is None]}
