@@ -290,3 +290,21 @@ def test_the_next_opening_follows_the_school_calendar(moment, expected):
         assert found.open_now and found.next_opening is None
     else:
         assert not found.open_now and found.next_opening == expected.replace(tzinfo=clock.SCHOOL_TIME)
+
+
+async def test_the_demo_has_threads_with_replies_and_one_unread(make_client):
+    from backend.demo import DEMO_PASSWORD, create_demo_school, seed_conversations
+    from backend.schools.tables import School
+
+    logins = await create_demo_school(grades=("ม.1",), rooms_per_grade=1)
+    assert await seed_conversations((await School.select(School.id).first())["id"]) >= 3
+    usernames = {role.split()[0]: username for role, username, _ in logins.rows}
+    teacher, parent = make_client(), make_client()
+    await teacher.submit("/signin", {"username": usernames["homeroom"], "password": DEMO_PASSWORD})
+    await parent.submit("/signin", {"username": usernames["parent"], "password": DEMO_PASSWORD})
+    inbox = text_of((await teacher.get("/conversations")).text)
+    assert "ข้อความที่ยังไม่ได้อ่าน 1 ข้อความ" in inbox and "ใหม่ 1" in inbox
+    assert "ข้อความที่ยังไม่ได้อ่าน 1 ข้อความ" in text_of((await teacher.get("/")).text)
+    mine = text_of((await parent.get("/conversations")).text)
+    assert "ขอบคุณครูมากค่ะ" in mine
+    assert await Post.count().where(Post.from_school == True) >= 4  # noqa: E712 - replies and the class message
