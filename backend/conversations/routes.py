@@ -18,6 +18,12 @@ SETTINGS = [requires(Permission.manage_school)]
 WHY = {**{key or "none": label for key, label in UNREACHABLE_REASONS.items()}}
 
 
+def _before(request: Request) -> int | None:
+    """?before=<message id>: the earlier messages of a long thread."""
+    text = request.query_params.get("before", "")[:12]
+    return int(text) if text.isdigit() else None
+
+
 def _common(extra: dict) -> dict:
     return {"limit": MAX_LENGTH, "why": WHY, **extra}
 
@@ -31,7 +37,8 @@ async def inbox(request: Request, q: FromQuery[str] = "") -> Response:
 
 
 async def _child_page(request: Request, refusal: Refusal | None = None) -> Response:
-    found = await services.parent_thread(current_viewer(request), request.path_params["student_id"])
+    found = await services.parent_thread(current_viewer(request), request.path_params["student_id"],
+                                         _before(request))
     posted = await typed(request) if request.method == "POST" else {}
     return page(request, "conversations/thread.html", _common({**found, "posted": posted, "error": refusal}),
                 status=refusal.status if refusal else 200)
@@ -59,7 +66,8 @@ async def write(request: Request, student_id: FromPath[int]) -> Response:
 
 
 async def _thread_page(request: Request, refusal: Refusal | None = None, found: dict | None = None) -> Response:
-    found = found or await services.open_thread(current_viewer(request), request.path_params["thread_id"])
+    found = found or await services.open_thread(current_viewer(request), request.path_params["thread_id"],
+                                                _before(request))
     if "redirect" in found:
         return redirect(found["redirect"])
     posted = await typed(request) if request.method == "POST" else {}

@@ -32,6 +32,7 @@ from backend.students.tables import Student, StudentGuardian
 # with an account), or the message itself by SMS to a guardian without the app.
 NOTICE, TEXT = "teacher_note", "teacher_text"
 INBOX_LIMIT = 200  # threads on a teacher's inbox: a homeroom has at most about 90 guardians
+PAGE_POSTS = 30  # messages on a thread's page; earlier ones a tap away
 AUDIT_LIST = 50  # threads listed to an executive, newest first; a search finds older ones
 NO_CHILD = N_("No such child among yours.")
 NO_THREAD = N_("No such conversation among those you may read.")
@@ -55,6 +56,11 @@ def message_text(form: dict) -> str:
                      "it in two parts.")
         raise ConversationError(message, errors={"body": message}, limit=f"{MAX_LENGTH:,}", length=f"{len(text):,}")
     return text
+
+
+def _number(value) -> int | None:
+    text = str(value or "")[:12]
+    return int(text) if text.isdigit() else None
 
 
 def _preview(text: str) -> str:
@@ -126,9 +132,17 @@ async def _ensure_threads(school_id: int, pairs: list[tuple[int, int]]) -> dict[
     return {(r["student"], r["guardian"]): r["id"] for r in rows if (r["student"], r["guardian"]) in wanted}
 
 
-async def _posts(thread_id: int) -> list[dict]:
-    return await Post.select(Post.id, Post.from_school, Post.author_name, Post.body, Post.written_at, Post.channel,
-                             Post.unreachable, Post.broadcast).where(Post.thread == thread_id).order_by(Post.id)
+async def _posts(thread_id: int, before: int | None = None) -> dict:
+    """A thread's newest messages (or those before one), oldest first, and whether there are earlier ones: a year
+    of messages stays a light page."""
+    where = Post.thread == thread_id
+    if before:
+        where &= Post.id < before
+    rows = await Post.select(Post.id, Post.from_school, Post.author_name, Post.body, Post.written_at, Post.channel,
+                             Post.unreachable, Post.broadcast).where(where).order_by(
+        Post.id, ascending=False).limit(PAGE_POSTS + 1)
+    return {"posts": rows[:PAGE_POSTS][::-1], "earlier": rows[PAGE_POSTS - 1]["id"] if len(rows) > PAGE_POSTS
+            else None}
 
 
 async def _child(viewer: Viewer, student_id: int) -> dict:
@@ -172,17 +186,17 @@ async def children_threads(viewer: Viewer) -> list[dict]:
     return [{**child, "thread": threads.get(child["id"])} for child in children]
 
 
-async def parent_thread(viewer: Viewer, student_id: int) -> dict:
+async def parent_thread(viewer: Viewer, student_id: int, before: int | None = None) -> dict:
     """The guardian's thread about their child with its messages (opening it marks the teachers' replies read), the
     child's homeroom teachers, and the hours for replies."""
     child = await _child(viewer, student_id)
     guardian = await _own_guardian(viewer, student_id)
     thread = await Thread.select(*THREAD_COLUMNS).where(
         (Thread.student == student_id) & (Thread.guardian == guardian)).first()
-    posts = await _posts(thread["id"]) if thread else []
+    posts = await _posts(thread["id"], before) if thread else {"posts": [], "earlier": None}
     if thread and thread["parent_unread"]:
         await Thread.update({Thread.parent_unread: 0, Thread.parent_read_at: now()}).where(Thread.id == thread["id"])
-    return {"child": child, "thread": thread, "posts": posts, "teachers": await _teachers(child["classroom"]),
+    return {"child": child, "thread": thread, **posts, "teachers": await _teachers(child["classroom"]),
             "hours": await availability(viewer.school_id), "side": "parent", "audits": []}
 
 
@@ -257,18 +271,18 @@ async def _audits(thread_id: int) -> list[dict]:
         ThreadRead.thread == thread_id).order_by(ThreadRead.id, ascending=False)
 
 
-async def open_thread(viewer: Viewer, thread_id: int) -> dict:
+async def open_thread(viewer: Viewer, thread_id: int, before: int | None = None) -> dict:
     """A thread as its reader sees it. A homeroom teacher opening it marks the guardian's messages read (for the
     room's other homeroom teacher too: the class answers as one). An executive is asked why before anything shows."""
     thread, side = await _thread(viewer, thread_id)
     if side == "parent":
         return {"redirect": f"/conversations/children/{thread['student']}"}
     if side == "audit":
-        return {"thread": thread, "side": side, "posts": [], "audits": []}
-    posts = await _posts(thread_id)
+        return {"thread": thread, "side": side, "posts": [], "earlier": None, "audits": []}
+    posts = await _posts(thread_id, before)
     if thread["school_unread"]:
         await Thread.update({Thread.school_unread: 0, Thread.school_read_at: now()}).where(Thread.id == thread_id)
-    return {"thread": thread, "side": side, "posts": posts, "audits": await _audits(thread_id)}
+    return {"thread": thread, "side": side, **posts, "audits": await _audits(thread_id)}
 
 
 async def audit_thread(viewer: Viewer, thread_id: int, form: dict) -> dict:
@@ -285,7 +299,8 @@ async def audit_thread(viewer: Viewer, thread_id: int, form: dict) -> dict:
         await ThreadRead.insert(ThreadRead(school=viewer.school_id, thread=thread_id, reader=viewer.user_id,
                                            reason=reason, read_at=now()))
         await reads.record_reads(viewer, [thread["student"]], [MESSAGES_READ])
-    return {"thread": thread, "side": "audited", "posts": await _posts(thread_id), "audits": await _audits(thread_id)}
+    return {"thread": thread, "side": "audited", **await _posts(thread_id, _number(form.get("before"))),
+            "audits": await _audits(thread_id)}
 
 
 # Messages from the school, through the outbox --------------------------------------------------------------------

@@ -308,3 +308,15 @@ async def test_the_demo_has_threads_with_replies_and_one_unread(make_client):
     mine = text_of((await parent.get("/conversations")).text)
     assert "ขอบคุณครูมากค่ะ" in mine
     assert await Post.count().where(Post.from_school == True) >= 4  # noqa: E712 - replies and the class message
+
+
+async def test_a_long_thread_shows_its_newest_messages_and_the_earlier_ones_a_tap_away(client, people, settings):
+    anan = people.students["10001"]
+    await people.somsri.sign_in(settings, client)
+    for n in range(35):
+        await client.submit(f"/conversations/children/{anan}", {"body": f"ข้อความที่ {n + 1} "})
+    page = (await client.get(f"/conversations/children/{anan}")).text
+    assert "ข้อความที่ 35 " in text_of(page) and "ข้อความที่ 5 " not in text_of(page) and "ข้อความก่อนหน้า" in page
+    earlier = page.split('href="?before=')[1].split('"')[0]
+    older = text_of((await client.get(f"/conversations/children/{anan}?before={earlier}")).text)
+    assert "ข้อความที่ 1 " in older and "ข้อความที่ 5 " in older and "ข้อความที่ 35 " not in older
