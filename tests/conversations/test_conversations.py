@@ -6,7 +6,7 @@ guardian through the outbox (push for Somsri, SMS for Prasert), never twice; the
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 import pytest
 
@@ -320,3 +320,25 @@ async def test_a_long_thread_shows_its_newest_messages_and_the_earlier_ones_a_ta
     earlier = page.split('href="?before=')[1].split('"')[0]
     older = text_of((await client.get(f"/conversations/children/{anan}?before={earlier}")).text)
     assert "ข้อความที่ 1 " in older and "ข้อความที่ 5 " in older and "ข้อความที่ 35 " not in older
+
+
+async def test_a_class_message_in_quiet_hours_waits_for_the_morning_by_sms_and_says_so(client, people, settings,
+                                                                                      push_service):
+    import dataclasses
+
+    from backend.conversations import services
+    from backend.notify.queue import JobQueue
+
+    await _with_push(people, settings, push_service)
+    quiet = dataclasses.replace(settings, quiet_from_hour=21, quiet_until_hour=7)
+    evening = at(clock.today(), time(21, 30))
+    with clock.set_to(evening):
+        teacher = await people.somchai.viewer()
+        form = {"body": "พรุ่งนี้เลื่อนเวลาเข้าแถวเป็น 7:45", "student": ""}
+        found = await services.message_class(teacher, quiet, JobQueue(None), people.classrooms["BKK ม.1/1"], form)
+        assert found["preview"]["quiet_until"] == at(clock.today(), time(7, 0)) + timedelta(days=1)
+        await services.message_class(teacher, quiet, JobQueue(None), people.classrooms["BKK ม.1/1"],
+                                     {**form, "confirm": "1"})
+    waits = {m["channel"]: m["not_before"] for m in await Message.select(Message.channel, Message.not_before)}
+    assert waits["sms"] == at(clock.today(), time(7, 0)) + timedelta(days=1)  # Prasert: in the morning
+    assert waits["push"] == evening  # Somsri's phone: silent, at once
