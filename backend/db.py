@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Every area with a tables.py is listed here, once.
 AREAS = ["schools", "accounts", "students", "attendance", "notify", "records", "visits", "screening", "behaviour",
-         "care", "promotion", "leave"]
+         "care", "promotion", "leave",
+         "conversations"]
 
 APP_CONFIG = AppConfig(
     app_name="doolae",

@@ -130,6 +130,7 @@ async def create_demo_school(code: str = "DEMO", grades: tuple[str, ...] = ("ม
         await seed_behaviour(school_id, seed)
         await seed_promotion(school_id, seed)
         await seed_leave(school_id)
+        await seed_conversations(school_id)
         logins.append(("counsellor", await seed_care(school_id, rooms[:3], prefix)))
         await seed_digests(school_id)
     return DemoLogins([(role, username, DEMO_PASSWORD) for role, username in logins])
@@ -562,6 +563,60 @@ async def seed_leave(school_id: int) -> int:
                                              "first_day": day.isoformat(), "reason": "ยายโทรมาแจ้งว่าท้องเสีย"})
         made += 1
     return made
+
+
+async def seed_conversations(school_id: int) -> int:
+    """Messages between the demo parent's class and its homeroom teacher, over the last days, written as people would
+    through the services: the demo parent and two more parents of the class write, the teacher answers, a message
+    to the whole class goes out (through the outbox), and the demo parent's last message waits unread. Returns the
+    threads."""
+    from datetime import timedelta
+
+    from backend import clock
+    from backend.accounts.tables import HomeroomAssignment
+    from backend.config import Settings
+    from backend.conversations import services as conversations
+    from backend.conversations.tables import Thread
+    from backend.notify.queue import JobQueue
+    from backend.students.tables import StudentGuardian
+
+    parent = await User.select(User.id).where((User.school == school_id) & (User.role == Role.parent.value)).first()
+    if parent is None:
+        return 0
+    child = await StudentGuardian.select(StudentGuardian.student, StudentGuardian.student.classroom.as_alias(
+        "classroom")).where(StudentGuardian.guardian.user == parent["id"]).order_by(StudentGuardian.id).first()
+    teacher = await HomeroomAssignment.select(HomeroomAssignment.teacher).where(
+        HomeroomAssignment.classroom == child["classroom"]).first()
+    admin = await admin_viewer(school_id)
+    others = await StudentGuardian.select(StudentGuardian.student, StudentGuardian.guardian).where(
+        (StudentGuardian.student.classroom == child["classroom"]) & (StudentGuardian.student != child["student"])
+        & StudentGuardian.guardian.phone.is_not_null() & (StudentGuardian.guardian.has_smartphone == True)  # noqa: E712
+        & StudentGuardian.guardian.user.is_null()).order_by(StudentGuardian.id).limit(2)
+    writers = [(parent["id"], child["student"])]
+    for other in others:
+        writers.append((await codes.ensure_parent_account(admin, other["guardian"]), other["student"]))
+    settings, queue = Settings.from_env(), JobQueue(None)  # the worker's sweep sends what the outbox holds
+    teacher_viewer = await sessions.viewer_of(teacher["teacher"])
+    today = clock.today()
+    words = (("สวัสดีค่ะครู ลูกมีไข้ตั้งแต่เมื่อคืน วันนี้ขอให้พักที่บ้านหนึ่งวันนะคะ", "ได้ครับ ขอให้หายไว ๆ ครูจะส่งการบ้านให้ทางแอปครับ"),
+             ("ครูคะ ลูกบอกว่าลืมสมุดการบ้านไว้ที่โรงเรียน ครูช่วยเก็บไว้ให้ด้วยนะคะ", "ครูเก็บไว้ที่โต๊ะครูแล้วครับ"),
+             ("ขออนุญาตมารับลูกก่อนเวลาวันศุกร์นี้ บ่ายสองโมงค่ะ", "รับทราบครับ ให้มารับที่ห้องธุรการนะครับ"))
+    for days_ago, (user_id, student_id), (question, answer) in zip((6, 4, 3), writers, words, strict=False):
+        day = today - timedelta(days=days_ago)
+        with clock.set_to(datetime.combine(day, time(19, 40), tzinfo=clock.SCHOOL_TIME)):
+            await conversations.write_to_teacher(await sessions.viewer_of(user_id), student_id, {"body": question})
+        thread = await Thread.select(Thread.id).where(Thread.student == student_id).order_by(Thread.id,
+                                                                                              ascending=False).first()
+        with clock.set_to(datetime.combine(day + timedelta(days=1), time(7, 50), tzinfo=clock.SCHOOL_TIME)):
+            await conversations.open_thread(teacher_viewer, thread["id"])
+            await conversations.reply(teacher_viewer, settings, queue, thread["id"], {"body": answer})
+    with clock.set_to(datetime.combine(today - timedelta(days=2), time(15, 0), tzinfo=clock.SCHOOL_TIME)):
+        await conversations.message_class(teacher_viewer, settings, queue, child["classroom"], {
+            "body": "แจ้งผู้ปกครอง วันศุกร์นี้นักเรียนแต่งชุดกีฬาสีมาโรงเรียน", "confirm": "1", "student": ""})
+    with clock.set_to(datetime.combine(today - timedelta(days=1), time(20, 15), tzinfo=clock.SCHOOL_TIME)):
+        await conversations.write_to_teacher(await sessions.viewer_of(parent["id"]), child["student"],
+                                             {"body": "ขอบคุณครูมากค่ะ ตอนนี้ลูกหายดีแล้ว พรุ่งนี้ไปโรงเรียนได้ค่ะ"})
+    return await Thread.count().where(Thread.school == school_id)
 
 
 async def students_of(classroom_id: int) -> list[int]:

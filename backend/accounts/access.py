@@ -61,6 +61,7 @@ class Permission(Enum):
     read_guidelines = "read_guidelines"  # the school's guideline documents for homeroom and prevention work
     manage_guidelines = "manage_guidelines"  # adding, editing and retiring them
     use_leave = "use_leave"  # leave requests: a parent's for their children, a homeroom teacher's to answer
+    use_conversations = "use_conversations"  # messages: a parent's with the homeroom teacher, a homeroom's inbox
 
 
 SCHOOL_WIDE = {Role.admin, Role.executive, Role.counsellor, Role.discipline, Role.nurse}
@@ -150,6 +151,8 @@ class Viewer:
             return self.is_staff and self.handed_over_by is None and self.holds(HOMEROOM_ROLES)
         if permission is Permission.answer_phqa:
             return can_answer_phqa(self)
+        if permission is Permission.use_conversations:
+            return uses_conversations(self)
         if permission in PROMOTION_PERMISSIONS:
             return promotion_permission(self, permission)
         if permission is Permission.use_leave:
@@ -212,6 +215,7 @@ MENU = (
     MenuItem("/promotion/invitations", N_("Class meetings"), Permission.answer_meetings),
     MenuItem("/promotion/guidelines", N_("Guidelines"), Permission.read_guidelines),
     MenuItem("/leave", N_("Leave requests"), Permission.use_leave),
+    MenuItem("/conversations", N_("Messages with the teacher"), Permission.use_conversations),
     MenuItem("/roster/import", N_("Roster"), Permission.manage_roster),
     MenuItem("/admin/users", N_("Staff"), Permission.manage_users),
     MenuItem("/admin/homerooms", N_("Homerooms"), Permission.manage_users),
@@ -969,3 +973,57 @@ def can_answer_leave(viewer: Viewer, leave: dict) -> bool:
 def leave_rooms(viewer: Viewer) -> frozenset[int]:
     """The classrooms whose leave requests a member of staff reads: their homerooms and the grade they head."""
     return viewer.classroom_ids | viewer.supervised_ids if viewer.is_staff else frozenset()
+# Conversations: messages between a guardian and their child's homeroom teachers (conversations) -------------------
+# A thread is the guardian's and the child's homeroom teachers' (this year's, of the child's classroom): no other
+# parent, not even the child's other guardian, and no other teacher reads it. The executive reads a thread only when a
+# complaint arises, saying why; the read is audited. The teacher writes to one family or the whole class of their
+# homeroom. No one else sends or reads these messages.
+CONVERSATION_AUDITORS = frozenset({Role.executive})
+
+
+def uses_conversations(viewer: Viewer) -> bool:
+    """The messages page: a parent (their children's threads), a homeroom teacher (the inbox of their homerooms), an
+    executive (threads of the school, each opened with a reason)."""
+    if viewer.handed_over_by is not None:
+        return False
+    return viewer.can(Permission.view_children) or (viewer.is_staff and (
+        bool(viewer.classroom_ids) or viewer.holds(CONVERSATION_AUDITORS)))
+
+
+def can_write_to_teacher(viewer: Viewer, student: dict) -> bool:
+    """A guardian writes about their own child (needs school, id); a child who is not theirs does not exist."""
+    return (student["school"] == viewer.school_id and viewer.can(Permission.view_children)
+            and viewer.is_parent_of(student["id"]))
+
+
+def is_own_thread(viewer: Viewer, thread: dict) -> bool:
+    """The guardian's own thread (needs school, student, guardian_user): never another guardian's of the child."""
+    return (thread["school"] == viewer.school_id and viewer.can(Permission.view_children)
+            and thread["guardian_user"] == viewer.user_id and viewer.is_parent_of(thread["student"]))
+
+
+def can_answer_thread(viewer: Viewer, thread: dict) -> bool:
+    """The child's homeroom teachers read and answer (needs school, classroom: the child's classroom)."""
+    return (thread["school"] == viewer.school_id and viewer.is_staff and viewer.handed_over_by is None
+            and thread["classroom"] is not None and viewer.keeps_homeroom(thread["classroom"]))
+
+
+def can_audit_thread(viewer: Viewer, thread: dict) -> bool:
+    """An executive of the school, with a reason that is recorded."""
+    return (thread["school"] == viewer.school_id and viewer.is_staff and viewer.handed_over_by is None
+            and viewer.holds(CONVERSATION_AUDITORS))
+
+
+def audits_conversations(viewer: Viewer) -> bool:
+    return viewer.is_staff and viewer.handed_over_by is None and viewer.holds(CONVERSATION_AUDITORS)
+
+
+def can_message_class(viewer: Viewer, classroom: dict) -> bool:
+    """A message to a family of the class or the whole class: its homeroom teachers (needs id, school)."""
+    return (classroom["school"] == viewer.school_id and viewer.is_staff and viewer.handed_over_by is None
+            and viewer.keeps_homeroom(classroom["id"]))
+
+
+def sets_reply_hours(viewer: Viewer) -> bool:
+    """The school's hours for replies: who keeps the school's settings."""
+    return viewer.can(Permission.manage_school)

@@ -17,6 +17,7 @@ from backend.care import services as care
 from backend.care import urgent as care_urgent
 from backend.leave import services as leave
 from backend.leave.tables import KIND_LABELS as LEAVE_KINDS, STATE_LABELS as LEAVE_STATES
+from backend.conversations import services as conversations
 from backend.promotion import services as promotion
 from backend.records import services as records
 from backend.students import services as students
@@ -47,6 +48,8 @@ async def home(request: Request) -> Response:
         context["firings"] = await behaviour_rules.unseen_firings(viewer)
         context["rule_labels"] = {kind.value: label for kind, label in behaviour_rules.RULE_LABELS.items()}
         context["digests"] = await digest.latest_for_home(viewer)  # the newest weekly digest, its own card
+    if viewer.can(Permission.use_conversations):
+        context["messages"] = await conversations.unread_for_home(viewer)  # unread messages, per child or in all
     if viewer.can(Permission.view_grade):
         context["grade_rooms"] = [room for room in await accounts.list_classrooms(viewer)
                                   if viewer.supervises(room["id"])]

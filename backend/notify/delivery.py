@@ -21,6 +21,8 @@ from backend.notify.tables import Alert, Channel, Message, MessageStatus, PushSu
 from backend.students.tables import Guardian
 
 log = logging.getLogger("doolae.notify")
+# The page a tap on a push opens, by the alert's kind (a child's attendance and alerts unless said here).
+PUSH_PAGES = {"teacher_note": "/conversations", "teacher_text": "/conversations"}
 
 
 # Delivering -----------------------------------------------------------------------------------------------------
@@ -68,8 +70,8 @@ async def _claim(message_id: int) -> dict | None:
     ).returning(Message.id)
     if not claimed:
         return None
-    return await Message.select(Message.all_columns(), Message.school.sms_per_second.as_alias("rate")).where(
-        Message.id == message_id).first()
+    return await Message.select(Message.all_columns(), Message.school.sms_per_second.as_alias("rate"),
+                                Message.alert.kind.as_alias("kind")).where(Message.id == message_id).first()
 
 
 async def deliver(delivery: Delivery, message_id: int) -> str:
@@ -102,7 +104,8 @@ async def _push(delivery: Delivery, message: dict) -> sms.Outcome:
                      if push.endpoint_allowed(delivery.settings, s["endpoint"])]  # none stored before the check
     if not subscriptions:
         return sms.Outcome("gone", code="no_subscription", message="the app no longer allows notifications")
-    payload = {"title": "ดูแล", "body": message["body"], "url": "/attendance/children",
+    payload = {"title": "ดูแล", "body": message["body"],
+               "url": PUSH_PAGES.get(message["kind"], "/attendance/children"),
                "tag": f"alert-{message['alert']}"}
     outcomes = []
     for subscription in subscriptions:

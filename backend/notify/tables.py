@@ -51,6 +51,8 @@ KIND_LABELS = {
     "urgent_case": N_("Care: urgent concern"),
     "meeting": N_("Parents' class meeting"),
     "digest": N_("Weekly digest ready"),  # to a homeroom teacher
+    "teacher_note": N_("Message from the homeroom teacher (in the app)"),
+    "teacher_text": N_("Message from the homeroom teacher (by SMS)"),
 }
 
 # Why a guardian cannot be told (outbox.Reach.reason; None: the student has no guardian on record).

@@ -37,6 +37,10 @@ FIELDS = {
     "urgent_case": ("school",),
     "meeting": ("school", "date", "time", "place"),  # the parents' classroom meeting (promotion): no link needed
     "digest": ("school", "room", "date"),  # to a homeroom teacher: the week's digest is ready (behaviour.digest)
+    # The homeroom teacher wrote (conversations): a notice that it waits in the app, or, to a guardian without the
+    # app, the teacher's words themselves (no link: conversations refuses one).
+    "teacher_note": ("school", "name"),
+    "teacher_text": ("school", "name", "text"),
 }
 KINDS = tuple(FIELDS)
 FIELD = re.compile(r"\{\{\s*(\w+)\s*\}\}")
@@ -115,7 +119,8 @@ async def template_rows(viewer: Viewer) -> list[dict]:
     school = await School.select(School.short_name).where(School.id == viewer.school_id).first()
     sample = {"school": school["short_name"], "name": "กิตติพัฒน์", "day": date(2026, 11, 25), "period": 3,
               "subject": "คณิตศาสตร์", "code": "123456", "minutes": 30, "what": "ทะเลาะวิวาท",
-              "time": "09:00", "place": "ห้อง 121", "room": "ม.1/1"}
+              "time": "09:00", "place": "ห้อง 121", "room": "ม.1/1",
+              "text": "พรุ่งนี้นักเรียนแต่งชุดพละมาโรงเรียน"}
     rows = []
     for kind in KINDS:
         for locale in i18n.LOCALES:
@@ -140,7 +145,8 @@ async def save_template(viewer: Viewer, kind: str, locale: str, body: str) -> No
     school = await School.select(School.short_name, School.sms_link_domain).where(School.id == viewer.school_id).first()
     sample = render_text(body, {"school": school["short_name"], "name": "กิตติพัฒน์", "date": "25 พ.ย.",
                                 "period": 3, "subject": "", "code": "123456", "minutes": 30,
-                                "what": "ทะเลาะวิวาท", "time": "09:00", "place": "ห้อง 121", "room": "ม.1/1"})
+                                "what": "ทะเลาะวิวาท", "time": "09:00", "place": "ห้อง 121", "room": "ม.1/1",
+                                "text": "พรุ่งนี้นักเรียนแต่งชุดพละมาโรงเรียน"})
     if ("http" in sample or "www." in sample) and not (school["sms_link_domain"]
                                                         and school["sms_link_domain"] in sample):
         raise NotifyError(N_("Links in SMS must be on the school's registered link domain (NBTC rules)."))

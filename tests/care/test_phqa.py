@@ -54,6 +54,7 @@ async def test_a_yes_on_a_suicide_risk_question_reaches_the_counsellor_today_and
     read = text_of((await counsellor.get(f"/care/students/{chai}/phqa")).text)
     assert "คิดว่าถ้าตายไปคงจะดี หรือคิดทำร้ายตัวเอง: มีบางวัน" in read
     assert await RecordRead.count().where((RecordRead.student == chai) & (RecordRead.section == "phqa")) == 1
+    assert "คำตอบ PHQ-A" in text_of((await counsellor.get(f"/records/{chai}/reads")).text)  # the audit names it
     results = text_of((await counsellor.get("/care/phqa/results")).text)
     assert "ชัย" in results and "เสี่ยงฆ่าตัวตาย" in results
 

@@ -1,0 +1,1 @@
+"""Messages between parents and their child's homeroom teachers: a thread per child and guardian, kept forever."""
