@@ -70,12 +70,15 @@ def served(database, settings):
 
 async def test_forged_forwarded_for_headers_do_not_make_new_addresses(served, settings):
     async with httpx.AsyncClient(base_url=served, headers={"accept": "text/html"}) as client:
-        statuses = []
+        statuses, sent_at = [], []
         for i in range(settings.sign_in_limit_per_address + 1):
+            sent_at.append(time.monotonic())
             page = await sign_in(client, f"guess{i}", "x", **{"X-Forwarded-For": f"10.0.{i // 200}.{i % 200}"})
             statuses.append(page.status_code)
     assert statuses[:-1] == [422] * settings.sign_in_limit_per_address
-    assert statuses[-1] == 429
+    # Held for a second after the limit; a machine so busy that the last guess left later than that (the server
+    # runs on its own clock) proves nothing either way.
+    assert statuses[-1] == 429 or sent_at[-1] - sent_at[-2] > 1
 
 
 async def test_forty_parallel_guesses_are_not_all_tried(make_client, people):
