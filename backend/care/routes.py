@@ -235,14 +235,19 @@ async def _accept(viewer, referral_id: int, _form: dict) -> None:
     await referrals.accept(viewer, referral_id)
 
 
+async def _agencies_page(request: Request, refusal: Refusal | None = None) -> Response:
+    viewer = current_viewer(request)
+    return page(request, "care/agencies.html", {
+        "agencies": await referrals.agencies(viewer.school_id), "manages": manages_agencies(viewer),
+        "error": refusal, "posted": await typed(request) if refusal else {}}, status=refusal.status if refusal else 200)
+
+
 @get("/agencies", guards=[requires(Permission.use_care)])
 async def agency_list(request: Request) -> Response:
-    viewer = current_viewer(request)
-    return page(request, "care/agencies.html", {"agencies": await referrals.agencies(viewer.school_id),
-                                                "manages": manages_agencies(viewer), "error": None})
+    return await _agencies_page(request)
 
 
-@post("/agencies", guards=[requires(Permission.use_care)])
+@post("/agencies", guards=[requires(Permission.use_care)], opt=on_refusal(_agencies_page))
 async def add_agency(request: Request) -> Response:
     await referrals.add_agency(current_viewer(request), await typed(request))
     return redirect("/care/agencies", flash=_("The agency is in the directory."))

@@ -107,3 +107,11 @@ async def test_a_referral_to_a_named_teacher_names_a_teacher_not_a_parent(client
     sent = await client.submit(f"{case_url}/referrals", {"to_role": "subject_teacher", "to_user": wipa,
                                                          "reason": "เรียนไม่ทัน"})
     assert sent.status_code == 200
+
+
+async def test_an_agency_without_a_name_is_refused_and_what_was_typed_stays(client, people, settings):
+    await people.ratana.sign_in(settings, client)
+    refused = await client.submit("/care/agencies", {"name": " ", "phone": "053-111-222", "address": "ต.สุเทพ"})
+    assert refused.status_code == 422 and 'value="053-111-222"' in refused.text and 'value="ต.สุเทพ"' in refused.text
+    await client.submit("/care/agencies", {"name": "โรงพยาบาลส่งเสริมสุขภาพตำบลสุเทพ", "phone": "053-111-222"})
+    assert "โรงพยาบาลส่งเสริมสุขภาพตำบลสุเทพ" in text_of((await client.get("/care/agencies")).text)
