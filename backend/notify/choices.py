@@ -7,6 +7,7 @@ read (a push opened, "seen" tapped in the app)."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime, timezone
 from enum import Enum
 
 from piccolo.query.functions.aggregate import Max
@@ -75,6 +76,13 @@ CHOICE_LABELS = {
     Choice.off: N_("Off"),
     Choice.app: N_("In the app (an SMS if not opened)"),
     Choice.sms: N_("By SMS"),
+}
+# Bad input (issue 13): a choice that would turn a safety-critical kind off, refused in words.
+CANNOT_TURN_OFF = {
+    Topic.absence: N_("Absence alerts cannot be turned off or left for the weekly summary: the school must be able "
+                      "to reach you the same day. Choose the app or SMS."),
+    Topic.serious: N_("Serious incident alerts cannot be turned off or left for the weekly summary: the school must "
+                      "be able to reach you the same day. Choose the app or SMS."),
 }
 # The page a push of each kind opens (the SMS names no link).
 KIND_PAGES = {"absent": "/attendance/children", "late": "/attendance/children", "cut": "/attendance/children",
@@ -174,14 +182,13 @@ async def save_choices(viewer: Viewer, guardian_id: int, form: dict) -> None:
         if value in {c.value for c in allowed}:
             wanted[topic.value] = value
         elif topic in CRITICAL_TOPICS and value in (Choice.off.value, Choice.weekly.value):
-            refusal = (N_("%(topic)s alerts cannot be turned off or left for the weekly summary: the school must "
-                          "be able to reach you the same day. Choose the app or SMS."), topic)
-            errors[f"topic_{topic.value}"] = refusal[0]
+            refusal = CANNOT_TURN_OFF[topic]
+            errors[f"topic_{topic.value}"] = refusal
         else:
             errors[f"topic_{topic.value}"] = N_("Choose one of the given options.")
     if errors:
         if refusal is not None:
-            raise NotifyError(refusal[0], errors=errors, topic=TOPIC_LABELS[refusal[1]])
+            raise NotifyError(refusal, errors=errors)
         raise NotifyError(N_("Choose one of the given options."), errors=errors)
     if not wanted:
         return
@@ -220,6 +227,14 @@ async def open_push(viewer: Viewer, message_id: int) -> str:
     return KIND_PAGES.get(message["kind"], "/")
 
 
+def _moment(value):
+    """A MAX() of a timestamp: SQLite gives the stored text back."""
+    if isinstance(value, str):
+        moment = datetime.fromisoformat(value)
+        return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return value
+
+
 # Channel health ----------------------------------------------------------------------------------------------------
 
 
@@ -256,11 +271,12 @@ async def channel_health(viewer: Viewer, classroom_id: int) -> dict:
         for row in await Message.select(Message.guardian, Message.channel, Max(Message.sent_at, alias="at")).where(
                 Message.guardian.is_in(ids) & Message.status.is_in(list(told))).group_by(
                 Message.guardian, Message.channel):
+            row["at"] = _moment(row["at"])
             if row["at"] and (row["guardian"] not in delivered or row["at"] > delivered[row["guardian"]]["at"]):
                 delivered[row["guardian"]] = row
         for row in await Message.select(Message.guardian, Max(Message.read_at, alias="at")).where(
                 Message.guardian.is_in(ids) & Message.read_at.is_not_null()).group_by(Message.guardian):
-            read[row["guardian"]] = row["at"]
+            read[row["guardian"]] = _moment(row["at"])
     rows = []
     for guardian_id, g in guardians.items():
         differs = [(TOPIC_LABELS[Topic(topic)], CHOICE_LABELS[Choice(choice)])
