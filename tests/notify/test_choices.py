@@ -126,3 +126,37 @@ async def test_the_teacher_sees_when_a_message_last_reached_a_guardian_and_when_
     somsri = after[after.index("สมศรี"):after.index("ประเสริฐ")]  # Anan's mother, then Bua's father
     assert "ส่งถึงล่าสุด: " in somsri and "ส่งถึงล่าสุด: —" not in somsri and "แอป" in somsri
     assert "อ่านล่าสุด: " in somsri and "อ่านล่าสุด: —" not in somsri
+
+
+async def test_the_channel_health_page_costs_the_same_queries_for_a_bigger_class_and_stays_small(
+        client, people, settings):
+    import gzip
+
+    from backend import clock, db
+    from backend.notify import choices
+    from backend.students.tables import Guardian, Student, StudentGuardian
+    from benchmarks.bench_database import counting_queries
+
+    viewer = await people.somchai.viewer()
+    room = people.classrooms["BKK ม.1/1"]
+
+    async def counted() -> int:
+        with counting_queries(db.engine()) as counter:
+            await choices.channel_health(viewer, room)
+        return counter["queries"]
+
+    small = await counted()
+    moment = clock.now()
+    students = await Student.insert(*[
+        Student(school=people.bangkok, code=f"3{n:04d}", title="ด.ญ.", first_name=f"นักเรียน{n}", last_name="ทดสอบ",
+                classroom=room, number_in_class=10 + n, updated_at=moment) for n in range(45)]).returning(Student.id)
+    guardians = await Guardian.insert(*[
+        Guardian(school=people.bangkok, name=f"ผู้ปกครอง{n}", phone=f"+668900{n:05d}", updated_at=moment)
+        for n in range(45)]).returning(Guardian.id)
+    await StudentGuardian.insert(*[
+        StudentGuardian(school=people.bangkok, student=s["id"], guardian=g["id"], relation="มารดา")
+        for s, g in zip(students, guardians)])
+    assert await counted() == small
+    await people.somchai.sign_in(settings, client)
+    page = await client.get(f"/notify/classrooms/{room}/channels")
+    assert "ผู้ปกครอง44" in page.text and len(gzip.compress(page.content)) <= 14 * 1024
