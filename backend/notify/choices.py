@@ -111,7 +111,7 @@ def route(kind: str, urgent: bool, reach, chosen: dict[str, str]):
         return "now", reach
     choice = chosen.get(topic.value)
     if topic in CRITICAL_TOPICS or urgent:
-        if choice == Choice.sms.value and reach.channel is Channel.push and getattr(reach, "sms", None):
+        if choice == Choice.sms.value and reach.channel is Channel.push and reach.sms:
             return "now", replace(reach, channel=Channel.sms, recipient=reach.sms)
         return "now", reach
     if choice in (Choice.off.value, Choice.weekly.value):
