@@ -19,6 +19,15 @@ def quiet_hours(text: str) -> dict:
     return {"quiet_from_hour": start, "quiet_until_hour": end}
 
 
+def push_fallback(text: str) -> tuple[tuple[str, float], ...]:
+    """PUSH_FALLBACK="absent=120,rule_serious=120": minutes a push of each kind may stay unopened before one SMS
+    stands in for it; "off" for none."""
+    if text.strip().lower() in ("", "off"):
+        return ()
+    pairs = (part.split("=", 1) for part in text.split(",") if part.strip())
+    return tuple((kind.strip(), float(minutes)) for kind, minutes in pairs)
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = f"sqlite:///{DEFAULT_SQLITE}"
@@ -54,6 +63,8 @@ class Settings:
     quiet_until_hour: int | None = 7  # … until 07:00 school time, unless urgent; None: no quiet hours
     # Attendance alerts wait this long, so that a mis-tap corrected at once sends nothing (0: send at once).
     alert_grace_minutes: float = 3.0
+    # A push of these kinds not opened (nor "seen" tapped) within so many minutes gets one SMS in its place.
+    push_fallback_minutes: tuple[tuple[str, float], ...] = (("absent", 120.0), ("rule_serious", 120.0))
     send_attempts: int = 8  # then a message is marked failed
     retry_base_seconds: float = 2.0  # backoff: base × 2^attempt, at most 10 minutes, at least Retry-After
     photo_dir: str = str(ROOT / "var" / "photos")  # home-visit photos (backend/visits/storage.py) …
@@ -94,6 +105,8 @@ class Settings:
             inprocess_jobs=env.get("DOOLAE_INPROCESS_JOBS") == "1",
             alert_grace_minutes=float(env.get("ALERT_GRACE_MINUTES", defaults.alert_grace_minutes)),
             **quiet_hours(env.get("QUIET_HOURS", "21-7")),
+            push_fallback_minutes=(push_fallback(env["PUSH_FALLBACK"]) if "PUSH_FALLBACK" in env
+                                   else defaults.push_fallback_minutes),
             photo_dir=env.get("PHOTO_DIR", defaults.photo_dir),
             photo_store=env.get("PHOTO_STORE", ""),
             photo_store_region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or None,
@@ -120,6 +133,7 @@ class Settings:
             "PUSH_SERVICE_HOSTS": ",".join(self.push_service_hosts),
             "DOOLAE_INPROCESS_JOBS": "1" if self.inprocess_jobs else "",
             "ALERT_GRACE_MINUTES": str(self.alert_grace_minutes),
+            "PUSH_FALLBACK": ",".join(f"{kind}={minutes:g}" for kind, minutes in self.push_fallback_minutes) or "off",
         }
         optional = {
             "CLIENT_IP_HEADER": self.client_ip_header, "TWILIO_ACCOUNT_SID": self.twilio_account_sid,
@@ -130,6 +144,10 @@ class Settings:
             "AWS_REGION": self.photo_store_region,
         }
         return {**env, **{name: value for name, value in optional.items() if value}}
+
+    def push_fallback_after(self, kind: str) -> float | None:
+        """Minutes before an unopened push of this kind falls back to SMS; None: it never does."""
+        return dict(self.push_fallback_minutes).get(kind)
 
     @property
     def sms_enabled(self) -> bool:

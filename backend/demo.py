@@ -120,6 +120,11 @@ async def create_demo_school(code: str = "DEMO", grades: tuple[str, ...] = ("ม
     parent_id = await codes.ensure_parent_account(viewer, guardian["id"])
     await User.update({User.password_hash: passwords.hash_password(DEMO_PASSWORD)}).where(User.id == parent_id)
     logins.append(("parent", guardian["phone"]))
+    # The demo parent wants lateness and behaviour in the weekly summary, not one message each (issue 13).
+    from backend.notify import choices
+
+    await choices.save_choices(await sessions.viewer_of(parent_id), guardian["id"],
+                               {"topic_attendance": "weekly", "topic_behaviour": "weekly"})
     await accounts.create_user(school_id, f"{prefix}-discipline", "ครูประสิทธิ์ เข้มแข็ง", Role.discipline,
                                DEMO_PASSWORD)
     logins.append(("discipline officer", f"{prefix}-discipline"))
@@ -133,6 +138,7 @@ async def create_demo_school(code: str = "DEMO", grades: tuple[str, ...] = ("ม
         await seed_conversations(school_id)
         logins.append(("counsellor", await seed_care(school_id, rooms[:3], prefix)))
         await seed_digests(school_id)
+        await seed_sms_month(school_id, seed)
     return DemoLogins([(role, username, DEMO_PASSWORD) for role, username in logins])
 
 
@@ -776,3 +782,45 @@ async def seed_digests(school_id: int, weeks: int = 2) -> int:
         with clock.set_to(datetime.combine(week.friday, time(16), tzinfo=clock.SCHOOL_TIME)):
             built += len(await digest.compile_school(Settings.from_env(), school_id, week))
     return built
+
+
+async def seed_sms_month(school_id: int, seed: int = 2569, per_day: int = 30) -> int:
+    """This month's SMS so far, as the worker would have left them (absences told by SMS and delivered), and a
+    budget of 800 baht at 0.75 baht a part, so the Messages page shows the spend, the forecast and the guard."""
+    from datetime import timedelta
+
+    from backend import clock
+    from backend.notify import budget
+    from backend.notify.tables import Alert, Message
+    from backend.students.tables import StudentGuardian
+
+    rng = random.Random(seed)
+    await budget.set_budget(await admin_viewer(school_id), {"monthly": "800", "price": "0.75"})
+    links = await StudentGuardian.select(StudentGuardian.student, StudentGuardian.guardian,
+                                         StudentGuardian.guardian.phone.as_alias("phone"),
+                                         StudentGuardian.student.first_name.as_alias("name")).where(
+        (StudentGuardian.school == school_id) & StudentGuardian.guardian.phone.is_not_null()
+        & (StudentGuardian.student.active == True))  # noqa: E712
+    links = list({link["student"]: link for link in reversed(links)}.values())  # one guardian (the first) each
+    if not links:
+        return 0
+    today = clock.today()
+    made = 0
+    for day in (today.replace(day=d) for d in range(1, today.day)):  # the days of this month before today
+        if day.weekday() >= 5:
+            continue
+        moment = datetime.combine(day, time(8, 40), clock.SCHOOL_TIME).astimezone(timezone.utc)
+        chosen = rng.sample(links, min(per_day, len(links)))
+        alerts = await Alert.insert(*[Alert(
+            school=school_id, student=link["student"], event_key=f"demo-sms:{link['student']}:{day}", kind="absent",
+            day=day, created_at=moment) for link in chosen]).returning(Alert.id, Alert.student)
+        ids = {row["student"]: row["id"] for row in alerts}
+        await Message.insert(*[Message(
+            school=school_id, alert=ids[link["student"]], guardian=link["guardian"], channel="sms",
+            dedupe_key=f"demo-sms:{link['student']}:{day}|{link['guardian']}|sms", recipient=link["phone"],
+            body=f"ดูแลวิทยา: {link['name']} ขาดเรียนวันนี้ กรุณาติดต่อครูประจำชั้น", segments=1,
+            status="delivered", not_before=moment, attempts=1, provider_id=f"SMdemo{ids[link['student']]}",
+            created_at=moment, updated_at=moment + timedelta(seconds=5), sent_at=moment + timedelta(seconds=2))
+            for link in chosen])
+        made += len(chosen)
+    return made

@@ -88,3 +88,27 @@ async def test_the_demo_has_cases_referrals_activities_and_a_meeting_per_class(m
         assert await CommitteeMember.count().where(CommitteeMember.classroom == room["id"]) == 5
         assert await CommitteeReport.count().where(CommitteeReport.classroom == room["id"]) == 2
     assert await GuidelineDocument.count() == 2
+
+
+async def test_the_demo_has_a_month_of_sms_and_a_parent_who_chose_the_weekly_summary(make_client):
+    from datetime import datetime, timezone
+
+    from backend import clock
+    from backend.demo import seed_sms_month
+    from backend.notify.tables import ChannelChoice
+
+    with clock.set_to(datetime(2026, 11, 20, 5, 0, tzinfo=timezone.utc)):  # a Friday, well into the month
+        logins = await create_demo_school(grades=("ม.1",), rooms_per_grade=3)
+        assert await seed_sms_month((await School.select(School.id).first())["id"]) > 100
+        usernames = {role: username for role, username, _ in logins.rows}
+        admin, parent = make_client(), make_client()
+        await admin.submit("/signin", {"username": usernames["admin"], "password": DEMO_PASSWORD})
+        page = text_of((await admin.get("/notify/outbox")).text)
+        await parent.submit("/signin", {"username": usernames["parent"], "password": DEMO_PASSWORD})
+        settings = text_of((await parent.get("/notify/choices")).text)
+    assert "งบประมาณ 800.00 บาท" in page and "คาดการณ์ทั้งเดือน" in page
+    spent = float(re.search(r"ใช้ไปแล้ว ([\d.]+) บาท", page).group(1))
+    assert spent > 200
+    assert {row["topic"]: row["choice"] for row in await ChannelChoice.select()} == {
+        "attendance": "weekly", "behaviour": "weekly"}
+    assert "ตั้งค่าล่าสุดในแอป" in settings

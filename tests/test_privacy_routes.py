@@ -174,6 +174,17 @@ ROUTES: dict[str, frozenset[str]] = {
     "POST /notify/push/subscribe": only("somsri", "noi"),
     "POST /notify/push/unsubscribe": EVERYONE,
     "POST /notify/guardians/{guardian_id:int}/sms": only("kanya", "somchai"),
+    # Channel choices (issue 13): a parent's own page; Bua's father (no account) is set by her homeroom teacher after a
+    # phone call; the class's channel health is its homeroom teacher's. A push opened is its own parent's (the message
+    # here is an SMS, so nobody's). The SMS budget and held SMS are the admin's.
+    "GET /notify/choices": only("somsri", "noi"),
+    "GET /notify/guardians/{guardian_id:int}/choices": only("somchai"),
+    "POST /notify/guardians/{guardian_id:int}/choices": only("somchai"),
+    "GET /notify/classrooms/{classroom_id:int}/channels": only("somchai"),
+    "GET /notify/opened/{message_id:int}": NOBODY,
+    "POST /notify/budget": only("kanya", "preecha"),
+    "POST /notify/outbox/{message_id:int}/send-anyway": only("kanya"),
+    "POST /notify/outbox/{message_id:int}/drop": only("kanya"),
     # The cumulative record
     "GET /records/{student_id:int}": only("kanya", "wichai", "somchai", "wipa", "ratana", "nipa", "prasit", "sunee"),
     "POST /records/{student_id:int}/sections/{section:str}": only("somchai", "ratana"),  # the family section

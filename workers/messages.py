@@ -16,3 +16,10 @@ async def sweep_outbox(ctx: dict) -> int:
     ids = await notify.sweep(ctx["delivery"])
     await ctx["delivery"].queue.send(ids, tag=f"sweep{int(time.time() // 60)}")
     return len(ids)
+
+
+async def fall_back_unread(ctx: dict) -> int:
+    """Every minute: a push not opened in time (two hours for an absence) gets its one SMS."""
+    ids = await notify.fall_back_unread(ctx["delivery"])
+    await ctx["delivery"].queue.send(ids, tag="unread")
+    return len(ids)

@@ -13,7 +13,7 @@ from backend.config import Settings
 from backend.notify.queue import SEND_JOB, queue_name, redis_settings
 from backend.notify.delivery import close_delivery, open_delivery
 from workers.digests import compile_digests
-from workers.messages import send_message, sweep_outbox
+from workers.messages import fall_back_unread, send_message, sweep_outbox
 from workers.rules import behaviour_attendance
 
 
@@ -46,6 +46,8 @@ class WorkerSettings:
     cron_jobs = [
         cron(purge_expired, name=f"cron:{DEPLOYMENT}:purge_expired", minute=7, run_at_startup=True),
         cron(sweep_outbox, name=f"cron:{DEPLOYMENT}:sweep_outbox", second={0, 20, 40}, run_at_startup=True),
+        # A push not opened in time gets one SMS in its place (issue 13); once-only, so a missed minute is caught up.
+        cron(fall_back_unread, name=f"cron:{DEPLOYMENT}:fall_back_unread", second=10, run_at_startup=True),
         # Behaviour rules over attendance and automatic deductions (issue 11).
         cron(behaviour_attendance, name=f"cron:{DEPLOYMENT}:behaviour_attendance", minute=set(range(0, 60, 5)),
              second=30, run_at_startup=True),

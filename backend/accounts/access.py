@@ -62,13 +62,16 @@ class Permission(Enum):
     manage_guidelines = "manage_guidelines"  # adding, editing and retiring them
     use_leave = "use_leave"  # leave requests: a parent's for their children, a homeroom teacher's to answer
     use_conversations = "use_conversations"  # messages: a parent's with the homeroom teacher, a homeroom's inbox
+    manage_sms_budget = "manage_sms_budget"  # the school's monthly SMS budget, and held SMS: send anyway or drop
+    choose_channels = "choose_channels"  # a parent's own choices of how each kind of message reaches them
 
 
 SCHOOL_WIDE = {Role.admin, Role.executive, Role.counsellor, Role.discipline, Role.nurse}
 
 ROLE_PERMISSIONS: dict[Role, set[Permission]] = {
     Role.admin: {Permission.manage_roster, Permission.manage_users, Permission.view_school, Permission.view_students,
-                 Permission.view_outbox, Permission.manage_school, Permission.manage_screening},
+                 Permission.view_outbox, Permission.manage_school, Permission.manage_screening,
+                 Permission.manage_sms_budget},
     Role.executive: {Permission.view_school, Permission.view_students, Permission.view_screening_school,
                      Permission.review_account_changes, Permission.view_behaviour_school},
     Role.counsellor: {Permission.view_students, Permission.manage_screening, Permission.view_screening_school},
@@ -77,7 +80,7 @@ ROLE_PERMISSIONS: dict[Role, set[Permission]] = {
     Role.homeroom_teacher: set(),
     Role.subject_teacher: set(),
     Role.grade_head: set(),  # what they read comes with this year's grades (GradeHeadAssignment)
-    Role.parent: {Permission.view_children, Permission.fill_questionnaires},
+    Role.parent: {Permission.view_children, Permission.fill_questionnaires, Permission.choose_channels},
     Role.student: {Permission.fill_questionnaires, Permission.view_own_attendance},
 }
 
@@ -213,6 +216,7 @@ MENU = (
     MenuItem("/care", N_("Care"), Permission.use_care),
     MenuItem("/promotion", N_("Homeroom activities"), Permission.use_promotion),
     MenuItem("/promotion/invitations", N_("Class meetings"), Permission.answer_meetings),
+    MenuItem("/notify/choices", N_("Message settings"), Permission.choose_channels),
     MenuItem("/promotion/guidelines", N_("Guidelines"), Permission.read_guidelines),
     MenuItem("/leave", N_("Leave requests"), Permission.use_leave),
     MenuItem("/conversations", N_("Messages with the teacher"), Permission.use_conversations),
@@ -343,6 +347,34 @@ def can_switch_sms(viewer: Viewer, guardian: dict, children_classrooms: set[int]
         return False
     return (viewer.can(Permission.manage_users) or guardian["user"] == viewer.user_id
             or bool(children_classrooms & viewer.classroom_ids))
+
+
+# Channel choices and channel health (notify.choices) ------------------------------------------------------------------
+# A guardian chooses, per kind of message, instant, weekly summary or off (safety-critical kinds: app or SMS only). The
+# parent does it in the app. A guardian without an account (SMS only) cannot: their children's homeroom teacher sets
+# it for them after a phone call, recorded as such. The homeroom teacher sees each of their class's guardians' channel
+# health (last delivered, last read).
+
+
+def can_set_channel_choices(viewer: Viewer, guardian: dict, children_classrooms: set[int]) -> bool:
+    """Needs the guardian's school and user. The guardian themself; for a guardian with no account, the homeroom
+    teacher of one of their children."""
+    if guardian["school"] != viewer.school_id or viewer.handed_over_by is not None:
+        return False
+    if guardian["user"] is not None:
+        return guardian["user"] == viewer.user_id and viewer.can(Permission.choose_channels)
+    return viewer.is_staff and bool(children_classrooms & viewer.classroom_ids)
+
+
+def can_see_channel_health(viewer: Viewer, classroom: dict) -> bool:
+    """A class's guardians, how each chose to be told and whether messages reach them: its homeroom teachers."""
+    return (classroom["school"] == viewer.school_id and viewer.is_staff and viewer.handed_over_by is None
+            and viewer.keeps_homeroom(classroom["id"]))
+
+
+def can_mark_read(viewer: Viewer, message: dict) -> bool:
+    """Opening a push records that it was read: only by the account it was sent to."""
+    return message["school"] == viewer.school_id and message["user"] is not None and message["user"] == viewer.user_id
 
 
 def can_see_attendance_of(viewer: Viewer, student_id: int) -> bool:

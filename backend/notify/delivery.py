@@ -1,7 +1,8 @@
 """Delivering the outbox. A worker delivers each message by id, claiming it first so that two workers never send
 one message; failures are retried with backoff or recorded with their reason; a push that no longer reaches
-the phone falls back to SMS; a sweep finds whatever a lost job or a Redis outage left behind; Twilio's status
-callbacks settle what was sent."""
+the phone falls back to SMS, and so, once, does one not opened in time; an SMS past the school's monthly budget is
+held for the admin; a sweep finds whatever a lost job or a Redis outage left behind; Twilio's status callbacks settle
+what was sent."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from datetime import timedelta
 
 import aiohttp
 
+from backend import db
 from backend.clock import now
 from backend.config import Settings
-from backend.notify import push, sms
+from backend.notify import budget, push, sms
 from backend.notify.outbox import reach_guardian, school_row, sendable_from
 from backend.notify.queue import JobQueue, RateLimiter
 from backend.notify.segments import sms_segments
@@ -21,8 +23,6 @@ from backend.notify.tables import Alert, Channel, Message, MessageStatus, PushSu
 from backend.students.tables import Guardian
 
 log = logging.getLogger("doolae.notify")
-# The page a tap on a push opens, by the alert's kind (a child's attendance and alerts unless said here).
-PUSH_PAGES = {"teacher_note": "/conversations", "teacher_text": "/conversations"}
 
 
 # Delivering -----------------------------------------------------------------------------------------------------
@@ -71,7 +71,8 @@ async def _claim(message_id: int) -> dict | None:
     if not claimed:
         return None
     return await Message.select(Message.all_columns(), Message.school.sms_per_second.as_alias("rate"),
-                                Message.alert.kind.as_alias("kind")).where(Message.id == message_id).first()
+                                Message.alert.kind.as_alias("kind"), Message.alert.urgent.as_alias("urgent")).where(
+        Message.id == message_id).first()
 
 
 async def deliver(delivery: Delivery, message_id: int) -> str:
@@ -87,6 +88,13 @@ async def deliver(delivery: Delivery, message_id: int) -> str:
             return MessageStatus.failed.value
     elif delivery.twilio is None:
         outcome = sms.Outcome("failed", code="not_configured", message="SMS is not set up on this server")
+    elif await budget.should_hold(message):
+        # Past the month's budget: the admin decides (budget.send_anyway / drop). Not an attempt.
+        await Message.update({Message.status: MessageStatus.held.value, Message.attempts: Message.attempts - 1,
+                              Message.error_code: "over_budget", Message.error_message: "past the monthly SMS budget",
+                              Message.updated_at: now()}).where(
+            (Message.id == message_id) & (Message.status == MessageStatus.sending.value))
+        return MessageStatus.held.value
     else:
         await delivery.limiter.wait(f"sms:{message['school']}", message["rate"])
         outcome = await sms.send_sms(delivery.twilio, delivery.settings, message["id"], message["recipient"],
@@ -104,8 +112,8 @@ async def _push(delivery: Delivery, message: dict) -> sms.Outcome:
                      if push.endpoint_allowed(delivery.settings, s["endpoint"])]  # none stored before the check
     if not subscriptions:
         return sms.Outcome("gone", code="no_subscription", message="the app no longer allows notifications")
-    payload = {"title": "ดูแล", "body": message["body"],
-               "url": PUSH_PAGES.get(message["kind"], "/attendance/children"),
+    # Opening it goes through /notify/opened/<id>: that is how the school knows it was read (no SMS in its place).
+    payload = {"title": "ดูแล", "body": message["body"], "url": f"/notify/opened/{message['id']}",
                "tag": f"alert-{message['alert']}"}
     outcomes = []
     for subscription in subscriptions:
@@ -123,11 +131,20 @@ async def _fall_back_to_sms(delivery: Delivery, message: dict, outcome: sms.Outc
     """The phone no longer takes pushes: settle the push and tell the guardian by SMS instead."""
     await _record(delivery.settings, message,
                   sms.Outcome("failed", code=outcome.code, message=f"{outcome.message}; SMS instead"))
+    created = await _sms_in_place_of(delivery.settings, message)
+    if created:
+        await delivery.queue.send([created])
+
+
+async def _sms_in_place_of(settings: Settings, message: dict) -> int | None:
+    """An SMS to the push's guardian with its words, once: its key is the alert's SMS key for that guardian, so
+    neither a second fall-back nor an SMS already sent for the alert makes another. Quiet hours hold it unless the
+    alert is urgent. Returns its id when it is new."""
     guardian = await Guardian.select(Guardian.id, Guardian.phone, Guardian.user, Guardian.sms_opt_out).where(
         Guardian.id == message["guardian"]).first()
     reach = reach_guardian({**guardian, "locale": None}, has_push=False) if guardian else None
     if reach is None or reach.channel is None:
-        return
+        return None
     moment = now()
     school = await school_row(message["school"])
     alert = await Alert.select(Alert.event_key, Alert.urgent).where(Alert.id == message["alert"]).first()
@@ -135,11 +152,37 @@ async def _fall_back_to_sms(delivery: Delivery, message: dict, outcome: sms.Outc
         school=message["school"], alert=message["alert"], guardian=reach.guardian_id, user=reach.user_id,
         channel=Channel.sms.value, dedupe_key=f"{alert['event_key']}|{reach.guardian_id}|sms",
         recipient=reach.recipient, body=message["body"], segments=sms_segments(message["body"]).count,
-        not_before=sendable_from(delivery.settings, moment, school["timezone"], alert["urgent"]),
-        created_at=moment, updated_at=moment,
+        not_before=sendable_from(settings, moment, school["timezone"], alert["urgent"]),
+        created_at=moment, updated_at=moment, fallback_of=message["id"],
     )).on_conflict(action="DO NOTHING").returning(Message.id)
-    if created:
-        await delivery.queue.send([created[0]["id"]])
+    return created[0]["id"] if created else None
+
+
+async def fall_back_unread(delivery: Delivery) -> list[int]:
+    """Pushes not read in time (settings.push_fallback_minutes, per kind: two hours for an absence): one SMS each,
+    exactly once. The push is claimed (fell_back_at) in the same transaction as its SMS is written, so two runs at
+    once, a run repeated, or a worker dying half-way make one SMS or none, never two; and the SMS's key is the
+    alert's for that guardian, as a second guard. A push opened, or its alert marked "seen", is never followed by an
+    SMS. Returns the new SMS to send."""
+    moment = now()
+    created = []
+    for kind, minutes in delivery.settings.push_fallback_minutes:
+        due = await Message.select(Message.id, Message.school, Message.alert, Message.guardian, Message.body).where(
+            (Message.channel == Channel.push.value)
+            & Message.status.is_in([MessageStatus.sent.value, MessageStatus.delivered.value])
+            & Message.read_at.is_null() & Message.fell_back_at.is_null() & Message.guardian.is_not_null()
+            & (Message.alert.kind == kind) & Message.alert.acknowledged_at.is_null()
+            & (Message.sent_at <= moment - timedelta(minutes=minutes))).order_by(Message.id)
+        for message in due:
+            async with db.transaction():
+                claimed = await Message.update({Message.fell_back_at: moment}).where(
+                    (Message.id == message["id"]) & Message.fell_back_at.is_null() & Message.read_at.is_null()
+                ).returning(Message.id)
+                if claimed:
+                    sms_id = await _sms_in_place_of(delivery.settings, message)
+                    if sms_id:
+                        created.append(sms_id)
+    return created
 
 
 async def _record(settings: Settings, message: dict, outcome: sms.Outcome) -> tuple[str, float | None]:

@@ -14,8 +14,9 @@ from backend import i18n
 from backend.accounts.access import Permission, Viewer, can_acknowledge, can_switch_sms
 from backend.clock import now
 from backend.config import Settings
+from backend.notify import choices
 from backend.notify.segments import sms_segments
-from backend.notify.tables import Alert, Channel, Message, MessageStatus, PushSubscription
+from backend.notify.tables import Alert, Channel, Message, MessageStatus, PushSubscription, SummaryItem
 from backend.i18n import N_
 from backend.notify.queue import JobQueue
 from backend.notify.wording import NotifyError, compose, school_templates
@@ -67,19 +68,22 @@ class Reach:
     channel: Channel | None
     recipient: str | None
     reason: str | None = None  # when channel is None: no_phone, not_mobile, opted_out
+    sms: str | None = None  # the phone an SMS would reach (for a guardian who chose SMS over the app)
 
 
 def reach_guardian(guardian: dict, has_push: bool) -> Reach:
     locale = guardian.get("locale") or i18n.DEFAULT_LOCALE
     if has_push:
-        return Reach(guardian["id"], guardian["user"], locale, Channel.push, f"user:{guardian['user']}")
+        phone = guardian["phone"]
+        sms = phone if phone and not guardian["sms_opt_out"] and is_mobile(phone) else None
+        return Reach(guardian["id"], guardian["user"], locale, Channel.push, f"user:{guardian['user']}", sms=sms)
     if not guardian["phone"]:
         return Reach(guardian["id"], guardian["user"], locale, None, None, "no_phone")
     if guardian["sms_opt_out"]:
         return Reach(guardian["id"], guardian["user"], locale, None, None, "opted_out")
     if not is_mobile(guardian["phone"]):
         return Reach(guardian["id"], guardian["user"], locale, None, None, "not_mobile")
-    return Reach(guardian["id"], guardian["user"], locale, Channel.sms, guardian["phone"])
+    return Reach(guardian["id"], guardian["user"], locale, Channel.sms, guardian["phone"], sms=guardian["phone"])
 
 
 async def guardians_of(student_ids: list[int]) -> dict[int, list[Reach]]:
@@ -121,7 +125,9 @@ class AlertSpec:
 
 async def create_alerts(settings: Settings, school: dict, specs: list[AlertSpec]) -> list[int]:
     """Alerts and a message per reachable guardian, in two inserts whatever their number (a whole register is
-    saved at once). An event that already has its alert is skipped: creating it again does nothing."""
+    saved at once). An event that already has its alert is skipped: creating it again does nothing. Each guardian's
+    channel choices are obeyed (notify.choices): a kind turned off sends them nothing, one left for the weekly
+    summary is kept for it (SummaryItem); safety-critical kinds always go, by the app or SMS as they chose."""
     if not specs:
         return []
     moment = now()
@@ -131,14 +137,20 @@ async def create_alerts(settings: Settings, school: dict, specs: list[AlertSpec]
     ]).on_conflict(action="DO NOTHING").returning(Alert.id, Alert.event_key)
     alert_ids = {row["event_key"]: row["id"] for row in created}
     templates = await school_templates(school["id"])
-    rows = []
+    chosen = await choices.choices_of([reach.guardian_id for spec in specs if spec.event_key in alert_ids
+                                       and spec.kind in choices.KIND_TOPICS for reach in spec.reaches])
+    rows, kept = [], []
     for spec in specs:
         if spec.event_key not in alert_ids:
             continue
         held_until = moment + spec.hold
         not_before = sendable_from(settings, held_until, school["timezone"], spec.urgent)
         for reach in spec.reaches:
-            if reach.channel is None:
+            way, reach = choices.route(spec.kind, spec.urgent, reach, chosen.get(reach.guardian_id, {}))
+            if way == choices.Choice.weekly.value:
+                kept.append(SummaryItem(school=school["id"], alert=alert_ids[spec.event_key], guardian=reach.guardian_id,
+                                        student=spec.student_id, kind=spec.kind, day=spec.day, created_at=moment))
+            if way != "now" or reach.channel is None:
                 continue
             body = compose(templates, spec.kind, reach.locale, {"school": school["short_name"], **spec.values})
             rows.append(Message(
@@ -150,6 +162,8 @@ async def create_alerts(settings: Settings, school: dict, specs: list[AlertSpec]
                 not_before=not_before if reach.channel is Channel.sms else held_until,
                 created_at=moment, updated_at=moment,
             ))
+    if kept:
+        await SummaryItem.insert(*kept).on_conflict(action="DO NOTHING")
     if not rows:
         return []
     inserted = await Message.insert(*rows).on_conflict(action="DO NOTHING").returning(Message.id)
@@ -194,15 +208,21 @@ async def cancel_alert(event_key: str) -> bool:
     if alert is None:
         return False
     cancelled = await Message.update({Message.status: MessageStatus.cancelled.value, Message.updated_at: now()}).where(
-        (Message.alert == alert["id"]) & (Message.status == MessageStatus.queued.value)).returning(Message.id)
+        (Message.alert == alert["id"]) & Message.status.is_in(WAITING)).returning(Message.id)
+    await SummaryItem.delete().where((SummaryItem.alert == alert["id"]) & SummaryItem.summarised_at.is_null())
     await _retire(alert["id"])
     return bool(cancelled)
+
+
+# Not yet sent: queued, or held past the school's SMS budget for the admin's decision.
+WAITING = [MessageStatus.queued.value, MessageStatus.held.value]
 
 
 async def _cancel_waiting(alert_id: int) -> set[int | None]:
     """Cancels an alert's messages still waiting and retires it; returns the guardians its messages did reach."""
     await Message.update({Message.status: MessageStatus.cancelled.value, Message.updated_at: now()}).where(
-        (Message.alert == alert_id) & (Message.status == MessageStatus.queued.value))
+        (Message.alert == alert_id) & Message.status.is_in(WAITING))
+    await SummaryItem.delete().where((SummaryItem.alert == alert_id) & SummaryItem.summarised_at.is_null())
     told = {m["guardian"] for m in await Message.select(Message.guardian).where(
         (Message.alert == alert_id) & (Message.status != MessageStatus.cancelled.value))}
     await _retire(alert_id)
@@ -232,6 +252,8 @@ async def acknowledge(viewer: Viewer, alert_id: int) -> None:
         raise NotifyError(N_("No such message about your children."), status=404)
     await Alert.update({Alert.acknowledged_at: now(), Alert.acknowledged_by: viewer.user_id}).where(
         (Alert.id == alert_id) & Alert.acknowledged_at.is_null())
+    # Seen in the app: its pushes to this parent count as read (no SMS stands in for them).
+    await choices.messages_read((Message.alert == alert_id) & (Message.user == viewer.user_id))
 
 
 async def list_outbox(viewer: Viewer, status: str | None = None, limit: int = 100) -> list[dict]:
@@ -270,7 +292,7 @@ async def retry_message(viewer: Viewer, queue: JobQueue, message_id: int) -> boo
 
 # What became of an alert, from its messages, in the order that decides it: one phone reached is "told".
 _TOLD = (MessageStatus.sent.value, MessageStatus.delivered.value)
-_WAITING = (MessageStatus.queued.value, MessageStatus.sending.value)
+_WAITING = (MessageStatus.queued.value, MessageStatus.sending.value, MessageStatus.held.value)
 
 
 def _outcome(statuses: set[str], seen: bool) -> str:

@@ -1,4 +1,5 @@
-"""Twilio's status callbacks, push subscriptions from the app, the admin's outbox, SMS wording and opt-outs."""
+"""Twilio's status callbacks, push subscriptions from the app, the admin's outbox (with the SMS budget and held
+messages), SMS wording and opt-outs, guardians' channel choices and their channel health, and pushes opened."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from twilio.request_validator import RequestValidator
 from backend import clock
 from backend.accounts.access import Permission, current_viewer, requires, requires_sign_in
 from backend.i18n import Refusal, _
-from backend.notify import delivery, push, wording
+from backend.notify import budget, choices, delivery, push, wording
 from backend.notify import outbox as alerts
 from backend.notify.tables import FAILURE_REASONS, KIND_LABELS, STATUS_LABELS, MessageStatus
 from backend.web import on_refusal, page, redirect, safe_next, typed
@@ -56,14 +57,48 @@ async def unsubscribe(request: Request, data: JSONBody[Subscription]) -> None:
     await push.drop_subscription(current_viewer(request), data.endpoint)
 
 
+async def _outbox_page(request: Request, refusal: Refusal | None = None) -> Response:
+    viewer = current_viewer(request)
+    status = request.query_params.get("status", "")
+    chosen = status if status in {s.value for s in MessageStatus} else ""
+    messages = await alerts.list_outbox(viewer, chosen or None)
+    held = await alerts.list_outbox(viewer, MessageStatus.held.value, limit=500)
+    return page(request, "notify/outbox.html", {
+        "messages": messages, "counts": await alerts.outbox_counts(viewer), "held": held,
+        "decisions": await budget.decisions([m["id"] for m in messages]),
+        "budget": await budget.summary(viewer), "status": chosen, "statuses": [s.value for s in MessageStatus],
+        "error": refusal, "typed": await typed(request) if refusal else {},
+        "refused_form": request.url.path if refusal else "",
+    }, status=refusal.status if refusal else 200)
+
+
 @get("/outbox", guards=[requires(Permission.view_outbox)])
 async def outbox(request: Request, status: FromQuery[str] = "") -> Response:
-    viewer = current_viewer(request)
-    chosen = status if status in {s.value for s in MessageStatus} else ""
-    return page(request, "notify/outbox.html", {
-        "messages": await alerts.list_outbox(viewer, chosen or None), "counts": await alerts.outbox_counts(viewer),
-        "status": chosen, "statuses": [s.value for s in MessageStatus],
-    })
+    return await _outbox_page(request)
+
+
+@post("/budget", guards=[requires(Permission.manage_sms_budget)], opt=on_refusal(_outbox_page))
+async def set_budget(request: Request) -> Response:
+    if await budget.set_budget(current_viewer(request), await typed(request)):
+        return redirect("/notify/outbox", flash=_("The SMS budget is saved."))
+    return redirect("/notify/outbox", flash=_("No SMS budget: no SMS will be held."))
+
+
+@post("/outbox/{message_id:int}/send-anyway", guards=[requires(Permission.manage_sms_budget)])
+async def send_anyway(request: Request, message_id: FromPath[int]) -> Response:
+    if await budget.send_anyway(current_viewer(request), request.app.state.settings, request.app.state.queue,
+                                message_id):
+        return redirect("/notify/outbox", flash=_("The SMS will be sent, past the budget."))
+    return redirect("/notify/outbox", flash=_("This message is not held any more."))
+
+
+@post("/outbox/{message_id:int}/drop", guards=[requires(Permission.manage_sms_budget)],
+      opt=on_refusal(_outbox_page))
+async def drop(request: Request, message_id: FromPath[int]) -> Response:
+    form = await typed(request)
+    if await budget.drop(current_viewer(request), message_id, form.get("reason", "")):
+        return redirect("/notify/outbox", flash=_("The SMS is dropped; the reason is kept."))
+    return redirect("/notify/outbox", flash=_("This message is not held any more."))
 
 
 @post("/outbox/{message_id:int}/retry", guards=[requires(Permission.view_outbox)])
@@ -114,6 +149,52 @@ async def set_sms_opt_out(request: Request, guardian_id: FromPath[int],
     return redirect(safe_next(data.next), flash=said)
 
 
+# Channel choices and channel health ------------------------------------------------------------------------------
+
+
+@get("/choices", guards=[requires(Permission.choose_channels)])
+async def my_choices(request: Request) -> Response:
+    """The parent's own settings page (from their home page)."""
+    viewer = current_viewer(request)
+    forms = [await choices.choices_form(viewer, guardian_id) for guardian_id in await choices.my_guardian_ids(viewer)]
+    return page(request, "notify/choices.html", {"forms": forms, "next": "/notify/choices", "error": None,
+                                                 "typed": {}})
+
+
+async def _choices_page(request: Request, refusal: Refusal | None = None) -> Response:
+    viewer = current_viewer(request)
+    form = await choices.choices_form(viewer, request.path_params["guardian_id"])
+    posted = await typed(request) if refusal else {}
+    return page(request, "notify/choices.html", {
+        "forms": [form], "error": refusal, "typed": posted,
+        "next": safe_next(posted.get("next") or request.query_params.get("next"))},
+        status=refusal.status if refusal else 200)
+
+
+@get("/guardians/{guardian_id:int}/choices", guards=[requires_sign_in])
+async def guardian_choices(request: Request, guardian_id: FromPath[int]) -> Response:
+    """The homeroom teacher's copy of the form, for a guardian with no account (after a phone call)."""
+    return await _choices_page(request)
+
+
+@post("/guardians/{guardian_id:int}/choices", guards=[requires_sign_in], opt=on_refusal(_choices_page))
+async def save_choices(request: Request, guardian_id: FromPath[int]) -> Response:
+    form = await typed(request)
+    await choices.save_choices(current_viewer(request), guardian_id, form)
+    return redirect(safe_next(form.get("next")), flash=_("Message choices saved."))
+
+
+@get("/classrooms/{classroom_id:int}/channels", guards=[requires(Permission.view_homeroom)])
+async def channels(request: Request, classroom_id: FromPath[int]) -> Response:
+    return page(request, "notify/channels.html", await choices.channel_health(current_viewer(request), classroom_id))
+
+
+@get("/opened/{message_id:int}", guards=[requires_sign_in])
+async def opened(request: Request, message_id: FromPath[int]) -> Response:
+    """Where a push leads: recorded as read (so no SMS stands in for it), then the page it is about."""
+    return redirect(await choices.open_push(current_viewer(request), message_id))
+
+
 template_helpers = {
     "message_status": lambda status: _(STATUS_LABELS[MessageStatus(status)]),
     "message_kind": lambda kind: _(KIND_LABELS.get(kind, kind)),
@@ -123,4 +204,5 @@ template_helpers = {
 
 notify_router = Router(path="/notify", route_handlers=[
     twilio_status, subscribe, unsubscribe, outbox, retry, templates, save_template, set_sms_opt_out,
+    set_budget, send_anyway, drop, my_choices, guardian_choices, save_choices, channels, opened,
 ])

@@ -26,6 +26,8 @@ class MessageStatus(str, Enum):
     undelivered = "undelivered"
     failed = "failed"  # will not be tried again; error_code and error_message say why
     cancelled = "cancelled"  # its cause was corrected before it left
+    held = "held"  # an SMS past the school's monthly budget, waiting for the admin's decision (notify.budget)
+    dropped = "dropped"  # the admin decided not to send a held SMS (BudgetDecision says who and why)
 
 
 STATUS_LABELS = {
@@ -36,6 +38,8 @@ STATUS_LABELS = {
     MessageStatus.undelivered: N_("Undelivered"),
     MessageStatus.failed: N_("Failed"),
     MessageStatus.cancelled: N_("Cancelled"),
+    MessageStatus.held: N_("Held for the admin"),
+    MessageStatus.dropped: N_("Dropped by the admin"),
 }
 KIND_LABELS = {
     "absent": N_("Absent"),
@@ -66,6 +70,7 @@ UNREACHABLE_REASONS = {
 # Why a message did not go, in words an admin can act on (the provider's own code and text are shown beside it).
 FAILURE_REASONS = {
     "not_configured": N_("Sending is not set up on this server."),
+    "over_budget": N_("The school's SMS budget for this month is used up: the admin decides whether it goes."),
     "no_subscription": N_("The parent's app no longer allows notifications; an SMS is sent instead."),
     "21211": N_("The phone number is not valid: correct it in the roster."),
     "21408": N_("SMS to this country is not enabled for the school's sender."),
@@ -114,6 +119,61 @@ class Message(Table):
     created_at = Timestamptz()
     updated_at = Timestamptz()
     sent_at = Timestamptz(null=True, default=None)
+    # The guardian read it: opened the push, or tapped "seen" on its alert in the app (channel health, and what
+    # stops the SMS fall-back of a push not opened).
+    read_at = Timestamptz(null=True, default=None)
+    # On a push: when the check for a push not opened in time made its SMS (or found none could be made), so that
+    # it is made once. On that SMS: the push it stands in for.
+    fell_back_at = Timestamptz(null=True, default=None)
+    fallback_of = Integer(null=True, default=None)
+
+
+class ChannelChoice(Table):
+    """How a guardian wants one topic of messages (notify.choices): instant, in the weekly summary, or off; for
+    safety-critical topics only by app or by SMS. No row: instant, by the app when it is installed."""
+
+    school = ForeignKey(School, on_delete=OnDelete.cascade)
+    guardian = ForeignKey(Guardian, on_delete=OnDelete.cascade)  # unique with topic (migration index)
+    topic = Varchar(length=20)
+    choice = Varchar(length=10)
+    set_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True)
+    set_via = Varchar(length=10, default="app")  # app: by the guardian; phone: the teacher, after a phone call
+    updated_at = Timestamptz()
+
+
+class SummaryItem(Table):
+    """An alert a guardian chose to hear of in the weekly family summary rather than at once; the summary marks
+    it summarised."""
+
+    school = ForeignKey(School, on_delete=OnDelete.cascade)
+    alert = ForeignKey(Alert, on_delete=OnDelete.cascade)  # unique with guardian (migration index)
+    guardian = ForeignKey(Guardian, on_delete=OnDelete.cascade)
+    student = ForeignKey(Student, on_delete=OnDelete.cascade, null=True)
+    kind = Varchar(length=30)
+    day = Date(null=True, default=None)
+    created_at = Timestamptz()
+    summarised_at = Timestamptz(null=True, default=None)
+
+
+class SmsBudget(Table):
+    """A school's monthly SMS budget in baht (kept in satang), and what one SMS part costs it."""
+
+    school = ForeignKey(School, on_delete=OnDelete.cascade, unique=True)
+    monthly_satang = Integer()
+    price_satang = Integer()  # per SMS part (segment): Twilio bills each part
+    updated_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True)
+    updated_at = Timestamptz()
+
+
+class BudgetDecision(Table):
+    """The admin's decision on an SMS held past the budget: send it anyway, or drop it with a reason."""
+
+    school = ForeignKey(School, on_delete=OnDelete.cascade)
+    message = ForeignKey(Message, on_delete=OnDelete.cascade, unique=True)
+    decision = Varchar(length=10)  # send, drop
+    reason = Varchar(length=300, default="")
+    decided_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True)
+    decided_at = Timestamptz()
 
 
 class PushSubscription(Table):
