@@ -50,6 +50,7 @@ KIND_LABELS = {
     "rule_serious": N_("Behaviour: serious incident"),
     "urgent_case": N_("Care: urgent concern"),
     "meeting": N_("Parents' class meeting"),
+    "network_meeting": N_("Parent committee meeting"),
     "digest": N_("Weekly digest ready"),  # to a homeroom teacher
 }
 
