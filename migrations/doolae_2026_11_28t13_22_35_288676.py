@@ -107,7 +107,7 @@ class User(Table, tablename="app_user", schema=None):
 
 ID = "2026-11-28T13:22:35:288676"
 VERSION = "1.38.0"
-DESCRIPTION = ""
+DESCRIPTION = "parent network"
 
 
 async def forwards():
