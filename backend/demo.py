@@ -456,7 +456,63 @@ async def seed_promotion(school_id: int, seed: int = 2569) -> int:
                 "rated_4": str(rng.randint(6, 10)), "rated_3": str(rng.randint(0, 3))})
     await seed_white_classrooms(school_id, assignments, rng)
     await seed_guidelines(school_id, settings)
+    if meeting_day is not None:
+        await seed_parent_network(school_id, assignments, rng, settings, queue, meeting_day)
     return made
+
+
+NETWORK_AGENDAS = (
+    ("ระดมทุนซื้อพัดลมและผ้าม่านห้องเรียน", "ตกลงระดมทุนตามความสมัครใจ เหรัญญิกรับเงินและแจ้งยอดในกลุ่ม",
+     "เหรัญญิกรายงานยอดเงินในการประชุมครั้งหน้า"),
+    ("เวรผู้ปกครองดูแลหน้าประตูโรงเรียนช่วงเช้า", "ผู้ปกครองอาสาเข้าเวรสัปดาห์ละ 2 วัน",
+     "เลขานุการจัดตารางเวรและแจ้งครูประจำชั้น"),
+    ("กิจกรรมทัศนศึกษาปลายภาค", "เห็นชอบให้ไปพิพิธภัณฑ์วิทยาศาสตร์ ผู้ปกครองอาสาดูแล 4 คน",
+     "ประธานประสานงานรถรับส่งกับโรงเรียน"),
+)
+
+
+async def seed_parent_network(school_id: int, assignments: list[dict], rng: random.Random, settings, queue,
+                              meeting_day) -> None:
+    """Each class's parent committee (three to five of its guardians, a chair first) and one committee meeting, held
+    a week before the parents' meeting, with its minutes; the school's committee (the classes' chairs first, up to
+    five members of class committees, named by the admin) and its meeting too. Invitations go through the outbox as they would have then."""
+    from datetime import timedelta
+
+    from backend import clock
+    from backend.promotion import network
+
+    seats = ("chair", "vice_chair", "secretary", "treasurer", "member")
+    held = meeting_day - timedelta(days=7)
+    chairs, others = [], []
+
+    async def meet(viewer, classroom_id) -> None:
+        agenda, minutes, actions = rng.choice(NETWORK_AGENDAS)
+        with clock.set_to(datetime.combine(held - timedelta(days=5), time(12), tzinfo=clock.SCHOOL_TIME)):
+            meeting = await network.schedule(viewer, settings, queue, classroom_id, {
+                "held_on": held.isoformat(), "starts_at": "15:30", "place": "ห้องประชุมอาคาร 1", "agenda": agenda})
+        with clock.set_to(datetime.combine(held, time(17), tzinfo=clock.SCHOOL_TIME)):
+            came = {f"g{guest['id']}": "on" for guest in (await network.meeting_page(viewer, meeting))["guests"]
+                    if rng.random() < 0.8}
+            await network.record(viewer, meeting, {**came, "minutes": minutes, "actions": actions})
+
+    for assignment in assignments:
+        teacher = await sessions.viewer_of(assignment["teacher"])
+        guardians = list((await network.class_page(teacher, assignment["classroom"]))["candidates"])
+        if len(guardians) < 3:
+            continue
+        chosen = rng.sample(guardians, rng.randint(3, min(5, len(guardians))))
+        for guardian, seat in zip(chosen, seats, strict=False):
+            await network.save_member(teacher, assignment["classroom"], {"guardian": str(guardian["id"]),
+                                                                         "role": seat})
+        chairs.append(chosen[0]["id"])
+        others += [guardian["id"] for guardian in chosen[1:]]
+        await meet(teacher, assignment["classroom"])
+    if not chairs:
+        return
+    admin = await admin_viewer(school_id)
+    for guardian_id, seat in zip(list(dict.fromkeys(chairs + others))[:5], seats, strict=False):
+        await network.save_member(admin, None, {"guardian": str(guardian_id), "role": seat})
+    await meet(admin, None)
 
 
 MOTTOS = ("ห้องเราสีขาว ไร้ยาเสพติด", "เรียนดี มีวินัย ห่างไกลยาเสพติด", "สามัคคี มีน้ำใจ ใส่ใจเพื่อน",

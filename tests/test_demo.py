@@ -56,7 +56,7 @@ async def test_the_demo_has_cases_referrals_activities_and_a_meeting_per_class(m
     from backend.care.tables import CareCase, Referral, TalentAchievement, TalentPlan
     from backend.demo import seed_care, seed_digests, seed_promotion, seed_screening
     from backend.promotion.tables import (CommitteeMember, CommitteeReport, GuidelineDocument, HomeroomActivity,
-                                          ParentMeeting)
+                                          NetworkMeeting, NetworkMember, ParentCommittee, ParentMeeting)
     from backend.schools.tables import Classroom
 
     start = schoolyear.school_year_of(clock.today()) - schoolyear.BE_OFFSET
@@ -87,7 +87,18 @@ async def test_the_demo_has_cases_referrals_activities_and_a_meeting_per_class(m
         # the white classroom: a committee of five and the reports of the last two months
         assert await CommitteeMember.count().where(CommitteeMember.classroom == room["id"]) == 5
         assert await CommitteeReport.count().where(CommitteeReport.classroom == room["id"]) == 2
+        # the parent network: three to five guardians on the class's committee, one meeting held with its minutes
+        committee = await ParentCommittee.select(ParentCommittee.id).where(
+            ParentCommittee.classroom == room["id"]).first()
+        assert 3 <= await NetworkMember.count().where(NetworkMember.committee == committee["id"]) <= 5
+        assert await NetworkMeeting.count().where((NetworkMeeting.committee == committee["id"])
+                                                  & (NetworkMeeting.minutes != "")) == 1
     assert await GuidelineDocument.count() == 2
+    school_committee = await ParentCommittee.select(ParentCommittee.id).where(
+        ParentCommittee.classroom.is_null()).first()
+    assert await NetworkMember.count().where(NetworkMember.committee == school_committee["id"]) >= 3
+    assert await NetworkMeeting.count().where((NetworkMeeting.committee == school_committee["id"])
+                                              & NetworkMeeting.held_at.is_not_null()) == 1
 
 
 async def test_the_demo_has_a_month_of_sms_and_a_parent_who_chose_the_weekly_summary(make_client):

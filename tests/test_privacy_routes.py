@@ -36,7 +36,9 @@ from backend.notify.tables import Alert, Message
 from backend.promotion import guidelines
 from backend.leave import services as leave
 from backend.leave.tables import LeaveRequest
+from backend.promotion import network
 from backend.promotion import services as promotion
+from backend.promotion.tables import NetworkMember
 from backend.promotion import white
 from backend.schools.calendar import Week
 from backend.screening import filling
@@ -329,6 +331,22 @@ ROUTES: dict[str, frozenset[str]] = {
     "POST /promotion/guidelines/{document_id:int}": only("kanya", "wichai", "ratana"),
     "GET /promotion/guidelines/{document_id:int}/file": frozenset(STAFF),
     "POST /promotion/guidelines/{document_id:int}/retire": only("kanya", "wichai", "ratana"),
+    # The parent network: ม.1/1's committee (Prasert, Bua's father, its chair; Somsri a member) is kept by Somchai and
+    # read by the head of ม.1 and the school's admin and executive, who keep the school's committee (empty forms come
+    # back to be fixed). Somsri, on the committee, answers its meeting's invitation and reads her committee's page;
+    # every parent has that page (Noi's says she sits on none).
+    "GET /promotion/network": only("kanya", "wichai", "preecha"),
+    "POST /promotion/network/members": only("kanya", "wichai", "preecha"),
+    "POST /promotion/network/meetings": only("kanya", "wichai", "preecha"),
+    "GET /promotion/classrooms/{classroom_id:int}/network": only("kanya", "wichai", "somchai", "sunee"),
+    "POST /promotion/classrooms/{classroom_id:int}/network/members": only("somchai"),
+    "POST /promotion/classrooms/{classroom_id:int}/network/meetings": only("somchai"),
+    "POST /promotion/network/members/{member_id:int}/end": only("somchai"),
+    "GET /promotion/network/meetings/{committee_meeting_id:int}": only("kanya", "wichai", "somchai", "sunee"),
+    "POST /promotion/network/meetings/{committee_meeting_id:int}/invite": only("somchai"),
+    "POST /promotion/network/meetings/{committee_meeting_id:int}/record": only("somchai"),
+    "GET /promotion/network/mine": only("somsri", "noi"),
+    "POST /promotion/network/meetings/{committee_meeting_id:int}/reply": only("somsri"),
     # Leave requests: a parent asks for their own children (Noi, of her own school, is sent back to choose a child);
     # the one opened is Bua's, entered by Somchai after her father's phone call, with a photo of the doctor's note:
     # her homeroom teacher and the head of her grade read it, only the homeroom teacher answers it (already answered,
@@ -454,7 +472,21 @@ async def _world(people, app) -> dict[str, str]:
         "meeting_id": str(meeting_id), "plan_id": str(plan_id), "thread_id": str(thread["id"]),
         **await _digest_world(people, app),
         **await _leave_world(people, app),
+        **await _network_world(people, app),
     }
+
+
+async def _network_world(people, app) -> dict[str, str]:
+    """ม.1/1's parent committee (Prasert chair, Somsri a member) and its meeting today, not yet held."""
+    somchai = await people.somchai.viewer()
+    room = people.classrooms["BKK ม.1/1"]
+    for phone, role in (("+66822222222", "chair"), ("+66811111111", "member")):
+        await network.save_member(somchai, room, {"guardian": str(people.guardians[phone]), "role": role})
+    meeting_id = await network.schedule(somchai, app.state.settings, app.state.queue, room, {
+        "held_on": clock.today().isoformat(), "starts_at": "23:59", "place": "ห้อง 121", "agenda": "ระดมทุน"})
+    member = await NetworkMember.select(NetworkMember.id).where(
+        NetworkMember.guardian == people.guardians["+66822222222"]).first()
+    return {"member_id": str(member["id"]), "committee_meeting_id": str(meeting_id)}
 
 
 async def _leave_world(people, app) -> dict[str, str]:

@@ -60,6 +60,7 @@ class Permission(Enum):
     view_white_classrooms = "view_white_classrooms"  # which classes have a white-classroom committee and reports
     read_guidelines = "read_guidelines"  # the school's guideline documents for homeroom and prevention work
     manage_guidelines = "manage_guidelines"  # adding, editing and retiring them
+    keep_parent_network = "keep_parent_network"  # the school's parent committee and each class's committee status
     use_leave = "use_leave"  # leave requests: a parent's for their children, a homeroom teacher's to answer
     use_conversations = "use_conversations"  # messages: a parent's with the homeroom teacher, a homeroom's inbox
     manage_sms_budget = "manage_sms_budget"  # the school's monthly SMS budget, and held SMS: send anyway or drop
@@ -218,6 +219,7 @@ MENU = (
     MenuItem("/promotion/invitations", N_("Class meetings"), Permission.answer_meetings),
     MenuItem("/notify/choices", N_("Message settings"), Permission.choose_channels),
     MenuItem("/promotion/guidelines", N_("Guidelines"), Permission.read_guidelines),
+    MenuItem("/promotion/network", N_("Parent network"), Permission.keep_parent_network),
     MenuItem("/leave", N_("Leave requests"), Permission.use_leave),
     MenuItem("/conversations", N_("Messages with the teacher"), Permission.use_conversations),
     MenuItem("/roster/import", N_("Roster"), Permission.manage_roster),
@@ -846,7 +848,7 @@ def sees_special_without_plan(viewer: Viewer, student: dict) -> bool:
 # read them and see each class's counts this term. A parent answers the invitations of their own children's classes.
 PROMOTION_PERMISSIONS = frozenset({Permission.use_promotion, Permission.answer_meetings,
                                    Permission.view_white_classrooms, Permission.read_guidelines,
-                                   Permission.manage_guidelines})
+                                   Permission.manage_guidelines, Permission.keep_parent_network})
 PROMOTION_READERS = frozenset({Role.executive})
 
 
@@ -859,6 +861,8 @@ def promotion_permission(viewer: Viewer, permission: Permission) -> bool:
         return reads_guidelines(viewer)
     if permission is Permission.manage_guidelines:
         return manages_guidelines(viewer)
+    if permission is Permission.keep_parent_network:
+        return keeps_school_network(viewer)
     return viewer.is_staff and viewer.handed_over_by is None and bool(
         viewer.classroom_ids or viewer.supervised_ids or viewer.holds(PROMOTION_READERS))
 
@@ -947,6 +951,56 @@ def can_read_guideline(viewer: Viewer, document: dict) -> bool:
 
 def can_manage_guideline(viewer: Viewer, document: dict) -> bool:
     return document["school"] == viewer.school_id and manages_guidelines(viewer)
+
+
+# Promotion: the parent network (เครือข่ายผู้ปกครอง) ----------------------------------------------------------------------
+# Each class's committee is made of guardians of its students, named by its homeroom teachers; the school's, of any
+# guardian of the school, named by the admins and executives, who also see each class's committee and when it last
+# met (the class's page, for them and those who oversee the class). Contact numbers are for those staff only.
+# Sitting on a committee opens nothing of another family: a member reads their committee's page only (fellow
+# members' names and roles, the meetings and their minutes), never a phone number or a child.
+NETWORK_KEEPERS = frozenset({Role.admin, Role.executive})
+
+
+def keeps_school_network(viewer: Viewer) -> bool:
+    return _staff_in_person(viewer) and viewer.holds(NETWORK_KEEPERS)
+
+
+def can_see_class_network(viewer: Viewer, classroom: dict) -> bool:
+    """A class's committee with its members' numbers, its meetings and invitations (needs id, school)."""
+    if classroom["school"] != viewer.school_id or not _staff_in_person(viewer):
+        return False
+    return viewer.oversees(classroom["id"]) or viewer.holds(NETWORK_KEEPERS)
+
+
+def can_record_class_network(viewer: Viewer, classroom: dict) -> bool:
+    """Naming a class's committee and calling and recording its meetings: the class's homeroom teachers."""
+    return can_record_promotion(viewer, classroom)
+
+
+def can_see_committee(viewer: Viewer, committee: dict, member_users: set[int]) -> bool:
+    """A committee's page (needs school, classroom: None for the school's): the staff above, or a parent who sits
+    on it now (member_users: the accounts of its current members)."""
+    if committee["school"] != viewer.school_id or viewer.handed_over_by is not None:
+        return False
+    if viewer.is_parent:
+        return viewer.can(Permission.answer_meetings) and viewer.user_id in member_users
+    if committee["classroom"] is None:
+        return keeps_school_network(viewer)
+    return can_see_class_network(viewer, {"id": committee["classroom"], "school": committee["school"]})
+
+
+def can_record_committee(viewer: Viewer, committee: dict) -> bool:
+    if committee["school"] != viewer.school_id:
+        return False
+    if committee["classroom"] is None:
+        return keeps_school_network(viewer)
+    return can_record_class_network(viewer, {"id": committee["classroom"], "school": committee["school"]})
+
+
+def sees_member_contacts(viewer: Viewer) -> bool:
+    """Members' contact numbers: the staff who may see the committee; never a fellow member."""
+    return _staff_in_person(viewer)
 
 
 # Care: the school's care in numbers (care.reports) -------------------------------------------------------------------

@@ -18,6 +18,8 @@ from backend.care import urgent as care_urgent
 from backend.leave import services as leave
 from backend.leave.tables import KIND_LABELS as LEAVE_KINDS, STATE_LABELS as LEAVE_STATES
 from backend.conversations import services as conversations
+from backend.promotion import network
+from backend.promotion.tables import NETWORK_ROLE_LABELS
 from backend.promotion import services as promotion
 from backend.records import services as records
 from backend.students import services as students
@@ -42,6 +44,7 @@ async def home(request: Request) -> Response:
         context["attendance"] = await attendance.children_today(viewer)  # a parent's: today and alerts not seen
         context["conduct"] = await behaviour_family.children_summary(viewer)  # balance, incidents to acknowledge
         context["leave"] = await leave.children_leave(viewer)  # leave asked for, with the teacher's answer
+        context["network"] = await network.home_card(viewer)  # the parent committees they sit on, next meeting
     if viewer.can(Permission.view_homeroom):
         context["rooms"] = await students.list_homerooms(viewer)
         # Behaviour rules that fired for the homeroom's students, until the teacher marks them seen.
@@ -65,7 +68,8 @@ async def home(request: Request) -> Response:
         context["counts"] = await students.count_students(viewer)
     return web.page(request, "home/home.html", {**context, "attendance_labels": ATTENDANCE_LABELS,
                                                 "leave_kinds": {k.value: v for k, v in LEAVE_KINDS.items()},
-                                                "leave_states": {k.value: v for k, v in LEAVE_STATES.items()}})
+                                                "leave_states": {k.value: v for k, v in LEAVE_STATES.items()},
+                                                "seats": {k.value: v for k, v in NETWORK_ROLE_LABELS.items()}})
 
 
 @get("/search", guards=[requires(Permission.search_students)])

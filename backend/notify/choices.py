@@ -57,6 +57,7 @@ KIND_TOPICS = {
     "rule_absences": Topic.behaviour,
     "rule_points": Topic.behaviour,
     "meeting": Topic.meetings,
+    "network_meeting": Topic.meetings,
 }
 # Sent whatever the school's SMS budget (notify.budget): the critical kinds, and a correction of what was sent.
 ALWAYS_SENT = frozenset({"correction"})
@@ -88,6 +89,7 @@ CANNOT_TURN_OFF = {
 KIND_PAGES = {"absent": "/attendance/children", "late": "/attendance/children", "cut": "/attendance/children",
               "correction": "/attendance/children", "rule_lates": "/behaviour", "rule_absences": "/behaviour",
               "rule_points": "/behaviour", "rule_serious": "/behaviour", "meeting": "/promotion/invitations",
+              "network_meeting": "/promotion/network/mine",
               "teacher_note": "/conversations", "teacher_text": "/conversations"}
 
 

@@ -107,6 +107,20 @@ async def guardians_of(student_ids: list[int]) -> dict[int, list[Reach]]:
     return found
 
 
+async def reach_guardians(guardian_ids: list[int]) -> dict[int, Reach]:
+    """How to reach each of these guardians now, whoever their children are (a parent committee's members)."""
+    if not guardian_ids:
+        return {}
+    rows = await Guardian.select(Guardian.id, Guardian.phone, Guardian.user, Guardian.sms_opt_out,
+                                 Guardian.user.locale.as_alias("locale")).where(Guardian.id.is_in(guardian_ids))
+    users = [row["user"] for row in rows if row["user"]]
+    pushed = set()
+    if users:
+        pushed = {r["user"] for r in await PushSubscription.select(PushSubscription.user).where(
+            PushSubscription.user.is_in(users))}
+    return {row["id"]: reach_guardian(row, row["user"] in pushed) for row in rows}
+
+
 @dataclass(frozen=True)
 class AlertSpec:
     """An event to tell guardians of: whose, which (event_key makes it once-only), what kind, and to whom."""

@@ -54,6 +54,7 @@ KIND_LABELS = {
     "rule_serious": N_("Behaviour: serious incident"),
     "urgent_case": N_("Care: urgent concern"),
     "meeting": N_("Parents' class meeting"),
+    "network_meeting": N_("Parent committee meeting"),
     "digest": N_("Weekly digest ready"),  # to a homeroom teacher
     "teacher_note": N_("Message from the homeroom teacher (in the app)"),
     "teacher_text": N_("Message from the homeroom teacher (by SMS)"),

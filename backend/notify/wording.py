@@ -36,6 +36,7 @@ FIELDS = {
     # The same-day path (care.urgent): to the counsellors and executives, never the child's name or the concern.
     "urgent_case": ("school",),
     "meeting": ("school", "date", "time", "place"),  # the parents' classroom meeting (promotion): no link needed
+    "network_meeting": ("school", "date", "time", "place"),  # a parent committee's meeting (promotion.network)
     "digest": ("school", "room", "date"),  # to a homeroom teacher: the week's digest is ready (behaviour.digest)
     # The homeroom teacher wrote (conversations): a notice that it waits in the app, or, to a guardian without the
     # app, the teacher's words themselves (no link: conversations refuses one).

@@ -14,8 +14,8 @@ from backend.accounts.access import Permission, current_viewer, requires
 from backend import i18n
 from backend.i18n import Refusal, _
 from backend.notify.tables import UNREACHABLE_REASONS
-from backend.promotion import guidelines, services, white
-from backend.promotion.tables import GUIDELINE_TOPICS, POST_LABELS, REPLY_LABELS
+from backend.promotion import guidelines, network, services, white
+from backend.promotion.tables import GUIDELINE_TOPICS, NETWORK_ROLE_LABELS, POST_LABELS, REPLY_LABELS
 from backend.web import on_refusal, page, redirect, typed
 
 REPLIES = {answer.value: label for answer, label in REPLY_LABELS.items()}
@@ -25,6 +25,9 @@ WHITE_READERS = [requires(Permission.use_promotion, Permission.view_white_classr
 GUIDELINE_READERS = [requires(Permission.read_guidelines)]
 GUIDELINE_KEEPERS = [requires(Permission.manage_guidelines)]
 POSTS = {post.value: label for post, label in POST_LABELS.items()}
+NETWORK_KEEPERS = [requires(Permission.keep_parent_network)]
+NETWORK_STAFF = [requires(Permission.use_promotion, Permission.keep_parent_network)]
+SEATS = {role.value: label for role, label in NETWORK_ROLE_LABELS.items()}
 
 
 @get("/", guards=STAFF)
@@ -204,7 +207,126 @@ async def guideline_file(request: Request, document_id: FromPath[int]) -> Respon
         "Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"})
 
 
+# The parent network (promotion.network) ------------------------------------------------------------------------------
+
+
+def _network_context(request: Request, found: dict, refusal: Refusal | None) -> dict:
+    return {**found, "error": refusal, "seats": SEATS,
+            "form": request.url.path.rsplit("/", 1)[-1] if refusal else ""}
+
+
+async def _school_network_page(request: Request, refusal: Refusal | None = None) -> Response:
+    found = await network.school_page(current_viewer(request))
+    posted = await typed(request) if request.method == "POST" else {}
+    return page(request, "promotion/network.html", {**_network_context(request, found, refusal), "posted": posted},
+                status=refusal.status if refusal else 200)
+
+
+async def _class_network_page(request: Request, refusal: Refusal | None = None) -> Response:
+    found = await network.class_page(current_viewer(request), request.path_params["classroom_id"])
+    posted = await typed(request) if request.method == "POST" else {}
+    return page(request, "promotion/network.html", {**_network_context(request, found, refusal), "posted": posted},
+                status=refusal.status if refusal else 200)
+
+
+def _network_of(classroom_id: int | None) -> str:
+    return f"/promotion/classrooms/{classroom_id}/network" if classroom_id else "/promotion/network"
+
+
+@get("/network", guards=NETWORK_KEEPERS)
+async def school_network(request: Request) -> Response:
+    return await _school_network_page(request)
+
+
+@post("/network/members", guards=NETWORK_KEEPERS, opt=on_refusal(_school_network_page))
+async def save_school_member(request: Request) -> Response:
+    await network.save_member(current_viewer(request), None, await typed(request))
+    return redirect("/promotion/network", flash=_("The committee is saved."))
+
+
+@post("/network/meetings", guards=NETWORK_KEEPERS, opt=on_refusal(_school_network_page))
+async def schedule_school_committee(request: Request) -> Response:
+    meeting_id = await network.schedule(current_viewer(request), request.app.state.settings, request.app.state.queue,
+                                        None, await typed(request))
+    return redirect(f"/promotion/network/meetings/{meeting_id}",
+                    flash=_("The meeting is called and the invitations are on their way."))
+
+
+@get("/classrooms/{classroom_id:int}/network", guards=NETWORK_STAFF)
+async def class_network(request: Request, classroom_id: FromPath[int]) -> Response:
+    return await _class_network_page(request)
+
+
+@post("/classrooms/{classroom_id:int}/network/members", guards=STAFF, opt=on_refusal(_class_network_page))
+async def save_class_member(request: Request, classroom_id: FromPath[int]) -> Response:
+    await network.save_member(current_viewer(request), classroom_id, await typed(request))
+    return redirect(_network_of(classroom_id), flash=_("The committee is saved."))
+
+
+@post("/classrooms/{classroom_id:int}/network/meetings", guards=STAFF, opt=on_refusal(_class_network_page))
+async def schedule_class_committee(request: Request, classroom_id: FromPath[int]) -> Response:
+    meeting_id = await network.schedule(current_viewer(request), request.app.state.settings, request.app.state.queue,
+                                        classroom_id, await typed(request))
+    return redirect(f"/promotion/network/meetings/{meeting_id}",
+                    flash=_("The meeting is called and the invitations are on their way."))
+
+
+@post("/network/members/{member_id:int}/end", guards=NETWORK_STAFF)
+async def end_term(request: Request, member_id: FromPath[int]) -> Response:
+    member = await network.end_term(current_viewer(request), member_id)
+    return redirect(_network_of(member["classroom"]), flash=_("The member's term has ended; it stays in the history."))
+
+
+async def _network_meeting_page(request: Request, refusal: Refusal | None = None) -> Response:
+    found = await network.meeting_page(current_viewer(request), request.path_params["committee_meeting_id"])
+    posted = await typed(request) if request.method == "POST" else {}
+    return page(request, "promotion/network_meeting.html", {
+        **found, "posted": posted, "error": refusal, "reasons": UNREACHABLE_REASONS, "replies": REPLIES},
+        status=refusal.status if refusal else 200)
+
+
+@get("/network/meetings/{committee_meeting_id:int}", guards=NETWORK_STAFF)
+async def network_meeting(request: Request, committee_meeting_id: FromPath[int]) -> Response:
+    return await _network_meeting_page(request)
+
+
+@post("/network/meetings/{committee_meeting_id:int}/invite", guards=NETWORK_STAFF,
+      opt=on_refusal(_network_meeting_page))
+async def invite_members(request: Request, committee_meeting_id: FromPath[int]) -> Response:
+    invited = await network.invite_new_members(current_viewer(request), request.app.state.settings,
+                                               request.app.state.queue, committee_meeting_id)
+    return redirect(f"/promotion/network/meetings/{committee_meeting_id}", flash=_(
+        "The members named since are invited.") if invited else _("Every member is invited already."))
+
+
+@post("/network/meetings/{committee_meeting_id:int}/record", guards=NETWORK_STAFF,
+      opt=on_refusal(_network_meeting_page))
+async def record_network_meeting(request: Request, committee_meeting_id: FromPath[int]) -> Response:
+    await network.record(current_viewer(request), committee_meeting_id, await typed(request))
+    return redirect(f"/promotion/network/meetings/{committee_meeting_id}", flash=_("The meeting is recorded."))
+
+
+async def _my_network_page(request: Request, refusal: Refusal | None = None) -> Response:
+    found = await network.member_page(current_viewer(request))
+    return page(request, "promotion/network_mine.html", {"committees": found, "seats": SEATS, "replies": REPLIES,
+                                                         "error": refusal}, status=refusal.status if refusal else 200)
+
+
+@get("/network/mine", guards=PARENTS)
+async def my_network(request: Request) -> Response:
+    return await _my_network_page(request)
+
+
+@post("/network/meetings/{committee_meeting_id:int}/reply", guards=PARENTS, opt=on_refusal(_my_network_page))
+async def reply_network(request: Request, committee_meeting_id: FromPath[int]) -> Response:
+    await network.reply(current_viewer(request), committee_meeting_id, (await typed(request)).get("answer", ""))
+    return redirect("/promotion/network/mine", flash=_("Thank you: the committee's keeper sees your answer."))
+
+
 promotion_router = Router(path="/promotion", route_handlers=[
     front, classroom, record_activity, schedule_meeting, meeting, record_meeting, invitations, reply,
     white_classrooms, white_classroom, save_committee, file_report,
-    guideline_list, add_guideline, guideline, edit_guideline, retire_guideline, guideline_file])
+    guideline_list, add_guideline, guideline, edit_guideline, retire_guideline, guideline_file,
+    school_network, save_school_member, schedule_school_committee, class_network, save_class_member,
+    schedule_class_committee, end_term, network_meeting, invite_members, record_network_meeting, my_network,
+    reply_network])

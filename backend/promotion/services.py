@@ -191,18 +191,9 @@ async def schedule_meeting(viewer: Viewer, settings: Settings, queue: JobQueue, 
     cannot be reached too, so that the teacher sees whom to tell another way."""
     await _classroom(viewer, classroom_id, write=True)
     errors = {}
-    held_on = _date_field(form, "held_on", errors)
-    if held_on and held_on < clock.today():
-        errors["held_on"] = N_("That day has passed: choose today or a later day.")
-    found = CLOCK_TIME.fullmatch(_plain(form.get("starts_at"), 5))
-    if not found:
-        errors["starts_at"] = N_("Enter the time, such as 18:00.")
-    place = _plain(form.get("place"), 80)
-    if not place:
-        errors["place"] = N_("Say where the meeting is.")
+    held_on, starts_at, place = when_and_where(form, errors)
     if errors:
         raise PromotionError(N_("Some fields need fixing."), errors=errors)
-    starts_at = f"{int(found.group(1)):02d}:{found.group(2)}"
     year_id, term = viewer.school_year_id, await _term_of(viewer, held_on)
     members = await _members(viewer, classroom_id)
     school = await notify.school_row(viewer.school_id)
@@ -222,12 +213,36 @@ async def schedule_meeting(viewer: Viewer, settings: Settings, queue: JobQueue, 
                 first_child.setdefault(reach.guardian_id, (member["id"], reach))
         if guests:
             await MeetingGuest.insert(*guests)
-        values = {"day": held_on, "time": starts_at, "place": place}
-        specs = [notify.AlertSpec(student_id, f"meeting:{meeting_id}:{guardian_id}", "meeting", held_on, values,
-                                  [reach]) for guardian_id, (student_id, reach) in first_child.items()]
-        message_ids = await notify.create_alerts(settings, school, specs)
+        message_ids = await send_invitations(settings, school, "meeting", f"meeting:{meeting_id}", held_on, {
+            "time": starts_at, "place": place}, list(first_child.values()))
     await queue.send(message_ids)
     return meeting_id
+
+
+def when_and_where(form: dict, errors: dict) -> tuple[date | None, str, str]:
+    """A meeting's day (today or later), its time as HH:MM and its place, as a form gives them; what is wrong goes
+    into errors."""
+    held_on = _date_field(form, "held_on", errors)
+    if held_on and held_on < clock.today():
+        errors["held_on"] = N_("That day has passed: choose today or a later day.")
+    found = CLOCK_TIME.fullmatch(_plain(form.get("starts_at"), 5))
+    if not found:
+        errors["starts_at"] = N_("Enter the time, such as 18:00.")
+    place = _plain(form.get("place"), 80)
+    if not place:
+        errors["place"] = N_("Say where the meeting is.")
+    return held_on, f"{int(found.group(1)):02d}:{found.group(2)}" if found else "", place
+
+
+async def send_invitations(settings: Settings, school: dict, kind: str, key: str, day: date, values: dict,
+                           invitees: list[tuple[int | None, notify.Reach]]) -> list[int]:
+    """An invitation to a meeting for each guardian, inside the caller's transaction: one alert each (keyed
+    <key>:<guardian>, so that inviting again tells nobody twice) with one message, by push to their app or else by
+    SMS with no link. A guardian who cannot be reached gets none: the caller keeps them as a guest, with why, for
+    the teacher to tell another way. Returns the messages for the worker."""
+    specs = [notify.AlertSpec(student_id, f"{key}:{reach.guardian_id}", kind, day, {"day": day, **values}, [reach])
+             for student_id, reach in invitees]
+    return await notify.create_alerts(settings, school, specs)
 
 
 async def _meeting(viewer: Viewer, meeting_id: int, write: bool = False) -> tuple[dict, dict]:

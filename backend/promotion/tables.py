@@ -173,3 +173,73 @@ class GuidelineDocument(Table):
     updated_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True)
     updated_at = Timestamptz()
     retired_at = Timestamptz(null=True, default=None)
+
+
+# The parent network (เครือข่ายผู้ปกครอง) ------------------------------------------------------------------------------
+
+
+class NetworkRole(str, Enum):
+    """A seat on a parent committee: one chair, vice-chair, secretary and treasurer each, any number of members."""
+
+    chair = "chair"
+    vice_chair = "vice_chair"
+    secretary = "secretary"
+    treasurer = "treasurer"
+    member = "member"
+
+
+NETWORK_ROLE_LABELS = {NetworkRole.chair: N_("Chair"), NetworkRole.vice_chair: N_("Vice-chair"),
+                       NetworkRole.secretary: N_("Secretary"), NetworkRole.treasurer: N_("Treasurer"),
+                       NetworkRole.member: N_("Committee member")}
+
+
+class ParentCommittee(Table):
+    """A class's parent committee, or the school's (classroom null), for one school year: its term of office.
+    Made when its first member is named (one per school year and classroom, or school)."""
+
+    school = ForeignKey(School, on_delete=OnDelete.cascade)
+    school_year = ForeignKey(SchoolYear, on_delete=OnDelete.cascade)
+    classroom = ForeignKey(Classroom, on_delete=OnDelete.cascade, null=True)
+    created_at = Timestamptz()
+
+
+class NetworkMember(Table):
+    """A guardian on a committee in one role from one moment until another (ended_at null while they sit): a
+    change of role ends the row and starts another, so who held each seat when stays known. The contact number is
+    for the school's staff only: fellow members never see it."""
+
+    committee = ForeignKey(ParentCommittee, on_delete=OnDelete.cascade)
+    guardian = ForeignKey(Guardian, on_delete=OnDelete.cascade)
+    role = Varchar(length=12)
+    phone = Varchar(length=20, default="")  # E.164; the guardian's own number unless another was given
+    started_at = Timestamptz()
+    ended_at = Timestamptz(null=True, default=None)
+    set_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True)
+
+
+class NetworkMeeting(Table):
+    """A committee meeting with its agenda; held once its minutes are recorded, with the follow-up actions."""
+
+    committee = ForeignKey(ParentCommittee, on_delete=OnDelete.cascade)
+    held_on = Date()
+    starts_at = Varchar(length=5)  # HH:MM, school time
+    place = Varchar(length=80)
+    agenda = Text(default="")
+    scheduled_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True)
+    scheduled_at = Timestamptz()
+    held_at = Timestamptz(null=True, default=None)
+    minutes = Text(default="")
+    actions = Text(default="")
+
+
+class NetworkGuest(Table):
+    """A member invited to a committee meeting: how they were told (push, sms, or why not), their reply and whether
+    they came. Unique per meeting and guardian, so inviting again never tells anyone twice."""
+
+    meeting = ForeignKey(NetworkMeeting, on_delete=OnDelete.cascade)
+    guardian = ForeignKey(Guardian, on_delete=OnDelete.cascade)
+    channel = Varchar(length=8, default="")
+    unreachable = Varchar(length=12, default="")
+    reply = Varchar(length=12, default="")
+    replied_at = Timestamptz(null=True, default=None)
+    came = Boolean(default=False)
