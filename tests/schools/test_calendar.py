@@ -52,7 +52,8 @@ def test_a_day_outside_the_calendar_is_not_guessed():
 
 @pytest.mark.parametrize("text, day", [
     ("11/05/2570", date(2027, 5, 11)), ("1/6/2569", date(2026, 6, 1)), ("13-4-2027", date(2027, 4, 13)),
-    ("31/02/2570", None), ("2570-05-11", None), ("", None), ("วันนี้", None),
+    ("31/02/2570", None), ("2570-05-11", date(2027, 5, 11)), ("05/2570/11", None), ("", None), ("วันนี้", None),
 ])
 def test_dates_are_typed_day_month_year_in_the_buddhist_era(text, day):
+    # The year first is the date picker's order (a B.E. year typed into it is still read as B.E.).
     assert parse_thai_date(text) == day
