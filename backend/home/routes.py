@@ -21,6 +21,7 @@ from backend.conversations import services as conversations
 from backend.promotion import services as promotion
 from backend.records import services as records
 from backend.students import services as students
+from backend.survey import services as survey
 from backend import clock, web
 from backend.web import redirect
 
@@ -42,6 +43,8 @@ async def home(request: Request) -> Response:
         context["attendance"] = await attendance.children_today(viewer)  # a parent's: today and alerts not seen
         context["conduct"] = await behaviour_family.children_summary(viewer)  # balance, incidents to acknowledge
         context["leave"] = await leave.children_leave(viewer)  # leave asked for, with the teacher's answer
+    if viewer.can(Permission.answer_surveys):
+        context["survey"] = await survey.waiting_for(viewer)  # the term's survey, until this parent answers it
     if viewer.can(Permission.view_homeroom):
         context["rooms"] = await students.list_homerooms(viewer)
         # Behaviour rules that fired for the homeroom's students, until the teacher marks them seen.

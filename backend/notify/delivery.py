@@ -22,7 +22,7 @@ from backend.students.tables import Guardian
 
 log = logging.getLogger("doolae.notify")
 # The page a tap on a push opens, by the alert's kind (a child's attendance and alerts unless said here).
-PUSH_PAGES = {"teacher_note": "/conversations", "teacher_text": "/conversations"}
+PUSH_PAGES = {"teacher_note": "/conversations", "teacher_text": "/conversations", "survey_code": "/surveys/mine"}
 
 
 # Delivering -----------------------------------------------------------------------------------------------------
