@@ -62,6 +62,7 @@ async def test_opening_sends_each_guardian_one_code_by_sms_with_no_link(client, 
 async def test_a_code_answers_once_and_the_answer_names_nobody(client, people, settings, app, make_client):
     await _open(people, settings, app)
     code = (await _codes())[PRASERT]
+    assert 'href="/survey"' in (await client.get("/signin")).text  # how a parent with no link finds the page
     unanswered = await client.submit("/survey/answer", {"code": code, "q0": "5", "free_text": "ดีมาก"})
     assert unanswered.status_code == 422 and "ยังไม่ได้ตอบ" in text_of(unanswered.text)
     assert 'value="5" checked' in unanswered.text and "ดีมาก" in unanswered.text and await SurveyAnswer.count() == 0
