@@ -80,8 +80,14 @@ async def code_form(request: Request) -> Response:
 async def enter_code(request: Request) -> Response:
     form = await typed(request)
     survey = await services.check_code(request.app.state.settings, form.get("code", ""), client_address(request))
-    return page(request, "survey/answer.html", {"survey": survey, "posted": {}, "error": None,
-                                                "action": "/survey/answer", "code": survey["code"]})
+    return _private(page(request, "survey/answer.html", {"survey": survey, "posted": {}, "error": None,
+                                                         "action": "/survey/answer", "code": survey["code"]}))
+
+
+def _private(response: Response) -> Response:
+    """The questions carry the code in the form: a shared phone's Back button or cache must not offer it again."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 async def _answer_refused(request: Request, refusal: Refusal) -> Response:
@@ -91,9 +97,9 @@ async def _answer_refused(request: Request, refusal: Refusal) -> Response:
     if not refusal.errors or "code" in refusal.errors:
         return await _code_page(request, refusal)
     survey = await services.check_code(request.app.state.settings, form.get("code", ""), client_address(request))
-    return page(request, "survey/answer.html", {"survey": survey, "posted": form, "error": refusal,
-                                                "action": "/survey/answer", "code": survey["code"]},
-                status=refusal.status)
+    return _private(page(request, "survey/answer.html", {"survey": survey, "posted": form, "error": refusal,
+                                                         "action": "/survey/answer", "code": survey["code"]},
+                         status=refusal.status))
 
 
 @post("/answer", opt=on_refusal(_answer_refused))
