@@ -45,6 +45,7 @@ from backend.screening import filling
 from backend.screening import services as screening
 from backend.students.tables import StudentGuardian
 from backend.students import services as students
+from backend.survey import services as survey
 from backend.visits import services as visits
 from tests.conftest import Browser, text_of
 from tests.personas import BANGKOK_ROSTER
@@ -375,6 +376,18 @@ ROUTES: dict[str, frozenset[str]] = {
     "POST /conversations/classrooms/{classroom_id:int}/send": only("somchai"),
     "GET /conversations/hours": only("kanya", "preecha"),
     "POST /conversations/hours": only("kanya", "preecha"),
+    # The parents' survey of the term (opened by Wichai): opened by an admin or an executive (Kanya's second opening
+    # is refused in words, a conflict, not a locked door); a class's page is the executive's and the class's homeroom
+    # teacher's (who is told there are too few answers to show). A parent answers in the app; anyone with a code on
+    # the public page (no sign-in: the code is the key; sent empty, it asks for one).
+    "GET /surveys": only("kanya", "wichai", "somchai", "malee", "preecha", "dao"),
+    "POST /surveys": only("kanya", "wichai", "preecha"),
+    "GET /surveys/{survey_id:int}/classrooms/{classroom_id:int}": only("wichai", "somchai"),
+    "GET /surveys/mine": only("somsri", "noi"),
+    "POST /surveys/mine": only("somsri"),
+    "GET /survey": PUBLIC,
+    "POST /survey": PUBLIC,
+    "POST /survey/answer": PUBLIC,
 }
 # Litestar answers OPTIONS on every path by itself (it shows only which methods exist); HEAD of a page is its GET.
 IGNORED_METHODS = {"OPTIONS"}
@@ -455,7 +468,10 @@ async def _world(people, app) -> dict[str, str]:
                                                                       "done": "รณรงค์ห้องเรียนสีขาว"})
     document_id = await guidelines.save_document(await people.ratana.viewer(), app.state.photos,
                                                  {"title": "คู่มือระบบดูแลช่วยเหลือ"}, ("guide.pdf", b"%PDF-1.4\n"))
+    survey_id = await survey.open_survey(await people.wichai.viewer(), app.state.settings, app.state.queue, {
+        "questions": "\n".join(survey.DEFAULT_QUESTIONS), "free_question": survey.DEFAULT_FREE_QUESTION})
     return {
+        "survey_id": str(survey_id),
         "document_id": str(document_id),
         "rule_id": str(rule), "category_id": str(fighting["id"]), "firing_id": str(firing[0]["id"]),
         "student_id": str(bua), "classroom_id": str(people.classrooms["BKK ม.1/1"]),

@@ -65,6 +65,8 @@ class Permission(Enum):
     use_conversations = "use_conversations"  # messages: a parent's with the homeroom teacher, a homeroom's inbox
     manage_sms_budget = "manage_sms_budget"  # the school's monthly SMS budget, and held SMS: send anyway or drop
     choose_channels = "choose_channels"  # a parent's own choices of how each kind of message reaches them
+    use_surveys = "use_surveys"  # the parents' survey: opening it (admin, executive), its results, one's class's
+    answer_surveys = "answer_surveys"  # a parent answers the school's survey in the app
 
 
 SCHOOL_WIDE = {Role.admin, Role.executive, Role.counsellor, Role.discipline, Role.nurse}
@@ -161,6 +163,10 @@ class Viewer:
             return promotion_permission(self, permission)
         if permission is Permission.use_leave:
             return leave_permission(self)
+        if permission is Permission.use_surveys:
+            return uses_surveys(self)
+        if permission is Permission.answer_surveys:
+            return self.can(Permission.view_children) and self.handed_over_by is None
         if permission is Permission.use_behaviour:
             return (self.can(Permission.record_behaviour) or self.can(Permission.view_children)
                     or self.can(Permission.view_own_attendance) or self.can(Permission.manage_behaviour))
@@ -222,6 +228,7 @@ MENU = (
     MenuItem("/promotion/network", N_("Parent network"), Permission.keep_parent_network),
     MenuItem("/leave", N_("Leave requests"), Permission.use_leave),
     MenuItem("/conversations", N_("Messages with the teacher"), Permission.use_conversations),
+    MenuItem("/surveys", N_("Parents' survey"), Permission.use_surveys),
     MenuItem("/roster/import", N_("Roster"), Permission.manage_roster),
     MenuItem("/admin/users", N_("Staff"), Permission.manage_users),
     MenuItem("/admin/homerooms", N_("Homerooms"), Permission.manage_users),
@@ -1113,3 +1120,47 @@ def can_message_class(viewer: Viewer, classroom: dict) -> bool:
 def sets_reply_hours(viewer: Viewer) -> bool:
     """The school's hours for replies: who keeps the school's settings."""
     return viewer.can(Permission.manage_school)
+
+
+# The parents' satisfaction survey (survey) -------------------------------------------------------------------------
+# The school's admin or an executive opens the term's survey. Answers are anonymous: they carry no guardian, and a
+# class's results are shown to its homeroom teachers only once enough guardians answered that no single parent can be
+# picked out (with two answers, a teacher who knows one parent's views reads the other's). Executives read the
+# school's results and every class's; nobody sees who answered what.
+SURVEY_OPENERS = frozenset({Role.admin, Role.executive})
+SURVEY_READERS = frozenset({Role.executive})
+SURVEY_MIN_ANSWERS = 5
+
+
+def uses_surveys(viewer: Viewer) -> bool:
+    return viewer.is_staff and viewer.handed_over_by is None and (
+        viewer.holds(SURVEY_OPENERS) or bool(viewer.classroom_ids))
+
+
+def opens_surveys(viewer: Viewer) -> bool:
+    return viewer.is_staff and viewer.handed_over_by is None and viewer.holds(SURVEY_OPENERS)
+
+
+def reads_school_survey(viewer: Viewer) -> bool:
+    """The school's results and every class's, whatever their number of answers."""
+    return viewer.is_staff and viewer.handed_over_by is None and viewer.holds(SURVEY_READERS)
+
+
+def can_open_class_survey(viewer: Viewer, classroom: dict) -> bool:
+    """A class's survey page (needs id, school): the executives, and the class's homeroom teachers, who may be told
+    there is too little to show."""
+    return classroom["school"] == viewer.school_id and (
+        reads_school_survey(viewer) or (uses_surveys(viewer) and viewer.keeps_homeroom(classroom["id"])))
+
+
+def can_read_class_survey(viewer: Viewer, classroom: dict, answered: int) -> bool:
+    """A class's results: the executives; its homeroom teachers only when at least SURVEY_MIN_ANSWERS answered."""
+    if not can_open_class_survey(viewer, classroom):
+        return False
+    return reads_school_survey(viewer) or answered >= SURVEY_MIN_ANSWERS
+
+
+def can_answer_survey(viewer: Viewer, code: dict) -> bool:
+    """A parent answers in the app with their own guardian's code (needs school, user)."""
+    return (viewer.can(Permission.answer_surveys) and code["school"] == viewer.school_id
+            and code["user"] == viewer.user_id)

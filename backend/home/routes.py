@@ -23,6 +23,7 @@ from backend.promotion.tables import NETWORK_ROLE_LABELS
 from backend.promotion import services as promotion
 from backend.records import services as records
 from backend.students import services as students
+from backend.survey import services as survey
 from backend import clock, web
 from backend.web import redirect
 
@@ -45,6 +46,8 @@ async def home(request: Request) -> Response:
         context["conduct"] = await behaviour_family.children_summary(viewer)  # balance, incidents to acknowledge
         context["leave"] = await leave.children_leave(viewer)  # leave asked for, with the teacher's answer
         context["network"] = await network.home_card(viewer)  # the parent committees they sit on, next meeting
+    if viewer.can(Permission.answer_surveys):
+        context["survey"] = await survey.waiting_for(viewer)  # the term's survey, until this parent answers it
     if viewer.can(Permission.view_homeroom):
         context["rooms"] = await students.list_homerooms(viewer)
         # Behaviour rules that fired for the homeroom's students, until the teacher marks them seen.

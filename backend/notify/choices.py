@@ -90,7 +90,7 @@ KIND_PAGES = {"absent": "/attendance/children", "late": "/attendance/children", 
               "correction": "/attendance/children", "rule_lates": "/behaviour", "rule_absences": "/behaviour",
               "rule_points": "/behaviour", "rule_serious": "/behaviour", "meeting": "/promotion/invitations",
               "network_meeting": "/promotion/network/mine",
-              "teacher_note": "/conversations", "teacher_text": "/conversations"}
+              "teacher_note": "/conversations", "teacher_text": "/conversations", "survey_code": "/surveys/mine"}
 
 
 def is_critical(kind: str, urgent: bool) -> bool:

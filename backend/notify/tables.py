@@ -58,6 +58,7 @@ KIND_LABELS = {
     "digest": N_("Weekly digest ready"),  # to a homeroom teacher
     "teacher_note": N_("Message from the homeroom teacher (in the app)"),
     "teacher_text": N_("Message from the homeroom teacher (by SMS)"),
+    "survey_code": N_("Parents' survey code"),
 }
 
 # Why a guardian cannot be told (outbox.Reach.reason; None: the student has no guardian on record).

@@ -42,6 +42,7 @@ FIELDS = {
     # app, the teacher's words themselves (no link: conversations refuses one).
     "teacher_note": ("school", "name"),
     "teacher_text": ("school", "name", "text"),
+    "survey_code": ("school", "code", "date"),  # the parents' survey (survey): a one-time code, never a link
 }
 KINDS = tuple(FIELDS)
 FIELD = re.compile(r"\{\{\s*(\w+)\s*\}\}")
