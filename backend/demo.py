@@ -475,7 +475,8 @@ async def seed_parent_network(school_id: int, assignments: list[dict], rng: rand
                               meeting_day) -> None:
     """Each class's parent committee (three to five of its guardians, a chair first) and one committee meeting, held
     a week before the parents' meeting, with its minutes; the school's committee (the classes' chairs first, up to
-    five members of class committees, named by the admin) and its meeting too. Invitations go through the outbox as they would have then."""
+    five members of class committees, named by the admin) and its meeting too. Invitations go through the outbox as
+    they would have then."""
     from datetime import timedelta
 
     from backend import clock
@@ -738,7 +739,8 @@ async def seed_care(school_id: int, rooms: list[dict], prefix: str) -> str:
             if opened == 2:
                 agency = (await referrals.agencies(school_id))[0]
                 await referrals.refer(counsellor, case_id, {
-                    "direction": "outside", "agency": agency["id"], "reason": "ซึมเศร้าต่อเนื่อง นอนไม่หลับ ขอรับการประเมินจากจิตแพทย์",
+                    "direction": "outside", "agency": agency["id"],
+                    "reason": "ซึมเศร้าต่อเนื่อง นอนไม่หลับ ขอรับการประเมินจากจิตแพทย์",
                     "tried": "ให้คำปรึกษา 3 ครั้ง", "consent": "yes", "consent_from": "ผู้ปกครอง (มารดา)",
                     "urgency": "soon"})
     await seed_phqa(school_id, rooms[0])

@@ -389,7 +389,8 @@ async def cases(viewer: Viewer) -> dict:
 
 async def todo(viewer: Viewer) -> dict:
     """The care part of a teacher's to-do list: help they are responsible for whose follow-up is due, referrals sent
-    to them not yet reported back, reports back on their own referrals to read (and close), students of their homerooms who need a case, and those in the special group with
+    to them not yet reported back, reports back on their own referrals to read (and close), students of their
+    homerooms who need a case, and those in the special group with
     no development plan this school year."""
     due = await PlanActivity.count().where(
         (PlanActivity.responsible == viewer.user_id) & PlanActivity.ended_at.is_null()

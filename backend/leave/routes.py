@@ -15,7 +15,8 @@ from backend import clock
 from backend.students import services as students
 from backend.web import on_refusal, page, redirect, typed
 
-LABELS = {"kinds": {k.value: v for k, v in KIND_LABELS.items()}, "states": {k.value: v for k, v in STATE_LABELS.items()}}
+LABELS = {"kinds": {k.value: v for k, v in KIND_LABELS.items()},
+          "states": {k.value: v for k, v in STATE_LABELS.items()}}
 
 
 async def _list_page(request: Request, refusal: Refusal | None = None) -> Response:

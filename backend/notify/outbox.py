@@ -162,8 +162,9 @@ async def create_alerts(settings: Settings, school: dict, specs: list[AlertSpec]
         for reach in spec.reaches:
             way, reach = choices.route(spec.kind, spec.urgent, reach, chosen.get(reach.guardian_id, {}))
             if way == choices.Choice.weekly.value:
-                kept.append(SummaryItem(school=school["id"], alert=alert_ids[spec.event_key], guardian=reach.guardian_id,
-                                        student=spec.student_id, kind=spec.kind, day=spec.day, created_at=moment))
+                kept.append(SummaryItem(school=school["id"], alert=alert_ids[spec.event_key],
+                                        guardian=reach.guardian_id, student=spec.student_id, kind=spec.kind,
+                                        day=spec.day, created_at=moment))
             if way != "now" or reach.channel is None:
                 continue
             body = compose(templates, spec.kind, reach.locale, {"school": school["short_name"], **spec.values})

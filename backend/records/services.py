@@ -6,7 +6,8 @@ from __future__ import annotations
 from backend import db
 from backend.accounts import reads
 from backend.accounts.access import (Permission, Viewer, can_edit_section, can_read_section, can_see_guardians,
-                                     can_see_record_reads, can_see_screening, hidden_reads, can_see_visits, can_share_with_parents)
+                                     can_see_record_reads, can_see_screening, can_see_visits, can_share_with_parents,
+                                     hidden_reads)
 from backend.i18n import N_, Refusal
 from backend.forms import Invalid, clean
 from backend.records.sections import PARENT_EDITABLE, SECTIONS

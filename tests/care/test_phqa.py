@@ -32,7 +32,8 @@ async def test_a_yes_on_a_suicide_risk_question_reaches_the_counsellor_today_and
     chai = people.students["10003"]
     await people.chai.sign_in(settings, client)
     form = text_of((await client.get("/care/phqa")).text)
-    assert "อ่านได้เฉพาะครูแนะแนวและผู้บริหารที่ดูแลระบบช่วยเหลือนักเรียน ไม่ใช่ครูประจำชั้น" in form and "1323" in form  # who reads it; the hotline
+    # Who reads it (not the homeroom teacher), and the hotline.
+    assert "อ่านได้เฉพาะครูแนะแนวและผู้บริหารที่ดูแลระบบช่วยเหลือนักเรียน ไม่ใช่ครูประจำชั้น" in form and "1323" in form
 
     sent = await client.submit("/care/phqa", answers(q1="2", q9="1", thoughts="1"))
     assert sent.status_code == 200

@@ -155,7 +155,7 @@ async def test_the_channel_health_page_costs_the_same_queries_for_a_bigger_class
         for n in range(45)]).returning(Guardian.id)
     await StudentGuardian.insert(*[
         StudentGuardian(school=people.bangkok, student=s["id"], guardian=g["id"], relation="มารดา")
-        for s, g in zip(students, guardians)])
+        for s, g in zip(students, guardians, strict=True)])
     assert await counted() == small
     await people.somchai.sign_in(settings, client)
     page = await client.get(f"/notify/classrooms/{room}/channels")
