@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
 BE_OFFSET = 543
+TYPED_MONTHS = {
+    name: number for number, names in enumerate((
+        ("มกราคม", "มค"), ("กุมภาพันธ์", "กพ"), ("มีนาคม", "มีค"), ("เมษายน", "เมย"), ("พฤษภาคม", "พค"),
+        ("มิถุนายน", "มิย"), ("กรกฎาคม", "กค"), ("สิงหาคม", "สค"), ("กันยายน", "กย"), ("ตุลาคม", "ตค"),
+        ("พฤศจิกายน", "พย"), ("ธันวาคม", "ธค")), start=1) for name in names
+}
 
 
 def be_year(day: date) -> int:
@@ -20,17 +27,24 @@ class TermDates:
 
 
 def typed_date(text: str | None) -> date | None:
-    """A date from a form: the date picker's 2026-11-30, or as Thai staff type it, 30/11/2569; a year in the
-    Buddhist era (above 2400) either way, since a teacher typing by hand thinks in B.E. None if it is not a date."""
+    """A date from a form or a file: the date picker's (or Excel's) 2026-11-30, or as Thai schools write it,
+    30/11/2569, 30-11-2569, 30 พ.ย. 2569, 30 พฤศจิกายน 2569; a year in the Buddhist era (above 2400) either way,
+    since a teacher typing by hand thinks in B.E. None if it is not a date."""
     text = (text or "").strip()
-    if len(text) == 10 and text[4] == "-" and text[7] == "-":
-        parts = text.split("-")
-        parts = [parts[2], parts[1], parts[0]]
+    iso = re.match(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00)?)?$", text)
+    if iso:
+        year, month, day = (int(part) for part in iso.groups())
     else:
-        parts = text.replace("-", "/").replace(".", "/").split("/")
-    if len(parts) != 3 or not all(p.strip().isdecimal() for p in parts):
-        return None
-    day, month, year = (int(p) for p in parts)
+        parts = re.match(r"^(\d{1,2})\s*[/.\- ]\s*([^\s/.\-\d]+\.?\s*[^\s/.\-\d]*\.?|\d{1,2})\s*[/.\- ]\s*(\d{4})$",
+                         text)
+        if not parts:
+            return None
+        day, year = int(parts.group(1)), int(parts.group(3))
+        month_text = parts.group(2)
+        if month_text.isdigit():
+            month = int(month_text)
+        else:
+            month = TYPED_MONTHS.get(re.sub(r"[\s.]", "", month_text), 0)
     if year > 2400:
         year -= BE_OFFSET
     try:

@@ -150,11 +150,6 @@ async def calendar_of_year(school_id: int, year_be: int) -> dict:
                       for t in terms]}
 
 
-def parse_thai_date(text: str) -> date | None:
-    """A date as Thai staff type it (schoolyear.typed_date)."""
-    return schoolyear.typed_date(text)
-
-
 LONGEST_CLOSURE_DAYS = 200  # a term break is about a month; longer is surely a typing slip
 
 
@@ -168,8 +163,8 @@ async def add_calendar_day(school_id: int, kind: str, name: str, starts_on: str,
         errors["name"] = N_("The name is too long (100 characters at most).")
     if kind not in (DayKind.holiday.value, DayKind.closure.value, DayKind.school_day.value):
         errors["kind"] = N_("Choose holiday, school closed or make-up school day.")
-    first = parse_thai_date(starts_on)
-    last = parse_thai_date(ends_on) if (ends_on or "").strip() else first
+    first = schoolyear.typed_date(starts_on)
+    last = schoolyear.typed_date(ends_on) if (ends_on or "").strip() else first
     if first is None:
         errors["starts_on"] = N_("Write the date as day/month/year, e.g. 11/05/2570.")
     if (ends_on or "").strip() and last is None:

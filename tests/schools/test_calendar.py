@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from backend.schools.calendar import Calendar, DayKind, DayOff, fixed_holidays
-from backend.schools.services import parse_thai_date
+from backend.schoolyear import typed_date
 
 
 def test_the_fixed_holidays_of_school_year_2569_fall_inside_it():
@@ -56,4 +56,4 @@ def test_a_day_outside_the_calendar_is_not_guessed():
 ])
 def test_dates_are_typed_day_month_year_in_the_buddhist_era(text, day):
     # The year first is the date picker's order (a B.E. year typed into it is still read as B.E.).
-    assert parse_thai_date(text) == day
+    assert typed_date(text) == day
