@@ -759,6 +759,12 @@ def notes_need_password(viewer: Viewer) -> bool:
     return not viewer.password_fresh
 
 
+def reads_family_notes(viewer: Viewer, student: dict) -> bool:
+    """A parent reads the notes written "also for the parents" on their child's page (they never open the case);
+    staff read notes on the case itself."""
+    return viewer.is_parent and can_read_note(viewer, student, "parents", set())
+
+
 def can_receive_referral(viewer: Viewer, referral: dict) -> bool:
     """A referral inside the school is received by the teacher it names, or by whoever holds the role it names."""
     if referral["school"] != viewer.school_id or not viewer.is_staff or not referral["to_role"]:

@@ -9,7 +9,7 @@ from backend import clock, db, schoolyear
 from backend.accounts import passwords, reads
 from backend.accounts.access import (NEVER_RESPONSIBLE_ROLES, Viewer, can_confirm_group, can_follow_up,
                                      can_read_note, can_see_case, care_rooms, in_case_team, notes_need_password,
-                                     visible_students)
+                                     reads_family_notes, visible_students)
 from backend.accounts.tables import CARE_NOTES_READ, CARE_NOTES_REFUSED, User
 from backend.care.tables import (OUTCOME_LABELS, PROGRESS_LABELS, REFERRAL_LABELS, URGENCY_LABELS, CareCase,
                                  CaseDecline, CaseNote, CaseStatus, FollowUp, HelpKind, Outcome, PlanActivity,
@@ -346,7 +346,7 @@ async def unlock_notes(viewer: Viewer, settings, session_token: str, address: st
 async def notes_for_family(viewer: Viewer, student: dict) -> list[dict]:
     """The counselling notes written for the parents too, for the parent's view of their child's page (a parent
     never opens the case itself): newest first, with who wrote them and when."""
-    if not viewer.is_parent or not can_read_note(viewer, student, Sensitivity.parents.value, set()):
+    if not reads_family_notes(viewer, student):
         return []
     return await CaseNote.select(CaseNote.body, CaseNote.written_at,
                                  CaseNote.written_by.display_name.as_alias("by")).where(
