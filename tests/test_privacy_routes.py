@@ -12,6 +12,7 @@ Somsri "a parent of another child", Chai "another student", and Preecha, Dao and
 from __future__ import annotations
 
 import base64
+import copy
 import re
 import uuid
 
@@ -21,6 +22,8 @@ import pytest
 from backend import clock
 from backend.accounts import access
 from backend.accounts import services as accounts
+from backend.accounts import sessions
+from backend.accounts.middleware import SESSION_COOKIE
 from backend.accounts.tables import AccountChange, Role
 from backend.behaviour import digest
 from backend.behaviour import offline as behaviour_offline
@@ -47,7 +50,8 @@ from backend.students.tables import StudentGuardian
 from backend.students import services as students
 from backend.survey import services as survey
 from backend.visits import services as visits
-from tests.conftest import Browser, text_of
+from backend.app import CSRF_COOKIE
+from tests.conftest import Browser, _empty_tables, restore_rows, snapshot_rows, text_of
 from tests.personas import BANGKOK_ROSTER
 
 BUA = "บัว"
@@ -546,28 +550,55 @@ def outcome(response: httpx.Response) -> str:
     return "allowed"
 
 
-async def _open(app, settings, people, persona: str, method: str, url: str) -> httpx.Response:
+@pytest.fixture(scope="module")
+async def built_world(persona_rows, app, settings, database):
+    """The personas, the world of ids and a session per persona, built once for the module, with every row they
+    made: each route's test puts these rows back (see `world`) instead of building them again, so that what one
+    route's POST changed never reaches the next route."""
+    built, rows = persona_rows
+    await _empty_tables(database)
+    await restore_rows(database, rows)
+    people = copy.deepcopy(built)
+    world = await _world(people, app)
+    tokens = {persona: await sessions.start_session(settings, getattr(people, persona).user_id)
+              for persona in PERSONAS}
+    async with Browser(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as browser:
+        await browser.get("/signin")  # a CSRF token, as a page would have set it: it is not tied to a session
+        csrf = browser.csrf_token()
+    return world, tokens, csrf, await snapshot_rows()
+
+
+@pytest.fixture
+async def world(built_world, database):
+    """The module's world, its rows put back into the tables emptied for this test."""
+    ids, tokens, csrf, rows = built_world
+    await restore_rows(database, rows)
+    return ids, tokens, csrf
+
+
+async def _open(app, world, persona: str, method: str, url: str) -> httpx.Response:
+    _, tokens, csrf = world
     async with Browser(transport=httpx.ASGITransport(app=app), base_url="http://testserver",
                        headers={"accept": "text/html"}, follow_redirects=False) as browser:
         if persona != "anonymous":
-            await getattr(people, persona).sign_in(settings, browser)
-        await browser.get("/signin")  # the CSRF cookie, as a page would have set it
-        headers = {"x-csrftoken": browser.csrf_token()}
+            browser.cookies.set(SESSION_COOKIE, tokens[persona])
+        browser.cookies.set(CSRF_COOKIE, csrf)
+        headers = {"x-csrftoken": csrf}
         if method == "PUT":
             return await browser.put(url, content=JPEG, headers={**headers, "content-type": "image/jpeg"})
         if method == "POST":
-            return await browser.post(url, data={"_csrf_token": browser.csrf_token()}, headers=headers)
+            return await browser.post(url, data={"_csrf_token": csrf}, headers=headers)
         return await browser.request(method, url)
 
 
 @pytest.mark.parametrize("route", sorted(ROUTES))
-async def test_each_route_serves_only_those_it_should(app, settings, people, route):
+async def test_each_route_serves_only_those_it_should(app, world, route):
     method, path = route.split(" ", 1)
-    url = fill(path, await _world(people, app))
+    url = fill(path, world[0])
     allowed = ROUTES[route]
     met, leaks = {}, []
     for persona in [*PERSONAS, "anonymous"]:
-        response = await _open(app, settings, people, persona, method, url)
+        response = await _open(app, world, persona, method, url)
         met[persona] = outcome(response)
         if persona not in allowed and BUA in text_of(response.text):
             leaks.append(persona)
