@@ -57,6 +57,22 @@ def pytest_report_header() -> str:
     return f"database: {'PostgreSQL' if IS_POSTGRES else 'SQLite'} ({DATABASE_URL})"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "one_engine: a test of processes, Redis or the browser, whose SQL the "
+                                       "engine-specific tests already cover: run once, on SQLite")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The whole suite runs on both engines, except browser tests and one_engine tests, which run on SQLite only:
+    running them again on PostgreSQL would test the same browser, processes and Redis a second time."""
+    if not IS_POSTGRES:
+        return
+    once = pytest.mark.skip(reason="runs once, on SQLite (browser, process or Redis test)")
+    for item in items:
+        if item.get_closest_marker("e2e") or item.get_closest_marker("one_engine"):
+            item.add_marker(once)
+
+
 def child_env(settings: Settings, **extra: str) -> dict[str, str]:
     """The environment for a `doolae` subprocess: this machine's (PATH and so on) with the tests' settings."""
     return {**os.environ, **settings.as_env(), **extra}
@@ -109,9 +125,10 @@ def free_port() -> int:
 
 def _private_redis() -> tuple[str, subprocess.Popen | None]:
     """A Redis server of this test run's own, so that two runs on one machine (or a run and a demo) never take
-    each other's jobs. Without redis-server on the PATH, database 3 of the Redis at 127.0.0.1:6379."""
+    each other's jobs. Without redis-server on the PATH (Redis in a container), a database of the Redis at
+    127.0.0.1:6379 that the other engine's run does not use: the two engines' runs may go side by side."""
     if not shutil.which("redis-server"):
-        return "redis://127.0.0.1:6379/3", None
+        return f"redis://127.0.0.1:6379/{5 if IS_POSTGRES else 3}", None
     port = free_port()
     server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
                                "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -3,9 +3,14 @@ teachers and the director open."""
 
 import re
 
+import pytest
+
 from backend.demo import DEMO_PASSWORD, create_demo_school, seed_home_visits
 from backend.schools.tables import School
 from tests.conftest import text_of
+
+# The demo school runs on SQLite (the README's first command).
+pytestmark = pytest.mark.one_engine
 
 
 async def test_the_demo_has_home_visits_to_show(make_client):
