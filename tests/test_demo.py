@@ -128,3 +128,23 @@ async def test_the_demo_has_a_month_of_sms_and_a_parent_who_chose_the_weekly_sum
     assert {row["topic"]: row["choice"] for row in await ChannelChoice.select()} == {
         "attendance": "weekly", "behaviour": "weekly"}
     assert "ตั้งค่าล่าสุดในแอป" in settings
+
+
+async def test_the_demo_has_this_terms_survey_half_answered_and_the_parent_asked(make_client):
+    from backend.demo import seed_survey
+    from backend.students.tables import Guardian
+    from backend.survey.tables import SurveyAnswer, SurveyCode
+
+    logins = await create_demo_school(grades=("ม.1",), rooms_per_grade=2)
+    usernames = {role: username for role, username, _ in logins.rows}
+    school = (await School.select(School.id).first())["id"]
+    parent_guardian = await Guardian.select(Guardian.id).where(Guardian.phone == usernames["parent"]).first()
+    answered = await seed_survey(school, parent_guardian["id"])
+    codes = await SurveyCode.count()
+    assert codes > 40 and 0.4 * codes < answered < 0.7 * codes and await SurveyAnswer.count() == answered
+    director, parent = make_client(), make_client()
+    await director.submit("/signin", {"username": usernames["executive"], "password": DEMO_PASSWORD})
+    page = text_of((await director.get("/surveys")).text)
+    assert f"ตอบแล้ว {answered} จาก {codes}" in page and "ทั้งโรงเรียน" in page
+    await parent.submit("/signin", {"username": usernames["parent"], "password": DEMO_PASSWORD})
+    assert "/surveys/mine" in (await parent.get("/")).text

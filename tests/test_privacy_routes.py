@@ -386,6 +386,8 @@ ROUTES: dict[str, frozenset[str]] = {
     # the public page (no sign-in: the code is the key; sent empty, it asks for one).
     "GET /surveys": only("kanya", "wichai", "somchai", "malee", "preecha", "dao"),
     "POST /surveys": only("kanya", "wichai", "preecha"),
+    "GET /surveys/{survey_id:int}": only("kanya", "wichai", "somchai", "malee"),
+    "POST /surveys/{survey_id:int}/close": only("kanya", "wichai"),
     "GET /surveys/{survey_id:int}/classrooms/{classroom_id:int}": only("wichai", "somchai"),
     "GET /surveys/mine": only("somsri", "noi"),
     "POST /surveys/mine": only("somsri"),
