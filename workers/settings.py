@@ -10,6 +10,7 @@ from arq.worker import func
 from backend import db
 from backend.accounts import sessions
 from backend.config import Settings
+from backend.notify import line_links
 from backend.notify.queue import SEND_JOB, queue_name, redis_settings
 from backend.notify.delivery import close_delivery, open_delivery
 from workers.digests import compile_digests
@@ -32,7 +33,9 @@ async def shutdown(ctx: dict) -> None:
 
 
 async def purge_expired(ctx: dict) -> int:
-    """Hourly housekeeping: expired sessions, stale sign-in codes, old failed sign-ins."""
+    """Hourly housekeeping: expired sessions, stale sign-in codes, old failed sign-ins, old LINE webhook events and
+    codes."""
+    await line_links.purge_old()
     return await sessions.purge_expired(ctx["settings"])
 
 

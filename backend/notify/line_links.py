@@ -407,8 +407,10 @@ async def _joined(school_id: int, group_id: str) -> None:
         await LineGroup.insert(LineGroup(school=school_id, group_id=group_id, joined_at=now()))
 
 
-async def _group_text(settings: Settings, account: SchoolLine, group_id: str, text: str) -> str | None:
-    """Staff talk in their group: the account answers only a message that is a code."""
+async def _group_text(settings: Settings, account: SchoolLine, group_id: str, text: str,
+                      named: list[str]) -> str | None:
+    """Staff talk in their group: the account answers only a message that is a code. A group given to a grade is
+    added to `named`, for its name to be asked of LINE once the transaction is over."""
     code = code_in(text)
     if code is None:
         return None
@@ -424,14 +426,14 @@ async def _group_text(settings: Settings, account: SchoolLine, group_id: str, te
                  "Doolae.")
     await forget_attempt(keys)
     await _joined(account.school_id, group_id)
-    name = await line.group_name(settings, account.access_token, group_id)
+    named.append(group_id)
     moment = now()
     # One group per grade: a grade's earlier group gets no more summaries.
     await LineGroup.update({LineGroup.grade: None}).where(
         (LineGroup.school == account.school_id) & (LineGroup.grade == claimed["grade"])
         & (LineGroup.group_id != group_id))
     await LineGroup.update({LineGroup.grade: claimed["grade"], LineGroup.assigned_by: claimed["user"],
-                            LineGroup.assigned_at: moment, LineGroup.name: name}).where(
+                            LineGroup.assigned_at: moment}).where(
         (LineGroup.school == account.school_id) & (LineGroup.group_id == group_id))
     grade = await Grade.select(Grade.code).where(Grade.id == claimed["grade"]).first()
     when = account.summary_time if account.summaries else None
@@ -460,30 +462,37 @@ async def receive_webhook(settings: Settings, school_id: int, body: bytes, signa
                     school_id, len(body))
         raise LineError(N_("Refused: the X-Line-Signature is not this request's body signed with the school's LINE "
                            "channel secret. Nothing was stored."), status=403)
-    replies, handled = [], 0
-    for event in events:
-        async with db.transaction():
-            fresh = await LineEvent.insert(LineEvent(school=school_id, event_id=event.webhook_event_id[:64],
-                                                     kind=str(event.type)[:30], received_at=now())).on_conflict(
-                action="DO NOTHING").returning(LineEvent.id)
-            if not fresh:
-                continue  # sent again by LINE: handled already
-            answer = await _handle(settings, account, event)
-        handled += 1
-        if answer:
-            replies.append((getattr(event, "reply_token", None), answer))
-    for reply_token, answer in replies:
-        await line.reply(settings, account.access_token, reply_token, answer)
+    replies, named, handled = [], [], 0
+    try:
+        for event in events:
+            async with db.transaction():
+                fresh = await LineEvent.insert(LineEvent(
+                    school=school_id, event_id=event.webhook_event_id[:64], kind=str(event.type)[:30],
+                    received_at=now())).on_conflict(action="DO NOTHING").returning(LineEvent.id)
+                if not fresh:
+                    continue  # sent again by LINE: handled already
+                answer = await _handle(settings, account, event, named)
+            handled += 1
+            if answer:
+                replies.append((getattr(event, "reply_token", None), answer))
+    finally:  # what was handled is answered, even when a later event failed (LINE sends that one again)
+        for reply_token, answer in replies:
+            await line.reply(settings, account.access_token, reply_token, answer)
+        for group_id in named:  # asked of LINE outside any transaction
+            name = await line.group_name(settings, account.access_token, group_id)
+            if name:
+                await LineGroup.update({LineGroup.name: name}).where(
+                    (LineGroup.school == school_id) & (LineGroup.group_id == group_id))
     return handled
 
 
-async def _handle(settings: Settings, account: SchoolLine, event) -> str | None:
+async def _handle(settings: Settings, account: SchoolLine, event, named: list[str]) -> str | None:
     source, school_id = event.source, account.school_id
     user = source.user_id if isinstance(source, UserSource) else None
     group = source.group_id if isinstance(source, GroupSource) else None
     if isinstance(event, MessageEvent) and isinstance(event.message, TextMessageContent):
         if group:
-            return await _group_text(settings, account, group, event.message.text)
+            return await _group_text(settings, account, group, event.message.text, named)
         if user:
             return await _user_text(settings, school_id, user, event.message.text)
     elif isinstance(event, FollowEvent) and user:
@@ -561,3 +570,11 @@ async def summary_schools(settings: Settings) -> list[SchoolLine]:
         (LineSettings.enabled == True) & (LineSettings.summaries == True))  # noqa: E712 - column comparisons
     found = [await school_line(settings, row["school"]) for row in rows]
     return [account for account in found if account and account.on]
+
+
+async def purge_old() -> None:
+    """Hourly housekeeping: webhook events older than LINE's redelivery (a day at most; kept a week) and codes long
+    expired."""
+    moment = now()
+    await LineEvent.delete().where(LineEvent.received_at < moment - timedelta(days=7))
+    await LineCode.delete().where(LineCode.expires_at < moment - timedelta(days=1))
