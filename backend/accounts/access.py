@@ -236,6 +236,7 @@ MENU = (
     MenuItem("/admin/parents", N_("Parents"), Permission.manage_users),
     MenuItem("/notify/outbox", N_("Messages"), Permission.view_outbox),
     MenuItem("/school/calendar", N_("School calendar"), Permission.manage_school),
+    MenuItem("/notify/line/settings", N_("LINE"), Permission.manage_school),
     MenuItem("/account-changes", N_("Accounts and passwords given"), Permission.review_account_changes),
 )
 
@@ -379,6 +380,17 @@ def can_see_channel_health(viewer: Viewer, classroom: dict) -> bool:
     """A class's guardians, how each chose to be told and whether messages reach them: its homeroom teachers."""
     return (classroom["school"] == viewer.school_id and viewer.is_staff and viewer.handed_over_by is None
             and viewer.keeps_homeroom(classroom["id"]))
+
+
+def can_link_line(viewer: Viewer) -> bool:
+    """Linking a LINE account to the school's messages (notify.line_links): a parent, for themself only, on their
+    own session (not a device handed over)."""
+    return viewer.can(Permission.choose_channels) and viewer.handed_over_by is None
+
+
+def can_manage_line(viewer: Viewer) -> bool:
+    """The school's LINE account, its staff groups and their morning summaries: the school's admin."""
+    return viewer.can(Permission.manage_school) and viewer.handed_over_by is None
 
 
 def can_mark_read(viewer: Viewer, message: dict) -> bool:
