@@ -408,17 +408,20 @@ async def record(viewer: Viewer, meeting_id: int, form: dict) -> None:
 # A member's own page -------------------------------------------------------------------------------------------------
 
 
+# On every parent's home page: written out, as Piccolo spends milliseconds of CPU building the four chained joins.
+SEATS_SQL = (
+    "SELECT m.committee, m.role, pc.school, pc.classroom, c.room, g.code AS grade "
+    "FROM network_member m JOIN parent_committee pc ON pc.id = m.committee JOIN guardian gu ON gu.id = m.guardian "
+    "LEFT JOIN classroom c ON c.id = pc.classroom LEFT JOIN grade g ON g.id = c.grade "
+    "WHERE gu.\"user\" = {} AND gu.school = {} AND m.ended_at IS NULL AND pc.school_year = {}"
+)
+
+
 async def _seats(viewer: Viewer) -> list[dict]:
     """The committees of this school year the parent sits on now, with their seat."""
     if not viewer.is_parent:
         return []
-    return await NetworkMember.select(
-        NetworkMember.committee, NetworkMember.role, NetworkMember.committee.school.as_alias("school"),
-        NetworkMember.committee.classroom.as_alias("classroom"),
-        NetworkMember.committee.classroom.room.as_alias("room"),
-        NetworkMember.committee.classroom.grade.code.as_alias("grade")).where(
-        (NetworkMember.guardian.user == viewer.user_id) & (NetworkMember.guardian.school == viewer.school_id)
-        & NetworkMember.ended_at.is_null() & (NetworkMember.committee.school_year == viewer.school_year_id))
+    return await db.fetch(SEATS_SQL, viewer.user_id, viewer.school_id, viewer.school_year_id)
 
 
 async def member_page(viewer: Viewer) -> list[dict]:

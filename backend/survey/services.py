@@ -194,15 +194,17 @@ async def answer_with_code(settings: Settings, form: dict, address: str) -> None
     await _store(row["id"], survey, row["classroom"], scores, free_text)
 
 
+# On every parent's home page: written out, as Piccolo spends milliseconds of CPU building the chained joins.
+WAITING_SQL = (
+    "SELECT sc.id, sc.classroom, s.id AS survey, s.school, gu.\"user\" AS \"user\" "
+    "FROM survey_code sc JOIN survey s ON s.id = sc.survey JOIN guardian gu ON gu.id = sc.guardian "
+    "WHERE gu.\"user\" = {} AND s.school = {} AND NOT sc.used AND s.closes_on >= {} ORDER BY sc.survey DESC"
+)
+
+
 async def waiting_for(viewer: Viewer) -> dict | None:
     """The open survey a parent has not answered yet, with its questions (for their home page and the app's form)."""
-    rows = await SurveyCode.select(
-        SurveyCode.id, SurveyCode.classroom, SurveyCode.used, SurveyCode.survey.id.as_alias("survey"),
-        SurveyCode.survey.school.as_alias("school"), SurveyCode.guardian.user.as_alias("user"),
-        SurveyCode.survey.closes_on.as_alias("closes_on")).where(
-        (SurveyCode.guardian.user == viewer.user_id) & (SurveyCode.survey.school == viewer.school_id)
-        & (SurveyCode.used == False) & (SurveyCode.survey.closes_on >= clock.today())  # noqa: E712
-    ).order_by(SurveyCode.survey, ascending=False)
+    rows = await db.fetch(WAITING_SQL, viewer.user_id, viewer.school_id, clock.today())
     rows = [row for row in rows if can_answer_survey(viewer, row)]
     if not rows:
         return None
