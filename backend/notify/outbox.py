@@ -4,6 +4,7 @@ admin's view of the outbox and sending a failed message again."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -282,6 +283,17 @@ async def acknowledge(viewer: Viewer, alert_id: int) -> None:
     await choices.messages_read((Message.alert == alert_id) & (Message.user == viewer.user_id))
 
 
+# Messages that carry one guardian's secret: the school's outbox shows that they went, never the code, or whoever
+# reads the outbox could sign in as the parent or answer the survey in their name.
+SECRET_KINDS = frozenset({"sign_in_code", "survey_code"})
+CODE = re.compile(r"\d{4,}")
+
+
+def _without_code(row: dict) -> dict:
+    return {**row, "body": CODE.sub(lambda found: "•" * len(found.group()), row["body"])} \
+        if row["kind"] in SECRET_KINDS else row
+
+
 async def list_outbox(viewer: Viewer, status: str | None = None, limit: int = 100) -> list[dict]:
     query = Message.select(
         Message.id, Message.channel, Message.recipient, Message.body, Message.segments, Message.status,
@@ -290,7 +302,7 @@ async def list_outbox(viewer: Viewer, status: str | None = None, limit: int = 10
     ).where(Message.school == viewer.school_id)
     if status:
         query = query.where(Message.status == status)
-    return await query.order_by(Message.id, ascending=False).limit(limit)
+    return [_without_code(row) for row in await query.order_by(Message.id, ascending=False).limit(limit)]
 
 
 async def outbox_counts(viewer: Viewer) -> dict[str, int]:

@@ -233,3 +233,13 @@ async def test_the_school_sees_each_question_beside_the_same_term_last_year(clie
     shown = text_of(earlier.text)
     assert "ปิดเมื่อ" in shown and "คำถามที่เลิกถามแล้ว 3 3.00" in shown and "ปิดแบบสอบถามตอนนี้" not in shown
 
+
+
+async def test_the_outbox_shows_that_codes_went_never_the_codes(client, people, settings, app):
+    """Whoever reads the school's outbox could otherwise answer the survey in a parent's name."""
+    await _open(people, settings, app)
+    codes = await _codes()
+    await people.kanya.sign_in(settings, client)
+    outbox = text_of((await client.get("/notify/outbox")).text)
+    assert "แบบสอบถาม" in outbox and "••••••••" in outbox
+    assert not any(code in outbox for code in codes.values())
