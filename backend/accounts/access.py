@@ -1003,16 +1003,23 @@ def can_record_class_network(viewer: Viewer, classroom: dict) -> bool:
     return can_record_promotion(viewer, classroom)
 
 
-def can_see_committee(viewer: Viewer, committee: dict, member_users: set[int]) -> bool:
-    """A committee's page (needs school, classroom: None for the school's): the staff above, or a parent who sits
-    on it now (member_users: the accounts of its current members)."""
-    if committee["school"] != viewer.school_id or viewer.handed_over_by is not None:
+def keeps_committee(viewer: Viewer, committee: dict) -> bool:
+    """A committee's staff side (needs school, classroom: None for the school's): its members' seats and meetings.
+    The staff above; never a parent, even one who sits on it."""
+    if committee["school"] != viewer.school_id or viewer.handed_over_by is not None or viewer.is_parent:
         return False
-    if viewer.is_parent:
-        return viewer.can(Permission.answer_meetings) and viewer.user_id in member_users
     if committee["classroom"] is None:
         return keeps_school_network(viewer)
     return can_see_class_network(viewer, {"id": committee["classroom"], "school": committee["school"]})
+
+
+def can_see_committee(viewer: Viewer, committee: dict, member_users: set[int]) -> bool:
+    """A committee's page: the staff who keep it, or a parent who sits on it now (member_users: the accounts of its
+    current members)."""
+    if viewer.is_parent:
+        return (committee["school"] == viewer.school_id and viewer.handed_over_by is None
+                and viewer.can(Permission.answer_meetings) and viewer.user_id in member_users)
+    return keeps_committee(viewer, committee)
 
 
 def can_record_committee(viewer: Viewer, committee: dict) -> bool:

@@ -13,7 +13,8 @@ from piccolo.query.functions.aggregate import Max, Min
 
 from backend import clock, db
 from backend.accounts.access import (Viewer, can_answer_invitation, can_record_committee, can_see_class_network,
-                                     can_see_committee, keeps_school_network, sees_member_contacts)
+                                     can_see_committee, keeps_committee, keeps_school_network,
+                                     sees_member_contacts)
 from backend.clock import now
 from backend.config import Settings
 from backend.i18n import N_
@@ -267,7 +268,7 @@ async def _member(viewer: Viewer, member_id: int) -> dict:
     member = await NetworkMember.select(
         NetworkMember.id, NetworkMember.ended_at, NetworkMember.committee.school.as_alias("school"),
         NetworkMember.committee.classroom.as_alias("classroom")).where(NetworkMember.id == member_id).first()
-    if member is None or viewer.is_parent or not can_see_committee(viewer, member, set()):
+    if member is None or not keeps_committee(viewer, member):
         raise PromotionError(N_("No such committee member among the committees you keep."), status=404)
     return member
 
@@ -340,7 +341,7 @@ async def _meeting(viewer: Viewer, meeting_id: int) -> tuple[dict, dict]:
         NetworkMeeting.committee.classroom.as_alias("classroom"),
         NetworkMeeting.committee.classroom.room.as_alias("room"),
         NetworkMeeting.committee.classroom.grade.code.as_alias("grade")).where(NetworkMeeting.id == meeting_id).first()
-    if meeting is None or viewer.is_parent or not can_see_committee(viewer, meeting, set()):
+    if meeting is None or not keeps_committee(viewer, meeting):
         raise PromotionError(N_("No such committee meeting among the committees you keep."), status=404)
     committee = {"school": meeting["school"], "classroom": meeting["classroom"],
                  "label": f"{meeting['grade']}/{meeting['room']}" if meeting["classroom"] else ""}
