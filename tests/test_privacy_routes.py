@@ -152,6 +152,7 @@ ROUTES: dict[str, frozenset[str]] = {
     "POST /school/calendar": only("kanya", "preecha"),
     "POST /school/calendar/remove": only("kanya", "preecha"),  # a form naming no day: refused with words
     "POST /school/leave-cutoff": only("kanya", "preecha"),  # an empty time: refused with words
+    "POST /school/contact": only("kanya", "preecha"),
     # Homerooms and attendance
     "GET /students/homeroom": only("somchai", "malee", "dao"),
     # The admin's changes one student at a time, leavers, arrivals and the year-end roll-over (students.enrolment,

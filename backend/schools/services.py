@@ -231,3 +231,25 @@ async def set_leave_cutoff(school_id: int, text: str) -> datetime.time:
                             errors={"leave_cutoff": N_("Enter a time such as 08:30.")})
     await School.update({School.leave_cutoff: f"{cutoff:%H:%M}"}).where(School.id == school_id)
     return cutoff
+
+
+MAX_ADDRESS, MAX_PHONE = 300, 60
+
+
+async def contact(school_id: int) -> dict:
+    return await School.select(School.address, School.phone).where(School.id == school_id).first()
+
+
+async def set_contact(school_id: int, address: str, phone: str) -> None:
+    """The school's address and phone as its letters print them: typed as the school writes them (a phone may
+    carry an extension), refused when too long rather than cut."""
+    address = " ".join(str(address or "").replace("\x00", "").split())
+    phone = " ".join(str(phone or "").replace("\x00", "").split())
+    errors = {}
+    if len(address) > MAX_ADDRESS:
+        errors["address"] = N_("Keep the address under 300 characters.")
+    if len(phone) > MAX_PHONE:
+        errors["phone"] = N_("Keep the phone under 60 characters.")
+    if errors:
+        raise CalendarError(N_("Some fields need fixing."), errors=errors)
+    await School.update({School.address: address, School.phone: phone}).where(School.id == school_id)
