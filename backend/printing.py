@@ -305,7 +305,7 @@ class Document:
     def heading(self, text: str, size: float = 16, align: str = "left") -> None:
         """A bold title, kept with at least two lines of what follows."""
         if self.pages and self.y > self.margin:
-            self.y += 1.5
+            self.y += 1
         self._fit(self.line_height(size) * len(wrap(text, "bold", size, self.width)) + self.line_height(14) * 2)
         self.text(text, size, bold=True, align=align)
 
@@ -336,41 +336,43 @@ class Document:
         comes again on a new page."""
         total = sum(widths)
         columns = [self.width * w / total for w in widths]
-        pad = 1.2
+        pad, side = 1.0, 1.5  # room above and below a cell's text, and at its sides
 
-        def row_height(cells: list[list[str]]) -> float:
-            return max(len(lines) for lines in cells) * self.line_height(size) + pad
+        head_size = size - 1  # the header smaller: fewer of its words wrap
 
-        def draw(cells: list[list[str]], style: str, fill: float | None) -> None:
-            height = row_height(cells)
+        def row_height(cells: list[list[str]], at: float = size) -> float:
+            return max(len(lines) for lines in cells) * self.line_height(at) + pad
+
+        def draw(cells: list[list[str]], style: str, fill: float | None, at: float = size) -> None:
+            height = row_height(cells, at)
             x = self.margin
             for lines, width in zip(cells, columns, strict=True):
                 if fill is not None:
                     self._rect(x, self.y, width, height, fill)
                 self._rect(x, self.y, width, height)
-                self._lines(lines, style, size, x + pad, self.y + pad / 2, width - 2 * pad)
+                self._lines(lines, style, at, x + side, self.y + pad * 0.6, width - 2 * side)
                 x += width
             self.y += height
 
-        head = [wrap(text, "bold", size, width - 2 * pad) for text, width in zip(header, columns, strict=True)]
-        body = [[wrap(text, "regular", size, width - 2 * pad) for text, width in zip(row, columns, strict=True)]
+        head = [wrap(text, "bold", head_size, width - 2 * side) for text, width in zip(header, columns, strict=True)]
+        body = [[wrap(text, "regular", size, width - 2 * side) for text, width in zip(row, columns, strict=True)]
                 for row in rows]
-        self._fit(row_height(head) + (row_height(body[0]) if body else 0))
-        draw(head, "bold", GREY)
+        self._fit(row_height(head, head_size) + (row_height(body[0]) if body else 0))
+        draw(head, "bold", GREY, head_size)
         for cells in body:
             if row_height(cells) > self.room:
                 self.new_page(self.footer)
-                draw(head, "bold", GREY)
+                draw(head, "bold", GREY, head_size)
             draw(cells, "regular", None)
-        self.y += 1.5
+        self.y += 1.2
 
     def signatures(self, blocks: list[list[str]], size: float = 14) -> None:
         """Places to sign, side by side, each a few centred lines ("ลงชื่อ ……", "( name )", the position), as Thai
         forms end."""
         column = self.width / max(len(blocks), 1)
         height = self.line_height(size) * max((len(lines) for lines in blocks), default=0)
-        self._fit(height + 6)
-        self.y += 6
+        self._fit(height + 4)
+        self.y += 4
         for n, lines in enumerate(blocks):
             self._lines(lines, "regular", size, self.margin + n * column, self.y, column, align="center")
         self.y += height

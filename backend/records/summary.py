@@ -191,7 +191,7 @@ def _screening(row) -> list[Block]:
                      "\n".join(flagged) or _("none")])
     header = [_("SDQ by"), _("Filled in"), screening.scale_label("sdq", "total"),
               screening.scale_label("sdq", "prosocial"), _("Scales at risk or with problems")]
-    return [Block("fields", pairs=pairs), Block("table", header=header, rows=rows, widths=[1, 1.2, 1.3, 1.3, 3])]
+    return [Block("fields", pairs=pairs), Block("table", header=header, rows=rows, widths=[0.9, 1.2, 1.4, 1.4, 3])]
 
 
 def _help(cases: list[dict]) -> list[Block]:
@@ -276,14 +276,13 @@ def _cut(text: str, limit: int) -> str:
 
 def to_pdf(summaries: list[Summary]) -> bytes:
     """A4, one student after another, each from a new page (one page each unless a student's care runs long)."""
-    doc = printing.Document(_(TITLE), margin=12)
+    doc = printing.Document(_(TITLE), margin=11)
     printed = _("Printed %(date)s", date=format_date(clock.today()))
     for summary in summaries:
         doc.new_page(footer=(f"{summary.school} · {printed}", f"{full_name(summary.student)} "
                                                               f"{summary.student['label']}"))
-        doc.text(summary.school, size=13, align="center")
         doc.heading(_(TITLE), size=17, align="center")
-        doc.text(summary.term, size=13, align="center")
+        doc.text(f"{summary.school} · {summary.term}", size=13, align="center")
         doc.fields(summary.head, size=13)
         for number, part in enumerate(summary.parts, start=1):
             doc.heading(f"{number}. {part.title}", size=14)
@@ -301,5 +300,5 @@ def to_pdf(summaries: list[Summary]) -> bytes:
             doc.text(_("Not shown to you: %(parts)s.", parts=", ".join(summary.left_out)), size=12)
         sign = _("Signed") + " " + "." * 40
         doc.signatures([[sign, f"( {name} )", _("Homeroom teacher")] for name in summary.teachers[:1]]
-                       + [[sign, f"( {'.' * 40} )", _("Head of the student care system")]], size=13)
+                       + [[sign, f"( {'.' * 40} )", _("Head of the student care system")]], size=12)
     return doc.to_bytes()
