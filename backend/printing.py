@@ -437,10 +437,11 @@ class Document:
                           f"/DescendantFonts [{descendant} 0 R] /ToUnicode {to_unicode} 0 R >>")
 
 
-def response(data: bytes, filename: str) -> Response:
-    """A PDF to open (and print, or keep) in the browser's viewer. About children: never kept by a shared cache."""
+def response(data: bytes, filename: str, inline: bool = False) -> Response:
+    """A PDF to keep (or, inline, to open in the browser's viewer). About children: never kept by a shared cache."""
     return Response(data, media_type="application/pdf", headers={
-        "Content-Disposition": f"inline; filename*=UTF-8''{quote(filename)}", "Cache-Control": "private, no-store"})
+        "Content-Disposition": f"{'inline' if inline else 'attachment'}; filename*=UTF-8''{quote(filename)}",
+        "Cache-Control": "private, no-store"})
 
 
 def _text(value: str) -> str:
