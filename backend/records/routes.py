@@ -83,7 +83,7 @@ async def summary_page(request: Request, student_id: FromPath[int], format: From
     """The student's care summary (แบบสรุปผลการดูแลช่วยเหลือนักเรียนรายบุคคล); ?format=pdf: the same on A4."""
     found = await summary.student_summary(current_viewer(request), student_id)
     if format == "pdf":
-        return printing.response(summary.to_pdf([found]), f"summary-{found.student['code']}.pdf")
+        return printing.response(await summary.pdf([found]), f"summary-{found.student['code']}.pdf")
     return page(request, "records/summary.html", {"summary": found})
 
 
@@ -93,7 +93,7 @@ async def class_summaries(request: Request, classroom_id: FromPath[int], format:
     viewer = current_viewer(request)
     if format == "pdf":
         room, found = await summary.classroom_summaries(viewer, classroom_id)
-        return printing.response(summary.to_pdf(found), f"summaries-{room['label'].replace('/', '-')}.pdf")
+        return printing.response(await summary.pdf(found), f"summaries-{room['label'].replace('/', '-')}.pdf")
     return page(request, "records/summaries.html", await summary.class_list(viewer, classroom_id))
 
 

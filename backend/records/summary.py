@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from anyio import to_thread
+
 from backend import clock, printing
 from backend.accounts import services as accounts
 from backend.accounts.access import (Viewer, can_print_class_summaries, can_see_care_summary, can_see_student,
@@ -120,7 +122,8 @@ async def _summaries(viewer: Viewer, members: list[dict]) -> list[Summary]:
     screened = await screening.summaries(viewer, members)
     cared = await care.summaries(viewer, members)
     seen = [s["id"] for s in members if can_see_student(viewer, s)]
-    attended = await attendance.term_summaries(viewer.school_id, seen, *bounds) if bounds else {}
+    # A term without dates (none set yet) has no attendance to count: the part says so, it is not left out.
+    attended = await attendance.term_summaries(viewer.school_id, seen, *bounds) if bounds else dict.fromkeys(seen)
     behaved = await behaviour.summaries(viewer, members)
     teachers = await accounts.homeroom_teachers_of(sorted({s["classroom"] for s in members}))
     term_text = format_term(viewer.year_be, term)
@@ -250,7 +253,9 @@ def _referrals(cases: list[dict]) -> list[Block]:
                   widths=[3, 1.2, 1.3, 1.5])]
 
 
-def _attendance(counts: dict) -> list[Block]:
+def _attendance(counts: dict | None) -> list[Block]:
+    if counts is None:
+        return [Block("text", text="—")]
     attended = _("%(share)s %% of %(days)s school days", share=counts["attended"], days=counts["school_days"]) \
         if counts["attended"] is not None else "—"
     pairs = [(_("Attended"), attended)]
@@ -272,6 +277,12 @@ def _cut(text: str, limit: int) -> str:
 
 
 # The PDF ----------------------------------------------------------------------------------------------------------
+
+
+async def pdf(summaries: list[Summary]) -> bytes:
+    """to_pdf in a worker thread: drawing a class takes a fifth of a second, a school seconds, which the server's
+    other requests should not wait for (the reader's language goes along)."""
+    return await to_thread.run_sync(to_pdf, summaries)
 
 
 def to_pdf(summaries: list[Summary]) -> bytes:
