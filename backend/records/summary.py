@@ -308,7 +308,8 @@ def to_pdf(summaries: list[Summary]) -> bytes:
                     doc.text(block.text, size=13)
         if summary.left_out:
             doc.space(1)
-            doc.text(_("Not shown to you: %(parts)s.", parts=", ".join(summary.left_out)), size=12)
+            doc.text(_("This copy leaves out %(parts)s: the person who printed it may not read them.",
+                       parts=", ".join(summary.left_out)), size=12)
         sign = _("Signed") + " " + "." * 40
         doc.signatures([[sign, f"( {name} )", _("Homeroom teacher")] for name in summary.teachers[:1]]
                        + [[sign, f"( {'.' * 40} )", _("Head of the student care system")]], size=12)

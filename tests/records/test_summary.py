@@ -76,6 +76,8 @@ async def test_the_head_of_the_grade_sees_screening_but_no_case_and_is_told_what
     page = text_of((await client.get(f"/records/{people.students[BUA]}/summary")).text)
     assert "มีปัญหา" in page and "ขาดเรียนบ่อย" not in page and "ครูแนะแนว" not in page
     assert "ไม่แสดงแก่คุณ: การช่วยเหลือ, การส่งต่อ" in page  # left out and said so, not shown empty
+    _pages, [printed] = _pdf_text((await client.get(f"/records/{people.students[BUA]}/summary?format=pdf")).content)
+    assert "มีปัญหา" in printed and "ฉบับนี้ไม่แสดงการช่วยเหลือ,การส่งต่อ" in printed and "ขาดเรียนบ่อย" not in printed
     reads = {row["section"] for row in await RecordRead.select(RecordRead.section).where(
         (RecordRead.reader == people.sunee.user_id) & (RecordRead.student == people.students[BUA]))}
     assert reads == {"screening"}
