@@ -111,7 +111,8 @@ def _thai_parser():
     return budoux.load_default_thai_parser()
 
 
-def _pieces(text: str) -> list[str]:
+@functools.lru_cache(maxsize=16384)
+def _pieces(text: str) -> tuple[str, ...]:
     """Where a line may break: between words and spaces, and between Thai words (BudouX)."""
     pieces = []
     for part in re.split(r"(\s+)", text):
@@ -123,7 +124,7 @@ def _pieces(text: str) -> list[str]:
             pieces += _thai_parser().parse(part)
         else:
             pieces.append(part)
-    return pieces
+    return tuple(pieces)
 
 
 def _letters(piece: str) -> list[str]:
@@ -142,6 +143,9 @@ def wrap(text: str, style: str, size: float, width: float) -> list[str]:
     font = face(style)
     lines: list[str] = []
     for paragraph in str(text).split("\n"):
+        if font.width(paragraph, size) <= width:  # most do: no need to find where they could break
+            lines.append(paragraph.strip())
+            continue
         line, used = "", 0.0
         for piece in _pieces(paragraph):
             wide = font.width(piece, size)
