@@ -210,6 +210,10 @@ ROUTES: dict[str, frozenset[str]] = {
     "POST /records/{student_id:int}/parent": NOBODY,  # Bua's parents have no account
     "GET /records/{student_id:int}/sections/{section:str}/history": only("wichai", "somchai", "ratana", "sunee"),
     "GET /records/{student_id:int}/reads": only("wichai", "somchai", "ratana", "sunee"),
+    # The care summary (screening, help, referral): those who read Bua's screening or are of her case team; the head
+    # of her grade sees it without the care parts. A class's (ม.1/1's): its homeroom teacher and those above.
+    "GET /records/{student_id:int}/summary": only("wichai", "somchai", "ratana", "sunee"),
+    "GET /records/classrooms/{classroom_id:int}/summaries": only("wichai", "somchai", "ratana", "sunee"),
     # Home visits
     "GET /visits": only("wichai", "somchai", "malee", "ratana", "kanya", "dao", "preecha"),
     "GET /visits/classrooms/{classroom_id:int}": only("wichai", "somchai", "ratana"),

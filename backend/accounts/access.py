@@ -831,6 +831,30 @@ def can_decide_support(viewer: Viewer) -> bool:
     return viewer.is_staff and viewer.holds(CASE_TEAM_ROLES)
 
 
+# The student's care summary (records.summary) -----------------------------------------------------------------------
+# แบบสรุปผลการดูแลช่วยเหลือนักเรียนรายบุคคล: screening, help and referral on one page, as Thai schools print it. It opens
+# to the staff who read its core, the student's screening or their care: the homeroom teachers, the head of the grade
+# (screening only), the counsellors and the executives; not a subject teacher, the admin, the nurse or the discipline
+# officer, who read none of it. Each section then shows what its own rule lets the viewer read: screening by
+# can_see_screening, cases and referrals by in_case_team, behaviour by can_see_behaviour_of, attendance to whoever
+# may see the student. A section the viewer may not read is left out and said to be, never shown empty. A class's
+# summaries (one page each) are for its homeroom teachers and those above them: the head of its grade, the
+# counsellors and the executives.
+SUMMARY_READERS = SCREENING_READERS | CASE_TEAM_ROLES
+
+
+def can_see_care_summary(viewer: Viewer, student: dict) -> bool:
+    """A student's summary (needs school, classroom)."""
+    return (viewer.is_staff and viewer.handed_over_by is None
+            and (can_see_screening(viewer, student) or in_case_team(viewer, student)))
+
+
+def can_print_class_summaries(viewer: Viewer, classroom: dict) -> bool:
+    """A class's summaries, one page per student (needs id, school)."""
+    return (classroom["school"] == viewer.school_id and viewer.is_staff and viewer.handed_over_by is None
+            and (viewer.oversees(classroom["id"]) or viewer.holds(SUMMARY_READERS)))
+
+
 # Care: development plans for students in the special group (care.talent) --------------------------------------------
 # A plan for a gifted or talented student is good news: the student's homeroom teachers and the counsellors write it;
 # the case team, the grade's head, everyone who teaches the student and whoever is responsible for one of its

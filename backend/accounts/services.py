@@ -290,9 +290,18 @@ async def homeroom_candidates(viewer: Viewer) -> list[dict]:
 
 async def homeroom_teacher_names(classroom_id: int) -> list[str]:
     """The classroom's active homeroom teachers, by name (a letter's signature lines)."""
-    return [row["name"] for row in await HomeroomAssignment.select(
-        HomeroomAssignment.teacher.display_name.as_alias("name")).where(
-        (HomeroomAssignment.classroom == classroom_id) & (HomeroomAssignment.teacher.active == True))]  # noqa: E712
+    return (await homeroom_teachers_of([classroom_id]))[classroom_id]
+
+
+async def homeroom_teachers_of(classroom_ids: list[int]) -> dict[int, list[str]]:
+    """Each classroom's active homeroom teachers, by name: one query for any number of classrooms."""
+    found: dict[int, list[str]] = {classroom_id: [] for classroom_id in classroom_ids}
+    for row in await HomeroomAssignment.select(
+            HomeroomAssignment.classroom, HomeroomAssignment.teacher.display_name.as_alias("name")).where(
+            HomeroomAssignment.classroom.is_in(list(classroom_ids) or [-1])
+            & (HomeroomAssignment.teacher.active == True)).order_by(HomeroomAssignment.id):  # noqa: E712
+        found[row["classroom"]].append(row["name"])
+    return found
 
 
 async def list_classrooms(viewer: Viewer) -> list[dict]:

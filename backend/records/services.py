@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from backend import db
 from backend.accounts import reads
-from backend.accounts.access import (Permission, Viewer, can_edit_section, can_read_section, can_see_guardians,
+from backend.accounts.access import (Permission, Viewer, can_edit_section, can_read_section, can_see_care_summary,
+                                     can_see_guardians,
                                      can_see_record_reads, can_see_screening, can_see_visits, can_share_with_parents,
                                      hidden_reads)
 from backend.i18n import N_, Refusal
@@ -64,7 +65,8 @@ async def student_record(viewer: Viewer, student_id: int) -> dict:
     guardians = (await students.guardians_of([student_id])).get(student_id, []) if can_see_guardians(
         viewer, student) else []
     return {"student": student, "sections": sections, "visits": can_see_visits(viewer, student),
-            "screening": can_see_screening(viewer, student), "guardians": guardians}
+            "screening": can_see_screening(viewer, student), "guardians": guardians,
+            "care_summary": can_see_care_summary(viewer, student)}
 
 
 async def save_section(viewer: Viewer, student_id: int, name: str, raw: dict) -> bool:

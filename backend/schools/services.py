@@ -11,7 +11,7 @@ from datetime import date
 from backend import db, schoolyear
 from backend.i18n import N_, Refusal, format_date
 from backend.schools.calendar import Calendar, DayKind, DayOff, fixed_holidays
-from backend.schools.tables import CalendarDay, Grade, School, SchoolYear, Term
+from backend.schools.tables import CalendarDay, Classroom, Grade, School, SchoolYear, Term
 from backend import clock
 
 SECONDARY_GRADES = ["ม.1", "ม.2", "ม.3", "ม.4", "ม.5", "ม.6"]
@@ -101,6 +101,26 @@ async def _school_year_now(school_id: int, today: date) -> SchoolYearNow:
     term = schoolyear.term_on(today, [schoolyear.TermDates(**t) for t in terms])
     return SchoolYearNow(year_id, year_be, term.number if term else None,
                          (term.starts_on, term.ends_on) if term else None)
+
+
+async def classroom(classroom_id: int) -> dict | None:
+    """A classroom with its school and label ("ม.1/1"); the caller decides who may see it."""
+    room = await Classroom.select(Classroom.id, Classroom.school, Classroom.room,
+                                  Classroom.grade.code.as_alias("grade")).where(Classroom.id == classroom_id).first()
+    return {**room, "label": f"{room['grade']}/{room['room']}"} if room else None
+
+
+async def classroom_ids(school_id: int) -> list[int]:
+    """This school's classrooms in use, of every school year (students are listed by who is enrolled today)."""
+    return [row["id"] for row in await Classroom.select(Classroom.id).where(
+        (Classroom.school == school_id) & (Classroom.active == True))]  # noqa: E712 - a Piccolo column
+
+
+async def term_dates(school_year_id: int, number: int) -> tuple[date, date] | None:
+    """A term's first and last day."""
+    row = await Term.select(Term.starts_on, Term.ends_on).where(
+        (Term.school_year == school_year_id) & (Term.number == number)).first()
+    return (_day(row["starts_on"]), _day(row["ends_on"])) if row else None
 
 
 async def list_grades(school_id: int) -> dict[str, int]:

@@ -14,7 +14,7 @@ from backend.accounts.access import (Viewer, can_confirm_group, can_enter_paper,
                                      can_see_screening,
                                      visible_students)
 from backend.accounts import services as accounts
-from backend.i18n import N_, Refusal
+from backend.i18n import N_, Refusal, current_locale, gettext
 from backend.attendance import services as attendance
 from backend.records import services as records
 from backend.visits import services as visits
@@ -354,6 +354,31 @@ async def student_summary(viewer: Viewer, student_id: int, translate) -> dict:
             "ticks": ticks, "notes": (checklist or {}).get("notes") or {}, "history": history,
             "replaced": replaced, "can_confirm": can_confirm_group(viewer, student),
             "can_enter": can_enter_paper(viewer, student)}
+
+
+async def summaries(viewer: Viewer, students: list[dict]) -> dict[int, Row]:
+    """The screening part of the students' care summaries, for those of them whose screening the viewer may read
+    (needs id, school, classroom): this term's forms, proposal and confirmed group. Audited like every read of
+    results; a constant number of queries however many students."""
+    ids = [s["id"] for s in students if can_see_screening(viewer, s)]
+    if not ids:
+        return {}
+    await audit_reads(viewer, ids)
+    return {row.student["id"]: row for row in await rows_for(viewer, Student.id.is_in(ids))}
+
+
+def scale_label(instrument: str, scale: str) -> str:
+    """An instrument's scale in the reader's language (its own bilingual wording)."""
+    found = base_instrument(instrument).scales.get(scale)
+    return (found.th if current_locale.get() == "th" else found.en) if found else (
+        gettext("Impact") if scale == "impact" else scale)
+
+
+def band_label(instrument: str, band: str | None) -> str:
+    if band is None:
+        return gettext("not scored")
+    labels = base_instrument(instrument).band_labels.get(band)
+    return (labels["th"] if current_locale.get() == "th" else labels["en"]) if labels else band
 
 
 async def own_classroom(viewer: Viewer) -> int | None:
