@@ -224,6 +224,63 @@ async def decisions(student_ids: list[int], year_id: int, term: int) -> dict[int
                          student_ids, (GroupDecision.school_year == year_id) & (GroupDecision.term == term))
 
 
+@dataclass(frozen=True)
+class Coverage:
+    """Where one student's screening stands in a term, as the school's pages count it: the forms filed (instrument,
+    informant), whether they are screened (Row.screened), the group the homeroom teacher confirmed, and, when asked
+    for, the proposal's state (a group, or "not screened")."""
+
+    forms: frozenset[tuple[str, str]]
+    screened: bool
+    group: str | None  # the confirmed group; None until the homeroom teacher confirms one
+    proposed: str | None = None  # the proposal's state (coverage(..., proposed=True)) of a student not confirmed
+
+    @property
+    def confirmed(self) -> bool:
+        return self.group is not None
+
+    @property
+    def state(self) -> str | None:
+        """As Row.group: the confirmed group, else the proposal's state (None when the proposal was not asked for
+        and the student is screened)."""
+        return self.group or self.proposed or (None if self.screened else NOT_SCREENED)
+
+
+async def coverage(school_id: int, student_ids: list[int], year_id: int, term: int,
+                   proposed: bool = False) -> dict[int, Coverage]:
+    """Each student's Coverage in a term, for the supervision figures and the term report: the same answers as
+    rows_for() gives row by row, without reading every form's scores. Whether a student is screened needs a
+    proposal only for those with no form, no checklist and no decision (what the school's rules find in their GPA,
+    income and absences); `proposed` asks for every unconfirmed student's proposed group as well (the group
+    distribution), at the cost of scoring them. A constant number of queries."""
+    filed: dict[int, set[tuple[str, str]]] = defaultdict(set)
+    checked: set[int] = set()
+    for chunk in db.chunks(student_ids, db.WHOLE_SCHOOL):
+        for row in await ScreeningForm.select(ScreeningForm.student, ScreeningForm.instrument,
+                                              ScreeningForm.informant).where(
+                ScreeningForm.student.is_in(chunk) & (ScreeningForm.school_year == year_id)
+                & (ScreeningForm.term == term) & (ScreeningForm.slot == "current")):
+            filed[row["student"]].add((row["instrument"], row["informant"]))
+        checked.update(row["student"] for row in await DomainChecklist.select(DomainChecklist.student).where(
+            DomainChecklist.student.is_in(chunk) & (DomainChecklist.school_year == year_id)
+            & (DomainChecklist.term == term)).distinct())
+    decided = await decisions(student_ids, year_id, term)
+    if proposed:
+        asked = [i for i in student_ids if i not in decided]
+    else:
+        asked = [i for i in student_ids if i not in filed and i not in checked and i not in decided]
+    found = await proposals(school_id, asked, year_id, term, forms=None if proposed else {}) if asked else {}
+    result = {}
+    for student_id in student_ids:
+        proposal = found.get(student_id)
+        group = (decided.get(student_id) or {}).get("group")
+        screened = bool(group or student_id in filed or student_id in checked
+                        or (proposal is not None and proposal.state != NOT_SCREENED))
+        result[student_id] = Coverage(frozenset(filed.get(student_id, ())), screened, group,
+                                      proposal.state if proposal is not None and proposed else None)
+    return result
+
+
 # --- Pages ----------------------------------------------------------------------------------------------------
 
 
