@@ -47,7 +47,7 @@ LIST_LIMIT = 100  # students listed behind a figure; the page says how many more
 COMPONENTS = ("known", "screened", "promotion", "prevention", "referral")
 COMPONENT_LABELS = {
     "known": N_("Knowing each student"),
-    "screened": N_("Screening"),
+    "screened": N_("Screening students"),
     "promotion": N_("Promotion"),
     "prevention": N_("Prevention and solving problems"),
     "referral": N_("Referral"),
