@@ -224,7 +224,7 @@ MENU = (
     MenuItem("/screening", N_("Screening"), Permission.use_screening),
     MenuItem("/behaviour", N_("Behaviour"), Permission.use_behaviour),
     MenuItem("/care", N_("Care"), Permission.use_care),
-    MenuItem("/supervision", N_("Care system overview"), Permission.supervise_care),
+    MenuItem("/supervision", N_("Care overview"), Permission.supervise_care),
     MenuItem("/promotion", N_("Homeroom activities"), Permission.use_promotion),
     MenuItem("/promotion/invitations", N_("Class meetings"), Permission.answer_meetings),
     MenuItem("/notify/choices", N_("Message settings"), Permission.choose_channels),

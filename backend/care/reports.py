@@ -42,12 +42,9 @@ def _age(school_days_since: int) -> str:
     return "days_3_7" if school_days_since <= 7 else "over_7"
 
 
-async def _students_with(query_of_chunk, ids: list[int]) -> set[int]:
+async def _students_with(query_of, ids: list[int]) -> set[int]:
     """The students among ids that a grouped query (one row per student, as "student") finds."""
-    found: set[int] = set()
-    for chunk in db.chunks(ids, db.WHOLE_SCHOOL):
-        found |= {row["student"] for row in await query_of_chunk(chunk)}
-    return found
+    return {row["student"] for row in await query_of(ids)} if ids else set()
 
 
 async def care_among(wanting: list[int], at: datetime) -> dict[str, set[int]]:
@@ -65,12 +62,12 @@ async def care_among(wanting: list[int], at: datetime) -> dict[str, set[int]]:
     student_of_activity = PlanActivity.care_case.student
     student_of_follow_up = FollowUp.care_case.student
     return {
-        "cases": await _students_with(lambda chunk: CareCase.select(CareCase.student).where(
-            CareCase.student.is_in(chunk) & open_then).group_by(CareCase.student), wanting),
-        "plans": await _students_with(lambda chunk: PlanActivity.select(student_of_activity.as_alias("student")).where(
-            student_of_activity.is_in(chunk) & plan_open_then).group_by(student_of_activity), wanting),
-        "followed": await _students_with(lambda chunk: FollowUp.select(student_of_follow_up.as_alias("student")).where(
-            student_of_follow_up.is_in(chunk) & (FollowUp.written_at >= month_began) & (FollowUp.written_at <= at)
+        "cases": await _students_with(lambda ids: CareCase.select(CareCase.student).where(
+            db.among(CareCase.student, ids) & open_then).group_by(CareCase.student), wanting),
+        "plans": await _students_with(lambda ids: PlanActivity.select(student_of_activity.as_alias("student")).where(
+            db.among(student_of_activity, ids) & plan_open_then).group_by(student_of_activity), wanting),
+        "followed": await _students_with(lambda ids: FollowUp.select(student_of_follow_up.as_alias("student")).where(
+            db.among(student_of_follow_up, ids) & (FollowUp.written_at >= month_began) & (FollowUp.written_at <= at)
         ).group_by(student_of_follow_up), wanting),
     }
 

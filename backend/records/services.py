@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from piccolo.query.functions.aggregate import Count
+
 from backend import db
 from backend.accounts import reads
 from backend.accounts.access import (Permission, Viewer, can_edit_section, can_read_section, can_see_guardians,
@@ -204,12 +206,10 @@ class RecordProgress:
 
 async def record_progress(student_ids: list[int], by: datetime) -> RecordProgress:
     """The supervision's "record completed" (knowing each student), as things stood then. One query for a school."""
-    per_student: dict[int, int] = {}
-    for chunk in db.chunks(student_ids, db.WHOLE_SCHOOL):
-        for row in await RecordEntry.select(RecordEntry.student, RecordEntry.section).where(
-                RecordEntry.student.is_in(chunk) & RecordEntry.section.is_in(list(COMPLETE_SECTIONS))
-                & (RecordEntry.written_at <= by)).distinct():
-            per_student[row["student"]] = per_student.get(row["student"], 0) + 1
+    per_student = {row["student"]: row["sections"] for row in await RecordEntry.select(
+        RecordEntry.student, Count(distinct=[RecordEntry.section], alias="sections")).where(
+        db.among(RecordEntry.student, student_ids) & RecordEntry.section.is_in(list(COMPLETE_SECTIONS))
+        & (RecordEntry.written_at <= by)).group_by(RecordEntry.student)}
     return RecordProgress(frozenset(i for i, n in per_student.items() if n == len(COMPLETE_SECTIONS)),
                           frozenset(per_student))
 

@@ -203,11 +203,13 @@ async def same_term_last_year(viewer: Viewer, term: SchoolTerm) -> SchoolTerm | 
 @dataclass(frozen=True)
 class _Roster:
     classes: list[dict]  # promotion.held_in_term's rows (id, label, grade, room, activities, meetings), in order
-    entries: dict[int, list[enrolment.RosterEntry]]  # by classroom, in number order
+    seats: dict[int, enrolment.Seat]  # each student's classroom and number on the day
 
-    @property
-    def room_of(self) -> dict[int, int]:
-        return {e.student_id: e.classroom_id for entries in self.entries.values() for e in entries}
+    def order(self) -> dict[int, int]:
+        """Each student's place in class order (grade, room, number), as every list of students behind a figure."""
+        position = {c["id"]: n for n, c in enumerate(self.classes)}
+        return {student: n for n, student in enumerate(sorted(self.seats, key=lambda s: (
+            position[self.seats[s].classroom_id], self.seats[s].number is None, self.seats[s].number or 0, s)))}
 
 
 async def _scope_grades(viewer: Viewer) -> set[str] | None:
@@ -224,8 +226,7 @@ async def _roster(viewer: Viewer, term: SchoolTerm, grades: set[str] | None, as_
     classes = await promotion.held_in_term(viewer.school_id, term.school_year_id, term.number)
     if grades is not None:
         classes = [c for c in classes if c["grade"] in grades]
-    entries = await enrolment.rosters(viewer.school_id, as_of, [c["id"] for c in classes])
-    return _Roster(classes, entries)
+    return _Roster(classes, await enrolment.seats(viewer.school_id, as_of, [c["id"] for c in classes]))
 
 
 # The figures ------------------------------------------------------------------------------------------------------
@@ -239,7 +240,7 @@ async def for_term(viewer: Viewer, term: SchoolTerm, with_last_year: bool = True
     today = clock.today()
     as_of, moment = term.as_of(today), term.moment(today)
     roster = await _roster(viewer, term, grades, as_of)
-    room_of = roster.room_of
+    room_of = {student: seat.classroom_id for student, seat in roster.seats.items()}
     ids = list(room_of)
     progress = await records.record_progress(ids, moment)
     visited = await visits.visited_between(viewer.school_id, ids, term.year_starts_on, as_of)
@@ -267,29 +268,26 @@ async def for_term(viewer: Viewer, term: SchoolTerm, with_last_year: bool = True
         "plans": (problem, care["plans"] & problem),
         "followed": (cases, care["followed"] & cases),
     }
-    per_class: dict[int, Counter] = {c["id"]: Counter() for c in roster.classes}
+    order = roster.order()
     behind: dict[str, list[int]] = {}
-    order = {e.student_id: n for n, e in enumerate(e for entries in roster.entries.values() for e in entries)}
+    totals: dict[str, Counter] = {}
+    dones: dict[str, Counter] = {}
     for key, (whom, have) in counted.items():
-        for student_id in whom:
-            tally = per_class[room_of[student_id]]
-            tally[key, "total"] += 1
-            tally[key, "done"] += student_id in have
+        totals[key] = Counter(room_of[i] for i in whom)
+        dones[key] = Counter(room_of[i] for i in whom & have)
         behind[key] = sorted(whom - have, key=order.__getitem__)
-    for row in rows:
-        tally = per_class[room_of[row["student"]]]
-        tally["reported", "total"] += 1
-        tally["reported", "done"] += row["reported_at"] is not None
+    totals["reported"] = Counter(room_of[row["student"]] for row in rows)
+    dones["reported"] = Counter(room_of[row["student"]] for row in rows if row["reported_at"] is not None)
     behind["reported"] = [row["student"] for row in sorted(rows, key=lambda r: order[r["student"]])
                           if row["reported_at"] is None]
     for key in ("activities", "meetings"):
         behind[key] = [c["id"] for c in roster.classes if not c[key]]
+    sizes = Counter(room_of.values())
     classes = []
     for c in roster.classes:
-        tally = per_class[c["id"]]
-        measures = {key: Measure(key, tally[key, "done"], tally[key, "total"]) for key in (*counted, "reported")}
+        measures = {key: Measure(key, dones[key][c["id"]], totals[key][c["id"]]) for key in totals}
         measures |= {key: Measure(key, int(bool(c[key])), 1) for key in ("activities", "meetings")}
-        classes.append(ClassFigures(c["id"], c["label"], c["grade"], len(roster.entries.get(c["id"], [])), measures))
+        classes.append(ClassFigures(c["id"], c["label"], c["grade"], sizes[c["id"]], measures))
     measures = {key: Measure(key, sum(c.measures[key].done for c in classes), sum(c.measures[key].total
                                                                                    for c in classes))
                 for key in FIGURES}

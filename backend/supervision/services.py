@@ -7,6 +7,7 @@ them; the targets form of a term starts from those, beside what the committee sa
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import date
 
@@ -245,13 +246,18 @@ class Overview:
     today: date
 
 
+async def _nothing() -> None:
+    return None
+
+
 async def overview(viewer: Viewer, term_key: str = "") -> Overview:
     term = await figs.find_term(viewer, term_key)
     known = await figs.terms(viewer)
     current = figs.current_of(known) == term
-    figures = await figs.for_term(viewer, term)
     last = await figs.same_term_last_year(viewer, term)
-    last_year = await figs.for_term(viewer, last, with_last_year=False) if last else None
+    # The two terms side by side: on PostgreSQL their queries overlap (SQLite answers one at a time either way).
+    figures, last_year = await asyncio.gather(
+        figs.for_term(viewer, term), figs.for_term(viewer, last, with_last_year=False) if last else _nothing())
     targets = await targets_for(viewer, term)
     return Overview(figures, known, current, targets, check(targets, figures), last_year,
                     await figs.attendance_today(viewer) if current else None, await figs.risk_trend(viewer, term),

@@ -319,12 +319,9 @@ async def income_per_person(student_ids: list[int]) -> dict[int, float]:
 async def visited_between(school_id: int, student_ids: list[int], first: date, last: date) -> set[int]:
     """Those of these students visited at home (a visit done, not one planned) between these days: the weekly digest's
     "not visited yet" and the supervision's figures both count this. One query for a whole school."""
-    visited: set[int] = set()
-    for chunk in db.chunks(student_ids, db.WHOLE_SCHOOL):
-        visited.update(row["student"] for row in await Visit.select(Visit.student).where(
-            (Visit.school == school_id) & Visit.student.is_in(chunk) & (Visit.status == VisitStatus.done.value)
-            & (Visit.visited_on >= first) & (Visit.visited_on <= last)).distinct())
-    return visited
+    return {row["student"] for row in await Visit.select(Visit.student).where(
+        (Visit.school == school_id) & db.among(Visit.student, student_ids) & (Visit.status == VisitStatus.done.value)
+        & (Visit.visited_on >= first) & (Visit.visited_on <= last)).distinct()}
 
 
 async def digest_section(school_id: int, week: Week, rosters: dict[int, list[RosterEntry]]) -> dict[int, dict]:
