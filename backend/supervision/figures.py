@@ -458,6 +458,15 @@ class HomeroomProgress:
     teachers: list[str]
     registers: Measure
 
+    @property
+    def still_to_do(self) -> list[tuple[str, int]]:
+        """What is left in the term, as (what, how many): school days without a register, students to visit, to
+        screen, groups to confirm, students at risk or with problems without a case, and the parents' meeting."""
+        measures = self.classroom.measures
+        left = [("registers", self.registers.gap)] + [(key, measures[key].gap) for key in (
+            "visits", "screened", "confirmed", "cases")] + [("meetings", 0 if measures["meetings"].done else 1)]
+        return [(what, n) for what, n in left if n]
+
 
 async def homerooms(viewer: Viewer, term: SchoolTerm) -> tuple[TermFigures, list[HomeroomProgress]]:
     figures = await for_term(viewer, term, with_last_year=False)

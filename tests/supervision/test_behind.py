@@ -81,3 +81,7 @@ async def test_each_homeroom_s_progress_in_class_order(client, people, settings,
     assert f"ม.1/2 ครูมาลี 0/{school_days} 1/3 2/3 2/3 0/1 ยังไม่ได้ประชุม" in page
     assert page.index("ม.1/1 ครูสมชาย") < page.index("ม.1/2 ครูมาลี")  # by class, not by score
     assert "เรียงตามชั้นเรียน" in page
+    # What is left, in words that help: ม.1/2 has two to visit, one to screen and confirm, a case, and its meeting.
+    helping = page.split("ห้องที่อาจต้องการความช่วยเหลือ", 1)[1]
+    assert (f"ม.1/2 · ครูมาลี {school_days} วันเรียนที่ยังไม่ได้เช็กชื่อ · เยี่ยมบ้านอีก 2 คน · คัดกรองอีก 1 คน · "
+            "ยืนยันกลุ่มอีก 1 คน · กลุ่มเสี่ยงหรือมีปัญหาที่ยังไม่มีเคส 1 คน · ยังต้องจัดประชุมผู้ปกครอง") in helping
