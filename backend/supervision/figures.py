@@ -20,6 +20,7 @@ The API, for pages and reports:
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -232,12 +233,41 @@ async def _roster(viewer: Viewer, term: SchoolTerm, grades: set[str] | None, as_
 # The figures ------------------------------------------------------------------------------------------------------
 
 
+# The figures of a term that is over, remembered for a while per process: what they count was written in that term
+# (forms, decisions, cases, referrals, the record), and only a visit or an activity typed in late with an earlier
+# date changes them; the director's page shows the same term last year beside every term, which would otherwise cost
+# it twice. forget() clears them (tests, a bulk import).
+ENDED_SECONDS = 600
+_ended: dict[tuple, tuple[float, TermFigures]] = {}
+
+
+def forget() -> None:
+    _ended.clear()
+
+
 async def for_term(viewer: Viewer, term: SchoolTerm, with_last_year: bool = True) -> TermFigures:
     """The term's figures as this viewer may see them (the whole school, or the grades they head). `with_last_year`:
     count the risk incidents of the same stretch of the same term last year too (for the target on them)."""
     _check(viewer)
     grades = await _scope_grades(viewer)
     today = clock.today()
+    key = (viewer.school_id, term.key, frozenset(grades) if grades is not None else None, with_last_year,
+           sees_risk_trend(viewer), today)
+    if term.ends_on < today:
+        kept = _ended.get(key)
+        if kept and time.monotonic() - kept[0] < ENDED_SECONDS:
+            return kept[1]
+    found = await _count(viewer, term, grades, today, with_last_year)
+    if term.ends_on < today:
+        moment = time.monotonic()
+        for stale in [k for k, (at, _) in _ended.items() if moment - at >= ENDED_SECONDS]:
+            del _ended[stale]
+        _ended[key] = (moment, found)
+    return found
+
+
+async def _count(viewer: Viewer, term: SchoolTerm, grades: set[str] | None, today: date,
+                 with_last_year: bool) -> TermFigures:
     as_of, moment = term.as_of(today), term.moment(today)
     roster = await _roster(viewer, term, grades, as_of)
     room_of = {student: seat.classroom_id for student, seat in roster.seats.items()}

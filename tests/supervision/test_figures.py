@@ -190,3 +190,21 @@ async def test_as_many_queries_with_more_students(client, people, settings, app,
     page = text_of((await client.get("/supervision")).text)
     assert len(queries) == before, queries
     assert "ยืนยันกลุ่มเสี่ยง 7 คน" in page and _row(page, "คัดกรองแล้ว") == "12/39 · 30 %"
+
+
+async def test_a_term_that_is_over_is_counted_once_in_a_while(people, app, queries):  # noqa: F811 - the fixture
+    await seed(people, app)
+    last = await _last_year(people, visited=3, enrolled=4)
+    wichai = await people.wichai.viewer()
+    term = await figures.find_term(wichai, last)
+    first = await figures.for_term(wichai, term)
+    queries.clear()
+    assert await figures.for_term(wichai, term) is first and len(queries) <= 2  # the terms, the scope
+    figures.forget()
+    assert (await figures.for_term(wichai, term)).measures == first.measures
+    # The term under way is counted every time.
+    current = await figures.find_term(wichai)
+    await figures.for_term(wichai, current)
+    queries.clear()
+    await figures.for_term(wichai, current)
+    assert len(queries) > 10
