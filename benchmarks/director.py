@@ -17,7 +17,7 @@ Steps:
 3. The app served as in production (`python -m backend.cli serve`). The director's /supervision, warm, 30 times:
    p50/p95 (target ≤ 300 ms), its HTML as sent (gzip, target ≤ 14 KB) and its SQL queries (counted in-process, in
    the big school and the one-room school: the same is the point). The same for the students behind one figure,
-   each homeroom's progress and last year's term.
+   each homeroom's progress and last year's term (over, so remembered for ten minutes: supervision.figures).
 """
 
 from __future__ import annotations
@@ -260,7 +260,8 @@ async def run(args) -> None:
                 print(f"{path:<34} {p50:>7.0f} {p95:>7.0f} {wire:>8,} {counts[('big', path)]:>8} "
                       f"{counts[('small', path)]:>9}  {' '.join(marks) or 'OK'}")
             print(f"(targets: ≤ {PAGE_TARGET_MS} ms, ≤ {HTML_LIMIT // 1024} KB gzip; SQL counted in-process in the "
-                  f"big school and in a one-room school)")
+                  f"big school and in a one-room school; load average {os.getloadavg()[0]:.1f} on "
+                  f"{os.cpu_count()} CPUs: times on a busy machine run long)")
         finally:
             server.terminate()
             server.wait(timeout=30)

@@ -15,7 +15,8 @@ The API, for pages and reports:
 - for_term(viewer, term) -> TermFigures (measures by figure key, per class, referrals, risk incidents)
 - students_behind(viewer, key, term, classroom_id) -> Behind (the students or classes a figure has still to reach)
 - attendance_today(viewer) -> AttendanceToday | None; risk_trend(viewer, term) -> RiskTrend | None
-- homerooms(viewer, term) -> list[HomeroomProgress] (each homeroom teacher's progress, in class order)
+- homerooms(viewer, term) -> (TermFigures, list[HomeroomProgress]) (each homeroom's progress, in class order)
+- forget(): the figures of terms that are over are remembered ten minutes per process; this clears them
 """
 
 from __future__ import annotations

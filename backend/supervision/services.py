@@ -8,6 +8,7 @@ them; the targets form of a term starts from those, beside what the committee sa
 from __future__ import annotations
 
 import asyncio
+import math
 from dataclasses import dataclass
 from datetime import date
 
@@ -107,8 +108,10 @@ def _percent(form: dict, key: str, errors: dict) -> int | None:
     if not text:
         return None
     try:
-        value = float(text)
+        value = float(text)  # Thai digits too
     except ValueError:
+        value = math.nan
+    if math.isnan(value):
         errors[key] = N_("Write a percentage from 0 to 100, or leave it empty for no target.")
         return None
     if value > 100:

@@ -54,6 +54,12 @@ async def test_a_target_above_100_or_below_0_is_refused_in_thai_with_what_was_ty
     for name, typed in (("visits", "150"), ("screened", "-5"), ("plans", "เต็ม"), ("cases", "80")):
         assert re.search(rf'name="{name}" type="text" value="{typed}"', refused.text), name
     assert await CareTarget.count() == 0  # nothing saved, not even the good one
+    odd = await client.submit(f"/supervision/targets?term={term.key}", {"visits": "nan", "screened": "inf"})
+    assert odd.status_code == 422 and "เป้าหมายต้องไม่เกินร้อยละ 100" in text_of(odd.text)
+    assert await CareTarget.count() == 0
+    thai = await client.submit(f"/supervision/targets?term={term.key}", {"visits": "๙๐"})  # Thai digits: 90
+    assert thai.status_code == 200 and (await services.targets_for(await people.wichai.viewer(), term)).percent == {
+        "visits": 90}
     empty = await client.submit(f"/supervision/targets?term={term.key}", {"visits": ""})
     assert empty.status_code == 422 and "ตั้งเป้าหมายอย่างน้อยหนึ่งข้อ" in text_of(empty.text)
 
