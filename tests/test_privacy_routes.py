@@ -410,6 +410,15 @@ ROUTES: dict[str, frozenset[str]] = {
     "GET /survey": PUBLIC,
     "POST /survey": PUBLIC,
     "POST /survey/answer": PUBLIC,
+    # Supervision and PDCA (issue 14): the care system's figures for the executives and counsellors (the whole school)
+    # and the grade's head (their grades); the targets are the executives'; the reflection the care committee's.
+    "GET /supervision": only("wichai", "ratana", "sunee"),
+    "GET /supervision/figures/{figure:str}": only("wichai", "ratana", "sunee"),
+    "GET /supervision/teachers": only("wichai", "ratana", "sunee"),
+    "GET /supervision/targets": only("wichai"),
+    "POST /supervision/targets": only("wichai"),  # an empty form: sent back to fill in
+    "GET /supervision/reflection": only("wichai", "ratana"),
+    "POST /supervision/reflection": only("wichai", "ratana"),  # an empty form: sent back to fill in
 }
 # Litestar answers OPTIONS on every path by itself (it shows only which methods exist); HEAD of a page is its GET.
 IGNORED_METHODS = {"OPTIONS"}
@@ -512,6 +521,7 @@ async def _world(people, app) -> dict[str, str]:
         "line_id": str(line["id"]), "incident_key": probation_key, "photo_key": uuid.uuid4().hex,
         "incident_photo_id": str(incident_photo["id"]),
         "meeting_id": str(meeting_id), "plan_id": str(plan_id), "thread_id": str(thread["id"]),
+        "figure": "confirmed",
         **await _digest_world(people, app),
         **await _leave_world(people, app),
         **await _network_world(people, app),

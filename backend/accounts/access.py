@@ -67,6 +67,7 @@ class Permission(Enum):
     choose_channels = "choose_channels"  # a parent's own choices of how each kind of message reaches them
     use_surveys = "use_surveys"  # the parents' survey: opening it (admin, executive), its results, one's class's
     answer_surveys = "answer_surveys"  # a parent answers the school's survey in the app
+    supervise_care = "supervise_care"  # the care system's figures term by term, targets, homerooms' progress
 
 
 SCHOOL_WIDE = {Role.admin, Role.executive, Role.counsellor, Role.discipline, Role.nurse}
@@ -165,6 +166,8 @@ class Viewer:
             return leave_permission(self)
         if permission is Permission.use_surveys:
             return uses_surveys(self)
+        if permission is Permission.supervise_care:
+            return sees_supervision(self)
         if permission is Permission.answer_surveys:
             return self.can(Permission.view_children) and self.handed_over_by is None
         if permission is Permission.use_behaviour:
@@ -221,6 +224,7 @@ MENU = (
     MenuItem("/screening", N_("Screening"), Permission.use_screening),
     MenuItem("/behaviour", N_("Behaviour"), Permission.use_behaviour),
     MenuItem("/care", N_("Care"), Permission.use_care),
+    MenuItem("/supervision", N_("Care overview"), Permission.supervise_care),
     MenuItem("/promotion", N_("Homeroom activities"), Permission.use_promotion),
     MenuItem("/promotion/invitations", N_("Class meetings"), Permission.answer_meetings),
     MenuItem("/notify/choices", N_("Message settings"), Permission.choose_channels),
@@ -1213,3 +1217,55 @@ def can_answer_survey(viewer: Viewer, code: dict) -> bool:
     """A parent answers in the app with their own guardian's code (needs school, user)."""
     return (viewer.can(Permission.answer_surveys) and code["school"] == viewer.school_id
             and code["user"] == viewer.user_id)
+
+
+# Supervision and PDCA (supervision) --------------------------------------------------------------------------------
+# The director and the head of the care system watch the whole care system of the school term by term: its five
+# components in numbers, each opening the classes and students behind it; attendance today; the risk-behaviour trend;
+# each homeroom's progress. The executives and the counsellors see the whole school; a grade-level head sees the same
+# figures for the grades they head (and no trend of the school's behaviour). A figure's students are named only as
+# far as the area that keeps them names them to this person (a grade head sees the classes' care counts, not who has a
+# case). The school's targets are set by its executives; the care committee (executives and counsellors) records what
+# a term taught (the PDCA "act").
+SUPERVISION_ROLES = frozenset({Role.executive, Role.counsellor})
+TARGET_SETTERS = frozenset({Role.executive})
+CARE_COMMITTEE = frozenset({Role.executive, Role.counsellor})
+
+
+def sees_supervision(viewer: Viewer) -> bool:
+    return _staff_in_person(viewer) and (viewer.holds(SUPERVISION_ROLES) or bool(viewer.supervised_ids))
+
+
+def supervision_rooms(viewer: Viewer) -> frozenset[int] | None:
+    """The classrooms (this school year's) whose figures a person sees: None for the whole school."""
+    return None if viewer.holds(SUPERVISION_ROLES) else viewer.supervised_ids
+
+
+def sees_risk_trend(viewer: Viewer) -> bool:
+    """The school's risk incidents month by month (counts, no names): those who see the whole school's figures."""
+    return sees_supervision(viewer) and viewer.holds(SUPERVISION_ROLES)
+
+
+def sees_figure_names(viewer: Viewer, area: str, classroom: dict) -> bool:
+    """The students behind a figure of a class, by name (needs id, school): as far as the area keeping the figure
+    names them to this person on its own pages. Promotion's figures are of classes, never of students."""
+    if classroom["school"] != viewer.school_id or not sees_supervision(viewer):
+        return False
+    if area == "screening":
+        return can_see_classroom_screening(viewer, classroom)
+    if area == "visits":
+        return can_see_classroom_visits(viewer, classroom)
+    if area == "care":
+        return sees_class_care_list(viewer, classroom)
+    if area == "records":  # who has a record still to complete (no section's content): those who read the class
+        return viewer.oversees(classroom["id"]) or viewer.holds(SUPERVISION_ROLES)
+    return False
+
+
+def sets_care_targets(viewer: Viewer) -> bool:
+    return _staff_in_person(viewer) and viewer.holds(TARGET_SETTERS)
+
+
+def writes_care_reflection(viewer: Viewer) -> bool:
+    """The term's reflection: what worked, what did not, what changes next term (read and written by the committee)."""
+    return _staff_in_person(viewer) and viewer.holds(CARE_COMMITTEE)

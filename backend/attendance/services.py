@@ -635,6 +635,29 @@ async def school_today(viewer: Viewer, day: date) -> dict:
             "not_taken": [] if closed else [r for r in rooms if not r["taken"] and r["students"]]}
 
 
+@dataclass(frozen=True)
+class RegistersTaken:
+    """Over a span of days: how many were school days, and on how many of them each classroom's morning register was
+    taken (one taken on a closed day is kept, but none was expected then)."""
+
+    school_days: int
+    taken: dict[int, int]
+
+
+async def registers_taken(school_id: int, classroom_ids: list[int], first: date, last: date) -> RegistersTaken:
+    """The morning registers of these classrooms from `first` to `last`: two queries for a whole school."""
+    rows = await AttendanceMark.select(AttendanceMark.classroom, AttendanceMark.day).where(
+        (AttendanceMark.school == school_id) & AttendanceMark.classroom.is_in(list(classroom_ids) or [-1])
+        & (AttendanceMark.day >= first) & (AttendanceMark.day <= last)
+        & (AttendanceMark.period == HOMEROOM_PERIOD)).distinct()
+    calendar = await schools.calendar_between(school_id, first, last)
+    taken: dict[int, int] = dict.fromkeys(classroom_ids, 0)
+    for row in rows:
+        if calendar.is_school_day(_as_date(row["day"])):
+            taken[row["classroom"]] = taken.get(row["classroom"], 0) + 1
+    return RegistersTaken(len(calendar.school_days()), taken)
+
+
 async def term_trend(viewer: Viewer) -> list[dict]:
     """This term, week by week: late, absent and cut-class marks (the risk behaviours the school reports), on
     school days only (a Saturday activity's register is kept, but is not a school day's absence)."""

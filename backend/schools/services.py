@@ -123,6 +123,47 @@ async def term_dates(school_year_id: int, number: int) -> tuple[date, date] | No
     return (_day(row["starts_on"]), _day(row["ends_on"])) if row else None
 
 
+@dataclass(frozen=True)
+class SchoolTerm:
+    """One term of a school year, as pages and reports name it: "2569-2" in addresses, its dates, and its year's
+    first day (home visits count from it)."""
+
+    school_year_id: int
+    year_be: int
+    number: int
+    starts_on: date
+    ends_on: date
+    year_starts_on: date
+
+    @property
+    def key(self) -> str:
+        return f"{self.year_be}-{self.number}"
+
+    def begun(self, today: date) -> bool:
+        return self.starts_on <= today
+
+    def as_of(self, today: date) -> date:
+        """The day its figures stand at: today in a term under way, its last day once it is over."""
+        return min(self.ends_on, today)
+
+    def moment(self, today: date) -> datetime.datetime:
+        """The end of that day in school time (what was written by then counts)."""
+        return datetime.datetime.combine(self.as_of(today), datetime.time.max, clock.SCHOOL_TIME)
+
+    def began_at(self) -> datetime.datetime:
+        return datetime.datetime.combine(self.starts_on, datetime.time.min, clock.SCHOOL_TIME)
+
+
+async def school_terms(school_id: int) -> list[SchoolTerm]:
+    """Every term of the school's years known here, newest first (one query)."""
+    rows = await Term.select(Term.school_year, Term.number, Term.starts_on, Term.ends_on,
+                             Term.school_year.year_be.as_alias("year_be"),
+                             Term.school_year.starts_on.as_alias("year_starts_on")).where(Term.school == school_id)
+    terms = [SchoolTerm(row["school_year"], row["year_be"], row["number"], _day(row["starts_on"]),
+                        _day(row["ends_on"]), _day(row["year_starts_on"])) for row in rows]
+    return sorted(terms, key=lambda t: (t.year_be, t.number), reverse=True)
+
+
 async def list_grades(school_id: int) -> dict[str, int]:
     rows = await Grade.select(Grade.id, Grade.code).where(Grade.school == school_id).order_by(Grade.level)
     return {row["code"]: row["id"] for row in rows}

@@ -196,8 +196,9 @@ async def confirm_group(request: Request, student_id: FromPath[int]) -> Response
 
 
 @get("/classrooms/{classroom_id:int}", guards=[requires_sign_in])
-async def classroom_page(request: Request, classroom_id: FromPath[int], format: FromQuery[str] = "html") -> Response:
-    summary = await services.classroom_summary(current_viewer(request), classroom_id)
+async def classroom_page(request: Request, classroom_id: FromPath[int], format: FromQuery[str] = "html",
+                         term: FromQuery[str] = "") -> Response:
+    summary = await services.classroom_summary(current_viewer(request), classroom_id, term=term)
     if format == "xlsx":
         return export.response(export.classroom_workbook(summary, HELPERS),
                                f"screening-{summary['classroom']['label'].replace('/', '-')}.xlsx")
@@ -322,8 +323,8 @@ async def save_wording(request: Request, instrument: FromPath[str]) -> Response:
 
 
 @get("/school", guards=[requires(Permission.view_screening_school)])
-async def school_page(request: Request) -> Response:
-    overview = await services.school_overview(current_viewer(request))
+async def school_page(request: Request, term: FromQuery[str] = "") -> Response:
+    overview = await services.school_overview(current_viewer(request), term)
     return page(request, "screening/school.html", {**overview, **HELPERS})
 
 
