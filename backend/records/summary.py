@@ -224,7 +224,7 @@ def _help(cases: list[dict]) -> list[Block]:
             rows.append([_("The case as a whole"), "—", "—", _follow_ups(
                 [f for found in by_help.values() for f in found]), "—"])
         if rows:
-            blocks.append(Block("table", header=[_("Help"), _("Responsible"), _("From"), _("Followed up"),
+            blocks.append(Block("table", header=[_("Help"), _("Responsible"), _("From"), _("Follow-up dates"),
                                                  _("Next follow-up")], rows=rows, widths=[1.8, 1.6, 1.2, 2.2, 1.2]))
         else:
             blocks.append(Block("text", text=_("No help planned yet.")))
@@ -246,7 +246,8 @@ def _referrals(cases: list[dict]) -> list[Block]:
         for r in case["referrals"]:
             whom = r["agency_name"] or r["to_name"] or (_(ROLE_LABELS[Role(r["to_role"])]) if r["to_role"] else "—")
             rows.append([whom, format_date(r["sent_at"]), _(REFERRAL_LABELS[ReferralStatus(r["status"])]),
-                         _("yes, %(date)s", date=format_date(r["reported_at"])) if r["reported_at"] else _("not yet")])
+                         _("yes, %(date)s", date=format_date(r["reported_at"])) if r["reported_at"]
+                         else _("not reported yet")])
     if not rows:
         return [Block("text", text=_("No referral this school year."))]
     return [Block("table", header=[_("Referred to"), _("Sent on"), _("Status"), _("Report back")], rows=rows,
