@@ -419,6 +419,8 @@ ROUTES: dict[str, frozenset[str]] = {
     "POST /supervision/targets": only("wichai"),  # an empty form: sent back to fill in
     "GET /supervision/reflection": only("wichai", "ratana"),
     "POST /supervision/reflection": only("wichai", "ratana"),  # an empty form: sent back to fill in
+    # The term's report pack is the school's: the care committee's; a grade head is refused it (access.py).
+    "GET /supervision/report": only("wichai", "ratana"),
 }
 # Litestar answers OPTIONS on every path by itself (it shows only which methods exist); HEAD of a page is its GET.
 IGNORED_METHODS = {"OPTIONS"}

@@ -1262,6 +1262,14 @@ def sees_figure_names(viewer: Viewer, area: str, classroom: dict) -> bool:
     return False
 
 
+def makes_care_report(viewer: Viewer) -> bool:
+    """The school's term report pack (PDF, XLSX): the care committee, who see the whole school's figures. A grade-level
+    head is refused it: the pack is the school's report to the area office, while their own grades' figures are on
+    their supervision pages. Its parts follow their areas' rules: the parents' survey only for those who read the
+    school's results, the behaviour by category (counts, no names) for those who see the risk-behaviour trend."""
+    return sees_supervision(viewer) and viewer.holds(SUPERVISION_ROLES)
+
+
 def sets_care_targets(viewer: Viewer) -> bool:
     return _staff_in_person(viewer) and viewer.holds(TARGET_SETTERS)
 

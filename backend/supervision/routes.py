@@ -7,12 +7,14 @@ from litestar import Request, Response, Router, get, post
 from litestar.params import FromPath, FromQuery
 
 from backend import i18n
-from backend.accounts.access import (Permission, current_viewer, requires, sets_care_targets,
+from backend import printing
+from backend.accounts.access import (Permission, current_viewer, makes_care_report, requires, sets_care_targets,
                                      writes_care_reflection)
 from backend.care import reports as care_reports
 from backend.care.routes import LABELS as CARE_LABELS
 from backend.i18n import Refusal, _
-from backend.supervision import figures, services
+from backend.screening import export
+from backend.supervision import figures, report, services
 from backend.web import on_refusal, page, redirect, typed
 
 GUARDS = [requires(Permission.supervise_care)]
@@ -32,6 +34,7 @@ async def front(request: Request, term: FromQuery[str] = "") -> Response:
     viewer = current_viewer(request)
     found = await services.overview(viewer, term)
     return page(request, "supervision/front.html", {"o": found, "sets_targets": sets_care_targets(viewer),
+                                                    "reports": makes_care_report(viewer),
                                                     "reflects": writes_care_reflection(viewer), **_context()})
 
 
@@ -92,5 +95,18 @@ async def save_reflection(request: Request) -> Response:
     return redirect(f"/supervision/reflection?term={term.key}", flash=_("The reflection is saved."))
 
 
+@get("/report", guards=GUARDS)
+async def report_pack(request: Request, term: FromQuery[str] = "", format: FromQuery[str] = "") -> Response:
+    """The term's report pack: a page saying what it holds, and its PDF or workbook (format=pdf|xlsx)."""
+    viewer = current_viewer(request)
+    found = await report.build(viewer, term)
+    if format == "pdf":
+        return printing.response(await report.pdf(found), f"{found.filename}.pdf")
+    if format == "xlsx":
+        return export.response(await report.xlsx(found), f"{found.filename}.xlsx")
+    return page(request, "supervision/report.html", {"r": found, "terms": await figures.terms(viewer),
+                                                      "contents": report.CONTENTS, **_context()})
+
+
 supervision_router = Router(path="/supervision", route_handlers=[front, behind, teachers, targets, save_targets,
-                                                                  reflection, save_reflection])
+                                                                  reflection, save_reflection, report_pack])
