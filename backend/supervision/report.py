@@ -161,7 +161,7 @@ def _coverage(found: services.Overview) -> Section:
                                           risk=f.groups["risk"], problem=f.groups["problem"])))
         if component == "promotion":
             blocks.append(Block("text", _("Homeroom activities recorded: %(n)s", n=f.activities)))
-        blocks.append(Block("table", header=header, rows=rows, widths=[3.4, 0.8, 0.8, 0.9, 0.9, 1, 1.3]))
+        blocks.append(Block("table", header=header, rows=rows, widths=[64, 14, 16, 15, 15, 32, 24]))
     return Section(_(CONTENTS[0]), _("Summary"), blocks, new_page=True)
 
 
