@@ -8,8 +8,10 @@ import io
 import re
 
 import openpyxl
+import pytest
 import pypdf
 
+from backend import cli
 from backend.i18n import gettext
 from backend.supervision import figures, report, services
 from backend.schools import services as schools
@@ -138,3 +140,20 @@ async def test_only_the_care_committee_makes_the_pack(client, people, settings, 
         assert refusal.status == 403
     else:
         raise AssertionError("a grade head made the school's report")
+
+
+async def test_the_command_writes_the_same_pack_to_files(people, app, tmp_path, capsys):
+    await seed(people, app)
+    await cli.report("BKK", "", tmp_path, None)  # as the school's executive
+    term = await figures.find_term(await people.wichai.viewer())
+    pdf, xlsx = tmp_path / f"BKK-report-{term.key}.pdf", tmp_path / f"BKK-report-{term.key}.xlsx"
+    assert str(pdf) in capsys.readouterr().out
+    text = " ".join(_pages(pdf.read_bytes()))
+    assert "เยี่ยมบ้านแล้วในปีการศึกษานี้ 4 9 44 %" in text
+    assert ["คัดกรองแล้ว", 7, 9, "77 %"] in [row[:4] for row in _cells(xlsx.read_bytes())["สรุป"]]
+    with pytest.raises(SystemExit) as refused:  # a grade head is not the care committee
+        await cli.report("BKK", "", tmp_path, "sunee")
+    assert "คณะกรรมการดูแลช่วยเหลือนักเรียน" in str(refused.value)
+    with pytest.raises(SystemExit) as refused:
+        await cli.report("BKK", "2400-1", tmp_path, None)
+    assert "ไม่พบภาคเรียนนี้" in str(refused.value)
