@@ -1,5 +1,5 @@
 """The `doolae` command: serve, worker, worker-health, migrate, demo, import-roster, create-school, create-admin,
-report, score."""
+report, create-area-supervisor, area-schools, score."""
 
 from __future__ import annotations
 
@@ -317,6 +317,27 @@ async def report(school_code: str, term: str, out: Path, username: str | None) -
         path = out / f"{school_code}-{found.filename}.{suffix}"
         path.write_bytes(data)
         print(f"{path} ({len(data):,} bytes)")
+async def create_area_supervisor(username: str, name: str, password: str, schools: str) -> None:
+    """An area supervisor is the deployment's, made by its operator: no school's admin can make or change one."""
+    from backend.accounts import services as accounts
+    from backend.i18n import Refusal
+
+    try:
+        await accounts.create_area_supervisor(username, name, password, schools.split(","))
+    except Refusal as refusal:
+        raise SystemExit(refusal.text()) from None
+    print(f"area supervisor {username} created, overseeing {schools}")
+
+
+async def area_schools(username: str, schools: str) -> None:
+    from backend.accounts import services as accounts
+    from backend.i18n import Refusal
+
+    try:
+        await accounts.set_area_schools(username, schools.split(","))
+    except Refusal as refusal:
+        raise SystemExit(refusal.text()) from None
+    print(f"area supervisor {username} now oversees {schools}")
 
 
 def score(instrument: str, informant: str | None, answers: str) -> None:
@@ -374,6 +395,15 @@ def main(argv: list[str] | None = None) -> None:
     command.add_argument("--term", default="", help='the term, e.g. 2569-2 (default: the current term)')
     command.add_argument("--out", type=Path, default=Path("."), help="the folder to write to (default: here)")
     command.add_argument("--as", dest="username", help="a member of the care committee (default: an executive)")
+    command = commands.add_parser("create-area-supervisor",
+                                  help="create an area supervisor's account over schools (their figures only)")
+    command.add_argument("username")
+    command.add_argument("name")
+    command.add_argument("--schools", required=True, help="the codes of the schools overseen, e.g. BKK,CNX")
+    command.add_argument("--password", default=os.environ.get("DOOLAE_AREA_PASSWORD"))
+    command = commands.add_parser("area-schools", help="set the schools an area supervisor oversees")
+    command.add_argument("username")
+    command.add_argument("schools", help="the codes of the schools overseen, e.g. BKK,CNX")
     command = commands.add_parser("score", help="score a paper SDQ or EQ form and print JSON")
     command.add_argument("instrument", choices=["sdq", "eq"])
     command.add_argument("--informant", choices=["student", "teacher", "parent"],
@@ -406,6 +436,14 @@ def main(argv: list[str] | None = None) -> None:
 
             args.password = getpass.getpass("password: ")
         asyncio.run(_with_db(create_admin(args.school, args.username, args.name, args.password)))
+    elif args.command == "create-area-supervisor":
+        if not args.password:
+            import getpass
+
+            args.password = getpass.getpass("password: ")
+        asyncio.run(_with_db(create_area_supervisor(args.username, args.name, args.password, args.schools)))
+    elif args.command == "area-schools":
+        asyncio.run(_with_db(area_schools(args.username, args.schools)))
 
 
 if __name__ == "__main__":

@@ -28,8 +28,8 @@ from datetime import date, datetime, timedelta
 
 from backend import clock
 from backend.accounts import services as accounts
-from backend.accounts.access import (Viewer, sees_figure_names, sees_risk_trend, sees_supervision,
-                                     supervision_rooms)
+from backend.accounts.access import (Viewer, counts_figures, sees_figure_names, sees_risk_trend,
+                                     sees_supervision, supervision_rooms)
 from backend.attendance import services as attendance
 from backend.behaviour import reports as behaviour_reports
 from backend.care import reports as care_reports
@@ -168,8 +168,10 @@ class TermFigures:
 # Terms ----------------------------------------------------------------------------------------------------------
 
 
-def _check(viewer: Viewer) -> None:
-    if not sees_supervision(viewer):
+def _check(viewer: Viewer, names: bool = False) -> None:
+    """The figures: for those who see the supervision pages, and for an area supervisor's view of a school (counts
+    only); `names`: what lists students or teachers by name, for the former alone."""
+    if not (sees_supervision(viewer) if names else counts_figures(viewer)):
         raise SupervisionError(N_("The care system's figures are for the school's executives, counsellors and "
                                   "grade-level heads."), status=403)
 
@@ -395,6 +397,7 @@ class Behind:
 
 
 async def students_behind(viewer: Viewer, key: str, term: SchoolTerm, classroom_id: int | None = None) -> Behind:
+    _check(viewer, names=True)
     figure = FIGURES.get(key)
     if figure is None:
         raise SupervisionError(N_("No such figure."), status=404)
@@ -515,6 +518,7 @@ class HomeroomProgress:
 
 
 async def homerooms(viewer: Viewer, term: SchoolTerm) -> tuple[TermFigures, list[HomeroomProgress]]:
+    _check(viewer, names=True)
     figures = await for_term(viewer, term, with_last_year=False)
     teachers = await accounts.homeroom_teachers(viewer.school_id, term.school_year_id)
     ids = [c.id for c in figures.classes]

@@ -1,5 +1,6 @@
 """Supervision pages: the director's overview of the care system for a term, the students behind each figure, each
-homeroom's progress, the term's targets and the care committee's reflection."""
+homeroom's progress, the term's targets and the care committee's reflection; and the area view, an area supervisor's
+schools in numbers."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from backend.care import reports as care_reports
 from backend.care.routes import LABELS as CARE_LABELS
 from backend.i18n import Refusal, _
 from backend.screening import export
-from backend.supervision import figures, report, services
+from backend.supervision import area, figures, report, services
 from backend.web import on_refusal, page, redirect, typed
 
 GUARDS = [requires(Permission.supervise_care)]
@@ -110,3 +111,23 @@ async def report_pack(request: Request, term: FromQuery[str] = "", format: FromQ
 
 supervision_router = Router(path="/supervision", route_handlers=[front, behind, teachers, targets, save_targets,
                                                                   reflection, save_reflection, report_pack])
+
+
+# The area view: an area supervisor's schools (counts only) -----------------------------------------------------------
+
+AREA_GUARDS = [requires(Permission.view_area)]
+
+
+@get("/", guards=AREA_GUARDS)
+async def area_front(request: Request) -> Response:
+    found = await area.overview(current_viewer(request))
+    return page(request, "supervision/area.html", {"schools": found, "HEADLINE": area.HEADLINE, **_context()})
+
+
+@get("/schools/{school_id:int}", guards=AREA_GUARDS)
+async def area_school(request: Request, school_id: FromPath[int], term: FromQuery[str] = "") -> Response:
+    found = await area.school(current_viewer(request), school_id, term)
+    return page(request, "supervision/area_school.html", {"s": found, "HEADLINE": area.HEADLINE, **_context()})
+
+
+area_router = Router(path="/area", route_handlers=[area_front, area_school])
