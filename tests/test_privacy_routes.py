@@ -422,6 +422,7 @@ ROUTES: dict[str, frozenset[str]] = {
     # The area view: Bangkok's figures for its area supervisor (Bangkok's id is the school_id here)
     "GET /area": only("areasup"),
     "GET /area/schools/{school_id:int}": only("areasup"),
+    "GET /area/schools/{school_id:int}/report": only("areasup"),  # the school's pack: counts, no student's name
     "GET /supervision/reflection": only("wichai", "ratana"),
     "POST /supervision/reflection": only("wichai", "ratana"),  # an empty form: sent back to fill in
     # The term's report pack is the school's: the care committee's; a grade head is refused it (access.py).

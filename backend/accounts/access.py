@@ -1284,8 +1284,10 @@ def makes_care_report(viewer: Viewer) -> bool:
     """The school's term report pack (PDF, XLSX): the care committee, who see the whole school's figures. A grade-level
     head is refused it: the pack is the school's report to the area office, while their own grades' figures are on
     their supervision pages. Its parts follow their areas' rules: the parents' survey only for those who read the
-    school's results, the behaviour by category (counts, no names) for those who see the risk-behaviour trend."""
-    return sees_supervision(viewer) and viewer.holds(SUPERVISION_ROLES)
+    school's results, the behaviour by category (counts, no names) for those who see the risk-behaviour trend.
+    An area supervisor gets the same pack of a school they oversee, made with that school's aggregates-only viewer
+    (see "The area view" below): counts and its homeroom teachers' names, no student's."""
+    return (sees_supervision(viewer) and viewer.holds(SUPERVISION_ROLES)) or _area_aggregates(viewer)
 
 
 def sets_care_targets(viewer: Viewer) -> bool:

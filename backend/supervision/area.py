@@ -23,9 +23,9 @@ from backend.supervision.figures import FIGURES, Measure, SupervisionError, Term
 
 # The headline of each school on the area page: one figure per component's main measure.
 HEADLINE = ("records", "visits", "screened", "confirmed", "activities", "meetings", "cases", "plans", "reported")
-# The school's term report pack (another part of issue 14): None until it exists; then the route of a school's pack,
-# e.g. "/area/schools/{school_id}/report", guarded by accounts.access.oversees_school like the pages here.
-REPORT_PACK = None
+# A school's term report pack, the same as its care committee's (supervision.report), made with the school's
+# aggregates-only viewer.
+REPORT_PACK = "/area/schools/{school_id}/report"
 
 
 class AreaError(SupervisionError):
@@ -54,7 +54,10 @@ class AreaSchool:
     last_year: TermFigures | None
     attendance: figs.AttendanceToday | None
     grades: list[GradeFigures]
-    report_pack: str | None = REPORT_PACK
+
+    @property
+    def report_pack(self) -> str:
+        return REPORT_PACK.format(school_id=self.id)
 
 
 def _not_overseen() -> AreaError:
@@ -110,3 +113,15 @@ async def school(viewer: Viewer, school_id: int, term_key: str = "") -> AreaScho
     if not rows:
         raise _not_overseen()
     return await _school(viewer, rows[0], term_key, details=True)
+
+
+async def report_pack(viewer: Viewer, school_id: int, term_key: str = ""):
+    """An overseen school's term report pack, as its care committee makes it (supervision.report.build)."""
+    from backend.supervision import report
+
+    if not viewer.can(Permission.view_area) or school_id not in viewer.area_school_ids:
+        raise _not_overseen()
+    scoped = await area_figures_viewer(viewer, school_id)
+    if scoped is None:
+        raise _not_overseen()
+    return await report.build(scoped, term_key)

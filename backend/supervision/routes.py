@@ -130,4 +130,13 @@ async def area_school(request: Request, school_id: FromPath[int], term: FromQuer
     return page(request, "supervision/area_school.html", {"s": found, "HEADLINE": area.HEADLINE, **_context()})
 
 
-area_router = Router(path="/area", route_handlers=[area_front, area_school])
+@get("/schools/{school_id:int}/report", guards=AREA_GUARDS)
+async def area_report(request: Request, school_id: FromPath[int], term: FromQuery[str] = "",
+                      format: FromQuery[str] = "pdf") -> Response:
+    found = await area.report_pack(current_viewer(request), school_id, term)
+    if format == "xlsx":
+        return export.response(await report.xlsx(found), f"{found.filename}.xlsx")
+    return printing.response(await report.pdf(found), f"{found.filename}.pdf")
+
+
+area_router = Router(path="/area", route_handlers=[area_front, area_school, area_report])

@@ -264,4 +264,5 @@ async def overview(viewer: Viewer, term_key: str = "") -> Overview:
     targets = await targets_for(viewer, term)
     return Overview(figures, known, current, targets, check(targets, figures), last_year,
                     await figs.attendance_today(viewer) if current else None, await figs.risk_trend(viewer, term),
-                    await reflection_of(viewer, term), clock.today())
+                    # The committee's own words stay the school's: an area supervisor's pack carries counts only.
+                    await reflection_of(viewer, term) if sees_supervision(viewer) else None, clock.today())

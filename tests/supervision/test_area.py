@@ -64,7 +64,7 @@ async def test_the_supervisor_reads_bangkoks_figures_as_its_director_does(client
         m = director.measures[key]
         assert re.search(re.escape(label) + r" " + re.escape(f"{m.done}/{m.total}"), page), (key, page)
     assert "พฤติกรรมเสี่ยงในภาคเรียนนี้ 1 ครั้ง" in page
-    assert "รายงานประจำภาคเรียน: ยังไม่พร้อมใช้งาน" in page  # the report pack's place, until it exists
+    assert "รายงานประจำภาคเรียน: PDF · XLSX" in page  # the report pack's place, until it exists
     assert len(gzip.compress(response.content)) <= 14 * 1024
     detail = await client.get(f"/area/schools/{people.bangkok}")
     assert detail.status_code == 200
@@ -184,3 +184,28 @@ async def test_the_operator_sets_her_schools_and_is_told_what_is_wrong(people):
     areerat = await people.areasup.viewer()
     assert areerat.area_school_ids == {people.bangkok, people.chiang_mai}
     assert [s.name for s in await area.overview(areerat)] == ["โรงเรียนกรุงเทพศึกษา", "โรงเรียนเชียงใหม่วิทยา"]
+
+
+async def test_she_downloads_an_overseen_schools_term_report_with_no_student_named(client, people, settings, app):
+    import io
+
+    import pypdf
+
+    from backend.supervision import report
+
+    await seed(people, app)
+    await _seed_distinct(people)
+    hers = await area.report_pack(await people.areasup.viewer(), people.bangkok)
+    directors = await report.build(await people.wichai.viewer())
+    assert hers.sections[1:3] == directors.sections[1:3]  # coverage with targets, groups by grade: the same pack
+    await people.areasup.sign_in(settings, client)
+    pdf = await client.get(f"/area/schools/{people.bangkok}/report")
+    assert pdf.status_code == 200 and pdf.headers["content-type"].startswith("application/pdf")
+    text = " ".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "ครอบคลุม" in text or "เป้าหมาย" in text
+    for student in await Student.select(Student.first_name, Student.last_name):
+        assert student["first_name"] not in text and student["last_name"] not in text, student
+    xlsx = await client.get(f"/area/schools/{people.bangkok}/report?format=xlsx")
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    refused = await client.get(f"/area/schools/{people.chiang_mai}/report")
+    assert refused.status_code == 404 and "โรงเรียนนี้ไม่อยู่ในความดูแลของท่าน" in text_of(refused.text)
