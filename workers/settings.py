@@ -12,7 +12,7 @@ from backend.accounts import sessions
 from backend.config import Settings
 from backend.notify.queue import SEND_JOB, queue_name, redis_settings
 from backend.notify.delivery import close_delivery, open_delivery
-from workers.digests import compile_digests
+from workers.digests import compile_digests, compile_family_summaries
 from workers.messages import fall_back_unread, send_message, sweep_outbox
 from workers.rules import behaviour_attendance
 
@@ -40,7 +40,8 @@ DEPLOYMENT = Settings.from_env().deployment
 
 class WorkerSettings:
     functions = [purge_expired, func(send_message, name=SEND_JOB),
-                 compile_digests]  # weekly digests (behaviour.digest)
+                 compile_digests,  # weekly digests (behaviour.digest)
+                 compile_family_summaries]  # weekly family summaries (summary.services)
     # Named after the deployment: arq keeps a cron run's job id across queues, so another deployment's sweep
     # at the same second would otherwise stand in for ours.
     cron_jobs = [
@@ -54,6 +55,9 @@ class WorkerSettings:
         # Weekly digests: each hour, each school whose digest hour has passed; building is once-only, so an
         # hour missed (the worker down) is caught up at the next.
         cron(compile_digests, name=f"cron:{DEPLOYMENT}:compile_digests", minute=3),
+        # Weekly family summaries (issue 13): each hour from Friday 18:00 school time until the weekend ends; once per
+        # guardian and week, so the first run after 18:00 builds them and later ones catch up whatever it missed.
+        cron(compile_family_summaries, name=f"cron:{DEPLOYMENT}:compile_family_summaries", minute=13),
     ]
     queue_name = queue_name(DEPLOYMENT)
     on_startup = startup

@@ -59,6 +59,7 @@ KIND_LABELS = {
     "teacher_note": N_("Message from the homeroom teacher (in the app)"),
     "teacher_text": N_("Message from the homeroom teacher (by SMS)"),
     "survey_code": N_("Parents' survey code"),
+    "family_summary": N_("Weekly family summary"),
 }
 
 # Why a guardian cannot be told (outbox.Reach.reason; None: the student has no guardian on record).
