@@ -138,8 +138,8 @@ async def planned(viewer: Viewer, month: dict) -> list[dict]:
         months = [{"month": m.month, "sends": m.sends, "parts": m.parts,
                    "baht": _baht(m.parts * price) if price is not None else None} for m in plan.months]
         last = await _last_send(viewer.school_id, plan.kind)
-        if last is not None and price is not None:
-            last["baht"] = _baht(last["parts"] * price)
+        if last is not None:
+            last["baht"] = _baht(last["parts"] * price) if price is not None else None
         over = bool(budget and months and month["parts"] * price + months[0]["parts"] * price
                     > budget["monthly_satang"])
         found.append({"kind": plan.kind, "recipients": plan.recipients, "parts_each": plan.parts_each,
