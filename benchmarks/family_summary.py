@@ -183,7 +183,7 @@ async def run(args) -> None:
             Message.id.is_in(big_built.message_ids or [-1]))
         sms = [m for m in sent if m["channel"] == "sms"]
         parts = sum(m["segments"] for m in sms)
-        skipped = await FamilySummary.count().where((FamilySummary.school == big) & FamilySummary.skipped)
+        skipped = await FamilySummary.count().where((FamilySummary.school == big) & (FamilySummary.skipped == True))  # noqa: E712
         print(f"\nbig school: {big_built.built:,} summaries, {skipped:,} skipped (nothing happened), "
               f"{len(sent) - len(sms):,} by push, {len(sms):,} by SMS in {parts:,} parts "
               f"({parts / max(len(sms), 1):.2f} a family; {max((m['segments'] for m in sms), default=0)} at most)")
