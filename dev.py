@@ -2,7 +2,7 @@
 """The README's two commands, on a machine with only Python 3.11+.
 
     python3 dev.py demo    set up, then run a demo school on SQLite with its worker
-    python3 dev.py test    set up, then run the whole test suite on SQLite and on PostgreSQL
+    python3 dev.py test    set up, then run the whole test suite on SQLite and on PostgreSQL (side by side)
 
 Setting up means: a virtual environment in .venv with the exact versions from the lock files, the project
 installed into it, and the Thai catalogue compiled. It is repeated only when a lock file changes.
@@ -146,13 +146,41 @@ def test(pytest_args: list[str]) -> int:
         say("ruff found problems (above): fix them first")
         return 1
     base = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    engines = (("SQLite", base), ("PostgreSQL", {**base, "DATABASE_URL": POSTGRES_URL}))
+    command = [str(PYTHON), "-m", "pytest", "-q", *pytest_args]
+    if (os.cpu_count() or 1) < 2:
+        failed = 0
+        for name, env in engines:
+            say(f"tests on {name}")
+            started = time.monotonic()
+            code = subprocess.run(command, cwd=ROOT, env=env, check=False).returncode
+            say(f"{name}: {'passed' if code == 0 else 'FAILED'} in {time.monotonic() - started:.0f} s")
+            failed = failed or code
+        return failed
+    # Two cores or more: both engines' runs go side by side (each has its own database, Redis server, ports and
+    # temporary folder), each printing its output whole when it ends, so that the two never interleave.
+    say("tests on SQLite and on PostgreSQL, side by side (each run's output follows when it ends)")
+    started = time.monotonic()
+    runs = []
+    for name, env in engines:
+        output = open(VENV / f"test-{name.lower()}.log", "w+b")  # read back when the run ends
+        runs.append((name, output, subprocess.Popen(command, cwd=ROOT, env=env, stdout=output,
+                                                    stderr=subprocess.STDOUT)))
     failed = 0
-    for name, env in (("SQLite", base), ("PostgreSQL", {**base, "DATABASE_URL": POSTGRES_URL})):
-        say(f"tests on {name}")
-        started = time.monotonic()
-        code = run(PYTHON, "-m", "pytest", "-q", *pytest_args, env=env, check=False)
-        say(f"{name}: {'passed' if code == 0 else 'FAILED'} in {time.monotonic() - started:.0f} s")
-        failed = failed or code
+    pending = list(runs)
+    while pending:
+        time.sleep(1)
+        for run_ in [r for r in pending if r[2].poll() is not None]:
+            name, output, process = run_
+            pending.remove(run_)
+            say(f"tests on {name}")
+            output.seek(0)
+            sys.stdout.buffer.write(output.read())
+            output.close()
+            sys.stdout.flush()
+            code = process.returncode
+            say(f"{name}: {'passed' if code == 0 else 'FAILED'} in {time.monotonic() - started:.0f} s")
+            failed = failed or code
     return failed
 
 

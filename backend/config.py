@@ -59,6 +59,9 @@ class Settings:
     vapid_private_key: str | None = None  # PEM
     vapid_public_key: str | None = None  # base64url, for the browser's subscribe()
     vapid_subject: str = "mailto:admin@doolae.invalid"
+    # LINE: each school sets its own Official Account (notify.line_links); this only points the official SDK at a
+    # local stand-in (demo, tests). None is LINE itself (https://api.line.me).
+    line_api_url: str | None = None
     quiet_from_hour: int | None = 21  # no SMS from 21:00 …
     quiet_until_hour: int | None = 7  # … until 07:00 school time, unless urgent; None: no quiet hours
     # Attendance alerts wait this long, so that a mis-tap corrected at once sends nothing (0: send at once).
@@ -102,6 +105,7 @@ class Settings:
             vapid_private_key=env.get("VAPID_PRIVATE_KEY") or None,
             vapid_public_key=env.get("VAPID_PUBLIC_KEY") or None,
             vapid_subject=env.get("VAPID_SUBJECT", defaults.vapid_subject),
+            line_api_url=env.get("LINE_API_URL") or None,
             inprocess_jobs=env.get("DOOLAE_INPROCESS_JOBS") == "1",
             alert_grace_minutes=float(env.get("ALERT_GRACE_MINUTES", defaults.alert_grace_minutes)),
             **quiet_hours(env.get("QUIET_HOURS", "21-7")),
@@ -141,7 +145,7 @@ class Settings:
             "TWILIO_MESSAGING_SERVICE_SID": self.twilio_messaging_service_sid,
             "TWILIO_FROM": self.twilio_from, "TWILIO_API_URL": self.twilio_api_url,
             "VAPID_PRIVATE_KEY": self.vapid_private_key, "VAPID_PUBLIC_KEY": self.vapid_public_key,
-            "AWS_REGION": self.photo_store_region,
+            "AWS_REGION": self.photo_store_region, "LINE_API_URL": self.line_api_url,
         }
         return {**env, **{name: value for name, value in optional.items() if value}}
 

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import asyncpg
+from piccolo.columns.combination import WhereRaw
 from piccolo.conf.apps import AppConfig, table_finder
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
@@ -19,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # Every area with a tables.py is listed here, once.
 AREAS = ["schools", "accounts", "students", "attendance", "notify", "records", "visits", "screening", "behaviour",
          "care", "promotion", "leave",
-         "conversations", "survey", "summary"]
+         "conversations", "survey", "supervision", "summary"]
 
 APP_CONFIG = AppConfig(
     app_name="doolae",
@@ -224,14 +225,21 @@ def chunks(ids: list, size: int = 500):
         yield ids[start:start + size]
 
 
+def among(column, ids) -> WhereRaw:
+    """`column IN (ids)` for a whole school's ids in one query, the ids (checked to be integers) written into the
+    SQL: Piccolo's is_in() converts and binds every value, about 8 ms per 1,000 ids each time on either engine, which
+    cost a big school's pages more than their queries did. No parameter limit applies; no ids match nothing."""
+    listed = ",".join(str(int(i)) for i in ids) or "NULL"
+    return WhereRaw(f"{column._meta.get_full_name(with_alias=False)} IN ({listed})")
+
+
 async def newest_per_student(table, columns, student_ids: list[int], where) -> dict[int, dict]:
     """The newest row of each student in an append-only table (the record's entries, visits, decisions)."""
     found: dict[int, dict] = {}
-    for chunk in chunks(student_ids, WHOLE_SCHOOL):
-        rows = await table.select(table.student, *columns).where(table.student.is_in(chunk) & where).order_by(
-            table.id, ascending=False).output(load_json=True)
-        for row in rows:
-            found.setdefault(row["student"], row)
+    rows = await table.select(table.student, *columns).where(among(table.student, student_ids) & where).order_by(
+        table.id, ascending=False).output(load_json=True)
+    for row in rows:
+        found.setdefault(row["student"], row)
     return found
 
 

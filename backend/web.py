@@ -248,8 +248,9 @@ def wants_html(request: Request) -> bool:
     return "text/html" in request.headers.get("accept", "") or request.headers.get("hx-request") == "true"
 
 
-# A file is asked for as ?format=<one of these> on the page it summarises (the screening summaries' XLSX, …).
-DOWNLOAD_FORMATS = frozenset({"xlsx", "csv"})
+# A file is asked for as ?format=<one of these> on the page it summarises (the screening summaries' XLSX, the care
+# summaries' PDF, …).
+DOWNLOAD_FORMATS = frozenset({"xlsx", "csv", "pdf"})
 
 
 async def downloads_leave_htmx(request: Request) -> Response | None:

@@ -57,6 +57,22 @@ def pytest_report_header() -> str:
     return f"database: {'PostgreSQL' if IS_POSTGRES else 'SQLite'} ({DATABASE_URL})"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "one_engine: a test of processes, Redis or the browser, whose SQL the "
+                                       "engine-specific tests already cover: run once, on SQLite")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The whole suite runs on both engines, except browser tests and one_engine tests, which run on SQLite only:
+    running them again on PostgreSQL would test the same browser, processes and Redis a second time."""
+    if not IS_POSTGRES:
+        return
+    once = pytest.mark.skip(reason="runs once, on SQLite (browser, process or Redis test)")
+    for item in items:
+        if item.get_closest_marker("e2e") or item.get_closest_marker("one_engine"):
+            item.add_marker(once)
+
+
 def child_env(settings: Settings, **extra: str) -> dict[str, str]:
     """The environment for a `doolae` subprocess: this machine's (PATH and so on) with the tests' settings."""
     return {**os.environ, **settings.as_env(), **extra}
@@ -109,9 +125,10 @@ def free_port() -> int:
 
 def _private_redis() -> tuple[str, subprocess.Popen | None]:
     """A Redis server of this test run's own, so that two runs on one machine (or a run and a demo) never take
-    each other's jobs. Without redis-server on the PATH, database 3 of the Redis at 127.0.0.1:6379."""
+    each other's jobs. Without redis-server on the PATH (Redis in a container), a database of the Redis at
+    127.0.0.1:6379 that the other engine's run does not use: the two engines' runs may go side by side."""
     if not shutil.which("redis-server"):
-        return "redis://127.0.0.1:6379/3", None
+        return f"redis://127.0.0.1:6379/{5 if IS_POSTGRES else 3}", None
     port = free_port()
     server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
                                "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -282,6 +299,23 @@ def text_of(html: str) -> str:
     return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html))).strip()
 
 
+async def snapshot_rows() -> dict:
+    """Every row of every table, parents first: what restore_rows() puts back."""
+    rows = {table: await table.select() for table in reversed(TABLE_CLASSES)}
+    return {table: found for table, found in rows.items() if found}
+
+
+async def restore_rows(engine, rows: dict) -> None:
+    """Put back rows of snapshot_rows() into emptied tables: a tenth of the cost of building them again."""
+    async with db.transaction():
+        for table, found in rows.items():
+            await table.insert(*(table(_data=row) for row in found))
+    if IS_POSTGRES:  # ids go on after the restored rows', as they did when the rows were made
+        await engine.run_ddl("SELECT " + ", ".join(
+            f"setval(pg_get_serial_sequence('{t._meta.tablename}', 'id'), (SELECT max(id) FROM {t._meta.tablename}))"
+            for t in rows))
+
+
 @pytest.fixture(scope="session")
 async def persona_rows(settings, database):
     """The personas, built once a run by the real services (roster import, accounts, homerooms), and every row
@@ -290,20 +324,14 @@ async def persona_rows(settings, database):
 
     await _empty_tables(database)
     people = await build_personas(settings)
-    rows = {table: await table.select() for table in reversed(TABLE_CLASSES)}
+    rows = await snapshot_rows()
     await _empty_tables(database)
-    return people, {table: found for table, found in rows.items() if found}
+    return people, rows
 
 
 @pytest.fixture
 async def people(persona_rows, database):
     """The personas of tests/personas.py, in a database emptied just before (see empty_database)."""
     built, rows = persona_rows
-    async with db.transaction():
-        for table, found in rows.items():
-            await table.insert(*(table(_data=row) for row in found))
-    if IS_POSTGRES:  # ids go on after the personas', as they did when the personas were made
-        await database.run_ddl("SELECT " + ", ".join(
-            f"setval(pg_get_serial_sequence('{t._meta.tablename}', 'id'), (SELECT max(id) FROM {t._meta.tablename}))"
-            for t in rows))
+    await restore_rows(database, rows)
     return copy.deepcopy(built)

@@ -8,7 +8,12 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from tests.conftest import ROOT, TEST_DIR, child_env, free_port
+
+# Both tests run the command on SQLite files of their own, whatever the suite's engine.
+pytestmark = pytest.mark.one_engine
 
 
 def test_migrate_finishes_and_can_run_again():

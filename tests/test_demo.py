@@ -3,9 +3,14 @@ teachers and the director open."""
 
 import re
 
+import pytest
+
 from backend.demo import DEMO_PASSWORD, create_demo_school, seed_home_visits
 from backend.schools.tables import School
 from tests.conftest import text_of
+
+# The demo school runs on SQLite (the README's first command).
+pytestmark = pytest.mark.one_engine
 
 
 async def test_the_demo_has_home_visits_to_show(make_client):
@@ -144,3 +149,23 @@ async def test_the_demo_parent_reads_last_weeks_family_summary(make_client):
     for shown in (home, page):
         assert "สัปดาห์ 16 พ.ย. 2569 – 20 พ.ย. 2569" in shown and "ช่วยเหลือผู้อื่น" in shown
     assert "ส่งทาง SMS ตามกำหนด: สรุปประจำสัปดาห์ถึงครอบครัว" in outbox and "ครั้งล่าสุด (20 พ.ย. 2569)" in outbox
+
+
+async def test_the_demo_has_this_terms_survey_half_answered_and_the_parent_asked(make_client):
+    from backend.demo import seed_survey
+    from backend.students.tables import Guardian
+    from backend.survey.tables import SurveyAnswer, SurveyCode
+
+    logins = await create_demo_school(grades=("ม.1",), rooms_per_grade=2)
+    usernames = {role: username for role, username, _ in logins.rows}
+    school = (await School.select(School.id).first())["id"]
+    parent_guardian = await Guardian.select(Guardian.id).where(Guardian.phone == usernames["parent"]).first()
+    answered = await seed_survey(school, parent_guardian["id"])
+    codes = await SurveyCode.count()
+    assert codes > 40 and 0.4 * codes < answered < 0.7 * codes and await SurveyAnswer.count() == answered
+    director, parent = make_client(), make_client()
+    await director.submit("/signin", {"username": usernames["executive"], "password": DEMO_PASSWORD})
+    page = text_of((await director.get("/surveys")).text)
+    assert f"ตอบแล้ว {answered} จาก {codes}" in page and "ทั้งโรงเรียน" in page
+    await parent.submit("/signin", {"username": usernames["parent"], "password": DEMO_PASSWORD})
+    assert "/surveys/mine" in (await parent.get("/")).text

@@ -10,6 +10,7 @@ import time
 from datetime import timedelta
 
 
+import pytest
 from arq.connections import create_pool
 from arq.worker import Worker
 
@@ -120,6 +121,7 @@ async def text_somebody(settings, people, redis_port: int, n: int) -> str:
     return phone
 
 
+@pytest.mark.one_engine
 async def test_the_worker_carries_on_after_redis_restarts_and_says_when_it_cannot_work(people, settings,
                                                                                       fake_twilio):
     redis_port, health_port = free_port(), free_port()
@@ -145,6 +147,7 @@ async def test_the_worker_carries_on_after_redis_restarts_and_says_when_it_canno
         server.wait()
 
 
+@pytest.mark.one_engine
 async def test_a_worker_without_redis_for_too_long_exits_so_that_the_platform_restarts_it(settings):
     redis_port, health_port = free_port(), free_port()
     server = start_redis(redis_port)

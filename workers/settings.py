@@ -10,9 +10,11 @@ from arq.worker import func
 from backend import db
 from backend.accounts import sessions
 from backend.config import Settings
+from backend.notify import line_links
 from backend.notify.queue import SEND_JOB, queue_name, redis_settings
 from backend.notify.delivery import close_delivery, open_delivery
 from workers.digests import compile_digests, compile_family_summaries
+from workers.line import morning_summaries
 from workers.messages import fall_back_unread, send_message, sweep_outbox
 from workers.rules import behaviour_attendance
 
@@ -31,7 +33,9 @@ async def shutdown(ctx: dict) -> None:
 
 
 async def purge_expired(ctx: dict) -> int:
-    """Hourly housekeeping: expired sessions, stale sign-in codes, old failed sign-ins."""
+    """Hourly housekeeping: expired sessions, stale sign-in codes, old failed sign-ins, old LINE webhook events and
+    codes."""
+    await line_links.purge_old()
     return await sessions.purge_expired(ctx["settings"])
 
 
@@ -58,6 +62,10 @@ class WorkerSettings:
         # Weekly family summaries (issue 13): each hour from Friday 18:00 school time until the weekend ends; once per
         # guardian and week, so the first run after 18:00 builds them and later ones catch up whatever it missed.
         cron(compile_family_summaries, name=f"cron:{DEPLOYMENT}:compile_family_summaries", minute=13),
+        # The morning register summary to each grade's staff group on LINE (issue 13): once per grade and day, so
+        # a run repeated (two workers, a restart) sends nothing more.
+        cron(morning_summaries, name=f"cron:{DEPLOYMENT}:morning_summaries", minute=set(range(0, 60, 5)),
+             second=45, run_at_startup=True),
     ]
     queue_name = queue_name(DEPLOYMENT)
     on_startup = startup

@@ -68,6 +68,7 @@ class Permission(Enum):
     use_surveys = "use_surveys"  # the parents' survey: opening it (admin, executive), its results, one's class's
     answer_surveys = "answer_surveys"  # a parent answers the school's survey in the app
     read_family_summaries = "read_family_summaries"  # a parent's own weekly family summaries, in the app
+    supervise_care = "supervise_care"  # the care system's figures term by term, targets, homerooms' progress
 
 
 SCHOOL_WIDE = {Role.admin, Role.executive, Role.counsellor, Role.discipline, Role.nurse}
@@ -166,6 +167,8 @@ class Viewer:
             return leave_permission(self)
         if permission is Permission.use_surveys:
             return uses_surveys(self)
+        if permission is Permission.supervise_care:
+            return sees_supervision(self)
         if permission is Permission.answer_surveys:
             return self.can(Permission.view_children) and self.handed_over_by is None
         if permission is Permission.read_family_summaries:
@@ -225,6 +228,7 @@ MENU = (
     MenuItem("/screening", N_("Screening"), Permission.use_screening),
     MenuItem("/behaviour", N_("Behaviour"), Permission.use_behaviour),
     MenuItem("/care", N_("Care"), Permission.use_care),
+    MenuItem("/supervision", N_("Care overview"), Permission.supervise_care),
     MenuItem("/promotion", N_("Homeroom activities"), Permission.use_promotion),
     MenuItem("/promotion/invitations", N_("Class meetings"), Permission.answer_meetings),
     MenuItem("/notify/choices", N_("Message settings"), Permission.choose_channels),
@@ -240,6 +244,7 @@ MENU = (
     MenuItem("/admin/parents", N_("Parents"), Permission.manage_users),
     MenuItem("/notify/outbox", N_("Messages"), Permission.view_outbox),
     MenuItem("/school/calendar", N_("School calendar"), Permission.manage_school),
+    MenuItem("/notify/line/settings", N_("LINE"), Permission.manage_school),
     MenuItem("/account-changes", N_("Accounts and passwords given"), Permission.review_account_changes),
 )
 
@@ -383,6 +388,17 @@ def can_see_channel_health(viewer: Viewer, classroom: dict) -> bool:
     """A class's guardians, how each chose to be told and whether messages reach them: its homeroom teachers."""
     return (classroom["school"] == viewer.school_id and viewer.is_staff and viewer.handed_over_by is None
             and viewer.keeps_homeroom(classroom["id"]))
+
+
+def can_link_line(viewer: Viewer) -> bool:
+    """Linking a LINE account to the school's messages (notify.line_links): a parent, for themself only, on their
+    own session (not a device handed over)."""
+    return viewer.can(Permission.choose_channels) and viewer.handed_over_by is None
+
+
+def can_manage_line(viewer: Viewer) -> bool:
+    """The school's LINE account, its staff groups and their morning summaries: the school's admin."""
+    return viewer.can(Permission.manage_school) and viewer.handed_over_by is None
 
 
 def can_mark_read(viewer: Viewer, message: dict) -> bool:
@@ -844,6 +860,30 @@ def can_decide_support(viewer: Viewer) -> bool:
     return viewer.is_staff and viewer.holds(CASE_TEAM_ROLES)
 
 
+# The student's care summary (records.summary) -----------------------------------------------------------------------
+# แบบสรุปผลการดูแลช่วยเหลือนักเรียนรายบุคคล: screening, help and referral on one page, as Thai schools print it. It opens
+# to the staff who read its core, the student's screening or their care: the homeroom teachers, the head of the grade
+# (screening only), the counsellors and the executives; not a subject teacher, the admin, the nurse or the discipline
+# officer, who read none of it. Each section then shows what its own rule lets the viewer read: screening by
+# can_see_screening, cases and referrals by in_case_team, behaviour by can_see_behaviour_of, attendance to whoever
+# may see the student. A section the viewer may not read is left out and said to be, never shown empty. A class's
+# summaries (one page each) are for its homeroom teachers and those above them: the head of its grade, the
+# counsellors and the executives.
+SUMMARY_READERS = SCREENING_READERS | CASE_TEAM_ROLES
+
+
+def can_see_care_summary(viewer: Viewer, student: dict) -> bool:
+    """A student's summary (needs school, classroom)."""
+    return (viewer.is_staff and viewer.handed_over_by is None
+            and (can_see_screening(viewer, student) or in_case_team(viewer, student)))
+
+
+def can_print_class_summaries(viewer: Viewer, classroom: dict) -> bool:
+    """A class's summaries, one page per student (needs id, school)."""
+    return (classroom["school"] == viewer.school_id and viewer.is_staff and viewer.handed_over_by is None
+            and (viewer.oversees(classroom["id"]) or viewer.holds(SUMMARY_READERS)))
+
+
 # Care: development plans for students in the special group (care.talent) --------------------------------------------
 # A plan for a gifted or talented student is good news: the student's homeroom teachers and the counsellors write it;
 # the case team, the grade's head, everyone who teaches the student and whoever is responsible for one of its
@@ -1016,16 +1056,23 @@ def can_record_class_network(viewer: Viewer, classroom: dict) -> bool:
     return can_record_promotion(viewer, classroom)
 
 
-def can_see_committee(viewer: Viewer, committee: dict, member_users: set[int]) -> bool:
-    """A committee's page (needs school, classroom: None for the school's): the staff above, or a parent who sits
-    on it now (member_users: the accounts of its current members)."""
-    if committee["school"] != viewer.school_id or viewer.handed_over_by is not None:
+def keeps_committee(viewer: Viewer, committee: dict) -> bool:
+    """A committee's staff side (needs school, classroom: None for the school's): its members' seats and meetings.
+    The staff above; never a parent, even one who sits on it."""
+    if committee["school"] != viewer.school_id or viewer.handed_over_by is not None or viewer.is_parent:
         return False
-    if viewer.is_parent:
-        return viewer.can(Permission.answer_meetings) and viewer.user_id in member_users
     if committee["classroom"] is None:
         return keeps_school_network(viewer)
     return can_see_class_network(viewer, {"id": committee["classroom"], "school": committee["school"]})
+
+
+def can_see_committee(viewer: Viewer, committee: dict, member_users: set[int]) -> bool:
+    """A committee's page: the staff who keep it, or a parent who sits on it now (member_users: the accounts of its
+    current members)."""
+    if viewer.is_parent:
+        return (committee["school"] == viewer.school_id and viewer.handed_over_by is None
+                and viewer.can(Permission.answer_meetings) and viewer.user_id in member_users)
+    return keeps_committee(viewer, committee)
 
 
 def can_record_committee(viewer: Viewer, committee: dict) -> bool:
@@ -1195,3 +1242,55 @@ def can_answer_survey(viewer: Viewer, code: dict) -> bool:
     """A parent answers in the app with their own guardian's code (needs school, user)."""
     return (viewer.can(Permission.answer_surveys) and code["school"] == viewer.school_id
             and code["user"] == viewer.user_id)
+
+
+# Supervision and PDCA (supervision) --------------------------------------------------------------------------------
+# The director and the head of the care system watch the whole care system of the school term by term: its five
+# components in numbers, each opening the classes and students behind it; attendance today; the risk-behaviour trend;
+# each homeroom's progress. The executives and the counsellors see the whole school; a grade-level head sees the same
+# figures for the grades they head (and no trend of the school's behaviour). A figure's students are named only as
+# far as the area that keeps them names them to this person (a grade head sees the classes' care counts, not who has a
+# case). The school's targets are set by its executives; the care committee (executives and counsellors) records what
+# a term taught (the PDCA "act").
+SUPERVISION_ROLES = frozenset({Role.executive, Role.counsellor})
+TARGET_SETTERS = frozenset({Role.executive})
+CARE_COMMITTEE = frozenset({Role.executive, Role.counsellor})
+
+
+def sees_supervision(viewer: Viewer) -> bool:
+    return _staff_in_person(viewer) and (viewer.holds(SUPERVISION_ROLES) or bool(viewer.supervised_ids))
+
+
+def supervision_rooms(viewer: Viewer) -> frozenset[int] | None:
+    """The classrooms (this school year's) whose figures a person sees: None for the whole school."""
+    return None if viewer.holds(SUPERVISION_ROLES) else viewer.supervised_ids
+
+
+def sees_risk_trend(viewer: Viewer) -> bool:
+    """The school's risk incidents month by month (counts, no names): those who see the whole school's figures."""
+    return sees_supervision(viewer) and viewer.holds(SUPERVISION_ROLES)
+
+
+def sees_figure_names(viewer: Viewer, area: str, classroom: dict) -> bool:
+    """The students behind a figure of a class, by name (needs id, school): as far as the area keeping the figure
+    names them to this person on its own pages. Promotion's figures are of classes, never of students."""
+    if classroom["school"] != viewer.school_id or not sees_supervision(viewer):
+        return False
+    if area == "screening":
+        return can_see_classroom_screening(viewer, classroom)
+    if area == "visits":
+        return can_see_classroom_visits(viewer, classroom)
+    if area == "care":
+        return sees_class_care_list(viewer, classroom)
+    if area == "records":  # who has a record still to complete (no section's content): those who read the class
+        return viewer.oversees(classroom["id"]) or viewer.holds(SUPERVISION_ROLES)
+    return False
+
+
+def sets_care_targets(viewer: Viewer) -> bool:
+    return _staff_in_person(viewer) and viewer.holds(TARGET_SETTERS)
+
+
+def writes_care_reflection(viewer: Viewer) -> bool:
+    """The term's reflection: what worked, what did not, what changes next term (read and written by the committee)."""
+    return _staff_in_person(viewer) and viewer.holds(CARE_COMMITTEE)

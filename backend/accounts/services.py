@@ -290,9 +290,31 @@ async def homeroom_candidates(viewer: Viewer) -> list[dict]:
 
 async def homeroom_teacher_names(classroom_id: int) -> list[str]:
     """The classroom's active homeroom teachers, by name (a letter's signature lines)."""
-    return [row["name"] for row in await HomeroomAssignment.select(
-        HomeroomAssignment.teacher.display_name.as_alias("name")).where(
-        (HomeroomAssignment.classroom == classroom_id) & (HomeroomAssignment.teacher.active == True))]  # noqa: E712
+    return (await homeroom_teachers_of([classroom_id]))[classroom_id]
+
+
+async def homeroom_teachers_of(classroom_ids: list[int]) -> dict[int, list[str]]:
+    """Each classroom's active homeroom teachers, by name: one query for any number of classrooms."""
+    found: dict[int, list[str]] = {classroom_id: [] for classroom_id in classroom_ids}
+    for row in await HomeroomAssignment.select(
+            HomeroomAssignment.classroom, HomeroomAssignment.teacher.display_name.as_alias("name")).where(
+            HomeroomAssignment.classroom.is_in(list(classroom_ids) or [-1])
+            & (HomeroomAssignment.teacher.active == True)).order_by(HomeroomAssignment.id):  # noqa: E712
+        found[row["classroom"]].append(row["name"])
+    return found
+
+
+async def homeroom_teachers(school_id: int, school_year_id: int) -> dict[int, list[dict]]:
+    """Each classroom's homeroom teachers in a school year (teacher, name, active), in one query."""
+    teachers = await HomeroomAssignment.select(
+        HomeroomAssignment.classroom, HomeroomAssignment.teacher,
+        HomeroomAssignment.teacher.display_name.as_alias("name"),
+        HomeroomAssignment.teacher.active.as_alias("active"),
+    ).where((HomeroomAssignment.school_year == school_year_id) & (HomeroomAssignment.school == school_id))
+    by_room: dict[int, list[dict]] = {}
+    for t in teachers:
+        by_room.setdefault(t["classroom"], []).append(t)
+    return by_room
 
 
 async def list_classrooms(viewer: Viewer) -> list[dict]:
@@ -301,15 +323,7 @@ async def list_classrooms(viewer: Viewer) -> list[dict]:
                                    Classroom.grade.level.as_alias("level")).where(
         (Classroom.school == viewer.school_id) & (Classroom.school_year == viewer.school_year_id)
     ).order_by(Classroom.grade.level).order_by(Classroom.room)
-    teachers = await HomeroomAssignment.select(
-        HomeroomAssignment.classroom, HomeroomAssignment.teacher,
-        HomeroomAssignment.teacher.display_name.as_alias("name"),
-        HomeroomAssignment.teacher.active.as_alias("active"),
-    ).where(HomeroomAssignment.school_year == viewer.school_year_id).where(
-        HomeroomAssignment.school == viewer.school_id)
-    by_room: dict[int, list[dict]] = {}
-    for t in teachers:
-        by_room.setdefault(t["classroom"], []).append(t)
+    by_room = await homeroom_teachers(viewer.school_id, viewer.school_year_id)
     # A deactivated teacher's classroom has no teacher until they are back (their assignment stays for then).
     return [{**r, "label": f"{r['grade']}/{r['room']}", "teachers": by_room.get(r["id"], []),
              "has_teacher": any(t["active"] for t in by_room.get(r["id"], []))} for r in rooms]

@@ -155,11 +155,13 @@ SCREENING_READ = "screening"  # RecordRead.section for a read of the student's s
 PHQA_READ = "phqa"  # … of the student's own PHQ-A answers (care)
 CARE_NOTES_READ = "care_notes"  # … of the case team's counselling notes of the student's cases
 CARE_NOTES_REFUSED = "care_notes_refused"  # … a wrong password given to open those notes
+CARE_READ = "care"  # … of the student's care cases, help plans, follow-ups and referrals, on their care summary
 MESSAGES_READ = "messages"  # … of a guardian's messages with the homeroom teacher, by an executive (conversations)
-CARE_READS = (CARE_NOTES_READ, CARE_NOTES_REFUSED)  # listed to the student's case team only
+CARE_READS = (CARE_NOTES_READ, CARE_NOTES_REFUSED, CARE_READ)  # listed to the student's case team only
 READ_LABELS = {SCREENING_READ: N_("Screening"), CARE_NOTES_READ: N_("Counselling notes (case team)"),
                CARE_NOTES_REFUSED: N_("Counselling notes: wrong password"), PHQA_READ: N_("PHQ-A answers"),
-               MESSAGES_READ: N_("Messages with the homeroom teacher")}
+               MESSAGES_READ: N_("Messages with the homeroom teacher"),
+               CARE_READ: N_("Care and referrals (the student's summary)")}
 
 
 class RecordRead(Table):

@@ -493,6 +493,33 @@ async def attended_shares(school_id: int, student_ids: list[int], first: date, l
             for student in student_ids}
 
 
+async def term_summaries(school_id: int, student_ids: list[int], first: date, last: date) -> dict[int, dict]:
+    """A fact for the students' care summaries: each student's term so far, counted as a family sees it
+    (child_attendance): school days, the share attended, days late, absent and on leave at the morning register,
+    and periods cut. One query for the whole school; closed days are not counted."""
+    calendar = await schools.calendar_between(school_id, first, last)
+    school_days = calendar.school_days(first, min(last, today()))
+    found = {student: {s.value: 0 for s in HOMEROOM_STATUSES} | {"cut": 0} for student in student_ids}
+    for chunk in db.chunks(student_ids, db.WHOLE_SCHOOL):
+        rows = await AttendanceMark.select(AttendanceMark.student, AttendanceMark.day, AttendanceMark.period,
+                                           AttendanceMark.status).where(
+            AttendanceMark.student.is_in(chunk) & (AttendanceMark.school == school_id)
+            & (AttendanceMark.status != Status.present.value) & (AttendanceMark.day >= first)
+            & (AttendanceMark.day <= last))
+        for row in rows:
+            if not calendar.is_school_day(_as_date(row["day"])):
+                continue
+            if row["status"] == Status.cut.value:
+                found[row["student"]]["cut"] += 1
+            elif row["period"] == HOMEROOM_PERIOD:
+                found[row["student"]][row["status"]] += 1
+    for counts in found.values():
+        missed = sum(counts[status] for status in MISSED)
+        counts["school_days"] = len(school_days)
+        counts["attended"] = math.floor((len(school_days) - missed) * 100 / len(school_days)) if school_days else None
+    return found
+
+
 async def child_attendance(viewer: Viewer, student_id: int) -> dict:
     """One child (or a student themself) this term: counts of school days, the share attended, and every mark
     other than present, newest first, with its alert. Closed days are not counted, even if a register was taken."""
@@ -606,6 +633,29 @@ async def school_today(viewer: Viewer, day: date) -> dict:
     # no register is expected on a closed day, nor of a room everyone has left
     return {"rooms": rooms, "grades": list(grades.values()), "total": total, "closed": closed,
             "not_taken": [] if closed else [r for r in rooms if not r["taken"] and r["students"]]}
+
+
+@dataclass(frozen=True)
+class RegistersTaken:
+    """Over a span of days: how many were school days, and on how many of them each classroom's morning register was
+    taken (one taken on a closed day is kept, but none was expected then)."""
+
+    school_days: int
+    taken: dict[int, int]
+
+
+async def registers_taken(school_id: int, classroom_ids: list[int], first: date, last: date) -> RegistersTaken:
+    """The morning registers of these classrooms from `first` to `last`: two queries for a whole school."""
+    rows = await AttendanceMark.select(AttendanceMark.classroom, AttendanceMark.day).where(
+        (AttendanceMark.school == school_id) & AttendanceMark.classroom.is_in(list(classroom_ids) or [-1])
+        & (AttendanceMark.day >= first) & (AttendanceMark.day <= last)
+        & (AttendanceMark.period == HOMEROOM_PERIOD)).distinct()
+    calendar = await schools.calendar_between(school_id, first, last)
+    taken: dict[int, int] = dict.fromkeys(classroom_ids, 0)
+    for row in rows:
+        if calendar.is_school_day(_as_date(row["day"])):
+            taken[row["classroom"]] = taken.get(row["classroom"], 0) + 1
+    return RegistersTaken(len(calendar.school_days()), taken)
 
 
 async def term_trend(viewer: Viewer) -> list[dict]:

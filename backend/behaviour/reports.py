@@ -229,6 +229,31 @@ async def good_deeds(viewer: Viewer, week_text: str = "") -> dict:
             "next": monday + timedelta(days=7) if monday + timedelta(days=7) <= today() else None}
 
 
+# Risk behaviours (พฤติกรรมเสี่ยง): incidents of the school's serious categories (smoking, alcohol, drugs, fighting,
+# bullying, gambling, theft, sexual behaviour by default), not voided. What the school supervises and sets targets on
+# (supervision.figures); lateness and uniform are not among them.
+
+
+def _risk_incidents():
+    return ((Incident.kind == Kind.incident.value) & Incident.voided_at.is_null()
+            & (Incident.category.serious == True))  # noqa: E712 - a Piccolo column
+
+
+async def risk_incidents_between(school_id: int, first: datetime, before: datetime) -> int:
+    """Risk incidents that happened from `first` up to (not including) `before`: one query."""
+    return await Incident.count().where((Incident.school == school_id) & _risk_incidents()
+                                        & (Incident.happened_at >= first) & (Incident.happened_at < before))
+
+
+async def risk_incidents_by_month(school_id: int, year_ids: list[int]) -> dict[tuple[int, str], int]:
+    """Risk incidents per school year and month ("YYYY-MM", school time): one GROUP BY, whatever their number."""
+    rows = await Incident.select(Incident.school_year, db.school_month(Incident.happened_at, "month"),
+                                 Count(Incident.id).as_alias("n")).where(
+        (Incident.school == school_id) & Incident.school_year.is_in(list(year_ids) or [-1]) & _risk_incidents()
+    ).group_by(Incident.school_year, db.school_month(Incident.happened_at))
+    return {(row["school_year"], row["month"]): row["n"] for row in rows}
+
+
 def school_year_months(year_be: int) -> list[str]:
     """The months of a school year as "YYYY-MM", May to April."""
     start = year_be - BE_OFFSET

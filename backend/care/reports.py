@@ -17,7 +17,7 @@ from backend.accounts.access import Viewer, sees_class_care_list, sees_school_ca
 from backend.care import talent
 from backend.care.services import NEEDS_A_CASE, CareError
 from backend.care.talent import SPECIAL
-from backend.care.tables import CareCase, CaseStatus, FollowUp, PlanActivity, Referral, ReferralStatus
+from backend.care.tables import CareCase, FollowUp, PlanActivity, Referral, ReferralStatus
 from backend.i18n import N_
 from backend.promotion import services as promotion
 from backend.schools import services as schools
@@ -42,38 +42,47 @@ def _age(school_days_since: int) -> str:
     return "days_3_7" if school_days_since <= 7 else "over_7"
 
 
-async def _students_with(query_of_chunk, ids: list[int]) -> set[int]:
+async def _students_with(query_of, ids: list[int]) -> set[int]:
     """The students among ids that a grouped query (one row per student, as "student") finds."""
-    found: set[int] = set()
-    for chunk in db.chunks(ids, db.WHOLE_SCHOOL):
-        found |= {row["student"] for row in await query_of_chunk(chunk)}
-    return found
+    return {row["student"] for row in await query_of(ids)} if ids else set()
 
 
-async def _care_of(wanting: list[int]) -> dict[str, set[int]]:
-    """Of these students, those with an open case, with a help in an open case's plan, and with a follow-up written
-    this month (school time) on any of their cases."""
-    open_case = CareCase.status == CaseStatus.open.value
-    month_began = datetime.combine(clock.today().replace(day=1), datetime.min.time(), clock.SCHOOL_TIME)
+async def care_among(wanting: list[int], at: datetime) -> dict[str, set[int]]:
+    """Of these students, as things stood at that moment (now, or the end of an earlier term): those with a case
+    open then, with a help planned by then in a case open then, and with a follow-up written in that moment's month
+    (school time) on any of their cases. A case is open at a moment when it was opened by then and not closed by
+    then (closing sets closed_at, reopening clears it), so at this moment it is exactly the cases open now."""
+    opened_by_then = CareCase.opened_at <= at
+    open_then = opened_by_then & (CareCase.closed_at.is_null() | (CareCase.closed_at > at))
+    activity_case = PlanActivity.care_case
+    plan_open_then = (activity_case.opened_at <= at) & (
+        activity_case.closed_at.is_null() | (activity_case.closed_at > at)) & (PlanActivity.created_at <= at)
+    local = at.astimezone(clock.SCHOOL_TIME).date()
+    month_began = datetime.combine(local.replace(day=1), datetime.min.time(), clock.SCHOOL_TIME)
     student_of_activity = PlanActivity.care_case.student
     student_of_follow_up = FollowUp.care_case.student
     return {
-        "cases": await _students_with(lambda chunk: CareCase.select(CareCase.student).where(
-            CareCase.student.is_in(chunk) & open_case).group_by(CareCase.student), wanting),
-        "plans": await _students_with(lambda chunk: PlanActivity.select(student_of_activity.as_alias("student")).where(
-            student_of_activity.is_in(chunk) & (PlanActivity.care_case.status == CaseStatus.open.value)).group_by(
-            student_of_activity), wanting),
-        "followed": await _students_with(lambda chunk: FollowUp.select(student_of_follow_up.as_alias("student")).where(
-            student_of_follow_up.is_in(chunk) & (FollowUp.written_at >= month_began)).group_by(
-            student_of_follow_up), wanting),
+        "cases": await _students_with(lambda ids: CareCase.select(CareCase.student).where(
+            db.among(CareCase.student, ids) & open_then).group_by(CareCase.student), wanting),
+        "plans": await _students_with(lambda ids: PlanActivity.select(student_of_activity.as_alias("student")).where(
+            db.among(student_of_activity, ids) & plan_open_then).group_by(student_of_activity), wanting),
+        "followed": await _students_with(lambda ids: FollowUp.select(student_of_follow_up.as_alias("student")).where(
+            db.among(student_of_follow_up, ids) & (FollowUp.written_at >= month_began) & (FollowUp.written_at <= at)
+        ).group_by(student_of_follow_up), wanting),
     }
 
 
-async def _referral_rows(school_id: int, year_id: int) -> list[dict]:
-    """The year's referrals, each with its student, status and age ("fresh", "days_3_7", "over_7")."""
+async def referral_rows(school_id: int, year_id: int, sent_from: datetime | None = None,
+                        sent_before: datetime | None = None) -> list[dict]:
+    """The year's referrals (or those sent in a window of it, a term's), each with its student, status, whether it
+    was reported back, and its age ("fresh", "days_3_7", "over_7": school days since it was sent, to today)."""
+    where = (Referral.school == school_id) & (Referral.care_case.school_year == year_id)
+    if sent_from is not None:
+        where &= Referral.sent_at >= sent_from
+    if sent_before is not None:
+        where &= Referral.sent_at < sent_before
     rows = await Referral.select(Referral.id, Referral.care_case.student.as_alias("student"), Referral.status,
-                                 Referral.sent_at).where(
-        (Referral.school == school_id) & (Referral.care_case.school_year == year_id)).order_by(Referral.id)
+                                 Referral.sent_at, Referral.reported_at).where(where).order_by(Referral.id)
     if rows:
         today = clock.today()
         sent_days = [row["sent_at"].astimezone(clock.SCHOOL_TIME).date() for row in rows]
@@ -85,13 +94,14 @@ async def _referral_rows(school_id: int, year_id: int) -> list[dict]:
     return rows
 
 
-def _referrals(rows: list[dict]) -> dict:
-    """The year's referrals counted by status and by school days since they were sent."""
+def referral_counts(rows: list[dict]) -> dict:
+    """Referrals counted by status and by school days since they were sent, and how many were reported back."""
     table = {status.value: dict.fromkeys(AGES, 0) for status in ReferralStatus}
     for row in rows:
         table[row["status"]][row["age"]] += 1
     totals = {age: sum(ages[age] for ages in table.values()) for age in AGES}
-    return {"by_status": table, "totals": totals, "total": len(rows)}
+    return {"by_status": table, "totals": totals, "total": len(rows),
+            "reported": sum(1 for row in rows if row["reported_at"] is not None)}
 
 
 async def _decided(viewer: Viewer, year_id: int, term: int, classroom_id: int | None = None) -> list[tuple]:
@@ -119,7 +129,7 @@ async def school_care(viewer: Viewer) -> dict:
     year_id, term = await screening.current_term(viewer)
     decided = await _decided(viewer, year_id, term)
     room_of = _in_groups(decided, NEEDS_A_CASE)
-    care = await _care_of(list(room_of))
+    care = await care_among(list(room_of), clock.now())
     special_room = _in_groups(decided, SPECIAL)
     planned = await talent.planned_among(list(special_room), year_id)
     rooms = await promotion.held_in_term(viewer.school_id, year_id, term)
@@ -140,7 +150,7 @@ async def school_care(viewer: Viewer) -> dict:
               "classes": len(rooms), "classes_met": sum(1 for r in rooms if r["meetings"]),
               "special": len(special_room), "talent_plans": len(planned)}
     return {"term": term, "rooms": list(per_room.values()), "totals": totals,
-            "referrals": _referrals(await _referral_rows(viewer.school_id, year_id)), "ages": AGES,
+            "referrals": referral_counts(await referral_rows(viewer.school_id, year_id)), "ages": AGES,
             "age_labels": AGE_LABELS}
 
 
@@ -169,10 +179,10 @@ async def students_behind(viewer: Viewer, count: str, classroom_id: int | None =
     year_id, term = await screening.current_term(viewer)
     if count in COUNTS:
         room_of = await _confirmed(viewer, year_id, term, classroom_id)
-        behind = list(room_of) if count == "confirmed" else list((await _care_of(list(room_of)))[count])
+        behind = list(room_of) if count == "confirmed" else list((await care_among(list(room_of), clock.now()))[count])
     elif (count == REFERRALS and room is None and status in ("", *ReferralStatus._value2member_map_)
           and age in ("", *AGES)):
-        behind = [row["student"] for row in await _referral_rows(viewer.school_id, year_id)
+        behind = [row["student"] for row in await referral_rows(viewer.school_id, year_id)
                   if (not status or row["status"] == status) and (not age or row["age"] == age)]
     else:
         raise CareError(N_("No such list."), status=404)

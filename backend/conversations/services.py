@@ -467,13 +467,18 @@ async def message_class(viewer: Viewer, settings: Settings, queue: JobQueue, cla
 # Home pages ------------------------------------------------------------------------------------------------------
 
 
+# On every parent's home page: written out, as Piccolo spends about a millisecond of CPU building the join.
+PARENT_UNREAD_SQL = (
+    "SELECT t.student, t.parent_unread FROM thread t JOIN guardian gu ON gu.id = t.guardian "
+    "WHERE gu.\"user\" = {} AND t.school = {} AND t.parent_unread > 0"
+)
+
+
 async def unread_for_home(viewer: Viewer) -> dict:
     """For the home page: a parent's unread replies per child; a homeroom teacher's unread messages from guardians
     (one query either way)."""
     if viewer.is_parent:
-        rows = await Thread.select(Thread.student, Thread.parent_unread).where(
-            (Thread.guardian.user == viewer.user_id) & (Thread.school == viewer.school_id)
-            & (Thread.parent_unread > 0))
+        rows = await db.fetch(PARENT_UNREAD_SQL, viewer.user_id, viewer.school_id)
         found: dict[int, int] = {}
         for row in rows:
             found[row["student"]] = found.get(row["student"], 0) + row["parent_unread"]

@@ -308,16 +308,21 @@ async def phone_choices(viewer: Viewer) -> list[dict]:
     return rows
 
 
+# On every parent's home page: written out, as Piccolo's select costs about a millisecond of CPU to build.
+CHILDREN_LEAVE_SQL = (
+    "SELECT id, student, kind, first_day, last_day, state, question FROM leave_request "
+    "WHERE student IN (%s) AND school = {} AND last_day >= {} ORDER BY id DESC"
+)
+
+
 async def children_leave(viewer: Viewer) -> dict[int, list[dict]]:
     """For a parent's home page, in one query: each child's leave that is still to come or ended this past week,
     with its state and the teacher's words when questioned."""
     if not viewer.is_parent or not viewer.student_ids:
         return {}
-    rows = await LeaveRequest.select(
-        LeaveRequest.id, LeaveRequest.student, LeaveRequest.kind, LeaveRequest.first_day, LeaveRequest.last_day,
-        LeaveRequest.state, LeaveRequest.question).where(
-        LeaveRequest.student.is_in(sorted(viewer.student_ids)) & (LeaveRequest.school == viewer.school_id)
-        & (LeaveRequest.last_day >= clock.today() - timedelta(days=7))).order_by(LeaveRequest.id, ascending=False)
+    ids = sorted(viewer.student_ids)
+    rows = await db.fetch(CHILDREN_LEAVE_SQL % ", ".join(["{}"] * len(ids)), *ids, viewer.school_id,
+                          clock.today() - timedelta(days=7))
     found: dict[int, list[dict]] = {}
     for row in rows:
         theirs = found.setdefault(row["student"], [])

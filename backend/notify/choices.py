@@ -16,7 +16,8 @@ from backend import db
 from backend.accounts.access import Viewer, can_mark_read, can_see_channel_health, can_set_channel_choices
 from backend.clock import now
 from backend.i18n import N_
-from backend.notify.tables import Channel, ChannelChoice, Message, MessageStatus, PushSubscription, SummaryItem
+from backend.notify.tables import (Channel, ChannelChoice, LineLink, LineSettings, Message, MessageStatus,
+                                   PushSubscription, SummaryItem)
 from backend.notify.wording import NotifyError
 from backend.schools.tables import Classroom
 from backend.students.tables import Guardian, StudentGuardian
@@ -38,6 +39,7 @@ class Choice(str, Enum):
     off = "off"
     app = "app"  # safety-critical: a push, with one SMS if it is not opened in time (delivery.fall_back_unread)
     sms = "sms"  # safety-critical: an SMS even when the app is installed
+    line = "line"  # at once by LINE, where the school has LINE and the guardian linked theirs (else app or SMS)
 
 
 # Safety-critical: the school must reach the family the same day, so these are never off or weekly.
@@ -77,6 +79,7 @@ CHOICE_LABELS = {
     Choice.off: N_("Off"),
     Choice.app: N_("In the app (an SMS if not opened)"),
     Choice.sms: N_("By SMS"),
+    Choice.line: N_("By LINE (an SMS if LINE cannot take it)"),
 }
 # Bad input (issue 13): a choice that would turn a safety-critical kind off, refused in words.
 CANNOT_TURN_OFF = {
@@ -107,13 +110,23 @@ def default_choice(topic: Topic) -> Choice:
     return Choice.app if topic in CRITICAL_TOPICS else Choice.instant
 
 
-def route(kind: str, urgent: bool, reach, chosen: dict[str, str]):
-    """What the guardian's choices make of one message: ("now", reach) — perhaps moved from the app to SMS —,
-    ("weekly", reach) or ("off", reach). Critical and urgent messages are always "now"."""
+def options(topic: Topic, line: bool) -> tuple[Choice, ...]:
+    """The choices a topic offers; LINE among them where the school has LINE."""
+    if topic in CRITICAL_TOPICS:
+        return (Choice.app, Choice.line, Choice.sms) if line else CRITICAL_CHOICES
+    return (Choice.instant, Choice.line, Choice.weekly, Choice.off) if line else OPTIONAL_CHOICES
+
+
+def route(kind: str, urgent: bool, reach, chosen: dict[str, str], line_user: str | None = None):
+    """What the guardian's choices make of one message: ("now", reach) — perhaps moved from the app to SMS, or to
+    LINE (line_user: their linked LINE, where the school has LINE and they have not blocked it) —, ("weekly",
+    reach) or ("off", reach). Critical and urgent messages are always "now"."""
     topic = KIND_TOPICS.get(kind)
     if topic is None:
         return "now", reach
     choice = chosen.get(topic.value)
+    if choice == Choice.line.value and line_user:
+        return "now", replace(reach, channel=Channel.line, recipient=line_user)
     if topic in CRITICAL_TOPICS or urgent:
         if choice == Choice.sms.value and reach.channel is Channel.push and reach.sms:
             return "now", replace(reach, channel=Channel.sms, recipient=reach.sms)
@@ -178,9 +191,48 @@ async def my_guardian_ids(viewer: Viewer) -> list[int]:
     return [row["id"] for row in rows]
 
 
+async def line_offered(school_id: int) -> bool:
+    """Whether the school has LINE on (notify.line_links turns it on only with its token and secret set)."""
+    return await LineSettings.exists().where((LineSettings.school == school_id)
+                                             & (LineSettings.enabled == True))  # noqa: E712 - a column comparison
+
+
+async def line_links_of(school_id: int, guardian_ids) -> dict[int, str]:
+    """The LINE each of these guardians linked and has not blocked, where the school has LINE on (two queries)."""
+    ids = sorted({g for g in guardian_ids if g})
+    if not ids or not await line_offered(school_id):
+        return {}
+    rows = await LineLink.select(LineLink.guardian, LineLink.line_user).where(
+        LineLink.guardian.is_in(ids) & (LineLink.school == school_id) & LineLink.blocked_at.is_null())
+    return {row["guardian"]: row["line_user"] for row in rows}
+
+
+async def prefer_line(school_id: int, guardian_ids: list[int], user_id: int | None) -> None:
+    """A guardian who has just linked their LINE wants the school's messages there: each topic they left at its
+    default (or at once, or by the app) becomes LINE; one they turned off, kept for the weekly summary or moved to
+    SMS stays as it is."""
+    if not guardian_ids:
+        return
+    keep = (Choice.off.value, Choice.weekly.value, Choice.sms.value, Choice.line.value)
+    kept = {(row["guardian"], row["topic"]) for row in await ChannelChoice.select(
+        ChannelChoice.guardian, ChannelChoice.topic).where(
+        ChannelChoice.guardian.is_in(guardian_ids) & ChannelChoice.choice.is_in(list(keep)))}
+    moment = now()
+    await ChannelChoice.delete().where(ChannelChoice.guardian.is_in(guardian_ids)
+                                       & ChannelChoice.choice.not_in(list(keep)))
+    rows = [ChannelChoice(school=school_id, guardian=guardian_id, topic=topic.value, choice=Choice.line.value,
+                          set_by=user_id, set_via="app", updated_at=moment)
+            for guardian_id in guardian_ids for topic in Topic if (guardian_id, topic.value) not in kept]
+    if rows:
+        await ChannelChoice.insert(*rows)
+
+
 async def choices_form(viewer: Viewer, guardian_id: int) -> dict:
     """The guardian, each topic with its choice and the options it allows, and who set them last and how."""
     guardian = await _guardian(viewer, guardian_id)
+    line = await line_offered(guardian["school"])
+    linked = await LineLink.select(LineLink.blocked_at).where(LineLink.guardian == guardian_id).first() if line \
+        else None
     rows = await ChannelChoice.select(
         ChannelChoice.topic, ChannelChoice.choice, ChannelChoice.set_via, ChannelChoice.updated_at,
         ChannelChoice.set_by.display_name.as_alias("set_by")).where(ChannelChoice.guardian == guardian_id)
@@ -188,23 +240,25 @@ async def choices_form(viewer: Viewer, guardian_id: int) -> dict:
     latest = max(rows, key=lambda row: row["updated_at"], default=None)
     topics = [{"topic": topic.value, "label": TOPIC_LABELS[topic], "critical": topic in CRITICAL_TOPICS,
                "choice": chosen[topic.value]["choice"] if topic.value in chosen else default_choice(topic).value,
-               "options": [(c.value, CHOICE_LABELS[c]) for c in (
-                   CRITICAL_CHOICES if topic in CRITICAL_TOPICS else OPTIONAL_CHOICES)]}
+               "options": [(c.value, CHOICE_LABELS[c]) for c in options(topic, line)]}
               for topic in Topic]
     return {"guardian": guardian, "topics": topics, "latest": latest,
-            "by_phone": guardian["user"] != viewer.user_id}
+            "by_phone": guardian["user"] != viewer.user_id, "line": line,
+            "line_state": None if not line else "none" if linked is None else
+            "blocked" if linked["blocked_at"] else "linked"}
 
 
 async def save_choices(viewer: Viewer, guardian_id: int, form: dict) -> None:
     """Each topic's choice from the form (fields topic_<topic>). Turning a safety-critical topic off (or into the
     weekly summary) is refused with words, and nothing is saved."""
     guardian = await _guardian(viewer, guardian_id)
+    line = await line_offered(guardian["school"])
     wanted, errors, refusal = {}, {}, None
     for topic in Topic:
         value = form.get(f"topic_{topic.value}")
         if value is None:
             continue
-        allowed = CRITICAL_CHOICES if topic in CRITICAL_TOPICS else OPTIONAL_CHOICES
+        allowed = options(topic, line)
         if value in {c.value for c in allowed}:
             wanted[topic.value] = value
         elif topic in CRITICAL_TOPICS and value in (Choice.off.value, Choice.weekly.value):
@@ -291,6 +345,7 @@ async def channel_health(viewer: Viewer, classroom_id: int) -> dict:
     pushed = {row["user"] for row in await PushSubscription.select(PushSubscription.user).where(
         PushSubscription.user.is_in(users))} if users else set()
     chosen = await choices_of(ids)
+    lined = await line_links_of(viewer.school_id, ids)
     delivered, read = {}, {}
     if ids:
         told = (MessageStatus.sent.value, MessageStatus.delivered.value)
@@ -310,7 +365,8 @@ async def channel_health(viewer: Viewer, classroom_id: int) -> dict:
                    if topic in Topic.__members__ and choice != default_choice(Topic(topic)).value]
         reach = "app" if g["user"] in pushed else "sms" if g["phone"] and not g["sms_opt_out"] else (
             "sms_off" if g["phone"] else "none")
-        rows.append({**g, "reach": reach, "choices": differs, "delivered": delivered.get(guardian_id),
+        rows.append({**g, "reach": reach, "line": guardian_id in lined, "choices": differs,
+                     "delivered": delivered.get(guardian_id),
                      "read_at": read.get(guardian_id), "settable": g["user"] is None})
     return {"classroom": {**classroom, "label": f"{classroom['grade']}/{classroom['room']}"}, "guardians": rows}
 

@@ -15,7 +15,7 @@ import aiohttp
 from backend import db
 from backend.clock import now
 from backend.config import Settings
-from backend.notify import budget, push, sms
+from backend.notify import budget, line, line_links, push, sms
 from backend.notify.outbox import reach_guardian, school_row, sendable_from
 from backend.notify.queue import JobQueue, RateLimiter
 from backend.notify.segments import sms_segments
@@ -37,6 +37,7 @@ class Delivery:
     http: object  # aiohttp.ClientSession, for Web Push
     limiter: object  # notify.queue.RateLimiter
     queue: object  # notify.queue.JobQueue, for retries and SMS fall-backs
+    line: line.LineClients | None = None  # one client per school's LINE account, made as they are needed
 
 
 async def open_delivery(settings: Settings, redis) -> Delivery:
@@ -47,12 +48,15 @@ async def open_delivery(settings: Settings, redis) -> Delivery:
         http=aiohttp.ClientSession(),
         limiter=RateLimiter(redis),
         queue=JobQueue(redis),
+        line=line.LineClients(settings),
     )
 
 
 async def close_delivery(delivery: Delivery) -> None:
     if delivery.twilio is not None:
         await sms.close_client(delivery.twilio)
+    if delivery.line is not None:
+        await delivery.line.close()
     await delivery.http.close()
 
 
@@ -84,6 +88,13 @@ async def deliver(delivery: Delivery, message_id: int) -> str:
         outcome = await _push(delivery, message)
         if outcome.state == "gone" or (outcome.state == "retry"
                                        and message["attempts"] >= delivery.settings.send_attempts):
+            await _fall_back_to_sms(delivery, message, outcome)
+            return MessageStatus.failed.value
+    elif message["channel"] == Channel.line.value:
+        outcome = await _line(delivery, message)
+        # A guardian LINE cannot reach now or at all is told by SMS instead, once (the alert's SMS key).
+        if message["guardian"] and (outcome.state in ("failed", "gone") or (
+                outcome.state == "retry" and message["attempts"] >= delivery.settings.send_attempts)):
             await _fall_back_to_sms(delivery, message, outcome)
             return MessageStatus.failed.value
     elif delivery.twilio is None:
@@ -127,8 +138,23 @@ async def _push(delivery: Delivery, message: dict) -> sms.Outcome:
     return next((o for o in outcomes if o.state == "retry"), outcomes[0])
 
 
+async def _line(delivery: Delivery, message: dict) -> sms.Outcome:
+    """A message by the school's LINE account: to the guardian's linked LINE while it is linked and not blocked,
+    or to a grade's staff group while the account is in it; the message's retry key makes LINE take it once."""
+    account = await line_links.school_line(delivery.settings, message["school"])
+    if account is None or not account.on:
+        return sms.Outcome("gone", code="line_off", message="LINE is off for the school")
+    if message["guardian"] and not await line_links.still_linked(message["guardian"], message["recipient"]):
+        return sms.Outcome("gone", code="line_unlinked", message="the guardian's LINE is unlinked or blocked")
+    if not message["guardian"] and not await line_links.group_still_there(message["school"], message["recipient"]):
+        return sms.Outcome("failed", code="line_group_gone", message="the account is no longer in the group")
+    return await line.push(delivery.settings, delivery.line,
+                           account.access_token, message["id"], message["recipient"], message["body"])
+
+
 async def _fall_back_to_sms(delivery: Delivery, message: dict, outcome: sms.Outcome) -> None:
-    """The phone no longer takes pushes: settle the push and tell the guardian by SMS instead."""
+    """The phone no longer takes pushes, or LINE cannot reach the guardian: settle the message and tell the
+    guardian by SMS instead."""
     await _record(delivery.settings, message,
                   sms.Outcome("failed", code=outcome.code, message=f"{outcome.message}; SMS instead"))
     created = await _sms_in_place_of(delivery.settings, message)

@@ -4,7 +4,8 @@ admin's view of the outbox and sending a failed message again."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -153,6 +154,9 @@ async def create_alerts(settings: Settings, school: dict, specs: list[AlertSpec]
     templates = await school_templates(school["id"])
     chosen = await choices.choices_of([reach.guardian_id for spec in specs if spec.event_key in alert_ids
                                        and spec.kind in choices.KIND_TOPICS for reach in spec.reaches])
+    # Their LINE, only for those who chose it for something (no query otherwise).
+    lined = await choices.line_links_of(school["id"], [
+        guardian_id for guardian_id, theirs in chosen.items() if choices.Choice.line.value in theirs.values()])
     rows, kept = [], []
     for spec in specs:
         if spec.event_key not in alert_ids:
@@ -160,7 +164,8 @@ async def create_alerts(settings: Settings, school: dict, specs: list[AlertSpec]
         held_until = moment + spec.hold
         not_before = sendable_from(settings, held_until, school["timezone"], spec.urgent)
         for reach in spec.reaches:
-            way, reach = choices.route(spec.kind, spec.urgent, reach, chosen.get(reach.guardian_id, {}))
+            way, reach = choices.route(spec.kind, spec.urgent, reach, chosen.get(reach.guardian_id, {}),
+                                       lined.get(reach.guardian_id))
             if way == choices.Choice.weekly.value:
                 kept.append(SummaryItem(school=school["id"], alert=alert_ids[spec.event_key],
                                         guardian=reach.guardian_id, student=spec.student_id, kind=spec.kind,
@@ -173,8 +178,8 @@ async def create_alerts(settings: Settings, school: dict, specs: list[AlertSpec]
                 user=reach.user_id, channel=reach.channel.value,
                 dedupe_key=f"{spec.event_key}|{reach.guardian_id}|{reach.channel.value}",
                 recipient=reach.recipient, body=body, segments=sms_segments(body).count,
-                # Push is silent: quiet hours never hold it, the grace period does.
-                not_before=not_before if reach.channel is Channel.sms else held_until,
+                # Push is silent: quiet hours never hold it, the grace period does. LINE rings, as SMS does.
+                not_before=not_before if reach.channel in (Channel.sms, Channel.line) else held_until,
                 created_at=moment, updated_at=moment,
             ))
     if kept:
@@ -210,9 +215,16 @@ async def withdraw_alert(settings: Settings, *, school: dict, event_key: str, va
     told = await _cancel_waiting(alert["id"])
     if not told:
         return []
+    # A guardian told by LINE hears the correction there too, while their LINE is linked.
+    by_line = {m["guardian"] for m in await Message.select(Message.guardian).where(
+        (Message.alert == alert["id"]) & (Message.channel == Channel.line.value)
+        & (Message.status != MessageStatus.cancelled.value))}
+    lined = await choices.line_links_of(school["id"], by_line)
+    reaches = [replace(r, channel=Channel.line, recipient=lined[r.guardian_id]) if r.guardian_id in lined else r
+               for r in reaches if r.guardian_id in told]
     return await create_alert(settings, school=school, student_id=alert["student"],
                               event_key=f"{event_key}:correction:{alert['id']}", kind="correction",
-                              day=alert["day"], values=values, reaches=[r for r in reaches if r.guardian_id in told])
+                              day=alert["day"], values=values, reaches=reaches)
 
 
 async def cancel_alert(event_key: str) -> bool:
@@ -271,6 +283,17 @@ async def acknowledge(viewer: Viewer, alert_id: int) -> None:
     await choices.messages_read((Message.alert == alert_id) & (Message.user == viewer.user_id))
 
 
+# Messages that carry one guardian's secret: the school's outbox shows that they went, never the code, or whoever
+# reads the outbox could sign in as the parent or answer the survey in their name.
+SECRET_KINDS = frozenset({"sign_in_code", "survey_code"})
+CODE = re.compile(r"\d{4,}")
+
+
+def _without_code(row: dict) -> dict:
+    return {**row, "body": CODE.sub(lambda found: "•" * len(found.group()), row["body"])} \
+        if row["kind"] in SECRET_KINDS else row
+
+
 async def list_outbox(viewer: Viewer, status: str | None = None, limit: int = 100) -> list[dict]:
     query = Message.select(
         Message.id, Message.channel, Message.recipient, Message.body, Message.segments, Message.status,
@@ -279,7 +302,7 @@ async def list_outbox(viewer: Viewer, status: str | None = None, limit: int = 10
     ).where(Message.school == viewer.school_id)
     if status:
         query = query.where(Message.status == status)
-    return await query.order_by(Message.id, ascending=False).limit(limit)
+    return [_without_code(row) for row in await query.order_by(Message.id, ascending=False).limit(limit)]
 
 
 async def outbox_counts(viewer: Viewer) -> dict[str, int]:

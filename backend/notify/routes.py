@@ -1,5 +1,6 @@
 """Twilio's status callbacks, push subscriptions from the app, the admin's outbox (with the SMS budget and held
-messages), SMS wording and opt-outs, guardians' channel choices and their channel health, and pushes opened."""
+messages), SMS wording and opt-outs, guardians' channel choices and their channel health, pushes opened, and LINE:
+its webhook, a parent linking their LINE, and the admin's LINE settings and staff groups."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from twilio.request_validator import RequestValidator
 from backend import clock, i18n
 from backend.accounts.access import Permission, current_viewer, requires, requires_sign_in
 from backend.i18n import Refusal, _
-from backend.notify import budget, choices, delivery, push, wording
+from backend.notify import budget, choices, delivery, line_links, push, wording
 from backend.notify import outbox as alerts
 from backend.schoolyear import be_year
 from backend.notify.tables import FAILURE_REASONS, KIND_LABELS, STATUS_LABELS, MessageStatus
@@ -198,6 +199,76 @@ async def opened(request: Request, message_id: FromPath[int]) -> Response:
     return redirect(await choices.open_push(current_viewer(request), message_id))
 
 
+# LINE ----------------------------------------------------------------------------------------------------------------
+
+
+@post("/line/webhook/{school_id:int}", exclude_from_csrf=True)
+async def line_webhook(request: Request, school_id: FromPath[int]) -> Response:
+    """LINE's calls for one school's account: public, and read only when signed with that school's channel secret
+    (a bad signature is refused with words and logged, and nothing is stored)."""
+    handled = await line_links.receive_webhook(request.app.state.settings, school_id, await request.body(),
+                                               request.headers.get("x-line-signature", ""))
+    return Response({"handled": handled}, status_code=200)
+
+
+async def _line_page(request: Request, refusal: Refusal | None = None, code: str | None = None) -> Response:
+    found = await line_links.link_page(current_viewer(request), request.app.state.settings)
+    return page(request, "notify/line.html", {**found, "code": code, "error": refusal},
+                status=refusal.status if refusal else 200)
+
+
+@get("/line", guards=[requires(Permission.choose_channels)])
+async def my_line(request: Request) -> Response:
+    """The parent links their LINE: the school's account to add, and a code to send it."""
+    return await _line_page(request)
+
+
+@post("/line/code", guards=[requires(Permission.choose_channels)], opt=on_refusal(_line_page))
+async def line_code(request: Request) -> Response:
+    code = await line_links.link_code(current_viewer(request), request.app.state.settings)
+    return await _line_page(request, code=code)
+
+
+@post("/line/unlink", guards=[requires(Permission.choose_channels)])
+async def line_unlink(request: Request) -> Response:
+    if await line_links.unlink(current_viewer(request)):
+        return redirect("/notify/line", flash=_("LINE is unlinked: the school's messages come by the app or SMS."))
+    return redirect("/notify/line", flash=_("No LINE was linked."))
+
+
+async def _line_settings_page(request: Request, refusal: Refusal | None = None,
+                              issued: dict | None = None) -> Response:
+    found = await line_links.settings_page(current_viewer(request), request.app.state.settings)
+    return page(request, "notify/line_settings.html", {
+        **found, "issued": issued, "error": refusal, "typed": await typed(request) if refusal else {}},
+        status=refusal.status if refusal else 200)
+
+
+@get("/line/settings", guards=[requires(Permission.manage_school)])
+async def line_settings(request: Request) -> Response:
+    return await _line_settings_page(request)
+
+
+@post("/line/settings", guards=[requires(Permission.manage_school)], opt=on_refusal(_line_settings_page))
+async def save_line_settings(request: Request) -> Response:
+    await line_links.save_settings(current_viewer(request), request.app.state.settings, await typed(request))
+    return redirect("/notify/line/settings", flash=_("LINE settings saved."))
+
+
+@post("/line/grades/{grade_id:int}/code", guards=[requires(Permission.manage_school)],
+      opt=on_refusal(_line_settings_page))
+async def line_grade_code(request: Request, grade_id: FromPath[int]) -> Response:
+    issued = await line_links.grade_code(current_viewer(request), request.app.state.settings, grade_id)
+    return await _line_settings_page(request, issued=issued)
+
+
+@post("/line/groups/{line_group_id:int}/remove", guards=[requires(Permission.manage_school)])
+async def line_group_remove(request: Request, line_group_id: FromPath[int]) -> Response:
+    if await line_links.remove_group(current_viewer(request), line_group_id):
+        return redirect("/notify/line/settings", flash=_("The group gets no more summaries."))
+    return redirect("/notify/line/settings", flash=_("The group was not getting summaries."))
+
+
 def month_label(day) -> str:
     """พฤศจิกายน 2569 / November 2026."""
     if i18n.current_locale.get() == "th":
@@ -216,4 +287,6 @@ template_helpers = {
 notify_router = Router(path="/notify", route_handlers=[
     twilio_status, subscribe, unsubscribe, outbox, retry, templates, save_template, set_sms_opt_out,
     set_budget, send_anyway, drop, my_choices, guardian_choices, save_choices, channels, opened,
+    line_webhook, my_line, line_code, line_unlink, line_settings, save_line_settings, line_grade_code,
+    line_group_remove,
 ])

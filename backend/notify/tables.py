@@ -9,13 +9,14 @@ from piccolo.table import Table
 
 from backend.accounts.tables import User
 from backend.i18n import N_
-from backend.schools.tables import School
+from backend.schools.tables import Grade, School
 from backend.students.tables import Guardian, Student
 
 
 class Channel(str, Enum):
     sms = "sms"
     push = "push"
+    line = "line"  # the school's LINE Official Account (notify.line): a linked guardian, or a staff group
 
 
 class MessageStatus(str, Enum):
@@ -60,6 +61,7 @@ KIND_LABELS = {
     "teacher_text": N_("Message from the homeroom teacher (by SMS)"),
     "survey_code": N_("Parents' survey code"),
     "family_summary": N_("Weekly family summary"),
+    "staff_summary": N_("Morning register summary (LINE staff group)"),
 }
 
 # Why a guardian cannot be told (outbox.Reach.reason; None: the student has no guardian on record).
@@ -75,6 +77,12 @@ FAILURE_REASONS = {
     "not_configured": N_("Sending is not set up on this server."),
     "over_budget": N_("The school's SMS budget for this month is used up: the admin decides whether it goes."),
     "no_subscription": N_("The parent's app no longer allows notifications; an SMS is sent instead."),
+    "line_unlinked": N_("The parent's LINE is no longer linked (or blocks the school's account); an SMS is sent "
+                        "instead."),
+    "line_group_gone": N_("The school's LINE account is no longer in this staff group."),
+    "line_off": N_("LINE is turned off for the school, or its channel access token is missing."),
+    "line_quota": N_("The school's LINE account has used its messages for this month."),
+    "line_refused": N_("LINE refused the message; an SMS is sent instead where there is one."),
     "21211": N_("The phone number is not valid: correct it in the roster."),
     "21408": N_("SMS to this country is not enabled for the school's sender."),
     "21610": N_("This number asked not to receive SMS from the school."),
@@ -198,3 +206,71 @@ class SmsTemplate(Table):
     locale = Varchar(length=5)
     body = Text()
     updated_at = Timestamptz()
+
+
+# LINE (notify.line, notify.line_links) ------------------------------------------------------------------------------
+
+
+class LineSettings(Table):
+    """A school's LINE Official Account: what the admin set. The channel secret and access token are kept encrypted
+    with the deployment's secret key and never shown back in full."""
+
+    school = ForeignKey(School, on_delete=OnDelete.cascade, unique=True)
+    enabled = Boolean(default=False)
+    basic_id = Varchar(length=40, default="")  # "@doolae-bkk": parents add this account
+    channel_secret = Text(default="")  # encrypted
+    access_token = Text(default="")  # encrypted
+    summaries = Boolean(default=False)  # the morning register summary to each grade's staff group
+    summary_time = Varchar(length=5, default="09:00")  # school time, HH:MM
+    summary_names = Boolean(default=False)  # name the absent and late students in the summary
+    updated_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True)
+    updated_at = Timestamptz()
+
+
+class LineLink(Table):
+    """A guardian's LINE account, linked by a one-time code the guardian sent to the school's account. blocked_at:
+    they blocked (unfollowed) the account, so nothing can reach them there until they add it again."""
+
+    school = ForeignKey(School, on_delete=OnDelete.cascade)
+    guardian = ForeignKey(Guardian, on_delete=OnDelete.cascade, unique=True)
+    line_user = Varchar(length=64, index=True)  # LINE's userId (U…), as the school's channel sees it
+    linked_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True)  # the parent account that asked for the code
+    linked_at = Timestamptz()
+    blocked_at = Timestamptz(null=True, default=None)
+
+
+class LineCode(Table):
+    """A one-time code: a parent sends it to the school's LINE account to link their LINE (guardian set), or a staff
+    member posts it in a LINE group to make it that grade's staff group (grade set). Only its digest is kept."""
+
+    school = ForeignKey(School, on_delete=OnDelete.cascade)
+    digest = Varchar(length=64, unique=True)
+    user = ForeignKey(User, on_delete=OnDelete.cascade)  # who asked for it
+    guardian = ForeignKey(Guardian, on_delete=OnDelete.cascade, null=True)
+    grade = ForeignKey(Grade, on_delete=OnDelete.cascade, null=True)
+    created_at = Timestamptz(index=True)
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
+
+
+class LineGroup(Table):
+    """A LINE group the school's account is in, and the grade whose staff it serves (none until a code from the admin
+    is posted in it)."""
+
+    school = ForeignKey(School, on_delete=OnDelete.cascade)
+    group_id = Varchar(length=64)  # LINE's groupId (C…); unique with school (migration index)
+    name = Varchar(length=100, default="")  # as LINE names it to its members, when LINE tells
+    grade = ForeignKey(Grade, on_delete=OnDelete.set_null, null=True)
+    joined_at = Timestamptz()
+    left_at = Timestamptz(null=True, default=None)  # the account was removed from the group
+    assigned_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True)  # who asked for the code posted there
+    assigned_at = Timestamptz(null=True, default=None)
+
+
+class LineEvent(Table):
+    """Each webhook event handled once: LINE sends an event again when it did not hear back in time."""
+
+    school = ForeignKey(School, on_delete=OnDelete.cascade)
+    event_id = Varchar(length=64, unique=True)  # webhookEventId
+    kind = Varchar(length=30)
+    received_at = Timestamptz()

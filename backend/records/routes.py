@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from litestar import Request, Response, Router, get, post
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 
 from backend.accounts.access import Permission, current_viewer, requires, requires_sign_in
 from backend.accounts.tables import READ_LABELS
@@ -11,7 +11,8 @@ from backend.attendance.tables import STATUS_LABELS
 from backend.care import services as care, talent
 from backend.care.tables import LEVEL_LABELS, TALENT_LABELS
 from backend.i18n import Refusal, _
-from backend.records import services
+from backend import printing
+from backend.records import services, summary
 from backend.records.sections import LIVES_WITH, SECTIONS
 from backend.visits import services as visits
 from backend.visits.form import FORM
@@ -77,6 +78,25 @@ async def reads(request: Request, student_id: FromPath[int]) -> Response:
                                                 "read_labels": READ_LABELS})
 
 
+@get("/{student_id:int}/summary", guards=[requires_sign_in])
+async def summary_page(request: Request, student_id: FromPath[int], format: FromQuery[str] = "html") -> Response:
+    """The student's care summary (แบบสรุปผลการดูแลช่วยเหลือนักเรียนรายบุคคล); ?format=pdf: the same on A4."""
+    found = await summary.student_summary(current_viewer(request), student_id)
+    if format == "pdf":
+        return printing.response(await summary.pdf([found]), f"summary-{found.student['code']}.pdf")
+    return page(request, "records/summary.html", {"summary": found})
+
+
+@get("/classrooms/{classroom_id:int}/summaries", guards=[requires_sign_in])
+async def class_summaries(request: Request, classroom_id: FromPath[int], format: FromQuery[str] = "html") -> Response:
+    """The class's students, each to their summary; ?format=pdf: all of them, one A4 page each in number order."""
+    viewer = current_viewer(request)
+    if format == "pdf":
+        room, found = await summary.classroom_summaries(viewer, classroom_id)
+        return printing.response(await summary.pdf(found), f"summaries-{room['label'].replace('/', '-')}.pdf")
+    return page(request, "records/summaries.html", await summary.class_list(viewer, classroom_id))
+
+
 @get("/sharing", guards=[requires(Permission.manage_school)])
 async def sharing_page(request: Request) -> Response:
     return page(request, "records/sharing.html", {"rows": services.parent_sharing(current_viewer(request))})
@@ -89,4 +109,5 @@ async def share_with_parents(request: Request) -> Response:
 
 
 records_router = Router(path="/records", route_handlers=[student_page, save_section, parent_correction, history,
-                                                           reads, sharing_page, share_with_parents])
+                                                           reads, summary_page, class_summaries, sharing_page,
+                                                           share_with_parents])

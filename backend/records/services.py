@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
+from piccolo.query.functions.aggregate import Count
 
 from backend import db
 from backend.accounts import reads
-from backend.accounts.access import (Permission, Viewer, can_edit_section, can_read_section, can_see_guardians,
+from backend.accounts.access import (Permission, Viewer, can_edit_section, can_read_section, can_see_care_summary,
+                                     can_see_guardians,
                                      can_see_record_reads, can_see_screening, can_see_visits, can_share_with_parents,
                                      hidden_reads)
 from backend.i18n import N_, Refusal
@@ -64,7 +69,8 @@ async def student_record(viewer: Viewer, student_id: int) -> dict:
     guardians = (await students.guardians_of([student_id])).get(student_id, []) if can_see_guardians(
         viewer, student) else []
     return {"student": student, "sections": sections, "visits": can_see_visits(viewer, student),
-            "screening": can_see_screening(viewer, student), "guardians": guardians}
+            "screening": can_see_screening(viewer, student), "guardians": guardians,
+            "care_summary": can_see_care_summary(viewer, student)}
 
 
 async def save_section(viewer: Viewer, student_id: int, name: str, raw: dict) -> bool:
@@ -185,6 +191,29 @@ async def gpa_last_term(student_ids: list[int]) -> dict[int, float]:
                                          RecordEntry.section == "learning")
     gpas = {student_id: (row["data"] or {}).get("gpa_last_term") for student_id, row in newest.items()}
     return {student_id: float(gpa) for student_id, gpa in gpas.items() if isinstance(gpa, (int, float))}
+
+
+# A record is complete when each of these sections has been written (the counsellor's "other notes" are optional).
+COMPLETE_SECTIONS = ("learning", "health", "family", "safety")
+
+
+@dataclass(frozen=True)
+class RecordProgress:
+    """Of some students, as things stood at a moment: whose record has every section of COMPLETE_SECTIONS written
+    (complete), and whose has any of them (begun)."""
+
+    complete: frozenset[int]
+    begun: frozenset[int]
+
+
+async def record_progress(student_ids: list[int], by: datetime) -> RecordProgress:
+    """The supervision's "record completed" (knowing each student), as things stood then. One query for a school."""
+    per_student = {row["student"]: row["sections"] for row in await RecordEntry.select(
+        RecordEntry.student, Count(distinct=[RecordEntry.section], alias="sections")).where(
+        db.among(RecordEntry.student, student_ids) & RecordEntry.section.is_in(list(COMPLETE_SECTIONS))
+        & (RecordEntry.written_at <= by)).group_by(RecordEntry.student)}
+    return RecordProgress(frozenset(i for i, n in per_student.items() if n == len(COMPLETE_SECTIONS)),
+                          frozenset(per_student))
 
 
 async def students_worked_on(viewer: Viewer, limit: int = 20) -> list[dict]:

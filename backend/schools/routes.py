@@ -24,6 +24,7 @@ async def _calendar_page(request: Request, year_be: int | None = None, error: Re
         "calendar": await services.calendar_of_year(viewer.school_id, year), "this_year": viewer.year_be,
         "kinds": [(k.value, KIND_LABELS[k]) for k in CHOOSABLE], "labels": KIND_LABELS,
         "error": error, "posted": posted or {}, "leave_cutoff": await services.leave_cutoff(viewer.school_id),
+        "contact": await services.contact(viewer.school_id),
     }, status=error.status if error else 200)
 
 
@@ -72,4 +73,11 @@ async def leave_cutoff(request: Request) -> Response:
                     flash=_("Parents may ask in the app for leave for today until %(time)s.", time=f"{cutoff:%H:%M}"))
 
 
-school_router = Router(path="/school", route_handlers=[calendar_page, add_day, remove_day, leave_cutoff])
+@post("/contact", guards=[requires(Permission.manage_school)], opt=on_refusal(_add_refused))
+async def contact(request: Request) -> Response:
+    form = await typed(request)
+    await services.set_contact(current_viewer(request).school_id, form.get("address", ""), form.get("phone", ""))
+    return redirect("/school/calendar#contact", flash=_("The school's address and phone are saved."))
+
+
+school_router = Router(path="/school", route_handlers=[calendar_page, add_day, remove_day, leave_cutoff, contact])

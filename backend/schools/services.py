@@ -11,7 +11,7 @@ from datetime import date
 from backend import db, schoolyear
 from backend.i18n import N_, Refusal, format_date
 from backend.schools.calendar import Calendar, DayKind, DayOff, fixed_holidays
-from backend.schools.tables import CalendarDay, Grade, School, SchoolYear, Term
+from backend.schools.tables import CalendarDay, Classroom, Grade, School, SchoolYear, Term
 from backend import clock
 
 SECONDARY_GRADES = ["ม.1", "ม.2", "ม.3", "ม.4", "ม.5", "ม.6"]
@@ -101,6 +101,67 @@ async def _school_year_now(school_id: int, today: date) -> SchoolYearNow:
     term = schoolyear.term_on(today, [schoolyear.TermDates(**t) for t in terms])
     return SchoolYearNow(year_id, year_be, term.number if term else None,
                          (term.starts_on, term.ends_on) if term else None)
+
+
+async def classroom(classroom_id: int) -> dict | None:
+    """A classroom with its school and label ("ม.1/1"); the caller decides who may see it."""
+    room = await Classroom.select(Classroom.id, Classroom.school, Classroom.room,
+                                  Classroom.grade.code.as_alias("grade")).where(Classroom.id == classroom_id).first()
+    return {**room, "label": f"{room['grade']}/{room['room']}"} if room else None
+
+
+async def classroom_ids(school_id: int) -> list[int]:
+    """This school's classrooms in use, of every school year (students are listed by who is enrolled today)."""
+    return [row["id"] for row in await Classroom.select(Classroom.id).where(
+        (Classroom.school == school_id) & (Classroom.active == True))]  # noqa: E712 - a Piccolo column
+
+
+async def term_dates(school_year_id: int, number: int) -> tuple[date, date] | None:
+    """A term's first and last day."""
+    row = await Term.select(Term.starts_on, Term.ends_on).where(
+        (Term.school_year == school_year_id) & (Term.number == number)).first()
+    return (_day(row["starts_on"]), _day(row["ends_on"])) if row else None
+
+
+@dataclass(frozen=True)
+class SchoolTerm:
+    """One term of a school year, as pages and reports name it: "2569-2" in addresses, its dates, and its year's
+    first day (home visits count from it)."""
+
+    school_year_id: int
+    year_be: int
+    number: int
+    starts_on: date
+    ends_on: date
+    year_starts_on: date
+
+    @property
+    def key(self) -> str:
+        return f"{self.year_be}-{self.number}"
+
+    def begun(self, today: date) -> bool:
+        return self.starts_on <= today
+
+    def as_of(self, today: date) -> date:
+        """The day its figures stand at: today in a term under way, its last day once it is over."""
+        return min(self.ends_on, today)
+
+    def moment(self, today: date) -> datetime.datetime:
+        """The end of that day in school time (what was written by then counts)."""
+        return datetime.datetime.combine(self.as_of(today), datetime.time.max, clock.SCHOOL_TIME)
+
+    def began_at(self) -> datetime.datetime:
+        return datetime.datetime.combine(self.starts_on, datetime.time.min, clock.SCHOOL_TIME)
+
+
+async def school_terms(school_id: int) -> list[SchoolTerm]:
+    """Every term of the school's years known here, newest first (one query)."""
+    rows = await Term.select(Term.school_year, Term.number, Term.starts_on, Term.ends_on,
+                             Term.school_year.year_be.as_alias("year_be"),
+                             Term.school_year.starts_on.as_alias("year_starts_on")).where(Term.school == school_id)
+    terms = [SchoolTerm(row["school_year"], row["year_be"], row["number"], _day(row["starts_on"]),
+                        _day(row["ends_on"]), _day(row["year_starts_on"])) for row in rows]
+    return sorted(terms, key=lambda t: (t.year_be, t.number), reverse=True)
 
 
 async def list_grades(school_id: int) -> dict[str, int]:
@@ -231,3 +292,25 @@ async def set_leave_cutoff(school_id: int, text: str) -> datetime.time:
                             errors={"leave_cutoff": N_("Enter a time such as 08:30.")})
     await School.update({School.leave_cutoff: f"{cutoff:%H:%M}"}).where(School.id == school_id)
     return cutoff
+
+
+MAX_ADDRESS, MAX_PHONE = 300, 60
+
+
+async def contact(school_id: int) -> dict:
+    return await School.select(School.address, School.phone).where(School.id == school_id).first()
+
+
+async def set_contact(school_id: int, address: str, phone: str) -> None:
+    """The school's address and phone as its letters print them: typed as the school writes them (a phone may
+    carry an extension), refused when too long rather than cut."""
+    address = " ".join(str(address or "").replace("\x00", "").split())
+    phone = " ".join(str(phone or "").replace("\x00", "").split())
+    errors = {}
+    if len(address) > MAX_ADDRESS:
+        errors["address"] = N_("Keep the address under 300 characters.")
+    if len(phone) > MAX_PHONE:
+        errors["phone"] = N_("Keep the phone under 60 characters.")
+    if errors:
+        raise CalendarError(N_("Some fields need fixing."), errors=errors)
+    await School.update({School.address: address, School.phone: phone}).where(School.id == school_id)

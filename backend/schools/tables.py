@@ -17,6 +17,9 @@ class School(Table):
     parent_sections = Varchar(length=100, default="learning")
     # A parent may ask for leave for today in the app until this school time (HH:MM); later, they phone the school.
     leave_cutoff = Varchar(length=5, default="08:30")
+    # For the school's letters (a referral to an agency): where it is and how to call it back.
+    address = Varchar(length=300, default="")
+    phone = Varchar(length=60, default="")
     created_at = Timestamptz()
 
 

@@ -15,10 +15,11 @@ from backend.i18n import N_, Refusal, _, current_locale, ngettext
 from backend.request_input import fits_id
 from backend.screening import criteria as rules
 from backend.screening import export, filling, school_settings, services
-from backend.screening.tables import GROUP_LABELS, NOT_SCREENED, NOT_SCREENED_LABEL, STATES, Group
+from backend.screening.services import band_label, scale_label
+from backend.screening.tables import (GROUP_LABELS, INFORMANT_LABELS, NOT_SCREENED, NOT_SCREENED_LABEL, STATES,
+                                      Group)
 from backend.web import on_refusal, page, redirect, typed
 
-INFORMANT_LABELS = {"student": N_("Student"), "teacher": N_("Teacher"), "parent": N_("Parent")}
 INSTRUMENT_LABELS = {"sdq": N_("SDQ"), "eq": N_("EQ")}
 INSTRUMENT_TITLES = {"sdq": N_("Strengths and Difficulties Questionnaire (SDQ)"),
                      "eq": N_("Emotional quotient (EQ) for ages 12–17")}
@@ -36,18 +37,6 @@ LEVEL_LABELS = {"normal": N_("Normal"), "risk": N_("At risk"), "problem": N_("Wi
 def _text(thing) -> str:
     """An instrument's own bilingual text (items, choices, scales) in the reader's language."""
     return thing.th if current_locale.get() == "th" else thing.en
-
-
-def scale_label(instrument: str, scale: str) -> str:
-    found = services.base_instrument(instrument).scales.get(scale)
-    return _text(found) if found else _("Impact") if scale == "impact" else scale
-
-
-def band_label(instrument: str, band: str | None) -> str:
-    if band is None:
-        return _("not scored")
-    labels = services.base_instrument(instrument).band_labels.get(band)
-    return (labels["th"] if current_locale.get() == "th" else labels["en"]) if labels else band
 
 
 def reason_text(reason: dict) -> str:
@@ -207,8 +196,9 @@ async def confirm_group(request: Request, student_id: FromPath[int]) -> Response
 
 
 @get("/classrooms/{classroom_id:int}", guards=[requires_sign_in])
-async def classroom_page(request: Request, classroom_id: FromPath[int], format: FromQuery[str] = "html") -> Response:
-    summary = await services.classroom_summary(current_viewer(request), classroom_id)
+async def classroom_page(request: Request, classroom_id: FromPath[int], format: FromQuery[str] = "html",
+                         term: FromQuery[str] = "") -> Response:
+    summary = await services.classroom_summary(current_viewer(request), classroom_id, term=term)
     if format == "xlsx":
         return export.response(export.classroom_workbook(summary, HELPERS),
                                f"screening-{summary['classroom']['label'].replace('/', '-')}.xlsx")
@@ -333,8 +323,8 @@ async def save_wording(request: Request, instrument: FromPath[str]) -> Response:
 
 
 @get("/school", guards=[requires(Permission.view_screening_school)])
-async def school_page(request: Request) -> Response:
-    overview = await services.school_overview(current_viewer(request))
+async def school_page(request: Request, term: FromQuery[str] = "") -> Response:
+    overview = await services.school_overview(current_viewer(request), term)
     return page(request, "screening/school.html", {**overview, **HELPERS})
 
 

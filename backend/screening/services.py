@@ -7,6 +7,9 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date
+
+from piccolo.querystring import QueryString
 
 from backend import db
 from backend.accounts import reads
@@ -14,7 +17,7 @@ from backend.accounts.access import (Viewer, can_confirm_group, can_enter_paper,
                                      can_see_screening,
                                      visible_students)
 from backend.accounts import services as accounts
-from backend.i18n import N_, Refusal
+from backend.i18n import N_, Refusal, current_locale, gettext
 from backend.attendance import services as attendance
 from backend.records import services as records
 from backend.visits import services as visits
@@ -70,6 +73,32 @@ async def current_term(viewer: Viewer) -> tuple[int, int]:
     today = clock.today()  # the school's date, not UTC's (7 hours behind)
     started = [t["number"] for t in terms if t["starts_on"] <= today]
     return viewer.school_year_id, max(started, default=1)
+
+
+@dataclass(frozen=True)
+class ShownTerm:
+    """The term a summary page shows (this school year's; the current one unless another begun term is chosen):
+    its results, on the roll of its last day once it is over, and the terms it could show instead."""
+
+    year_id: int
+    number: int
+    day: date  # whose roll the page lists: today, or the term's last day once it is over
+    current: bool
+    begun: tuple[int, ...]
+
+
+async def shown_term(viewer: Viewer, chosen: str = "") -> ShownTerm:
+    """The term a summary page was asked for ("1", "2"; "" for the current one), refused when it has not begun."""
+    year_id, current = await current_term(viewer)
+    today = clock.today()
+    terms = {t["number"]: t for t in await Term.select(Term.number, Term.starts_on, Term.ends_on).where(
+        Term.school_year == year_id)}
+    begun = tuple(sorted(n for n, t in terms.items() if t["starts_on"] <= today))
+    number = current if not chosen else int(chosen) if chosen.isdigit() else 0
+    if number not in begun and not (number == current and not chosen):
+        raise ScreeningError(N_("No such term this school year: choose one that has begun."), status=404)
+    ends = terms[number]["ends_on"] if number in terms else today
+    return ShownTerm(year_id, number, min(today, ends), number == current, begun)
 
 
 async def get_student(viewer: Viewer, student_id: int) -> dict:
@@ -224,6 +253,67 @@ async def decisions(student_ids: list[int], year_id: int, term: int) -> dict[int
                          student_ids, (GroupDecision.school_year == year_id) & (GroupDecision.term == term))
 
 
+@dataclass(frozen=True)
+class Coverage:
+    """Where one student's screening stands in a term, as the school's pages count it: the forms filed (instrument,
+    informant), whether they are screened (Row.screened), the group the homeroom teacher confirmed, and, when asked
+    for, the proposal's state (a group, or "not screened")."""
+
+    forms: frozenset[tuple[str, str]]
+    screened: bool
+    group: str | None  # the confirmed group; None until the homeroom teacher confirms one
+    proposed: str | None = None  # the proposal's state (coverage(..., proposed=True)) of a student not confirmed
+
+    @property
+    def confirmed(self) -> bool:
+        return self.group is not None
+
+    @property
+    def state(self) -> str | None:
+        """As Row.group: the confirmed group, else the proposal's state (None when the proposal was not asked for
+        and the student is screened)."""
+        return self.group or self.proposed or (None if self.screened else NOT_SCREENED)
+
+
+async def coverage(school_id: int, student_ids: list[int], year_id: int, term: int,
+                   proposed: bool = False) -> dict[int, Coverage]:
+    """Each student's Coverage in a term, for the supervision figures and the term report: the same answers as
+    rows_for() gives row by row, without reading every form's scores. Whether a student is screened needs a
+    proposal only for those with no form, no checklist and no decision (what the school's rules find in their GPA,
+    income and absences); `proposed` asks for every unconfirmed student's proposed group as well (the group
+    distribution), at the cost of scoring them. A constant number of queries."""
+    # One row per student, the forms filed as the bits of a number (each kind is current at most once a term): a
+    # quarter of the rows that one per form would be, in a school where most students have four.
+    kinds = [(name, informant) for name, informants in INFORMANTS.items() for informant in informants]
+    bits = QueryString("SUM(CASE " + " ".join(
+        f"WHEN {{}} = '{name}' AND {{}} = '{informant}' THEN {1 << n}" for n, (name, informant) in enumerate(kinds))
+        + " ELSE 0 END)", *[c for _ in kinds for c in (ScreeningForm.instrument, ScreeningForm.informant)],
+        alias="kinds")
+    filed = {row["student"]: {kind for n, kind in enumerate(kinds) if row["kinds"] >> n & 1}
+             for row in await ScreeningForm.select(ScreeningForm.student, bits).where(
+                 db.among(ScreeningForm.student, student_ids) & (ScreeningForm.school_year == year_id)
+                 & (ScreeningForm.term == term) & (ScreeningForm.slot == "current")).group_by(ScreeningForm.student)}
+    checked = {row["student"] for row in await DomainChecklist.select(DomainChecklist.student).where(
+        db.among(DomainChecklist.student, student_ids) & (DomainChecklist.school_year == year_id)
+        & (DomainChecklist.term == term)).distinct()}
+    decided = await db.newest_per_student(GroupDecision, [GroupDecision.group], student_ids,
+                                          (GroupDecision.school_year == year_id) & (GroupDecision.term == term))
+    if proposed:
+        asked = [i for i in student_ids if i not in decided]
+    else:
+        asked = [i for i in student_ids if i not in filed and i not in checked and i not in decided]
+    found = await proposals(school_id, asked, year_id, term, forms=None if proposed else {}) if asked else {}
+    result = {}
+    for student_id in student_ids:
+        proposal = found.get(student_id)
+        group = (decided.get(student_id) or {}).get("group")
+        screened = bool(group or student_id in filed or student_id in checked
+                        or (proposal is not None and proposal.state != NOT_SCREENED))
+        result[student_id] = Coverage(frozenset(filed.get(student_id, ())), screened, group,
+                                      proposal.state if proposal is not None and proposed else None)
+    return result
+
+
 # --- Pages ----------------------------------------------------------------------------------------------------
 
 
@@ -257,7 +347,7 @@ async def classroom_of(viewer: Viewer, classroom_id: int) -> dict:
     return {**room, "label": f"{room['grade']}/{room['room']}"}
 
 
-async def rows_for(viewer: Viewer, where) -> list[Row]:
+async def rows_for(viewer: Viewer, where, term: ShownTerm | None = None) -> list[Row]:
     members = await Student.select(
         Student.id, Student.code, Student.title, Student.first_name, Student.last_name, Student.number_in_class,
         Student.classroom, Student.classroom.room.as_alias("room"), Student.classroom.grade.code.as_alias("grade"),
@@ -265,7 +355,7 @@ async def rows_for(viewer: Viewer, where) -> list[Row]:
     ).where(visible_students(viewer) & where).order_by(
         Student.classroom.grade.level).order_by(Student.classroom.room).order_by(Student.number_in_class)
     ids = [s["id"] for s in members]
-    year_id, term = await current_term(viewer)
+    year_id, term = (term.year_id, term.number) if term else await current_term(viewer)
     forms = await current_forms(ids, year_id, term)
     found = await proposals(viewer.school_id, ids, year_id, term, forms)
     decided = await decisions(ids, year_id, term)
@@ -273,11 +363,13 @@ async def rows_for(viewer: Viewer, where) -> list[Row]:
                 decided.get(s["id"])) for s in members]
 
 
-async def classroom_summary(viewer: Viewer, classroom_id: int, audited: bool = True) -> dict:
-    """The class's screening at a glance. Showing it is a read of every student's results (audited) unless the
-    caller only needs the list (the teacher's entry page, sign-in slips)."""
+async def classroom_summary(viewer: Viewer, classroom_id: int, audited: bool = True, term: str = "") -> dict:
+    """The class's screening at a glance, this term or another begun term of the year (`term`: "1", "2"). Showing it
+    is a read of every student's results (audited) unless the caller only needs the list (the teacher's entry page,
+    sign-in slips)."""
     room = await classroom_of(viewer, classroom_id)
-    rows = await rows_for(viewer, enrolment.enrolled_today(viewer.school_id, [classroom_id]))
+    shown = await shown_term(viewer, term)
+    rows = await rows_for(viewer, enrolment.enrolled(viewer.school_id, shown.day, [classroom_id]), shown)
     by_group = {state: [row for row in rows if row.group == state] for state in STATES}
     domains = {domain: {level: sum(1 for row in rows if row.proposal.domains[domain] == level)
                         for level in ("risk", "problem", "special")} for domain in rules.DOMAINS}
@@ -294,12 +386,11 @@ async def classroom_summary(viewer: Viewer, classroom_id: int, audited: bool = T
                     counts[form["result"]["scales"][scale]["band"] or "not_scored"] += 1
             table[scale] = dict(counts)
         sdq_bands[informant] = table
-    year_id, term = await current_term(viewer)
     if audited:
         await audit_reads(viewer, [row.student["id"] for row in rows])
     return {"classroom": room, "rows": rows, "by_group": by_group, "domain_counts": domains, "sdq_bands": sdq_bands,
-            "term": term, "year_be": viewer.year_be,
-            "can_confirm": viewer.keeps_homeroom(classroom_id)}
+            "term": shown.number, "year_be": viewer.year_be, "shown": shown,
+            "can_confirm": viewer.keeps_homeroom(classroom_id) and shown.current}
 
 
 async def audit_reads(viewer: Viewer, student_ids: list[int]) -> None:
@@ -356,6 +447,31 @@ async def student_summary(viewer: Viewer, student_id: int, translate) -> dict:
             "can_enter": can_enter_paper(viewer, student)}
 
 
+async def summaries(viewer: Viewer, students: list[dict]) -> dict[int, Row]:
+    """The screening part of the students' care summaries, for those of them whose screening the viewer may read
+    (needs id, school, classroom): this term's forms, proposal and confirmed group. Audited like every read of
+    results; a constant number of queries however many students."""
+    ids = [s["id"] for s in students if can_see_screening(viewer, s)]
+    if not ids:
+        return {}
+    await audit_reads(viewer, ids)
+    return {row.student["id"]: row for row in await rows_for(viewer, Student.id.is_in(ids))}
+
+
+def scale_label(instrument: str, scale: str) -> str:
+    """An instrument's scale in the reader's language (its own bilingual wording)."""
+    found = base_instrument(instrument).scales.get(scale)
+    return (found.th if current_locale.get() == "th" else found.en) if found else (
+        gettext("Impact") if scale == "impact" else scale)
+
+
+def band_label(instrument: str, band: str | None) -> str:
+    if band is None:
+        return gettext("not scored")
+    labels = base_instrument(instrument).band_labels.get(band)
+    return (labels["th"] if current_locale.get() == "th" else labels["en"]) if labels else band
+
+
 async def own_classroom(viewer: Viewer) -> int | None:
     """A student's classroom (where their teacher goes back to after a hand-over)."""
     row = await Student.select(Student.classroom).where(visible_students(viewer)).first()
@@ -388,9 +504,11 @@ async def my_forms(viewer: Viewer) -> list[dict]:
     return result
 
 
-async def school_overview(viewer: Viewer) -> dict:
-    """Group distribution by grade and classroom, and who has not yet been screened by which informant."""
-    rows = await rows_for(viewer, enrolment.enrolled_today(viewer.school_id))
+async def school_overview(viewer: Viewer, term: str = "") -> dict:
+    """Group distribution by grade and classroom, and who has not yet been screened by which informant, this term or
+    another begun term of the year (`term`: "1", "2")."""
+    shown = await shown_term(viewer, term)
+    rows = await rows_for(viewer, enrolment.enrolled(viewer.school_id, shown.day), shown)
     classes: dict[int, dict] = {}
     grades: dict[str, dict] = {}
     missing: list[Row] = []
@@ -415,7 +533,8 @@ async def school_overview(viewer: Viewer) -> dict:
     for row in rows:
         totals[row.group] += 1
     return {"classes": list(classes.values()), "grades": list(grades.values()), "totals": dict(totals),
-            "students": len(rows), "screened": sum(1 for row in rows if row.screened), "missing": missing}
+            "students": len(rows), "screened": sum(1 for row in rows if row.screened), "missing": missing,
+            "shown": shown}
 
 
 # --- Screening on the student's timeline ----------------------------------------------------------------------

@@ -45,6 +45,7 @@ NOT_SCREENED = "not_screened"
 NOT_SCREENED_LABEL = N_("Not screened")
 STATES = (NOT_SCREENED, *(group.value for group in Group))  # how students are counted, coverage first
 
+INFORMANT_LABELS = {"student": N_("Student"), "teacher": N_("Teacher"), "parent": N_("Parent")}
 FORM_LABELS = {
     ("sdq", "student"): N_("SDQ by the student"),
     ("sdq", "teacher"): N_("SDQ by the homeroom teacher"),

@@ -90,6 +90,23 @@ async def rosters(school_id: int, day: date, classroom_ids: Iterable[int]) -> di
     return found
 
 
+@dataclass(frozen=True)
+class Seat:
+    """Where a student sits on a day: their classroom and number in it."""
+
+    classroom_id: int
+    number: int | None
+
+
+async def seats(school_id: int, day: date, classroom_ids: Iterable[int]) -> dict[int, Seat]:
+    """Each student of these classrooms on this day, with their seat (no names: what counting needs): one query for
+    a whole school."""
+    rows = await StudentEnrolment.select(StudentEnrolment.student, StudentEnrolment.classroom,
+                                         StudentEnrolment.number_in_class).where(
+        _spans(school_id, day) & db.among(StudentEnrolment.classroom, sorted(set(classroom_ids))))
+    return {row["student"]: Seat(row["classroom"], row["number_in_class"]) for row in rows}
+
+
 # Writing: every change goes through _place or _end --------------------------------------------------------------
 
 

@@ -216,6 +216,19 @@ async def visible_student(viewer: Viewer, student_id: int) -> dict | None:
     return {**student, "label": f"{student['grade']}/{student['room']}" if student["classroom"] else ""}
 
 
+async def classroom_students(viewer: Viewer, classroom_ids: list[int]) -> list[dict]:
+    """The students of these classrooms today whom the viewer may see, as visible_student gives one (without the
+    citizen ID), in grade, room and number order: one query for a class or a school."""
+    rows = await Student.select(
+        Student.id, Student.school, Student.classroom, Student.code, Student.title, Student.first_name,
+        Student.last_name, Student.number_in_class, Student.classroom.room.as_alias("room"),
+        Student.classroom.grade.code.as_alias("grade"),
+    ).where(visible_students(viewer) & enrolment.enrolled_today(viewer.school_id, classroom_ids)).order_by(
+        Student.classroom.grade.level).order_by(Student.classroom.room).order_by(Student.number_in_class).order_by(
+        Student.first_name)
+    return [{**row, "label": f"{row['grade']}/{row['room']}"} for row in rows]
+
+
 async def list_homerooms(viewer: Viewer) -> list[dict]:
     """The viewer's homerooms this year, each with its students (by number in class) and their guardians."""
     if not viewer.classroom_ids:

@@ -34,6 +34,18 @@ async def open_survey(request: Request) -> Response:
     return redirect("/surveys", flash=_("The survey is open and each guardian's code is on its way."))
 
 
+@get("/{survey_id:int}", guards=STAFF)
+async def earlier(request: Request, survey_id: FromPath[int]) -> Response:
+    found = await services.overview(current_viewer(request), survey_id)
+    return page(request, "survey/front.html", {**found, "posted": {}, "error": None})
+
+
+@post("/{survey_id:int}/close", guards=STAFF, opt=on_refusal(_front))
+async def close(request: Request, survey_id: FromPath[int]) -> Response:
+    await services.close_early(current_viewer(request), survey_id)
+    return redirect("/surveys", flash=_("The survey is closed: its codes answer nothing from now on."))
+
+
 @get("/{survey_id:int}/classrooms/{classroom_id:int}", guards=STAFF)
 async def classroom(request: Request, survey_id: FromPath[int], classroom_id: FromPath[int]) -> Response:
     found = await services.class_results(current_viewer(request), survey_id, classroom_id)
@@ -59,7 +71,8 @@ async def answer_mine(request: Request) -> Response:
     return redirect("/", flash=_("Thank you: your answers are counted, without your name."))
 
 
-survey_router = Router(path="/surveys", route_handlers=[front, open_survey, classroom, mine, answer_mine])
+survey_router = Router(path="/surveys",
+                       route_handlers=[front, open_survey, earlier, close, classroom, mine, answer_mine])
 
 
 # The public page: no sign-in, a code from the school's SMS; plain forms that work on a basic phone's browser. ----

@@ -194,15 +194,17 @@ async def answer_with_code(settings: Settings, form: dict, address: str) -> None
     await _store(row["id"], survey, row["classroom"], scores, free_text)
 
 
+# On every parent's home page: written out, as Piccolo spends milliseconds of CPU building the chained joins.
+WAITING_SQL = (
+    "SELECT sc.id, sc.classroom, s.id AS survey, s.school, gu.\"user\" AS \"user\" "
+    "FROM survey_code sc JOIN survey s ON s.id = sc.survey JOIN guardian gu ON gu.id = sc.guardian "
+    "WHERE gu.\"user\" = {} AND s.school = {} AND NOT sc.used AND s.closes_on >= {} ORDER BY sc.survey DESC"
+)
+
+
 async def waiting_for(viewer: Viewer) -> dict | None:
     """The open survey a parent has not answered yet, with its questions (for their home page and the app's form)."""
-    rows = await SurveyCode.select(
-        SurveyCode.id, SurveyCode.classroom, SurveyCode.used, SurveyCode.survey.id.as_alias("survey"),
-        SurveyCode.survey.school.as_alias("school"), SurveyCode.guardian.user.as_alias("user"),
-        SurveyCode.survey.closes_on.as_alias("closes_on")).where(
-        (SurveyCode.guardian.user == viewer.user_id) & (SurveyCode.survey.school == viewer.school_id)
-        & (SurveyCode.used == False) & (SurveyCode.survey.closes_on >= clock.today())  # noqa: E712
-    ).order_by(SurveyCode.survey, ascending=False)
+    rows = await db.fetch(WAITING_SQL, viewer.user_id, viewer.school_id, clock.today())
     rows = [row for row in rows if can_answer_survey(viewer, row)]
     if not rows:
         return None
@@ -255,16 +257,41 @@ async def _response_rates(survey_id: int) -> dict[int | None, dict]:
     return rates
 
 
-async def overview(viewer: Viewer) -> dict:
-    """The term's survey page: the form to open it (admin, executives), the school's results (executives), and each
-    class this viewer may open with its response rate. A constant number of queries, whatever the school's size."""
-    survey = await this_term(viewer)
+async def _school_surveys(school_id: int) -> list[dict]:
+    """The school's surveys, newest first, with their year in B.E."""
+    return await Survey.select(Survey.id, Survey.school_year, Survey.term, Survey.closes_on, Survey.questions,
+                               Survey.school_year.year_be.as_alias("year_be")).where(
+        Survey.school == school_id).order_by(Survey.school_year.year_be, ascending=False).order_by(
+        Survey.term, ascending=False)
+
+
+def same_term_last_year(surveys: list[dict], survey: dict) -> dict | None:
+    return next((s for s in surveys if s["year_be"] == survey["year_be"] - 1 and s["term"] == survey["term"]), None)
+
+
+async def overview(viewer: Viewer, survey_id: int | None = None) -> dict:
+    """A survey's page: this term's (with the form to open it, for the admin and executives, while there is none)
+    or an earlier term's. The school's results (executives) beside the same term last year's, each class this
+    viewer may open with its response rate, and the school's other surveys. A constant number of queries."""
     year_id, term = await screening.current_term(viewer)
-    context = {"survey": survey, "term": term, "can_open": opens_surveys(viewer), "school": None, "rooms": [],
+    surveys = await _school_surveys(viewer.school_id)
+    if survey_id is None:
+        summary = next((s for s in surveys if s["school_year"] == year_id and s["term"] == term), None)
+    else:
+        summary = next((s for s in surveys if s["id"] == survey_id), None)
+        if summary is None:
+            raise SurveyError(N_("No such survey in your school."), status=404)
+    survey = await Survey.select().where(Survey.id == summary["id"]).first() if summary else None
+    context = {"survey": survey, "term": term, "can_open": opens_surveys(viewer) and survey_id is None,
+               "can_close": False, "school": None, "rooms": [], "earlier": [s for s in surveys if s is not summary],
                "defaults": "\n".join(DEFAULT_QUESTIONS), "default_free": DEFAULT_FREE_QUESTION,
-               "min_answers": SURVEY_MIN_ANSWERS}
+               "min_answers": SURVEY_MIN_ANSWERS, "last_year": None}
     if survey is None:
         return context
+    survey = {**survey, "year_be": summary["year_be"], "open": survey["closes_on"] >= clock.today()}
+    context["survey"] = survey
+    context["can_close"] = opens_surveys(viewer) and survey["open"]
+    year_id, term = survey["school_year"], survey["term"]
     rates = await _response_rates(survey["id"])
     rooms = [r for r in await _rooms(viewer.school_id, year_id) if can_open_class_survey(viewer, r)]
     counts = {row["classroom"]: row["n"] for row in await SurveyAnswer.select(
@@ -275,10 +302,30 @@ async def overview(viewer: Viewer) -> dict:
     context["sent"] = sum(rate["sent"] for rate in rates.values())
     context["used"] = sum(rate["used"] for rate in rates.values())
     if reads_school_survey(viewer):
-        answers = await SurveyAnswer.select(SurveyAnswer.scores, SurveyAnswer.free_text).where(
-            SurveyAnswer.survey == survey["id"])
-        context["school"] = summarise(questions_of(survey), answers)
+        before = same_term_last_year(surveys, survey)
+        answers = await SurveyAnswer.select(SurveyAnswer.survey, SurveyAnswer.scores, SurveyAnswer.free_text).where(
+            SurveyAnswer.survey.is_in([survey["id"], before["id"] if before else survey["id"]]))
+        context["school"] = summarise(questions_of(survey), [a for a in answers if a["survey"] == survey["id"]])
+        if before is not None:
+            earlier = summarise(questions_of(before), [a for a in answers if a["survey"] == before["id"]])
+            means = {q["question"]: q["mean"] for q in earlier["questions"]}
+            context["last_year"] = {"survey": before, "answered": earlier["answered"]}
+            for question in context["school"]["questions"]:  # the same words asked a year before: compared
+                question["last_year"] = means.get(question["question"])
     return context
+
+
+async def close_early(viewer: Viewer, survey_id: int) -> None:
+    """The admin or an executive closes an open survey before its last day: its codes answer nothing from now on,
+    and parents' home pages stop asking. What was answered stays counted."""
+    if not opens_surveys(viewer):
+        raise SurveyError(N_("Only the school's admin or an executive opens the parents' survey."), status=403)
+    if not await Survey.exists().where((Survey.id == survey_id) & (Survey.school == viewer.school_id)):
+        raise SurveyError(N_("No such survey in your school."), status=404)
+    closed = await Survey.update({Survey.closes_on: clock.today() - timedelta(days=1)}).where(
+        (Survey.id == survey_id) & (Survey.closes_on >= clock.today())).returning(Survey.id)
+    if not closed:
+        raise SurveyError(N_("This survey is already closed."), status=409)
 
 
 async def class_results(viewer: Viewer, survey_id: int, classroom_id: int) -> dict:

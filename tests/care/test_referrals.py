@@ -69,8 +69,16 @@ async def test_outside_referrals_need_consent_and_get_running_numbers(client, pe
         await counsellor.submit(f"{case_url}/referrals", {"direction": "outside", "agency": agency["id"],
                                                           "reason": "เสี่ยงทำร้ายตนเอง", "consent": "yes",
                                                           "consent_from": "นายประเสริฐ รักเรียน (บิดา)"})
+    admin = make_client()
+    await people.kanya.sign_in(settings, admin)
+    too_long = await admin.submit("/school/contact", {"address": "ถนน" * 101, "phone": "02-123-4567"})
+    assert too_long.status_code == 422 and "300 ตัวอักษร" in text_of(too_long.text)
+    assert f'value="{"ถนน" * 101}"' in too_long.text  # kept as typed, to shorten
+    await admin.submit("/school/contact", {"address": "99 ถนนพหลโยธิน  แขวงจตุจักร กรุงเทพฯ 10900",
+                                           "phone": "02-123-4567 ต่อ 12"})
     links = re.findall(r'href="(/care/referrals/\d+)"', (await counsellor.get(case_url)).text)
     letter = text_of((await counsellor.get(f"{links[-1]}/letter")).text)
+    assert "99 ถนนพหลโยธิน แขวงจตุจักร กรุงเทพฯ 10900 โทร. 02-123-4567 ต่อ 12" in letter  # so the agency replies
     assert f"ที่ 2/{(await people.ratana.viewer()).year_be}" in letter and "1323" not in letter
     assert "สายด่วนสุขภาพจิต" in letter and "นายประเสริฐ รักเรียน" in letter
     assert "เลขประจำตัวนักเรียน 10002" in letter and "(ครูสมชาย)" in letter  # whom, and who signs as her teacher

@@ -21,8 +21,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from arq.connections import create_pool
 from playwright.async_api import async_playwright
 
+from backend.notify.queue import redis_settings
 from tests.conftest import ROOT, TEST_DIR, child_env
 
 CHROMIUM = "/usr/bin/chromium"
@@ -49,10 +51,15 @@ def _log_tail(path: Path, lines: int = 40) -> str:
         return ""
 
 
+def _served_redis_url(settings) -> str:
+    """The served app's worker runs all session long: it gets a Redis database of its own (the next one), so it
+    never takes the jobs that other tests drain with their own worker."""
+    server, database = settings.redis_url.rsplit("/", 1)
+    return f"{server}/{int(database) + 1}"
+
+
 def _start(settings, command: list[str], log_path: Path) -> subprocess.Popen:
-    # The served app's worker runs all session long: it gets a Redis database of its own (1), so it never takes
-    # the jobs that other tests drain with their own worker (database 0).
-    env = child_env(settings, REDIS_URL=settings.redis_url.rsplit("/", 1)[0] + "/1")
+    env = child_env(settings, REDIS_URL=_served_redis_url(settings))
     with open(log_path, "wb") as log:
         return subprocess.Popen([sys.executable, "-m", "backend.cli", *command], cwd=ROOT, env=env,
                                 stdout=log, stderr=subprocess.STDOUT)
@@ -94,6 +101,18 @@ def server_url(database, settings) -> Iterator[str]:
     finally:
         _stop(process)
         _stop(worker)
+
+
+@pytest.fixture(autouse=True)
+async def forget_earlier_tests_jobs(server_url, settings):
+    """arq keeps a finished job's id for an hour and refuses a job with the same id, and every test's rows start
+    again from id 1: a new message's job ("message:1:new") would be refused as done, and the message would wait
+    for the outbox's sweep. In a school ids never come back; here the served worker forgets the last test's jobs."""
+    pool = await create_pool(redis_settings(_served_redis_url(settings)))
+    try:
+        await pool.flushdb()
+    finally:
+        await pool.aclose()
 
 
 @pytest.fixture(scope="session")

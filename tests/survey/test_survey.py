@@ -11,7 +11,8 @@ from backend import clock
 from backend.notify.tables import Message
 from backend.students.tables import Guardian, StudentGuardian
 from backend.survey import services as survey
-from backend.survey.tables import SurveyAnswer, SurveyCode
+from backend.schools.tables import SchoolYear
+from backend.survey.tables import Survey, SurveyAnswer, SurveyCode
 from tests.conftest import text_of
 
 SOMSRI, PRASERT = "+66811111111", "+66822222222"
@@ -175,3 +176,70 @@ def test_the_summary_counts_each_question():
     assert summary["answered"] == 3 and summary["texts"] == ["ก", "ข"]
     assert [(q["count"], q["mean"]) for q in summary["questions"]] == [(3, 4.0), (3, 2.0)]
     assert summary["questions"][0]["spread"] == {1: 0, 2: 0, 3: 1, 4: 1, 5: 1}
+
+
+
+async def test_closing_early_stops_the_codes_and_keeps_what_was_answered(client, people, settings, app, make_client):
+    survey_id = await _open(people, settings, app)
+    codes = await _codes()
+    assert (await _answer(make_client(), codes[PRASERT], [5, 4, 4, 5])).status_code == 200
+    somsri = make_client()
+    await people.somsri.sign_in(settings, somsri)
+    assert "/surveys/mine" in (await somsri.get("/")).text  # her home page asks her to answer
+
+    await people.kanya.sign_in(settings, client)
+    assert "ปิดแบบสอบถามตอนนี้" in text_of((await client.get("/surveys")).text)
+    closed = await client.submit(f"/surveys/{survey_id}/close")
+    assert "ปิดแบบสอบถามแล้ว" in text_of(closed.text) and "ปิดเมื่อ" in text_of(closed.text)
+    assert "ปิดแบบสอบถามตอนนี้" not in text_of(closed.text)
+
+    assert "/surveys/mine" not in (await somsri.get("/")).text  # and asks no more
+    late = make_client()
+    await late.get("/survey")
+    refused = await late.submit("/survey", {"code": codes[SOMSRI]})
+    assert refused.status_code == 409 and "ปิดแล้ว" in text_of(refused.text)
+    assert await SurveyAnswer.count() == 1  # Prasert's answers stay counted
+    again = await client.submit(f"/surveys/{survey_id}/close")
+    assert again.status_code == 409 and "ปิดไปแล้ว" in text_of(again.text)
+
+
+async def test_the_school_sees_each_question_beside_the_same_term_last_year(client, people, settings, app,
+                                                                           make_client):
+    """Last year's survey of this term (three guardians answered) and this year's: a question asked in the same
+    words both years shows both means; the earlier survey has its own page."""
+    survey_id = await _open(people, settings, app)
+    this = await Survey.select().where(Survey.id == survey_id).first()
+    year = await SchoolYear.select().where(SchoolYear.id == this["school_year"]).first()
+    before = await SchoolYear.insert(SchoolYear(
+        school=people.bangkok, year_be=year["year_be"] - 1, starts_on=year["starts_on"].replace(
+            year=year["starts_on"].year - 1), ends_on=year["ends_on"].replace(year=year["ends_on"].year - 1))
+    ).returning(SchoolYear.id)
+    old = await Survey.insert(Survey(
+        school=people.bangkok, school_year=before[0]["id"], term=this["term"],
+        questions="\n".join([QUESTIONS[0], "คำถามที่เลิกถามแล้ว", QUESTIONS[2], QUESTIONS[3]]), free_question="ข้อเสนอแนะ",
+        closes_on=this["closes_on"].replace(year=this["closes_on"].year - 1), opened_at=clock.now())
+    ).returning(Survey.id)
+    await SurveyAnswer.insert(*[SurveyAnswer(survey=old[0]["id"], scores=scores, free_text="") for scores in
+                                ("2,3,4,4", "3,3,4,5", "4,3,4,3")])
+    assert (await _answer(make_client(), (await _codes())[PRASERT], [5, 5, 5, 5])).status_code == 200
+
+    await people.wichai.sign_in(settings, client)
+    page = text_of((await client.get("/surveys")).text)
+    assert f"ภาคเรียนที่ {this['term']}/{year['year_be'] - 1} ผู้ปกครองตอบ 3 คน" in page
+    assert f"{QUESTIONS[0]} 1 5.00 3.00" in page  # this year's 5, last year's (2+3+4)/3
+    assert f"{QUESTIONS[1]} 1 5.00 –" in page  # not asked in these words last year
+    earlier = await client.get(f"/surveys/{old[0]['id']}")
+    assert earlier.status_code == 200
+    shown = text_of(earlier.text)
+    assert "ปิดเมื่อ" in shown and "คำถามที่เลิกถามแล้ว 3 3.00" in shown and "ปิดแบบสอบถามตอนนี้" not in shown
+
+
+
+async def test_the_outbox_shows_that_codes_went_never_the_codes(client, people, settings, app):
+    """Whoever reads the school's outbox could otherwise answer the survey in a parent's name."""
+    await _open(people, settings, app)
+    codes = await _codes()
+    await people.kanya.sign_in(settings, client)
+    outbox = text_of((await client.get("/notify/outbox")).text)
+    assert "แบบสอบถาม" in outbox and "••••••••" in outbox
+    assert not any(code in outbox for code in codes.values())

@@ -1,0 +1,508 @@
+"""A4 PDFs in Thai, for whatever the school prints (student summaries, the term's report pack). Imports no area.
+
+Thai needs three things a plain PDF writer lacks, and each comes from a maintained library: HarfBuzz (uharfbuzz)
+shapes the text, placing tone marks and vowels above and below by the font's own rules (ที่, ผู้ปกครอง, น้ำ); BudouX
+finds where a line may break between Thai words (Thai writes no spaces between them); fontTools embeds the part of
+the font used. The font is TLWG Laksaman, TH Sarabun's free twin (frontend/static/fonts, licence there).
+
+Laid out as a flow, top to bottom, in millimetres; a block that does not fit goes on a new page:
+
+    doc = Document("แบบสรุปผลการดูแลช่วยเหลือนักเรียนรายบุคคล")
+    doc.new_page(footer=("โรงเรียน…", "หน้า 1"))
+    doc.heading("แบบสรุป…")
+    doc.fields([("ชื่อ", "เด็กหญิงบัว รักเรียน"), ("ชั้น", "ม.1/1")])
+    doc.table(["ด้าน", "คะแนน"], [["อารมณ์", "3"]], widths=[3, 1])
+    doc.text("…", size=13)
+    pdf = doc.to_bytes()
+
+Writing a page costs a few milliseconds (each distinct text is shaped once per process), so a school's 3,000
+pages take seconds, not minutes.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import io
+import re
+import zlib
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import quote
+
+import budoux
+import uharfbuzz as hb
+from fontTools import subset
+from fontTools.ttLib import TTFont
+from litestar import Response
+
+FONTS = Path(__file__).resolve().parent.parent / "frontend" / "static" / "fonts"
+FONT_FILES = {"regular": FONTS / "Laksaman.ttf", "bold": FONTS / "Laksaman-Bold.ttf"}
+MM = 72 / 25.4  # points per millimetre
+A4 = (210.0, 297.0)  # millimetres
+# A line's height and its baseline from its top, as multiples of the font size: Laksaman's consonants are 0.6 of it
+# high, a tone mark over a vowel reaches 1.25 above the baseline and a vowel below 0.37 under it.
+LINE = 1.45
+BASELINE = 1.12
+GREY = 0.9  # a table's header fill
+
+# Thai marks that belong to the letter before them: a line never breaks before one.
+_COMBINING = re.compile("[\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]")
+_THAI = re.compile("[\u0e00-\u0e7f]")
+
+
+@dataclass(frozen=True)
+class Glyph:
+    gid: int
+    text: str  # the characters this glyph stands for ("" for a cluster's further glyphs: น้ำ is 4 glyphs)
+    advance: int  # font units
+    x_offset: int
+    y_offset: int
+
+
+class Face:
+    """A font: HarfBuzz shapes with it, its metrics measure, its file is embedded (the glyphs used only)."""
+
+    def __init__(self, name: str, path: Path):
+        self.name = name
+        self.path = path
+        data = path.read_bytes()
+        self.hb_font = hb.Font(hb.Face(hb.Blob(data)))
+        font = TTFont(io.BytesIO(data))
+        self.upem = font["head"].unitsPerEm
+        self.widths = [font["hmtx"][name][0] for name in font.getGlyphOrder()]
+        head, os2 = font["head"], font["OS/2"]
+        self.bbox = [head.xMin, head.yMin, head.xMax, head.yMax]
+        self.ascent, self.descent = os2.sTypoAscender, os2.sTypoDescender
+        self.cap_height = getattr(os2, "sCapHeight", 0) or self.ascent
+        self.postscript_name = font["name"].getDebugName(6) or name
+
+    @functools.lru_cache(maxsize=65536)  # noqa: B019 - one Face per font file, kept for the process
+    def shape(self, text: str) -> tuple[tuple[Glyph, ...], int]:
+        """The glyphs of a run of text and its width in font units."""
+        buffer = hb.Buffer()
+        buffer.add_str(text)
+        buffer.guess_segment_properties()
+        hb.shape(self.hb_font, buffer, {})
+        infos, positions = buffer.glyph_infos, buffer.glyph_positions
+        starts = sorted({info.cluster for info in infos}) + [len(text)]
+        ends = dict(zip(starts, starts[1:], strict=False))
+        glyphs, seen = [], set()
+        for info, position in zip(infos, positions, strict=True):
+            first = info.cluster not in seen
+            seen.add(info.cluster)
+            glyphs.append(Glyph(info.codepoint, text[info.cluster:ends[info.cluster]] if first else "",
+                                position.x_advance, position.x_offset, position.y_offset))
+        return tuple(glyphs), sum(g.advance for g in glyphs)
+
+    def width(self, text: str, size: float) -> float:
+        """In millimetres, at this size in points."""
+        return self.shape(text)[1] * size / self.upem / MM
+
+
+@functools.cache
+def face(style: str) -> Face:
+    return Face(style, FONT_FILES[style])
+
+
+@functools.cache
+def _thai_parser():
+    return budoux.load_default_thai_parser()
+
+
+@functools.lru_cache(maxsize=16384)
+def _pieces(text: str) -> tuple[str, ...]:
+    """Where a line may break: between words and spaces, and between Thai words (BudouX)."""
+    pieces = []
+    for part in re.split(r"(\s+)", text):
+        if not part:
+            continue
+        if part.isspace():
+            pieces.append(" ")
+        elif _THAI.search(part):
+            pieces += _thai_parser().parse(part)
+        else:
+            pieces.append(part)
+    return tuple(pieces)
+
+
+def _letters(piece: str) -> list[str]:
+    """A piece too long for a line, cut between letters (never before a mark that sits on the letter before)."""
+    letters: list[str] = []
+    for char in piece:
+        if letters and _COMBINING.match(char):
+            letters[-1] += char
+        else:
+            letters.append(char)
+    return letters
+
+
+def wrap(text: str, style: str, size: float, width: float) -> list[str]:
+    """The lines of a text in a width (millimetres): each paragraph of it broken between words."""
+    font = face(style)
+    lines: list[str] = []
+    for paragraph in str(text).split("\n"):
+        if font.width(paragraph, size) <= width:  # most do: no need to find where they could break
+            lines.append(paragraph.strip())
+            continue
+        line, used = "", 0.0
+        for piece in _pieces(paragraph):
+            wide = font.width(piece, size)
+            if piece == " ":
+                if line:
+                    line, used = line + piece, used + wide
+                continue
+            if used + wide <= width or not line.strip():
+                if wide > width:  # a word longer than the line: cut it
+                    for letter in _letters(piece):
+                        step = font.width(letter, size)
+                        if used + step > width and line.strip():
+                            lines.append(line.rstrip())
+                            line, used = "", 0.0
+                        line, used = line + letter, used + step
+                    continue
+                line, used = line + piece, used + wide
+            else:
+                lines.append(line.rstrip())
+                line, used = piece, wide
+        lines.append(line.rstrip())
+    return lines
+
+
+class _Embedded:
+    """A font as this document uses it: character ids (CIDs) handed out to (glyph, text) pairs as they are drawn,
+    so that a copy of the text from the PDF reads as it was written."""
+
+    def __init__(self, face: Face, resource: str):
+        self.face = face
+        self.resource = resource
+        self.cids: dict[tuple[int, str], int] = {}
+        self.runs: dict[tuple[str, float], str] = {}  # text and size → TJ operators
+
+    def cid(self, glyph: Glyph) -> int:
+        key = (glyph.gid, glyph.text)
+        found = self.cids.get(key)
+        if found is None:
+            found = self.cids[key] = len(self.cids) + 1  # CID 0 is the font's .notdef
+        return found
+
+    def operators(self, text: str, size: float) -> str:
+        """The run's glyphs as PDF text operators, each glyph where HarfBuzz placed it."""
+        key = (text, size)
+        found = self.runs.get(key)
+        if found is not None:
+            return found
+        scale = 1000 / self.face.upem
+        parts: list[str] = []
+        items: list[str] = []
+        rise = 0
+        for glyph in self.face.shape(text)[0]:
+            if glyph.y_offset != rise:
+                if items:
+                    parts.append(f"[{' '.join(items)}] TJ")
+                    items = []
+                rise = glyph.y_offset
+                parts.append(f"{rise * size / self.face.upem:.2f} Ts")
+            shift = glyph.x_offset * scale
+            if shift:
+                items.append(f"{-shift:.0f}")
+            items.append(f"<{self.cid(glyph):04x}>")
+            # The PDF moves by the glyph's own width; HarfBuzz may want another advance (a mark, a kern).
+            back = shift + self.face.widths[glyph.gid] * scale - glyph.advance * scale
+            if back:
+                items.append(f"{back:.0f}")
+        if items:
+            parts.append(f"[{' '.join(items)}] TJ")
+        if rise:
+            parts.append("0 Ts")
+        found = self.runs[key] = " ".join(parts)
+        return found
+
+
+class Document:
+    """A PDF of A4 pages, written top to bottom. Sizes in millimetres, fonts in points."""
+
+    def __init__(self, title: str, margin: float = 15, lang: str = "th-TH"):
+        self.title = title
+        self.lang = lang
+        self.margin = margin
+        self.width = A4[0] - 2 * margin  # the text's width
+        self.fonts = {style: _Embedded(face(style), f"F{n}") for n, style in enumerate(FONT_FILES, start=1)}
+        self.pages: list[list[str]] = []
+        self.y = 0.0  # from the page's top edge
+        self.footer: tuple[str, str] = ("", "")
+
+    # Pages ----------------------------------------------------------------------------------------------------
+
+    def new_page(self, footer: tuple[str, str] = ("", "")) -> None:
+        """A new page; `footer` is written at its bottom, left and right (the next pages of a flow keep it)."""
+        self.pages.append([])
+        self.y = self.margin
+        self.footer = footer
+        left, right = footer
+        if left:
+            self._run(left, "regular", 10, self.margin, A4[1] - self.margin / 2)
+        if right:
+            self._run(right, "regular", 10, A4[0] - self.margin - self.fonts["regular"].face.width(right, 10),
+                      A4[1] - self.margin / 2)
+
+    @property
+    def room(self) -> float:
+        """What is left of the page, in millimetres."""
+        return A4[1] - self.margin - self.y
+
+    def _fit(self, height: float) -> None:
+        if not self.pages or (height > self.room and self.y > self.margin):
+            self.new_page(self.footer)
+
+    # Drawing --------------------------------------------------------------------------------------------------
+
+    def _out(self, operators: str) -> None:
+        self.pages[-1].append(operators)
+
+    def _run(self, text: str, style: str, size: float, x: float, baseline: float) -> None:
+        """One line of text, its baseline at (x, baseline) from the page's top left corner."""
+        if not text:
+            return
+        font = self.fonts[style]
+        self._out(f"BT /{font.resource} {size:g} Tf {x * MM:.2f} {(A4[1] - baseline) * MM:.2f} Td "
+                  f"{font.operators(text, size)} ET")
+
+    def _lines(self, lines: list[str], style: str, size: float, x: float, top: float, width: float,
+               align: str = "left") -> None:
+        font = self.fonts[style].face
+        for n, line in enumerate(lines):
+            shift = 0.0
+            if align != "left":
+                spare = width - font.width(line, size)
+                shift = spare / 2 if align == "center" else spare
+            self._run(line, style, size, x + shift, top + (n * LINE + BASELINE) * size / MM)
+
+    def _rect(self, x: float, top: float, width: float, height: float, fill: float | None = None) -> None:
+        box = f"{x * MM:.2f} {(A4[1] - top - height) * MM:.2f} {width * MM:.2f} {height * MM:.2f} re"
+        self._out(f"q {fill:g} g {box} f Q" if fill is not None else f"0.5 w {box} S")
+
+    def line_height(self, size: float) -> float:
+        return LINE * size / MM
+
+    # Blocks ---------------------------------------------------------------------------------------------------
+
+    def space(self, height: float) -> None:
+        self.y += height
+
+    def rule(self) -> None:
+        self._fit(2)
+        self._out(f"0.5 w {self.margin * MM:.2f} {(A4[1] - self.y) * MM:.2f} m "
+                  f"{(A4[0] - self.margin) * MM:.2f} {(A4[1] - self.y) * MM:.2f} l S")
+        self.y += 2
+
+    def text(self, text: str, size: float = 14, bold: bool = False, indent: float = 0,
+             align: str = "left") -> None:
+        """A paragraph, wrapped in the page's width; a long one goes on over pages."""
+        style = "bold" if bold else "regular"
+        for line in wrap(text, style, size, self.width - indent):
+            self._fit(self.line_height(size))
+            self._lines([line], style, size, self.margin + indent, self.y, self.width - indent, align)
+            self.y += self.line_height(size)
+
+    def heading(self, text: str, size: float = 16, align: str = "left") -> None:
+        """A bold title, kept with at least two lines of what follows."""
+        if self.pages and self.y > self.margin:
+            self.y += 1
+        self._fit(self.line_height(size) * len(wrap(text, "bold", size, self.width)) + self.line_height(14) * 2)
+        self.text(text, size, bold=True, align=align)
+
+    def fields(self, pairs: list[tuple[str, str]], size: float = 14, gap: float = 6) -> None:
+        """Label and value pairs written one after another as on a form ("เลขประจำตัว 10002   ชื่อ …"), the label
+        in bold; a pair that does not fit what is left of the line starts the next, a long value wraps."""
+        x, right, line = self.margin, self.margin + self.width, self.line_height(size)
+        self._fit(line)
+        for label, value in pairs:
+            label_width = self.fonts["bold"].face.width(label, size) + 1.5
+            width = label_width + self.fonts["regular"].face.width(value, size)
+            if x > self.margin and x + width > right:
+                x, self.y = self.margin, self.y + line
+                self._fit(line)
+            lines = wrap(value, "regular", size, right - x - label_width)
+            self._fit(line * len(lines))
+            self._lines([label], "bold", size, x, self.y, label_width)
+            self._lines(lines, "regular", size, x + label_width, self.y, right - x - label_width)
+            if len(lines) > 1:
+                x, self.y = self.margin, self.y + line * len(lines)
+            else:
+                x += width + gap
+        if x > self.margin:
+            self.y += line
+
+    def table(self, header: list[str], rows: list[list[str]], widths: list[float], size: float = 13) -> None:
+        """A ruled table across the page, `widths` in proportion; cells wrap, a row never splits, and the header
+        comes again on a new page."""
+        total = sum(widths)
+        columns = [self.width * w / total for w in widths]
+        pad, side = 1.0, 1.5  # room above and below a cell's text, and at its sides
+
+        head_size = size - 1  # the header smaller: fewer of its words wrap
+
+        def row_height(cells: list[list[str]], at: float = size) -> float:
+            return max(len(lines) for lines in cells) * self.line_height(at) + pad
+
+        def draw(cells: list[list[str]], style: str, fill: float | None, at: float = size) -> None:
+            height = row_height(cells, at)
+            x = self.margin
+            for lines, width in zip(cells, columns, strict=True):
+                if fill is not None:
+                    self._rect(x, self.y, width, height, fill)
+                self._rect(x, self.y, width, height)
+                self._lines(lines, style, at, x + side, self.y + pad * 0.6, width - 2 * side)
+                x += width
+            self.y += height
+
+        head = [wrap(text, "bold", head_size, width - 2 * side) for text, width in zip(header, columns, strict=True)]
+        body = [[wrap(text, "regular", size, width - 2 * side) for text, width in zip(row, columns, strict=True)]
+                for row in rows]
+        self._fit(row_height(head, head_size) + (row_height(body[0]) if body else 0))
+        draw(head, "bold", GREY, head_size)
+        for cells in body:
+            if row_height(cells) > self.room:
+                self.new_page(self.footer)
+                draw(head, "bold", GREY, head_size)
+            draw(cells, "regular", None)
+        self.y += 1.2
+
+    def signatures(self, blocks: list[list[str]], size: float = 14) -> None:
+        """Places to sign, side by side, each a few centred lines ("ลงชื่อ ……", "( name )", the position), as Thai
+        forms end."""
+        column = self.width / max(len(blocks), 1)
+        height = self.line_height(size) * max((len(lines) for lines in blocks), default=0)
+        self._fit(height + 4)
+        self.y += 4
+        for n, lines in enumerate(blocks):
+            self._lines(lines, "regular", size, self.margin + n * column, self.y, column, align="center")
+        self.y += height
+
+    # The file -------------------------------------------------------------------------------------------------
+
+    def to_bytes(self) -> bytes:
+        if not self.pages:
+            self.new_page()
+        writer = _Writer()
+        catalog, pages_id = writer.reserve(), writer.reserve()
+        fonts = {font.resource: self._font(writer, font) for font in self.fonts.values() if font.cids}
+        resources = "<< /Font << " + " ".join(f"/{name} {ref} 0 R" for name, ref in fonts.items()) + " >> >>"
+        kids = []
+        for operators in self.pages:
+            content = writer.stream("\n".join(operators).encode("latin-1"))
+            kids.append(writer.add(f"<< /Type /Page /Parent {pages_id} 0 R /MediaBox [0 0 {A4[0] * MM:.2f} "
+                                   f"{A4[1] * MM:.2f}] /Resources {resources} /Contents {content} 0 R >>"))
+        writer.put(pages_id, f"<< /Type /Pages /Kids [{' '.join(f'{k} 0 R' for k in kids)}] /Count {len(kids)} >>")
+        writer.put(catalog, f"<< /Type /Catalog /Pages {pages_id} 0 R /Lang {_text(self.lang)} >>")
+        made = datetime.now(timezone.utc).strftime("D:%Y%m%d%H%M%SZ")
+        info = writer.add(f"<< /Title {_text(self.title)} /Producer (Doolae) /CreationDate ({made}) >>")
+        return writer.finish(catalog, info)
+
+    def _font(self, writer: _Writer, font: _Embedded) -> int:
+        """The font as a composite (Type 0) font: CIDs in the page text, a map from CID to glyph, each CID's
+        width and text, and the font file cut down to the glyphs used."""
+        face = font.face
+        scale = 1000 / face.upem
+        by_cid = sorted((cid, gid, text) for (gid, text), cid in font.cids.items())
+        cid_to_gid = bytearray(2 * (len(by_cid) + 1))
+        for cid, gid, _ in by_cid:
+            cid_to_gid[2 * cid:2 * cid + 2] = gid.to_bytes(2, "big")
+        widths = " ".join(str(round(face.widths[gid] * scale)) for _, gid, _ in by_cid)
+        options = subset.Options()
+        options.retain_gids = True  # the CID map names glyphs by their number in the whole font
+        options.layout_features = []  # shaped already
+        options.hinting = False
+        options.notdef_outline = True
+        options.drop_tables += ["GSUB", "GPOS", "GDEF", "DSIG", "FFTM"]
+        cut = subset.Subsetter(options)
+        cut.populate(gids=[gid for _, gid, _ in by_cid])
+        whole = TTFont(str(face.path))
+        cut.subset(whole)
+        buffer = io.BytesIO()
+        whole.save(buffer)
+        # A subset font's name starts with six capital letters of its own (PDF 32000, 9.6.4).
+        tag = "".join(chr(65 + b % 26) for b in hashlib.sha256(repr(by_cid).encode()).digest()[:6])
+        name = f"{tag}+{face.postscript_name}"
+        file_id = writer.stream(buffer.getvalue())
+        descriptor = writer.add(
+            f"<< /Type /FontDescriptor /FontName /{name} /Flags 32 /FontBBox [{' '.join(map(str, face.bbox))}] "
+            f"/ItalicAngle 0 /Ascent {face.ascent} /Descent {face.descent} /CapHeight {face.cap_height} "
+            f"/StemV 80 /FontFile2 {file_id} 0 R >>")
+        cid_map = writer.stream(bytes(cid_to_gid))
+        descendant = writer.add(
+            f"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /{name} /CIDSystemInfo << /Registry (Adobe) "
+            f"/Ordering (Identity) /Supplement 0 >> /FontDescriptor {descriptor} 0 R /DW 0 "
+            f"/W [1 [{widths}]] /CIDToGIDMap {cid_map} 0 R >>")
+        to_unicode = writer.stream(_to_unicode(by_cid).encode("ascii"))
+        return writer.add(f"<< /Type /Font /Subtype /Type0 /BaseFont /{name} /Encoding /Identity-H "
+                          f"/DescendantFonts [{descendant} 0 R] /ToUnicode {to_unicode} 0 R >>")
+
+
+def response(data: bytes, filename: str, inline: bool = False) -> Response:
+    """A PDF to keep (or, inline, to open in the browser's viewer). About children: never kept by a shared cache."""
+    return Response(data, media_type="application/pdf", headers={
+        "Content-Disposition": f"{'inline' if inline else 'attachment'}; filename*=UTF-8''{quote(filename)}",
+        "Cache-Control": "private, no-store"})
+
+
+def _text(value: str) -> str:
+    """A PDF text string (UTF-16 with its byte order mark), for the title and the language."""
+    return "<feff" + value.encode("utf-16-be").hex() + ">"
+
+
+def _to_unicode(by_cid: list[tuple[int, int, str]]) -> str:
+    """The map a reader uses to copy or search the text: each CID's characters. A cluster's further glyphs (the
+    second and third of น้ำ) map to nothing, so the word reads once."""
+    lines = ["/CIDInit /ProcSet findresource begin", "12 dict begin", "begincmap",
+             "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def",
+             "/CMapName /Adobe-Identity-UCS def", "/CMapType 2 def",
+             "1 begincodespacerange", "<0000> <ffff>", "endcodespacerange"]
+    mapped = [(cid, text) for cid, _, text in by_cid]
+    for start in range(0, len(mapped), 100):
+        chunk = mapped[start:start + 100]
+        lines.append(f"{len(chunk)} beginbfchar")
+        lines += [f"<{cid:04x}> <{text.encode('utf-16-be').hex()}>" for cid, text in chunk]
+        lines.append("endbfchar")
+    lines += ["endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end"]
+    return "\n".join(lines)
+
+
+class _Writer:
+    """PDF objects, numbered, then the cross-reference table that finds them."""
+
+    def __init__(self):
+        self.objects: dict[int, bytes] = {}
+        self.count = 0
+
+    def reserve(self) -> int:
+        self.count += 1
+        return self.count
+
+    def put(self, number: int, body: str | bytes) -> None:
+        self.objects[number] = body.encode("latin-1") if isinstance(body, str) else body
+
+    def add(self, body: str | bytes) -> int:
+        number = self.reserve()
+        self.put(number, body)
+        return number
+
+    def stream(self, data: bytes) -> int:
+        packed = zlib.compress(data, 6)
+        return self.add(b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(packed) + packed
+                        + b"\nendstream")
+
+    def finish(self, root: int, info: int) -> bytes:
+        out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+        offsets = [0] * (self.count + 1)
+        for number in range(1, self.count + 1):
+            offsets[number] = len(out)
+            out += b"%d 0 obj\n" % number + self.objects[number] + b"\nendobj\n"
+        xref = len(out)
+        out += b"xref\n0 %d\n0000000000 65535 f \n" % (self.count + 1)
+        out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets[1:])
+        out += b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+            self.count + 1, root, info, xref)
+        return bytes(out)

@@ -1,0 +1,65 @@
+"""The A4 PDFs the school prints (backend/printing.py): Thai reads back as written, marks placed by the font's rules,
+lines broken between Thai words, tables that go on over pages with their header."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from pypdf import PdfReader
+
+from backend import printing
+
+HARD_WORDS = "ที่ ผู้ปกครอง น้ำ กิ่ง ญี่ปุ่น ฤทธิ์ ศักดิ์สิทธิ์ ปั้น"
+PARAGRAPH = ("นักเรียนมีพฤติกรรมซึมเศร้าและขาดเรียนบ่อยครั้งในช่วงภาคเรียนที่ผ่านมาครูที่ปรึกษาได้ประสานงานกับ"
+             "ผู้ปกครองแล้วและส่งต่อให้ครูแนะแนวเพื่อให้คำปรึกษาเบื้องต้นต่อไป")
+
+
+def _pages(data: bytes) -> list[str]:
+    return [re.sub(r"\s+", "", page.extract_text()) for page in PdfReader(io.BytesIO(data)).pages]
+
+
+def test_thai_reads_back_as_it_was_written():
+    doc = printing.Document("ทดสอบ")
+    doc.new_page(footer=("โรงเรียนกรุงเทพศึกษา", "หน้า 1"))
+    doc.heading("แบบสรุปผลการดูแลช่วยเหลือนักเรียนรายบุคคล")
+    doc.text(HARD_WORDS)
+    doc.fields([("ชื่อ", "เด็กหญิงบัว รักเรียน"), ("ชั้น", "ม.1/1")])
+    data = doc.to_bytes()
+    assert data.startswith(b"%PDF-1.7") and data.rstrip().endswith(b"%%EOF")
+    [page] = _pages(data)
+    for words in ("แบบสรุปผลการดูแลช่วยเหลือนักเรียนรายบุคคล", HARD_WORDS.replace(" ", ""), "เด็กหญิงบัวรักเรียน",
+                  "โรงเรียนกรุงเทพศึกษา", "หน้า1"):
+        assert words in page
+
+
+def test_marks_are_placed_where_harfbuzz_puts_them():
+    """The font's own rules: a tone mark over an upper vowel is the raised one (ที่, not ท่'s), one over ป moves
+    left of its tail, and น้ำ is four glyphs (its sara am split in two) that copy as three letters."""
+    font = printing.face("regular")
+    glyphs, _ = font.shape("ที่")
+    assert len(glyphs) == 3 and glyphs[0].text == "ที่" and all(g.advance == 0 for g in glyphs[1:])
+    assert glyphs[2].gid != font.shape("ท่")[0][1].gid  # raised above the vowel, never on top of it
+    assert font.shape("ป่")[0][1].x_offset < 0  # clear of ป's tail
+    water, _ = font.shape("น้ำ")
+    assert len(water) == 4 and "".join(g.text for g in water) == "น้ำ"
+
+
+def test_thai_lines_break_between_words_never_inside_one():
+    lines = printing.wrap(PARAGRAPH, "regular", 14, 60)
+    assert len(lines) > 3 and "".join(lines) == PARAGRAPH
+    words = set(printing._pieces(PARAGRAPH))
+    for line in lines:
+        assert all(printing.face("regular").width(line, 14) <= 60 for line in lines)
+        assert not re.match("[\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]", line)  # no line starts with a mark
+        assert any(line.startswith(word) for word in words)
+
+
+def test_a_long_table_goes_on_over_pages_with_its_header():
+    doc = printing.Document("ตาราง")
+    doc.new_page(footer=("", "ต่อ"))
+    doc.table(["ลำดับ", "ชื่อ-นามสกุล"], [[str(n), f"เด็กหญิงกิ่ง{n} น้ำใจ"] for n in range(1, 81)], [1, 4])
+    pages = _pages(doc.to_bytes())
+    assert len(pages) >= 2
+    assert all(page.count("ลำดับชื่อ-นามสกุล") == 1 for page in pages)
+    assert "เด็กหญิงกิ่ง80น้ำใจ" in pages[-1] and "ต่อ" in pages[-1]
