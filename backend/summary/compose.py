@@ -1,5 +1,6 @@
 """A guardian's week as the weekly family summary tells it (pure): their children's week from the facts the areas
-offer, as the guardian's channel choices allow, and the one short SMS that carries it.
+offer, as the guardian's channel choices allow, and the one short text that carries it (an SMS, or the same words by
+push or LINE).
 
 What the summary holds for a guardian, whatever they chose:
 - each child's days at school (present of the days the register was taken), absences and leave: absences are

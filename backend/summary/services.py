@@ -1,10 +1,11 @@
 """The weekly family summary (issue 13): on Friday evening (18:00 school time; the hourly job catches up until the
 weekend ends) each guardian with a child enrolled gets their week, built once per guardian and school week in the
 transaction that writes the outbox message carrying it, and skipped when nothing happened (summary.compose decides
-what is told). It goes by push to the app where the guardian has one, else as one short SMS with no link, through
-notify's outbox like any message that is not urgent: quiet hours, retries, and the school's monthly SMS budget (past
-it, it waits for the admin). The parent reads it in the app too (/summary, and a card on their home page); the admin
-sees beforehand what its SMS will cost each month, beside the budget.
+what is told). It goes by LINE where the guardian linked theirs and chose it, by push to the app where they have one,
+else as one short SMS with no link, through notify's outbox like any message that is not urgent: quiet hours,
+retries, and the school's monthly SMS budget (past it, it waits for the admin). The parent reads it in the app too
+(/summary, and a card on their home page); the admin sees beforehand what its SMS will cost each month, beside the
+budget.
 
 Its facts come from the areas that keep them, through their services (attendance.week_counts,
 behaviour.family.family_week, promotion's meetings to come), and notify gives the guardians' choices, what they kept
@@ -13,7 +14,7 @@ same few queries however many families it has."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -104,7 +105,7 @@ async def compile_school(settings: Settings, school_id: int, week: Week, queue: 
         meetings[guardian] = meetings.get(guardian, []) + more
     items = await choices.summary_items(todo)
     chosen = await choices.choices_of(todo)
-    reaches = await outbox.reach_guardians(todo)
+    reaches = await _reaches(school_id, todo, chosen)
     school = await outbox.school_row(school_id)
     templates = await wording.school_templates(school_id)
     for group in db.chunks(todo, batch):
@@ -137,6 +138,19 @@ async def compile_school(settings: Settings, school_id: int, week: Week, queue: 
         result.told += sum(1 for guardian in new if made[guardian][1])
         result.message_ids += message_ids
     return result
+
+
+async def _reaches(school_id: int, guardian_ids: list[int],
+                   chosen: dict[int, dict[str, str]]) -> dict[int, outbox.Reach]:
+    """How each guardian is told: by LINE where they linked theirs and chose LINE for the school's messages (the
+    summary follows them there, at no SMS cost), else by push to the app, else by SMS."""
+    reaches = await outbox.reach_guardians(guardian_ids)
+    lined = await choices.line_links_of(school_id, [
+        guardian for guardian in guardian_ids if choices.Choice.line.value in chosen.get(guardian, {}).values()])
+    for guardian, line_user in lined.items():
+        if guardian in reaches:
+            reaches[guardian] = replace(reaches[guardian], channel=Channel.line, recipient=line_user)
+    return reaches
 
 
 def due_at(week: Week, timezone: str) -> datetime:
@@ -236,12 +250,13 @@ def _fridays(first: date) -> list[date]:
 
 async def sms_forecast(viewer: Viewer) -> budget.Plan:
     """This month's Fridays still to come and next month's, each with a school week: the families reached only by
-    SMS as they are today, and the parts each one's SMS would take in a busy week (every child late, absent, with a
-    good deed and an incident, and a meeting to come). An upper bound: a quiet week sends a family nothing."""
+    SMS as they are today (no app, no LINE chosen), and the parts each one's SMS would take in a busy week (every
+    child late, absent, with a good deed and an incident, and a meeting to come). An upper bound: a quiet week sends
+    a family nothing."""
     school_id = viewer.school_id
     today = clock.today()
     found = await families(school_id, today)
-    reaches = await outbox.reach_guardians(list(found))
+    reaches = await _reaches(school_id, list(found), await choices.choices_of(list(found)))
     school = await outbox.school_row(school_id)
     templates = await wording.school_templates(school_id)
     week = Week.of(today)
