@@ -1,5 +1,5 @@
 """The `doolae` command: serve, worker, worker-health, migrate, demo, import-roster, create-school, create-admin,
-score."""
+report, create-area-supervisor, area-schools, score."""
 
 from __future__ import annotations
 
@@ -290,6 +290,56 @@ async def create_admin(school_code: str, username: str, name: str, password: str
     print(f"admin {username} created")
 
 
+async def report(school_code: str, term: str, out: Path, username: str | None) -> None:
+    """The term's report pack, PDF and XLSX, written to files: made as the school's executive (or --as a member of its
+    care committee), exactly as the download buttons of /supervision/report make it."""
+    from backend.accounts import sessions
+    from backend.accounts.tables import Role, User
+    from backend.i18n import Refusal, gettext
+    from backend.schools.tables import School
+    from backend.supervision import report as pack
+
+    school = await School.select(School.id).where(School.code == school_code).first()
+    if school is None:
+        raise SystemExit(f"no school with code {school_code}")
+    where = (User.school == school["id"]) & (User.active == True)  # noqa: E712 - a Piccolo column
+    where &= (User.username == username) if username else (User.role == Role.executive.value)
+    user = await User.select(User.id).where(where).order_by(User.id).first()
+    if user is None:
+        raise SystemExit(f"no user {username} in school {school_code}" if username else
+                         f"school {school_code} has no executive: name a member of its care committee with --as")
+    try:
+        found = await pack.build(await sessions.viewer_of(user["id"]), term)
+    except Refusal as refusal:
+        raise SystemExit(gettext(refusal.message, **refusal.values)) from None
+    out.mkdir(parents=True, exist_ok=True)
+    for suffix, data in (("pdf", await pack.pdf(found)), ("xlsx", await pack.xlsx(found))):
+        path = out / f"{school_code}-{found.filename}.{suffix}"
+        path.write_bytes(data)
+        print(f"{path} ({len(data):,} bytes)")
+async def create_area_supervisor(username: str, name: str, password: str, schools: str) -> None:
+    """An area supervisor is the deployment's, made by its operator: no school's admin can make or change one."""
+    from backend.accounts import services as accounts
+    from backend.i18n import Refusal
+
+    try:
+        await accounts.create_area_supervisor(username, name, password, schools.split(","))
+    except Refusal as refusal:
+        raise SystemExit(refusal.text()) from None
+    print(f"area supervisor {username} created, overseeing {schools}")
+
+
+async def area_schools(username: str, schools: str) -> None:
+    from backend.accounts import services as accounts
+    from backend.i18n import Refusal
+
+    try:
+        await accounts.set_area_schools(username, schools.split(","))
+    except Refusal as refusal:
+        raise SystemExit(refusal.text()) from None
+    print(f"area supervisor {username} now oversees {schools}")
+
+
 def score(instrument: str, informant: str | None, answers: str) -> None:
     """Score a paper form by hand: prints the scales and bands as JSON (see backend/screening/scoring.py)."""
     import json
@@ -340,6 +390,20 @@ def main(argv: list[str] | None = None) -> None:
     command.add_argument("username")
     command.add_argument("name")
     command.add_argument("--password", default=os.environ.get("DOOLAE_ADMIN_PASSWORD"))
+    command = commands.add_parser("report", help="write a school's term report pack (PDF and XLSX) to files")
+    command.add_argument("school")
+    command.add_argument("--term", default="", help='the term, e.g. 2569-2 (default: the current term)')
+    command.add_argument("--out", type=Path, default=Path("."), help="the folder to write to (default: here)")
+    command.add_argument("--as", dest="username", help="a member of the care committee (default: an executive)")
+    command = commands.add_parser("create-area-supervisor",
+                                  help="create an area supervisor's account over schools (their figures only)")
+    command.add_argument("username")
+    command.add_argument("name")
+    command.add_argument("--schools", required=True, help="the codes of the schools overseen, e.g. BKK,CNX")
+    command.add_argument("--password", default=os.environ.get("DOOLAE_AREA_PASSWORD"))
+    command = commands.add_parser("area-schools", help="set the schools an area supervisor oversees")
+    command.add_argument("username")
+    command.add_argument("schools", help="the codes of the schools overseen, e.g. BKK,CNX")
     command = commands.add_parser("score", help="score a paper SDQ or EQ form and print JSON")
     command.add_argument("instrument", choices=["sdq", "eq"])
     command.add_argument("--informant", choices=["student", "teacher", "parent"],
@@ -362,6 +426,8 @@ def main(argv: list[str] | None = None) -> None:
         asyncio.run(_with_db(migrate()))
     elif args.command == "import-roster":
         asyncio.run(_with_db(import_roster(args.school, args.path, args.map, args.ignore, args.sheet)))
+    elif args.command == "report":
+        asyncio.run(_with_db(report(args.school, args.term, args.out, args.username)))
     elif args.command == "create-school":
         asyncio.run(_with_db(create_school(args.code, args.name, args.short_name, args.grades)))
     elif args.command == "create-admin":
@@ -370,6 +436,14 @@ def main(argv: list[str] | None = None) -> None:
 
             args.password = getpass.getpass("password: ")
         asyncio.run(_with_db(create_admin(args.school, args.username, args.name, args.password)))
+    elif args.command == "create-area-supervisor":
+        if not args.password:
+            import getpass
+
+            args.password = getpass.getpass("password: ")
+        asyncio.run(_with_db(create_area_supervisor(args.username, args.name, args.password, args.schools)))
+    elif args.command == "area-schools":
+        asyncio.run(_with_db(area_schools(args.username, args.schools)))
 
 
 if __name__ == "__main__":

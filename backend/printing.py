@@ -81,6 +81,8 @@ class Face:
     @functools.lru_cache(maxsize=65536)  # noqa: B019 - one Face per font file, kept for the process
     def shape(self, text: str) -> tuple[tuple[Glyph, ...], int]:
         """The glyphs of a run of text and its width in font units."""
+        if not text:  # an empty table cell: HarfBuzz gives no glyph positions at all for it
+            return (), 0
         buffer = hb.Buffer()
         buffer.add_str(text)
         buffer.guess_segment_properties()

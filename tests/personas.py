@@ -15,6 +15,9 @@ Bangkok school (BKK), school year 2569, ม.1 and ม.2:
 Chiang Mai school (CNX):
 - Preecha is its admin and Dao a homeroom teacher of its ม.1/1, where Ek (20001) studies; Ek's mother is Noi
   (083-333-3333, with an account). None of them may see anything of Bangkok's, nor Bangkok's of theirs.
+The area office:
+- Supervisor Areerat (areasup) is an area supervisor (ศึกษานิเทศก์) overseeing Bangkok only, not Chiang Mai: she sees
+  Bangkok's figures (counts only) and no student, class list or record of either school.
 """
 
 from __future__ import annotations
@@ -79,6 +82,7 @@ class People:
     prasit: Person
     chai: Person
     sunee: Person
+    areasup: Person
     students: dict[str, int]  # by code
     guardians: dict[str, int]  # by phone
     classrooms: dict[str, int]  # "BKK ม.1/1"
@@ -122,6 +126,13 @@ async def _student(school_id: int, code: str) -> Person:
     return person
 
 
+async def _area_supervisor() -> Person:
+    """Made as the deployment's operator makes one (the `doolae` command's service), then given the shared hash."""
+    user_id = await accounts.create_area_supervisor("areasup", "ศน.อารีรัตน์", "x" * 12, ["BKK"])
+    await User.update({User.password_hash: _password_hash}).where(User.id == user_id)
+    return Person(user_id, "areasup", "ศน.อารีรัตน์")
+
+
 async def build_personas(settings) -> People:
     bangkok, kanya, bangkok_admin = await _school("BKK", "โรงเรียนกรุงเทพศึกษา", BANGKOK_ROSTER,
                                                   ("kanya", "ครูกันยา"))
@@ -156,6 +167,7 @@ async def build_personas(settings) -> People:
         prasit=await _person(bangkok, "prasit", "ครูประสิทธิ์", Role.discipline),
         chai=await _student(bangkok, "10003"),
         sunee=sunee,
+        areasup=await _area_supervisor(),
         students={r["code"]: r["id"] for r in await Student.select(Student.id, Student.code)},
         guardians={r["phone"]: r["id"] for r in await Guardian.select(Guardian.id, Guardian.phone)},
         classrooms=classrooms,

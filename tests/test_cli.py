@@ -74,3 +74,24 @@ def test_stopping_the_demo_with_sigterm_stops_its_worker_too(settings, tmp_path)
             demo.wait()
         if worker_pid and _running(worker_pid):  # left behind: stop it, so that the test run leaves nothing
             os.kill(worker_pid, signal.SIGKILL)
+
+
+def test_the_operator_makes_an_area_supervisor_over_named_schools():
+    database = TEST_DIR / "cli-area.sqlite"
+    database.unlink(missing_ok=True)
+    env = {"DATABASE_URL": f"sqlite:///{database}", "PATH": "/usr/bin:/bin"}
+
+    def doolae(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "backend.cli", *args], cwd=ROOT, env=env, timeout=60,
+                              capture_output=True, text=True)
+
+    assert doolae("migrate").returncode == 0
+    for code, name in (("BKK", "โรงเรียนกรุงเทพศึกษา"), ("CNX", "โรงเรียนเชียงใหม่วิทยา")):
+        assert doolae("create-school", code, name, name[:10], "--grades", "ม.1").returncode == 0
+    refused = doolae("create-area-supervisor", "areerat", "ศน.อารีรัตน์", "--schools", "BKK,NOPE",
+                     "--password", "x" * 12)
+    assert refused.returncode != 0 and "NOPE" in refused.stderr
+    made = doolae("create-area-supervisor", "areerat", "ศน.อารีรัตน์", "--schools", "BKK", "--password", "x" * 12)
+    assert made.returncode == 0, made.stderr
+    assert doolae("area-schools", "areerat", "BKK,CNX").returncode == 0
+    assert doolae("area-schools", "nobody", "BKK").returncode != 0

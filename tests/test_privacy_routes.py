@@ -71,7 +71,9 @@ JPEG = base64.b64decode(
 
 STAFF = ["kanya", "wichai", "somchai", "malee", "wipa", "ratana", "nipa", "prasit", "sunee"]
 OTHER_SCHOOL = ["preecha", "dao", "noi"]
-PERSONAS = [*STAFF, "somsri", "chai", *OTHER_SCHOOL]
+# The area supervisor over Bangkok (not Chiang Mai): the area pages and her own account, nothing of a school's.
+AREA = ["areasup"]
+PERSONAS = [*STAFF, "somsri", "chai", *OTHER_SCHOOL, *AREA]
 EVERYONE = frozenset(PERSONAS)
 PUBLIC = frozenset([*PERSONAS, "anonymous"])
 NOBODY: frozenset[str] = frozenset()
@@ -423,8 +425,13 @@ ROUTES: dict[str, frozenset[str]] = {
     "GET /supervision/teachers": only("wichai", "ratana", "sunee"),
     "GET /supervision/targets": only("wichai"),
     "POST /supervision/targets": only("wichai"),  # an empty form: sent back to fill in
+    # The area view: Bangkok's figures for its area supervisor (Bangkok's id is the school_id here)
+    "GET /area": only("areasup"),
+    "GET /area/schools/{school_id:int}": only("areasup"),
     "GET /supervision/reflection": only("wichai", "ratana"),
     "POST /supervision/reflection": only("wichai", "ratana"),  # an empty form: sent back to fill in
+    # The term's report pack is the school's: the care committee's; a grade head is refused it (access.py).
+    "GET /supervision/report": only("wichai", "ratana"),
 }
 # Litestar answers OPTIONS on every path by itself (it shows only which methods exist); HEAD of a page is its GET.
 IGNORED_METHODS = {"OPTIONS"}

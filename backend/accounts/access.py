@@ -8,6 +8,8 @@ Rules:
   their registers, screening and records as those rooms' homeroom teacher would, but not the counsellor's notes.
 - Staff may hold several roles: they may do what any of their roles may (the union).
 - A parent sees only the children linked to them as a guardian; a student sees only themself.
+- An area supervisor (ศึกษานิเทศก์) belongs to no school's staff: they see the figures of the schools they oversee and
+  nothing else, never a student (see "The area view" below).
 """
 
 from __future__ import annotations
@@ -69,8 +71,10 @@ class Permission(Enum):
     answer_surveys = "answer_surveys"  # a parent answers the school's survey in the app
     read_family_summaries = "read_family_summaries"  # a parent's own weekly family summaries, in the app
     supervise_care = "supervise_care"  # the care system's figures term by term, targets, homerooms' progress
+    view_area = "view_area"  # an area supervisor's schools: each one's figures, no student
 
 
+NOT_STAFF = frozenset({Role.parent, Role.student, Role.area_supervisor})
 SCHOOL_WIDE = {Role.admin, Role.executive, Role.counsellor, Role.discipline, Role.nurse}
 
 ROLE_PERMISSIONS: dict[Role, set[Permission]] = {
@@ -87,6 +91,7 @@ ROLE_PERMISSIONS: dict[Role, set[Permission]] = {
     Role.grade_head: set(),  # what they read comes with this year's grades (GradeHeadAssignment)
     Role.parent: {Permission.view_children, Permission.fill_questionnaires, Permission.choose_channels},
     Role.student: {Permission.fill_questionnaires, Permission.view_own_attendance},
+    Role.area_supervisor: {Permission.view_area},  # and nothing of any school: see "The area view" below
 }
 
 
@@ -115,6 +120,10 @@ class Viewer:
     password_fresh: bool = True
     extra_roles: frozenset[Role] = frozenset()  # roles held besides the main one
     supervised_ids: frozenset[int] = frozenset()  # classrooms of the grades headed this school year
+    area_school_ids: frozenset[int] = frozenset()  # an area supervisor's schools (SupervisedSchool)
+    # A school as its area supervisor's figures see it (accounts.sessions.area_figures_viewer): opens the aggregate
+    # functions of supervision.figures and nothing else. Never a request's viewer.
+    aggregates_only: bool = False
     # Worked out once: can() is asked a dozen times a page (the menu, the page's own links).
     roles: frozenset[Role] = field(init=False, repr=False, compare=False)
     granted: frozenset[Permission] = field(init=False, repr=False, compare=False)  # what the roles give
@@ -195,7 +204,8 @@ class Viewer:
 
     @property
     def is_staff(self) -> bool:
-        return self.role not in (Role.parent, Role.student)
+        """Of a school's staff: not a parent, a student or an area supervisor (who is of no school's staff)."""
+        return self.role not in NOT_STAFF
 
     @property
     def is_parent(self) -> bool:
@@ -229,6 +239,7 @@ MENU = (
     MenuItem("/behaviour", N_("Behaviour"), Permission.use_behaviour),
     MenuItem("/care", N_("Care"), Permission.use_care),
     MenuItem("/supervision", N_("Care overview"), Permission.supervise_care),
+    MenuItem("/area", N_("Schools overseen"), Permission.view_area),
     MenuItem("/promotion", N_("Homeroom activities"), Permission.use_promotion),
     MenuItem("/promotion/invitations", N_("Class meetings"), Permission.answer_meetings),
     MenuItem("/notify/choices", N_("Message settings"), Permission.choose_channels),
@@ -710,7 +721,7 @@ ROLES_READING_SENSITIVE_DATA = frozenset({Role.counsellor, Role.executive, Role.
 
 # Roles that may keep a homeroom (which opens its children's records and screening): staff, but not admins, who
 # read no screening results.
-HOMEROOM_ROLES = frozenset(r for r in Role if r not in (Role.parent, Role.student, Role.admin))
+HOMEROOM_ROLES = frozenset(r for r in Role if r not in NOT_STAFF | {Role.admin})
 
 
 def may_keep_homeroom(roles) -> bool:
@@ -1258,17 +1269,24 @@ CARE_COMMITTEE = frozenset({Role.executive, Role.counsellor})
 
 
 def sees_supervision(viewer: Viewer) -> bool:
+    """The supervision pages, whose figures open the students behind them (as far as each area names them)."""
     return _staff_in_person(viewer) and (viewer.holds(SUPERVISION_ROLES) or bool(viewer.supervised_ids))
+
+
+def counts_figures(viewer: Viewer) -> bool:
+    """The figures themselves (supervision.figures): those who see the supervision pages, and a school seen from
+    its area supervisor's office (counts only: the students behind them stay closed, see sees_figure_names)."""
+    return sees_supervision(viewer) or _area_aggregates(viewer)
 
 
 def supervision_rooms(viewer: Viewer) -> frozenset[int] | None:
     """The classrooms (this school year's) whose figures a person sees: None for the whole school."""
-    return None if viewer.holds(SUPERVISION_ROLES) else viewer.supervised_ids
+    return None if viewer.holds(SUPERVISION_ROLES) or _area_aggregates(viewer) else viewer.supervised_ids
 
 
 def sees_risk_trend(viewer: Viewer) -> bool:
     """The school's risk incidents month by month (counts, no names): those who see the whole school's figures."""
-    return sees_supervision(viewer) and viewer.holds(SUPERVISION_ROLES)
+    return (sees_supervision(viewer) and viewer.holds(SUPERVISION_ROLES)) or _area_aggregates(viewer)
 
 
 def sees_figure_names(viewer: Viewer, area: str, classroom: dict) -> bool:
@@ -1287,6 +1305,14 @@ def sees_figure_names(viewer: Viewer, area: str, classroom: dict) -> bool:
     return False
 
 
+def makes_care_report(viewer: Viewer) -> bool:
+    """The school's term report pack (PDF, XLSX): the care committee, who see the whole school's figures. A grade-level
+    head is refused it: the pack is the school's report to the area office, while their own grades' figures are on
+    their supervision pages. Its parts follow their areas' rules: the parents' survey only for those who read the
+    school's results, the behaviour by category (counts, no names) for those who see the risk-behaviour trend."""
+    return sees_supervision(viewer) and viewer.holds(SUPERVISION_ROLES)
+
+
 def sets_care_targets(viewer: Viewer) -> bool:
     return _staff_in_person(viewer) and viewer.holds(TARGET_SETTERS)
 
@@ -1294,3 +1320,29 @@ def sets_care_targets(viewer: Viewer) -> bool:
 def writes_care_reflection(viewer: Viewer) -> bool:
     """The term's reflection: what worked, what did not, what changes next term (read and written by the committee)."""
     return _staff_in_person(viewer) and viewer.holds(CARE_COMMITTEE)
+
+
+# The area view (supervision.area) -----------------------------------------------------------------------------------
+# An area supervisor (ศึกษานิเทศก์ of the educational service area office) oversees several schools of the deployment,
+# named by the deployment's operator (SupervisedSchool, `doolae create-area-supervisor`), and sees each one's care
+# system in numbers: coverage per component and per grade, attendance today, risk incidents against last year.
+# Counts only: never a student's name, a class's list or any record. How that holds:
+# - Their own (request's) Viewer belongs to no school (school_id NO_SCHOOL matches no row), holds no classroom,
+#   class taught, grade or child, no extra role (load_viewer ignores any), is not staff (NOT_STAFF), and their role
+#   grants view_area alone: every predicate above refuses them every record, as it refuses a stranger.
+# - A school's figures are counted with a Viewer of that school made by accounts.sessions.area_figures_viewer only
+#   for a school they oversee. It is still an area supervisor's Viewer (the same empty ids, not staff, view_area
+#   only); its one difference, aggregates_only, is read by counts_figures, supervision_rooms and sees_risk_trend
+#   alone: the aggregate functions of supervision.figures. Handed by mistake to anything that lists students, it
+#   would be refused like any stranger (sees_figure_names is False for it: figures' gaps name nobody).
+# - Accounts of this role are not staff roles (STAFF_ROLES): a school's admin cannot list, reset, widen or make one.
+NO_SCHOOL = 0  # the school id of an area supervisor's own Viewer: no row has it
+
+
+def _area_aggregates(viewer: Viewer) -> bool:
+    return viewer.aggregates_only and viewer.role is Role.area_supervisor and viewer.school_id in viewer.area_school_ids
+
+
+def oversees_school(viewer: Viewer, school_id: int) -> bool:
+    """A school whose figures an area supervisor sees (the area pages, and the school's report pack when it comes)."""
+    return viewer.can(Permission.view_area) and not viewer.aggregates_only and school_id in viewer.area_school_ids

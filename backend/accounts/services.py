@@ -23,6 +23,7 @@ from backend.accounts.tables import (
     HomeroomAssignment,
     HomeroomChange,
     Role,
+    SupervisedSchool,
     User,
     UserSession,
 )
@@ -30,7 +31,7 @@ from backend.clock import now
 from backend.config import Settings
 from backend.i18n import N_
 from backend.notify.queue import JobQueue
-from backend.schools.tables import Classroom
+from backend.schools.tables import Classroom, School
 from backend.students import enrolment
 from backend.students.tables import Guardian, Student
 
@@ -195,6 +196,54 @@ async def create_user(school_id: int, username: str, display_name: str, role: Ro
         password_hash=await hashed_in_thread(password), created_at=now(),
     )).returning(User.id)
     return rows[0]["id"]
+
+
+# Area supervisors (the deployment's operator, on the command line) -------------------------------------------------
+
+
+async def _schools_by_code(codes: list[str]) -> list[int]:
+    codes = [code.strip() for code in codes if code.strip()]
+    if not codes:
+        raise AccountError(N_("Name at least one school the area supervisor oversees."), field="schools")
+    rows = await School.select(School.id, School.code).where(School.code.is_in(codes))
+    found = {row["code"]: row["id"] for row in rows}
+    unknown = [code for code in codes if code not in found]
+    if unknown:
+        raise AccountError(N_("No school with the code %(codes)s."), field="schools", codes=", ".join(unknown))
+    return list(dict.fromkeys(found[code] for code in codes))
+
+
+async def create_area_supervisor(username: str, display_name: str, password: str, school_codes: list[str]) -> int:
+    """An area supervisor (ศึกษานิเทศก์) over these schools, registered with the first of them (every account belongs
+    to a school; this one opens nothing of it: accounts.access, "The area view")."""
+    school_ids = await _schools_by_code(school_codes)
+    username = username.strip().lower()
+    if not username or not display_name.strip() or not password:
+        raise AccountError(N_("An area supervisor needs a username, a name and a password."))
+    if await User.exists().where(User.username == username):
+        raise AccountError(N_("This username is taken."), field="username")
+    async with db.transaction():
+        user_id = await create_user(school_ids[0], username, display_name.strip(), Role.area_supervisor, password)
+        await _oversee(user_id, school_ids)
+    return user_id
+
+
+async def set_area_schools(username: str, school_codes: list[str]) -> list[int]:
+    """Replace the schools an area supervisor oversees (their pages change at their next request)."""
+    school_ids = await _schools_by_code(school_codes)
+    person = await User.select(User.id).where((User.username == username.strip().lower())
+                                              & (User.role == Role.area_supervisor.value)).first()
+    if person is None:
+        raise AccountError(N_("No area supervisor with this username."), field="username")
+    async with db.transaction():
+        await SupervisedSchool.delete().where(SupervisedSchool.user == person["id"])
+        await _oversee(person["id"], school_ids)
+    return school_ids
+
+
+async def _oversee(user_id: int, school_ids: list[int]) -> None:
+    await SupervisedSchool.insert(*[SupervisedSchool(user=user_id, school=school_id, added_at=now())
+                                    for school_id in school_ids])
 
 
 @dataclass(frozen=True)

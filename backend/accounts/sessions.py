@@ -7,9 +7,9 @@ import secrets
 from datetime import date, timedelta
 
 from backend import clock, db
-from backend.accounts.access import Viewer, parse_roles, teaching_terms
+from backend.accounts.access import NO_SCHOOL, Viewer, oversees_school, parse_roles, teaching_terms
 from backend.accounts.tables import (GradeHeadAssignment, HomeroomAssignment, Role, SignInCode, SignInThrottle,
-                                     TeachingAssignment, User, UserSession)
+                                     SupervisedSchool, TeachingAssignment, User, UserSession)
 from backend.clock import now
 from backend.config import Settings
 from backend.schools import services as schools
@@ -131,6 +131,8 @@ async def load_viewer(user: dict, today: date) -> Viewer:
     """Who is asking, with what they are given this school year (homerooms, classes taught, grades headed,
     children): built on every request from the session's row (session_user), so a change takes effect at once."""
     role = Role(user["role"])
+    if role is Role.area_supervisor:
+        return await _area_supervisor(user, today)
     extra_roles = parse_roles(user.get("extra_roles") or "")
     year = await schools.school_year_now(user["school"], today)
     classroom_ids: frozenset[int] = frozenset()
@@ -187,3 +189,34 @@ async def load_viewer(user: dict, today: date) -> Viewer:
         extra_roles=extra_roles,
         supervised_ids=supervised_ids,
     )
+
+
+async def _area_supervisor(user: dict, today: date) -> Viewer:
+    """An area supervisor's own Viewer: of no school (NO_SCHOOL), with no classroom, child or extra role, and the
+    schools they oversee (see accounts.access, "The area view"). The year is that of the school the account is
+    registered with, for the dates on their pages."""
+    rows = await SupervisedSchool.select(SupervisedSchool.school).where(SupervisedSchool.user == user["id"])
+    year = await schools.school_year_now(user["school"], today)
+    return Viewer(
+        user_id=user["id"], school_id=NO_SCHOOL, school_short_name="", role=Role.area_supervisor,
+        name=user["display_name"], locale=user["locale"], school_year_id=year.school_year_id, year_be=year.year_be,
+        term_number=year.term_number, term_dates=year.term_dates, classroom_ids=frozenset(),
+        teaching_ids=frozenset(), student_ids=frozenset(), parent_sections=frozenset(),
+        must_set_password=user["password_hash"] is None or user["must_change_password"],
+        password_fresh=user.get("password_fresh", True), area_school_ids=frozenset(r["school"] for r in rows))
+
+
+async def area_figures_viewer(viewer: Viewer, school_id: int) -> Viewer | None:
+    """A school as its area supervisor's figures see it, or None when they do not oversee it: for the aggregate
+    functions of supervision.figures ONLY (for_term, attendance_today, risk_trend), never for a page that lists
+    students. It is the supervisor's own Viewer moved to that school (its year and term, no classroom, child or
+    role besides area_supervisor) with aggregates_only set, which those functions alone accept."""
+    if not oversees_school(viewer, school_id):
+        return None
+    year = await schools.school_year_now(school_id, clock.today())
+    return Viewer(
+        user_id=viewer.user_id, school_id=school_id, school_short_name="", role=Role.area_supervisor,
+        name=viewer.name, locale=viewer.locale, school_year_id=year.school_year_id, year_be=year.year_be,
+        term_number=year.term_number, term_dates=year.term_dates, classroom_ids=frozenset(),
+        teaching_ids=frozenset(), student_ids=frozenset(), parent_sections=frozenset(),
+        area_school_ids=viewer.area_school_ids, aggregates_only=True)

@@ -22,9 +22,13 @@ class Role(str, Enum):
     grade_head = "grade_head"  # หัวหน้าระดับ: supervises every classroom of the grades assigned to them each year
     parent = "parent"
     student = "student"
+    # ศึกษานิเทศก์ of the area office: oversees several schools of the deployment (SupervisedSchool), sees their
+    # figures only, never a student; made by the deployment's operator (`doolae create-area-supervisor`), never by
+    # a school, so it is not a staff role a school's admin can give, list or reset.
+    area_supervisor = "area_supervisor"
 
 
-STAFF_ROLES = [r for r in Role if r not in (Role.parent, Role.student)]
+STAFF_ROLES = [r for r in Role if r not in (Role.parent, Role.student, Role.area_supervisor)]
 
 ROLE_LABELS = {
     Role.admin: N_("Admin"),
@@ -37,6 +41,7 @@ ROLE_LABELS = {
     Role.grade_head: N_("Grade-level head"),
     Role.parent: N_("Parent"),
     Role.student: N_("Student"),
+    Role.area_supervisor: N_("Area supervisor"),
 }
 
 
@@ -55,6 +60,15 @@ class User(Table, tablename="app_user"):  # "user" is reserved in PostgreSQL
     locale = Varchar(length=5, default="th")
     active = Boolean(default=True)
     created_at = Timestamptz()
+
+
+class SupervisedSchool(Table):
+    """A school an area supervisor oversees: its figures open to them (accounts.access.oversees_school), never its
+    students. Set by the deployment's operator with the `doolae` command. Unique per (user, school): see migrations."""
+
+    user = ForeignKey(User, on_delete=OnDelete.cascade)
+    school = ForeignKey(School, on_delete=OnDelete.cascade)
+    added_at = Timestamptz()
 
 
 class UserSession(Table):

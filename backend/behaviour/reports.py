@@ -254,6 +254,20 @@ async def risk_incidents_by_month(school_id: int, year_ids: list[int]) -> dict[t
     return {(row["school_year"], row["month"]): row["n"] for row in rows}
 
 
+async def by_category_between(school_id: int, stretch: tuple[datetime, datetime],
+                              last: tuple[datetime, datetime] | None) -> list[dict]:
+    """Incidents per category over a stretch of time (from, before) and over the same stretch a year before, for a
+    term's report: name, serious, this, last (None with no stretch a year before); the risk behaviours first, then
+    the most this term. The risk behaviours' `this` add up to risk_incidents_between over the same stretch."""
+    this_counts = await _per_category(school_id, *stretch)
+    last_counts = await _per_category(school_id, *last) if last else {}
+    known = await categories(school_id, Kind.incident, with_retired=True)
+    rows = [{"name": c["name"], "serious": c["serious"], "this": this_counts.get(c["id"], 0),
+             "last": last_counts.get(c["id"], 0) if last else None}
+            for c in known if c["id"] in this_counts or c["id"] in last_counts]
+    return sorted(rows, key=lambda row: (not row["serious"], -row["this"], -(row["last"] or 0)))
+
+
 def school_year_months(year_be: int) -> list[str]:
     """The months of a school year as "YYYY-MM", May to April."""
     start = year_be - BE_OFFSET

@@ -12,12 +12,14 @@ from bisect import bisect_left
 from collections import Counter
 from datetime import datetime
 
+from piccolo.query.functions.aggregate import Count
+
 from backend import clock, db
 from backend.accounts.access import Viewer, sees_class_care_list, sees_school_care
 from backend.care import talent
 from backend.care.services import NEEDS_A_CASE, CareError
 from backend.care.talent import SPECIAL
-from backend.care.tables import CareCase, FollowUp, PlanActivity, Referral, ReferralStatus
+from backend.care.tables import CareCase, CaseStatus, FollowUp, Outcome, PlanActivity, Referral, ReferralStatus
 from backend.i18n import N_
 from backend.promotion import services as promotion
 from backend.schools import services as schools
@@ -102,6 +104,22 @@ def referral_counts(rows: list[dict]) -> dict:
     totals = {age: sum(ages[age] for ages in table.values()) for age in AGES}
     return {"by_status": table, "totals": totals, "total": len(rows),
             "reported": sum(1 for row in rows if row["reported_at"] is not None)}
+
+
+async def cases_opened(school_id: int, year_id: int, opened_from: datetime, opened_before: datetime) -> dict:
+    """The cases opened in a stretch of a school year (a term's), as they stand now: how many, still open, closed,
+    and the closed ones by outcome (improved, unchanged, worse, referred, left school). One GROUP BY."""
+    rows = await CareCase.select(CareCase.status, CareCase.outcome, Count(CareCase.id).as_alias("n")).where(
+        (CareCase.school == school_id) & (CareCase.school_year == year_id) & (CareCase.opened_at >= opened_from)
+        & (CareCase.opened_at < opened_before)).group_by(CareCase.status, CareCase.outcome)
+    outcomes = {outcome.value: 0 for outcome in Outcome}
+    found = {"total": 0, CaseStatus.open.value: 0, CaseStatus.closed.value: 0, "outcomes": outcomes}
+    for row in rows:
+        found["total"] += row["n"]
+        found[row["status"]] += row["n"]
+        if row["status"] == CaseStatus.closed.value and row["outcome"] in outcomes:
+            outcomes[row["outcome"]] += row["n"]
+    return found
 
 
 async def _decided(viewer: Viewer, year_id: int, term: int, classroom_id: int | None = None) -> list[tuple]:

@@ -38,6 +38,8 @@ async def home(request: Request) -> Response:
         return redirect("/account/password")
     if viewer.is_student:
         return redirect("/screening")  # what a student signs in for: their questionnaires
+    if viewer.can(Permission.view_area):
+        return redirect("/area")  # an area supervisor has their schools' figures and nothing else
     today = clock.today()
     context: dict = {"children": [], "rooms": [], "counts": None, "today": today, "grade_rooms": [], "recent": [],
                      "waiting": 0, "digests": []}

@@ -164,6 +164,12 @@ async def school_terms(school_id: int) -> list[SchoolTerm]:
     return sorted(terms, key=lambda t: (t.year_be, t.number), reverse=True)
 
 
+async def names(school_ids) -> list[dict]:
+    """Schools' id, code, name and short name, by name (an area supervisor's list)."""
+    return await School.select(School.id, School.code, School.name, School.short_name).where(
+        School.id.is_in(list(school_ids) or [-1])).order_by(School.name)
+
+
 async def list_grades(school_id: int) -> dict[str, int]:
     rows = await Grade.select(Grade.id, Grade.code).where(Grade.school == school_id).order_by(Grade.level)
     return {row["code"]: row["id"] for row in rows}

@@ -28,8 +28,8 @@ from datetime import date, datetime, timedelta
 
 from backend import clock
 from backend.accounts import services as accounts
-from backend.accounts.access import (Viewer, sees_figure_names, sees_risk_trend, sees_supervision,
-                                     supervision_rooms)
+from backend.accounts.access import (Viewer, counts_figures, sees_figure_names, sees_risk_trend,
+                                     sees_supervision, supervision_rooms)
 from backend.attendance import services as attendance
 from backend.behaviour import reports as behaviour_reports
 from backend.care import reports as care_reports
@@ -132,6 +132,7 @@ class ClassFigures:
     grade: str
     students: int
     measures: dict[str, Measure]
+    groups: dict[str, int] = field(default_factory=dict)  # as TermFigures.groups, for the class
 
 
 @dataclass(frozen=True)
@@ -167,8 +168,10 @@ class TermFigures:
 # Terms ----------------------------------------------------------------------------------------------------------
 
 
-def _check(viewer: Viewer) -> None:
-    if not sees_supervision(viewer):
+def _check(viewer: Viewer, names: bool = False) -> None:
+    """The figures: for those who see the supervision pages, and for an area supervisor's view of a school (counts
+    only); `names`: what lists students or teachers by name, for the former alone."""
+    if not (sees_supervision(viewer) if names else counts_figures(viewer)):
         raise SupervisionError(N_("The care system's figures are for the school's executives, counsellors and "
                                   "grade-level heads."), status=403)
 
@@ -314,11 +317,14 @@ async def _count(viewer: Viewer, term: SchoolTerm, grades: set[str] | None, toda
     for key in ("activities", "meetings"):
         behind[key] = [c["id"] for c in roster.classes if not c[key]]
     sizes = Counter(room_of.values())
+    class_groups = Counter((room_of[i], c.group) for i, c in cover.items() if c.group)
     classes = []
     for c in roster.classes:
         measures = {key: Measure(key, dones[key][c["id"]], totals[key][c["id"]]) for key in totals}
         measures |= {key: Measure(key, int(bool(c[key])), 1) for key in ("activities", "meetings")}
-        classes.append(ClassFigures(c["id"], c["label"], c["grade"], sizes[c["id"]], measures))
+        in_groups = {g.value: class_groups.get((c["id"], g.value), 0) for g in Group}
+        classes.append(ClassFigures(c["id"], c["label"], c["grade"], sizes[c["id"]], measures,
+                                    {**in_groups, "not_confirmed": sizes[c["id"]] - sum(in_groups.values())}))
     measures = {key: Measure(key, sum(c.measures[key].done for c in classes), sum(c.measures[key].total
                                                                                    for c in classes))
                 for key in FIGURES}
@@ -333,8 +339,7 @@ async def _count(viewer: Viewer, term: SchoolTerm, grades: set[str] | None, toda
     }
     risk = last_year = None
     if sees_risk_trend(viewer) and grades is None:
-        risk = await behaviour_reports.risk_incidents_between(viewer.school_id, term.began_at(),
-                                                              moment + timedelta(microseconds=1))
+        risk = await behaviour_reports.risk_incidents_between(viewer.school_id, *this_stretch(term, today))
         if with_last_year:
             last_year = await _risk_same_stretch_last_year(viewer, term, as_of)
     return TermFigures(
@@ -345,15 +350,27 @@ async def _count(viewer: Viewer, term: SchoolTerm, grades: set[str] | None, toda
         referrals=care_reports.referral_counts(rows), risk_incidents=risk, risk_last_year=last_year, behind=behind)
 
 
-async def _risk_same_stretch_last_year(viewer: Viewer, term: SchoolTerm, as_of: date) -> int | None:
-    """Risk incidents of the same term last year over as many days from its start as this term has run: a term
-    under way is compared with the same weeks last year, not with a whole term."""
+def this_stretch(term: SchoolTerm, today: date) -> tuple[datetime, datetime]:
+    """The stretch of a term the figures count behaviour over: from its start up to the moment they stand at."""
+    return term.began_at(), term.moment(today) + timedelta(microseconds=1)
+
+
+async def last_year_stretch(viewer: Viewer, term: SchoolTerm, as_of: date) -> tuple[datetime, datetime] | None:
+    """The same term last year over as many days from its start as this term has run (a term under way is compared
+    with the same weeks last year, not with a whole term); None when the school has no such term here."""
     last = await same_term_last_year(viewer, term)
     if last is None:
         return None
     until = min(last.ends_on, last.starts_on + (as_of - term.starts_on))
-    before = datetime.combine(until + timedelta(days=1), datetime.min.time(), clock.SCHOOL_TIME)
-    return await behaviour_reports.risk_incidents_between(viewer.school_id, last.began_at(), before)
+    return last.began_at(), datetime.combine(until + timedelta(days=1), datetime.min.time(), clock.SCHOOL_TIME)
+
+
+async def _risk_same_stretch_last_year(viewer: Viewer, term: SchoolTerm, as_of: date) -> int | None:
+    """Risk incidents of the same stretch of the same term last year."""
+    stretch = await last_year_stretch(viewer, term, as_of)
+    if stretch is None:
+        return None
+    return await behaviour_reports.risk_incidents_between(viewer.school_id, *stretch)
 
 
 # The students behind a figure ----------------------------------------------------------------------------------------
@@ -380,6 +397,7 @@ class Behind:
 
 
 async def students_behind(viewer: Viewer, key: str, term: SchoolTerm, classroom_id: int | None = None) -> Behind:
+    _check(viewer, names=True)
     figure = FIGURES.get(key)
     if figure is None:
         raise SupervisionError(N_("No such figure."), status=404)
@@ -500,6 +518,7 @@ class HomeroomProgress:
 
 
 async def homerooms(viewer: Viewer, term: SchoolTerm) -> tuple[TermFigures, list[HomeroomProgress]]:
+    _check(viewer, names=True)
     figures = await for_term(viewer, term, with_last_year=False)
     teachers = await accounts.homeroom_teachers(viewer.school_id, term.school_year_id)
     ids = [c.id for c in figures.classes]

@@ -1,5 +1,6 @@
 """Supervision pages: the director's overview of the care system for a term, the students behind each figure, each
-homeroom's progress, the term's targets and the care committee's reflection."""
+homeroom's progress, the term's targets and the care committee's reflection; and the area view, an area supervisor's
+schools in numbers."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ from litestar import Request, Response, Router, get, post
 from litestar.params import FromPath, FromQuery
 
 from backend import i18n
-from backend.accounts.access import (Permission, current_viewer, requires, sets_care_targets,
+from backend import printing
+from backend.accounts.access import (Permission, current_viewer, makes_care_report, requires, sets_care_targets,
                                      writes_care_reflection)
 from backend.care import reports as care_reports
 from backend.care.routes import LABELS as CARE_LABELS
 from backend.i18n import Refusal, _
-from backend.supervision import figures, services
+from backend.screening import export
+from backend.supervision import area, figures, report, services
 from backend.web import on_refusal, page, redirect, typed
 
 GUARDS = [requires(Permission.supervise_care)]
@@ -32,6 +35,7 @@ async def front(request: Request, term: FromQuery[str] = "") -> Response:
     viewer = current_viewer(request)
     found = await services.overview(viewer, term)
     return page(request, "supervision/front.html", {"o": found, "sets_targets": sets_care_targets(viewer),
+                                                    "reports": makes_care_report(viewer),
                                                     "reflects": writes_care_reflection(viewer), **_context()})
 
 
@@ -92,5 +96,38 @@ async def save_reflection(request: Request) -> Response:
     return redirect(f"/supervision/reflection?term={term.key}", flash=_("The reflection is saved."))
 
 
+@get("/report", guards=GUARDS)
+async def report_pack(request: Request, term: FromQuery[str] = "", format: FromQuery[str] = "") -> Response:
+    """The term's report pack: a page saying what it holds, and its PDF or workbook (format=pdf|xlsx)."""
+    viewer = current_viewer(request)
+    found = await report.build(viewer, term)
+    if format == "pdf":
+        return printing.response(await report.pdf(found), f"{found.filename}.pdf")
+    if format == "xlsx":
+        return export.response(await report.xlsx(found), f"{found.filename}.xlsx")
+    return page(request, "supervision/report.html", {"r": found, "terms": await figures.terms(viewer),
+                                                      "contents": report.CONTENTS, **_context()})
+
+
 supervision_router = Router(path="/supervision", route_handlers=[front, behind, teachers, targets, save_targets,
-                                                                  reflection, save_reflection])
+                                                                  reflection, save_reflection, report_pack])
+
+
+# The area view: an area supervisor's schools (counts only) -----------------------------------------------------------
+
+AREA_GUARDS = [requires(Permission.view_area)]
+
+
+@get("/", guards=AREA_GUARDS)
+async def area_front(request: Request) -> Response:
+    found = await area.overview(current_viewer(request))
+    return page(request, "supervision/area.html", {"schools": found, "HEADLINE": area.HEADLINE, **_context()})
+
+
+@get("/schools/{school_id:int}", guards=AREA_GUARDS)
+async def area_school(request: Request, school_id: FromPath[int], term: FromQuery[str] = "") -> Response:
+    found = await area.school(current_viewer(request), school_id, term)
+    return page(request, "supervision/area_school.html", {"s": found, "HEADLINE": area.HEADLINE, **_context()})
+
+
+area_router = Router(path="/area", route_handlers=[area_front, area_school])

@@ -315,6 +315,13 @@ async def overview(viewer: Viewer, survey_id: int | None = None) -> dict:
     return context
 
 
+async def of_term(viewer: Viewer, school_year_id: int, term: int) -> dict | None:
+    """A term's survey as its page shows it (overview), for the term's report; None: no survey that term."""
+    found = next((s for s in await _school_surveys(viewer.school_id)
+                  if s["school_year"] == school_year_id and s["term"] == term), None)
+    return await overview(viewer, found["id"]) if found else None
+
+
 async def close_early(viewer: Viewer, survey_id: int) -> None:
     """The admin or an executive closes an open survey before its last day: its codes answer nothing from now on,
     and parents' home pages stop asking. What was answered stays counted."""

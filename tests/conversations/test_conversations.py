@@ -86,7 +86,7 @@ async def test_a_parent_writes_the_teacher_answers_from_the_class_inbox_and_the_
         read = text_of((await parent.get(f"/conversations/children/{anan}")).text)
         assert "ครูจะพาไปห้องพยาบาลครับ" in read and "ครูอ่านแล้ว" in read
         assert "ข้อความใหม่" not in text_of((await parent.get("/")).text)
-    await drain()
+        await drain()  # at the same school-day hour: run between midnight and 07:30, the reply would not be due yet
     # Somsri's phone got one push for the reply; the teacher was told in the app only: no SMS to anyone.
     assert [d.token for d in push_service.delivered] == ["somsri-phone"] and fake_twilio.messages == []
     assert await Post.count() == 2  # both kept

@@ -1,0 +1,112 @@
+"""The area view: an area supervisor's schools, each one's care system in numbers for a term (coverage per component
+and per grade, attendance today, risk incidents against the same weeks last year) and, when it comes, its term report
+pack. Counts only, never a student's name, a class's list or a record (accounts.access, "The area view").
+
+Each school's figures are those of its director's page: supervision.figures counts them, with the Viewer
+accounts.sessions.area_figures_viewer makes of that school for a supervisor who oversees it. That Viewer is used here
+for figures.for_term, attendance_today and find_term/terms only, and never leaves this module.
+Queries: the director's page's constant number per school, so the area page grows with the schools overseen (not
+with their size)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from backend.accounts.access import Permission, Viewer
+from backend.accounts.sessions import area_figures_viewer
+from backend.i18n import N_
+from backend.schools import services as schools
+from backend.schools.services import SchoolTerm
+from backend.supervision import figures as figs
+from backend.supervision.figures import FIGURES, Measure, SupervisionError, TermFigures
+
+# The headline of each school on the area page: one figure per component's main measure.
+HEADLINE = ("records", "visits", "screened", "confirmed", "activities", "meetings", "cases", "plans", "reported")
+# The school's term report pack (another part of issue 14): None until it exists; then the route of a school's pack,
+# e.g. "/area/schools/{school_id}/report", guarded by accounts.access.oversees_school like the pages here.
+REPORT_PACK = None
+
+
+class AreaError(SupervisionError):
+    pass
+
+
+@dataclass(frozen=True)
+class GradeFigures:
+    """A grade's measures: the sum of its classes' (counts only; the classes are not named on the area's pages)."""
+
+    grade: str
+    students: int
+    measures: dict[str, Measure]
+
+
+@dataclass(frozen=True)
+class AreaSchool:
+    """One overseen school: its figures for the term (None when it has no term begun), attendance today (the current
+    term only) and the same term last year (None when the school has none here)."""
+
+    id: int
+    code: str
+    name: str
+    terms: list[SchoolTerm]
+    figures: TermFigures | None
+    last_year: TermFigures | None
+    attendance: figs.AttendanceToday | None
+    grades: list[GradeFigures]
+    report_pack: str | None = REPORT_PACK
+
+
+def _not_overseen() -> AreaError:
+    return AreaError(N_("This school is not one of the schools you oversee."), status=404)
+
+
+def by_grade(figures: TermFigures) -> list[GradeFigures]:
+    """The classes' measures added up per grade, in the classes' order."""
+    done: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    total: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    students: dict[str, int] = defaultdict(int)
+    for c in figures.classes:
+        students[c.grade] += c.students
+        for key, measure in c.measures.items():
+            done[c.grade][key] += measure.done
+            total[c.grade][key] += measure.total
+    return [GradeFigures(grade, students[grade], {key: Measure(key, done[grade][key], total[grade][key])
+                                                  for key in FIGURES}) for grade in students]
+
+
+async def _school(viewer: Viewer, row: dict, term_key: str = "", details: bool = False) -> AreaSchool:
+    scoped = await area_figures_viewer(viewer, row["id"])
+    if scoped is None:
+        raise _not_overseen()
+    known = await figs.terms(scoped)
+    if not known and not term_key:
+        return AreaSchool(row["id"], row["code"], row["name"], [], None, None, None, [])
+    term = await figs.find_term(scoped, term_key)
+    current = figs.current_of(known) == term
+    found = await figs.for_term(scoped, term)
+    last_year = None
+    if details:
+        last = await figs.same_term_last_year(scoped, term)
+        last_year = await figs.for_term(scoped, last, with_last_year=False) if last else None
+    attendance = await figs.attendance_today(scoped) if current else None
+    return AreaSchool(row["id"], row["code"], row["name"], known, found, last_year, attendance,
+                      by_grade(found) if details else [])
+
+
+async def overview(viewer: Viewer) -> list[AreaSchool]:
+    """Every school the supervisor oversees, with its headline for its current term."""
+    if not viewer.can(Permission.view_area):
+        raise AreaError(N_("The area view is for area supervisors."), status=403)
+    return [await _school(viewer, row) for row in await schools.names(viewer.area_school_ids)]
+
+
+async def school(viewer: Viewer, school_id: int, term_key: str = "") -> AreaSchool:
+    """One overseen school's figures per component and per grade for a term ("" for its current term), beside the
+    same term last year; a school not overseen is refused as not found, whether it exists or not."""
+    if not viewer.can(Permission.view_area) or school_id not in viewer.area_school_ids:
+        raise _not_overseen()
+    rows = await schools.names([school_id])
+    if not rows:
+        raise _not_overseen()
+    return await _school(viewer, rows[0], term_key, details=True)

@@ -1,0 +1,322 @@
+"""The term's report pack (the PDCA "check"): the school's care system for a term in Thai on A4, as PDF and as XLSX,
+for the care committee to file and send to the area office.
+
+Its figures are the director's page's own: services.overview (figures.for_term with the targets, their checks and
+the same term last year), and beside them the areas' counts for the same term (behaviour.reports.by_category_between
+over the stretch figures counts risk incidents over, care.reports.cases_opened, survey.of_term). The report is built
+once as sections of sentences and tables in the reader's language; the PDF and the workbook are two drawings of the
+same sections, so they carry the same numbers, and the director's page shows them too.
+
+- build(viewer, term_key) -> Report; to_pdf(report) -> bytes; to_xlsx(report) -> bytes; pdf()/xlsx() in a thread.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+import xlsxwriter
+from anyio import to_thread
+
+from backend import clock, printing
+from backend.accounts import services as accounts
+from backend.accounts.access import Viewer, makes_care_report, reads_school_survey, school_of, sees_risk_trend
+from backend.behaviour import reports as behaviour_reports
+from backend.care import reports as care_reports
+from backend.care.tables import OUTCOME_LABELS, REFERRAL_LABELS, Outcome, ReferralStatus
+from backend.i18n import N_, format_date, format_term, gettext as _, ngettext
+from backend.screening.tables import GROUP_LABELS, Group
+from backend.supervision import figures as figs
+from backend.supervision import services
+from backend.supervision.figures import SupervisionError
+from backend.survey import services as survey
+
+TITLE = N_("Student care system report")
+NO_DATA = N_("no data")
+CONTENTS = (N_("Coverage of each component, with its target and the same term last year"),
+            N_("Screening groups by grade"), N_("Behaviour by category against the same term last year"),
+            N_("Cases, referrals and their outcomes"), N_("Parents' satisfaction"), N_("A page for each classroom"))
+
+
+@dataclass
+class Block:
+    """A sentence (`text`, bold for a sub-heading), or a table whose cells are text or whole numbers."""
+
+    kind: str  # text, caption, table
+    text: str = ""
+    header: list[str] = field(default_factory=list)
+    rows: list[list[str | int]] = field(default_factory=list)
+    widths: list[float] = field(default_factory=list)
+
+
+@dataclass
+class Section:
+    title: str
+    sheet: str  # the workbook's sheet it is written on (several sections may share one)
+    blocks: list[Block]
+    new_page: bool = False  # on paper, from a new page (each classroom)
+    footer: str = ""  # on paper, the page's footer on the right (a classroom's name)
+
+
+@dataclass
+class Report:
+    school: str
+    term: str  # ภาคเรียนที่ 2 ปีการศึกษา 2569
+    key: str  # 2569-2
+    as_of: str
+    made_on: str
+    has_data: bool
+    sections: list[Section]
+
+    @property
+    def filename(self) -> str:
+        return f"report-{self.key}"
+
+
+def _percent(value: int | None) -> str:
+    return "–" if value is None else f"{value} %"
+
+
+def _met(check) -> str:
+    if check is None:
+        return "–"
+    return _("met") if check.met else _("not met") if check.met is False else "–"
+
+
+# Building ---------------------------------------------------------------------------------------------------------
+
+
+async def build(viewer: Viewer, term_key: str = "") -> Report:
+    if not makes_care_report(viewer):
+        raise SupervisionError(N_("The school's report pack is made by its care committee: the executives and the "
+                                  "counsellors."), status=403)
+    found = await services.overview(viewer, term_key)
+    f = found.figures
+    term = f.term
+    school = await school_of(viewer)
+    today = clock.today()
+    stretch = figs.this_stretch(term, today)
+    sections = [_cover(found, school["name"]), _coverage(found), _groups(f)]
+    if sees_risk_trend(viewer):
+        last = await figs.last_year_stretch(viewer, term, f.as_of)
+        categories = await behaviour_reports.by_category_between(viewer.school_id, stretch, last)
+        sections.append(_behaviour(found, categories))
+    else:
+        sections.append(Section(_(CONTENTS[2]), _("Behaviour"), [Block("text", _(
+            "Left out: you do not see the school's behaviour figures."))]))
+    cases = await care_reports.cases_opened(viewer.school_id, term.school_year_id, *stretch)
+    sections.append(_cases(f, cases))
+    if reads_school_survey(viewer):
+        sections.append(_survey(await survey.of_term(viewer, term.school_year_id, term.number)))
+    else:
+        sections.append(Section(_(CONTENTS[4]), _("Parents' survey"), [Block("text", _(
+            "Left out: the parents' survey results are read by the executives."))]))
+    teachers = await accounts.homeroom_teachers_of([c.id for c in f.classes])
+    sections += [_classroom(c, teachers.get(c.id, []), f) for c in f.classes]
+    return Report(school["name"], format_term(term.year_be, term.number), term.key,
+                  format_date(f.as_of, long=True, weekday=False), format_date(today, long=True, weekday=False),
+                  f.has_data, sections)
+
+
+def _cover(found: services.Overview, school: str) -> Section:
+    f = found.figures
+    blocks = [Block("caption", school), Block("caption", format_term(f.term.year_be, f.term.number)),
+              Block("text", _("Figures as on %(day)s", day=format_date(f.as_of, long=True, weekday=False))),
+              Block("text", _("Made on %(day)s", day=format_date(clock.today(), long=True, weekday=False))),
+              Block("text", _students(f.students))]
+    if not f.has_data:
+        blocks.append(Block("caption", _("Nothing was recorded in term %(term)s: there are no figures to show for it.",
+                                         term=f"{f.term.number}/{f.term.year_be}")))
+    if found.targets.carried:
+        blocks.append(Block("text", _("Targets carried over from term %(term)s until they are set for this term.",
+                                      term=f"{found.targets.set_for.number}/{found.targets.set_for.year_be}")))
+    blocks.append(Block("caption", _("Contents")))
+    blocks += [Block("text", f"{n}. {_(title)}") for n, title in enumerate(CONTENTS, start=1)]
+    return Section(_(TITLE), _("Summary"), blocks)
+
+
+def _students(n: int) -> str:
+    return ngettext("%(num)s student", "%(num)s students", n)
+
+
+def _coverage(found: services.Overview) -> Section:
+    f, last_year = found.figures, found.last_year
+    header = [_("Figure"), _("Done"), _("Of"), _("Share"), _("Target"), _("Target met"), _("Same term last year")]
+    blocks = []
+    for number, component in enumerate(figs.COMPONENTS, start=1):
+        blocks.append(Block("caption", f"{number}. {_(figs.COMPONENT_LABELS[component])}"))
+        if not f.recorded[component]:
+            blocks.append(Block("text", _("No referral was sent this term.") if component == "referral"
+                                else _("Nothing recorded in this term.")))
+            continue
+        rows = []
+        for figure, m in f.of(component):
+            check = found.checks.get(figure.key)
+            before = last_year.measures[figure.key] if last_year and last_year.recorded[component] else None
+            rows.append([_(figure.label), m.done, m.total, _percent(m.percent),
+                         _percent(check.target) if check else "–", _met(check),
+                         _percent(before.percent) if before and before.percent is not None else _(NO_DATA)])
+        if component == "prevention":
+            blocks.append(Block("text", _("Confirmed at risk: %(risk)s · with problems: %(problem)s",
+                                          risk=f.groups["risk"], problem=f.groups["problem"])))
+        if component == "promotion":
+            blocks.append(Block("text", _("Homeroom activities recorded: %(n)s", n=f.activities)))
+        blocks.append(Block("table", header=header, rows=rows, widths=[64, 14, 16, 15, 15, 32, 24]))
+    return Section(_(CONTENTS[0]), _("Summary"), blocks, new_page=True)
+
+
+def _groups(f: figs.TermFigures) -> Section:
+    keys = [g.value for g in Group] + ["not_confirmed"]
+    header = [_("Grade")] + [_(GROUP_LABELS[Group(k)]) for k in keys[:-1]] + [_("Not confirmed"), _("Students")]
+    grades: dict[str, dict[str, int]] = {}
+    for c in f.classes:
+        counts = grades.setdefault(c.grade, dict.fromkeys([*keys, "students"], 0))
+        for key in keys:
+            counts[key] += c.groups[key]
+        counts["students"] += c.students
+    rows: list[list[str | int]] = [[grade, *(counts[k] for k in keys), counts["students"]]
+                                   for grade, counts in grades.items()]
+    rows.append([_("Whole school"), *(f.groups[k] for k in keys), f.students])
+    blocks = [Block("text", _("Groups confirmed by the homeroom teachers this term."))]
+    if not f.recorded["screened"]:
+        blocks.append(Block("text", _("Nothing recorded in this term.")))
+    blocks.append(Block("table", header=header, rows=rows, widths=[1.4, 1, 1, 1, 1, 1.2, 1]))
+    return Section(_(CONTENTS[1]), _("Groups by grade"), blocks, new_page=True)
+
+
+def _behaviour(found: services.Overview, categories: list[dict]) -> Section:
+    f = found.figures
+    line = _("Risk incidents this term: %(n)s", n=f.risk_incidents)
+    if f.risk_last_year is not None:
+        line += " · " + _("the same weeks last year: %(n)s", n=f.risk_last_year)
+    check = found.checks.get(services.INCIDENTS_DOWN)
+    if check:
+        line += " · " + _("target: fewer by") + f" {check.target} % · {_met(check)}"
+    blocks = [Block("text", line)]
+    if not categories:
+        blocks.append(Block("text", _("No incident was recorded this term.")))
+    else:
+        rows = [[c["name"], _("yes") if c["serious"] else "", c["this"], _(NO_DATA) if c["last"] is None
+                 else c["last"]] for c in categories]
+        blocks.append(Block("table", header=[_("Category"), _("Risk behaviour"), _("This term"),
+                                             _("Same term last year")], rows=rows, widths=[3, 1.2, 1.2, 1.6]))
+        blocks.append(Block("text", _("Incidents not voided, from the term's first day to the day the figures stand "
+                                      "at, and over as many days of the same term last year.")))
+    return Section(_(CONTENTS[2]), _("Behaviour"), blocks, new_page=True)
+
+
+def _cases(f: figs.TermFigures, cases: dict) -> Section:
+    blocks = [Block("caption", _("Care cases opened this term")),
+              Block("table", header=[_("Opened"), _("Still open"), _("Closed")],
+                    rows=[[cases["total"], cases["open"], cases["closed"]]], widths=[1, 1, 1]),
+              Block("table", header=[_("Outcome of the closed cases"), _("Cases")],
+                    rows=[[_(OUTCOME_LABELS[Outcome(k)]), n] for k, n in cases["outcomes"].items()], widths=[3, 1]),
+              Block("caption", _("Referrals sent this term"))]
+    referrals = f.referrals
+    rows: list[list[str | int]] = [[_(REFERRAL_LABELS[ReferralStatus(status)]), sum(ages.values())]
+                                   for status, ages in referrals["by_status"].items()]
+    rows.append([_("All referrals"), referrals["total"]])
+    rows.append([_("Reported back"), referrals["reported"]])
+    blocks.append(Block("table", header=[_("Status"), _("Referrals")], rows=rows, widths=[3, 1]))
+    return Section(_(CONTENTS[3]), _("Cases and referrals"), blocks, new_page=True)
+
+
+def _survey(found: dict | None) -> Section:
+    title, sheet = _(CONTENTS[4]), _("Parents' survey")
+    if found is None or found.get("school") is None:
+        return Section(title, sheet, [Block("text", _("No parents' survey this term."))], new_page=True)
+    school = found["school"]
+    blocks = [Block("text", _("Codes sent: %(sent)s · answered: %(answered)s", sent=found["sent"],
+                              answered=school["answered"]))]
+    if not school["answered"]:
+        blocks.append(Block("text", _("No guardian has answered yet.")))
+        return Section(title, sheet, blocks, new_page=True)
+    rows = [[q["question"], q["count"], "–" if q["mean"] is None else f"{q['mean']:.2f}",
+             *(q["spread"][score] for score in survey.SCALE),
+             "–" if q.get("last_year") is None else f"{q['last_year']:.2f}"] for q in school["questions"]]
+    blocks.append(Block("table", header=[_("Question"), _("Answers"), _("Mean (1–5)"), *map(str, survey.SCALE),
+                                         _("Same term last year")], rows=rows,
+                        widths=[4, 1, 1, 0.5, 0.5, 0.5, 0.5, 0.5, 1.2]))
+    blocks.append(Block("text", _("Written comments: %(n)s (read them on the survey's page).",
+                                  n=len(school["texts"]))))
+    return Section(title, sheet, blocks, new_page=True)
+
+
+def _classroom(c: figs.ClassFigures, teachers: list[str], f: figs.TermFigures) -> Section:
+    blocks = [Block("text", _("Homeroom teachers: %(names)s", names=", ".join(teachers) or "–")),
+              Block("text", _students(c.students))]
+    rows = [[_(figure.label), c.measures[key].done, c.measures[key].total, _percent(c.measures[key].percent)]
+            for key, figure in figs.FIGURES.items() if f.recorded[figure.component]]
+    if rows:
+        blocks.append(Block("table", header=[_("Figure"), _("Done"), _("Of"), _("Share")], rows=rows,
+                            widths=[4, 1, 1, 1]))
+    else:
+        blocks.append(Block("text", _("Nothing recorded in this term.")))
+    keys = [g.value for g in Group] + ["not_confirmed"]
+    blocks.append(Block("table", header=[_(GROUP_LABELS[Group(k)]) for k in keys[:-1]] + [_("Not confirmed")],
+                        rows=[[c.groups[k] for k in keys]], widths=[1] * len(keys)))
+    return Section(_("Classroom %(label)s", label=c.label), _("Classrooms"), blocks, new_page=True, footer=c.label)
+
+
+# Drawing ----------------------------------------------------------------------------------------------------------
+
+
+def to_pdf(report: Report, title: str) -> bytes:
+    doc = printing.Document(title)
+    left = f"{report.school} · {report.term}"
+    doc.new_page(footer=(left, report.made_on))
+    for n, section in enumerate(report.sections):
+        if n and section.new_page:
+            doc.new_page(footer=(left, section.footer or report.made_on))
+        doc.heading(section.title, size=18 if n == 0 else 16, align="center" if n == 0 else "left")
+        for block in section.blocks:
+            if block.kind == "table":
+                doc.table(block.header, [[str(cell) for cell in row] for row in block.rows], block.widths, size=12)
+            else:
+                doc.text(block.text, size=14 if block.kind == "caption" else 13, bold=block.kind == "caption",
+                         align="center" if n == 0 and block.kind == "caption" else "left")
+    return doc.to_bytes()
+
+
+def to_xlsx(report: Report) -> bytes:
+    buffer = io.BytesIO()
+    # Category names and survey questions are typed by people: never a formula or a link when opened.
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
+    styles = {"title": book.add_format({"bold": True, "font_size": 14}), "caption": book.add_format({"bold": True}),
+              "head": book.add_format({"bold": True, "bg_color": "#E6F2ED", "border": 1, "text_wrap": True,
+                                       "valign": "top"}),
+              "cell": book.add_format({"border": 1, "valign": "top", "text_wrap": True})}
+    sheets: dict[str, list] = {}
+    for section in report.sections:
+        if section.sheet not in sheets:
+            sheet = book.add_worksheet(section.sheet[:31])
+            sheet.set_paper(9)  # A4
+            sheet.fit_to_pages(1, 0)
+            sheet.set_column(0, 0, 48)
+            sheet.set_column(1, 8, 14)
+            sheets[section.sheet] = [sheet, 0]
+        sheet, row = sheets[section.sheet]
+        sheet.write(row, 0, section.title, styles["title"])
+        row += 1
+        for block in section.blocks:
+            if block.kind == "table":
+                sheet.write_row(row, 0, block.header, styles["head"])
+                for cells in block.rows:
+                    row += 1
+                    sheet.write_row(row, 0, cells, styles["cell"])
+                row += 2
+            else:
+                sheet.write(row, 0, block.text, styles["caption"] if block.kind == "caption" else None)
+                row += 1
+        sheets[section.sheet][1] = row + 1
+    book.close()
+    return buffer.getvalue()
+
+
+async def pdf(report: Report) -> bytes:
+    """Drawing a school's pages takes seconds: in a worker thread, so the server's other requests do not wait."""
+    return await to_thread.run_sync(to_pdf, report, _(TITLE))
+
+
+async def xlsx(report: Report) -> bytes:
+    return await to_thread.run_sync(to_xlsx, report)
