@@ -34,6 +34,7 @@ from backend.promotion.routes import promotion_router
 from backend.leave.routes import leave_router
 from backend.conversations.routes import conversations_router
 from backend.survey.routes import public_survey_router, survey_router
+from backend.summary.routes import summary_router
 from backend.supervision.routes import area_router, supervision_router
 from backend.notify import delivery as notify
 from backend.notify.queue import InProcessQueue, JobQueue, connect, queue_name
@@ -216,7 +217,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             account_router, admin_router, school_admin_router, roster_router, students_router, attendance_router,
             notify_router, records_router, visits_router, screening_router, school_router,
             behaviour_router, care_router, promotion_router, leave_router, conversations_router,
-            survey_router, public_survey_router, supervision_router, area_router,
+            survey_router, public_survey_router, supervision_router, area_router, summary_router,
             create_static_files_router(
                 path="/static", directories=[served_static()], name="static",
                 cache_control=CacheControlHeader(max_age=31536000, public=True),

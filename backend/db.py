@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # Every area with a tables.py is listed here, once.
 AREAS = ["schools", "accounts", "students", "attendance", "notify", "records", "visits", "screening", "behaviour",
          "care", "promotion", "leave",
-         "conversations", "survey", "supervision"]
+         "conversations", "survey", "supervision", "summary"]
 
 APP_CONFIG = AppConfig(
     app_name="doolae",

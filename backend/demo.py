@@ -140,6 +140,7 @@ async def create_demo_school(code: str = "DEMO", grades: tuple[str, ...] = ("ม
         await seed_digests(school_id)
         await seed_sms_month(school_id, seed)
         await seed_survey(school_id, guardian["id"], seed)
+        await seed_family_summaries(school_id)
     return DemoLogins([(role, username, DEMO_PASSWORD) for role, username in logins])
 
 
@@ -883,6 +884,43 @@ async def seed_sms_month(school_id: int, seed: int = 2569, per_day: int = 30) ->
             for link in chosen])
         made += len(chosen)
     return made
+
+
+async def seed_family_summaries(school_id: int) -> int:
+    """The latest weekly family summaries, built as the Friday job does at 18:00: last week's, or this week's once its
+    Friday evening has passed. The demo parent's child did a good deed that week, so the parent finds a summary on
+    their home page and at /summary (with the lateness and behaviour they chose to hear of weekly). Returns how many
+    summaries were built."""
+    import uuid
+    from datetime import timedelta
+
+    from backend import clock
+    from backend.accounts.tables import HomeroomAssignment
+    from backend.behaviour import services as behaviour
+    from backend.config import Settings
+    from backend.schools.calendar import Week
+    from backend.students.tables import StudentGuardian
+    from backend.summary import services as summary
+
+    school = await School.select(School.timezone).where(School.id == school_id).first()
+    week = Week.of(clock.today())
+    if clock.now() < summary.due_at(week, school["timezone"]):
+        week = Week(week.monday - timedelta(weeks=1))
+    days = (await schools.calendar_between(school_id, week.monday, week.friday)).school_days()
+    parent = await User.select(User.id).where((User.school == school_id) & (User.role == Role.parent.value)).first()
+    child = await StudentGuardian.select(
+        StudentGuardian.student, StudentGuardian.student.classroom.as_alias("room")).where(
+        StudentGuardian.guardian.user == parent["id"]).first() if parent else None
+    if child and days:
+        teacher = await HomeroomAssignment.select(HomeroomAssignment.teacher).where(
+            HomeroomAssignment.classroom == child["room"]).first()
+        with clock.set_to(datetime.combine(days[-1], time(15), clock.SCHOOL_TIME)):
+            helping = next(c for c in await behaviour.categories(school_id) if c["code"] == "helping")
+            await behaviour.record(await sessions.viewer_of(teacher["teacher"]), {
+                "client_id": uuid.uuid4().hex, "kind": "good_deed", "students": [child["student"]],
+                "category": helping["id"], "happened_at": f"{days[-1].isoformat()}T11:30"})
+    with clock.set_to(summary.due_at(week, school["timezone"]) + timedelta(minutes=13)):
+        return (await summary.compile_school(Settings.from_env(), school_id, week)).built
 
 
 SURVEY_SUGGESTIONS = ("อยากให้แจ้งการบ้านในแอปด้วย", "ขอบคุณครูประจำชั้นที่ดูแลลูกอย่างดี",

@@ -130,6 +130,27 @@ async def test_the_demo_has_a_month_of_sms_and_a_parent_who_chose_the_weekly_sum
     assert "ตั้งค่าล่าสุดในแอป" in settings
 
 
+async def test_the_demo_parent_reads_last_weeks_family_summary(make_client):
+    from datetime import datetime, timezone
+
+    from backend import clock
+    from backend.demo import seed_family_summaries
+
+    with clock.set_to(datetime(2026, 11, 23, 3, 0, tzinfo=timezone.utc)):  # Monday morning: last week's is out
+        logins = await create_demo_school(grades=("ม.1",), rooms_per_grade=2)
+        assert await seed_family_summaries((await School.select(School.id).first())["id"]) > 10
+        usernames = {role: username for role, username, _ in logins.rows}
+        parent, admin = make_client(), make_client()
+        await parent.submit("/signin", {"username": usernames["parent"], "password": DEMO_PASSWORD})
+        home = text_of((await parent.get("/")).text)
+        page = text_of((await parent.get("/summary")).text)
+        await admin.submit("/signin", {"username": usernames["admin"], "password": DEMO_PASSWORD})
+        outbox = text_of((await admin.get("/notify/outbox")).text)
+    for shown in (home, page):
+        assert "สัปดาห์ 16 พ.ย. 2569 – 20 พ.ย. 2569" in shown and "ช่วยเหลือผู้อื่น" in shown
+    assert "ส่งทาง SMS ตามกำหนด: สรุปประจำสัปดาห์ถึงครอบครัว" in outbox and "ครั้งล่าสุด (20 พ.ย. 2569)" in outbox
+
+
 async def test_the_demo_has_this_terms_survey_half_answered_and_the_parent_asked(make_client):
     from backend.demo import seed_survey
     from backend.students.tables import Guardian

@@ -50,6 +50,8 @@ from backend.screening import services as screening
 from backend.students.tables import StudentGuardian
 from backend.students import services as students
 from backend.survey import services as survey
+from backend.summary import services as summary
+from backend.summary.tables import FamilySummary
 from backend.visits import services as visits
 from backend.app import CSRF_COOKIE
 from tests.conftest import Browser, _empty_tables, restore_rows, snapshot_rows, text_of
@@ -412,6 +414,10 @@ ROUTES: dict[str, frozenset[str]] = {
     "GET /survey": PUBLIC,
     "POST /survey": PUBLIC,
     "POST /survey/answer": PUBLIC,
+    # The weekly family summary: a parent's own, in the app. The id is Bua's father's week: Prasert has no account, so
+    # nobody may open it (not Somsri, a parent of the same class; not Bua's teachers).
+    "GET /summary": only("somsri", "noi"),
+    "GET /summary/{summary_id:int}": NOBODY,
     # Supervision and PDCA (issue 14): the care system's figures for the executives and counsellors (the whole school)
     # and the grade's head (their grades); the targets are the executives'; the reflection the care committee's.
     "GET /supervision": only("wichai", "ratana", "sunee"),
@@ -533,7 +539,16 @@ async def _world(people, app) -> dict[str, str]:
         **await _digest_world(people, app),
         **await _leave_world(people, app),
         **await _network_world(people, app),
+        **await _summary_world(people, app),
     }
+
+
+async def _summary_world(people, app) -> dict[str, str]:
+    """This week's family summaries of Bangkok: the id of Prasert's (Bua's father)."""
+    await summary.compile_school(app.state.settings, people.bangkok, Week.of(clock.today()))
+    found = await FamilySummary.select(FamilySummary.id).where(
+        FamilySummary.guardian == people.guardians["+66822222222"]).first()
+    return {"summary_id": str(found["id"])}
 
 
 async def _network_world(people, app) -> dict[str, str]:

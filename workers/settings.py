@@ -13,7 +13,7 @@ from backend.config import Settings
 from backend.notify import line_links
 from backend.notify.queue import SEND_JOB, queue_name, redis_settings
 from backend.notify.delivery import close_delivery, open_delivery
-from workers.digests import compile_digests
+from workers.digests import compile_digests, compile_family_summaries
 from workers.line import morning_summaries
 from workers.messages import fall_back_unread, send_message, sweep_outbox
 from workers.rules import behaviour_attendance
@@ -44,7 +44,8 @@ DEPLOYMENT = Settings.from_env().deployment
 
 class WorkerSettings:
     functions = [purge_expired, func(send_message, name=SEND_JOB),
-                 compile_digests]  # weekly digests (behaviour.digest)
+                 compile_digests,  # weekly digests (behaviour.digest)
+                 compile_family_summaries]  # weekly family summaries (summary.services)
     # Named after the deployment: arq keeps a cron run's job id across queues, so another deployment's sweep
     # at the same second would otherwise stand in for ours.
     cron_jobs = [
@@ -58,6 +59,9 @@ class WorkerSettings:
         # Weekly digests: each hour, each school whose digest hour has passed; building is once-only, so an
         # hour missed (the worker down) is caught up at the next.
         cron(compile_digests, name=f"cron:{DEPLOYMENT}:compile_digests", minute=3),
+        # Weekly family summaries (issue 13): each hour from Friday 18:00 school time until the weekend ends; once per
+        # guardian and week, so the first run after 18:00 builds them and later ones catch up whatever it missed.
+        cron(compile_family_summaries, name=f"cron:{DEPLOYMENT}:compile_family_summaries", minute=13),
         # The morning register summary to each grade's staff group on LINE (issue 13): once per grade and day, so
         # a run repeated (two workers, a restart) sends nothing more.
         cron(morning_summaries, name=f"cron:{DEPLOYMENT}:morning_summaries", minute=set(range(0, 60, 5)),

@@ -69,6 +69,7 @@ class Permission(Enum):
     choose_channels = "choose_channels"  # a parent's own choices of how each kind of message reaches them
     use_surveys = "use_surveys"  # the parents' survey: opening it (admin, executive), its results, one's class's
     answer_surveys = "answer_surveys"  # a parent answers the school's survey in the app
+    read_family_summaries = "read_family_summaries"  # a parent's own weekly family summaries, in the app
     supervise_care = "supervise_care"  # the care system's figures term by term, targets, homerooms' progress
     view_area = "view_area"  # an area supervisor's schools: each one's figures, no student
 
@@ -179,6 +180,8 @@ class Viewer:
             return sees_supervision(self)
         if permission is Permission.answer_surveys:
             return self.can(Permission.view_children) and self.handed_over_by is None
+        if permission is Permission.read_family_summaries:
+            return reads_family_summaries(self)
         if permission is Permission.use_behaviour:
             return (self.can(Permission.record_behaviour) or self.can(Permission.view_children)
                     or self.can(Permission.view_own_attendance) or self.can(Permission.manage_behaviour))
@@ -228,6 +231,7 @@ class MenuItem:
 MENU = (
     MenuItem("/students/homeroom", N_("My homeroom"), Permission.view_homeroom),
     MenuItem("/attendance", N_("Attendance"), Permission.use_attendance),
+    MenuItem("/summary", N_("Weekly summary"), Permission.read_family_summaries),
     MenuItem("/visits", N_("Home visits"), Permission.use_visits),
     MenuItem("/screening", N_("Questionnaires"), Permission.fill_questionnaires),
     MenuItem("/care/phqa", N_("How I feel"), Permission.answer_phqa),
@@ -651,6 +655,27 @@ def readable_digests(viewer: Viewer, teacher, classroom):
     if viewer.holds(DIGEST_OVERSEERS):
         return teacher.is_not_null()
     return (teacher == viewer.user_id) | classroom.is_in(list(viewer.supervised_ids) or [-1])
+
+
+# The weekly family summary (summary) -------------------------------------------------------------------------------
+# A guardian's week of their children is theirs: the parent account linked to that guardian reads it in the app, beside
+# the push or SMS that carried it. No one else reads it there (a child's other guardian has their own; staff read the
+# facts where they keep them, and the admin sees the messages sent in the outbox).
+
+
+def reads_family_summaries(viewer: Viewer) -> bool:
+    return viewer.is_parent and viewer.handed_over_by is None and viewer.can(Permission.view_children)
+
+
+def can_read_family_summary(viewer: Viewer, summary: dict) -> bool:
+    """One week's summary (needs school and guardian_user): the parent it was built for."""
+    return (reads_family_summaries(viewer) and summary["school"] == viewer.school_id
+            and summary["guardian_user"] is not None and summary["guardian_user"] == viewer.user_id)
+
+
+def readable_family_summaries(viewer: Viewer, school, guardian_user):
+    """The where-clause of can_read_family_summary on a summary's school and its guardian's user columns."""
+    return (school == viewer.school_id) & (guardian_user == viewer.user_id)
 
 
 def same_school(viewer: Viewer, school_id: int) -> None:

@@ -684,44 +684,70 @@ async def term_trend(viewer: Viewer) -> list[dict]:
     return list(weeks.values())
 
 
-# The homeroom teacher's weekly digest ----------------------------------------------------------------------------
+# A week's facts: the homeroom teacher's weekly digest and the family summary ---------------------------------
+
+
+@dataclass(frozen=True)
+class WeekCounts:
+    """One student's school week: days at the morning register (present counts late days too: the child was at
+    school), and periods cut."""
+
+    present: int = 0
+    late: int = 0
+    absent: int = 0  # without leave
+    leave: int = 0  # sick or personal leave
+    cut: int = 0  # periods
+
+    @property
+    def eventful(self) -> bool:
+        """Something other than a plain day at school."""
+        return bool(self.late or self.absent or self.leave or self.cut)
+
+
+async def week_counts(school_id: int, student_ids: list[int], week: Week) -> tuple[int, dict[int, WeekCounts]]:
+    """A fact for the weekly digest and the family summary: the week's school days, and each student's counts (only
+    students with a mark). One query for the calendar and one for the marks, however big the school. A register
+    taken on a closed day is kept but not counted, as everywhere else; a period's plain absence is the register's
+    absence, counted there."""
+    calendar = await schools.calendar_between(school_id, week.monday, week.friday)
+    counts: dict[int, dict[str, int]] = {}
+    for chunk in db.chunks(student_ids, db.WHOLE_SCHOOL):
+        for mark in await AttendanceMark.select(AttendanceMark.student, AttendanceMark.day,
+                                                AttendanceMark.status).where(
+                (AttendanceMark.school == school_id) & AttendanceMark.student.is_in(chunk)
+                & (AttendanceMark.day >= week.monday) & (AttendanceMark.day <= week.friday)
+                & ((AttendanceMark.period == HOMEROOM_PERIOD) | (AttendanceMark.status == Status.cut.value))):
+            if not calendar.is_school_day(_as_date(mark["day"])):
+                continue
+            status = mark["status"]
+            theirs = counts.setdefault(mark["student"], {"present": 0, "late": 0, "absent": 0, "leave": 0, "cut": 0})
+            if status in (Status.present.value, Status.late.value):
+                theirs["present"] += 1
+            if status != Status.present.value:
+                theirs["leave" if status in (Status.sick_leave.value, Status.personal_leave.value) else status] += 1
+    return len(calendar.school_days()), {student: WeekCounts(**theirs) for student, theirs in counts.items()}
 
 
 async def digest_section(school_id: int, week: Week, rosters: dict[int, list[RosterEntry]]) -> dict[int, dict]:
     """Each classroom's week: per student, school days absent (at the register), late, on leave, and periods cut;
-    only students with something to say. Two queries for the whole school. A register taken on a closed day is
-    kept but not counted, as everywhere else."""
-    calendar = await schools.calendar_between(school_id, week.monday, week.friday)
-    counts: dict[int, dict[str, int]] = {}
+    only students with something to say. Two queries for the whole school (week_counts)."""
     ids = [entry.student_id for entries in rosters.values() for entry in entries]
-    for chunk in db.chunks(ids, db.WHOLE_SCHOOL):
-        for mark in await AttendanceMark.select(AttendanceMark.student, AttendanceMark.day, AttendanceMark.period,
-                                                AttendanceMark.status).where(
-                (AttendanceMark.school == school_id) & AttendanceMark.student.is_in(chunk)
-                & (AttendanceMark.day >= week.monday) & (AttendanceMark.day <= week.friday)
-                & (AttendanceMark.status != Status.present.value)):
-            if not calendar.is_school_day(_as_date(mark["day"])):
-                continue
-            status = mark["status"]
-            if mark["period"] != HOMEROOM_PERIOD and status != Status.cut.value:
-                continue  # a period's plain absence is the register's absence, counted there
-            key = "leave" if status in (Status.sick_leave.value, Status.personal_leave.value) else status
-            theirs = counts.setdefault(mark["student"], {"absent": 0, "late": 0, "cut": 0, "leave": 0})
-            theirs[key] += 1
+    school_days, counts = await week_counts(school_id, ids, week)
     sections = {}
     for classroom_id, entries in rosters.items():
         rows, concerns = [], []
         for entry in entries:
             theirs = counts.get(entry.student_id)
-            if not theirs:
+            if theirs is None or not theirs.eventful:
                 continue
-            rows.append({"student": entry.student_id, "name": entry.name, **theirs})
+            rows.append({"student": entry.student_id, "name": entry.name, "absent": theirs.absent,
+                         "late": theirs.late, "cut": theirs.cut, "leave": theirs.leave})
             for key, weight, why in (
                     ("absent", 2, N_("School days absent without leave this week: %(num)s")),
                     ("cut", 2, N_("Classes cut this week: %(num)s")),
                     ("late", 1, N_("Times late this week: %(num)s"))):
-                if theirs[key]:
-                    concerns.append({"student": entry.student_id, "weight": weight * theirs[key], "why": why,
-                                     "values": {"num": theirs[key]}})
-        sections[classroom_id] = {"school_days": len(calendar.school_days()), "students": rows, "concerns": concerns}
+                if getattr(theirs, key):
+                    concerns.append({"student": entry.student_id, "weight": weight * getattr(theirs, key),
+                                     "why": why, "values": {"num": getattr(theirs, key)}})
+        sections[classroom_id] = {"school_days": school_days, "students": rows, "concerns": concerns}
     return sections

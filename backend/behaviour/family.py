@@ -1,8 +1,11 @@
 """Behaviour, what reaches families: a guardian acknowledges an incident in the app, the printable probation letter
-and the guardian's signature on it, community service hours signed off (their points come back), and the parent's
-home-page line per child."""
+and the guardian's signature on it, community service hours signed off (their points come back), the parent's
+home-page line per child, and each child's week for the family summary."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
 
 from backend import db
 from backend.accounts import codes
@@ -11,8 +14,9 @@ from backend.accounts.access import (Viewer, can_acknowledge_incident, can_see_i
 from backend.behaviour import points, services
 from backend.behaviour.services import DEFAULTS, BehaviourError, school_settings
 from backend.behaviour.tables import IncidentPhoto, IncidentStudent, Kind, Sanction
-from backend.clock import now
+from backend.clock import SCHOOL_TIME, now
 from backend.i18n import N_
+from backend.schools.calendar import Week
 from backend.students import services as students
 
 APP, PAPER = "app", "paper"  # how a guardian acknowledged (IncidentStudent.acknowledged_how)
@@ -184,3 +188,39 @@ async def children_summary(viewer: Viewer) -> dict[int, dict]:
         summary[sid] = {"balance": balance, "below": balance < threshold,
                         "unacknowledged": found.get(("waiting", sid), 0)}
     return summary
+
+
+# The family summary's facts ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FamilyRecord:
+    """A good deed or an incident of a child's week, as the family reads it: the school's words for parents (never
+    the staff's description, the place or another child's name), and whether it was serious."""
+
+    kind: Kind
+    day: date
+    words: str
+    serious: bool
+
+
+async def family_week(school_id: int, student_ids: list[int], week: Week) -> dict[int, list[FamilyRecord]]:
+    """A fact for the weekly family summary: each child's good deeds and incidents of the week, not voided, in the
+    order they happened. One query however big the school."""
+    found: dict[int, list[FamilyRecord]] = {}
+    for chunk in db.chunks(student_ids, db.WHOLE_SCHOOL):
+        for row in await IncidentStudent.select(
+                IncidentStudent.student, IncidentStudent.incident.kind.as_alias("kind"),
+                IncidentStudent.incident.happened_at.as_alias("happened_at"),
+                IncidentStudent.incident.category.name.as_alias("name"),
+                IncidentStudent.incident.category.parent_wording.as_alias("parent_wording"),
+                IncidentStudent.incident.category.serious.as_alias("serious")).where(
+                (IncidentStudent.incident.school == school_id) & IncidentStudent.student.is_in(chunk)
+                & (IncidentStudent.incident.happened_at >= week.begins)
+                & (IncidentStudent.incident.happened_at < week.ends)
+                & IncidentStudent.incident.voided_at.is_null()).order_by(
+                IncidentStudent.incident.happened_at).order_by(IncidentStudent.id):
+            found.setdefault(row["student"], []).append(FamilyRecord(
+                Kind(row["kind"]), row["happened_at"].astimezone(SCHOOL_TIME).date(),
+                row["parent_wording"] or row["name"], bool(row["serious"]) and row["kind"] == Kind.incident.value))
+    return found

@@ -24,6 +24,7 @@ from backend.promotion import services as promotion
 from backend.records import services as records
 from backend.students import services as students
 from backend.survey import services as survey
+from backend.summary import services as summary
 from backend import clock, web
 from backend.web import redirect
 
@@ -48,6 +49,7 @@ async def home(request: Request) -> Response:
         context["conduct"] = await behaviour_family.children_summary(viewer)  # balance, incidents to acknowledge
         context["leave"] = await leave.children_leave(viewer)  # leave asked for, with the teacher's answer
         context["network"] = await network.home_card(viewer)  # the parent committees they sit on, next meeting
+        context["summaries"] = await summary.latest_for_home(viewer)  # the newest weekly family summary
     if viewer.can(Permission.answer_surveys):
         context["survey"] = await survey.waiting_for(viewer)  # the term's survey, until this parent answers it
     if viewer.can(Permission.view_homeroom):

@@ -1,12 +1,16 @@
 """The school's monthly SMS budget, in baht: what the month's SMS cost so far (parts sent × the school's price per
 part, as Twilio bills each part), a forecast at the month's pace, and the guard. Past the budget a non-critical SMS
 is held for the admin, who sends it anyway or drops it with a reason (both recorded); critical ones (absence, serious
-incident, urgent, a correction) always go. Nothing is lost silently: held messages are listed on the Messages page."""
+incident, urgent, a correction) always go. Nothing is lost silently: held messages are listed on the Messages page.
+SMS that another area sends on its own schedule (the weekly family summary) are forecast here beforehand, month by
+month, from that area's own plan."""
 
 from __future__ import annotations
 
 import calendar
-from datetime import datetime, time, timezone
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timezone
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
@@ -20,7 +24,7 @@ from backend.i18n import N_
 from backend.notify.choices import always_sent
 from backend.notify.outbox import school_row, sendable_from
 from backend.notify.queue import JobQueue
-from backend.notify.tables import BudgetDecision, Channel, Message, MessageStatus, SmsBudget
+from backend.notify.tables import Alert, BudgetDecision, Channel, Message, MessageStatus, SmsBudget
 from backend.notify.wording import NotifyError
 from backend.schools.tables import School
 
@@ -88,6 +92,72 @@ async def summary(viewer: Viewer) -> dict:
                        "used_percent": min(100, round(100 * spent / budget["monthly_satang"]))
                        if budget["monthly_satang"] else 100})
     return result
+
+
+# SMS sent on a schedule, forecast -----------------------------------------------------------------------------------
+# An area that sends SMS on its own schedule (the weekly family summary) registers a planner saying how many guardians
+# it reaches by SMS and how many parts each month's sends take at most; notify imports no area, so the area comes to
+# it. The admin sees each plan beside the budget before the month's SMS go.
+
+
+@dataclass(frozen=True)
+class PlannedMonth:
+    month: date  # its first day
+    sends: int  # how many times they go out that month (the Fridays still to come)
+    parts: int  # SMS parts at most, all sends together
+
+
+@dataclass(frozen=True)
+class Plan:
+    kind: str  # the alert kind that carries them (its label names the plan)
+    recipients: int  # guardians reached only by SMS
+    parts_each: int  # the most parts one of them takes
+    months: tuple[PlannedMonth, ...]
+
+
+Planner = Callable[[Viewer], Awaitable[Plan]]
+_planners: list[Planner] = []
+
+
+def plan_from(planner: Planner) -> None:
+    if planner not in _planners:
+        _planners.append(planner)
+
+
+async def planned(viewer: Viewer, month: dict) -> list[dict]:
+    """Each plan with its cost at the school's price per part, whether this month's sends would take the spend
+    past the budget, and what its latest send cost (counted in the outbox). `month` is summary()'s."""
+    if not _planners:
+        return []
+    budget = await SmsBudget.select(SmsBudget.price_satang, SmsBudget.monthly_satang).where(
+        SmsBudget.school == viewer.school_id).first()
+    price = budget["price_satang"] if budget else None
+    found = []
+    for planner in _planners:
+        plan = await planner(viewer)
+        months = [{"month": m.month, "sends": m.sends, "parts": m.parts,
+                   "baht": _baht(m.parts * price) if price is not None else None} for m in plan.months]
+        last = await _last_send(viewer.school_id, plan.kind)
+        if last is not None:
+            last["baht"] = _baht(last["parts"] * price) if price is not None else None
+        over = bool(budget and months and month["parts"] * price + months[0]["parts"] * price
+                    > budget["monthly_satang"])
+        found.append({"kind": plan.kind, "recipients": plan.recipients, "parts_each": plan.parts_each,
+                      "months": months, "last": last, "over": over})
+    return found
+
+
+async def _last_send(school_id: int, kind: str) -> dict | None:
+    """The latest day this kind went out: how many SMS of it, and their parts (cancelled and dropped ones apart)."""
+    latest = await Alert.select(Alert.day).where((Alert.school == school_id) & (Alert.kind == kind)
+                                                 & Alert.day.is_not_null()).order_by(Alert.day, ascending=False).first()
+    if latest is None:
+        return None
+    row = await Message.select(Count(Message.id, alias="n"), Sum(Message.segments, alias="parts")).where(
+        (Message.school == school_id) & (Message.channel == Channel.sms.value) & (Message.alert.kind == kind)
+        & (Message.alert.day == latest["day"])
+        & Message.status.not_in([MessageStatus.cancelled.value, MessageStatus.dropped.value])).first()
+    return {"day": latest["day"], "sms": row["n"] if row else 0, "parts": int(row["parts"] or 0) if row else 0}
 
 
 def _amount(text: str | None, most: Decimal) -> Decimal | None:

@@ -17,7 +17,7 @@ from backend.accounts.access import Viewer, can_mark_read, can_see_channel_healt
 from backend.clock import now
 from backend.i18n import N_
 from backend.notify.tables import (Channel, ChannelChoice, LineLink, LineSettings, Message, MessageStatus,
-                                   PushSubscription)
+                                   PushSubscription, SummaryItem)
 from backend.notify.wording import NotifyError
 from backend.schools.tables import Classroom
 from backend.students.tables import Guardian, StudentGuardian
@@ -93,7 +93,8 @@ KIND_PAGES = {"absent": "/attendance/children", "late": "/attendance/children", 
               "correction": "/attendance/children", "rule_lates": "/behaviour", "rule_absences": "/behaviour",
               "rule_points": "/behaviour", "rule_serious": "/behaviour", "meeting": "/promotion/invitations",
               "network_meeting": "/promotion/network/mine",
-              "teacher_note": "/conversations", "teacher_text": "/conversations", "survey_code": "/surveys/mine"}
+              "teacher_note": "/conversations", "teacher_text": "/conversations", "survey_code": "/surveys/mine",
+              "family_summary": "/summary"}
 
 
 def is_critical(kind: str, urgent: bool) -> bool:
@@ -145,6 +146,28 @@ async def choices_of(guardian_ids) -> dict[int, dict[str, str]]:
             ChannelChoice.guardian.is_in(ids)):
         found.setdefault(row["guardian"], {})[row["topic"]] = row["choice"]
     return found
+
+
+# The weekly family summary's items -----------------------------------------------------------------------------------
+
+
+async def summary_items(guardian_ids: list[int]) -> dict[int, list[dict]]:
+    """What each guardian chose to hear of in the weekly summary and has not been told yet, oldest first: the
+    alert's kind, its day and child (one query per 5,000 guardians)."""
+    found: dict[int, list[dict]] = {}
+    for chunk in db.chunks(guardian_ids, db.WHOLE_SCHOOL):
+        for row in await SummaryItem.select(SummaryItem.id, SummaryItem.guardian, SummaryItem.student,
+                                            SummaryItem.kind, SummaryItem.day).where(
+                SummaryItem.guardian.is_in(chunk) & SummaryItem.summarised_at.is_null()).order_by(SummaryItem.id):
+            found.setdefault(row["guardian"], []).append(row)
+    return found
+
+
+async def mark_summarised(item_ids: list[int], moment: datetime) -> None:
+    """Inside the summary's transaction: these items were told (or left out, their kind turned off since)."""
+    for chunk in db.chunks(item_ids):
+        await SummaryItem.update({SummaryItem.summarised_at: moment}).where(
+            SummaryItem.id.is_in(chunk) & SummaryItem.summarised_at.is_null())
 
 
 # Setting them ------------------------------------------------------------------------------------------------------

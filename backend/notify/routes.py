@@ -12,11 +12,12 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, JSONBody
 from twilio.request_validator import RequestValidator
 
-from backend import clock
+from backend import clock, i18n
 from backend.accounts.access import Permission, current_viewer, requires, requires_sign_in
 from backend.i18n import Refusal, _
 from backend.notify import budget, choices, delivery, line_links, push, wording
 from backend.notify import outbox as alerts
+from backend.schoolyear import be_year
 from backend.notify.tables import FAILURE_REASONS, KIND_LABELS, STATUS_LABELS, MessageStatus
 from backend.web import on_refusal, page, redirect, safe_next, typed
 
@@ -64,10 +65,12 @@ async def _outbox_page(request: Request, refusal: Refusal | None = None) -> Resp
     chosen = status if status in {s.value for s in MessageStatus} else ""
     messages = await alerts.list_outbox(viewer, chosen or None)
     held = await alerts.list_outbox(viewer, MessageStatus.held.value, limit=500)
+    month = await budget.summary(viewer)
     return page(request, "notify/outbox.html", {
         "messages": messages, "counts": await alerts.outbox_counts(viewer), "held": held,
         "decisions": await budget.decisions([m["id"] for m in messages]),
-        "budget": await budget.summary(viewer), "status": chosen, "statuses": [s.value for s in MessageStatus],
+        "budget": month, "planned": await budget.planned(viewer, month),
+        "status": chosen, "statuses": [s.value for s in MessageStatus],
         "error": refusal, "typed": await typed(request) if refusal else {},
         "refused_form": request.url.path if refusal else "",
     }, status=refusal.status if refusal else 200)
@@ -266,7 +269,15 @@ async def line_group_remove(request: Request, line_group_id: FromPath[int]) -> R
     return redirect("/notify/line/settings", flash=_("The group was not getting summaries."))
 
 
+def month_label(day) -> str:
+    """พฤศจิกายน 2569 / November 2026."""
+    if i18n.current_locale.get() == "th":
+        return f"{i18n.THAI_MONTHS_LONG[day.month - 1]} {be_year(day)}"
+    return f"{day:%B} {day.year}"
+
+
 template_helpers = {
+    "month_label": month_label,
     "message_status": lambda status: _(STATUS_LABELS[MessageStatus(status)]),
     "message_kind": lambda kind: _(KIND_LABELS.get(kind, kind)),
     "failure_reason": lambda code: _(FAILURE_REASONS[code]) if code in FAILURE_REASONS else "",

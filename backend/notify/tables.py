@@ -60,6 +60,7 @@ KIND_LABELS = {
     "teacher_note": N_("Message from the homeroom teacher (in the app)"),
     "teacher_text": N_("Message from the homeroom teacher (by SMS)"),
     "survey_code": N_("Parents' survey code"),
+    "family_summary": N_("Weekly family summary"),
     "staff_summary": N_("Morning register summary (LINE staff group)"),
 }
 

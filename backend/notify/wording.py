@@ -43,7 +43,14 @@ FIELDS = {
     "teacher_note": ("school", "name"),
     "teacher_text": ("school", "name", "text"),
     "survey_code": ("school", "code", "date"),  # the parents' survey (survey): a one-time code, never a link
+    # The weekly family summary (summary): date is the week (16-20 พ.ย.), lines the children's week in a few words.
+    "family_summary": ("school", "date", "lines"),
 }
+# What the admin's wording page fills the fields with, to show each SMS and what it costs.
+SAMPLE = {"school": "", "name": "กิตติพัฒน์", "period": 3, "subject": "คณิตศาสตร์", "code": "123456", "minutes": 30,
+          "what": "ทะเลาะวิวาท", "time": "09:00", "place": "ห้อง 121", "room": "ม.1/1",
+          "text": "พรุ่งนี้นักเรียนแต่งชุดพละมาโรงเรียน",
+          "lines": "กิตติพัฒน์ มา 4/5 สาย 1 ขาด 1 ทำดี 1 | ประชุมผู้ปกครอง 25 พ.ย. 18:00"}
 KINDS = tuple(FIELDS)
 FIELD = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 BRACES = re.compile(r"\{[{%#].*?(?:[}%#]\}|$)", re.DOTALL)  # anything that looks like a field, a tag or a comment
@@ -119,10 +126,7 @@ async def template_rows(viewer: Viewer) -> list[dict]:
     """Every SMS kind and language with the wording in use and what it costs, for the admin to review."""
     own = await school_templates(viewer.school_id)
     school = await School.select(School.short_name).where(School.id == viewer.school_id).first()
-    sample = {"school": school["short_name"], "name": "กิตติพัฒน์", "day": date(2026, 11, 25), "period": 3,
-              "subject": "คณิตศาสตร์", "code": "123456", "minutes": 30, "what": "ทะเลาะวิวาท",
-              "time": "09:00", "place": "ห้อง 121", "room": "ม.1/1",
-              "text": "พรุ่งนี้นักเรียนแต่งชุดพละมาโรงเรียน"}
+    sample = {**SAMPLE, "school": school["short_name"], "day": date(2026, 11, 25)}
     rows = []
     for kind in KINDS:
         for locale in i18n.LOCALES:
@@ -145,10 +149,7 @@ async def save_template(viewer: Viewer, kind: str, locale: str, body: str) -> No
         return
     check_wording(kind, body)
     school = await School.select(School.short_name, School.sms_link_domain).where(School.id == viewer.school_id).first()
-    sample = render_text(body, {"school": school["short_name"], "name": "กิตติพัฒน์", "date": "25 พ.ย.",
-                                "period": 3, "subject": "", "code": "123456", "minutes": 30,
-                                "what": "ทะเลาะวิวาท", "time": "09:00", "place": "ห้อง 121", "room": "ม.1/1",
-                                "text": "พรุ่งนี้นักเรียนแต่งชุดพละมาโรงเรียน"})
+    sample = render_text(body, {**SAMPLE, "school": school["short_name"], "date": "25 พ.ย.", "subject": ""})
     if ("http" in sample or "www." in sample) and not (school["sms_link_domain"]
                                                         and school["sms_link_domain"] in sample):
         raise NotifyError(N_("Links in SMS must be on the school's registered link domain (NBTC rules)."))

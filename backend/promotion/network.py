@@ -20,7 +20,8 @@ from backend.config import Settings
 from backend.i18n import N_
 from backend.notify import outbox as notify
 from backend.notify.queue import JobQueue
-from backend.promotion.services import PromotionError, _members, _plain, send_invitations, when_and_where
+from backend.promotion.services import (PromotionError, UpcomingMeeting, _members, _plain, send_invitations,
+                                       when_and_where)
 from backend.promotion.tables import (NetworkGuest, NetworkMeeting, NetworkMember, NetworkRole, ParentCommittee,
                                       Reply)
 from backend.schools.tables import Classroom
@@ -470,6 +471,28 @@ async def home_card(viewer: Viewer) -> list[dict]:
         & (NetworkMeeting.held_on >= clock.today())).order_by(NetworkMeeting.held_on)
     return [{**s, "label": f"{s['grade']}/{s['room']}" if s["classroom"] else "",
              "next": next((m for m in upcoming if m["committee"] == s["committee"]), None)} for s in seats]
+
+
+async def upcoming_for(school_id: int, guardian_ids: list[int], after: date) -> dict[int, list[UpcomingMeeting]]:
+    """A fact for the family summary: the committee meetings each guardian is invited to after this day and not yet
+    held, soonest first. Two queries however many guardians (the meetings, then their classes' names)."""
+    rows = []
+    for chunk in db.chunks(guardian_ids, db.WHOLE_SCHOOL):
+        rows += await NetworkGuest.select(
+            NetworkGuest.guardian, NetworkGuest.meeting.held_on.as_alias("held_on"),
+            NetworkGuest.meeting.starts_at.as_alias("starts_at"), NetworkGuest.meeting.place.as_alias("place"),
+            NetworkGuest.meeting.committee.classroom.as_alias("classroom")).where(
+            NetworkGuest.guardian.is_in(chunk) & (NetworkGuest.meeting.committee.school == school_id)
+            & (NetworkGuest.meeting.held_on > after) & NetworkGuest.meeting.held_at.is_null()).order_by(
+            NetworkGuest.meeting.held_on).order_by(NetworkGuest.meeting)
+    rooms = {room["id"]: f"{room['grade']}/{room['room']}" for room in await Classroom.select(
+        Classroom.id, Classroom.room, Classroom.grade.code.as_alias("grade")).where(
+        Classroom.id.is_in([row["classroom"] for row in rows if row["classroom"]] or [-1]))} if rows else {}
+    found: dict[int, list[UpcomingMeeting]] = {}
+    for row in rows:
+        found.setdefault(row["guardian"], []).append(UpcomingMeeting(
+            "network_meeting", row["held_on"], row["starts_at"], row["place"], rooms.get(row["classroom"], "")))
+    return found
 
 
 async def reply(viewer: Viewer, meeting_id: int, answer: str) -> None:

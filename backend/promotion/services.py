@@ -5,6 +5,7 @@ cannot be reached); a parent's reply; the attendance, minutes and evaluation tak
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 
 from piccolo.query.functions.aggregate import Count
@@ -335,6 +336,40 @@ async def invitations(viewer: Viewer) -> list[dict]:
             meeting["children"].append(row["child"])
     today = clock.today()
     return [{**m, "open": m["held_at"] is None and m["held_on"] >= today} for m in meetings.values()]
+
+
+@dataclass(frozen=True)
+class UpcomingMeeting:
+    """A meeting a guardian is invited to and that is still to come (the weekly family summary names it)."""
+
+    kind: str  # the kind of its invitation: "meeting" (the parents' class meeting) or "network_meeting" (a committee's)
+    day: date
+    starts_at: str  # HH:MM, school time
+    place: str
+    room: str  # the class, as ม.1/1; "" for the school's parent committee
+
+
+async def upcoming_for(school_id: int, guardian_ids: list[int], after: date) -> dict[int, list[UpcomingMeeting]]:
+    """A fact for the family summary: the parents' class meetings each guardian is invited to after this day and
+    not yet held, soonest first. One query however many guardians (the committees' are network.upcoming_for)."""
+    found: dict[int, list[UpcomingMeeting]] = {}
+    for chunk in db.chunks(guardian_ids, db.WHOLE_SCHOOL):
+        rows = await MeetingGuest.select(
+            MeetingGuest.guardian, MeetingGuest.meeting, MeetingGuest.meeting.held_on.as_alias("held_on"),
+            MeetingGuest.meeting.starts_at.as_alias("starts_at"), MeetingGuest.meeting.place.as_alias("place"),
+            MeetingGuest.meeting.classroom.room.as_alias("room"),
+            MeetingGuest.meeting.classroom.grade.code.as_alias("grade")).where(
+            MeetingGuest.guardian.is_in(chunk) & (MeetingGuest.meeting.school == school_id)
+            & (MeetingGuest.meeting.held_on > after) & MeetingGuest.meeting.held_at.is_null()).order_by(
+            MeetingGuest.meeting.held_on).order_by(MeetingGuest.meeting)
+        seen = set()
+        for row in rows:
+            if (row["guardian"], row["meeting"]) in seen:
+                continue  # invited for two children of the class: one meeting
+            seen.add((row["guardian"], row["meeting"]))
+            found.setdefault(row["guardian"], []).append(UpcomingMeeting(
+                "meeting", row["held_on"], row["starts_at"], row["place"], f"{row['grade']}/{row['room']}"))
+    return found
 
 
 async def reply(viewer: Viewer, meeting_id: int, answer: str) -> None:

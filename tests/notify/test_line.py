@@ -291,3 +291,24 @@ async def test_no_summary_on_a_holiday(line_browser, people, line_settings, line
         await line_drain()
     assert pushed(fake_line, GROUP) == []
     assert await Message.count().where(Message.channel == "line") == 0
+
+
+async def test_the_weekly_family_summary_follows_a_parent_who_chose_line(line_browser, people, line_settings,
+                                                                         line_drain, fake_line, fake_twilio):
+    from backend.summary import services as summary
+    from tests.behaviour.test_digest import _record
+    from tests.summary.test_family_summary import FRIDAY_EVENING, WEEK
+
+    admin = await set_up_line(line_browser, people, line_settings, fake_line)
+    await link_somsri(line_browser, people, line_settings, fake_line)  # her messages now come by LINE
+    await _record(people, people.wipa, "volunteer", [CHAI], WEEK.monday + timedelta(days=3), kind="good_deed")
+    with clock.set_to(FRIDAY_EVENING):
+        await summary.compile_school(line_settings, people.bangkok, WEEK)
+        await line_drain()
+    [sent] = [m for m in pushed(fake_line, SOMSRI_LINE) if "สรุปสัปดาห์" in m.text]
+    assert "ชัย มา" not in sent.text and "ชัย ทำดี 1" in sent.text  # no register taken that week: no days
+    assert not [m for m in fake_twilio.sent_to(SOMSRI) if "สรุป" in m.body]
+    row = await Message.select(Message.channel, Message.status).where(Message.alert.kind == "family_summary").first()
+    assert row == {"channel": "line", "status": "sent"}
+    page = text_of((await admin.get("/notify/outbox")).text)
+    assert "1 ครอบครัวไม่มีแอปและรับทาง SMS" in page  # Prasert; Somsri's come by LINE
