@@ -277,9 +277,8 @@ async def client(app):
         yield browser
 
 
-@pytest.fixture
-async def make_client(app):
-    """More browsers at once: a teacher and a parent side by side."""
+async def browsers_of(app):
+    """Make browsers on this app, as many as a test wants; each is closed when the test ends."""
     opened: list[Browser] = []
 
     def make() -> Browser:
@@ -291,6 +290,13 @@ async def make_client(app):
     yield make
     for browser in opened:
         await browser.aclose()
+
+
+@pytest.fixture
+async def make_client(app):
+    """More browsers at once: a teacher and a parent side by side."""
+    async for make in browsers_of(app):
+        yield make
 
 
 def text_of(html: str) -> str:

@@ -18,15 +18,15 @@ import hashlib
 import hmac
 import itertools
 import json
-import socket
 import threading
 import time
 import uuid
 from dataclasses import dataclass, field
 
-import uvicorn
 from litestar import Litestar, Request, Response, get, post
 from litestar.params import FromPath
+
+from backend.notify.stand_in import LocalServer
 
 ERRORS = {
     401: "Authentication failed. Confirm that the access token in the authorization header is valid.",
@@ -49,7 +49,9 @@ class Sent:
 
 
 @dataclass
-class FakeLine:
+class FakeLine(LocalServer):
+    name = "LINE"
+
     tokens: dict[str, dict] = field(default_factory=dict)  # access token → the bot's info (basicId, displayName)
     sent: list[Sent] = field(default_factory=list)
     # (status, message, accept): the next requests' answers; accept=True takes the message first, as when LINE took
@@ -63,9 +65,6 @@ class FakeLine:
         self._accepted: dict[tuple[str, str], str] = {}  # (token, retry key) → request id
         self._reply_tokens: dict[str, str] = {}  # reply token → source (from events written by *_event())
         self._lock = threading.Lock()
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
-        self.url = ""
 
     # Scripting, for tests -----------------------------------------------------------------------------------
 
@@ -233,27 +232,3 @@ class FakeLine:
 
         return Litestar([push, reply, info, group_summary], debug=False)
 
-    # Running it -------------------------------------------------------------------------------------------
-
-    def start(self, port: int = 0) -> str:
-        if not port:
-            with socket.socket() as probe:
-                probe.bind(("127.0.0.1", 0))
-                port = probe.getsockname()[1]
-        config = uvicorn.Config(self.app(), host="127.0.0.1", port=port, log_level="warning", access_log=False,
-                                lifespan="off")
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, name="fake-line", daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("the local LINE did not start")
-            time.sleep(0.02)
-        self.url = f"http://127.0.0.1:{port}"
-        return self.url
-
-    def stop(self) -> None:
-        if self._server:
-            self._server.should_exit = True
-            self._thread.join(timeout=5)

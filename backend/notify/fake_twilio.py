@@ -11,19 +11,17 @@ from __future__ import annotations
 import asyncio
 import base64
 import itertools
-import socket
 import threading
-import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import format_datetime
 
 import httpx
-import uvicorn
 from litestar import Litestar, Request, Response, get, post
 from litestar.params import FromPath
 from twilio.request_validator import RequestValidator
 
+from backend.notify.stand_in import LocalServer
 from backend.notify.segments import sms_segments
 from backend import clock
 
@@ -48,7 +46,9 @@ class SentMessage:
 
 
 @dataclass
-class FakeTwilio:
+class FakeTwilio(LocalServer):
+    name = "Twilio"
+
     account_sid: str = "ACfake00000000000000000000000000"
     auth_token: str = "fake-auth-token"
     deliver_after: float | None = 0.2  # seconds until the "delivered" callback; None: no callbacks
@@ -61,9 +61,6 @@ class FakeTwilio:
     def __post_init__(self) -> None:
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-        self._server: uvicorn.Server | None = None
-        self.url = ""
 
     # Scripting, for tests -----------------------------------------------------------------------------------
 
@@ -152,27 +149,3 @@ class FakeTwilio:
                 except httpx.HTTPError:
                     pass  # Twilio does not retry callbacks either; the app polls what it misses
 
-    # Running it -------------------------------------------------------------------------------------------
-
-    def start(self, port: int = 0) -> str:
-        if not port:
-            with socket.socket() as probe:
-                probe.bind(("127.0.0.1", 0))
-                port = probe.getsockname()[1]
-        config = uvicorn.Config(self.app(), host="127.0.0.1", port=port, log_level="warning", access_log=False,
-                                lifespan="off")
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, name="fake-twilio", daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("the local Twilio did not start")
-            time.sleep(0.02)
-        self.url = f"http://127.0.0.1:{port}"
-        return self.url
-
-    def stop(self) -> None:
-        if self._server:
-            self._server.should_exit = True
-            self._thread.join(timeout=5)

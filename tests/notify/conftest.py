@@ -7,7 +7,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 
-import httpx
 import pytest
 from arq.connections import create_pool
 from arq.worker import Worker
@@ -15,8 +14,8 @@ from arq.worker import Worker
 from backend.app import create_app
 from backend.notify.fake_line import FakeLine
 from backend.notify.queue import JobQueue, redis_settings
-from tests.conftest import Browser
 from workers.settings import WorkerSettings
+from tests.conftest import browsers_of
 
 
 @pytest.fixture(scope="session")
@@ -49,17 +48,8 @@ def line_app(line_settings, database, redis):
 @pytest.fixture
 async def line_browser(line_app):
     """More browsers at once, on the app whose LINE is the stand-in."""
-    opened: list[Browser] = []
-
-    def make() -> Browser:
-        browser = Browser(transport=httpx.ASGITransport(app=line_app), base_url="http://testserver",
-                          headers={"accept": "text/html"}, follow_redirects=True)
-        opened.append(browser)
-        return browser
-
-    yield make
-    for browser in opened:
-        await browser.aclose()
+    async for make in browsers_of(line_app):
+        yield make
 
 
 @pytest.fixture
