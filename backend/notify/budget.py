@@ -89,7 +89,7 @@ async def summary(viewer: Viewer) -> dict:
                        "spent": _baht(spent), "forecast": _baht(forecast),
                        "over": spent >= budget["monthly_satang"],
                        "forecast_over": forecast > budget["monthly_satang"],
-                       "used_percent": min(100, round(100 * spent / budget["monthly_satang"]))
+                       "used_percent": round(100 * spent / budget["monthly_satang"])
                        if budget["monthly_satang"] else 100})
     return result
 

@@ -190,7 +190,7 @@ async def test_closing_early_stops_the_codes_and_keeps_what_was_answered(client,
     await people.kanya.sign_in(settings, client)
     assert "ปิดแบบสอบถามตอนนี้" in text_of((await client.get("/surveys")).text)
     closed = await client.submit(f"/surveys/{survey_id}/close")
-    assert "ปิดแบบสอบถามแล้ว" in text_of(closed.text) and "ปิดเมื่อ" in text_of(closed.text)
+    assert "ปิดแบบสอบถามแล้ว" in text_of(closed.text) and "ปิดแล้ว รับคำตอบถึง" in text_of(closed.text)
     assert "ปิดแบบสอบถามตอนนี้" not in text_of(closed.text)
 
     assert "/surveys/mine" not in (await somsri.get("/")).text  # and asks no more
@@ -231,7 +231,7 @@ async def test_the_school_sees_each_question_beside_the_same_term_last_year(clie
     earlier = await client.get(f"/surveys/{old[0]['id']}")
     assert earlier.status_code == 200
     shown = text_of(earlier.text)
-    assert "ปิดเมื่อ" in shown and "คำถามที่เลิกถามแล้ว 3 3.00" in shown and "ปิดแบบสอบถามตอนนี้" not in shown
+    assert "ปิดแล้ว รับคำตอบถึง" in shown and "คำถามที่เลิกถามแล้ว 3 3.00" in shown and "ปิดแบบสอบถามตอนนี้" not in shown
 
 
 
