@@ -11,7 +11,6 @@ from backend.i18n import Refusal, _, format_date, ngettext
 from backend.leave import services
 from backend.leave.tables import KIND_LABELS, STATE_LABELS
 from backend.schools.calendar import KIND_LABELS as CLOSED_LABELS
-from backend import clock
 from backend.students import services as students
 from backend.web import on_refusal, page, redirect, typed
 
@@ -25,10 +24,11 @@ async def _list_page(request: Request, refusal: Refusal | None = None) -> Respon
     children = []
     if viewer.can(Permission.view_children):
         children = await students.list_children(viewer)
+    family_day, phone_day = await services.days_to_offer(viewer)
     return page(request, "leave/list.html", {
         "children": children, "family": await services.list_for_family(viewer) if children else [],
         "staff": await services.list_for_staff(viewer), "choices": await services.phone_choices(viewer),
-        **LABELS, "error": refusal, "posted": posted, "today": clock.today(),
+        **LABELS, "error": refusal, "posted": posted, "family_day": family_day, "phone_day": phone_day,
         "form": request.url.path.rsplit("/", 1)[-1] if refusal else ""},
         status=refusal.status if refusal else 200)
 

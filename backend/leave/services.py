@@ -131,6 +131,20 @@ async def _plan(viewer: Viewer, form: dict, by_phone: bool) -> _Plan:
     return _Plan(LeaveKind(kind), reason, first, last, days, skipped)
 
 
+async def days_to_offer(viewer: Viewer) -> tuple[date, date]:
+    """The day each leave form starts on: the parent's, today while it is a school day before the cut-off, else the
+    next school day; the teacher's (after a phone call, no cut-off), today when it is a school day, else the next."""
+    today = clock.today()
+    days = (await schools.calendar_between(viewer.school_id, today, today + timedelta(days=31))).school_days()
+    if not days:
+        return today, today
+    family = days[0]
+    if family == today and clock.now().astimezone(clock.SCHOOL_TIME).time() >= await schools.leave_cutoff(
+            viewer.school_id):
+        family = days[1] if len(days) > 1 else today
+    return family, days[0]
+
+
 async def _children(viewer: Viewer, student_ids: list[int]) -> list[dict]:
     """The children asked for: each must be the viewer's own, else one refusal that names none of them."""
     if not student_ids:

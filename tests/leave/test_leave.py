@@ -276,3 +276,15 @@ async def test_one_request_for_two_children_reaches_each_homeroom_and_is_not_ask
         theirs = text_of((await malee.get("/leave")).text)
     assert await LeaveRequest.count() == 2 and await LeaveDay.count() == 2
     assert "ชัย" in theirs and "อนันต์" not in theirs  # each homeroom sees its own child only
+
+
+async def test_the_form_starts_on_the_first_day_leave_can_still_be_asked_for(school, client, settings):
+    """Before the cut-off, today; after it, or on a Saturday, the next school day (Friday's after Thursday's
+    cut-off; Monday's on the weekend): the form never offers a day it would refuse."""
+    await school.somsri.sign_in(settings, client)
+    for moment, offered in ((at(7, 40), "2026-11-18"), (at(9, 0), "2026-11-19"), (at(9, 0, date(2026, 11, 19)),
+                                                                                  "2026-11-20"),
+                            (at(10, 0, date(2026, 11, 21)), "2026-11-23")):
+        with clock.set_to(moment):
+            form = (await client.get("/leave")).text
+        assert f'name="first_day" type="date" value="{offered}"' in form, (moment, offered)
