@@ -196,6 +196,8 @@ ROUTES: dict[str, frozenset[str]] = {
     "GET /notify/classrooms/{classroom_id:int}/channels": only("somchai"),
     "GET /notify/opened/{message_id:int}": NOBODY,
     "POST /notify/budget": only("kanya", "preecha"),
+    "POST /notify/outbox/held/send-anyway": only("kanya", "preecha"),  # each school's own held SMS (none here)
+    "POST /notify/outbox/held/drop": only("kanya", "preecha"),  # nothing held here: nothing to drop
     "POST /notify/outbox/{message_id:int}/send-anyway": only("kanya"),
     "POST /notify/outbox/{message_id:int}/drop": only("kanya"),
     # LINE (notify.line_links): Bangkok has not turned LINE on, so a code asked for is refused with words; its ม.1

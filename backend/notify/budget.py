@@ -205,30 +205,45 @@ async def _held(viewer: Viewer, message_id: int) -> dict | None:
     return message if message["status"] == MessageStatus.held.value else None
 
 
-async def send_anyway(viewer: Viewer, settings: Settings, queue: JobQueue, message_id: int) -> bool:
-    """The admin sends a held SMS past the budget (recorded). False when it is not held (any more)."""
-    if await _held(viewer, message_id) is None:
-        return False
+async def _held_ids(viewer: Viewer, message_id: int | None) -> list[int]:
+    """What a decision is about: one message of this school (404 if not), if it is still held; or, with no id,
+    every SMS of the school held now."""
+    if message_id is not None:
+        return [message_id] if await _held(viewer, message_id) else []
+    if not viewer.can(Permission.manage_sms_budget):
+        raise NotifyError(N_("No such message in this school's outbox."), status=404)
+    return [row["id"] for row in await Message.select(Message.id).where(
+        (Message.school == viewer.school_id) & (Message.status == MessageStatus.held.value))]
+
+
+async def send_anyway(viewer: Viewer, settings: Settings, queue: JobQueue, message_id: int | None) -> int:
+    """The admin sends held SMS past the budget, each decision recorded: one, or every held one (message_id None).
+    How many were released (0 when none is held any more)."""
+    ids = await _held_ids(viewer, message_id)
+    if not ids:
+        return 0
     school = await school_row(viewer.school_id)
     moment = now()
     async with db.transaction():
-        released = await Message.update({
+        released = [row["id"] for row in await Message.update({
             Message.status: MessageStatus.queued.value, Message.updated_at: moment, Message.error_code: None,
             Message.error_message: None,
             Message.not_before: sendable_from(settings, moment, school["timezone"], False),  # quiet hours still
-        }).where((Message.id == message_id) & (Message.status == MessageStatus.held.value)).returning(Message.id)
-        if not released:
-            return False
-        await BudgetDecision.insert(BudgetDecision(school=viewer.school_id, message=message_id, decision="send",
-                                                   decided_by=viewer.user_id, decided_at=moment))
-    await queue.send([message_id], tag=f"budget{int(moment.timestamp())}")
-    return True
+        }).where(Message.id.is_in(ids) & (Message.status == MessageStatus.held.value)).returning(Message.id)]
+        if released:
+            await BudgetDecision.insert(*[BudgetDecision(school=viewer.school_id, message=released_id,
+                                                         decision="send", decided_by=viewer.user_id,
+                                                         decided_at=moment) for released_id in released])
+    await queue.send(released, tag=f"budget{int(moment.timestamp())}")
+    return len(released)
 
 
-async def drop(viewer: Viewer, message_id: int, reason: str) -> bool:
-    """The admin drops a held SMS, saying why (recorded). False when it is not held (any more)."""
-    if await _held(viewer, message_id) is None:
-        return False
+async def drop(viewer: Viewer, message_id: int | None, reason: str) -> int:
+    """The admin drops held SMS, saying why, each decision recorded: one, or every held one (message_id None).
+    How many were dropped (0 when none is held any more)."""
+    ids = await _held_ids(viewer, message_id)
+    if not ids:
+        return 0
     reason = " ".join((reason or "").split())
     if not reason:
         raise NotifyError(N_("Say why this SMS is not sent."), errors={"reason": N_("Say why this SMS is not sent.")})
@@ -237,13 +252,14 @@ async def drop(viewer: Viewer, message_id: int, reason: str) -> bool:
                           errors={"reason": N_("Keep the reason under 300 characters.")})
     moment = now()
     async with db.transaction():
-        dropped = await Message.update({Message.status: MessageStatus.dropped.value, Message.updated_at: moment}).where(
-            (Message.id == message_id) & (Message.status == MessageStatus.held.value)).returning(Message.id)
-        if not dropped:
-            return False
-        await BudgetDecision.insert(BudgetDecision(school=viewer.school_id, message=message_id, decision="drop",
-                                                   reason=reason, decided_by=viewer.user_id, decided_at=moment))
-    return True
+        dropped = [row["id"] for row in await Message.update({
+            Message.status: MessageStatus.dropped.value, Message.updated_at: moment}).where(
+            Message.id.is_in(ids) & (Message.status == MessageStatus.held.value)).returning(Message.id)]
+        if dropped:
+            await BudgetDecision.insert(*[BudgetDecision(school=viewer.school_id, message=dropped_id,
+                                                         decision="drop", reason=reason, decided_by=viewer.user_id,
+                                                         decided_at=moment) for dropped_id in dropped])
+    return len(dropped)
 
 
 async def decisions(message_ids: list[int]) -> dict[int, dict]:

@@ -14,7 +14,7 @@ from twilio.request_validator import RequestValidator
 
 from backend import clock, i18n
 from backend.accounts.access import Permission, current_viewer, requires, requires_sign_in
-from backend.i18n import Refusal, _
+from backend.i18n import Refusal, _, ngettext
 from backend.notify import budget, choices, delivery, line_links, push, wording
 from backend.notify import outbox as alerts
 from backend.schoolyear import be_year
@@ -59,12 +59,15 @@ async def unsubscribe(request: Request, data: JSONBody[Subscription]) -> None:
     await push.drop_subscription(current_viewer(request), data.endpoint)
 
 
+HELD_SHOWN = 50  # the newest held SMS listed one by one; the decisions for all of them are above the list
+
+
 async def _outbox_page(request: Request, refusal: Refusal | None = None) -> Response:
     viewer = current_viewer(request)
     status = request.query_params.get("status", "")
     chosen = status if status in {s.value for s in MessageStatus} else ""
     messages = await alerts.list_outbox(viewer, chosen or None)
-    held = await alerts.list_outbox(viewer, MessageStatus.held.value, limit=500)
+    held = await alerts.list_outbox(viewer, MessageStatus.held.value, limit=HELD_SHOWN)
     month = await budget.summary(viewer)
     return page(request, "notify/outbox.html", {
         "messages": messages, "counts": await alerts.outbox_counts(viewer), "held": held,
@@ -86,6 +89,21 @@ async def set_budget(request: Request) -> Response:
     if await budget.set_budget(current_viewer(request), await typed(request)):
         return redirect("/notify/outbox", flash=_("The SMS budget is saved."))
     return redirect("/notify/outbox", flash=_("No SMS budget: no SMS will be held."))
+
+
+@post("/outbox/held/send-anyway", guards=[requires(Permission.manage_sms_budget)])
+async def send_all_anyway(request: Request) -> Response:
+    sent = await budget.send_anyway(current_viewer(request), request.app.state.settings, request.app.state.queue,
+                                    None)
+    return redirect("/notify/outbox", flash=ngettext("%(num)s SMS will be sent, past the budget.",
+                                                     "%(num)s SMS will be sent, past the budget.", sent))
+
+
+@post("/outbox/held/drop", guards=[requires(Permission.manage_sms_budget)], opt=on_refusal(_outbox_page))
+async def drop_all(request: Request) -> Response:
+    dropped = await budget.drop(current_viewer(request), None, (await typed(request)).get("reason", ""))
+    return redirect("/notify/outbox", flash=ngettext("%(num)s SMS dropped; the reason is kept with each.",
+                                                     "%(num)s SMS dropped; the reason is kept with each.", dropped))
 
 
 @post("/outbox/{message_id:int}/send-anyway", guards=[requires(Permission.manage_sms_budget)])
@@ -286,7 +304,8 @@ template_helpers = {
 
 notify_router = Router(path="/notify", route_handlers=[
     twilio_status, subscribe, unsubscribe, outbox, retry, templates, save_template, set_sms_opt_out,
-    set_budget, send_anyway, drop, my_choices, guardian_choices, save_choices, channels, opened,
+    set_budget, send_all_anyway, drop_all, send_anyway, drop, my_choices, guardian_choices, save_choices, channels,
+    opened,
     line_webhook, my_line, line_code, line_unlink, line_settings, save_line_settings, line_grade_code,
     line_group_remove,
 ])

@@ -102,3 +102,25 @@ async def test_only_the_admin_decides_on_a_held_sms(make_client, people, setting
     assert (await teacher.submit(f"/notify/outbox/{held['id']}/send-anyway")).status_code == 403
     await drain()
     assert fake_twilio.sent_to(PRASERT) == []
+
+
+async def test_the_admin_decides_on_every_held_sms_at_once(make_client, people, settings, drain, fake_twilio):
+    """A month's end with many SMS held: one decision for all of them, each recorded."""
+    admin, teacher = make_client(), make_client()
+    await set_budget(admin, people, settings, "0.01")
+    await people.somchai.sign_in(settings, teacher)
+    await save(teacher, people, **{f"s{BUA}": "late", f"s{ANAN}": "late"})
+    await drain()
+    held = await Message.select(Message.id).where(Message.status == "held")
+    assert len(held) >= 2
+    page = text_of((await admin.get("/notify/outbox")).text)
+    assert f"ส่งทั้งหมด {len(held)} ข้อความ" in page and f"ไม่ส่งทั้งหมด {len(held)} ข้อความ" in page
+    refused = await admin.submit("/notify/outbox/held/drop", {"reason": " "})
+    assert refused.status_code == 422 and "กรุณาระบุเหตุผลที่ไม่ส่ง SMS นี้" in text_of(refused.text)
+    sent = await admin.submit("/notify/outbox/held/send-anyway")
+    assert f"จะส่ง SMS {len(held)} ข้อความ" in text_of(sent.text)
+    again = await admin.submit("/notify/outbox/held/send-anyway")  # a double tap releases nothing more
+    assert "จะส่ง SMS 0 ข้อความ" in text_of(again.text)
+    assert await BudgetDecision.count().where(BudgetDecision.decision == "send") == len(held)
+    await drain()
+    assert len(fake_twilio.messages) >= len(held)
