@@ -578,7 +578,8 @@ async def children_today(viewer: Viewer, unseen_limit: int = 5) -> dict[int, dic
     sql = CHILDREN_TODAY_SQL % {"ids": ", ".join(["{}"] * len(ids)), "alerted": ", ".join(["{}"] * len(alerted))}
     rows = await db.fetch(sql, viewer.school_id, *ids, day, first, *alerted,
                           viewer.school_id, *ids, first, *alerted)
-    found = {student_id: {"today": None, "cut_today": [], "unseen": []} for student_id in ids}
+    closed = await schools.closed_on(viewer.school_id, day)  # no register is expected: not "not taken yet"
+    found = {student_id: {"today": None, "closed": closed, "cut_today": [], "unseen": []} for student_id in ids}
     marks: dict[str, dict] = {}
     alerts: list[dict] = []
     for row in rows:

@@ -197,6 +197,18 @@ async def calendar_between(school_id: int, first: date, last: date) -> Calendar:
                                        for r in rows))
 
 
+# On every parent's home page (is there school today?): written out, as a Piccolo select costs a millisecond of CPU.
+DAY_SQL = ("SELECT starts_on, ends_on, kind, name FROM calendar_day "
+           "WHERE school = {} AND starts_on <= {} AND ends_on >= {}")
+
+
+async def closed_on(school_id: int, day: date) -> DayOff | None:
+    """Why the school is closed that day (a weekend, a holiday, a closure), or None when it opens."""
+    rows = await db.fetch(DAY_SQL, school_id, day, day)
+    return Calendar(day, day, tuple(DayOff(_day(r["starts_on"]), _day(r["ends_on"]), DayKind(r["kind"]), r["name"])
+                                    for r in rows)).closed_because(day)
+
+
 async def calendar_of_year(school_id: int, year_be: int) -> dict:
     """The admin's page: the year's holidays, closures and make-up days, and the school days of each term."""
     year_id = await ensure_school_year(school_id, year_be)

@@ -86,3 +86,24 @@ async def test_a_parent_switches_the_home_page_to_english_and_back(make_client, 
     assert "เข้าสู่ระบบ" in text_of((await someone.get("/signin")).text)
     thai = text_of((await parent.submit("/lang", {"locale": "th", "next": "/"})).text)
     assert "บุตรหลานของท่าน" in thai and "Your children" not in thai and "Sign out" not in thai
+
+
+async def test_on_a_day_without_school_the_parent_is_not_told_the_register_is_late(make_client, people, settings):
+    """Next week's Sunday, and a holiday the admin added: no register is expected, so none is "not taken yet"."""
+    from datetime import datetime, time, timedelta
+
+    from backend import clock
+    from backend.schools import services as schools
+
+    parent = make_client()
+    await people.somsri.sign_in(settings, parent)
+    today = clock.today()
+    sunday = today + timedelta(days=6 - today.weekday() + 7)
+    with clock.set_to(datetime.combine(sunday, time(9), clock.SCHOOL_TIME)):
+        page = text_of((await parent.get("/")).text)
+    assert "วันนี้: ไม่มีเรียน" in page and "ยังไม่เช็กชื่อ" not in page
+    monday = sunday + timedelta(days=1)
+    await schools.add_calendar_day(people.bangkok, "closure", "กีฬาสี", monday.isoformat(), "")
+    with clock.set_to(datetime.combine(monday, time(9), clock.SCHOOL_TIME)):
+        page = text_of((await parent.get("/")).text)
+    assert "วันนี้: ไม่มีเรียน (กีฬาสี)" in page
