@@ -14,7 +14,7 @@ Rules:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import Enum
 
@@ -224,6 +224,7 @@ class MenuItem:
     path: str
     label: str  # English msgid
     permission: Permission
+    staff_label: str | None = None  # what the school's staff read instead, where the page is the other side of it
 
 
 # The navigation, in order. A link shows exactly when its page opens: both ask viewer.can(item.permission), and
@@ -246,7 +247,8 @@ MENU = (
     MenuItem("/promotion/guidelines", N_("Guidelines"), Permission.read_guidelines),
     MenuItem("/promotion/network", N_("Parent network"), Permission.keep_parent_network),
     MenuItem("/leave", N_("Leave requests"), Permission.use_leave),
-    MenuItem("/conversations", N_("Messages with the teacher"), Permission.use_conversations),
+    MenuItem("/conversations", N_("Messages with the teacher"), Permission.use_conversations,
+             N_("Messages from families")),
     MenuItem("/surveys", N_("Parents' survey"), Permission.use_surveys),
     MenuItem("/roster/import", N_("Roster"), Permission.manage_roster),
     MenuItem("/admin/users", N_("Staff"), Permission.manage_users),
@@ -261,7 +263,8 @@ MENU = (
 
 
 def menu(viewer: Viewer) -> list[MenuItem]:
-    return [item for item in MENU if viewer.can(item.permission)]
+    return [replace(item, label=item.staff_label) if item.staff_label and viewer.is_staff else item
+            for item in MENU if viewer.can(item.permission)]
 
 
 def parse_roles(text: str) -> frozenset[Role]:

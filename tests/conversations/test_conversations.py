@@ -342,3 +342,12 @@ async def test_a_class_message_in_quiet_hours_waits_for_the_morning_by_sms_and_s
     waits = {m["channel"]: m["not_before"] for m in await Message.select(Message.channel, Message.not_before)}
     assert waits["sms"] == at(clock.today(), time(7, 0)) + timedelta(days=1)  # Prasert: in the morning
     assert waits["push"] == evening  # Somsri's phone: silent, at once
+
+
+async def test_the_menu_names_the_messages_for_who_reads_it(make_client, people, settings):
+    """The same page is "messages with the teacher" to a parent and "messages from families" to the teacher."""
+    parent, teacher = make_client(), make_client()
+    await people.somsri.sign_in(settings, parent)
+    await people.somchai.sign_in(settings, teacher)
+    assert '<a href="/conversations">ข้อความถึงครู</a>' in (await parent.get("/")).text
+    assert '<a href="/conversations">ข้อความจากผู้ปกครอง</a>' in (await teacher.get("/")).text
