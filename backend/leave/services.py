@@ -116,7 +116,7 @@ async def _plan(viewer: Viewer, form: dict, by_phone: bool) -> _Plan:
                          errors={"last_day": N_("Choose a shorter span.")}, num=MAX_SPAN_DAYS)
     if first == today and not by_phone:
         cutoff = await schools.leave_cutoff(viewer.school_id)
-        if clock.now().astimezone(clock.SCHOOL_TIME).time() >= cutoff:
+        if _past(cutoff):
             raise LeaveError(N_("It is past %(time)s, so leave for today can no longer be asked for here: please "
                                 "phone the school. Leave from tomorrow on can still be asked for."),
                              errors={"first_day": N_("Choose tomorrow or a later day.")},
@@ -131,6 +131,11 @@ async def _plan(viewer: Viewer, form: dict, by_phone: bool) -> _Plan:
     return _Plan(LeaveKind(kind), reason, first, last, days, skipped)
 
 
+def _past(cutoff) -> bool:
+    """Whether the school's clock has passed today's cut-off for leave asked in the app."""
+    return clock.now().astimezone(clock.SCHOOL_TIME).time() >= cutoff
+
+
 async def days_to_offer(viewer: Viewer) -> tuple[date, date]:
     """The day each leave form starts on: the parent's, today while it is a school day before the cut-off, else the
     next school day; the teacher's (after a phone call, no cut-off), today when it is a school day, else the next."""
@@ -139,8 +144,7 @@ async def days_to_offer(viewer: Viewer) -> tuple[date, date]:
     if not days:
         return today, today
     family = days[0]
-    if family == today and clock.now().astimezone(clock.SCHOOL_TIME).time() >= await schools.leave_cutoff(
-            viewer.school_id):
+    if family == today and _past(await schools.leave_cutoff(viewer.school_id)):
         family = days[1] if len(days) > 1 else today
     return family, days[0]
 

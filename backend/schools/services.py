@@ -193,8 +193,11 @@ async def calendar_between(school_id: int, first: date, last: date) -> Calendar:
     rows = await CalendarDay.select(CalendarDay.starts_on, CalendarDay.ends_on, CalendarDay.kind,
                                     CalendarDay.name).where(
         (CalendarDay.school == school_id) & (CalendarDay.starts_on <= last) & (CalendarDay.ends_on >= first))
-    return Calendar(first, last, tuple(DayOff(_day(r["starts_on"]), _day(r["ends_on"]), DayKind(r["kind"]), r["name"])
-                                       for r in rows))
+    return Calendar(first, last, _days_off(rows))
+
+
+def _days_off(rows: list[dict]) -> tuple[DayOff, ...]:
+    return tuple(DayOff(_day(r["starts_on"]), _day(r["ends_on"]), DayKind(r["kind"]), r["name"]) for r in rows)
 
 
 # On every parent's home page (is there school today?): written out, as a Piccolo select costs a millisecond of CPU.
@@ -205,8 +208,7 @@ DAY_SQL = ("SELECT starts_on, ends_on, kind, name FROM calendar_day "
 async def closed_on(school_id: int, day: date) -> DayOff | None:
     """Why the school is closed that day (a weekend, a holiday, a closure), or None when it opens."""
     rows = await db.fetch(DAY_SQL, school_id, day, day)
-    return Calendar(day, day, tuple(DayOff(_day(r["starts_on"]), _day(r["ends_on"]), DayKind(r["kind"]), r["name"])
-                                    for r in rows)).closed_because(day)
+    return Calendar(day, day, _days_off(rows)).closed_because(day)
 
 
 async def calendar_of_year(school_id: int, year_be: int) -> dict:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from backend.accounts.access import Permission, Viewer
+from backend.accounts.access import Permission, Viewer, oversees_school
 from backend.accounts.sessions import area_figures_viewer
 from backend.i18n import N_
 from backend.schools import services as schools
@@ -107,7 +107,7 @@ async def overview(viewer: Viewer) -> list[AreaSchool]:
 async def school(viewer: Viewer, school_id: int, term_key: str = "") -> AreaSchool:
     """One overseen school's figures per component and per grade for a term ("" for its current term), beside the
     same term last year; a school not overseen is refused as not found, whether it exists or not."""
-    if not viewer.can(Permission.view_area) or school_id not in viewer.area_school_ids:
+    if not oversees_school(viewer, school_id):
         raise _not_overseen()
     rows = await schools.names([school_id])
     if not rows:
@@ -119,7 +119,7 @@ async def report_pack(viewer: Viewer, school_id: int, term_key: str = ""):
     """An overseen school's term report pack, as its care committee makes it (supervision.report.build)."""
     from backend.supervision import report
 
-    if not viewer.can(Permission.view_area) or school_id not in viewer.area_school_ids:
+    if not oversees_school(viewer, school_id):
         raise _not_overseen()
     scoped = await area_figures_viewer(viewer, school_id)
     if scoped is None:
