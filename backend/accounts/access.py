@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import Enum
+from functools import lru_cache
 
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
@@ -262,9 +263,12 @@ MENU = (
 )
 
 
-def menu(viewer: Viewer) -> list[MenuItem]:
-    return [replace(item, label=item.staff_label) if item.staff_label and viewer.is_staff else item
-            for item in MENU if viewer.can(item.permission)]
+@lru_cache(maxsize=4096)
+def menu(viewer: Viewer) -> tuple[MenuItem, ...]:
+    # Asked on every page, and the same for the same Viewer (every predicate reads the Viewer alone): worked out once
+    # per Viewer seen. A Viewer is rebuilt from the database on each request, so a change makes a new one.
+    return tuple(replace(item, label=item.staff_label) if item.staff_label and viewer.is_staff else item
+                 for item in MENU if viewer.can(item.permission))
 
 
 def parse_roles(text: str) -> frozenset[Role]:
