@@ -3,7 +3,8 @@
 Thai needs three things a plain PDF writer lacks, and each comes from a maintained library: HarfBuzz (uharfbuzz)
 shapes the text, placing tone marks and vowels above and below by the font's own rules (ที่, ผู้ปกครอง, น้ำ); BudouX
 finds where a line may break between Thai words (Thai writes no spaces between them); fontTools embeds the part of
-the font used (backend/pdf_file.py writes the file). The font is TLWG Laksaman, TH Sarabun's free twin (frontend/static/fonts, licence there).
+the font used (backend/pdf_file.py writes the file). The font is TLWG Laksaman, TH Sarabun's free twin
+(frontend/static/fonts, licence there).
 
 Laid out as a flow, top to bottom, in millimetres; a block that does not fit goes on a new page:
 
@@ -22,6 +23,7 @@ pages take seconds, not minutes.
 from __future__ import annotations
 
 import functools
+import math
 import io
 import re
 from dataclasses import dataclass
@@ -170,6 +172,18 @@ def wrap(text: str, style: str, size: float, width: float) -> list[str]:
     return lines
 
 
+def fit_words(text: str, style: str, size: float, width: float, smallest: float = 7) -> tuple[list[str], float]:
+    """The lines of a short text (a table's header cell) broken only between words (spaces, BudouX), and the size
+    they are set at: smaller than `size` when a word is wider than the width, so it fits whole. Below `smallest`
+    points a word would not be read; there, and only there, it is cut as wrap() cuts."""
+    font = face(style)
+    widest = max((font.width(piece, size) for line in str(text).split("\n") for piece in _pieces(line)
+                  if piece != " "), default=0.0)
+    if widest > width:
+        size = max(smallest, math.floor(size * width / widest * 4) / 4)  # quarter points, rounded down to fit
+    return wrap(text, style, size, width), size
+
+
 class Document:
     """A PDF of A4 pages, written top to bottom. Sizes in millimetres, fonts in points."""
 
@@ -288,20 +302,26 @@ class Document:
 
     def table(self, header: list[str], rows: list[list[str]], widths: list[float], size: float = 13) -> None:
         """A ruled table across the page, `widths` in proportion; cells wrap, a row never splits, and the header
-        comes again on a new page."""
+        comes again on a new page. A header cell breaks only between words: one whose word is wider than the
+        column is set smaller (fit_words), so that a narrow column reads เป้าหมาย, never เป้าหม / าย."""
         total = sum(widths)
         columns = [self.width * w / total for w in widths]
         pad, side = 1.0, 1.5  # room above and below a cell's text, and at its sides
 
-        head_size = size - 1  # the header smaller: fewer of its words wrap
+        # Each cell as (lines, size): the header smaller, fewer of its words wrap.
+        head = [fit_words(text, "bold", size - 1, width - 2 * side) for text, width in zip(header, columns,
+                                                                                            strict=True)]
+        body = [[(wrap(text, "regular", size, width - 2 * side), size) for text, width in zip(row, columns,
+                                                                                                strict=True)]
+                for row in rows]
 
-        def row_height(cells: list[list[str]], at: float = size) -> float:
-            return max(len(lines) for lines in cells) * self.line_height(at) + pad
+        def row_height(cells: list[tuple[list[str], float]]) -> float:
+            return max(len(lines) * self.line_height(at) for lines, at in cells) + pad
 
-        def draw(cells: list[list[str]], style: str, fill: float | None, at: float = size) -> None:
-            height = row_height(cells, at)
+        def draw(cells: list[tuple[list[str], float]], style: str, fill: float | None) -> None:
+            height = row_height(cells)
             x = self.margin
-            for lines, width in zip(cells, columns, strict=True):
+            for (lines, at), width in zip(cells, columns, strict=True):
                 if fill is not None:
                     self._rect(x, self.y, width, height, fill)
                 self._rect(x, self.y, width, height)
@@ -309,15 +329,12 @@ class Document:
                 x += width
             self.y += height
 
-        head = [wrap(text, "bold", head_size, width - 2 * side) for text, width in zip(header, columns, strict=True)]
-        body = [[wrap(text, "regular", size, width - 2 * side) for text, width in zip(row, columns, strict=True)]
-                for row in rows]
-        self._fit(row_height(head, head_size) + (row_height(body[0]) if body else 0))
-        draw(head, "bold", GREY, head_size)
+        self._fit(row_height(head) + (row_height(body[0]) if body else 0))
+        draw(head, "bold", GREY)
         for cells in body:
             if row_height(cells) > self.room:
                 self.new_page(self.footer)
-                draw(head, "bold", GREY, head_size)
+                draw(head, "bold", GREY)
             draw(cells, "regular", None)
         self.y += 1.2
 

@@ -175,7 +175,7 @@ def _coverage(found: dict[int, services.Overview], waiting: list[SchoolTerm]) ->
         if component == "promotion":
             blocks.append(Block("text", " · ".join(_("Homeroom activities recorded in term %(term)s: %(n)s",
                                                      term=t, n=o.figures.activities) for t, o in found.items())))
-        blocks.append(Block("table", header=header, rows=rows, widths=[46, 22, 14, 20, 22, 14, 20, 18]))
+        blocks.append(Block("table", header=header, rows=rows, widths=[38, 25, 16, 20, 25, 16, 20, 20]))
     blocks.append(Block("text", _("Last year: the same term of the school year before as the year's last term "
                                   "begun (term %(n)s).", n=end.figures.term.number)))
     return Section(_(YEAR_CONTENTS[0]), _("Summary"), blocks, new_page=True)
