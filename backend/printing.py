@@ -212,6 +212,10 @@ class Document:
             self._run(right, "regular", 10, A4[0] - self.margin - self.fonts["regular"].face.width(right, 10),
                       A4[1] - self.margin / 2)
 
+    def drop_pages(self, start: int) -> None:
+        """Take back the pages from `start` on (a try at fitting something on one page that did not)."""
+        del self.pages[start:]
+
     @property
     def room(self) -> float:
         """What is left of the page, in millimetres."""
