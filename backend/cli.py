@@ -290,14 +290,16 @@ async def create_admin(school_code: str, username: str, name: str, password: str
     print(f"admin {username} created")
 
 
-async def report(school_code: str, term: str, out: Path, username: str | None) -> None:
-    """The term's report pack, PDF and XLSX, written to files: made as the school's executive (or --as a member of its
-    care committee), exactly as the download buttons of /supervision/report make it."""
+async def report(school_code: str, term: str, out: Path, username: str | None, year: str = "") -> None:
+    """The report pack of a term, or with `year` of a whole school year, PDF and XLSX, written to files: made as the
+    school's executive (or --as a member of its care committee), exactly as the download buttons of
+    /supervision/report make it."""
     from backend.accounts import sessions
     from backend.accounts.tables import Role, User
     from backend.i18n import Refusal, gettext
     from backend.schools.tables import School
     from backend.supervision import report as pack
+    from backend.supervision import year_report
 
     school = await School.select(School.id).where(School.code == school_code).first()
     if school is None:
@@ -309,7 +311,8 @@ async def report(school_code: str, term: str, out: Path, username: str | None) -
         raise SystemExit(f"no user {username} in school {school_code}" if username else
                          f"school {school_code} has no executive: name a member of its care committee with --as")
     try:
-        found = await pack.build(await sessions.viewer_of(user["id"]), term)
+        viewer = await sessions.viewer_of(user["id"])
+        found = await (year_report.build(viewer, year) if year else pack.build(viewer, term))
     except Refusal as refusal:
         raise SystemExit(gettext(refusal.message, **refusal.values)) from None
     out.mkdir(parents=True, exist_ok=True)
@@ -390,9 +393,12 @@ def main(argv: list[str] | None = None) -> None:
     command.add_argument("username")
     command.add_argument("name")
     command.add_argument("--password", default=os.environ.get("DOOLAE_ADMIN_PASSWORD"))
-    command = commands.add_parser("report", help="write a school's term report pack (PDF and XLSX) to files")
+    command = commands.add_parser("report", help="write a school's term or school year report pack (PDF and XLSX) "
+                                  "to files")
     command.add_argument("school")
-    command.add_argument("--term", default="", help='the term, e.g. 2569-2 (default: the current term)')
+    chosen = command.add_mutually_exclusive_group()
+    chosen.add_argument("--term", default="", help='the term, e.g. 2569-2 (default: the current term)')
+    chosen.add_argument("--year", default="", help="a whole school year, both terms, e.g. 2569")
     command.add_argument("--out", type=Path, default=Path("."), help="the folder to write to (default: here)")
     command.add_argument("--as", dest="username", help="a member of the care committee (default: an executive)")
     command = commands.add_parser("create-area-supervisor",
@@ -427,7 +433,7 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "import-roster":
         asyncio.run(_with_db(import_roster(args.school, args.path, args.map, args.ignore, args.sheet)))
     elif args.command == "report":
-        asyncio.run(_with_db(report(args.school, args.term, args.out, args.username)))
+        asyncio.run(_with_db(report(args.school, args.term, args.out, args.username, args.year)))
     elif args.command == "create-school":
         asyncio.run(_with_db(create_school(args.code, args.name, args.short_name, args.grades)))
     elif args.command == "create-admin":

@@ -3,7 +3,8 @@
 Thai needs three things a plain PDF writer lacks, and each comes from a maintained library: HarfBuzz (uharfbuzz)
 shapes the text, placing tone marks and vowels above and below by the font's own rules (ที่, ผู้ปกครอง, น้ำ); BudouX
 finds where a line may break between Thai words (Thai writes no spaces between them); fontTools embeds the part of
-the font used. The font is TLWG Laksaman, TH Sarabun's free twin (frontend/static/fonts, licence there).
+the font used (backend/pdf_file.py writes the file). The font is TLWG Laksaman, TH Sarabun's free twin
+(frontend/static/fonts, licence there).
 
 Laid out as a flow, top to bottom, in millimetres; a block that does not fit goes on a new page:
 
@@ -22,20 +23,19 @@ pages take seconds, not minutes.
 from __future__ import annotations
 
 import functools
-import hashlib
+import math
 import io
 import re
-import zlib
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import quote
 
 import budoux
 import uharfbuzz as hb
-from fontTools import subset
 from fontTools.ttLib import TTFont
 from litestar import Response
+
+from backend import pdf_file
 
 FONTS = Path(__file__).resolve().parent.parent / "frontend" / "static" / "fonts"
 FONT_FILES = {"regular": FONTS / "Laksaman.ttf", "bold": FONTS / "Laksaman-Bold.ttf"}
@@ -172,54 +172,16 @@ def wrap(text: str, style: str, size: float, width: float) -> list[str]:
     return lines
 
 
-class _Embedded:
-    """A font as this document uses it: character ids (CIDs) handed out to (glyph, text) pairs as they are drawn,
-    so that a copy of the text from the PDF reads as it was written."""
-
-    def __init__(self, face: Face, resource: str):
-        self.face = face
-        self.resource = resource
-        self.cids: dict[tuple[int, str], int] = {}
-        self.runs: dict[tuple[str, float], str] = {}  # text and size → TJ operators
-
-    def cid(self, glyph: Glyph) -> int:
-        key = (glyph.gid, glyph.text)
-        found = self.cids.get(key)
-        if found is None:
-            found = self.cids[key] = len(self.cids) + 1  # CID 0 is the font's .notdef
-        return found
-
-    def operators(self, text: str, size: float) -> str:
-        """The run's glyphs as PDF text operators, each glyph where HarfBuzz placed it."""
-        key = (text, size)
-        found = self.runs.get(key)
-        if found is not None:
-            return found
-        scale = 1000 / self.face.upem
-        parts: list[str] = []
-        items: list[str] = []
-        rise = 0
-        for glyph in self.face.shape(text)[0]:
-            if glyph.y_offset != rise:
-                if items:
-                    parts.append(f"[{' '.join(items)}] TJ")
-                    items = []
-                rise = glyph.y_offset
-                parts.append(f"{rise * size / self.face.upem:.2f} Ts")
-            shift = glyph.x_offset * scale
-            if shift:
-                items.append(f"{-shift:.0f}")
-            items.append(f"<{self.cid(glyph):04x}>")
-            # The PDF moves by the glyph's own width; HarfBuzz may want another advance (a mark, a kern).
-            back = shift + self.face.widths[glyph.gid] * scale - glyph.advance * scale
-            if back:
-                items.append(f"{back:.0f}")
-        if items:
-            parts.append(f"[{' '.join(items)}] TJ")
-        if rise:
-            parts.append("0 Ts")
-        found = self.runs[key] = " ".join(parts)
-        return found
+def fit_words(text: str, style: str, size: float, width: float, smallest: float = 7) -> tuple[list[str], float]:
+    """The lines of a short text (a table's header cell) broken only between words (spaces, BudouX), and the size
+    they are set at: smaller than `size` when a word is wider than the width, so it fits whole. Below `smallest`
+    points a word would not be read; there, and only there, it is cut as wrap() cuts."""
+    font = face(style)
+    widest = max((font.width(piece, size) for line in str(text).split("\n") for piece in _pieces(line)
+                  if piece != " "), default=0.0)
+    if widest > width:
+        size = max(smallest, math.floor(size * width / widest * 4) / 4)  # quarter points, rounded down to fit
+    return wrap(text, style, size, width), size
 
 
 class Document:
@@ -230,7 +192,8 @@ class Document:
         self.lang = lang
         self.margin = margin
         self.width = A4[0] - 2 * margin  # the text's width
-        self.fonts = {style: _Embedded(face(style), f"F{n}") for n, style in enumerate(FONT_FILES, start=1)}
+        self.fonts = {style: pdf_file.Embedded(face(style), f"F{n}")
+                      for n, style in enumerate(FONT_FILES, start=1)}
         self.pages: list[list[str]] = []
         self.y = 0.0  # from the page's top edge
         self.footer: tuple[str, str] = ("", "")
@@ -248,6 +211,10 @@ class Document:
         if right:
             self._run(right, "regular", 10, A4[0] - self.margin - self.fonts["regular"].face.width(right, 10),
                       A4[1] - self.margin / 2)
+
+    def drop_pages(self, start: int) -> None:
+        """Take back the pages from `start` on (a try at fitting something on one page that did not)."""
+        del self.pages[start:]
 
     @property
     def room(self) -> float:
@@ -339,20 +306,26 @@ class Document:
 
     def table(self, header: list[str], rows: list[list[str]], widths: list[float], size: float = 13) -> None:
         """A ruled table across the page, `widths` in proportion; cells wrap, a row never splits, and the header
-        comes again on a new page."""
+        comes again on a new page. A header cell breaks only between words: one whose word is wider than the
+        column is set smaller (fit_words), so that a narrow column reads เป้าหมาย, never เป้าหม / าย."""
         total = sum(widths)
         columns = [self.width * w / total for w in widths]
         pad, side = 1.0, 1.5  # room above and below a cell's text, and at its sides
 
-        head_size = size - 1  # the header smaller: fewer of its words wrap
+        # Each cell as (lines, size): the header smaller, fewer of its words wrap.
+        head = [fit_words(text, "bold", size - 1, width - 2 * side) for text, width in zip(header, columns,
+                                                                                            strict=True)]
+        body = [[(wrap(text, "regular", size, width - 2 * side), size) for text, width in zip(row, columns,
+                                                                                                strict=True)]
+                for row in rows]
 
-        def row_height(cells: list[list[str]], at: float = size) -> float:
-            return max(len(lines) for lines in cells) * self.line_height(at) + pad
+        def row_height(cells: list[tuple[list[str], float]]) -> float:
+            return max(len(lines) * self.line_height(at) for lines, at in cells) + pad
 
-        def draw(cells: list[list[str]], style: str, fill: float | None, at: float = size) -> None:
-            height = row_height(cells, at)
+        def draw(cells: list[tuple[list[str], float]], style: str, fill: float | None) -> None:
+            height = row_height(cells)
             x = self.margin
-            for lines, width in zip(cells, columns, strict=True):
+            for (lines, at), width in zip(cells, columns, strict=True):
                 if fill is not None:
                     self._rect(x, self.y, width, height, fill)
                 self._rect(x, self.y, width, height)
@@ -360,15 +333,12 @@ class Document:
                 x += width
             self.y += height
 
-        head = [wrap(text, "bold", head_size, width - 2 * side) for text, width in zip(header, columns, strict=True)]
-        body = [[wrap(text, "regular", size, width - 2 * side) for text, width in zip(row, columns, strict=True)]
-                for row in rows]
-        self._fit(row_height(head, head_size) + (row_height(body[0]) if body else 0))
-        draw(head, "bold", GREY, head_size)
+        self._fit(row_height(head) + (row_height(body[0]) if body else 0))
+        draw(head, "bold", GREY)
         for cells in body:
             if row_height(cells) > self.room:
                 self.new_page(self.footer)
-                draw(head, "bold", GREY, head_size)
+                draw(head, "bold", GREY)
             draw(cells, "regular", None)
         self.y += 1.2
 
@@ -388,59 +358,8 @@ class Document:
     def to_bytes(self) -> bytes:
         if not self.pages:
             self.new_page()
-        writer = _Writer()
-        catalog, pages_id = writer.reserve(), writer.reserve()
-        fonts = {font.resource: self._font(writer, font) for font in self.fonts.values() if font.cids}
-        resources = "<< /Font << " + " ".join(f"/{name} {ref} 0 R" for name, ref in fonts.items()) + " >> >>"
-        kids = []
-        for operators in self.pages:
-            content = writer.stream("\n".join(operators).encode("latin-1"))
-            kids.append(writer.add(f"<< /Type /Page /Parent {pages_id} 0 R /MediaBox [0 0 {A4[0] * MM:.2f} "
-                                   f"{A4[1] * MM:.2f}] /Resources {resources} /Contents {content} 0 R >>"))
-        writer.put(pages_id, f"<< /Type /Pages /Kids [{' '.join(f'{k} 0 R' for k in kids)}] /Count {len(kids)} >>")
-        writer.put(catalog, f"<< /Type /Catalog /Pages {pages_id} 0 R /Lang {_text(self.lang)} >>")
-        made = datetime.now(timezone.utc).strftime("D:%Y%m%d%H%M%SZ")
-        info = writer.add(f"<< /Title {_text(self.title)} /Producer (Doolae) /CreationDate ({made}) >>")
-        return writer.finish(catalog, info)
-
-    def _font(self, writer: _Writer, font: _Embedded) -> int:
-        """The font as a composite (Type 0) font: CIDs in the page text, a map from CID to glyph, each CID's
-        width and text, and the font file cut down to the glyphs used."""
-        face = font.face
-        scale = 1000 / face.upem
-        by_cid = sorted((cid, gid, text) for (gid, text), cid in font.cids.items())
-        cid_to_gid = bytearray(2 * (len(by_cid) + 1))
-        for cid, gid, _ in by_cid:
-            cid_to_gid[2 * cid:2 * cid + 2] = gid.to_bytes(2, "big")
-        widths = " ".join(str(round(face.widths[gid] * scale)) for _, gid, _ in by_cid)
-        options = subset.Options()
-        options.retain_gids = True  # the CID map names glyphs by their number in the whole font
-        options.layout_features = []  # shaped already
-        options.hinting = False
-        options.notdef_outline = True
-        options.drop_tables += ["GSUB", "GPOS", "GDEF", "DSIG", "FFTM"]
-        cut = subset.Subsetter(options)
-        cut.populate(gids=[gid for _, gid, _ in by_cid])
-        whole = TTFont(str(face.path))
-        cut.subset(whole)
-        buffer = io.BytesIO()
-        whole.save(buffer)
-        # A subset font's name starts with six capital letters of its own (PDF 32000, 9.6.4).
-        tag = "".join(chr(65 + b % 26) for b in hashlib.sha256(repr(by_cid).encode()).digest()[:6])
-        name = f"{tag}+{face.postscript_name}"
-        file_id = writer.stream(buffer.getvalue())
-        descriptor = writer.add(
-            f"<< /Type /FontDescriptor /FontName /{name} /Flags 32 /FontBBox [{' '.join(map(str, face.bbox))}] "
-            f"/ItalicAngle 0 /Ascent {face.ascent} /Descent {face.descent} /CapHeight {face.cap_height} "
-            f"/StemV 80 /FontFile2 {file_id} 0 R >>")
-        cid_map = writer.stream(bytes(cid_to_gid))
-        descendant = writer.add(
-            f"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /{name} /CIDSystemInfo << /Registry (Adobe) "
-            f"/Ordering (Identity) /Supplement 0 >> /FontDescriptor {descriptor} 0 R /DW 0 "
-            f"/W [1 [{widths}]] /CIDToGIDMap {cid_map} 0 R >>")
-        to_unicode = writer.stream(_to_unicode(by_cid).encode("ascii"))
-        return writer.add(f"<< /Type /Font /Subtype /Type0 /BaseFont /{name} /Encoding /Identity-H "
-                          f"/DescendantFonts [{descendant} 0 R] /ToUnicode {to_unicode} 0 R >>")
+        return pdf_file.write(self.title, self.lang, self.pages, list(self.fonts.values()),
+                              (A4[0] * MM, A4[1] * MM))
 
 
 def response(data: bytes, filename: str, inline: bool = False) -> Response:
@@ -448,63 +367,3 @@ def response(data: bytes, filename: str, inline: bool = False) -> Response:
     return Response(data, media_type="application/pdf", headers={
         "Content-Disposition": f"{'inline' if inline else 'attachment'}; filename*=UTF-8''{quote(filename)}",
         "Cache-Control": "private, no-store"})
-
-
-def _text(value: str) -> str:
-    """A PDF text string (UTF-16 with its byte order mark), for the title and the language."""
-    return "<feff" + value.encode("utf-16-be").hex() + ">"
-
-
-def _to_unicode(by_cid: list[tuple[int, int, str]]) -> str:
-    """The map a reader uses to copy or search the text: each CID's characters. A cluster's further glyphs (the
-    second and third of น้ำ) map to nothing, so the word reads once."""
-    lines = ["/CIDInit /ProcSet findresource begin", "12 dict begin", "begincmap",
-             "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def",
-             "/CMapName /Adobe-Identity-UCS def", "/CMapType 2 def",
-             "1 begincodespacerange", "<0000> <ffff>", "endcodespacerange"]
-    mapped = [(cid, text) for cid, _, text in by_cid]
-    for start in range(0, len(mapped), 100):
-        chunk = mapped[start:start + 100]
-        lines.append(f"{len(chunk)} beginbfchar")
-        lines += [f"<{cid:04x}> <{text.encode('utf-16-be').hex()}>" for cid, text in chunk]
-        lines.append("endbfchar")
-    lines += ["endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end"]
-    return "\n".join(lines)
-
-
-class _Writer:
-    """PDF objects, numbered, then the cross-reference table that finds them."""
-
-    def __init__(self):
-        self.objects: dict[int, bytes] = {}
-        self.count = 0
-
-    def reserve(self) -> int:
-        self.count += 1
-        return self.count
-
-    def put(self, number: int, body: str | bytes) -> None:
-        self.objects[number] = body.encode("latin-1") if isinstance(body, str) else body
-
-    def add(self, body: str | bytes) -> int:
-        number = self.reserve()
-        self.put(number, body)
-        return number
-
-    def stream(self, data: bytes) -> int:
-        packed = zlib.compress(data, 6)
-        return self.add(b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(packed) + packed
-                        + b"\nendstream")
-
-    def finish(self, root: int, info: int) -> bytes:
-        out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-        offsets = [0] * (self.count + 1)
-        for number in range(1, self.count + 1):
-            offsets[number] = len(out)
-            out += b"%d 0 obj\n" % number + self.objects[number] + b"\nendobj\n"
-        xref = len(out)
-        out += b"xref\n0 %d\n0000000000 65535 f \n" % (self.count + 1)
-        out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets[1:])
-        out += b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-            self.count + 1, root, info, xref)
-        return bytes(out)

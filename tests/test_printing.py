@@ -63,3 +63,31 @@ def test_a_long_table_goes_on_over_pages_with_its_header():
     assert len(pages) >= 2
     assert all(page.count("ลำดับชื่อ-นามสกุล") == 1 for page in pages)
     assert "เด็กหญิงกิ่ง80น้ำใจ" in pages[-1] and "ต่อ" in pages[-1]
+
+
+def pdftotext(data: bytes, layout: bool = False) -> str:
+    """The text as poppler's pdftotext reads it: a line of the page is a line of its output."""
+    import subprocess
+
+    return subprocess.run(["pdftotext", *(["-layout"] if layout else []), "-", "-"], input=data, capture_output=True,
+                          check=True).stdout.decode("utf-8")
+
+
+def test_a_narrow_header_breaks_between_words_and_shrinks_a_word_too_wide():
+    """เป้าหมาย is one word wider than its column: set smaller, whole, never เป้าหม / าย; a header of several words
+    breaks only between them (BudouX), each line whole words."""
+    words = "ภาคเรียนเดียวกันปีที่แล้ว"
+    doc = printing.Document("หัวตาราง")
+    doc.new_page()
+    doc.table(["รายการ", "เป้าหมาย"], [["เยี่ยมบ้าน", "100 %"]], [12, 1], size=12)
+    doc.table([words, "รายการ"], [["1", "เยี่ยมบ้าน"]], [1, 10], size=12)
+    lines = [line.strip() for line in pdftotext(doc.to_bytes()).splitlines() if line.strip()]
+    assert "เป้าหมาย" in lines and "เป้าหม" not in lines
+    pieces = printing._pieces(words)
+    wholes = {"".join(pieces[i:j]) for i in range(len(pieces)) for j in range(i + 1, len(pieces) + 1)}
+    header = [line for line in lines if line in words]
+    assert len(header) > 1 and "".join(header) == words  # wrapped, in order
+    assert all(line in wholes for line in header), header
+    # The word set smaller fits its column: the header row is one line high, as its neighbour's.
+    lines, size = printing.fit_words("เป้าหมาย", "bold", 11, 10)
+    assert lines == ["เป้าหมาย"] and size < 11 and printing.face("bold").width("เป้าหมาย", size) <= 10

@@ -286,32 +286,78 @@ async def pdf(summaries: list[Summary]) -> bytes:
     return await to_thread.run_sync(to_pdf, summaries)
 
 
+# Each try at setting a student on one page: the type's scale, and at most how many cases, rows of a table and lines
+# of a cell are shown (None: all). A student with much history is set smaller, then trimmed to the newest, each cut
+# said where it is made ("and 4 earlier cases…"), until their page fits.
+FITTING = ((1.0, None, None, None), (0.9, None, None, None), (0.85, 3, 4, 3), (0.8, 2, 3, 2), (0.75, 1, 3, 1))
+
+
 def to_pdf(summaries: list[Summary]) -> bytes:
-    """A4, one student after another, each from a new page (one page each unless a student's care runs long)."""
+    """A4, one student after another, each on a page of their own (set smaller and trimmed to fit: FITTING)."""
     doc = printing.Document(_(TITLE), margin=11)
     printed = _("Printed %(date)s", date=format_date(clock.today()))
     for summary in summaries:
-        doc.new_page(footer=(f"{summary.school} · {printed}", f"{full_name(summary.student)} "
-                                                              f"{summary.student['label']}"))
-        doc.heading(_(TITLE), size=17, align="center")
-        doc.text(f"{summary.school} · {summary.term}", size=13, align="center")
-        doc.fields(summary.head, size=13)
-        for number, part in enumerate(summary.parts, start=1):
-            doc.heading(f"{number}. {part.title}", size=14)
-            for block in part.blocks:
-                if block.kind == "fields":
-                    doc.fields(block.pairs, size=13)
-                elif block.kind == "table":
-                    doc.table(block.header, block.rows, block.widths, size=12)
-                elif block.kind == "caption":
-                    doc.text(block.text, size=13, bold=True)
-                else:
-                    doc.text(block.text, size=13)
-        if summary.left_out:
-            doc.space(1)
-            doc.text(_("This copy leaves out %(parts)s: the person who printed it may not read them.",
-                       parts=", ".join(summary.left_out)), size=12)
-        sign = _("Signed") + " " + "." * 40
-        doc.signatures([[sign, f"( {name} )", _("Homeroom teacher")] for name in summary.teachers[:1]]
-                       + [[sign, f"( {'.' * 40} )", _("Head of the student care system")]], size=12)
+        start = len(doc.pages)
+        for scale, cases, rows, lines in FITTING:
+            doc.drop_pages(start)
+            _draw(doc, summary, printed, scale, [_trimmed(part.blocks, cases, rows, lines) for part in summary.parts])
+            if len(doc.pages) - start == 1:
+                break
     return doc.to_bytes()
+
+
+def _draw(doc: printing.Document, summary: Summary, printed: str, scale: float, parts: list[list[Block]]) -> None:
+    doc.new_page(footer=(f"{summary.school} · {printed}", f"{full_name(summary.student)} {summary.student['label']}"))
+    doc.heading(_(TITLE), size=17 * scale, align="center")
+    doc.text(f"{summary.school} · {summary.term}", size=13 * scale, align="center")
+    doc.fields(summary.head, size=13 * scale)
+    for number, (part, blocks) in enumerate(zip(summary.parts, parts, strict=True), start=1):
+        doc.heading(f"{number}. {part.title}", size=14 * scale)
+        for block in blocks:
+            if block.kind == "fields":
+                doc.fields(block.pairs, size=13 * scale)
+            elif block.kind == "table":
+                doc.table(block.header, block.rows, block.widths, size=12 * scale)
+            elif block.kind == "caption":
+                doc.text(block.text, size=13 * scale, bold=True)
+            else:
+                doc.text(block.text, size=13 * scale)
+    if summary.left_out:
+        doc.space(1)
+        doc.text(_("This copy leaves out %(parts)s: the person who printed it may not read them.",
+                   parts=", ".join(summary.left_out)), size=12 * scale)
+    sign = _("Signed") + " " + "." * 40
+    doc.signatures([[sign, f"( {name} )", _("Homeroom teacher")] for name in summary.teachers[:1]]
+                   + [[sign, f"( {'.' * 40} )", _("Head of the student care system")]], size=12 * scale)
+
+
+def _trimmed(blocks: list[Block], cases: int | None, rows: int | None, lines: int | None) -> list[Block]:
+    """A part's blocks with at most the newest `cases` cases (each from its caption on), `rows` rows of a table and
+    `lines` lines of a cell; what is cut is said where it was: nothing is left out unsaid."""
+    if cases is None:
+        return blocks
+    starts = [n for n, block in enumerate(blocks) if block.kind == "caption"]
+    found = list(blocks)
+    if len(starts) > cases:
+        earlier = len(starts) - cases
+        found = [Block("text", text=_("and %(n)s earlier cases, not shown here for lack of room (see the student's "
+                                      "summary page)", n=earlier))] + blocks[starts[earlier]:]
+    return [_trim_table(block, rows, lines) if block.kind == "table" else block for block in found]
+
+
+def _trim_table(block: Block, rows: int, lines: int) -> Block:
+    kept = block.rows[-rows:] if len(block.rows) > rows else block.rows
+    cut = [[_cut_lines(cell, lines) for cell in row] for row in kept]
+    if len(block.rows) > rows:
+        more = len(block.rows) - rows
+        cut.insert(0, [_("and %(n)s earlier rows, not shown here for lack of room", n=more)] + [""] * (
+            len(block.header) - 1))
+    return Block("table", header=block.header, rows=cut, widths=block.widths)
+
+
+def _cut_lines(cell: str, lines: int) -> str:
+    """A cell's newest `lines` lines (a help's follow-ups, oldest first), after a line saying how many came before."""
+    found = str(cell).split("\n")
+    if len(found) <= lines:
+        return cell
+    return "\n".join([_("(%(n)s earlier lines not shown)", n=len(found) - lines), *found[-lines:]])

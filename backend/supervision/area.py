@@ -115,13 +115,14 @@ async def school(viewer: Viewer, school_id: int, term_key: str = "") -> AreaScho
     return await _school(viewer, rows[0], term_key, details=True)
 
 
-async def report_pack(viewer: Viewer, school_id: int, term_key: str = ""):
-    """An overseen school's term report pack, as its care committee makes it (supervision.report.build)."""
-    from backend.supervision import report
+async def report_pack(viewer: Viewer, school_id: int, term_key: str = "", year: str = ""):
+    """An overseen school's term report pack, or with `year` its school year's, as its care committee makes it
+    (supervision.report.build, supervision.year_report.build)."""
+    from backend.supervision import report, year_report
 
     if not oversees_school(viewer, school_id):
         raise _not_overseen()
     scoped = await area_figures_viewer(viewer, school_id)
     if scoped is None:
         raise _not_overseen()
-    return await report.build(scoped, term_key)
+    return await (year_report.build(scoped, year) if year else report.build(scoped, term_key))

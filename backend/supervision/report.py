@@ -67,17 +67,19 @@ class Report:
     made_on: str
     has_data: bool
     sections: list[Section]
+    year: bool = False  # the whole school year's pack (supervision.year_report), not a term's
+    notes: list[str] = field(default_factory=list)  # said on the pack's page too (a term with no data yet)
 
     @property
     def filename(self) -> str:
         return f"report-{self.key}"
 
 
-def _percent(value: int | None) -> str:
+def percent(value: int | None) -> str:
     return "–" if value is None else f"{value} %"
 
 
-def _met(check) -> str:
+def met(check) -> str:
     if check is None:
         return "–"
     return _("met") if check.met else _("not met") if check.met is False else "–"
@@ -86,17 +88,21 @@ def _met(check) -> str:
 # Building ---------------------------------------------------------------------------------------------------------
 
 
-async def build(viewer: Viewer, term_key: str = "") -> Report:
+def check_maker(viewer: Viewer) -> None:
     if not makes_care_report(viewer):
         raise SupervisionError(N_("The school's report pack is made by its care committee: the executives and the "
                                   "counsellors."), status=403)
+
+
+async def build(viewer: Viewer, term_key: str = "") -> Report:
+    check_maker(viewer)
     found = await services.overview(viewer, term_key)
     f = found.figures
     term = f.term
     school = await school_of(viewer)
     today = clock.today()
     stretch = figs.this_stretch(term, today)
-    sections = [_cover(found, school["name"]), _coverage(found), _groups(f)]
+    sections = [_cover(found, school["name"]), _coverage(found), groups_section(f)]
     if sees_risk_trend(viewer):
         last = await figs.last_year_stretch(viewer, term, f.as_of)
         categories = await behaviour_reports.by_category_between(viewer.school_id, stretch, last)
@@ -107,7 +113,7 @@ async def build(viewer: Viewer, term_key: str = "") -> Report:
     cases = await care_reports.cases_opened(viewer.school_id, term.school_year_id, *stretch)
     sections.append(_cases(f, cases))
     if reads_school_survey(viewer):
-        sections.append(_survey(await survey.of_term(viewer, term.school_year_id, term.number)))
+        sections.append(survey_section(await survey.of_term(viewer, term.school_year_id, term.number)))
     else:
         sections.append(Section(_(CONTENTS[4]), _("Parents' survey"), [Block("text", _(
             "Left out: the parents' survey results are read by the executives."))]))
@@ -123,7 +129,7 @@ def _cover(found: services.Overview, school: str) -> Section:
     blocks = [Block("caption", school), Block("caption", format_term(f.term.year_be, f.term.number)),
               Block("text", _("Figures as on %(day)s", day=format_date(f.as_of, long=True, weekday=False))),
               Block("text", _("Made on %(day)s", day=format_date(clock.today(), long=True, weekday=False))),
-              Block("text", _students(f.students))]
+              Block("text", students_line(f.students))]
     if not f.has_data:
         blocks.append(Block("caption", _("Nothing was recorded in term %(term)s: there are no figures to show for it.",
                                          term=f"{f.term.number}/{f.term.year_be}")))
@@ -135,7 +141,7 @@ def _cover(found: services.Overview, school: str) -> Section:
     return Section(_(TITLE), _("Summary"), blocks)
 
 
-def _students(n: int) -> str:
+def students_line(n: int) -> str:
     return ngettext("%(num)s student", "%(num)s students", n)
 
 
@@ -153,9 +159,9 @@ def _coverage(found: services.Overview) -> Section:
         for figure, m in f.of(component):
             check = found.checks.get(figure.key)
             before = last_year.measures[figure.key] if last_year and last_year.recorded[component] else None
-            rows.append([_(figure.label), m.done, m.total, _percent(m.percent),
-                         _percent(check.target) if check else "–", _met(check),
-                         _percent(before.percent) if before and before.percent is not None else _(NO_DATA)])
+            rows.append([_(figure.label), m.done, m.total, percent(m.percent),
+                         percent(check.target) if check else "–", met(check),
+                         percent(before.percent) if before and before.percent is not None else _(NO_DATA)])
         if component == "prevention":
             blocks.append(Block("text", _("Confirmed at risk: %(risk)s · with problems: %(problem)s",
                                           risk=f.groups["risk"], problem=f.groups["problem"])))
@@ -165,7 +171,7 @@ def _coverage(found: services.Overview) -> Section:
     return Section(_(CONTENTS[0]), _("Summary"), blocks, new_page=True)
 
 
-def _groups(f: figs.TermFigures) -> Section:
+def groups_section(f: figs.TermFigures, note: str = "") -> Section:
     keys = [g.value for g in Group] + ["not_confirmed"]
     header = [_("Grade")] + [_(GROUP_LABELS[Group(k)]) for k in keys[:-1]] + [_("Not confirmed"), _("Students")]
     grades: dict[str, dict[str, int]] = {}
@@ -177,22 +183,27 @@ def _groups(f: figs.TermFigures) -> Section:
     rows: list[list[str | int]] = [[grade, *(counts[k] for k in keys), counts["students"]]
                                    for grade, counts in grades.items()]
     rows.append([_("Whole school"), *(f.groups[k] for k in keys), f.students])
-    blocks = [Block("text", _("Groups confirmed by the homeroom teachers this term."))]
+    blocks = [Block("text", note or _("Groups confirmed by the homeroom teachers this term."))]
     if not f.recorded["screened"]:
         blocks.append(Block("text", _("Nothing recorded in this term.")))
     blocks.append(Block("table", header=header, rows=rows, widths=[1.4, 1, 1, 1, 1, 1.2, 1]))
     return Section(_(CONTENTS[1]), _("Groups by grade"), blocks, new_page=True)
 
 
-def _behaviour(found: services.Overview, categories: list[dict]) -> Section:
+def risk_line(found: services.Overview, start: str = "") -> str:
+    """The term's risk incidents against the same weeks last year, and the target on them."""
     f = found.figures
-    line = _("Risk incidents this term: %(n)s", n=f.risk_incidents)
+    line = start or _("Risk incidents this term: %(n)s", n=f.risk_incidents)
     if f.risk_last_year is not None:
         line += " · " + _("the same weeks last year: %(n)s", n=f.risk_last_year)
     check = found.checks.get(services.INCIDENTS_DOWN)
     if check:
-        line += " · " + _("target: fewer by") + f" {check.target} % · {_met(check)}"
-    blocks = [Block("text", line)]
+        line += " · " + _("target: fewer by") + f" {check.target} % · {met(check)}"
+    return line
+
+
+def _behaviour(found: services.Overview, categories: list[dict]) -> Section:
+    blocks = [Block("text", risk_line(found))]
     if not categories:
         blocks.append(Block("text", _("No incident was recorded this term.")))
     else:
@@ -205,13 +216,17 @@ def _behaviour(found: services.Overview, categories: list[dict]) -> Section:
     return Section(_(CONTENTS[2]), _("Behaviour"), blocks, new_page=True)
 
 
+def case_blocks(cases: dict, caption: str) -> list[Block]:
+    """The cases opened in a stretch as they stand now, and the closed ones' outcomes."""
+    return [Block("caption", caption),
+            Block("table", header=[_("Opened"), _("Still open"), _("Closed")],
+                  rows=[[cases["total"], cases["open"], cases["closed"]]], widths=[1, 1, 1]),
+            Block("table", header=[_("Outcome of the closed cases"), _("Cases")],
+                  rows=[[_(OUTCOME_LABELS[Outcome(k)]), n] for k, n in cases["outcomes"].items()], widths=[3, 1])]
+
+
 def _cases(f: figs.TermFigures, cases: dict) -> Section:
-    blocks = [Block("caption", _("Care cases opened this term")),
-              Block("table", header=[_("Opened"), _("Still open"), _("Closed")],
-                    rows=[[cases["total"], cases["open"], cases["closed"]]], widths=[1, 1, 1]),
-              Block("table", header=[_("Outcome of the closed cases"), _("Cases")],
-                    rows=[[_(OUTCOME_LABELS[Outcome(k)]), n] for k, n in cases["outcomes"].items()], widths=[3, 1]),
-              Block("caption", _("Referrals sent this term"))]
+    blocks = case_blocks(cases, _("Care cases opened this term")) + [Block("caption", _("Referrals sent this term"))]
     referrals = f.referrals
     rows: list[list[str | int]] = [[_(REFERRAL_LABELS[ReferralStatus(status)]), sum(ages.values())]
                                    for status, ages in referrals["by_status"].items()]
@@ -221,8 +236,8 @@ def _cases(f: figs.TermFigures, cases: dict) -> Section:
     return Section(_(CONTENTS[3]), _("Cases and referrals"), blocks, new_page=True)
 
 
-def _survey(found: dict | None) -> Section:
-    title, sheet = _(CONTENTS[4]), _("Parents' survey")
+def survey_section(found: dict | None, title: str = "") -> Section:
+    title, sheet = title or _(CONTENTS[4]), _("Parents' survey")
     if found is None or found.get("school") is None:
         return Section(title, sheet, [Block("text", _("No parents' survey this term."))], new_page=True)
     school = found["school"]
@@ -243,18 +258,30 @@ def _survey(found: dict | None) -> Section:
 
 
 def _classroom(c: figs.ClassFigures, teachers: list[str], f: figs.TermFigures) -> Section:
-    blocks = [Block("text", _("Homeroom teachers: %(names)s", names=", ".join(teachers) or "–")),
-              Block("text", _students(c.students))]
-    rows = [[_(figure.label), c.measures[key].done, c.measures[key].total, _percent(c.measures[key].percent)]
+    blocks = class_head(c, teachers)
+    rows = [[_(figure.label), c.measures[key].done, c.measures[key].total, percent(c.measures[key].percent)]
             for key, figure in figs.FIGURES.items() if f.recorded[figure.component]]
     if rows:
         blocks.append(Block("table", header=[_("Figure"), _("Done"), _("Of"), _("Share")], rows=rows,
                             widths=[4, 1, 1, 1]))
     else:
         blocks.append(Block("text", _("Nothing recorded in this term.")))
+    blocks.append(class_groups(c))
+    return class_section(c, blocks)
+
+
+def class_head(c: figs.ClassFigures, teachers: list[str]) -> list[Block]:
+    return [Block("text", _("Homeroom teachers: %(names)s", names=", ".join(teachers) or "–")),
+            Block("text", students_line(c.students))]
+
+
+def class_groups(c: figs.ClassFigures) -> Block:
     keys = [g.value for g in Group] + ["not_confirmed"]
-    blocks.append(Block("table", header=[_(GROUP_LABELS[Group(k)]) for k in keys[:-1]] + [_("Not confirmed")],
-                        rows=[[c.groups[k] for k in keys]], widths=[1] * len(keys)))
+    return Block("table", header=[_(GROUP_LABELS[Group(k)]) for k in keys[:-1]] + [_("Not confirmed")],
+                 rows=[[c.groups[k] for k in keys]], widths=[1] * len(keys))
+
+
+def class_section(c: figs.ClassFigures, blocks: list[Block]) -> Section:
     return Section(_("Classroom %(label)s", label=c.label), _("Classrooms"), blocks, new_page=True, footer=c.label)
 
 

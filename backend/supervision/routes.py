@@ -15,7 +15,7 @@ from backend.care import reports as care_reports
 from backend.care.routes import LABELS as CARE_LABELS
 from backend.i18n import Refusal, _
 from backend.screening import export
-from backend.supervision import area, figures, report, services
+from backend.supervision import area, figures, report, services, year_report
 from backend.web import on_refusal, page, redirect, typed
 
 GUARDS = [requires(Permission.supervise_care)]
@@ -97,16 +97,19 @@ async def save_reflection(request: Request) -> Response:
 
 
 @get("/report", guards=GUARDS)
-async def report_pack(request: Request, term: FromQuery[str] = "", format: FromQuery[str] = "") -> Response:
-    """The term's report pack: a page saying what it holds, and its PDF or workbook (format=pdf|xlsx)."""
+async def report_pack(request: Request, term: FromQuery[str] = "", year: FromQuery[str] = "",
+                      format: FromQuery[str] = "") -> Response:
+    """The report pack of a term, or of a whole school year (year=2569): a page saying what it holds, and its PDF or
+    workbook (format=pdf|xlsx)."""
     viewer = current_viewer(request)
-    found = await report.build(viewer, term)
+    found = await (year_report.build(viewer, year) if year else report.build(viewer, term))
     if format == "pdf":
         return printing.response(await report.pdf(found), f"{found.filename}.pdf")
     if format == "xlsx":
         return export.response(await report.xlsx(found), f"{found.filename}.xlsx")
-    return page(request, "supervision/report.html", {"r": found, "terms": await figures.terms(viewer),
-                                                      "contents": report.CONTENTS, **_context()})
+    return page(request, "supervision/report.html", {
+        "r": found, "terms": await figures.terms(viewer),
+        "contents": year_report.YEAR_CONTENTS if found.year else report.CONTENTS, **_context()})
 
 
 supervision_router = Router(path="/supervision", route_handlers=[front, behind, teachers, targets, save_targets,
@@ -132,8 +135,8 @@ async def area_school(request: Request, school_id: FromPath[int], term: FromQuer
 
 @get("/schools/{school_id:int}/report", guards=AREA_GUARDS)
 async def area_report(request: Request, school_id: FromPath[int], term: FromQuery[str] = "",
-                      format: FromQuery[str] = "pdf") -> Response:
-    found = await area.report_pack(current_viewer(request), school_id, term)
+                      year: FromQuery[str] = "", format: FromQuery[str] = "pdf") -> Response:
+    found = await area.report_pack(current_viewer(request), school_id, term, year)
     if format == "xlsx":
         return export.response(await report.xlsx(found), f"{found.filename}.xlsx")
     return printing.response(await report.pdf(found), f"{found.filename}.pdf")

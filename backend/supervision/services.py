@@ -28,6 +28,7 @@ TARGETS: dict[str, str] = {
     "visits": N_("Students visited at home"),
     "screened": N_("Students screened"),
     "confirmed": N_("Groups confirmed"),
+    "activities": N_("Classes with a homeroom activity"),
     "meetings": N_("Classes that held a parents' meeting"),
     "cases": N_("Students at risk or with problems with a case"),
     "plans": N_("Students with problems with a help plan"),

@@ -157,3 +157,38 @@ async def test_a_class_of_45_costs_the_same_queries_as_a_class_of_2(people):
     big, many = await counted()
     assert (two, many) == (2, 45)
     assert big == small, f"{small} queries for 2 students, {big} for 45"
+
+
+async def test_a_student_with_much_history_fits_one_page_and_is_told_what_was_cut(client, people, settings):
+    """Bua with six cases a year, each with four helps followed up five times and a referral: her summary is set
+    smaller and trimmed to the newest, each cut said where it is, and stays on one A4 page, in the class's PDF too."""
+    from tests.test_printing import pdftotext
+
+    somchai = await people.somchai.viewer()
+    bua = people.students[BUA]
+    await filling.enter_paper(somchai, bua, "sdq", "teacher", {"typed": "2" * 25})
+    await screening.confirm_group(somchai, bua, "problem", "ครูเห็นว่าเก็บตัวมาก " * 10)
+    next_week = (clock.today() + timedelta(days=7)).isoformat()
+    for n in range(6):
+        case_id = await care.open_case(somchai, bua, {"concern": f"เคสที่ {n + 1} " + "ขาดเรียนบ่อย เก็บตัว " * 15,
+                                                      "source": "screening"})
+        for kind in ("counselling", "parents", "in_class", "remedial"):
+            activity = await care.add_activity(somchai, case_id, {"kind": kind, "follow_up_on": next_week})
+            for _ in range(5):
+                await care.add_follow_up(somchai, case_id, {"activity": str(activity), "done": "คุยกัน",
+                                                            "progress": "same"})
+        await referrals.refer(somchai, case_id, {"to_role": "counsellor", "reason": "ซึม"})
+        await care.close_case(somchai, case_id, {"outcome": "unchanged"})
+    await people.somchai.sign_in(settings, client)
+    alone = await client.get(f"/records/{bua}/summary?format=pdf")
+    pages, _texts = _pdf_text(alone.content)
+    assert pages == 1
+    room = people.classrooms["BKK ม.1/1"]
+    whole = await client.get(f"/records/classrooms/{room}/summaries?format=pdf")
+    pages, texts = _pdf_text(whole.content)
+    assert pages == 2 and "เด็กชายอนันต์ใจดี" in texts[0] and "เด็กหญิงบัวรักเรียน" in texts[1]
+    read = re.sub(r"\s+", "", pdftotext(whole.content).split("\f")[1])
+    # The newest case is there; the earlier ones are counted, not silently gone.
+    assert "เคสที่6" in read and "เคสที่1" not in read
+    assert re.search(r"และเคสก่อนหน้าอีก\d+เคส", read), read
+    assert "ลงชื่อ" in read  # the page's end (the signatures) is on the same page

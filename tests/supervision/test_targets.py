@@ -111,3 +111,28 @@ async def test_the_committee_reflects_and_next_term_starts_from_this_term(client
     own = await services.targets_for(wichai, after)
     assert not own.carried and own.percent == {"visits": 100, "screened": 90, "plans": 100}
     assert (await services.targets_for(wichai, term)).percent == {"visits": 100, "plans": 100}  # this term's kept
+
+
+async def test_homeroom_activities_have_a_target_too(client, people, settings, app):
+    """One of the two classes held a homeroom activity: 50 %, against a target set on it, on the director's page
+    and in the term's report pack, met or not."""
+    import io
+
+    import openpyxl
+    import pypdf
+
+    await seed(people, app)
+    term = await figures.find_term(await people.wichai.viewer())
+    await people.wichai.sign_in(settings, client)
+    form = text_of((await client.get(f"/supervision/targets?term={term.key}")).text)
+    assert "ชั้นเรียนที่จัดกิจกรรมโฮมรูมแล้ว (%)" in form
+    for target, verdict in (("50", "ถึงเป้าหมาย"), ("80", "ยังไม่ถึงเป้าหมาย")):
+        saved = await client.submit(f"/supervision/targets?term={term.key}", {"activities": target})
+        assert f"ชั้นเรียนที่จัดกิจกรรมโฮมรูมแล้ว 1/2 · 50 % เป้าหมาย {target} % · {verdict}" in text_of(saved.text)
+        pdf = await client.get(f"/supervision/report?term={term.key}&format=pdf")
+        text = re.sub(r"\s+", "", "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf.content)).pages))
+        assert f"ชั้นเรียนที่จัดกิจกรรมโฮมรูมแล้ว1250%{target}%{verdict}" in text
+        xlsx = await client.get(f"/supervision/report?term={term.key}&format=xlsx")
+        rows = openpyxl.load_workbook(io.BytesIO(xlsx.content))["สรุป"].iter_rows(values_only=True)
+        assert ["ชั้นเรียนที่จัดกิจกรรมโฮมรูมแล้ว", 1, 2, "50 %", f"{target} %", verdict] in [list(r[:6]) for r in rows]
+    assert (await CareTarget.select(CareTarget.key, CareTarget.percent)) == [{"key": "activities", "percent": 80}]
