@@ -14,7 +14,7 @@ from backend.accounts import services as accounts
 from backend.accounts.passwords import AccountError
 from backend.students import enrolment
 from backend.students.tables import Student
-from backend.supervision import area, figures
+from backend.supervision import area, behind, figures
 from backend.supervision.figures import SupervisionError
 from tests.conftest import text_of
 from tests.supervision.school import seed
@@ -155,9 +155,9 @@ async def test_no_predicate_opens_a_record_to_her_nor_to_her_view_of_a_school(pe
     term = await figures.find_term(scoped)
     assert (await figures.for_term(scoped, term)).students == 3
     with pytest.raises(SupervisionError):
-        await figures.students_behind(scoped, "screened", term)
+        await behind.students_behind(scoped, "screened", term)
     with pytest.raises(SupervisionError):
-        await figures.homerooms(scoped, term)
+        await behind.homerooms(scoped, term)
     with pytest.raises(SupervisionError):  # her own viewer counts nothing: it belongs to no school
         await figures.for_term(areerat, term)
 
