@@ -75,6 +75,8 @@ async def test_the_supervisor_reads_bangkoks_figures_as_its_director_does(client
     assert "ระเบียนสะสมครบถ้วน 2/9 · 22 %" in text
     assert "ยืนยันกลุ่มเสี่ยง 2 คน · กลุ่มมีปัญหา 4 คน" in text
     assert "ยังไม่เช็กชื่อ 2 จาก 2 ห้อง" in text  # attendance today
+    # The director's chart of the figures as shares, without the school's targets' red lines.
+    assert 'role="img" aria-label="ร้อยละของแต่ละตัวชี้วัด"' in detail.text and "<line x1" not in detail.text
     assert len(gzip.compress(detail.content)) <= 14 * 1024
 
 
