@@ -211,12 +211,17 @@ async def area_figures_viewer(viewer: Viewer, school_id: int) -> Viewer | None:
     functions of supervision.figures ONLY (for_term, attendance_today, risk_trend), never for a page that lists
     students. It is the supervisor's own Viewer moved to that school (its year and term, no classroom, child or
     role besides area_supervisor) with aggregates_only set, which those functions alone accept."""
-    if not oversees_school(viewer, school_id):
-        return None
-    year = await schools.school_year_now(school_id, clock.today())
-    return Viewer(
+    return (await area_figures_viewers(viewer, [school_id])).get(school_id)
+
+
+async def area_figures_viewers(viewer: Viewer, school_ids) -> dict[int, Viewer]:
+    """area_figures_viewer() of each of these schools the supervisor oversees (the others are left out): two
+    queries at most however many (each school's year and term, remembered a few minutes)."""
+    overseen = [school_id for school_id in school_ids if oversees_school(viewer, school_id)]
+    years = await schools.school_years_now(overseen, clock.today()) if overseen else {}
+    return {school_id: Viewer(
         user_id=viewer.user_id, school_id=school_id, school_short_name="", role=Role.area_supervisor,
         name=viewer.name, locale=viewer.locale, school_year_id=year.school_year_id, year_be=year.year_be,
         term_number=year.term_number, term_dates=year.term_dates, classroom_ids=frozenset(),
         teaching_ids=frozenset(), student_ids=frozenset(), parent_sections=frozenset(),
-        area_school_ids=viewer.area_school_ids, aggregates_only=True)
+        area_school_ids=viewer.area_school_ids, aggregates_only=True) for school_id, year in years.items()}

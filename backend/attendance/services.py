@@ -50,16 +50,23 @@ async def days_absent(school_id: int, student_ids: list[int], first: date, last:
     """A fact for screening: school days each student missed between two dates. A day counts once however many
     periods were missed: absent at the register, or cutting a class. A register taken on a closed day is kept,
     but that day is not a school day missed."""
-    calendar = await schools.calendar_between(school_id, first, last)
+    return await days_absent_of([(school_id, student_ids, first, last)])
+
+
+async def days_absent_of(wanted: list[tuple[int, list[int], date, date]]) -> dict[int, int]:
+    """days_absent() of several schools' students (school, ids, first, last): two queries however many."""
+    if not wanted:
+        return {}
+    calendars = await schools.calendars_between({school_id: (first, last) for school_id, _, first, last in wanted})
+    rows = await AttendanceMark.select(AttendanceMark.school, AttendanceMark.student, AttendanceMark.day).where(
+        AttendanceMark.status.is_in([Status.absent.value, Status.cut.value]) & db.either(
+            db.among(AttendanceMark.student, ids) & (AttendanceMark.school == school_id)
+            & (AttendanceMark.day >= first) & (AttendanceMark.day <= last)
+            for school_id, ids, first, last in wanted)).distinct()
     absences: dict[int, int] = {}
-    for chunk in db.chunks(student_ids, db.WHOLE_SCHOOL):
-        rows = await AttendanceMark.select(AttendanceMark.student, AttendanceMark.day).where(
-            AttendanceMark.student.is_in(chunk) & (AttendanceMark.school == school_id)
-            & AttendanceMark.status.is_in([Status.absent.value, Status.cut.value])
-            & (AttendanceMark.day >= first) & (AttendanceMark.day <= last)).distinct()
-        for row in rows:
-            if calendar.is_school_day(_as_date(row["day"])):
-                absences[row["student"]] = absences.get(row["student"], 0) + 1
+    for row in rows:
+        if calendars[row["school"]].is_school_day(_as_date(row["day"])):
+            absences[row["student"]] = absences.get(row["student"], 0) + 1
     return absences
 
 
@@ -603,37 +610,51 @@ async def children_today(viewer: Viewer, unseen_limit: int = 5) -> dict[int, dic
 
 async def school_today(viewer: Viewer, day: date) -> dict:
     """Executives: today's register across the school, by classroom, and which homerooms are not taken yet."""
-    classrooms = await Classroom.select(Classroom.id, Classroom.room, Classroom.grade.code.as_alias("grade"),
+    return (await schools_today({viewer.school_id: viewer.school_year_id}, day))[viewer.school_id]
+
+
+async def schools_today(years: dict[int, int], day: date) -> dict[int, dict]:
+    """school_today() of several schools (school: its school year), by school: the same queries however many (an
+    area supervisor's page); the caller decides who may see these counts."""
+    classrooms = await Classroom.select(Classroom.id, Classroom.school, Classroom.room,
+                                        Classroom.grade.code.as_alias("grade"),
                                         Classroom.grade.level.as_alias("level")).where(
-        (Classroom.school == viewer.school_id) & (Classroom.school_year == viewer.school_year_id)
+        Classroom.school_year.is_in(list(years.values()) or [-1])
     ).order_by(Classroom.grade.level).order_by(Classroom.room)
-    sizes = await enrolment.class_sizes(viewer.school_id, day)
+    sizes = await enrolment.class_sizes_of(dict.fromkeys(years, day))
     counts: dict[int, dict[str, int]] = {}
     for row in await AttendanceMark.select(AttendanceMark.classroom, AttendanceMark.status,
                                            Count(AttendanceMark.id, alias="n")).where(
-            (AttendanceMark.school == viewer.school_id) & (AttendanceMark.day == day)
+            AttendanceMark.school.is_in(list(years) or [-1]) & (AttendanceMark.day == day)
             & (AttendanceMark.period == HOMEROOM_PERIOD)).group_by(AttendanceMark.classroom, AttendanceMark.status):
         counts.setdefault(row["classroom"], {})[row["status"]] = row["n"]
     cut = {r["classroom"]: r["n"] for r in await AttendanceMark.select(
         AttendanceMark.classroom, Count(AttendanceMark.id, alias="n")).where(
-        (AttendanceMark.school == viewer.school_id) & (AttendanceMark.day == day)
+        AttendanceMark.school.is_in(list(years) or [-1]) & (AttendanceMark.day == day)
         & (AttendanceMark.status == Status.cut.value)).group_by(AttendanceMark.classroom)}
-    rooms, grades, total = [], {}, {s.value: 0 for s in HOMEROOM_STATUSES} | {"cut": 0, "students": 0}
-    for c in classrooms:
-        row = {s.value: counts.get(c["id"], {}).get(s.value, 0) for s in HOMEROOM_STATUSES}
-        row.update(cut=cut.get(c["id"], 0), students=sizes.get(c["id"], 0), taken=c["id"] in counts,
-                   label=f"{c['grade']}/{c['room']}", id=c["id"], grade=c["grade"])
-        rooms.append(row)
-        grade = grades.setdefault(c["grade"], {k: 0 for k in total} | {"grade": c["grade"], "rooms": 0, "taken": 0})
-        grade["rooms"] += 1
-        grade["taken"] += row["taken"]
-        for key in total:
-            grade[key] += row[key]
-            total[key] += row[key]
-    closed = await closed_day(viewer.school_id, day)
-    # no register is expected on a closed day, nor of a room everyone has left
-    return {"rooms": rooms, "grades": list(grades.values()), "total": total, "closed": closed,
-            "not_taken": [] if closed else [r for r in rooms if not r["taken"] and r["students"]]}
+    calendars = await schools.calendars_between(dict.fromkeys(years, (day, day)))
+    found = {}
+    for school_id in years:
+        rooms, grades, total = [], {}, {s.value: 0 for s in HOMEROOM_STATUSES} | {"cut": 0, "students": 0}
+        for c in classrooms:
+            if c["school"] != school_id:
+                continue
+            row = {s.value: counts.get(c["id"], {}).get(s.value, 0) for s in HOMEROOM_STATUSES}
+            row.update(cut=cut.get(c["id"], 0), students=sizes.get(c["id"], 0), taken=c["id"] in counts,
+                       label=f"{c['grade']}/{c['room']}", id=c["id"], grade=c["grade"])
+            rooms.append(row)
+            grade = grades.setdefault(c["grade"], {k: 0 for k in total} | {"grade": c["grade"], "rooms": 0,
+                                                                             "taken": 0})
+            grade["rooms"] += 1
+            grade["taken"] += row["taken"]
+            for key in total:
+                grade[key] += row[key]
+                total[key] += row[key]
+        closed = calendars[school_id].closed_because(day)
+        # no register is expected on a closed day, nor of a room everyone has left
+        found[school_id] = {"rooms": rooms, "grades": list(grades.values()), "total": total, "closed": closed,
+                            "not_taken": [] if closed else [r for r in rooms if not r["taken"] and r["students"]]}
+    return found
 
 
 @dataclass(frozen=True)

@@ -241,8 +241,19 @@ def _risk_incidents():
 
 async def risk_incidents_between(school_id: int, first: datetime, before: datetime) -> int:
     """Risk incidents that happened from `first` up to (not including) `before`: one query."""
-    return await Incident.count().where((Incident.school == school_id) & _risk_incidents()
-                                        & (Incident.happened_at >= first) & (Incident.happened_at < before))
+    return (await risk_incidents_of({school_id: (first, before)}))[school_id]
+
+
+async def risk_incidents_of(stretches: dict[int, tuple[datetime, datetime]]) -> dict[int, int]:
+    """Risk incidents of several schools, each over its own stretch (first, before): one query however many."""
+    if not stretches:
+        return {}
+    rows = await Incident.select(Incident.school, Count(Incident.id).as_alias("n")).where(
+        _risk_incidents() & db.either((Incident.school == school_id) & (Incident.happened_at >= first)
+                                      & (Incident.happened_at < before)
+                                      for school_id, (first, before) in stretches.items())).group_by(Incident.school)
+    counted = {row["school"]: row["n"] for row in rows}
+    return {school_id: counted.get(school_id, 0) for school_id in stretches}
 
 
 async def risk_incidents_by_month(school_id: int, year_ids: list[int]) -> dict[tuple[int, str], int]:

@@ -44,33 +44,39 @@ def _age(school_days_since: int) -> str:
     return "days_3_7" if school_days_since <= 7 else "over_7"
 
 
-async def _students_with(query_of, ids: list[int]) -> set[int]:
-    """The students among ids that a grouped query (one row per student, as "student") finds."""
-    return {row["student"] for row in await query_of(ids)} if ids else set()
-
-
 async def care_among(wanting: list[int], at: datetime) -> dict[str, set[int]]:
     """Of these students, as things stood at that moment (now, or the end of an earlier term): those with a case
     open then, with a help planned by then in a case open then, and with a follow-up written in that moment's month
     (school time) on any of their cases. A case is open at a moment when it was opened by then and not closed by
     then (closing sets closed_at, reopening clears it), so at this moment it is exactly the cases open now."""
-    opened_by_then = CareCase.opened_at <= at
-    open_then = opened_by_then & (CareCase.closed_at.is_null() | (CareCase.closed_at > at))
+    return await care_among_of([(wanting, at)])
+
+
+async def care_among_of(wanted: list[tuple[list[int], datetime]]) -> dict[str, set[int]]:
+    """care_among() of several schools' students, each school's at its own moment: three queries however many."""
+    wanted = [(ids, at) for ids, at in wanted if ids]
+    if not wanted:
+        return {"cases": set(), "plans": set(), "followed": set()}
     activity_case = PlanActivity.care_case
-    plan_open_then = (activity_case.opened_at <= at) & (
-        activity_case.closed_at.is_null() | (activity_case.closed_at > at)) & (PlanActivity.created_at <= at)
-    local = at.astimezone(clock.SCHOOL_TIME).date()
-    month_began = datetime.combine(local.replace(day=1), datetime.min.time(), clock.SCHOOL_TIME)
     student_of_activity = PlanActivity.care_case.student
     student_of_follow_up = FollowUp.care_case.student
+    cases, plans, followed = [], [], []
+    for ids, at in wanted:
+        cases.append(db.among(CareCase.student, ids) & (CareCase.opened_at <= at)
+                     & (CareCase.closed_at.is_null() | (CareCase.closed_at > at)))
+        plans.append(db.among(student_of_activity, ids) & (activity_case.opened_at <= at) & (
+            activity_case.closed_at.is_null() | (activity_case.closed_at > at)) & (PlanActivity.created_at <= at))
+        local = at.astimezone(clock.SCHOOL_TIME).date()
+        month_began = datetime.combine(local.replace(day=1), datetime.min.time(), clock.SCHOOL_TIME)
+        followed.append(db.among(student_of_follow_up, ids) & (FollowUp.written_at >= month_began)
+                        & (FollowUp.written_at <= at))
     return {
-        "cases": await _students_with(lambda ids: CareCase.select(CareCase.student).where(
-            db.among(CareCase.student, ids) & open_then).group_by(CareCase.student), wanting),
-        "plans": await _students_with(lambda ids: PlanActivity.select(student_of_activity.as_alias("student")).where(
-            db.among(student_of_activity, ids) & plan_open_then).group_by(student_of_activity), wanting),
-        "followed": await _students_with(lambda ids: FollowUp.select(student_of_follow_up.as_alias("student")).where(
-            db.among(student_of_follow_up, ids) & (FollowUp.written_at >= month_began) & (FollowUp.written_at <= at)
-        ).group_by(student_of_follow_up), wanting),
+        "cases": {row["student"] for row in await CareCase.select(CareCase.student).where(
+            db.either(cases)).group_by(CareCase.student)},
+        "plans": {row["student"] for row in await PlanActivity.select(student_of_activity.as_alias("student")).where(
+            db.either(plans)).group_by(student_of_activity)},
+        "followed": {row["student"] for row in await FollowUp.select(student_of_follow_up.as_alias("student")).where(
+            db.either(followed)).group_by(student_of_follow_up)},
     }
 
 
@@ -78,22 +84,39 @@ async def referral_rows(school_id: int, year_id: int, sent_from: datetime | None
                         sent_before: datetime | None = None) -> list[dict]:
     """The year's referrals (or those sent in a window of it, a term's), each with its student, status, whether it
     was reported back, and its age ("fresh", "days_3_7", "over_7": school days since it was sent, to today)."""
-    where = (Referral.school == school_id) & (Referral.care_case.school_year == year_id)
-    if sent_from is not None:
-        where &= Referral.sent_at >= sent_from
-    if sent_before is not None:
-        where &= Referral.sent_at < sent_before
-    rows = await Referral.select(Referral.id, Referral.care_case.student.as_alias("student"), Referral.status,
-                                 Referral.sent_at, Referral.reported_at).where(where).order_by(Referral.id)
-    if rows:
-        today = clock.today()
-        sent_days = [row["sent_at"].astimezone(clock.SCHOOL_TIME).date() for row in rows]
-        calendar = await schools.calendar_between(school_id, min(sent_days), today)
-        school_days = calendar.school_days()  # in order: a referral's age is how many come after its day
-        for row, sent in zip(rows, sent_days, strict=True):
+    return (await referral_rows_of([(school_id, year_id, sent_from, sent_before)]))[school_id]
+
+
+async def referral_rows_of(wanted: list[tuple[int, int, datetime | None, datetime | None]]) -> dict[int, list[dict]]:
+    """referral_rows() of several schools (school, year, sent from, sent before), by school: two queries however
+    many."""
+    clauses = []
+    for school_id, year_id, sent_from, sent_before in wanted:
+        where = (Referral.school == school_id) & (Referral.care_case.school_year == year_id)
+        if sent_from is not None:
+            where &= Referral.sent_at >= sent_from
+        if sent_before is not None:
+            where &= Referral.sent_at < sent_before
+        clauses.append(where)
+    rows = await Referral.select(Referral.id, Referral.school, Referral.care_case.student.as_alias("student"),
+                                 Referral.status, Referral.sent_at, Referral.reported_at).where(
+        db.either(clauses)).order_by(Referral.id)
+    found: dict[int, list[dict]] = {school_id: [] for school_id, _, _, _ in wanted}
+    for row in rows:
+        found[row.pop("school")].append(row)
+    today = clock.today()
+    sent_days = {row["id"]: row["sent_at"].astimezone(clock.SCHOOL_TIME).date() for row in rows}
+    calendars = await schools.calendars_between({
+        school_id: (min(sent_days[row["id"]] for row in theirs), today)
+        for school_id, theirs in found.items() if theirs})
+    for school_id, theirs in found.items():
+        if not theirs:
+            continue
+        school_days = calendars[school_id].school_days()  # in order: a referral's age is how many come after its day
+        for row in theirs:
             # As referrals.inbox counts it: the school days from the day sent to today, that day not counted.
-            row["age"] = _age(len(school_days) - bisect_left(school_days, sent) - 1)
-    return rows
+            row["age"] = _age(len(school_days) - bisect_left(school_days, sent_days[row["id"]]) - 1)
+    return found
 
 
 def referral_counts(rows: list[dict]) -> dict:

@@ -163,23 +163,36 @@ async def held_in_term(school_id: int, year_id: int, term: int, seen: frozenset[
     """The school's active classes of the year (or only those seen), in grade and room order, with the homeroom
     activities recorded and the parents' meetings held in the term: three queries however many classes. The
     caller has decided who may see these counts (class_counts here, the care overview in care.reports)."""
-    where = (Classroom.school == school_id) & (Classroom.school_year == year_id) & (
+    return (await held_in_terms([(school_id, year_id, term)], seen))[school_id]
+
+
+async def held_in_terms(wanted: list[tuple[int, int, int]], seen: frozenset[int] | None = None
+                        ) -> dict[int, list[dict]]:
+    """held_in_term() of several schools (school, year, term), by school: the same three queries however many."""
+    where = Classroom.school_year.is_in([year_id for _, year_id, _ in wanted] or [-1]) & (
         Classroom.active == True)  # noqa: E712 - a Piccolo column
     if seen is not None:
         where &= Classroom.id.is_in(list(seen) or [-1])
-    rooms = await Classroom.select(Classroom.id, Classroom.room, Classroom.grade.code.as_alias("grade")).where(
+    rooms = await Classroom.select(Classroom.id, Classroom.school, Classroom.school_year, Classroom.room,
+                                   Classroom.grade.code.as_alias("grade")).where(
         where).order_by(Classroom.grade.level).order_by(Classroom.room)
     ids = [r["id"] for r in rooms] or [-1]
-    activities = {row["classroom"]: row["n"] for row in await HomeroomActivity.select(
-        HomeroomActivity.classroom, Count(HomeroomActivity.id, alias="n")).where(
-        HomeroomActivity.classroom.is_in(ids) & (HomeroomActivity.school_year == year_id)
-        & (HomeroomActivity.term == term)).group_by(HomeroomActivity.classroom)}
-    meetings = {row["classroom"]: row["n"] for row in await ParentMeeting.select(
-        ParentMeeting.classroom, Count(ParentMeeting.id, alias="n")).where(
-        ParentMeeting.classroom.is_in(ids) & (ParentMeeting.school_year == year_id) & (ParentMeeting.term == term)
-        & ParentMeeting.held_at.is_not_null()).group_by(ParentMeeting.classroom)}
-    return [{**r, "label": f"{r['grade']}/{r['room']}", "activities": activities.get(r["id"], 0),
-             "meetings": meetings.get(r["id"], 0)} for r in rooms]
+    term_of = {year_id: term for _, year_id, term in wanted}
+    counted = {}
+    for table in (HomeroomActivity, ParentMeeting):
+        where = table.classroom.is_in(ids) & table.school_year.is_in(list(term_of))
+        if table is ParentMeeting:
+            where &= ParentMeeting.held_at.is_not_null()
+        rows = await table.select(table.classroom, table.school_year, table.term, Count(table.id, alias="n")).where(
+            where).group_by(table.classroom, table.school_year, table.term)
+        counted[table] = {row["classroom"]: row["n"] for row in rows if term_of[row["school_year"]] == row["term"]}
+    found: dict[int, list[dict]] = {school_id: [] for school_id, _, _ in wanted}
+    for r in rooms:
+        school_id, _ = r.pop("school"), r.pop("school_year")
+        found[school_id].append({**r, "label": f"{r['grade']}/{r['room']}",
+                                 "activities": counted[HomeroomActivity].get(r["id"], 0),
+                                 "meetings": counted[ParentMeeting].get(r["id"], 0)})
+    return found
 
 
 # Parents' classroom meetings -----------------------------------------------------------------------------------

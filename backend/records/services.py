@@ -208,10 +208,16 @@ class RecordProgress:
 
 async def record_progress(student_ids: list[int], by: datetime) -> RecordProgress:
     """The supervision's "record completed" (knowing each student), as things stood then. One query for a school."""
+    return await record_progress_of([(student_ids, by)])
+
+
+async def record_progress_of(wanted: list[tuple[list[int], datetime]]) -> RecordProgress:
+    """record_progress() of several schools' students, each school's as things stood at its moment: one query."""
     per_student = {row["student"]: row["sections"] for row in await RecordEntry.select(
         RecordEntry.student, Count(distinct=[RecordEntry.section], alias="sections")).where(
-        db.among(RecordEntry.student, student_ids) & RecordEntry.section.is_in(list(COMPLETE_SECTIONS))
-        & (RecordEntry.written_at <= by)).group_by(RecordEntry.student)}
+        RecordEntry.section.is_in(list(COMPLETE_SECTIONS)) & db.either(
+            db.among(RecordEntry.student, student_ids) & (RecordEntry.written_at <= by)
+            for student_ids, by in wanted)).group_by(RecordEntry.student)}
     return RecordProgress(frozenset(i for i, n in per_student.items() if n == len(COMPLETE_SECTIONS)),
                           frozenset(per_student))
 

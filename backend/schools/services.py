@@ -81,11 +81,22 @@ YEAR_CACHE_SECONDS = 300
 
 
 async def school_year_now(school_id: int, today: date) -> SchoolYearNow:
-    cached = _YEAR_CACHE.get((school_id, today))
-    if cached and time.monotonic() - cached[0] < YEAR_CACHE_SECONDS:
-        return cached[1]
-    found = await _school_year_now(school_id, today)
-    _YEAR_CACHE[(school_id, today)] = (time.monotonic(), found)
+    return (await school_years_now([school_id], today))[school_id]
+
+
+async def school_years_now(school_ids, today: date) -> dict[int, SchoolYearNow]:
+    """Each school's current school year and term (an area supervisor's schools): two queries for those not
+    remembered, however many."""
+    found: dict[int, SchoolYearNow] = {}
+    for school_id in school_ids:
+        cached = _YEAR_CACHE.get((school_id, today))
+        if cached and time.monotonic() - cached[0] < YEAR_CACHE_SECONDS:
+            found[school_id] = cached[1]
+    missing = [school_id for school_id in school_ids if school_id not in found]
+    if missing:
+        for school_id, year in (await _school_years_now(missing, today)).items():
+            _YEAR_CACHE[(school_id, today)] = (time.monotonic(), year)
+            found[school_id] = year
     return found
 
 
@@ -94,13 +105,23 @@ def forget_school_years() -> None:
     _YEAR_CACHE.clear()
 
 
-async def _school_year_now(school_id: int, today: date) -> SchoolYearNow:
+async def _school_years_now(school_ids: list[int], today: date) -> dict[int, SchoolYearNow]:
     year_be = schoolyear.school_year_of(today)
-    year_id = await ensure_school_year(school_id, year_be)
-    terms = await Term.select(Term.number, Term.starts_on, Term.ends_on).where(Term.school_year == year_id)
-    term = schoolyear.term_on(today, [schoolyear.TermDates(**t) for t in terms])
-    return SchoolYearNow(year_id, year_be, term.number if term else None,
-                         (term.starts_on, term.ends_on) if term else None)
+    year_ids = {row["school"]: row["id"] for row in await SchoolYear.select(SchoolYear.school, SchoolYear.id).where(
+        SchoolYear.school.is_in(school_ids) & (SchoolYear.year_be == year_be))}
+    for school_id in school_ids:
+        if school_id not in year_ids:  # the first use of a new school year: made once
+            year_ids[school_id] = await ensure_school_year(school_id, year_be)
+    terms: dict[int, list] = {year_id: [] for year_id in year_ids.values()}
+    for row in await Term.select(Term.school_year, Term.number, Term.starts_on, Term.ends_on).where(
+            Term.school_year.is_in(list(terms))):
+        terms[row.pop("school_year")].append(schoolyear.TermDates(**row))
+    found = {}
+    for school_id, year_id in year_ids.items():
+        term = schoolyear.term_on(today, terms[year_id])
+        found[school_id] = SchoolYearNow(year_id, year_be, term.number if term else None,
+                                         (term.starts_on, term.ends_on) if term else None)
+    return found
 
 
 async def classroom(classroom_id: int) -> dict | None:
@@ -156,12 +177,22 @@ class SchoolTerm:
 
 async def school_terms(school_id: int) -> list[SchoolTerm]:
     """Every term of the school's years known here, newest first (one query)."""
-    rows = await Term.select(Term.school_year, Term.number, Term.starts_on, Term.ends_on,
+    return (await terms_of([school_id]))[school_id]
+
+
+async def terms_of(school_ids) -> dict[int, list[SchoolTerm]]:
+    """Each school's terms, newest first: one query however many schools."""
+    rows = await Term.select(Term.school, Term.school_year, Term.number, Term.starts_on, Term.ends_on,
                              Term.school_year.year_be.as_alias("year_be"),
-                             Term.school_year.starts_on.as_alias("year_starts_on")).where(Term.school == school_id)
-    terms = [SchoolTerm(row["school_year"], row["year_be"], row["number"], _day(row["starts_on"]),
-                        _day(row["ends_on"]), _day(row["year_starts_on"])) for row in rows]
-    return sorted(terms, key=lambda t: (t.year_be, t.number), reverse=True)
+                             Term.school_year.starts_on.as_alias("year_starts_on")).where(
+        Term.school.is_in(list(school_ids) or [-1]))
+    found: dict[int, list[SchoolTerm]] = {school_id: [] for school_id in school_ids}
+    for row in rows:
+        found.setdefault(row["school"], []).append(SchoolTerm(
+            row["school_year"], row["year_be"], row["number"], _day(row["starts_on"]), _day(row["ends_on"]),
+            _day(row["year_starts_on"])))
+    return {school_id: sorted(terms, key=lambda t: (t.year_be, t.number), reverse=True)
+            for school_id, terms in found.items()}
 
 
 async def names(school_ids) -> list[dict]:
@@ -190,10 +221,21 @@ def _day(value) -> date:
 
 async def calendar_between(school_id: int, first: date, last: date) -> Calendar:
     """The school's calendar from one day to another, in one query whatever the span."""
-    rows = await CalendarDay.select(CalendarDay.starts_on, CalendarDay.ends_on, CalendarDay.kind,
-                                    CalendarDay.name).where(
-        (CalendarDay.school == school_id) & (CalendarDay.starts_on <= last) & (CalendarDay.ends_on >= first))
-    return Calendar(first, last, _days_off(rows))
+    return (await calendars_between({school_id: (first, last)}))[school_id]
+
+
+async def calendars_between(spans: dict[int, tuple[date, date]]) -> dict[int, Calendar]:
+    """Each school's calendar over its span (first, last): one query however many schools."""
+    if not spans:
+        return {}
+    rows = await CalendarDay.select(CalendarDay.school, CalendarDay.starts_on, CalendarDay.ends_on, CalendarDay.kind,
+                                    CalendarDay.name).where(db.either(
+        (CalendarDay.school == school_id) & (CalendarDay.starts_on <= last) & (CalendarDay.ends_on >= first)
+        for school_id, (first, last) in spans.items()))
+    found = {school_id: [] for school_id in spans}
+    for row in rows:
+        found[row.pop("school")].append(row)
+    return {school_id: Calendar(first, last, _days_off(found[school_id])) for school_id, (first, last) in spans.items()}
 
 
 def _days_off(rows: list[dict]) -> tuple[DayOff, ...]:

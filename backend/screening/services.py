@@ -118,6 +118,16 @@ async def criteria_of(school_id: int) -> dict:
     return rules.complete(row["document"] if row else None)
 
 
+async def criteria_of_schools(school_ids) -> dict[int, dict]:
+    """criteria_of() of several schools in one query (each school's newest document)."""
+    newest: dict[int, dict] = {}
+    for row in await ScreeningCriteria.select(ScreeningCriteria.school, ScreeningCriteria.document).where(
+            ScreeningCriteria.school.is_in(list(school_ids) or [-1])).order_by(
+            ScreeningCriteria.id, ascending=False).output(load_json=True):
+        newest.setdefault(row["school"], row["document"])
+    return {school_id: rules.complete(newest.get(school_id)) for school_id in school_ids}
+
+
 def draft_slot(viewer: Viewer) -> str:
     """Each person fills in their own draft: two parents (or two homeroom teachers) never see or overwrite each
     other's unsent answers. Once sent, a form is the one current form of its informant."""
@@ -190,33 +200,51 @@ async def confirm_group(viewer: Viewer, student_id: int, group: str, note: str) 
 
 
 async def current_forms(student_ids: list[int], year_id: int, term: int) -> dict[int, dict[tuple[str, str], dict]]:
+    return await current_forms_of([(student_ids, year_id, term)])
+
+
+def _in_term(table, wanted: list[tuple[list[int], int, int]]):
+    """Each school's students (ids, year, term) in their own term: a where-clause for reading several schools."""
+    return db.either(db.among(table.student, ids) & (table.school_year == year_id) & (table.term == term)
+                     for ids, year_id, term in wanted)
+
+
+async def current_forms_of(wanted: list[tuple[list[int], int, int]]) -> dict[int, dict[tuple[str, str], dict]]:
+    """The current forms of several schools' students (ids, year, term), each in their term: one query."""
     found: dict[int, dict] = defaultdict(dict)
-    for chunk in db.chunks(student_ids, db.WHOLE_SCHOOL):
-        rows = await ScreeningForm.select(
-            ScreeningForm.id, ScreeningForm.student, ScreeningForm.instrument, ScreeningForm.informant,
-            ScreeningForm.result, ScreeningForm.source, ScreeningForm.submitted_at, ScreeningForm.rescored_at,
-            ScreeningForm.filled_by.display_name.as_alias("filled_by_name"),
-        ).where(ScreeningForm.student.is_in(chunk) & (ScreeningForm.school_year == year_id)
-                & (ScreeningForm.term == term) & (ScreeningForm.slot == "current")).output(load_json=True)
-        for row in rows:
-            found[row["student"]][(row["instrument"], row["informant"])] = row
+    rows = await ScreeningForm.select(
+        ScreeningForm.id, ScreeningForm.student, ScreeningForm.instrument, ScreeningForm.informant,
+        ScreeningForm.result, ScreeningForm.source, ScreeningForm.submitted_at, ScreeningForm.rescored_at,
+        ScreeningForm.filled_by.display_name.as_alias("filled_by_name"),
+    ).where(_in_term(ScreeningForm, wanted) & (ScreeningForm.slot == "current")).output(load_json=True)
+    for row in rows:
+        found[row["student"]][(row["instrument"], row["informant"])] = row
     return found
 
 
 async def facts_for(school_id: int, student_ids: list[int], year_id: int, term: int,
                     forms: dict[int, dict] | None = None) -> dict[int, rules.Facts]:
+    return await facts_for_schools([(school_id, student_ids, year_id, term)], forms)
+
+
+async def facts_for_schools(wanted: list[tuple[int, list[int], int, int]],
+                            forms: dict[int, dict] | None = None) -> dict[int, rules.Facts]:
+    """The facts of several schools' students (school, ids, year, term): the same queries however many schools."""
+    in_term = [(ids, year_id, term) for _, ids, year_id, term in wanted]
+    student_ids = [i for ids, _, _ in in_term for i in ids]
     if forms is None:
-        forms = await current_forms(student_ids, year_id, term)
+        forms = await current_forms_of(in_term)
     checklists = await db.newest_per_student(DomainChecklist, [DomainChecklist.ticks], student_ids,
-                               (DomainChecklist.school_year == year_id) & (DomainChecklist.term == term))
+                                             _in_term(DomainChecklist, in_term))
     # Each fact comes from the area that keeps it: the record (GPA), home visits (income), attendance (absences).
     gpa = await records.gpa_last_term(student_ids)
     income = await visits.income_per_person(student_ids)
-    absences: dict[int, int] = {}
-    bounds = await Term.select(Term.starts_on, Term.ends_on).where(
-        (Term.school_year == year_id) & (Term.number == term)).first()
-    if bounds:
-        absences = await attendance.days_absent(school_id, student_ids, bounds["starts_on"], bounds["ends_on"])
+    bounds = {(row["school_year"], row["number"]): row for row in await Term.select(
+        Term.school_year, Term.number, Term.starts_on, Term.ends_on).where(db.either(
+            (Term.school_year == year_id) & (Term.number == term) for _, _, year_id, term in wanted))}
+    absences = await attendance.days_absent_of([
+        (school_id, ids, bounds[(year_id, term)]["starts_on"], bounds[(year_id, term)]["ends_on"])
+        for school_id, ids, year_id, term in wanted if (year_id, term) in bounds])
     facts = {}
     for student_id in student_ids:
         theirs = forms.get(student_id, {})
@@ -232,9 +260,17 @@ async def facts_for(school_id: int, student_ids: list[int], year_id: int, term: 
 
 async def proposals(school_id: int, student_ids: list[int], year_id: int, term: int,
                     forms: dict[int, dict] | None = None) -> dict[int, rules.Proposal]:
-    document = await criteria_of(school_id)
-    facts = await facts_for(school_id, student_ids, year_id, term, forms)
-    return {student_id: rules.propose(document, fact) for student_id, fact in facts.items()}
+    return await proposals_of([(school_id, student_ids, year_id, term)], forms)
+
+
+async def proposals_of(wanted: list[tuple[int, list[int], int, int]],
+                       forms: dict[int, dict] | None = None) -> dict[int, rules.Proposal]:
+    """Each student's proposed group by their school's rules (school, ids, year, term): the same queries however
+    many schools."""
+    documents = await criteria_of_schools([school_id for school_id, _, _, _ in wanted])
+    facts = await facts_for_schools(wanted, forms)
+    return {student_id: rules.propose(documents[school_id], facts[student_id])
+            for school_id, ids, _, _ in wanted for student_id in ids}
 
 
 async def ever_confirmed(school_id: int, year_id: int, term: int, groups) -> list[int]:
@@ -282,6 +318,14 @@ async def coverage(school_id: int, student_ids: list[int], year_id: int, term: i
     proposal only for those with no form, no checklist and no decision (what the school's rules find in their GPA,
     income and absences); `proposed` asks for every unconfirmed student's proposed group as well (the group
     distribution), at the cost of scoring them. A constant number of queries."""
+    return await coverage_of([(school_id, student_ids, year_id, term)], proposed)
+
+
+async def coverage_of(wanted: list[tuple[int, list[int], int, int]], proposed: bool = False) -> dict[int, Coverage]:
+    """coverage() of several schools (school, students, year, term), each in its own term: the same queries however
+    many schools (an area supervisor's page)."""
+    in_term = [(ids, year_id, term) for _, ids, year_id, term in wanted]
+    student_ids = [i for ids, _, _ in in_term for i in ids]
     # One row per student, the forms filed as the bits of a number (each kind is current at most once a term): a
     # quarter of the rows that one per form would be, in a school where most students have four.
     kinds = [(name, informant) for name, informants in INFORMANTS.items() for informant in informants]
@@ -291,18 +335,20 @@ async def coverage(school_id: int, student_ids: list[int], year_id: int, term: i
         alias="kinds")
     filed = {row["student"]: {kind for n, kind in enumerate(kinds) if row["kinds"] >> n & 1}
              for row in await ScreeningForm.select(ScreeningForm.student, bits).where(
-                 db.among(ScreeningForm.student, student_ids) & (ScreeningForm.school_year == year_id)
-                 & (ScreeningForm.term == term) & (ScreeningForm.slot == "current")).group_by(ScreeningForm.student)}
+                 _in_term(ScreeningForm, in_term) & (ScreeningForm.slot == "current")).group_by(ScreeningForm.student)}
     checked = {row["student"] for row in await DomainChecklist.select(DomainChecklist.student).where(
-        db.among(DomainChecklist.student, student_ids) & (DomainChecklist.school_year == year_id)
-        & (DomainChecklist.term == term)).distinct()}
+        _in_term(DomainChecklist, in_term)).distinct()}
     decided = await db.newest_per_student(GroupDecision, [GroupDecision.group], student_ids,
-                                          (GroupDecision.school_year == year_id) & (GroupDecision.term == term))
-    if proposed:
-        asked = [i for i in student_ids if i not in decided]
-    else:
-        asked = [i for i in student_ids if i not in filed and i not in checked and i not in decided]
-    found = await proposals(school_id, asked, year_id, term, forms=None if proposed else {}) if asked else {}
+                                          _in_term(GroupDecision, in_term))
+    asked = []
+    for school_id, ids, year_id, term in wanted:
+        if proposed:
+            theirs = [i for i in ids if i not in decided]
+        else:
+            theirs = [i for i in ids if i not in filed and i not in checked and i not in decided]
+        if theirs:
+            asked.append((school_id, theirs, year_id, term))
+    found = await proposals_of(asked, forms=None if proposed else {}) if asked else {}
     result = {}
     for student_id in student_ids:
         proposal = found.get(student_id)

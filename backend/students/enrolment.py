@@ -50,8 +50,13 @@ def enrolled_today(school_id: int, classroom_ids: Iterable[int] | None = None):
 
 async def class_sizes(school_id: int, day: date) -> dict[int, int]:
     """How many students each classroom has on this day (one query for the whole school)."""
+    return await class_sizes_of({school_id: day})
+
+
+async def class_sizes_of(days: dict[int, date]) -> dict[int, int]:
+    """How many students each classroom of these schools has, each school on its day: one query however many."""
     rows = await StudentEnrolment.select(StudentEnrolment.classroom, Count(StudentEnrolment.id, alias="n")).where(
-        _spans(school_id, day)).group_by(StudentEnrolment.classroom)
+        db.either(_spans(school_id, day) for school_id, day in days.items())).group_by(StudentEnrolment.classroom)
     return {row["classroom"]: row["n"] for row in rows}
 
 
@@ -101,9 +106,15 @@ class Seat:
 async def seats(school_id: int, day: date, classroom_ids: Iterable[int]) -> dict[int, Seat]:
     """Each student of these classrooms on this day, with their seat (no names: what counting needs): one query for
     a whole school."""
+    return await seats_of([(school_id, day, classroom_ids)])
+
+
+async def seats_of(wanted: list[tuple[int, date, Iterable[int]]]) -> dict[int, Seat]:
+    """seats() of several schools (school, day, classrooms) in one query."""
     rows = await StudentEnrolment.select(StudentEnrolment.student, StudentEnrolment.classroom,
-                                         StudentEnrolment.number_in_class).where(
-        _spans(school_id, day) & db.among(StudentEnrolment.classroom, sorted(set(classroom_ids))))
+                                         StudentEnrolment.number_in_class).where(db.either(
+        _spans(school_id, day) & db.among(StudentEnrolment.classroom, sorted(set(classroom_ids)))
+        for school_id, day, classroom_ids in wanted))
     return {row["student"]: Seat(row["classroom"], row["number_in_class"]) for row in rows}
 
 

@@ -3,10 +3,10 @@ and per grade, attendance today, risk incidents against the same weeks last year
 pack. Counts only, never a student's name, a class's list or a record (accounts.access, "The area view").
 
 Each school's figures are those of its director's page: supervision.figures counts them, with the Viewer
-accounts.sessions.area_figures_viewer makes of that school for a supervisor who oversees it. That Viewer is used here
-for figures.for_term, attendance_today and find_term/terms only, and never leaves this module.
-Queries: the director's page's constant number per school, so the area page grows with the schools overseen (not
-with their size)."""
+accounts.sessions.area_figures_viewer(s) makes of that school for a supervisor who oversees it. That Viewer is used
+here for figures.for_term(s), terms, find_term and trends.attendance_today(_of) only, and never leaves this module.
+Queries: a constant number however many schools are overseen and however big (the area page asks each area once for
+all the schools, figures.for_terms), and one school's page the director's page's constant number."""
 
 from __future__ import annotations
 
@@ -14,11 +14,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from backend.accounts.access import Permission, Viewer, oversees_school
-from backend.accounts.sessions import area_figures_viewer
+from backend.accounts.sessions import area_figures_viewer, area_figures_viewers
 from backend.i18n import N_
 from backend.schools import services as schools
 from backend.schools.services import SchoolTerm
 from backend.supervision import figures as figs
+from backend.supervision import trends
 from backend.supervision.figures import FIGURES, Measure, SupervisionError, TermFigures
 
 # The headline of each school on the area page: one figure per component's main measure.
@@ -52,7 +53,7 @@ class AreaSchool:
     terms: list[SchoolTerm]
     figures: TermFigures | None
     last_year: TermFigures | None
-    attendance: figs.AttendanceToday | None
+    attendance: trends.AttendanceToday | None
     grades: list[GradeFigures]
 
     @property
@@ -92,7 +93,7 @@ async def _school(viewer: Viewer, row: dict, term_key: str = "", details: bool =
     if details:
         last = await figs.same_term_last_year(scoped, term)
         last_year = await figs.for_term(scoped, last, with_last_year=False) if last else None
-    attendance = await figs.attendance_today(scoped) if current else None
+    attendance = await trends.attendance_today(scoped) if current else None
     return AreaSchool(row["id"], row["code"], row["name"], known, found, last_year, attendance,
                       by_grade(found) if details else [])
 
@@ -101,7 +102,15 @@ async def overview(viewer: Viewer) -> list[AreaSchool]:
     """Every school the supervisor oversees, with its headline for its current term."""
     if not viewer.can(Permission.view_area):
         raise AreaError(N_("The area view is for area supervisors."), status=403)
-    return [await _school(viewer, row) for row in await schools.names(viewer.area_school_ids)]
+    rows = await schools.names(viewer.area_school_ids)
+    scoped = await area_figures_viewers(viewer, [row["id"] for row in rows])
+    known = await figs.terms_of(list(scoped.values()))
+    current = {school_id: term for school_id, terms in known.items() if (term := figs.current_of(terms))}
+    counted = await figs.for_terms([(scoped[school_id], term) for school_id, term in current.items()])
+    found = dict(zip(current, counted, strict=True))
+    attendance = await trends.attendance_today_of([scoped[school_id] for school_id in current])
+    return [AreaSchool(row["id"], row["code"], row["name"], known.get(row["id"], []), found.get(row["id"]), None,
+                       attendance.get(row["id"]), []) for row in rows]
 
 
 async def school(viewer: Viewer, school_id: int, term_key: str = "") -> AreaSchool:

@@ -1,21 +1,21 @@
 """The care system in numbers, for a school (or the grades a grade-level head heads) and a term: the five components
-of the Thai student care system, attendance today and the risk-behaviour trend, each homeroom's progress, and the
-students behind every figure. The director's page, the per-teacher page and the term report pack all read these
-functions, so they always agree.
+of the Thai student care system and the risk incidents against the same weeks last year. The director's page, the
+per-teacher page, the term report pack and the area view all read these functions, so they always agree; the
+students behind each figure and each homeroom's progress are in supervision.behind, attendance today and the risk
+trend in supervision.trends.
 
 Every figure is counted by the area that keeps it, through its services (supervision reads no other area's tables):
-the students are those enrolled on the day the figures stand at (students.enrolment.rosters), today in a term under
+the students are those enrolled on the day the figures stand at (students.enrolment.seats), today in a term under
 way and its last day once it is over; then records.record_progress, visits.visited_between, screening.coverage,
-care.reports.care_among and referral_rows, promotion.held_in_term, attendance, behaviour.reports. A constant number of
-queries however big the school (whole-school IN lists, GROUP BY).
+care.reports.care_among and referral_rows, promotion.held_in_term, behaviour.reports. A constant number of queries
+however big the school (whole-school IN lists, GROUP BY), and however many schools: for_terms asks each area once
+for all of an area supervisor's schools, each school with its own term.
 
 The API, for pages and reports:
 - terms(viewer) -> list[SchoolTerm]; find_term(viewer, key) -> SchoolTerm ("2569-2"; "" for the current term);
-  same_term_last_year(viewer, term)
-- for_term(viewer, term) -> TermFigures (measures by figure key, per class, referrals, risk incidents)
-- students_behind(viewer, key, term, classroom_id) -> Behind (the students or classes a figure has still to reach)
-- attendance_today(viewer) -> AttendanceToday | None; risk_trend(viewer, term) -> RiskTrend | None
-- homerooms(viewer, term) -> (TermFigures, list[HomeroomProgress]) (each homeroom's progress, in class order)
+  same_term_last_year(viewer, term); terms_of(viewers) for several schools
+- for_term(viewer, term) -> TermFigures (measures by figure key, per class, referrals, risk incidents);
+  for_terms([(viewer, term), ...]) for several schools in the same queries
 - forget(): the figures of terms that are over are remembered ten minutes per process; this clears them
 """
 
@@ -27,10 +27,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from backend import clock
-from backend.accounts import services as accounts
-from backend.accounts.access import (Viewer, counts_figures, sees_figure_names, sees_risk_trend,
+from backend.accounts.access import (Viewer, counts_figures, sees_risk_trend,
                                      sees_supervision, supervision_rooms)
-from backend.attendance import services as attendance
 from backend.behaviour import reports as behaviour_reports
 from backend.care import reports as care_reports
 from backend.care.services import NEEDS_A_CASE
@@ -45,7 +43,6 @@ from backend.screening.tables import Group
 from backend.students import enrolment
 from backend.visits import services as visits
 
-LIST_LIMIT = 100  # students listed behind a figure; the page says how many more (a phone page, however big the school)
 COMPONENTS = ("known", "screened", "promotion", "prevention", "referral")
 COMPONENT_LABELS = {
     "known": N_("Knowing each student"),
@@ -168,7 +165,7 @@ class TermFigures:
 # Terms ----------------------------------------------------------------------------------------------------------
 
 
-def _check(viewer: Viewer, names: bool = False) -> None:
+def check_viewer(viewer: Viewer, names: bool = False) -> None:
     """The figures: for those who see the supervision pages, and for an area supervisor's view of a school (counts
     only); `names`: what lists students or teachers by name, for the former alone."""
     if not (sees_supervision(viewer) if names else counts_figures(viewer)):
@@ -178,8 +175,14 @@ def _check(viewer: Viewer, names: bool = False) -> None:
 
 async def terms(viewer: Viewer) -> list[SchoolTerm]:
     """The school's terms that have begun, newest first: those the figures can be asked of."""
+    return (await terms_of([viewer]))[viewer.school_id]
+
+
+async def terms_of(viewers: list[Viewer]) -> dict[int, list[SchoolTerm]]:
+    """terms() of each viewer's school (an area supervisor's schools), by school: one query however many."""
     today = clock.today()
-    return [term for term in await schools.school_terms(viewer.school_id) if term.begun(today)]
+    return {school_id: [term for term in known if term.begun(today)]
+            for school_id, known in (await schools.terms_of([v.school_id for v in viewers])).items()}
 
 
 def current_of(known: list[SchoolTerm]) -> SchoolTerm | None:
@@ -197,9 +200,13 @@ async def find_term(viewer: Viewer, key: str = "", begun: bool = True) -> School
     return found
 
 
+def last_year_of(known: list[SchoolTerm], term: SchoolTerm) -> SchoolTerm | None:
+    """The same term last year among a school's terms, if the school has it here."""
+    return next((t for t in known if t.year_be == term.year_be - 1 and t.number == term.number), None)
+
+
 async def same_term_last_year(viewer: Viewer, term: SchoolTerm) -> SchoolTerm | None:
-    return next((t for t in await schools.school_terms(viewer.school_id)
-                 if t.year_be == term.year_be - 1 and t.number == term.number), None)
+    return last_year_of(await schools.school_terms(viewer.school_id), term)
 
 
 # The classes and students of a term --------------------------------------------------------------------------------
@@ -227,11 +234,39 @@ async def _scope_grades(viewer: Viewer) -> set[str] | None:
     return {row["grade"] for row in rows}
 
 
-async def _roster(viewer: Viewer, term: SchoolTerm, grades: set[str] | None, as_of: date) -> _Roster:
-    classes = await promotion.held_in_term(viewer.school_id, term.school_year_id, term.number)
-    if grades is not None:
-        classes = [c for c in classes if c["grade"] in grades]
-    return _Roster(classes, await enrolment.seats(viewer.school_id, as_of, [c["id"] for c in classes]))
+@dataclass(frozen=True)
+class _Asked:
+    """One school's figures to count: whose view, which term, the grades (None: the whole school), and the day."""
+
+    viewer: Viewer
+    term: SchoolTerm
+    grades: set[str] | None
+    today: date
+
+    @property
+    def school_id(self) -> int:
+        return self.viewer.school_id
+
+    @property
+    def as_of(self) -> date:
+        return self.term.as_of(self.today)
+
+    @property
+    def moment(self) -> datetime:
+        return self.term.moment(self.today)
+
+
+async def _rosters(asked: list[_Asked]) -> list[_Roster]:
+    held = await promotion.held_in_terms([(a.school_id, a.term.school_year_id, a.term.number) for a in asked])
+    classes = [[c for c in held[a.school_id] if a.grades is None or c["grade"] in a.grades] for a in asked]
+    seats = await enrolment.seats_of([(a.school_id, a.as_of, [c["id"] for c in theirs])
+                                      for a, theirs in zip(asked, classes, strict=True)])
+    rosters = []
+    for theirs in classes:
+        rooms = {c["id"] for c in theirs}
+        rosters.append(_Roster(theirs, {student: seat for student, seat in seats.items()
+                                        if seat.classroom_id in rooms}))
+    return rosters
 
 
 # The figures ------------------------------------------------------------------------------------------------------
@@ -252,41 +287,77 @@ def forget() -> None:
 async def for_term(viewer: Viewer, term: SchoolTerm, with_last_year: bool = True) -> TermFigures:
     """The term's figures as this viewer may see them (the whole school, or the grades they head). `with_last_year`:
     count the risk incidents of the same stretch of the same term last year too (for the target on them)."""
-    _check(viewer)
-    grades = await _scope_grades(viewer)
+    return (await for_terms([(viewer, term)], with_last_year))[0]
+
+
+async def for_terms(asked: list[tuple[Viewer, SchoolTerm]], with_last_year: bool = True) -> list[TermFigures]:
+    """for_term() of several schools, each with its own viewer and term (an area supervisor's schools, each with
+    the aggregates-only viewer accounts.sessions makes of it): the same queries for ten schools as for one."""
     today = clock.today()
-    key = (viewer.school_id, term.key, frozenset(grades) if grades is not None else None, with_last_year,
-           sees_risk_trend(viewer), today)
-    if term.ends_on < today:
-        kept = _ended.get(key)
+    found: list[TermFigures | None] = []
+    keys, wanted = [], []
+    for viewer, term in asked:
+        check_viewer(viewer)
+        grades = await _scope_grades(viewer)
+        key = (viewer.school_id, term.key, frozenset(grades) if grades is not None else None, with_last_year,
+               sees_risk_trend(viewer), today)
+        kept = _ended.get(key) if term.ends_on < today else None
         if kept and time.monotonic() - kept[0] < ENDED_SECONDS:
-            return kept[1]
-    found = await _count(viewer, term, grades, today, with_last_year)
-    if term.ends_on < today:
-        moment = time.monotonic()
-        for stale in [k for k, (at, _) in _ended.items() if moment - at >= ENDED_SECONDS]:
-            del _ended[stale]
-        _ended[key] = (moment, found)
+            found.append(kept[1])
+            continue
+        found.append(None)
+        keys.append(key)
+        wanted.append(_Asked(viewer, term, grades, today))
+    counted = iter(await _count(wanted, with_last_year) if wanted else [])
+    moment = time.monotonic()
+    for n, figures in enumerate(found):
+        if figures is None:
+            found[n] = figures = next(counted)
+            key = keys.pop(0)
+            if figures.term.ends_on < today:
+                _ended[key] = (moment, figures)
+    for stale in [k for k, (at, _) in _ended.items() if moment - at >= ENDED_SECONDS]:
+        del _ended[stale]
     return found
 
 
-async def _count(viewer: Viewer, term: SchoolTerm, grades: set[str] | None, today: date,
-                 with_last_year: bool) -> TermFigures:
-    as_of, moment = term.as_of(today), term.moment(today)
-    roster = await _roster(viewer, term, grades, as_of)
+async def _count(asked: list[_Asked], with_last_year: bool) -> list[TermFigures]:
+    """Each school's figures, every area asked once for all the schools (their students are each school's own)."""
+    rosters = await _rosters(asked)
+    ids = [list(roster.seats) for roster in rosters]
+    progress = await records.record_progress_of([(theirs, a.moment) for a, theirs in zip(asked, ids, strict=True)])
+    visited = await visits.visited_between_of([(a.school_id, theirs, a.term.year_starts_on, a.as_of)
+                                               for a, theirs in zip(asked, ids, strict=True)])
+    cover = await screening.coverage_of([(a.school_id, theirs, a.term.school_year_id, a.term.number)
+                                         for a, theirs in zip(asked, ids, strict=True)])
+    at_risk = [{i for i in theirs if cover[i].group in NEEDS_A_CASE} for theirs in ids]
+    care = await care_reports.care_among_of([(sorted(risk), a.moment) for a, risk in zip(asked, at_risk, strict=True)])
+    referrals = await care_reports.referral_rows_of([(a.school_id, a.term.school_year_id, a.term.began_at(),
+                                                      a.moment) for a in asked])
+    trended = [a for a in asked if sees_risk_trend(a.viewer) and a.grades is None]
+    risk = await behaviour_reports.risk_incidents_of({a.school_id: this_stretch(a.term, a.today) for a in trended})
+    last_year: dict[int, int] = {}
+    if with_last_year and trended:
+        known = await schools.terms_of([a.school_id for a in trended])
+        stretches = {a.school_id: stretch for a in trended
+                     if (stretch := _last_year_stretch(last_year_of(known[a.school_id], a.term), a.term, a.as_of))}
+        last_year = await behaviour_reports.risk_incidents_of(stretches)
+    return [_figures(a, roster, set(theirs), progress, visited, cover, risky, care,
+                     [row for row in referrals[a.school_id] if row["student"] in roster.seats],
+                     risk.get(a.school_id), last_year.get(a.school_id))
+            for a, roster, theirs, risky in zip(asked, rosters, ids, at_risk, strict=True)]
+
+
+def _figures(a: _Asked, roster: _Roster, everyone: set[int], progress: records.RecordProgress, visited: set[int],
+             cover: dict, at_risk: set[int], care: dict[str, set[int]], rows: list[dict], risk: int | None,
+             last_year: int | None) -> TermFigures:
+    """One school's figures from what the areas found (for all the schools asked: each set is cut to this one's)."""
     room_of = {student: seat.classroom_id for student, seat in roster.seats.items()}
-    ids = list(room_of)
-    progress = await records.record_progress(ids, moment)
-    visited = await visits.visited_between(viewer.school_id, ids, term.year_starts_on, as_of)
-    cover = await screening.coverage(viewer.school_id, ids, term.school_year_id, term.number)
-    at_risk = {i for i, c in cover.items() if c.group in NEEDS_A_CASE}
+    cover = {i: cover[i] for i in everyone}
     problem = {i for i in at_risk if cover[i].group == Group.problem.value}
-    care = await care_reports.care_among(sorted(at_risk), moment)
     cases = care["cases"] & at_risk
-    rows = [row for row in await care_reports.referral_rows(viewer.school_id, term.school_year_id, term.began_at(),
-                                                            moment) if row["student"] in room_of]
+    visited = visited & everyone
     # Each figure over students: (whom it counts, who has it).
-    everyone = set(ids)
     filed = {form: {i for i, c in cover.items() if form in c.forms} for form in (
         ("sdq", "student"), ("sdq", "teacher"), ("sdq", "parent"), ("eq", "student"))}
     counted: dict[str, tuple[set[int], set[int]]] = {
@@ -331,21 +402,17 @@ async def _count(viewer: Viewer, term: SchoolTerm, grades: set[str] | None, toda
     groups = Counter(c.group for c in cover.values() if c.group)
     screened_any = any(c.screened for c in cover.values())
     recorded = {
-        "known": bool(progress.begun or visited),
+        "known": bool(progress.begun & everyone or visited),
         "screened": screened_any,
         "promotion": any(c["activities"] or c["meetings"] for c in roster.classes),
-        "prevention": screened_any or bool(care["cases"]),
+        "prevention": screened_any or bool(cases),
         "referral": bool(rows),
     }
-    risk = last_year = None
-    if sees_risk_trend(viewer) and grades is None:
-        risk = await behaviour_reports.risk_incidents_between(viewer.school_id, *this_stretch(term, today))
-        if with_last_year:
-            last_year = await _risk_same_stretch_last_year(viewer, term, as_of)
     return TermFigures(
-        term=term, as_of=as_of, whole_school=grades is None, students=len(ids), measures=measures,
+        term=a.term, as_of=a.as_of, whole_school=a.grades is None, students=len(everyone), measures=measures,
         classes=tuple(classes), recorded=recorded,
-        groups={**{g.value: groups.get(g.value, 0) for g in Group}, "not_confirmed": len(ids) - sum(groups.values())},
+        groups={**{g.value: groups.get(g.value, 0) for g in Group},
+                "not_confirmed": len(everyone) - sum(groups.values())},
         activities=sum(c["activities"] for c in roster.classes),
         referrals=care_reports.referral_counts(rows), risk_incidents=risk, risk_last_year=last_year, behind=behind)
 
@@ -355,175 +422,14 @@ def this_stretch(term: SchoolTerm, today: date) -> tuple[datetime, datetime]:
     return term.began_at(), term.moment(today) + timedelta(microseconds=1)
 
 
-async def last_year_stretch(viewer: Viewer, term: SchoolTerm, as_of: date) -> tuple[datetime, datetime] | None:
-    """The same term last year over as many days from its start as this term has run (a term under way is compared
-    with the same weeks last year, not with a whole term); None when the school has no such term here."""
-    last = await same_term_last_year(viewer, term)
+def _last_year_stretch(last: SchoolTerm | None, term: SchoolTerm, as_of: date) -> tuple[datetime, datetime] | None:
     if last is None:
         return None
     until = min(last.ends_on, last.starts_on + (as_of - term.starts_on))
     return last.began_at(), datetime.combine(until + timedelta(days=1), datetime.min.time(), clock.SCHOOL_TIME)
 
 
-async def _risk_same_stretch_last_year(viewer: Viewer, term: SchoolTerm, as_of: date) -> int | None:
-    """Risk incidents of the same stretch of the same term last year."""
-    stretch = await last_year_stretch(viewer, term, as_of)
-    if stretch is None:
-        return None
-    return await behaviour_reports.risk_incidents_between(viewer.school_id, *stretch)
-
-
-# The students behind a figure ----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Behind:
-    """What a figure has still to reach, for the school or one class: each class's count, and the students (or, for
-    promotion, the classes) by name as far as the viewer may see them; the first LIST_LIMIT, with how many more."""
-
-    figure: Figure
-    term: SchoolTerm
-    as_of: date
-    classroom: ClassFigures | None
-    classes: tuple[ClassFigures, ...]
-    students: list[dict]  # id, name, number, classroom, label
-    total: int  # all the figure's gap in the school or class
-    hidden: int  # of them, in classes whose names this viewer does not see
-    gap_classes: list[ClassFigures]  # promotion's figures: the classes still to reach
-
-    @property
-    def more(self) -> int:
-        return self.total - self.hidden - len(self.students)
-
-
-async def students_behind(viewer: Viewer, key: str, term: SchoolTerm, classroom_id: int | None = None) -> Behind:
-    _check(viewer, names=True)
-    figure = FIGURES.get(key)
-    if figure is None:
-        raise SupervisionError(N_("No such figure."), status=404)
-    figures = await for_term(viewer, term, with_last_year=False)
-    classes = {c.id: c for c in figures.classes}
-    room = None
-    if classroom_id is not None:
-        room = classes.get(classroom_id)
-        if room is None:
-            raise SupervisionError(N_("No such class among those whose figures you see."), status=404)
-    gap = figures.behind[key]
-    if figure.unit == "classes":
-        chosen = [classes[i] for i in gap if room is None or i == room.id]
-        return Behind(figure, term, figures.as_of, room, figures.classes, [], len(chosen), 0, chosen)
-    roster = await enrolment.rosters(viewer.school_id, figures.as_of, [room.id] if room else list(classes))
-    entry_of = {e.student_id: e for entries in roster.values() for e in entries}
-    named = {c.id for c in figures.classes if sees_figure_names(
-        viewer, figure.area, {"id": c.id, "school": viewer.school_id})}
-    wanted = [entry_of[i] for i in gap if i in entry_of]
-    shown = [e for e in wanted if e.classroom_id in named]
-    students = [{"id": e.student_id, "name": e.name, "number": e.number, "classroom": e.classroom_id,
-                 "label": classes[e.classroom_id].label} for e in shown[:LIST_LIMIT]]
-    return Behind(figure, term, figures.as_of, room, figures.classes, students, len(wanted),
-                  len(wanted) - len(shown), [])
-
-
-# Beside the components: attendance today and the risk-behaviour trend ---------------------------------------------
-
-
-@dataclass(frozen=True)
-class AttendanceToday:
-    day: date
-    students: int
-    present: int
-    late: int
-    absent: int
-    leave: int
-    rooms: int
-    not_taken: int  # homerooms whose register is not taken yet (none on a closed day)
-    closed: bool
-
-
-async def attendance_today(viewer: Viewer) -> AttendanceToday:
-    """Today's morning registers of the school (or the grades headed), from attendance.school_today."""
-    _check(viewer)
-    today = clock.today()
-    found = await attendance.school_today(viewer, today)
-    rooms = supervision_rooms(viewer)
-    shown = [r for r in found["rooms"] if rooms is None or r["id"] in rooms]
-    not_taken = {r["id"] for r in found["not_taken"]}
-    return AttendanceToday(
-        day=today, students=sum(r["students"] for r in shown), present=sum(r["present"] for r in shown),
-        late=sum(r["late"] for r in shown), absent=sum(r["absent"] for r in shown),
-        leave=sum(r["sick_leave"] + r["personal_leave"] for r in shown), rooms=len(shown),
-        not_taken=sum(1 for r in shown if r["id"] in not_taken), closed=found["closed"] is not None)
-
-
-@dataclass(frozen=True)
-class MonthCount:
-    month: str  # "YYYY-MM" of the term's school year
-    this: int | None  # None: a month still to come
-    last: int | None  # None: no school year before it here
-
-
-@dataclass(frozen=True)
-class RiskTrend:
-    """Risk incidents month by month over the term's school year, against the year before."""
-
-    year_be: int
-    months: list[MonthCount]
-    has_last: bool
-
-    @property
-    def peak(self) -> int:
-        return max([1, *(m.this or 0 for m in self.months), *(m.last or 0 for m in self.months)])
-
-
-async def risk_trend(viewer: Viewer, term: SchoolTerm) -> RiskTrend | None:
-    """None for those who do not see the school's behaviour trend."""
-    _check(viewer)
-    if not sees_risk_trend(viewer):
-        return None
-    years = {t.year_be: t.school_year_id for t in await schools.school_terms(viewer.school_id)}
-    last_id = years.get(term.year_be - 1)
-    counts = await behaviour_reports.risk_incidents_by_month(
-        viewer.school_id, [term.school_year_id, *([last_id] if last_id else [])])
-    this_months = behaviour_reports.school_year_months(term.year_be)
-    last_months = behaviour_reports.school_year_months(term.year_be - 1)
-    now_month = clock.today().strftime("%Y-%m")
-    months = [MonthCount(month, None if month > now_month else counts.get((term.school_year_id, month), 0),
-                         counts.get((last_id, last_month), 0) if last_id else None)
-              for month, last_month in zip(this_months, last_months, strict=True)]
-    return RiskTrend(term.year_be, months, last_id is not None)
-
-
-# Each homeroom teacher's progress ------------------------------------------------------------------------------------
-
-HOMEROOM_FIGURES = ("visits", "screened", "confirmed", "cases", "meetings")
-
-
-@dataclass(frozen=True)
-class HomeroomProgress:
-    """A homeroom in a term: its teachers, its registers taken on the school days so far, and its progress in the
-    figures of HOMEROOM_FIGURES. In class order: where to lend a hand, not a ranking."""
-
-    classroom: ClassFigures
-    teachers: list[str]
-    registers: Measure
-
-    @property
-    def still_to_do(self) -> list[tuple[str, int]]:
-        """What is left in the term, as (what, how many): school days without a register, students to visit, to
-        screen, groups to confirm, students at risk or with problems without a case, and the parents' meeting."""
-        measures = self.classroom.measures
-        left = [("registers", self.registers.gap)] + [(key, measures[key].gap) for key in (
-            "visits", "screened", "confirmed", "cases")] + [("meetings", 0 if measures["meetings"].done else 1)]
-        return [(what, n) for what, n in left if n]
-
-
-async def homerooms(viewer: Viewer, term: SchoolTerm) -> tuple[TermFigures, list[HomeroomProgress]]:
-    _check(viewer, names=True)
-    figures = await for_term(viewer, term, with_last_year=False)
-    teachers = await accounts.homeroom_teachers(viewer.school_id, term.school_year_id)
-    ids = [c.id for c in figures.classes]
-    taken = await attendance.registers_taken(viewer.school_id, ids, term.starts_on, figures.as_of)
-    return figures, [HomeroomProgress(c, [t["name"] for t in teachers.get(c.id, []) if t["active"]],
-                                      Measure("registers", min(taken.taken.get(c.id, 0), taken.school_days),
-                                              taken.school_days))
-                     for c in figures.classes]
+async def last_year_stretch(viewer: Viewer, term: SchoolTerm, as_of: date) -> tuple[datetime, datetime] | None:
+    """The same term last year over as many days from its start as this term has run (a term under way is compared
+    with the same weeks last year, not with a whole term); None when the school has no such term here."""
+    return _last_year_stretch(await same_term_last_year(viewer, term), term, as_of)

@@ -15,7 +15,7 @@ from backend.care import reports as care_reports
 from backend.care.routes import LABELS as CARE_LABELS
 from backend.i18n import Refusal, _
 from backend.screening import export
-from backend.supervision import area, figures, report, services, year_report
+from backend.supervision import area, behind, figures, report, services, year_report
 from backend.web import on_refusal, page, redirect, typed
 
 GUARDS = [requires(Permission.supervise_care)]
@@ -27,7 +27,7 @@ def _context() -> dict:
             "age_labels": care_reports.AGE_LABELS,
             "component_labels": figures.COMPONENT_LABELS, "target_labels": services.TARGETS,
             "month_names": month_names, "referral_states": CARE_LABELS["referral_states"],
-            "groups": CARE_LABELS["groups"], "homeroom_figures": figures.HOMEROOM_FIGURES}
+            "groups": CARE_LABELS["groups"], "homeroom_figures": behind.HOMEROOM_FIGURES}
 
 
 @get("/", guards=GUARDS)
@@ -40,10 +40,10 @@ async def front(request: Request, term: FromQuery[str] = "") -> Response:
 
 
 @get("/figures/{figure:str}", guards=GUARDS)
-async def behind(request: Request, figure: FromPath[str], term: FromQuery[str] = "",
+async def figure_gap(request: Request, figure: FromPath[str], term: FromQuery[str] = "",
                  classroom: FromQuery[int | None] = None) -> Response:
     viewer = current_viewer(request)
-    found = await figures.students_behind(viewer, figure, await figures.find_term(viewer, term), classroom)
+    found = await behind.students_behind(viewer, figure, await figures.find_term(viewer, term), classroom)
     return page(request, "supervision/behind.html", {"b": found, **_context()})
 
 
@@ -51,7 +51,7 @@ async def behind(request: Request, figure: FromPath[str], term: FromQuery[str] =
 async def teachers(request: Request, term: FromQuery[str] = "") -> Response:
     viewer = current_viewer(request)
     chosen = await figures.find_term(viewer, term)
-    found, rows = await figures.homerooms(viewer, chosen)
+    found, rows = await behind.homerooms(viewer, chosen)
     return page(request, "supervision/teachers.html", {"f": found, "rows": rows, "terms": await figures.terms(viewer),
                                                         **_context()})
 
@@ -112,7 +112,7 @@ async def report_pack(request: Request, term: FromQuery[str] = "", year: FromQue
         "contents": year_report.YEAR_CONTENTS if found.year else report.CONTENTS, **_context()})
 
 
-supervision_router = Router(path="/supervision", route_handlers=[front, behind, teachers, targets, save_targets,
+supervision_router = Router(path="/supervision", route_handlers=[front, figure_gap, teachers, targets, save_targets,
                                                                   reflection, save_reflection, report_pack])
 
 

@@ -18,6 +18,7 @@ from backend.i18n import N_
 from backend.schools import services as schools
 from backend.schools.services import SchoolTerm
 from backend.supervision import figures as figs
+from backend.supervision import trends
 from backend.supervision.figures import SupervisionError, TermFigures
 from backend.supervision.tables import CareTarget, TermReflection
 
@@ -244,8 +245,8 @@ class Overview:
     targets: Targets
     checks: dict[str, Check]
     last_year: TermFigures | None
-    attendance: figs.AttendanceToday | None
-    trend: figs.RiskTrend | None
+    attendance: trends.AttendanceToday | None
+    trend: trends.RiskTrend | None
     reflection: Reflection | None
     today: date
 
@@ -264,6 +265,6 @@ async def overview(viewer: Viewer, term_key: str = "") -> Overview:
         figs.for_term(viewer, term), figs.for_term(viewer, last, with_last_year=False) if last else _nothing())
     targets = await targets_for(viewer, term)
     return Overview(figures, known, current, targets, check(targets, figures), last_year,
-                    await figs.attendance_today(viewer) if current else None, await figs.risk_trend(viewer, term),
+                    await trends.attendance_today(viewer) if current else None, await trends.risk_trend(viewer, term),
                     # The committee's own words stay the school's: an area supervisor's pack carries counts only.
                     await reflection_of(viewer, term) if sees_supervision(viewer) else None, clock.today())

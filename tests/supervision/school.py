@@ -95,3 +95,40 @@ async def seed(people, app) -> Known:
         await behaviour.record(prasit, {"client_id": uuid.uuid4().hex, "students": [ids["ชัย"]],
                                         "category": categories[code], "sanction": "warning"})
     return Known(ids, cases)
+
+
+# Three schools for the area view: Bangkok as above; Chiang Mai, Ekk (its one student) visited at home and confirmed
+# at risk by Dao, with no case; Khon Kaen, four students and nothing recorded yet. Each school has a director.
+KHON_KAEN = "KKN"
+KHON_KAEN_ROSTER = """เลขประจำตัวนักเรียน,คำนำหน้า,ชื่อ,นามสกุล,ชั้น/ห้อง,เลขที่,ชื่อผู้ปกครอง1,ความสัมพันธ์1,โทรศัพท์1,สมาร์ทโฟน1
+30001,เด็กชาย,กล้า,แก่นคูน,ม.1/1,1,แก้ว แก่นคูน,มารดา,084-444-4401,ใช่
+30002,เด็กหญิง,ขวัญ,แก่นคูน,ม.1/1,2,แก้ว แก่นคูน,มารดา,084-444-4401,ใช่
+30003,เด็กชาย,คม,ภูเวียง,ม.2/1,1,เคน ภูเวียง,บิดา,084-444-4403,ไม่ใช่
+30004,เด็กหญิง,งาม,ภูเวียง,ม.2/1,2,เคน ภูเวียง,บิดา,084-444-4403,ไม่ใช่
+"""
+
+
+@dataclass
+class Area:
+    schools: list[int]  # Bangkok, Chiang Mai, Khon Kaen
+    directors: dict[int, object]  # each school's executive (a tests.personas.Person)
+
+
+async def seed_area(people, app, bangkok_seeded: bool = False) -> Area:
+    from backend.accounts import services as accounts
+    from backend.accounts.tables import Role
+    from tests.personas import _person, _school
+
+    if not bangkok_seeded:
+        await seed(people, app)
+    dao = await people.dao.viewer()
+    ekk = people.students["20001"]
+    await visits.save_visit(dao, {"client_id": str(uuid.uuid4()), "student": ekk, "status": "done",
+                                  "visited_on": clock.today().isoformat()})
+    await screening.confirm_group(dao, ekk, "risk", "ครูเห็นเอง")
+    khon_kaen, _, _ = await _school(KHON_KAEN, "โรงเรียนขอนแก่นวิทยา", KHON_KAEN_ROSTER, ("kkn_admin", "ครูแก้ว"))
+    directors = {people.bangkok: people.wichai,
+                 people.chiang_mai: await _person(people.chiang_mai, "cnx_director", "ผอ.เชียงแสน", Role.executive),
+                 khon_kaen: await _person(khon_kaen, "kkn_director", "ผอ.ขอนแก่น", Role.executive)}
+    await accounts.set_area_schools("areasup", ["BKK", "CNX", KHON_KAEN])
+    return Area([people.bangkok, people.chiang_mai, khon_kaen], directors)

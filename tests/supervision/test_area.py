@@ -14,10 +14,11 @@ from backend.accounts import services as accounts
 from backend.accounts.passwords import AccountError
 from backend.students import enrolment
 from backend.students.tables import Student
-from backend.supervision import area, figures
+from backend.supervision import area, behind, figures, trends
 from backend.supervision.figures import SupervisionError
 from tests.conftest import text_of
-from tests.supervision.school import seed
+from tests.home.test_parent_home import queries  # noqa: F401 - the fixture that counts statements
+from tests.supervision.school import seed, seed_area
 
 # Students whose names cannot occur in any page's wording: one in each of Bangkok's rooms and one in Chiang Mai.
 DISTINCT = {"BKK ม.1/1": ("10031", "ฐิตาภรณ์", "พิมพ์ประไพวงศ์"), "BKK ม.1/2": ("10032", "ณัฐวรรธน์", "ศรีสุวรรณฤทธิ์"),
@@ -74,6 +75,8 @@ async def test_the_supervisor_reads_bangkoks_figures_as_its_director_does(client
     assert "ระเบียนสะสมครบถ้วน 2/9 · 22 %" in text
     assert "ยืนยันกลุ่มเสี่ยง 2 คน · กลุ่มมีปัญหา 4 คน" in text
     assert "ยังไม่เช็กชื่อ 2 จาก 2 ห้อง" in text  # attendance today
+    # The director's chart of the figures as shares, without the school's targets' red lines.
+    assert 'role="img" aria-label="ร้อยละของแต่ละตัวชี้วัด"' in detail.text and "<line x1" not in detail.text
     assert len(gzip.compress(detail.content)) <= 14 * 1024
 
 
@@ -155,9 +158,9 @@ async def test_no_predicate_opens_a_record_to_her_nor_to_her_view_of_a_school(pe
     term = await figures.find_term(scoped)
     assert (await figures.for_term(scoped, term)).students == 3
     with pytest.raises(SupervisionError):
-        await figures.students_behind(scoped, "screened", term)
+        await behind.students_behind(scoped, "screened", term)
     with pytest.raises(SupervisionError):
-        await figures.homerooms(scoped, term)
+        await behind.homerooms(scoped, term)
     with pytest.raises(SupervisionError):  # her own viewer counts nothing: it belongs to no school
         await figures.for_term(areerat, term)
 
@@ -209,3 +212,51 @@ async def test_she_downloads_an_overseen_schools_term_report_with_no_student_nam
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
     refused = await client.get(f"/area/schools/{people.chiang_mai}/report")
     assert refused.status_code == 404 and "โรงเรียนนี้ไม่อยู่ในความดูแลของท่าน" in text_of(refused.text)
+
+
+async def test_three_schools_read_as_each_ones_director_reads_it(client, people, settings, app):
+    area_made = await seed_area(people, app)
+    listed = {s.id: s for s in await area.overview(await people.areasup.viewer())}
+    assert list(listed) == sorted(area_made.schools, key=lambda i: listed[i].name)  # by name, the three
+    for school_id, director in area_made.directors.items():
+        viewer = await director.viewer()
+        theirs = await figures.for_term(viewer, await figures.find_term(viewer))
+        mine = listed[school_id].figures
+        assert (mine.term, mine.as_of, mine.students, mine.recorded) == (theirs.term, theirs.as_of, theirs.students,
+                                                                         theirs.recorded), school_id
+        assert mine.measures == theirs.measures, school_id
+        assert (mine.risk_incidents, mine.risk_last_year) == (theirs.risk_incidents, theirs.risk_last_year)
+        assert listed[school_id].attendance == await trends.attendance_today(
+            await sessions.area_figures_viewer(await people.areasup.viewer(), school_id))
+    bangkok, chiang_mai, khon_kaen = (listed[i].figures for i in area_made.schools)
+    # The known answers: Bangkok's (tests/supervision/school.py), Ekk's visit and group, Khon Kaen's nothing.
+    assert (bangkok.students, bangkok.measures["records"].done, bangkok.measures["screened"].done) == (9, 2, 7)
+    assert (chiang_mai.students, chiang_mai.measures["visits"].done, chiang_mai.measures["cases"].total,
+            chiang_mai.measures["cases"].done) == (1, 1, 1, 0)
+    assert (khon_kaen.students, khon_kaen.has_data) == (4, False)
+    assert (bangkok.risk_incidents, chiang_mai.risk_incidents, khon_kaen.risk_incidents) == (1, 0, 0)
+
+    await people.areasup.sign_in(settings, client)
+    page = text_of((await client.get("/area")).text)
+    assert "โรงเรียนขอนแก่นวิทยา" in page and "ไม่มีข้อมูลในภาคเรียนนี้" in page
+    assert re.search(r"การเยี่ยมบ้าน 1/1 · 100 %", page)  # Chiang Mai's one visit
+    for first in ("กล้า", "ขวัญ", "เอก", "อนันต์"):
+        assert first not in page
+
+
+async def test_the_area_page_takes_as_many_queries_for_three_schools_as_for_one(client, people, settings, app,
+                                                                                  queries):  # noqa: F811
+    await seed(people, app)
+    await people.areasup.sign_in(settings, client)
+    await client.get("/area")  # each school's year and term, remembered a few minutes, as every request's
+    queries.clear()
+    one = await client.get("/area")
+    for_one = len(queries)
+    await seed_area(people, app, bangkok_seeded=True)  # and Chiang Mai, Khon Kaen
+    await client.get("/area")
+    queries.clear()
+    three = await client.get("/area")
+    assert len(queries) == for_one, queries
+    assert "โรงเรียนเชียงใหม่วิทยา" not in text_of(one.text)
+    assert all(name in text_of(three.text) for name in (
+        "โรงเรียนกรุงเทพศึกษา", "โรงเรียนเชียงใหม่วิทยา", "โรงเรียนขอนแก่นวิทยา"))

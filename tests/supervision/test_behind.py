@@ -6,7 +6,7 @@ import re
 
 from backend import clock
 from backend.attendance import services as attendance
-from backend.supervision import figures
+from backend.supervision import behind, figures
 from tests.conftest import text_of
 from tests.supervision.school import PROBLEMS_WITHOUT_PLAN, seed
 
@@ -71,7 +71,7 @@ async def test_each_homeroom_s_progress_in_class_order(client, people, settings,
     await attendance.save_register(somchai, app.state.settings, app.state.queue, room, clock.today(),
                                    {s: "present" for s in [people.students["10001"], people.students["10002"]]})
     wichai = await people.wichai.viewer()
-    _, rows = await figures.homerooms(wichai, await figures.find_term(wichai))
+    _, rows = await behind.homerooms(wichai, await figures.find_term(wichai))
     school_days = rows[0].registers.total
     assert school_days >= 1
     await people.wichai.sign_in(settings, client)
