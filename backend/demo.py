@@ -129,12 +129,12 @@ async def create_demo_school(code: str = "DEMO", grades: tuple[str, ...] = ("ม
                                DEMO_PASSWORD)
     logins.append(("discipline officer", f"{prefix}-discipline"))
     if history:
+        await seed_leave(school_id)  # asked before the registers of their days, so those registers show it
         await seed_attendance_history(school_id, seed)
         logins.append(("student", await seed_screening(school_id, rooms[:3], seed)))
         await seed_home_visits(school_id, seed)
         await seed_behaviour(school_id, seed)
         await seed_promotion(school_id, seed)
-        await seed_leave(school_id)
         await seed_conversations(school_id)
         logins.append(("counsellor", await seed_care(school_id, rooms[:3], prefix)))
         await seed_digests(school_id)
@@ -146,10 +146,11 @@ async def create_demo_school(code: str = "DEMO", grades: tuple[str, ...] = ("ม
 
 async def seed_attendance_history(school_id: int, seed: int = 2569) -> int:
     """Past school days of this term, so the executive's trend has weeks to show. Written as history (the marks
-    a school would import), so no guardian is alerted about days gone by."""
+    a school would import), so no guardian is alerted about days gone by. A student with leave that day (seed_leave
+    runs first) is marked as the register marks them, from attendance's notified-leave hook."""
     from datetime import date, timedelta
 
-    from backend.attendance.services import today
+    from backend.attendance.services import notified_leave, today
     from backend.attendance.tables import HOMEROOM_PERIOD, AttendanceMark, Status
     from backend.schools import services as schools
     from backend.schools.tables import Term
@@ -168,13 +169,17 @@ async def seed_attendance_history(school_id: int, seed: int = 2569) -> int:
     calendar = await schools.calendar_between(school_id, day, today())
     weights = [(Status.present, 930), (Status.late, 30), (Status.absent, 22), (Status.sick_leave, 10),
                (Status.personal_leave, 8)]
+    admin = await admin_viewer(school_id)
     while day < today():
         if calendar.is_school_day(day):  # not on weekends, holidays or closures
             # Lateness eases off over the weeks, as a school hopes its care does.
             drift = (today() - day).days / 60
+            leave = await notified_leave(admin, [student["id"] for student in students], day)
             for student in students:
                 status = rng.choices([w[0] for w in weights],
                                      [w[1] * (1 + drift if w[0] is Status.late else 1) for w in weights])[0]
+                if student["id"] in leave:
+                    status = leave[student["id"]].status
                 rows.append(AttendanceMark(school=school_id, student=student["id"], classroom=student["classroom"],
                                            day=day, period=HOMEROOM_PERIOD, status=status.value,
                                            marked_at=morning(day)))
