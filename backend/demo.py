@@ -133,6 +133,7 @@ async def create_demo_school(code: str = "DEMO", grades: tuple[str, ...] = ("ม
         await seed_attendance_history(school_id, seed)
         logins.append(("student", await seed_screening(school_id, rooms[:3], seed)))
         await seed_home_visits(school_id, seed)
+        await seed_records(school_id, seed)
         await seed_behaviour(school_id, seed)
         await seed_promotion(school_id, seed)
         await seed_conversations(school_id)
@@ -309,6 +310,53 @@ async def seed_home_visits(school_id: int, seed: int = 2569) -> int:
             await visits.save_visit(teacher, payload)
             saved += 1
     return saved
+
+
+# Of each homeroom (by room number), the share of records with every section written; half the rest are begun.
+RECORDS_COMPLETE_SHARE = {1: 0.95, 2: 0.85, 3: 0.7}
+HEALTH_NOTES = ("แข็งแรงดี", "แข็งแรงดี", "แข็งแรงดี สายตาสั้นเล็กน้อย", "เป็นหอบหืด พกยาพ่นประจำ", "ภูมิแพ้อากาศ")
+STRENGTHS = ("ฟุตบอล", "วาดภาพ", "ร้องเพลง", "คณิตศาสตร์", "ดนตรีไทย", "อ่านหนังสือ", "คอมพิวเตอร์", "")
+
+
+async def seed_records(school_id: int, seed: int = 2569) -> int:
+    """The cumulative records as each homeroom teacher filled them in over the first weeks of the year, through
+    records.services: most complete (learning, health, family, safety), some begun, a few not yet. Returns how many
+    records are complete."""
+    from datetime import timedelta
+
+    from backend import clock
+    from backend.accounts.tables import HomeroomAssignment
+    from backend.records import services as records
+    from backend.records.sections import INCOME_BANDS, LIVES_WITH, TRAVEL
+    from backend.students.tables import Student
+
+    rng = random.Random(seed)
+    rooms = await HomeroomAssignment.select(
+        HomeroomAssignment.teacher, HomeroomAssignment.classroom,
+        HomeroomAssignment.classroom.room.as_alias("room")).where(HomeroomAssignment.school == school_id)
+    complete = 0
+    for room in rooms:
+        teacher = await sessions.viewer_of(room["teacher"])
+        share = RECORDS_COMPLETE_SHARE.get(room["room"], 0.6)
+        pupils = await Student.select(Student.id).where(Student.classroom == room["classroom"]).order_by(Student.id)
+        with clock.set_to(clock.now() - timedelta(days=rng.randint(7, 30))):
+            for pupil in pupils:
+                draw = rng.random()
+                sections = ("learning", "health", "family", "safety") if draw < share else (
+                    ("learning", "family") if draw < share + (1 - share) / 2 else ())
+                values = {
+                    "learning": {"gpa_last_term": f"{rng.uniform(1.8, 4.0):.2f}", "strengths": rng.choice(STRENGTHS)},
+                    "health": {"physical": rng.choice(HEALTH_NOTES)},
+                    "family": {"lives_with": rng.choices([c for c, _ in LIVES_WITH], [50, 12, 5, 20, 6, 2, 1])[0],
+                               "household_size": str(rng.randint(2, 8)),
+                               "income_band": rng.choices([c for c, _ in INCOME_BANDS], [30, 35, 25, 10])[0]},
+                    "safety": {"travel": rng.choice([c for c, _ in TRAVEL]), "distance_km": str(rng.randint(1, 25)),
+                               "area": rng.choice(VILLAGES)},
+                }
+                for name in sections:
+                    await records.save_section(teacher, pupil["id"], name, values[name])
+                complete += len(sections) == 4
+    return complete
 
 
 async def demo_exists(code: str = "DEMO") -> bool:

@@ -191,3 +191,17 @@ async def test_the_demo_childs_accepted_leave_is_in_the_register_and_the_family_
     # The sick leave the teacher accepted for Monday 16 Nov is counted as leave, not as a day at school.
     assert "ลา 1" in page and "5 จาก 5" not in page
 
+
+async def test_most_of_the_demos_cumulative_records_are_complete_and_some_not(make_client):
+    from tests.supervision.test_figures import _row
+
+    from backend.demo import seed_records
+
+    logins = await create_demo_school(grades=("ม.1",), rooms_per_grade=3)
+    complete = await seed_records((await School.select(School.id).first())["id"])
+    director = make_client()
+    await director.submit("/signin", {"username": dict((r, u) for r, u, _ in logins.rows)["executive"],
+                                      "password": DEMO_PASSWORD})
+    done, total = map(int, _row(text_of((await director.get("/supervision")).text),
+                                "ระเบียนสะสมครบถ้วน").split(" ")[0].split("/"))
+    assert done == complete and 0.7 * total < done < total  # most complete, some still being filled in
