@@ -726,7 +726,7 @@ async def seed_conversations(school_id: int) -> int:
         thread = await Thread.select(Thread.id).where(Thread.student == student_id).order_by(Thread.id,
                                                                                               ascending=False).first()
         with clock.set_to(datetime.combine(day + timedelta(days=1), time(7, 50), tzinfo=clock.SCHOOL_TIME)):
-            await conversations.open_thread(teacher_viewer, thread["id"])
+            await conversations.open_thread(teacher_viewer, Settings.from_env(), thread["id"])
             await conversations.reply(teacher_viewer, settings, queue, thread["id"], {"body": answer})
     with clock.set_to(datetime.combine(today - timedelta(days=2), time(15, 0), tzinfo=clock.SCHOOL_TIME)):
         await conversations.message_class(teacher_viewer, settings, queue, child["classroom"], {

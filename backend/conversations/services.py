@@ -132,15 +132,28 @@ async def _ensure_threads(school_id: int, pairs: list[tuple[int, int]]) -> dict[
     return {(r["student"], r["guardian"]): r["id"] for r in rows if (r["student"], r["guardian"]) in wanted}
 
 
-async def _posts(thread_id: int, before: int | None = None) -> dict:
+def sms_waits_until(settings: Settings, written_at, timezone: str):
+    """When an SMS about a school message written then leaves, if it waits (quiet hours: the outbox's own rule);
+    None when it goes at once or has gone."""
+    leaves = notify.sendable_from(settings, written_at, timezone, False)
+    return leaves if leaves > now() else None
+
+
+async def _posts(thread_id: int, before: int | None = None, settings: Settings | None = None) -> dict:
     """A thread's newest messages (or those before one), oldest first, and whether there are earlier ones: a year
-    of messages stays a light page."""
+    of messages stays a light page. With the settings, a school message's SMS still held by quiet hours says when
+    it will go (sms_at)."""
     where = Post.thread == thread_id
     if before:
         where &= Post.id < before
     rows = await Post.select(Post.id, Post.from_school, Post.author_name, Post.body, Post.written_at, Post.channel,
                              Post.unreachable, Post.broadcast).where(where).order_by(
         Post.id, ascending=False).limit(PAGE_POSTS + 1)
+    if settings is not None and any(row["channel"] == Channel.sms.value for row in rows):
+        school = await Thread.select(Thread.school.timezone.as_alias("timezone")).where(Thread.id == thread_id).first()
+        for row in rows:
+            if row["from_school"] and row["channel"] == Channel.sms.value:
+                row["sms_at"] = sms_waits_until(settings, row["written_at"], school["timezone"])
     return {"posts": rows[:PAGE_POSTS][::-1], "earlier": rows[PAGE_POSTS - 1]["id"] if len(rows) > PAGE_POSTS
             else None}
 
@@ -271,7 +284,7 @@ async def _audits(thread_id: int) -> list[dict]:
         ThreadRead.thread == thread_id).order_by(ThreadRead.id, ascending=False)
 
 
-async def open_thread(viewer: Viewer, thread_id: int, before: int | None = None) -> dict:
+async def open_thread(viewer: Viewer, settings: Settings, thread_id: int, before: int | None = None) -> dict:
     """A thread as its reader sees it. A homeroom teacher opening it marks the guardian's messages read (for the
     room's other homeroom teacher too: the class answers as one). An executive is asked why before anything shows."""
     thread, side = await _thread(viewer, thread_id)
@@ -279,7 +292,7 @@ async def open_thread(viewer: Viewer, thread_id: int, before: int | None = None)
         return {"redirect": f"/conversations/children/{thread['student']}"}
     if side == "audit":
         return {"thread": thread, "side": side, "posts": [], "earlier": None, "audits": []}
-    posts = await _posts(thread_id, before)
+    posts = await _posts(thread_id, before, settings)
     if thread["school_unread"]:
         await Thread.update({Thread.school_unread: 0, Thread.school_read_at: now()}).where(Thread.id == thread_id)
     return {"thread": thread, "side": side, **posts, "audits": await _audits(thread_id)}
@@ -385,8 +398,9 @@ async def _send(viewer: Viewer, settings: Settings, school: dict, text: str, rec
     return await notify.create_alerts(settings, school, specs)
 
 
-async def reply(viewer: Viewer, settings: Settings, queue: JobQueue, thread_id: int, form: dict) -> None:
-    """A homeroom teacher answers in a thread: the guardian is told in the app (push) or by SMS, as they can be."""
+async def reply(viewer: Viewer, settings: Settings, queue: JobQueue, thread_id: int, form: dict):
+    """A homeroom teacher answers in a thread: the guardian is told in the app (push) or by SMS, as they can be.
+    Returns when the SMS will go if quiet hours hold it, else None."""
     thread, side = await _thread(viewer, thread_id)
     if side != "teacher":
         raise ConversationError(NO_THREAD, status=404)
@@ -404,6 +418,8 @@ async def reply(viewer: Viewer, settings: Settings, queue: JobQueue, thread_id: 
         message_ids = await _send(viewer, settings, cost["school"], text, recipients, event,
                                   thread_ids={(thread["student"], thread["guardian"]): thread_id})
     await queue.send(message_ids)
+    texted = any(r["kind"] and r["reach"].channel is Channel.sms for r in recipients)
+    return sms_waits_until(settings, now(), cost["school"]["timezone"]) if texted else None
 
 
 async def _room(viewer: Viewer, classroom_id: int) -> dict:
