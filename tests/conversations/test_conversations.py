@@ -377,3 +377,24 @@ async def test_a_reply_late_at_night_says_its_sms_goes_at_seven_not_that_it_went
     assert "แจ้งทาง SMS แล้ว" in morning and "จะส่งทาง SMS" not in morning
     [sms] = await Message.select(Message.channel, Message.not_before)
     assert (sms["channel"], sms["not_before"]) == ("sms", at(clock.today(), time(7, 0)) + timedelta(days=1))
+
+
+async def test_a_class_message_shows_once_in_the_inbox_with_how_many_it_reached_and_read_it(
+        make_client, people, settings, push_service):
+    await _with_push(people, settings, push_service)
+    room = people.classrooms["BKK ม.1/1"]
+    teacher, parent = make_client(), make_client()
+    await people.somchai.sign_in(settings, teacher)
+    await teacher.submit(f"/conversations/classrooms/{room}/send", {
+        "body": "พรุ่งนี้ให้นักเรียนแต่งชุดพละ", "token": uuid.uuid4().hex, "student": "", "confirm": "1"})
+    inbox = text_of((await teacher.get("/conversations")).text)
+    assert inbox.count("พรุ่งนี้ให้นักเรียนแต่งชุดพละ") == 1
+    assert "ถึงทั้งห้อง ม.1/1" in inbox and "ส่งถึงผู้ปกครอง 2 คน · อ่านแล้ว 0 คน" in inbox
+    await people.somsri.sign_in(settings, parent)
+    await parent.get(f"/conversations/children/{people.students['10001']}")  # Somsri reads it
+    inbox = text_of((await teacher.get("/conversations")).text)
+    assert inbox.count("พรุ่งนี้ให้นักเรียนแต่งชุดพละ") == 1 and "ส่งถึงผู้ปกครอง 2 คน · อ่านแล้ว 1 คน" in inbox
+    # A parent who answers it has their own thread back in the list, with what they wrote.
+    await parent.submit(f"/conversations/children/{people.students['10001']}", {"body": "รับทราบค่ะ"})
+    inbox = text_of((await teacher.get("/conversations")).text)
+    assert "รับทราบค่ะ" in inbox and inbox.count("พรุ่งนี้ให้นักเรียนแต่งชุดพละ") == 1
