@@ -20,9 +20,9 @@ def _prepare() -> None:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("PICCOLO_CONF", "piccolo_conf")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    # Each SMS would log its request and every header (Twilio's client at INFO) and its HTTP call (httpx): the
-    # log that matters (jobs, errors) drowned in them.
-    for noisy in ("twilio.http_client", "httpx"):
+    # Each SMS or LINE message would log its request and every header (Twilio's and LINE's clients at INFO/DEBUG)
+    # and its HTTP call (httpx, urllib3): the log that matters (jobs, errors) drowned in them. Their warnings stay.
+    for noisy in ("twilio", "linebot", "urllib3", "httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

@@ -129,12 +129,13 @@ async def create_demo_school(code: str = "DEMO", grades: tuple[str, ...] = ("ม
                                DEMO_PASSWORD)
     logins.append(("discipline officer", f"{prefix}-discipline"))
     if history:
+        await seed_leave(school_id)  # asked before the registers of their days, so those registers show it
         await seed_attendance_history(school_id, seed)
         logins.append(("student", await seed_screening(school_id, rooms[:3], seed)))
         await seed_home_visits(school_id, seed)
+        await seed_records(school_id, seed)
         await seed_behaviour(school_id, seed)
         await seed_promotion(school_id, seed)
-        await seed_leave(school_id)
         await seed_conversations(school_id)
         logins.append(("counsellor", await seed_care(school_id, rooms[:3], prefix)))
         await seed_digests(school_id)
@@ -146,10 +147,11 @@ async def create_demo_school(code: str = "DEMO", grades: tuple[str, ...] = ("ม
 
 async def seed_attendance_history(school_id: int, seed: int = 2569) -> int:
     """Past school days of this term, so the executive's trend has weeks to show. Written as history (the marks
-    a school would import), so no guardian is alerted about days gone by."""
+    a school would import), so no guardian is alerted about days gone by. A student with leave that day (seed_leave
+    runs first) is marked as the register marks them, from attendance's notified-leave hook."""
     from datetime import date, timedelta
 
-    from backend.attendance.services import today
+    from backend.attendance.services import notified_leave, today
     from backend.attendance.tables import HOMEROOM_PERIOD, AttendanceMark, Status
     from backend.schools import services as schools
     from backend.schools.tables import Term
@@ -168,13 +170,17 @@ async def seed_attendance_history(school_id: int, seed: int = 2569) -> int:
     calendar = await schools.calendar_between(school_id, day, today())
     weights = [(Status.present, 930), (Status.late, 30), (Status.absent, 22), (Status.sick_leave, 10),
                (Status.personal_leave, 8)]
+    admin = await admin_viewer(school_id)
     while day < today():
         if calendar.is_school_day(day):  # not on weekends, holidays or closures
             # Lateness eases off over the weeks, as a school hopes its care does.
             drift = (today() - day).days / 60
+            leave = await notified_leave(admin, [student["id"] for student in students], day)
             for student in students:
                 status = rng.choices([w[0] for w in weights],
                                      [w[1] * (1 + drift if w[0] is Status.late else 1) for w in weights])[0]
+                if student["id"] in leave:
+                    status = leave[student["id"]].status
                 rows.append(AttendanceMark(school=school_id, student=student["id"], classroom=student["classroom"],
                                            day=day, period=HOMEROOM_PERIOD, status=status.value,
                                            marked_at=morning(day)))
@@ -304,6 +310,53 @@ async def seed_home_visits(school_id: int, seed: int = 2569) -> int:
             await visits.save_visit(teacher, payload)
             saved += 1
     return saved
+
+
+# Of each homeroom (by room number), the share of records with every section written; half the rest are begun.
+RECORDS_COMPLETE_SHARE = {1: 0.95, 2: 0.85, 3: 0.7}
+HEALTH_NOTES = ("แข็งแรงดี", "แข็งแรงดี", "แข็งแรงดี สายตาสั้นเล็กน้อย", "เป็นหอบหืด พกยาพ่นประจำ", "ภูมิแพ้อากาศ")
+STRENGTHS = ("ฟุตบอล", "วาดภาพ", "ร้องเพลง", "คณิตศาสตร์", "ดนตรีไทย", "อ่านหนังสือ", "คอมพิวเตอร์", "")
+
+
+async def seed_records(school_id: int, seed: int = 2569) -> int:
+    """The cumulative records as each homeroom teacher filled them in over the first weeks of the year, through
+    records.services: most complete (learning, health, family, safety), some begun, a few not yet. Returns how many
+    records are complete."""
+    from datetime import timedelta
+
+    from backend import clock
+    from backend.accounts.tables import HomeroomAssignment
+    from backend.records import services as records
+    from backend.records.sections import INCOME_BANDS, LIVES_WITH, TRAVEL
+    from backend.students.tables import Student
+
+    rng = random.Random(seed)
+    rooms = await HomeroomAssignment.select(
+        HomeroomAssignment.teacher, HomeroomAssignment.classroom,
+        HomeroomAssignment.classroom.room.as_alias("room")).where(HomeroomAssignment.school == school_id)
+    complete = 0
+    for room in rooms:
+        teacher = await sessions.viewer_of(room["teacher"])
+        share = RECORDS_COMPLETE_SHARE.get(room["room"], 0.6)
+        pupils = await Student.select(Student.id).where(Student.classroom == room["classroom"]).order_by(Student.id)
+        with clock.set_to(clock.now() - timedelta(days=rng.randint(7, 30))):
+            for pupil in pupils:
+                draw = rng.random()
+                sections = ("learning", "health", "family", "safety") if draw < share else (
+                    ("learning", "family") if draw < share + (1 - share) / 2 else ())
+                values = {
+                    "learning": {"gpa_last_term": f"{rng.uniform(1.8, 4.0):.2f}", "strengths": rng.choice(STRENGTHS)},
+                    "health": {"physical": rng.choice(HEALTH_NOTES)},
+                    "family": {"lives_with": rng.choices([c for c, _ in LIVES_WITH], [50, 12, 5, 20, 6, 2, 1])[0],
+                               "household_size": str(rng.randint(2, 8)),
+                               "income_band": rng.choices([c for c, _ in INCOME_BANDS], [30, 35, 25, 10])[0]},
+                    "safety": {"travel": rng.choice([c for c, _ in TRAVEL]), "distance_km": str(rng.randint(1, 25)),
+                               "area": rng.choice(VILLAGES)},
+                }
+                for name in sections:
+                    await records.save_section(teacher, pupil["id"], name, values[name])
+                complete += len(sections) == 4
+    return complete
 
 
 async def demo_exists(code: str = "DEMO") -> bool:
@@ -673,7 +726,7 @@ async def seed_conversations(school_id: int) -> int:
         thread = await Thread.select(Thread.id).where(Thread.student == student_id).order_by(Thread.id,
                                                                                               ascending=False).first()
         with clock.set_to(datetime.combine(day + timedelta(days=1), time(7, 50), tzinfo=clock.SCHOOL_TIME)):
-            await conversations.open_thread(teacher_viewer, thread["id"])
+            await conversations.open_thread(teacher_viewer, Settings.from_env(), thread["id"])
             await conversations.reply(teacher_viewer, settings, queue, thread["id"], {"body": answer})
     with clock.set_to(datetime.combine(today - timedelta(days=2), time(15, 0), tzinfo=clock.SCHOOL_TIME)):
         await conversations.message_class(teacher_viewer, settings, queue, child["classroom"], {

@@ -161,8 +161,12 @@ def format_date(day: date | datetime, locale: str | None = None, long: bool = Fa
 
 
 def format_datetime(moment: datetime, locale: str | None = None) -> str:
-    local = moment.astimezone(clock.SCHOOL_TIME)
-    return f"{format_date(local, locale)} {local:%H:%M}"
+    return f"{format_date(moment, locale)} {format_time(moment)}"
+
+
+def format_time(moment: datetime) -> str:
+    """07:00: the hour at school (a held message's hour)."""
+    return f"{moment.astimezone(clock.SCHOOL_TIME):%H:%M}"
 
 
 def format_term(year_be: int, term_number: int | None, locale: str | None = None) -> str:

@@ -128,7 +128,7 @@ def make_environment(helpers: dict | None = None, filters: dict | None = None) -
         format_term=i18n.format_term,
         **(helpers or {}),
     )
-    env.filters.update(date=i18n.format_date, datetime=i18n.format_datetime, **(filters or {}))
+    env.filters.update(date=i18n.format_date, datetime=i18n.format_datetime, time=i18n.format_time, **(filters or {}))
     # Made last: an overlay shares the globals and filters, and starts with an empty cache of its own.
     env.languages = {}
     for locale in i18n.LOCALES:

@@ -95,3 +95,20 @@ def test_the_operator_makes_an_area_supervisor_over_named_schools():
     assert made.returncode == 0, made.stderr
     assert doolae("area-schools", "areerat", "BKK,CNX").returncode == 0
     assert doolae("area-schools", "nobody", "BKK").returncode != 0
+
+
+def test_the_sms_and_line_clients_chatter_stays_out_of_the_log():
+    """The app's log shows our lines (jobs, errors), not each request Twilio's or LINE's client makes."""
+    script = ("import logging\n"
+              "from backend import cli\n"
+              "cli._prepare()\n"
+              "for name in ('twilio.http_client', 'twilio.async_http_client', 'twilio.rest', 'linebot',\n"
+              "             'linebot.v3.messaging', 'urllib3.connectionpool', 'httpx', 'httpcore.http11'):\n"
+              "    logging.getLogger(name).info('chatter from %s', name)\n"
+              "    logging.getLogger(name).warning('a warning from %s', name)\n"
+              "logging.getLogger('doolae.notify').info('our line')\n")
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env={"PATH": "/usr/bin:/bin"}, timeout=60,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "our line" in done.stderr and "chatter" not in done.stderr
+    assert done.stderr.count("a warning from") == 8  # their warnings still show

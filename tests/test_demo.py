@@ -169,3 +169,39 @@ async def test_the_demo_has_this_terms_survey_half_answered_and_the_parent_asked
     assert f"ตอบแล้ว {answered} จาก {codes}" in page and "ทั้งโรงเรียน" in page
     await parent.submit("/signin", {"username": usernames["parent"], "password": DEMO_PASSWORD})
     assert "/surveys/mine" in (await parent.get("/")).text
+
+
+async def test_the_demo_childs_accepted_leave_is_in_the_register_and_the_family_summary(make_client):
+    from datetime import datetime, timezone
+
+    from backend import clock
+    from backend.demo import seed_attendance_history, seed_family_summaries, seed_leave
+
+    with clock.set_to(datetime(2026, 11, 23, 3, 0, tzinfo=timezone.utc)):  # Monday: last week's summary is out
+        logins = await create_demo_school(grades=("ม.1",), rooms_per_grade=1)
+        school = (await School.select(School.id).first())["id"]
+        # In the order the demo seeds them (create_demo_school(history=True)).
+        await seed_leave(school)
+        await seed_attendance_history(school)
+        await seed_family_summaries(school)
+        usernames = {role: username for role, username, _ in logins.rows}
+        parent = make_client()
+        await parent.submit("/signin", {"username": usernames["parent"], "password": DEMO_PASSWORD})
+        page = text_of((await parent.get("/summary")).text)
+    # The sick leave the teacher accepted for Monday 16 Nov is counted as leave, not as a day at school.
+    assert "ลา 1" in page and "5 จาก 5" not in page
+
+
+async def test_most_of_the_demos_cumulative_records_are_complete_and_some_not(make_client):
+    from tests.supervision.test_figures import _row
+
+    from backend.demo import seed_records
+
+    logins = await create_demo_school(grades=("ม.1",), rooms_per_grade=3)
+    complete = await seed_records((await School.select(School.id).first())["id"])
+    director = make_client()
+    await director.submit("/signin", {"username": dict((r, u) for r, u, _ in logins.rows)["executive"],
+                                      "password": DEMO_PASSWORD})
+    done, total = map(int, _row(text_of((await director.get("/supervision")).text),
+                                "ระเบียนสะสมครบถ้วน").split(" ")[0].split("/"))
+    assert done == complete and 0.7 * total < done < total  # most complete, some still being filled in

@@ -226,41 +226,45 @@ class MenuItem:
     label: str  # English msgid
     permission: Permission
     staff_label: str | None = None  # what the school's staff read instead, where the page is the other side of it
+    daily: bool = False  # used every day: shown first; the rest of a long menu folds under "More"
 
 
 # The navigation, in order. A link shows exactly when its page opens: both ask viewer.can(item.permission), and
 # tests/test_privacy_routes.py checks every link against the route table.
 MENU = (
-    MenuItem("/students/homeroom", N_("My homeroom"), Permission.view_homeroom),
-    MenuItem("/attendance", N_("Attendance"), Permission.use_attendance),
-    MenuItem("/summary", N_("Weekly summary"), Permission.read_family_summaries),
+    MenuItem("/students/homeroom", N_("My homeroom"), Permission.view_homeroom, daily=True),
+    MenuItem("/attendance", N_("Attendance"), Permission.use_attendance, daily=True),
+    MenuItem("/summary", N_("Weekly summary"), Permission.read_family_summaries, daily=True),
     MenuItem("/visits", N_("Home visits"), Permission.use_visits),
     MenuItem("/screening", N_("Questionnaires"), Permission.fill_questionnaires),
     MenuItem("/care/phqa", N_("How I feel"), Permission.answer_phqa),
     MenuItem("/screening", N_("Screening"), Permission.use_screening),
     MenuItem("/behaviour", N_("Behaviour"), Permission.use_behaviour),
     MenuItem("/care", N_("Care"), Permission.use_care),
-    MenuItem("/supervision", N_("Care overview"), Permission.supervise_care),
-    MenuItem("/area", N_("Schools overseen"), Permission.view_area),
+    MenuItem("/supervision", N_("Care overview"), Permission.supervise_care, daily=True),
+    MenuItem("/area", N_("Schools overseen"), Permission.view_area, daily=True),
     MenuItem("/promotion", N_("Homeroom activities"), Permission.use_promotion),
     MenuItem("/promotion/invitations", N_("Class meetings"), Permission.answer_meetings),
     MenuItem("/notify/choices", N_("Message settings"), Permission.choose_channels),
     MenuItem("/promotion/guidelines", N_("Guidelines"), Permission.read_guidelines),
     MenuItem("/promotion/network", N_("Parent network"), Permission.keep_parent_network),
-    MenuItem("/leave", N_("Leave requests"), Permission.use_leave),
+    MenuItem("/leave", N_("Leave requests"), Permission.use_leave, daily=True),
     MenuItem("/conversations", N_("Messages with the teacher"), Permission.use_conversations,
-             N_("Messages from families")),
+             N_("Messages from families"), daily=True),
     MenuItem("/surveys", N_("Parents' survey"), Permission.use_surveys),
     MenuItem("/roster/import", N_("Roster"), Permission.manage_roster),
     MenuItem("/admin/users", N_("Staff"), Permission.manage_users),
     MenuItem("/admin/homerooms", N_("Homerooms"), Permission.manage_users),
     MenuItem("/admin/teaching", N_("Teaching"), Permission.manage_users),
     MenuItem("/admin/parents", N_("Parents"), Permission.manage_users),
-    MenuItem("/notify/outbox", N_("Messages"), Permission.view_outbox),
+    MenuItem("/notify/outbox", N_("Messages"), Permission.view_outbox, daily=True),
     MenuItem("/school/calendar", N_("School calendar"), Permission.manage_school),
     MenuItem("/notify/line/settings", N_("LINE"), Permission.manage_school),
     MenuItem("/account-changes", N_("Accounts and passwords given"), Permission.review_account_changes),
 )
+
+
+MENU_SHOWN_WHOLE = 6  # links a phone shows in two lines; a longer menu shows its daily links and folds the rest
 
 
 @lru_cache(maxsize=4096)
@@ -269,6 +273,15 @@ def menu(viewer: Viewer) -> tuple[MenuItem, ...]:
     # per Viewer seen. A Viewer is rebuilt from the database on each request, so a change makes a new one.
     return tuple(replace(item, label=item.staff_label) if item.staff_label and viewer.is_staff else item
                  for item in MENU if viewer.can(item.permission))
+
+
+@lru_cache(maxsize=4096)
+def menu_parts(viewer: Viewer) -> tuple[tuple[MenuItem, ...], tuple[MenuItem, ...]]:
+    """The menu as a 360 px screen shows it: the links shown, and those under "More" (none when it is short)."""
+    items = menu(viewer)
+    if len(items) <= MENU_SHOWN_WHOLE:
+        return items, ()
+    return tuple(item for item in items if item.daily), tuple(item for item in items if not item.daily)
 
 
 def parse_roles(text: str) -> frozenset[Role]:

@@ -355,6 +355,7 @@ async def issue_code(request: Request, guardian_id: FromPath[int]) -> Response:
 
 template_helpers = {
     "menu": access.menu,
+    "menu_parts": access.menu_parts,
     "Permission": Permission,
     "role_label": lambda role: _(ROLE_LABELS[Role(role)]),
     "change_label": lambda action: _(ACCOUNT_CHANGE_LABELS[action]),

@@ -136,7 +136,7 @@ class NotifiedLeave:
     status: Status  # sick_leave or personal_leave
     label: str  # English msgid the register shows, e.g. "Sick leave (notified by the parent)"
     link: str | None = None  # where the homeroom teacher reads and answers it
-    to_answer: bool = False  # the teacher has not accepted or questioned it yet
+    state: str = ""  # the leave's state as its readers read it (LeaveState.label), when not yet answered
 
 
 NotifiedSource = Callable[[Viewer, list[int], date], Awaitable[dict[int, NotifiedLeave]]]

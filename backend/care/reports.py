@@ -99,7 +99,8 @@ async def referral_rows_of(wanted: list[tuple[int, int, datetime | None, datetim
             where &= Referral.sent_at < sent_before
         clauses.append(where)
     rows = await Referral.select(Referral.id, Referral.school, Referral.care_case.student.as_alias("student"),
-                                 Referral.status, Referral.sent_at, Referral.reported_at).where(
+                                 Referral.status, Referral.sent_at, Referral.reported_at, Referral.to_role,
+                                 Referral.care_case, Referral.agency.name.as_alias("agency")).where(
         db.either(clauses)).order_by(Referral.id)
     found: dict[int, list[dict]] = {school_id: [] for school_id, _, _, _ in wanted}
     for row in rows:
@@ -223,8 +224,9 @@ async def students_behind(viewer: Viewer, count: str, classroom_id: int | None =
         behind = list(room_of) if count == "confirmed" else list((await care_among(list(room_of), clock.now()))[count])
     elif (count == REFERRALS and room is None and status in ("", *ReferralStatus._value2member_map_)
           and age in ("", *AGES)):
-        behind = [row["student"] for row in await referral_rows(viewer.school_id, year_id)
-                  if (not status or row["status"] == status) and (not age or row["age"] == age)]
+        referrals = [row for row in await referral_rows(viewer.school_id, year_id)
+                     if (not status or row["status"] == status) and (not age or row["age"] == age)]
+        behind = [row["student"] for row in referrals]
     else:
         raise CareError(N_("No such list."), status=404)
     lines = Counter(behind)  # a referrals' list: a line per referral
@@ -247,6 +249,10 @@ async def students_behind(viewer: Viewer, count: str, classroom_id: int | None =
     students = [{**row, "class_label": f"{row['grade']}/{row['room']}",
                  "group": groups.get(row["id"], {}).get("group"), "case": newest_case.get(row["id"]),
                  "last_follow_up": last_follow_up.get(row["id"])} for row in shown]
+    if count == REFERRALS:  # a line per referral: where it went, when, how it stands, how long it has waited
+        of_student = {row["id"]: row for row in students}
+        students = [{**of_student[r["student"]], "referral": r, "case": {"id": r["care_case"]}}
+                    for r in referrals if r["student"] in of_student][:LIST_LIMIT]
     return {"count": count, "classroom": room, "status": status, "age": age, "students": students,
             "total": len(behind), "more": len(behind) - len(students), "count_labels": COUNT_LABELS,
             "age_labels": AGE_LABELS, "term": term, "school_view": sees_school_care(viewer)}

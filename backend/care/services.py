@@ -34,6 +34,9 @@ class CareError(Refusal):
     pass
 
 
+MAX_CONCERN = 4000
+
+
 def clean_text(value, limit: int) -> str:
     return str(value or "").replace("\x00", "").strip()[:limit]
 
@@ -145,15 +148,17 @@ async def decline(viewer: Viewer, student_id: int, reason: str) -> None:
 async def open_case(viewer: Viewer, student_id: int, form: dict) -> int:
     student = await student_for_case(viewer, student_id)
     errors = {}
-    concern = clean_text(form.get("concern"), 4000)
+    concern = clean_text(form.get("concern"), MAX_CONCERN + 1)
     if not concern:
         errors["concern"] = N_("Say what the concern is.")
+    elif len(concern) > MAX_CONCERN:  # refused, not cut: the page keeps what was typed to shorten
+        errors["concern"] = N_("Keep it under %(num)s characters.")
     urgency = chosen_urgency(form, errors)
     source = clean_text(form.get("source"), 12) or Source.staff.value
     if source not in Source._value2member_map_:
         source = Source.staff.value
     if errors:
-        raise CareError(N_("Some fields need fixing."), errors=errors)
+        raise CareError(N_("Some fields need fixing."), errors=errors, num=f"{MAX_CONCERN:,}")
     async with db.transaction():
         await db.lock("care_case", student_id)  # two teachers opening at once make one case, not two
         existing = await CareCase.select(CareCase.id).where(

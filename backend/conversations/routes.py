@@ -9,7 +9,7 @@ from litestar.params import FromPath, FromQuery
 from backend.accounts.access import Permission, current_viewer, requires
 from backend.conversations import services
 from backend.conversations.tables import MAX_LENGTH
-from backend.i18n import Refusal, _, format_date
+from backend.i18n import Refusal, _, format_date, format_time
 from backend.notify.tables import UNREACHABLE_REASONS
 from backend.web import on_refusal, page, redirect, typed
 
@@ -66,8 +66,8 @@ async def write(request: Request, student_id: FromPath[int]) -> Response:
 
 
 async def _thread_page(request: Request, refusal: Refusal | None = None, found: dict | None = None) -> Response:
-    found = found or await services.open_thread(current_viewer(request), request.path_params["thread_id"],
-                                                _before(request))
+    found = found or await services.open_thread(current_viewer(request), request.app.state.settings,
+                                                request.path_params["thread_id"], _before(request))
     if "redirect" in found:
         return redirect(found["redirect"])
     posted = await typed(request) if request.method == "POST" else {}
@@ -82,8 +82,11 @@ async def thread(request: Request, thread_id: FromPath[int]) -> Response:
 
 @post("/{thread_id:int}", guards=USERS, opt=on_refusal(_thread_page))
 async def answer(request: Request, thread_id: FromPath[int]) -> Response:
-    await services.reply(current_viewer(request), request.app.state.settings, request.app.state.queue, thread_id,
-                         await typed(request))
+    sms_at = await services.reply(current_viewer(request), request.app.state.settings, request.app.state.queue,
+                                  thread_id, await typed(request))
+    if sms_at:
+        return redirect(f"/conversations/{thread_id}", flash=_(
+            "Saved in the conversation. Quiet hours: it will be sent by SMS at %(time)s.", time=format_time(sms_at)))
     return redirect(f"/conversations/{thread_id}", flash=_("Sent to the family."))
 
 

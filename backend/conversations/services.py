@@ -8,6 +8,8 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
+from piccolo.query.functions.aggregate import Max
+
 from backend import clock, db
 from backend.accounts import reads
 from backend.accounts.access import (Viewer, audits_conversations, can_answer_thread, can_audit_thread,
@@ -132,15 +134,28 @@ async def _ensure_threads(school_id: int, pairs: list[tuple[int, int]]) -> dict[
     return {(r["student"], r["guardian"]): r["id"] for r in rows if (r["student"], r["guardian"]) in wanted}
 
 
-async def _posts(thread_id: int, before: int | None = None) -> dict:
+def sms_waits_until(settings: Settings, written_at, timezone: str):
+    """When an SMS about a school message written then leaves, if it waits (quiet hours: the outbox's own rule);
+    None when it goes at once or has gone."""
+    leaves = notify.sendable_from(settings, written_at, timezone, False)
+    return leaves if leaves > now() else None
+
+
+async def _posts(thread_id: int, before: int | None = None, settings: Settings | None = None) -> dict:
     """A thread's newest messages (or those before one), oldest first, and whether there are earlier ones: a year
-    of messages stays a light page."""
+    of messages stays a light page. With the settings, a school message's SMS still held by quiet hours says when
+    it will go (sms_at)."""
     where = Post.thread == thread_id
     if before:
         where &= Post.id < before
     rows = await Post.select(Post.id, Post.from_school, Post.author_name, Post.body, Post.written_at, Post.channel,
                              Post.unreachable, Post.broadcast).where(where).order_by(
         Post.id, ascending=False).limit(PAGE_POSTS + 1)
+    if settings is not None and any(row["channel"] == Channel.sms.value for row in rows):
+        school = await Thread.select(Thread.school.timezone.as_alias("timezone")).where(Thread.id == thread_id).first()
+        for row in rows:
+            if row["from_school"] and row["channel"] == Channel.sms.value:
+                row["sms_at"] = sms_waits_until(settings, row["written_at"], school["timezone"])
     return {"posts": rows[:PAGE_POSTS][::-1], "earlier": rows[PAGE_POSTS - 1]["id"] if len(rows) > PAGE_POSTS
             else None}
 
@@ -247,8 +262,44 @@ async def inbox(viewer: Viewer, search: str = "") -> dict:
         ).where(where & (Thread.school == viewer.school_id)).order_by(
             Thread.last_at, ascending=False).limit(AUDIT_LIST if auditing and not viewer.classroom_ids else INBOX_LIMIT)
         threads.sort(key=lambda t: not (t["school_unread"] and viewer.keeps_homeroom(t["classroom"])))
-    return {"rooms": rooms, "threads": threads, "auditing": auditing, "search": _plain(search, 60),
+    return {"rooms": rooms, "threads": await _class_messages_once(threads), "auditing": auditing,
+            "search": _plain(search, 60),
             "unread": sum(t["school_unread"] for t in threads if viewer.keeps_homeroom(t["classroom"]))}
+
+
+async def _class_messages_once(threads: list[dict]) -> list[dict]:
+    """The inbox's threads, where those whose last word is a message to the whole class (and nothing unread) are
+    that message once, in the place of its newest copy, with how many guardians it reached and how many read it.
+    Four queries whatever the number of threads."""
+    ids = [t["id"] for t in threads if not t["school_unread"]]
+    if not ids:
+        return threads
+    newest = [r["newest"] for r in await Post.select(Max(Post.id, alias="newest")).where(
+        Post.thread.is_in(ids)).group_by(Post.thread)]
+    last_of = {r["thread"]: r["broadcast"] for r in await Post.select(Post.thread, Post.broadcast).where(
+        Post.id.is_in(newest) & Post.broadcast.is_not_null())}
+    broadcasts = {b["id"]: b for b in await Broadcast.select(
+        Broadcast.id, Broadcast.body, Broadcast.pushed, Broadcast.texted, Broadcast.sent_at,
+        Broadcast.classroom.room.as_alias("room"), Broadcast.classroom.grade.code.as_alias("grade")).where(
+        Broadcast.id.is_in(sorted(set(last_of.values())) or [-1]) & Broadcast.student.is_null())}
+    if not broadcasts:
+        return threads
+    read: dict[int, int] = {}
+    copies = await Post.select(Post.broadcast, Post.written_at, Post.thread.parent_read_at.as_alias("read_at")).where(
+        Post.broadcast.is_in(list(broadcasts)))
+    for copy in copies:
+        read[copy["broadcast"]] = read.get(copy["broadcast"], 0) + bool(
+            copy["read_at"] and copy["read_at"] >= copy["written_at"])
+    shown, seen = [], set()
+    for thread in threads:
+        broadcast = broadcasts.get(last_of.get(thread["id"])) if not thread["school_unread"] else None
+        if broadcast is None:
+            shown.append(thread)
+        elif broadcast["id"] not in seen:
+            seen.add(broadcast["id"])
+            shown.append({"broadcast": broadcast, "label": f"{broadcast['grade']}/{broadcast['room']}",
+                          "reached": broadcast["pushed"] + broadcast["texted"], "read": read.get(broadcast["id"], 0)})
+    return shown
 
 
 async def _thread(viewer: Viewer, thread_id: int) -> tuple[dict, str]:
@@ -271,7 +322,7 @@ async def _audits(thread_id: int) -> list[dict]:
         ThreadRead.thread == thread_id).order_by(ThreadRead.id, ascending=False)
 
 
-async def open_thread(viewer: Viewer, thread_id: int, before: int | None = None) -> dict:
+async def open_thread(viewer: Viewer, settings: Settings, thread_id: int, before: int | None = None) -> dict:
     """A thread as its reader sees it. A homeroom teacher opening it marks the guardian's messages read (for the
     room's other homeroom teacher too: the class answers as one). An executive is asked why before anything shows."""
     thread, side = await _thread(viewer, thread_id)
@@ -279,7 +330,7 @@ async def open_thread(viewer: Viewer, thread_id: int, before: int | None = None)
         return {"redirect": f"/conversations/children/{thread['student']}"}
     if side == "audit":
         return {"thread": thread, "side": side, "posts": [], "earlier": None, "audits": []}
-    posts = await _posts(thread_id, before)
+    posts = await _posts(thread_id, before, settings)
     if thread["school_unread"]:
         await Thread.update({Thread.school_unread: 0, Thread.school_read_at: now()}).where(Thread.id == thread_id)
     return {"thread": thread, "side": side, **posts, "audits": await _audits(thread_id)}
@@ -385,8 +436,9 @@ async def _send(viewer: Viewer, settings: Settings, school: dict, text: str, rec
     return await notify.create_alerts(settings, school, specs)
 
 
-async def reply(viewer: Viewer, settings: Settings, queue: JobQueue, thread_id: int, form: dict) -> None:
-    """A homeroom teacher answers in a thread: the guardian is told in the app (push) or by SMS, as they can be."""
+async def reply(viewer: Viewer, settings: Settings, queue: JobQueue, thread_id: int, form: dict):
+    """A homeroom teacher answers in a thread: the guardian is told in the app (push) or by SMS, as they can be.
+    Returns when the SMS will go if quiet hours hold it, else None."""
     thread, side = await _thread(viewer, thread_id)
     if side != "teacher":
         raise ConversationError(NO_THREAD, status=404)
@@ -404,6 +456,8 @@ async def reply(viewer: Viewer, settings: Settings, queue: JobQueue, thread_id: 
         message_ids = await _send(viewer, settings, cost["school"], text, recipients, event,
                                   thread_ids={(thread["student"], thread["guardian"]): thread_id})
     await queue.send(message_ids)
+    texted = any(r["kind"] and r["reach"].channel is Channel.sms for r in recipients)
+    return sms_waits_until(settings, now(), cost["school"]["timezone"]) if texted else None
 
 
 async def _room(viewer: Viewer, classroom_id: int) -> dict:

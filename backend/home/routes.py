@@ -16,7 +16,7 @@ from backend.behaviour import rules as behaviour_rules
 from backend.care import services as care
 from backend.care import urgent as care_urgent
 from backend.leave import services as leave
-from backend.leave.tables import KIND_LABELS as LEAVE_KINDS, STATE_LABELS as LEAVE_STATES
+from backend.leave.tables import KIND_LABELS as LEAVE_KINDS, STATE_WORDS as LEAVE_STATES
 from backend.conversations import services as conversations
 from backend.promotion import network
 from backend.promotion.tables import NETWORK_ROLE_LABELS
@@ -75,7 +75,7 @@ async def home(request: Request) -> Response:
         context["counts"] = await students.count_students(viewer)
     return web.page(request, "home/home.html", {**context, "attendance_labels": ATTENDANCE_LABELS,
                                                 "leave_kinds": {k.value: v for k, v in LEAVE_KINDS.items()},
-                                                "leave_states": {k.value: v for k, v in LEAVE_STATES.items()},
+                                                "leave_states": LEAVE_STATES,
                                                 "seats": {k.value: v for k, v in NETWORK_ROLE_LABELS.items()}})
 
 

@@ -9,13 +9,13 @@ from litestar.params import FromPath
 from backend.accounts.access import Permission, current_viewer, requires
 from backend.i18n import Refusal, _, format_date, ngettext
 from backend.leave import services
-from backend.leave.tables import KIND_LABELS, STATE_LABELS
+from backend.leave.tables import KIND_LABELS, STATE_WORDS
 from backend.schools.calendar import KIND_LABELS as CLOSED_LABELS
 from backend.students import services as students
 from backend.web import on_refusal, page, redirect, typed
 
 LABELS = {"kinds": {k.value: v for k, v in KIND_LABELS.items()},
-          "states": {k.value: v for k, v in STATE_LABELS.items()}}
+          "states": STATE_WORDS}
 
 
 async def _list_page(request: Request, refusal: Refusal | None = None) -> Response:

@@ -61,7 +61,7 @@ async def notified_leave(viewer: Viewer, student_ids: list[int], day: date) -> d
     return {row["student"]: attendance.NotifiedLeave(
         status=MARKS[LeaveKind(row["kind"])], label=NOTIFIED_LABELS[LeaveKind(row["kind"])],
         link=f"/leave/{row['id']}" if can_see_leave(viewer, row) else None,
-        to_answer=row["state"] == LeaveState.waiting.value) for row in rows}
+        state=LeaveState.waiting.label if row["state"] == LeaveState.waiting.value else "") for row in rows}
 
 
 attendance.take_notified_leave_from(notified_leave)

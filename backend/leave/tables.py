@@ -23,6 +23,11 @@ class LeaveState(str, Enum):
     accepted = "accepted"
     questioned = "questioned"  # the teacher asked about it: the register goes back to what the teacher records
 
+    @property
+    def label(self) -> str:
+        """The one wording of this state, for the family and the staff alike (a msgid to translate)."""
+        return STATE_LABELS[self]
+
 
 KIND_LABELS = {LeaveKind.sick: N_("Sick leave"), LeaveKind.personal: N_("Personal leave")}
 # What the register shows, already marked, when the morning register opens.
@@ -30,6 +35,8 @@ NOTIFIED_LABELS = {LeaveKind.sick: N_("Sick leave (notified by the parent)"),
                    LeaveKind.personal: N_("Personal leave (notified by the parent)")}
 STATE_LABELS = {LeaveState.waiting: N_("Waiting for the teacher"), LeaveState.accepted: N_("Accepted by the teacher"),
                 LeaveState.questioned: N_("The teacher has a question")}
+# What pages read: each state's label by its stored value.
+STATE_WORDS = {state.value: state.label for state in LeaveState}
 
 
 class LeaveRequest(Table):

@@ -12,7 +12,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, JSONBody
 from twilio.request_validator import RequestValidator
 
-from backend import clock, i18n
+from backend import i18n
 from backend.accounts.access import Permission, current_viewer, requires, requires_sign_in
 from backend.i18n import Refusal, _, ngettext
 from backend.notify import budget, choices, delivery, line_links, push, wording
@@ -299,7 +299,6 @@ template_helpers = {
     "message_status": lambda status: _(STATUS_LABELS[MessageStatus(status)]),
     "message_kind": lambda kind: _(KIND_LABELS.get(kind, kind)),
     "failure_reason": lambda code: _(FAILURE_REASONS[code]) if code in FAILURE_REASONS else "",
-    "school_time": lambda moment: f"{moment.astimezone(clock.SCHOOL_TIME):%H:%M}",  # a held message's hour
 }
 
 notify_router = Router(path="/notify", route_handlers=[

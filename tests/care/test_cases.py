@@ -190,3 +190,15 @@ async def test_a_note_written_for_the_parents_too_reaches_them_on_their_childs_p
     assert "จากทีมดูแลช่วยเหลือนักเรียน" in page and "เชิญคุณแม่มาคุยวันศุกร์" in page
     assert "สงสัยมีปัญหาในครอบครัว" not in page
     assert "เชิญคุณแม่" not in text_of((await mother.get(f"/records/{people.students['10003']}")).text)  # Chai's
+
+
+async def test_a_concern_too_long_is_refused_in_thai_and_what_was_typed_is_kept(client, people, settings):
+    await _confirm(people, "10002")
+    await people.somchai.sign_in(settings, client)
+    typed = "ขาดเรียนบ่อย " * 400  # about 5,200 characters
+    response = await client.submit(f"/care/students/{people.students['10002']}/new",
+                                   {"concern": typed, "urgency": "routine", "source": "screening"})
+    assert response.status_code == 422
+    assert "ยาวได้ไม่เกิน 4,000 ตัวอักษร" in text_of(response.text)
+    assert typed.strip() in response.text  # nothing lost: the teacher shortens it there
+    assert await CareCase.count() == 0

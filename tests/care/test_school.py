@@ -129,8 +129,14 @@ async def test_each_number_opens_as_many_students_as_it_says(client, people, set
     assert len(cases) == 1 and "บัว" in cases[0] and "ม.1/1" in cases[0] and "เคสเปิดอยู่" in cases[0]
     at_risk = _names((await client.get(f"/care/school/classrooms/{room}/students?count=confirmed")).text)
     assert any("อนันต์" in row and "ยังไม่มีเคส" in row and "เสี่ยง" in row for row in at_risk)
-    referred = _names((await client.get("/care/school/students?count=referrals&status=sent")).text)
+    listed = (await client.get("/care/school/students?count=referrals&status=sent")).text
+    referred = _names(listed)
     assert len(referred) == 1 and "บัว" in referred[0]
+    # A line per referral says where it went, when, how it stands and how long it has waited: not the screening
+    # group and follow-ups of the students' lists.
+    head = text_of(listed.split("<thead>", 1)[1].split("</thead>", 1)[0])
+    assert "ส่งต่อถึง" in head and "สถานะ" in head and "กลุ่ม" not in head and "ติดตามล่าสุด" not in head
+    assert "ครูแนะแนว" in referred[0] and "ส่งแล้ว" in referred[0] and "3–7" in referred[0]
     assert (await client.get("/care/school/students?count=nothing")).status_code == 404
 
 

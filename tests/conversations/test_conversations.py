@@ -351,3 +351,50 @@ async def test_the_menu_names_the_messages_for_who_reads_it(make_client, people,
     await people.somchai.sign_in(settings, teacher)
     assert '<a href="/conversations">ข้อความถึงครู</a>' in (await parent.get("/")).text
     assert '<a href="/conversations">ข้อความจากผู้ปกครอง</a>' in (await teacher.get("/")).text
+
+
+async def test_a_reply_late_at_night_says_its_sms_goes_at_seven_not_that_it_went(app, make_client, people, settings):
+    import dataclasses
+
+    anan = people.students["10001"]
+    await _prasert_with_account(people)  # his account has no push: he is told by SMS
+    parent, teacher = make_client(), make_client()
+    night = at(clock.today(), time(22, 30))
+    app.state.settings = dataclasses.replace(settings, quiet_from_hour=21, quiet_until_hour=7)
+    try:
+        with clock.set_to(night):
+            await _prasert(people, settings, parent)
+            await parent.submit(f"/conversations/children/{anan}", {"body": "พรุ่งนี้อนันต์ขอกลับบ้านเร็วครับ"})
+            await people.somchai.sign_in(settings, teacher)
+            thread = await Thread.select(Thread.id).where(Thread.guardian == people.guardians[PRASERT]).first()
+            answered = text_of((await teacher.submit(f"/conversations/{thread['id']}", {"body": "ได้ครับ"})).text)
+            assert "จะส่งทาง SMS เวลา 07:00 น." in answered and "แจ้งทาง SMS แล้ว" not in answered
+            assert "ส่งถึงผู้ปกครองแล้ว" not in answered
+        with clock.set_to(at(clock.today(), time(7, 1)) + timedelta(days=1)):
+            morning = text_of((await teacher.get(f"/conversations/{thread['id']}")).text)
+    finally:
+        app.state.settings = settings
+    assert "แจ้งทาง SMS แล้ว" in morning and "จะส่งทาง SMS" not in morning
+    [sms] = await Message.select(Message.channel, Message.not_before)
+    assert (sms["channel"], sms["not_before"]) == ("sms", at(clock.today(), time(7, 0)) + timedelta(days=1))
+
+
+async def test_a_class_message_shows_once_in_the_inbox_with_how_many_it_reached_and_read_it(
+        make_client, people, settings, push_service):
+    await _with_push(people, settings, push_service)
+    room = people.classrooms["BKK ม.1/1"]
+    teacher, parent = make_client(), make_client()
+    await people.somchai.sign_in(settings, teacher)
+    await teacher.submit(f"/conversations/classrooms/{room}/send", {
+        "body": "พรุ่งนี้ให้นักเรียนแต่งชุดพละ", "token": uuid.uuid4().hex, "student": "", "confirm": "1"})
+    inbox = text_of((await teacher.get("/conversations")).text)
+    assert inbox.count("พรุ่งนี้ให้นักเรียนแต่งชุดพละ") == 1
+    assert "ถึงทั้งห้อง ม.1/1" in inbox and "ส่งถึงผู้ปกครอง 2 คน · อ่านแล้ว 0 คน" in inbox
+    await people.somsri.sign_in(settings, parent)
+    await parent.get(f"/conversations/children/{people.students['10001']}")  # Somsri reads it
+    inbox = text_of((await teacher.get("/conversations")).text)
+    assert inbox.count("พรุ่งนี้ให้นักเรียนแต่งชุดพละ") == 1 and "ส่งถึงผู้ปกครอง 2 คน · อ่านแล้ว 1 คน" in inbox
+    # A parent who answers it has their own thread back in the list, with what they wrote.
+    await parent.submit(f"/conversations/children/{people.students['10001']}", {"body": "รับทราบค่ะ"})
+    inbox = text_of((await teacher.get("/conversations")).text)
+    assert "รับทราบค่ะ" in inbox and inbox.count("พรุ่งนี้ให้นักเรียนแต่งชุดพละ") == 1

@@ -36,7 +36,7 @@ async def test_sick_leave_before_the_register_then_a_message_and_its_reply(
     await sideways(page)
     await form.get_by_role("button", name="ส่งถึงครูประจำชั้น").click()
     await expect(page.locator("main")).to_contain_text("ส่งใบลาแล้ว 1 วันเรียน")
-    await expect(page.locator("ul.cards")).to_contain_text("รอครูประจำชั้นรับทราบ")
+    await expect(page.locator("ul.cards")).to_contain_text("รอครูประจำชั้นตอบ")
     asked = await LeaveRequest.select(LeaveRequest.student, LeaveRequest.kind)
     assert asked == [{"student": anan, "kind": "sick"}]  # for Anan only, not his brother Chai in ม.1/2
 

@@ -153,7 +153,7 @@ async def test_the_parent_sees_the_teachers_answer_on_the_home_page(make_client,
     with clock.set_to(at(7, 0)):
         await ask(parent, school, day=date(2026, 11, 19))
         home = await parent.get("/")
-        assert "ลาป่วย 19 พ.ย. 2569 · รอครูประจำชั้นรับทราบ" in text_of(home.text)
+        assert "ลาป่วย 19 พ.ย. 2569 · รอครูประจำชั้นตอบ" in text_of(home.text)
         leave = await LeaveRequest.select(LeaveRequest.id).first()
         await teacher.submit(f"/leave/{leave['id']}/accept")
         home = await parent.get("/")
@@ -288,3 +288,20 @@ async def test_the_form_starts_on_the_first_day_leave_can_still_be_asked_for(sch
         with clock.set_to(moment):
             form = (await client.get("/leave")).text
         assert f'name="first_day" type="date" value="{offered}"' in form, (moment, offered)
+
+
+async def test_a_waiting_leave_reads_the_same_to_the_parent_and_the_teacher(make_client, school, settings):
+    parent, teacher = make_client(), make_client()
+    await school.somsri.sign_in(settings, parent)
+    await school.somchai.sign_in(settings, teacher)
+    with clock.set_to(at(7, 0)):
+        await ask(parent, school)
+        leave = await LeaveRequest.select(LeaveRequest.id).first()
+        pages = {"parent's home": text_of((await parent.get("/")).text),
+                 "parent's list": text_of((await parent.get("/leave")).text),
+                 "teacher's register": text_of((await teacher.get(register_url(school))).text),
+                 "teacher's list": text_of((await teacher.get("/leave")).text),
+                 "the request": text_of((await teacher.get(f"/leave/{leave['id']}")).text)}
+    for where, shown in pages.items():
+        assert "รอครูประจำชั้นตอบ" in shown, where
+        assert "รอตอบ" not in shown.replace("รอครูประจำชั้นตอบ", "") and "รอครูประจำชั้นรับทราบ" not in shown, where
