@@ -6,6 +6,7 @@ import asyncio
 import operator
 import sqlite3
 import sys
+import time
 from datetime import date, datetime, timezone
 from functools import reduce
 from pathlib import Path
@@ -65,15 +66,21 @@ class SafeSQLiteEngine(SQLiteEngine):
     # read by primary key takes a few microseconds in SQLite, while handing it to aiosqlite's thread and back costs
     # about 0.09 ms of CPU (a parent's home page makes three). WAL lets it read beside writers without waiting for
     # them, and outside a transaction each statement sees what was committed before it. Closed by stop().
-    _readers: dict = {}
+    _readers: dict = {}  # per event loop: the connection, and when it was opened (time.monotonic())
+    # SQLite reads the planner's statistics when a connection opens; a reader reopens after this long, so it plans
+    # with those the worker's refresh_statistics() gathered in the night.
+    READER_SECONDS = 3600
 
     def _reader(self) -> sqlite3.Connection:
         loop = asyncio.get_running_loop()
-        reader = self._readers.get(id(loop))
-        if reader is None:
-            reader = sqlite3.connect(**self.connection_kwargs)
-            reader.execute("PRAGMA foreign_keys = 1")
-            self._readers[id(loop)] = reader
+        found = self._readers.get(id(loop))
+        if found is not None and time.monotonic() - found[1] < self.READER_SECONDS:
+            return found[0]
+        if found is not None:
+            found[0].close()
+        reader = sqlite3.connect(**self.connection_kwargs)
+        reader.execute("PRAGMA foreign_keys = 1")
+        self._readers[id(loop)] = (reader, time.monotonic())
         return reader
 
     async def _run_in_new_connection(self, query, args=None, query_type="generic", table=None):
@@ -87,7 +94,7 @@ class SafeSQLiteEngine(SQLiteEngine):
         return await super()._run_in_new_connection(query, args, query_type, table)
 
     async def close_readers(self) -> None:
-        for reader in list(self._readers.values()):
+        for reader, _opened in list(self._readers.values()):
             reader.close()
         self._readers.clear()
 
@@ -196,6 +203,14 @@ def transaction():
     if isinstance(db, SQLiteEngine):
         return db.transaction(transaction_type=TransactionType.immediate)
     return db.transaction()
+
+
+async def refresh_statistics() -> None:
+    """SQLite chooses among a table's indexes from statistics that only ANALYZE gathers (sqlite_stat1); without
+    them it guesses, and has read a whole school's register history for one parent's page. The worker runs this each
+    night and when it starts (about 0.2 s for a school with a term's data). PostgreSQL's autovacuum keeps its own."""
+    if isinstance(engine(), SQLiteEngine):
+        await engine().run_ddl("ANALYZE")
 
 
 def index_migration(migration_id: str, description: str, unique: list[tuple], plain: list[tuple]):

@@ -42,6 +42,25 @@ async def test_worker_purges_expired_sessions_and_keeps_live_ones(people, settin
     assert await sessions.session_user(live) is not None
 
 
+async def test_the_worker_gathers_the_planners_statistics(people, settings):
+    """Without them SQLite guesses its plans (tests/home: the parent's page once read the school's whole register)."""
+    from backend import db
+
+    pool = await create_pool(redis_settings(settings.redis_url))
+    await pool.flushdb()
+    await pool.enqueue_job("refresh_statistics", _job_id="statistics-test")
+    worker = Worker(functions=WorkerSettings.functions, on_startup=WorkerSettings.on_startup,
+                    on_shutdown=WorkerSettings.on_shutdown, redis_pool=pool, burst=True, poll_delay=0.05,
+                    handle_signals=False, ctx={"settings": settings})
+    try:
+        assert await worker.run_check() == 1
+    finally:
+        await worker.close()
+    if db.engine().engine_type == "sqlite":
+        rows = await db.fetch("SELECT tbl FROM sqlite_stat1 WHERE tbl = {}", "student")
+        assert rows, "ANALYZE gathered nothing for the students"
+
+
 async def test_two_deployments_on_one_redis_never_take_each_others_jobs(people, settings, fake_twilio):
     """Two schools' deployments (say a staging and a production app) share one Redis: each worker sends only
     its own deployment's messages, and the same message id in both is two jobs, not one."""

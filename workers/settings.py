@@ -39,17 +39,25 @@ async def purge_expired(ctx: dict) -> int:
     return await sessions.purge_expired(ctx["settings"])
 
 
+async def refresh_statistics(ctx: dict) -> None:
+    """Nightly: the database's statistics for its query planner (db.refresh_statistics)."""
+    await db.refresh_statistics()
+
+
 DEPLOYMENT = Settings.from_env().deployment
 
 
 class WorkerSettings:
-    functions = [purge_expired, func(send_message, name=SEND_JOB),
+    functions = [purge_expired, refresh_statistics, func(send_message, name=SEND_JOB),
                  compile_digests,  # weekly digests (behaviour.digest)
                  compile_family_summaries]  # weekly family summaries (summary.services)
     # Named after the deployment: arq keeps a cron run's job id across queues, so another deployment's sweep
     # at the same second would otherwise stand in for ours.
     cron_jobs = [
         cron(purge_expired, name=f"cron:{DEPLOYMENT}:purge_expired", minute=7, run_at_startup=True),
+        # 02:37 in Thailand (the worker's clock is UTC), and at start: a new school's first data is planned well.
+        cron(refresh_statistics, name=f"cron:{DEPLOYMENT}:refresh_statistics", hour=19, minute=37,
+             run_at_startup=True),
         cron(sweep_outbox, name=f"cron:{DEPLOYMENT}:sweep_outbox", second={0, 20, 40}, run_at_startup=True),
         # A push not opened in time gets one SMS in its place (issue 13); once-only, so a missed minute is caught up.
         cron(fall_back_unread, name=f"cron:{DEPLOYMENT}:fall_back_unread", second=10, run_at_startup=True),

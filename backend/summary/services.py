@@ -223,11 +223,14 @@ async def get_summary(viewer: Viewer, summary_id: int) -> dict:
     return _shaped(found)
 
 
-# On every parent's home page: written out, as Piccolo spends milliseconds of CPU building the joined select.
+# On every parent's home page: written out, as Piccolo spends milliseconds of CPU building the joined select. From
+# the parent's guardian rows to their summaries by the (guardian, week) index: CROSS JOIN keeps SQLite to that order
+# (PostgreSQL plans it as a plain join), since before it has statistics it would read every summary of the school's
+# recent weeks instead (4 ms a page for a school of 4,000 guardians). A guardian's summaries are of their school.
 LATEST_SQL = (
     "SELECT fs.id, fs.school, fs.week_start, fs.content, gu.\"user\" AS guardian_user "
-    "FROM family_summary fs JOIN guardian gu ON gu.id = fs.guardian "
-    "WHERE gu.\"user\" = {} AND fs.school = {} AND NOT fs.skipped AND fs.week_start >= {} "
+    "FROM guardian gu CROSS JOIN family_summary fs "
+    "WHERE gu.\"user\" = {} AND gu.school = {} AND fs.guardian = gu.id AND NOT fs.skipped AND fs.week_start >= {} "
     "ORDER BY fs.week_start DESC, fs.id LIMIT 2"
 )
 
