@@ -535,6 +535,30 @@ def can_confirm_group(viewer: Viewer, student: dict) -> bool:
     return student["school"] == viewer.school_id and viewer.keeps_homeroom(student["classroom"])
 
 
+# An earlier school year's screening (a classroom of last year, with a term of it). The care record follows the
+# student, as Thai schools hand a class's records over to its new homeroom teacher at the start of the year:
+# counsellors and executives read every earlier classroom; this year's homeroom teachers and grade-level heads read
+# there the students now in the classrooms they oversee, and nobody else; last year's homeroom teacher, whose class
+# has moved on, reads nothing of it (the students' new homeroom teachers do).
+
+
+def earlier_screening_students(viewer: Viewer):
+    """A where-clause on Student: whose screening of an earlier school year this viewer reads (see above)."""
+    same_school = Student.school == viewer.school_id
+    if viewer.holds(SCREENING_READERS):
+        return same_school
+    rooms = viewer.classroom_ids | viewer.supervised_ids
+    return same_school & Student.classroom.is_in(list(rooms)) if rooms else Student.id < 0
+
+
+def can_see_earlier_classroom_screening(viewer: Viewer, classroom: dict, followed: int) -> bool:
+    """An earlier school year's classroom: counsellors and executives; a homeroom teacher or grade-level head when
+    `followed` (how many of its students earlier_screening_students gives them) is not zero, and only those."""
+    if classroom["school"] != viewer.school_id:
+        return False
+    return viewer.holds(SCREENING_READERS) or followed > 0
+
+
 # Behaviour ---------------------------------------------------------------------------------------------------------
 # Any teacher records an incident or a good deed for any student of the school (a teacher on gate duty does not
 # teach the smoker they catch). Reading: the discipline officer and executives the whole school; homeroom teachers

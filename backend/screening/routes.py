@@ -199,7 +199,7 @@ async def confirm_group(request: Request, student_id: FromPath[int]) -> Response
 async def classroom_page(request: Request, classroom_id: FromPath[int], format: FromQuery[str] = "html",
                          term: FromQuery[str] = "") -> Response:
     summary = await services.classroom_summary(current_viewer(request), classroom_id, term=term)
-    if format == "xlsx":
+    if format == "xlsx" and summary["came_from"] is None:
         return export.response(export.classroom_workbook(summary, HELPERS),
                                f"screening-{summary['classroom']['label'].replace('/', '-')}.xlsx")
     return page(request, "screening/classroom.html", {**summary, **HELPERS})

@@ -14,13 +14,15 @@ from piccolo.querystring import QueryString
 from backend import db
 from backend.accounts import reads
 from backend.accounts.access import (Viewer, can_confirm_group, can_enter_paper, can_see_classroom_screening,
-                                     can_see_screening,
-                                     visible_students)
+                                     can_see_earlier_classroom_screening, can_see_screening,
+                                     earlier_screening_students, visible_students)
 from backend.accounts import services as accounts
 from backend.i18n import N_, Refusal, current_locale, gettext
 from backend.attendance import services as attendance
 from backend.records import services as records
 from backend.visits import services as visits
+from backend.schools import services as schools
+from backend.schools.services import SchoolTerm
 from backend.schools.tables import Classroom, Term
 from backend.screening import criteria as rules
 from backend.screening.scoring import EQ_AGE_BAND, Instrument, load_instrument, score_eq, score_sdq, with_cutoffs
@@ -77,28 +79,52 @@ async def current_term(viewer: Viewer) -> tuple[int, int]:
 
 @dataclass(frozen=True)
 class ShownTerm:
-    """The term a summary page shows (this school year's; the current one unless another begun term is chosen):
-    its results, on the roll of its last day once it is over, and the terms it could show instead."""
+    """The term a summary page shows (the current one unless another begun term is chosen, of this school year or an
+    earlier one): its results, on the roll of its last day once it is over, and the terms it could show instead."""
 
     year_id: int
+    year_be: int
     number: int
     day: date  # whose roll the page lists: today, or the term's last day once it is over
     current: bool
-    begun: tuple[int, ...]
+    this_year: bool  # of the viewer's school year (an earlier year's students sat in that year's classrooms)
+    begun: tuple[SchoolTerm, ...]  # newest first
+
+    @property
+    def key(self) -> str:
+        return f"{self.year_be}-{self.number}"
 
 
-async def shown_term(viewer: Viewer, chosen: str = "") -> ShownTerm:
-    """The term a summary page was asked for ("1", "2"; "" for the current one), refused when it has not begun."""
-    year_id, current = await current_term(viewer)
+async def shown_term(viewer: Viewer, chosen: str = "", year_id: int | None = None) -> ShownTerm:
+    """The term a summary page was asked for: "" for the current one (or, given an earlier `year_id`, that year's
+    last begun term), "1" or "2" for a term of this year (or of `year_id`), "2568-2" for a term of any year (of
+    `year_id` only, when given); refused when there is no such term or it has not begun."""
+    this_year, current = await current_term(viewer)
     today = clock.today()
-    terms = {t["number"]: t for t in await Term.select(Term.number, Term.starts_on, Term.ends_on).where(
-        Term.school_year == year_id)}
-    begun = tuple(sorted(n for n, t in terms.items() if t["starts_on"] <= today))
-    number = current if not chosen else int(chosen) if chosen.isdigit() else 0
-    if number not in begun and not (number == current and not chosen):
-        raise ScreeningError(N_("No such term this school year: choose one that has begun."), status=404)
-    ends = terms[number]["ends_on"] if number in terms else today
-    return ShownTerm(year_id, number, min(today, ends), number == current, begun)
+    known = [t for t in await schools.school_terms(viewer.school_id) if year_id is None or t.school_year_id == year_id]
+    begun = tuple(t for t in known if t.begun(today))
+    wanted_year = this_year if year_id is None else year_id
+    if not chosen:
+        if wanted_year == this_year:
+            found = next((t for t in known if t.school_year_id == this_year and t.number == current), None)
+            if found is None:  # a year with no terms written: the current term, on today's roll
+                return ShownTerm(this_year, viewer.year_be, current, today, True, True, begun)
+        else:
+            found = next(iter(begun), None)  # an earlier year's last begun term: where its year ended
+    elif chosen.isdigit():
+        found = next((t for t in begun if t.school_year_id == wanted_year and t.number == int(chosen)), None)
+        if found is None:
+            raise ScreeningError(N_("No such term this school year: choose one that has begun."), status=404)
+    else:
+        found = next((t for t in begun if t.key == chosen), None)
+    if found is None:
+        raise ScreeningError(N_("No such term: choose one of the school's terms."), status=404)
+    return _shown(found, today, found.school_year_id == this_year and found.number == current, this_year, begun)
+
+
+def _shown(term: SchoolTerm, today: date, current: bool, this_year: int, begun: tuple[SchoolTerm, ...]) -> ShownTerm:
+    return ShownTerm(term.school_year_id, term.year_be, term.number, term.as_of(today), current,
+                     term.school_year_id == this_year, begun)
 
 
 async def get_student(viewer: Viewer, student_id: int) -> dict:
@@ -386,9 +412,12 @@ class Row:
 
 
 async def classroom_of(viewer: Viewer, classroom_id: int) -> dict:
-    room = await Classroom.select(Classroom.id, Classroom.school, Classroom.room,
+    """A classroom whose screening the viewer may open: this year's by can_see_classroom_screening; an earlier
+    year's is checked once its students are known (can_see_earlier_classroom_screening)."""
+    room = await Classroom.select(Classroom.id, Classroom.school, Classroom.room, Classroom.school_year,
                                   Classroom.grade.code.as_alias("grade")).where(Classroom.id == classroom_id).first()
-    if room is None or not can_see_classroom_screening(viewer, room):
+    if room is None or room["school"] != viewer.school_id or (
+            room["school_year"] == viewer.school_year_id and not can_see_classroom_screening(viewer, room)):
         raise ScreeningError(N_("No such classroom among those you can see."), status=404)
     return {**room, "label": f"{room['grade']}/{room['room']}"}
 
@@ -400,6 +429,8 @@ async def rows_for(viewer: Viewer, where, term: ShownTerm | None = None) -> list
         Student.classroom.grade.level.as_alias("level"),
     ).where(visible_students(viewer) & where).order_by(
         Student.classroom.grade.level).order_by(Student.classroom.room).order_by(Student.number_in_class)
+    if term is not None and not term.this_year:
+        members = await _seated_then(viewer.school_id, term, members)
     ids = [s["id"] for s in members]
     year_id, term = (term.year_id, term.number) if term else await current_term(viewer)
     forms = await current_forms(ids, year_id, term)
@@ -409,13 +440,68 @@ async def rows_for(viewer: Viewer, where, term: ShownTerm | None = None) -> list
                 decided.get(s["id"])) for s in members]
 
 
+async def _year_rooms(school_id: int, year_id: int) -> dict[int, dict]:
+    """A school year's classrooms (id: room, grade, level), in grade and room order."""
+    return {row["id"]: row for row in await Classroom.select(
+        Classroom.id, Classroom.room, Classroom.grade.code.as_alias("grade"),
+        Classroom.grade.level.as_alias("level")).where(
+        (Classroom.school == school_id) & (Classroom.school_year == year_id)).order_by(
+        Classroom.grade.level).order_by(Classroom.room)}
+
+
+async def _seated_then(school_id: int, term: ShownTerm, members: list[dict]) -> list[dict]:
+    """The students as they sat on the term's day in an earlier school year: that year's classroom and number (the
+    Student row holds this year's), in that year's class order."""
+    rooms = await _year_rooms(school_id, term.year_id)
+    seats = await enrolment.seats(school_id, term.day, rooms)
+    then = []
+    for member in members:
+        seat = seats.get(member["id"])
+        if seat is None:
+            continue
+        room = rooms[seat.classroom_id]
+        then.append({**member, "classroom": seat.classroom_id, "room": room["room"], "grade": room["grade"],
+                     "level": room["level"], "number_in_class": seat.number})
+    return sorted(then, key=lambda s: (s["level"], s["room"], s["number_in_class"] is None,
+                                       s["number_in_class"] or 0))
+
+
+async def _came_from(viewer: Viewer, room: dict, shown: ShownTerm) -> dict:
+    """This year's classroom with an earlier year's term: the classrooms its students (those the viewer may see)
+    were in then, each with how many, to open there; and how many were not at the school yet."""
+    now = [row["id"] for row in await Student.select(Student.id).where(
+        visible_students(viewer) & enrolment.enrolled_today(viewer.school_id, [room["id"]]))]
+    rooms = await _year_rooms(viewer.school_id, shown.year_id)
+    seats = await enrolment.seats(viewer.school_id, shown.day, rooms)
+    counts: dict[int, int] = defaultdict(int)
+    for student_id in now:
+        if student_id in seats:
+            counts[seats[student_id].classroom_id] += 1
+    came_from = [{"id": room_id, "label": f"{then['grade']}/{then['room']}", "students": counts[room_id]}
+                 for room_id, then in rooms.items() if counts[room_id]]
+    return {"classroom": room, "shown": shown, "term": shown.number, "year_be": shown.year_be, "rows": [],
+            "came_from": came_from, "new": len(now) - sum(counts.values()), "can_confirm": False}
+
+
 async def classroom_summary(viewer: Viewer, classroom_id: int, audited: bool = True, term: str = "") -> dict:
-    """The class's screening at a glance, this term or another begun term of the year (`term`: "1", "2"). Showing it
-    is a read of every student's results (audited) unless the caller only needs the list (the teacher's entry page,
-    sign-in slips)."""
+    """The class's screening at a glance, this term or another begun term (`term`: "1", "2" of the classroom's
+    year, or "2568-2"). A classroom of an earlier school year shows that year's terms, with the students it had then
+    whom the viewer may read (access.earlier_screening_students); this year's classroom with an earlier year's term
+    lists the classrooms its students were in then (`came_from`). Showing it is a read of every student's results
+    (audited) unless the caller only needs the list (the teacher's entry page, sign-in slips)."""
     room = await classroom_of(viewer, classroom_id)
-    shown = await shown_term(viewer, term)
-    rows = await rows_for(viewer, enrolment.enrolled(viewer.school_id, shown.day, [classroom_id]), shown)
+    earlier = room["school_year"] != viewer.school_year_id
+    shown = await shown_term(viewer, term, room["school_year"] if earlier else None)
+    if not shown.this_year and not earlier:
+        return await _came_from(viewer, room, shown)
+    where = enrolment.enrolled(viewer.school_id, shown.day, [classroom_id])
+    everyone = 0
+    if earlier:
+        everyone = await Student.count().where(where)
+        where &= earlier_screening_students(viewer)
+    rows = await rows_for(viewer, where, shown)
+    if earlier and not can_see_earlier_classroom_screening(viewer, room, len(rows)):
+        raise ScreeningError(N_("No such classroom among those you can see."), status=404)
     by_group = {state: [row for row in rows if row.group == state] for state in STATES}
     domains = {domain: {level: sum(1 for row in rows if row.proposal.domains[domain] == level)
                         for level in ("risk", "problem", "special")} for domain in rules.DOMAINS}
@@ -435,7 +521,9 @@ async def classroom_summary(viewer: Viewer, classroom_id: int, audited: bool = T
     if audited:
         await audit_reads(viewer, [row.student["id"] for row in rows])
     return {"classroom": room, "rows": rows, "by_group": by_group, "domain_counts": domains, "sdq_bands": sdq_bands,
-            "term": shown.number, "year_be": viewer.year_be, "shown": shown,
+            "term": shown.number, "year_be": shown.year_be, "shown": shown, "came_from": None,
+            "nothing": not shown.current and not any(row.screened for row in rows),
+            "everyone": everyone if earlier and len(rows) < everyone else None,
             "can_confirm": viewer.keeps_homeroom(classroom_id) and shown.current}
 
 
@@ -552,7 +640,8 @@ async def my_forms(viewer: Viewer) -> list[dict]:
 
 async def school_overview(viewer: Viewer, term: str = "") -> dict:
     """Group distribution by grade and classroom, and who has not yet been screened by which informant, this term or
-    another begun term of the year (`term`: "1", "2")."""
+    another begun term (`term`: "1", "2" of this year, or "2568-2"): an earlier year's in that year's classrooms.
+    `nothing` says that a term gone by has no screening at all (rather than a page of zeros)."""
     shown = await shown_term(viewer, term)
     rows = await rows_for(viewer, enrolment.enrolled(viewer.school_id, shown.day), shown)
     classes: dict[int, dict] = {}
@@ -578,9 +667,10 @@ async def school_overview(viewer: Viewer, term: str = "") -> dict:
     totals: dict[str, int] = defaultdict(int)
     for row in rows:
         totals[row.group] += 1
+    screened = sum(1 for row in rows if row.screened)
     return {"classes": list(classes.values()), "grades": list(grades.values()), "totals": dict(totals),
-            "students": len(rows), "screened": sum(1 for row in rows if row.screened), "missing": missing,
-            "shown": shown}
+            "students": len(rows), "screened": screened, "missing": missing, "shown": shown,
+            "nothing": not shown.current and not screened}
 
 
 # --- Screening on the student's timeline ----------------------------------------------------------------------

@@ -59,7 +59,7 @@ async def test_a_wrong_password_is_refused_audited_and_slowed_down_as_signing_in
     with clock.set_to(START + timedelta(minutes=20)):
         wrong = await client.submit(f"{case_url}/unlock", {"password": "not-my-password"})
         assert wrong.status_code == 422
-        assert NOTE not in text_of(wrong.text) and "ไม่ใช่รหัสผ่านของคุณ" in text_of(wrong.text)
+        assert NOTE not in text_of(wrong.text) and "รหัสผ่านไม่ถูกต้อง" in text_of(wrong.text)
         assert "not-my-password" not in wrong.text
         # With htmx (the body is boosted): the same page comes back to be swapped in, with what to fix.
         boosted = await client.submit(f"{case_url}/unlock", {"password": "not-my-password"},

@@ -229,7 +229,7 @@ async def test_the_executive_reads_a_thread_only_with_a_reason_and_the_read_is_a
     assert await ThreadRead.count() == 0 and await RecordRead.count() == 0
     reason = "ผู้ปกครองร้องเรียนเรื่องครูประจำชั้น"
     read = text_of((await director.submit(f"/conversations/{thread['id']}/audit", {"reason": reason})).text)
-    assert "ครูพูดจาไม่สุภาพกับลูก" in read and "บันทึกการเปิดอ่านของท่านแล้ว" in read
+    assert "ครูพูดจาไม่สุภาพกับลูก" in read and "บันทึกการเปิดอ่านแล้ว" in read
     assert await ThreadRead.select(ThreadRead.reason, ThreadRead.reader) == [
         {"reason": reason, "reader": people.wichai.user_id}]
     assert await RecordRead.select(RecordRead.student, RecordRead.section) == [

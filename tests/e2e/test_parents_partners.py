@@ -61,7 +61,7 @@ async def test_sick_leave_before_the_register_then_a_message_and_its_reply(
 
     await page.goto("/conversations")
     await page.locator("ul.cards > li").filter(has_text="อนันต์").get_by_role("link").first.click()
-    await page.get_by_label("ข้อความของท่าน").fill("อนันต์จะกลับมาเรียนวันจันทร์ค่ะ ฝากการบ้านด้วย")
+    await page.locator("textarea[name=body]").fill("อนันต์จะกลับมาเรียนวันจันทร์ค่ะ ฝากการบ้านด้วย")
     await sideways(page)
     await page.get_by_role("button", name="ส่ง", exact=True).click()
     await expect(page.locator("ul.posts")).to_contain_text("กลับมาเรียนวันจันทร์")
@@ -71,7 +71,7 @@ async def test_sick_leave_before_the_register_then_a_message_and_its_reply(
     thread = inbox.locator("ul.list > li").filter(has_text="กลับมาเรียนวันจันทร์")  # the preview, under his name
     await thread.get_by_role("link", name="อนันต์", exact=False).click()
     await expect(inbox.locator("ul.posts")).to_contain_text("ฝากการบ้านด้วย")
-    await inbox.get_by_label("ข้อความของท่าน").fill("รับทราบครับ การบ้านคณิตหน้า 12 หายไวๆ นะครับ")
+    await inbox.locator("textarea[name=body]").fill("รับทราบครับ การบ้านคณิตหน้า 12 หายไวๆ นะครับ")
     await sideways(inbox)
     await inbox.get_by_role("button", name="ส่ง", exact=True).click()
     await expect(inbox.locator("ul.posts")).to_contain_text("หายไวๆ")

@@ -9,10 +9,10 @@ async def test_an_executive_is_told_what_waits_for_them(make_client, people, set
     admin, director = make_client(), make_client()
     await people.kanya.sign_in(settings, admin)
     await people.wichai.sign_in(settings, director)
-    assert "รอท่านยืนยัน" not in text_of((await director.get("/")).text)
+    assert "มีบัญชีหรือบทบาทรอการยืนยัน" not in text_of((await director.get("/")).text)
     await admin.submit("/admin/users", {"username": "nurse2", "display_name": "ครูพยาบาลใหม่", "role": "nurse"})
     page = await director.get("/")
-    assert "มีบัญชีหรือบทบาทรอท่านยืนยัน 1 รายการ" in text_of(page.text)
+    assert "มีบัญชีหรือบทบาทรอการยืนยัน 1 รายการ" in text_of(page.text)
     assert 'href="/account-changes"' in page.text
 
 

@@ -132,7 +132,7 @@ async def test_a_questioned_leave_puts_the_absence_back_and_the_guardian_is_told
     leave = await LeaveRequest.select(LeaveRequest.id).first()
     with clock.set_to(at(9, 0)):
         page = await teacher.submit(f"/leave/{leave['id']}/question", {"question": "ขอเอกสารเพิ่มเติมด้วยค่ะ"})
-        assert "ครอบครัวจะเห็นคำถามของท่านในแอป" in text_of(page.text)
+        assert "ครอบครัวจะเห็นคำถามนี้ในแอป" in text_of(page.text)
         register = await teacher.get(register_url(school))
         assert "ลากิจ (ผู้ปกครองแจ้ง)" not in text_of(register.text)
     with clock.set_to(at(9, 10)):

@@ -39,7 +39,7 @@ async def test_past_the_budget_a_late_sms_is_held_an_absence_goes_and_the_admin_
     assert "SMS รอผู้ดูแลระบบ: เกินงบของเดือนนี้" in register
 
     page = text_of((await admin.get("/notify/outbox")).text)
-    assert "SMS 1 ข้อความรอท่านตัดสินใจ" in page and "บัว" in page
+    assert "SMS 1 ข้อความรอการตัดสินใจ" in page and "บัว" in page
     late = await Message.select().where(Message.recipient == PRASERT).first()
     assert late["status"] == "held" and late["attempts"] == 0
     # The month's spend: the absence's parts at 0.75 baht each; the forecast at the month's pace.
@@ -54,7 +54,7 @@ async def test_past_the_budget_a_late_sms_is_held_an_absence_goes_and_the_admin_
     await drain()
     assert len(fake_twilio.sent_to(PRASERT)) == 1
     page = text_of((await admin.get("/notify/outbox")).text)
-    assert "ส่งเกินงบโดย" in page and "ข้อความรอท่านตัดสินใจ" not in page
+    assert "ส่งเกินงบโดย" in page and "ข้อความรอการตัดสินใจ" not in page
     again = await admin.submit(f"/notify/outbox/{late['id']}/send-anyway")  # a double tap sends nothing more
     assert "ข้อความนี้ไม่ได้ถูกพักไว้แล้ว" in text_of(again.text)
     await drain()

@@ -324,7 +324,7 @@ async def test_past_the_budget_the_summary_sms_waits_for_the_admin(make_client, 
     [held] = await _summary_messages()
     assert held["status"] == "held" and not [m for m in fake_twilio.sent_to(SOMSRI) if "สรุป" in m.body]
     page = text_of((await admin.get("/notify/outbox")).text)
-    held_section = page[page.index("ข้อความรอท่านตัดสินใจ"):page.index("ข้อความทั้งหมด")]
+    held_section = page[page.index("ข้อความรอการตัดสินใจ"):page.index("ข้อความทั้งหมด")]
     assert "สรุปประจำสัปดาห์ถึงครอบครัว" in held_section and "สรุปสัปดาห์ 16-20 พ.ย.: อนันต์" in held_section
 
 

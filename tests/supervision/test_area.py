@@ -108,7 +108,7 @@ async def test_a_school_not_overseen_is_not_found_with_words(client, people, set
     for school_id in (people.chiang_mai, 987654):
         response = await client.get(f"/area/schools/{school_id}")
         assert response.status_code == 404
-        assert "โรงเรียนนี้ไม่อยู่ในความดูแลของท่าน" in text_of(response.text)
+        assert "โรงเรียนนี้ไม่อยู่ในความดูแล" in text_of(response.text)
         assert "เชียงใหม่" not in response.text  # whether it exists is not told either
     refused = await client.get(f"/area/schools/{people.bangkok}?term=2400-1")
     assert refused.status_code == 404 and "ไม่พบภาคเรียนนี้" in text_of(refused.text)
@@ -211,7 +211,7 @@ async def test_she_downloads_an_overseen_schools_term_report_with_no_student_nam
     xlsx = await client.get(f"/area/schools/{people.bangkok}/report?format=xlsx")
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
     refused = await client.get(f"/area/schools/{people.chiang_mai}/report")
-    assert refused.status_code == 404 and "โรงเรียนนี้ไม่อยู่ในความดูแลของท่าน" in text_of(refused.text)
+    assert refused.status_code == 404 and "โรงเรียนนี้ไม่อยู่ในความดูแล" in text_of(refused.text)
 
 
 async def test_three_schools_read_as_each_ones_director_reads_it(client, people, settings, app):

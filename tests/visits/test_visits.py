@@ -100,7 +100,7 @@ async def test_a_student_of_another_homeroom_is_refused(client, people, settings
     await people.somchai.sign_in(settings, client)
     response = await send(client, visit(people, student=people.students["10003"]))
     assert response.status_code == 403
-    assert response.json()["errors"]["student"] == "นักเรียนคนนี้ไม่ได้อยู่ในห้องของท่าน"
+    assert response.json()["errors"]["student"] == "นักเรียนคนนี้ไม่ได้อยู่ในห้องประจำชั้นที่ดูแล"
     assert await Visit.count() == 0
 
 
