@@ -4,6 +4,8 @@ results by class and school, counted from the same rows for both, anonymous to e
 
 from __future__ import annotations
 
+from collections import Counter
+
 import hashlib
 import hmac
 import secrets
@@ -239,8 +241,11 @@ def summarise(questions: list[str], answers: list[dict]) -> dict:
         rows.append({"question": question, "count": len(given),
                      "mean": round(sum(given) / len(given), 2) if given else None,
                      "spread": {score: given.count(score) for score in SCALE}})
-    return {"answered": len(answers), "questions": rows,
-            "texts": sorted(a["free_text"] for a in answers if a["free_text"])}
+    texts = sorted(a["free_text"] for a in answers if a["free_text"])
+    # The same words from several guardians once, with how many wrote them: most often first, then alphabetical.
+    said = Counter(" ".join(text.split()) for text in texts)
+    return {"answered": len(answers), "questions": rows, "texts": texts,
+            "comments": sorted(said.items(), key=lambda item: (-item[1], item[0]))}
 
 
 async def _rooms(school_id: int, year_id: int) -> list[dict]:

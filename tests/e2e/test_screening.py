@@ -122,7 +122,7 @@ async def test_a_student_fills_the_sdq_in_two_sittings_and_the_teacher_confirms_
     await no_sideways_scroll(page)
     await page.get_by_role("button", name="บันทึกรหัสผ่าน").click()
     await expect(page).to_have_url(f"{server_url}/screening")
-    await expect(page.get_by_role("heading", level=1)).to_have_text("แบบสอบถาม")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("แบบประเมินนักเรียน")
     await no_sideways_scroll(page)
 
     # He starts the SDQ, answers two pages and most of a third, then saves and stops there.

@@ -153,7 +153,7 @@ async def test_a_student_signs_in_with_the_slip_from_their_teacher(make_client, 
     page = await student.submit("/signin", {"username": "BKK-10001", "password": password})
     assert str(page.url).endswith("/account/password")  # they choose their own password first
     page = await student.submit("/account/password", {"password": "anan-secret-1", "confirm": "anan-secret-1"})
-    assert str(page.url).endswith("/screening") and "แบบสอบถาม" in text_of(page.text)
+    assert str(page.url).endswith("/screening") and "แบบประเมินนักเรียน" in text_of(page.text)
     # Malee is not Anan's homeroom teacher: she cannot make or reset his sign-in.
     other = make_client()
     await people.malee.sign_in(settings, other)

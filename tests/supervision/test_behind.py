@@ -85,3 +85,14 @@ async def test_each_homeroom_s_progress_in_class_order(client, people, settings,
     helping = page.split("ห้องที่อาจต้องการความช่วยเหลือ", 1)[1]
     assert (f"ม.1/2 · ครูมาลี {school_days} วันเรียนที่ยังไม่ได้เช็กชื่อ · เยี่ยมบ้านอีก 2 คน · คัดกรองอีก 1 คน · "
             "ยืนยันกลุ่มอีก 1 คน · กลุ่มเสี่ยงหรือมีปัญหาที่ยังไม่มีเคส 1 คน · ยังต้องจัดประชุมผู้ปกครอง") in helping
+
+
+async def test_a_list_cut_short_comes_after_its_classes_where_everyone_can_be_reached(client, people, settings, app,
+                                                                                      monkeypatch):
+    await seed(people, app)
+    monkeypatch.setattr(behind, "LIST_LIMIT", 2)  # a big school's hundred names, in a small one
+    await people.wichai.sign_in(settings, client)
+    html = (await client.get("/supervision/figures/visits")).text
+    assert html.index("<h2>") < html.index('<li><span><a href="/records/')  # the classes' table first
+    assert "และอีก 3 คน ดูรายชื่อทั้งหมดได้จากแต่ละห้องในตารางด้านบน" in text_of(html)
+    assert "/supervision/figures/visits?term=" in html and "classroom=" in html  # each class opens its own list

@@ -172,10 +172,11 @@ async def test_a_teacher_of_a_class_with_few_answers_sees_no_results(client, peo
 
 def test_the_summary_counts_each_question():
     summary = survey.summarise(["ก", "ข"], [{"scores": "5,1", "free_text": "ข"}, {"scores": "4,2", "free_text": ""},
-                                           {"scores": "3,3", "free_text": "ก"}])
-    assert summary["answered"] == 3 and summary["texts"] == ["ก", "ข"]
-    assert [(q["count"], q["mean"]) for q in summary["questions"]] == [(3, 4.0), (3, 2.0)]
-    assert summary["questions"][0]["spread"] == {1: 0, 2: 0, 3: 1, 4: 1, 5: 1}
+                                           {"scores": "3,3", "free_text": "ก"}, {"scores": "3,3", "free_text": "ข "}])
+    assert summary["answered"] == 4 and summary["texts"] == ["ก", "ข", "ข "]
+    assert summary["comments"] == [("ข", 2), ("ก", 1)]  # the same words once, with how many wrote them
+    assert [(q["count"], q["mean"]) for q in summary["questions"]] == [(4, 3.75), (4, 2.25)]
+    assert summary["questions"][0]["spread"] == {1: 0, 2: 0, 3: 2, 4: 1, 5: 1}
 
 
 
