@@ -120,7 +120,8 @@ async def seed_demo() -> None:
         log.info("demo school already there; keeping it (delete var/doolae.sqlite to start afresh)")
         return
     logins = await create_demo_school(history=True)
-    print("\n  Demo school ready: โรงเรียนดูแลวิทยา. Sign in with:\n")
+    # The code is what the command line asks for (doolae import-roster DEMO …, doolae report DEMO …).
+    print("\n  Demo school ready: โรงเรียนดูแลวิทยา (school code DEMO). Sign in with:\n")
     for role, username, password in logins.rows:
         shown = display_phone(username) if username.startswith("+") else username
         print(f"    {role:<28} {shown:<22} {password}")
@@ -437,19 +438,23 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "create-school":
         asyncio.run(_with_db(create_school(args.code, args.name, args.short_name, args.grades)))
     elif args.command == "create-admin":
-        if not args.password:
-            import getpass
-
-            args.password = getpass.getpass("password: ")
+        args.password = args.password or _ask_password()
         asyncio.run(_with_db(create_admin(args.school, args.username, args.name, args.password)))
     elif args.command == "create-area-supervisor":
-        if not args.password:
-            import getpass
-
-            args.password = getpass.getpass("password: ")
+        args.password = args.password or _ask_password()
         asyncio.run(_with_db(create_area_supervisor(args.username, args.name, args.password, args.schools)))
     elif args.command == "area-schools":
         asyncio.run(_with_db(area_schools(args.username, args.schools)))
+
+
+def _ask_password() -> str:
+    """The new account's password, typed where it is not echoed; without a terminal (a script, a pipe) say how to
+    give it instead of failing with a traceback."""
+    import getpass
+
+    if not sys.stdin.isatty():
+        raise SystemExit("No terminal to type a password in: give it with --password, or run this in a terminal.")
+    return getpass.getpass("password: ")
 
 
 if __name__ == "__main__":
