@@ -242,6 +242,10 @@ async def test_three_schools_read_as_each_ones_director_reads_it(client, people,
     assert re.search(r"การเยี่ยมบ้าน 1/1 · 100 %", page)  # Chiang Mai's one visit
     for first in ("กล้า", "ขวัญ", "เอก", "อนันต์"):
         assert first not in page
+    # Side by side: a row a school, Bangkok's screened share as its card says it, Khon Kaen's "no data".
+    table = text_of((await client.get("/area")).text.split("<table", 1)[1].split("</table>", 1)[0])
+    percent = bangkok.measures["screened"].percent
+    assert re.search(rf"กรุงเทพ\S* 9 .*{percent} %", table) and re.search(r"ขอนแก่น\S* 4 ไม่มีข้อมูล", table)
 
 
 async def test_the_area_page_takes_as_many_queries_for_three_schools_as_for_one(client, people, settings, app,
