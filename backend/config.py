@@ -59,7 +59,7 @@ class Settings:
     vapid_private_key: str | None = None  # PEM
     vapid_public_key: str | None = None  # base64url, for the browser's subscribe()
     vapid_subject: str = "mailto:admin@doolae.invalid"
-    # LINE: each school sets its own Official Account (notify.line_links); this only points the official SDK at a
+    # LINE: each school sets its own Official Account (notify.line_account); this only points the official SDK at a
     # local stand-in (demo, tests). None is LINE itself (https://api.line.me).
     line_api_url: str | None = None
     quiet_from_hour: int | None = 21  # no SMS from 21:00 …

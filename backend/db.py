@@ -17,7 +17,7 @@ import asyncpg
 from piccolo.columns.combination import WhereRaw
 from piccolo.conf.apps import AppConfig, table_finder
 from piccolo.engine.base import Engine
-from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType
 from piccolo.querystring import QueryString
 
@@ -51,15 +51,71 @@ for declared, converter in FAST_CONVERTERS.items():
     sqlite3.register_converter(declared, converter)
 
 
-class SafeSQLiteTransaction(SQLiteTransaction):
-    # piccolo 1.38 leaks the connection (and a non-daemon thread, hanging exit) when BEGIN fails.
+_ending: set[asyncio.Task] = set()  # transactions still ending after their task was cancelled (kept from the GC)
+
+
+async def _to_the_end(work) -> None:
+    """Await work that must not stop half way, in its own task: a cancellation of the caller reaches the caller (at
+    once) but not the work, which goes on to its end."""
+    task = asyncio.ensure_future(work)
+    _ending.add(task)
+    task.add_done_callback(_ending.discard)
+    await asyncio.shield(task)
+
+
+class EndsEvenIfCancelled:
+    """Piccolo's transactions end (commit or roll back, then give the connection back) by awaits that a cancelled
+    task cuts short: a request whose client went away (anyio cancels every await until its scope is left), an arq
+    job past its timeout. The connection then stayed checked out of the pool "idle in transaction", holding its row
+    locks (on SQLite, the write lock: every writer after waited, then failed), until the process ended. Here the
+    ending runs to its end whatever happens to the task; the task still gets its cancellation, and the commit's
+    error if it failed."""
+
     async def __aenter__(self):
+        if self._parent is not None:
+            return self._parent
+        self.connection = await self.get_connection()
         try:
-            return await super().__aenter__()
-        except BaseException:
-            if getattr(self, "connection", None) is not None:
-                await self.connection.close()
+            if isinstance(self, PostgresTransaction):
+                self.transaction = self.connection.transaction()
+            await self.begin()
+        except BaseException:  # piccolo 1.38 kept the connection (on SQLite, a non-daemon thread hanging exit)
+            await _to_the_end(self._give_back())
             raise
+        self.context = self.engine.current_transaction.set(self)
+        return self
+
+    async def __aexit__(self, exception_type, exception, traceback) -> bool:
+        if self._parent:
+            return exception is None
+        self.engine.current_transaction.reset(self.context)
+        await _to_the_end(self._end(failed=exception is not None))
+        return exception is None
+
+    async def _end(self, failed: bool) -> None:
+        try:
+            if failed:
+                if not self._rolled_back:  # the caller may have rolled back already
+                    await self.rollback()
+            elif not self._committed and not self._rolled_back:
+                await self.commit()
+        finally:
+            await self._give_back()
+
+    async def _give_back(self) -> None:
+        pool = getattr(self.engine, "pool", None)
+        if pool is not None:
+            await pool.release(self.connection)  # rolls back whatever the ending could not
+        else:
+            await self.connection.close()
+
+
+class SafeSQLiteTransaction(EndsEvenIfCancelled, SQLiteTransaction):
+    pass
+
+
+class SafePostgresTransaction(EndsEvenIfCancelled, PostgresTransaction):
+    pass
 
 
 class SafeSQLiteEngine(SQLiteEngine):
@@ -132,6 +188,9 @@ class ReconnectingPostgresEngine(PostgresEngine):
     """The pool keeps idle connections that the server may have closed, and learns it only on the next query.
     A lost connection renews the whole pool (a restart loses them all at once), and a read outside a transaction
     is asked once more on a fresh connection; anything else is the caller's to answer ("try again")."""
+
+    def transaction(self, allow_nested=True):
+        return SafePostgresTransaction(engine=self, allow_nested=allow_nested)
 
     async def _run_in_pool(self, query, args=None):
         borrowed = _borrowed.get()

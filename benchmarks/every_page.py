@@ -4,6 +4,7 @@ Run from the repository root (seeds two demo schools into a fresh database; a fe
 
     .venv/bin/python benchmarks/every_page.py
     .venv/bin/python benchmarks/every_page.py --database postgres --postgres-url postgres://…/doolae_bench
+    .venv/bin/python benchmarks/every_page.py --page /   # the home pages alone
 
 Walks the application's own route table, so a new page is measured without being listed here. For each GET page a
 role may open, it prints the HTML as sent (gzip) and decoded, and the number of SQL queries in the small school and
@@ -88,6 +89,7 @@ async def run(args) -> None:
                 teacher = next(username for role, username in usernames.items() if role.startswith("homeroom"))
                 ids = await ids_of(size, teacher)
                 pages, not_filled = addresses(app, ids)
+                pages = [path for path in pages if re.fullmatch(args.page, path)]
                 skipped.update(not_filled)
                 for role, username in usernames.items():
                     role_name = "homeroom teacher" if role.startswith("homeroom") else role
@@ -121,6 +123,7 @@ async def run(args) -> None:
 def main() -> None:
     parser = database_arguments(__doc__.split("\n\n")[0], "postgres://postgres@127.0.0.1:5432/doolae_bench")
     parser.add_argument("--rooms-per-grade", type=int, default=6)
+    parser.add_argument("--page", default=".*", help="only the addresses this regular expression matches, e.g. '/'")
     args = parser.parse_args()
     use_database(args, "doolae-every-page-")
     os.environ.setdefault("DOOLAE_INPROCESS_JOBS", "1")

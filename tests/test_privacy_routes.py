@@ -200,7 +200,7 @@ ROUTES: dict[str, frozenset[str]] = {
     "POST /notify/outbox/held/drop": only("kanya", "preecha"),  # nothing held here: nothing to drop
     "POST /notify/outbox/{message_id:int}/send-anyway": only("kanya"),
     "POST /notify/outbox/{message_id:int}/drop": only("kanya"),
-    # LINE (notify.line_links): Bangkok has not turned LINE on, so a code asked for is refused with words; its ม.1
+    # LINE (notify.line_*): Bangkok has not turned LINE on, so a code asked for is refused with words; its ม.1
     # has a staff group on LINE. The webhook is public but answers only calls signed with the school's secret.
     "POST /notify/line/webhook/{school_id:int}": NOBODY,  # LINE's signature only
     "GET /notify/line": only("somsri", "noi"),

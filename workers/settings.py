@@ -10,7 +10,7 @@ from arq.worker import func
 from backend import db
 from backend.accounts import sessions
 from backend.config import Settings
-from backend.notify import line_links
+from backend.notify import line_account
 from backend.notify.queue import SEND_JOB, queue_name, redis_settings
 from backend.notify.delivery import close_delivery, open_delivery
 from workers.digests import compile_digests, compile_family_summaries
@@ -35,7 +35,7 @@ async def shutdown(ctx: dict) -> None:
 async def purge_expired(ctx: dict) -> int:
     """Hourly housekeeping: expired sessions, stale sign-in codes, old failed sign-ins, old LINE webhook events and
     codes."""
-    await line_links.purge_old()
+    await line_account.purge_old()
     return await sessions.purge_expired(ctx["settings"])
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from backend import db
 from backend.accounts.access import Viewer
 from backend.accounts.tables import PHQA_READ, SCREENING_READ, RecordRead
+from backend.students import services as students
 from backend.clock import now
 
 __all__ = ["PHQA_READ", "SCREENING_READ", "record_reads", "reads_of", "recently_read"]
@@ -32,8 +33,14 @@ async def reads_of(student_id: int, hidden: set[str]) -> list[dict]:
         RecordRead.id, ascending=False).limit(200)
 
 
+RECENTLY_READ_SQL = (
+    f"SELECT r.student, r.read_at AS at, {students.LISTED_COLUMNS} FROM record_read r "
+    f"JOIN student st ON st.id = r.student {students.LISTED_JOINS} "
+    "WHERE r.reader = {} AND r.school = {} ORDER BY r.id DESC LIMIT {}"
+)
+
+
 async def recently_read(viewer: Viewer, limit: int) -> list[dict]:
-    """The students whose sensitive information this viewer opened lately ({"student", "at"}), newest first."""
-    return await RecordRead.select(RecordRead.student, RecordRead.read_at.as_alias("at")).where(
-        (RecordRead.reader == viewer.user_id) & (RecordRead.school == viewer.school_id)).order_by(
-        RecordRead.id, ascending=False).limit(limit)
+    """The students whose sensitive information this viewer opened lately ({"student", "at"} and what
+    students.listed() needs of each), newest first."""
+    return await db.fetch(RECENTLY_READ_SQL, viewer.user_id, viewer.school_id, limit)

@@ -1,4 +1,4 @@
-"""The morning register summary to each grade's staff group on LINE (a school setting, notify.line_links): from the
+"""The morning register summary to each grade's staff group on LINE (a school setting, notify.line_account): from the
 school's hour (09:00 by default) for the rest of the morning, on school days only, each grade's group gets one
 message with its classrooms' absent, late and registers not yet taken — counts only, unless the school turned names
 on. Once per grade and day (the alert's key), however many workers run the job at the same moment."""
@@ -15,7 +15,7 @@ from backend.attendance.tables import HOMEROOM_PERIOD, AttendanceMark, Status
 from backend.clock import now
 from backend.config import Settings
 from backend.i18n import _, format_date
-from backend.notify import line_links
+from backend.notify import line_account, line_groups
 from backend.notify.outbox import school_row
 from backend.notify.queue import JobQueue
 from backend.schools import services as schools
@@ -113,24 +113,24 @@ async def grade_rooms(school_id: int, day: date, grade_ids: set[int], with_names
     return found
 
 
-async def send_school(settings: Settings, account: line_links.SchoolLine, day: date,
+async def send_school(settings: Settings, account: line_account.SchoolLine, day: date,
                       queue: JobQueue | None = None) -> list[int]:
     """One school's summaries for the day, to the grades that have a staff group and none yet today."""
-    groups = await line_links.grade_groups(account.school_id)
+    groups = await line_groups.grade_groups(account.school_id)
     keys = {grade_id: event_key(grade_id, day) for grade_id in groups}
-    done = await line_links.sent_already(list(keys.values()))
+    done = await line_groups.sent_already(list(keys.values()))
     todo = {grade_id for grade_id, key in keys.items() if key not in done}
     if not todo:
         return []
     rooms = await grade_rooms(account.school_id, day, todo, account.summary_names)
     school = await school_row(account.school_id)
     at = now().astimezone(ZoneInfo(school["timezone"]))
-    grades = await line_links.grade_labels(account.school_id, todo)
-    messages = [line_links.GroupMessage(keys[grade_id], KIND, day, groups[grade_id],
+    grades = await line_groups.grade_labels(account.school_id, todo)
+    messages = [line_groups.GroupMessage(keys[grade_id], KIND, day, groups[grade_id],
                                         summary_text(grades[grade_id], day, at, rooms[grade_id],
                                                      account.summary_names))
                 for grade_id in sorted(todo) if rooms[grade_id]]
-    ids = await line_links.queue_group_messages(account.school_id, messages)
+    ids = await line_groups.queue_group_messages(account.school_id, messages)
     if queue is not None:
         await queue.send(ids)
     return ids
@@ -140,9 +140,9 @@ async def send_due(settings: Settings, queue: JobQueue | None = None) -> dict[in
     """The cron's work: each school with summaries on whose hour has come today, on a school day, sends what it has
     not sent yet. Returns the messages queued per school."""
     sent = {}
-    for account in await line_links.summary_schools(settings):
+    for account in await line_account.summary_schools(settings):
         school = await school_row(account.school_id)
-        at = line_links.parse_time(account.summary_time)
+        at = line_account.parse_time(account.summary_time)
         day = due_day(now(), school["timezone"], at) if at else None
         if day is None or not (await schools.calendar_between(account.school_id, day, day)).is_school_day(day):
             continue

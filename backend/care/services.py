@@ -392,23 +392,6 @@ async def cases(viewer: Viewer) -> dict:
             "overdue": sum(1 for a in mine if a["follow_up_on"] < today), "today": today}
 
 
-async def todo(viewer: Viewer) -> dict:
-    """The care part of a teacher's to-do list: help they are responsible for whose follow-up is due, referrals sent
-    to them not yet reported back, reports back on their own referrals to read (and close), students of their
-    homerooms who need a case, and those in the special group with
-    no development plan this school year."""
-    due = await PlanActivity.count().where(
-        (PlanActivity.responsible == viewer.user_id) & PlanActivity.ended_at.is_null()
-        & (PlanActivity.follow_up_on <= clock.today()) & (PlanActivity.care_case.status == CaseStatus.open.value))
-    from backend.care import referrals, talent  # they build on this module
-
-    waiting = await referrals.inbox(viewer)
-    return {"follow_ups_due": due, "referrals_waiting": waiting["waiting_count"],
-            "reports_back": waiting["reported_count"],
-            "needs_a_case": len(await needs_a_case(viewer)) if viewer.classroom_ids else 0,
-            "needs_a_plan": await talent.todo_count(viewer)}
-
-
 async def digest_section(school_id: int, week, rosters: dict) -> dict[int, dict]:
     """Each classroom's care this week for the weekly digest, as counts (whoever else reads the digest, such as the
     grade's head, learns no case by name; the teacher opens /care): open cases, follow-ups overdue at the week's

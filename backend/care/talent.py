@@ -70,11 +70,6 @@ async def without_plan(viewer: Viewer, rooms: frozenset[int] | None) -> list[dic
     return [s for s in special if s["id"] not in planned]
 
 
-async def todo_count(viewer: Viewer) -> int:
-    """For the homeroom teacher's to-do list: their homerooms' special students with no plan yet."""
-    return len(await without_plan(viewer, viewer.classroom_ids)) if viewer.classroom_ids else 0
-
-
 async def overview(viewer: Viewer) -> dict:
     """/care/talent: this year's plans the viewer reads, and the special students with none yet."""
     rooms = talent_rooms(viewer)

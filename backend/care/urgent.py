@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from backend import clock, db
-from backend.accounts.access import CASE_TEAM_ROLES, Viewer, can_raise_urgent, in_case_team
+from backend.accounts.access import CASE_TEAM_ROLES, Viewer, can_raise_urgent
 from backend.accounts.tables import User
 from backend.care.services import CareError, case_for, clean_text
 from backend.care.tables import CareCase, CaseStatus, FollowUp, Progress, Source, Urgency
@@ -100,14 +100,3 @@ async def record_contact(viewer: Viewer, case_id: int, form: dict) -> None:
         await CareCase.update({CareCase.contact_recorded_at: now()}).where(CareCase.id == case_id)
         await FollowUp.insert(FollowUp(care_case=case_id, done=done, progress=Progress.same.value,
                                        written_by=viewer.user_id, written_at=now()))
-
-
-async def waiting_for_contact(viewer: Viewer) -> list[dict]:
-    """Today's urgent cases nobody has recorded contact for, for the case team's home page (students they may see)."""
-    rows = await CareCase.select(
-        CareCase.id, CareCase.opened_at, CareCase.student, CareCase.student.school.as_alias("school"),
-        CareCase.student.classroom.as_alias("classroom"), CareCase.student.first_name.as_alias("first_name"),
-        CareCase.student.last_name.as_alias("last_name")).where(
-        (CareCase.school == viewer.school_id) & (CareCase.status == CaseStatus.open.value)
-        & (CareCase.urgency == Urgency.today.value) & CareCase.contact_recorded_at.is_null())
-    return [row for row in rows if in_case_team(viewer, {**row, "id": row["student"]})]

@@ -13,8 +13,7 @@ from backend.attendance.tables import STATUS_LABELS
 from backend.behaviour import digest
 from backend.behaviour import family as behaviour_family
 from backend.behaviour import rules as behaviour_rules
-from backend.care import services as care
-from backend.care import urgent as care_urgent
+from backend.care import todo as care_todo
 from backend.leave import services as leave
 from backend.leave.tables import KIND_LABELS as LEAVE_KINDS, STATE_WORDS as LEAVE_STATES
 from backend.conversations import services as conversations
@@ -64,8 +63,9 @@ async def home(request: Request) -> Response:
         context["grade_rooms"] = [room for room in await accounts.list_classrooms(viewer)
                                   if viewer.supervises(room["id"])]
     if viewer.can(Permission.use_care):
-        context["urgent"] = await care_urgent.waiting_for_contact(viewer)  # the same-day path, until contact
-        context["todo"] = await care.todo(viewer)  # follow-ups due, referrals waiting, students needing a case
+        # The same-day path until contact; follow-ups due, referrals waiting, students needing a case or a plan.
+        care_work = await care_todo.for_home(viewer)
+        context["urgent"], context["todo"] = care_work["urgent"], care_work["todo"]
         context["no_meeting"] = await promotion.rooms_without_meeting(viewer)
     if viewer.can(Permission.search_students):
         context["recent"] = await records.students_worked_on(viewer)

@@ -192,7 +192,7 @@ async def my_guardian_ids(viewer: Viewer) -> list[int]:
 
 
 async def line_offered(school_id: int) -> bool:
-    """Whether the school has LINE on (notify.line_links turns it on only with its token and secret set)."""
+    """Whether the school has LINE on (notify.line_account turns it on only with its token and secret set)."""
     return await LineSettings.exists().where((LineSettings.school == school_id)
                                              & (LineSettings.enabled == True))  # noqa: E712 - a column comparison
 

@@ -15,7 +15,7 @@ import aiohttp
 from backend import db
 from backend.clock import now
 from backend.config import Settings
-from backend.notify import budget, line, line_links, push, sms
+from backend.notify import budget, line, line_account, line_groups, line_parents, push, sms
 from backend.notify.outbox import reach_guardian, school_row, sendable_from
 from backend.notify.queue import JobQueue, RateLimiter
 from backend.notify.segments import sms_segments
@@ -141,12 +141,12 @@ async def _push(delivery: Delivery, message: dict) -> sms.Outcome:
 async def _line(delivery: Delivery, message: dict) -> sms.Outcome:
     """A message by the school's LINE account: to the guardian's linked LINE while it is linked and not blocked,
     or to a grade's staff group while the account is in it; the message's retry key makes LINE take it once."""
-    account = await line_links.school_line(delivery.settings, message["school"])
+    account = await line_account.school_line(delivery.settings, message["school"])
     if account is None or not account.on:
         return sms.Outcome("gone", code="line_off", message="LINE is off for the school")
-    if message["guardian"] and not await line_links.still_linked(message["guardian"], message["recipient"]):
+    if message["guardian"] and not await line_parents.still_linked(message["guardian"], message["recipient"]):
         return sms.Outcome("gone", code="line_unlinked", message="the guardian's LINE is unlinked or blocked")
-    if not message["guardian"] and not await line_links.group_still_there(message["school"], message["recipient"]):
+    if not message["guardian"] and not await line_groups.group_still_there(message["school"], message["recipient"]):
         return sms.Outcome("failed", code="line_group_gone", message="the account is no longer in the group")
     return await line.push(delivery.settings, delivery.line,
                            account.access_token, message["id"], message["recipient"], message["body"])

@@ -15,7 +15,8 @@ from twilio.request_validator import RequestValidator
 from backend import i18n
 from backend.accounts.access import Permission, current_viewer, requires, requires_sign_in
 from backend.i18n import Refusal, _, ngettext
-from backend.notify import budget, choices, delivery, line_links, push, wording
+from backend.notify import budget, choices, delivery, line_account, line_groups, line_parents, push, wording
+from backend.notify.line_webhook import receive_webhook
 from backend.notify import outbox as alerts
 from backend.schoolyear import be_year
 from backend.notify.tables import FAILURE_REASONS, KIND_LABELS, STATUS_LABELS, MessageStatus
@@ -224,13 +225,13 @@ async def opened(request: Request, message_id: FromPath[int]) -> Response:
 async def line_webhook(request: Request, school_id: FromPath[int]) -> Response:
     """LINE's calls for one school's account: public, and read only when signed with that school's channel secret
     (a bad signature is refused with words and logged, and nothing is stored)."""
-    handled = await line_links.receive_webhook(request.app.state.settings, school_id, await request.body(),
+    handled = await receive_webhook(request.app.state.settings, school_id, await request.body(),
                                                request.headers.get("x-line-signature", ""))
     return Response({"handled": handled}, status_code=200)
 
 
 async def _line_page(request: Request, refusal: Refusal | None = None, code: str | None = None) -> Response:
-    found = await line_links.link_page(current_viewer(request), request.app.state.settings)
+    found = await line_parents.link_page(current_viewer(request), request.app.state.settings)
     return page(request, "notify/line.html", {**found, "code": code, "error": refusal},
                 status=refusal.status if refusal else 200)
 
@@ -243,20 +244,20 @@ async def my_line(request: Request) -> Response:
 
 @post("/line/code", guards=[requires(Permission.choose_channels)], opt=on_refusal(_line_page))
 async def line_code(request: Request) -> Response:
-    code = await line_links.link_code(current_viewer(request), request.app.state.settings)
+    code = await line_parents.link_code(current_viewer(request), request.app.state.settings)
     return await _line_page(request, code=code)
 
 
 @post("/line/unlink", guards=[requires(Permission.choose_channels)])
 async def line_unlink(request: Request) -> Response:
-    if await line_links.unlink(current_viewer(request)):
+    if await line_parents.unlink(current_viewer(request)):
         return redirect("/notify/line", flash=_("LINE is unlinked: the school's messages come by the app or SMS."))
     return redirect("/notify/line", flash=_("No LINE was linked."))
 
 
 async def _line_settings_page(request: Request, refusal: Refusal | None = None,
                               issued: dict | None = None) -> Response:
-    found = await line_links.settings_page(current_viewer(request), request.app.state.settings)
+    found = await line_account.settings_page(current_viewer(request), request.app.state.settings)
     return page(request, "notify/line_settings.html", {
         **found, "issued": issued, "error": refusal, "typed": await typed(request) if refusal else {}},
         status=refusal.status if refusal else 200)
@@ -269,20 +270,20 @@ async def line_settings(request: Request) -> Response:
 
 @post("/line/settings", guards=[requires(Permission.manage_school)], opt=on_refusal(_line_settings_page))
 async def save_line_settings(request: Request) -> Response:
-    await line_links.save_settings(current_viewer(request), request.app.state.settings, await typed(request))
+    await line_account.save_settings(current_viewer(request), request.app.state.settings, await typed(request))
     return redirect("/notify/line/settings", flash=_("LINE settings saved."))
 
 
 @post("/line/grades/{grade_id:int}/code", guards=[requires(Permission.manage_school)],
       opt=on_refusal(_line_settings_page))
 async def line_grade_code(request: Request, grade_id: FromPath[int]) -> Response:
-    issued = await line_links.grade_code(current_viewer(request), request.app.state.settings, grade_id)
+    issued = await line_groups.grade_code(current_viewer(request), request.app.state.settings, grade_id)
     return await _line_settings_page(request, issued=issued)
 
 
 @post("/line/groups/{line_group_id:int}/remove", guards=[requires(Permission.manage_school)])
 async def line_group_remove(request: Request, line_group_id: FromPath[int]) -> Response:
-    if await line_links.remove_group(current_viewer(request), line_group_id):
+    if await line_groups.remove_group(current_viewer(request), line_group_id):
         return redirect("/notify/line/settings", flash=_("The group gets no more summaries."))
     return redirect("/notify/line/settings", flash=_("The group was not getting summaries."))
 

@@ -208,7 +208,7 @@ class SmsTemplate(Table):
     updated_at = Timestamptz()
 
 
-# LINE (notify.line, notify.line_links) ------------------------------------------------------------------------------
+# LINE (notify.line, notify.line_account, line_parents, line_groups, line_webhook) -----------------------------------
 
 
 class LineSettings(Table):

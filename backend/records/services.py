@@ -222,13 +222,18 @@ async def record_progress_of(wanted: list[tuple[list[int], datetime]]) -> Record
                           frozenset(per_student))
 
 
+# On a member of staff's home page, with each student as students.listed() needs them (one round trip, not two).
+WRITTEN_SQL = (
+    f"SELECT e.student, e.written_at AS at, {students.LISTED_COLUMNS} FROM record_entry e "
+    f"JOIN student st ON st.id = e.student {students.LISTED_JOINS} "
+    "WHERE e.written_by = {} AND e.school = {} ORDER BY e.id DESC LIMIT {}"
+)
+
+
 async def students_worked_on(viewer: Viewer, limit: int = 20) -> list[dict]:
     """The students whose record this person wrote in or opened lately, newest first, as far as they may still see
     them: what a nurse or a discipline officer comes back to."""
-    written = await RecordEntry.select(RecordEntry.student, RecordEntry.written_at.as_alias("at")).where(
-        (RecordEntry.written_by == viewer.user_id) & (RecordEntry.school == viewer.school_id)).order_by(
-        RecordEntry.id, ascending=False).limit(limit * 5)
+    written = await db.fetch(WRITTEN_SQL, viewer.user_id, viewer.school_id, limit * 5)
     opened = await reads.recently_read(viewer, limit * 5)
     both = sorted([*written, *opened], key=lambda row: row["at"], reverse=True)
-    newest_first = list(dict.fromkeys(row["student"] for row in both))
-    return await students.list_by_ids(viewer, newest_first[:limit])
+    return students.listed(viewer, both, limit)

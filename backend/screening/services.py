@@ -308,6 +308,25 @@ async def ever_confirmed(school_id: int, year_id: int, term: int, groups) -> lis
         & GroupDecision.group.is_in([str(getattr(g, "value", g)) for g in groups])).distinct()]
 
 
+# The students' newest decisions among those ever put in some groups this term, in one round trip (ever_confirmed()
+# then decisions() take two per set of groups).
+CURRENT_GROUPS_SQL = (
+    'SELECT d.student, d."group" FROM group_decision d WHERE d.school = {} AND d.school_year = {} AND d.term = {} '
+    "AND d.student IN (SELECT e.student FROM group_decision e WHERE e.school = {} AND e.school_year = {} "
+    'AND e.term = {} AND e."group" IN (%s)) ORDER BY d.id'
+)
+
+
+async def current_groups(school_id: int, year_id: int, term: int, groups) -> dict[int, str]:
+    """The students whose confirmed group this term (their newest decision) is one of these groups, with it: what
+    ever_confirmed() and decisions() tell together, for a to-do list's counts."""
+    wanted = [str(getattr(g, "value", g)) for g in groups]
+    rows = await db.fetch(CURRENT_GROUPS_SQL % ", ".join(["{}"] * len(wanted)), school_id, year_id, term,
+                          school_id, year_id, term, *wanted)
+    newest = {row["student"]: row["group"] for row in rows}  # by id: the last row of a student is their newest
+    return {student: group for student, group in newest.items() if group in wanted}
+
+
 async def decisions(student_ids: list[int], year_id: int, term: int) -> dict[int, dict]:
     return await db.newest_per_student(GroupDecision, [GroupDecision.group, GroupDecision.proposed, GroupDecision.note,
                                          GroupDecision.decided_at,
