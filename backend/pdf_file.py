@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import zlib
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
@@ -15,6 +16,9 @@ from fontTools.ttLib import TTFont
 
 if TYPE_CHECKING:
     from backend.printing import Face, Glyph
+
+# fontTools logs each table it cuts at INFO (70 lines for a year's report pack): a command's log is for what happened.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 
 class Embedded:

@@ -91,3 +91,15 @@ def test_a_narrow_header_breaks_between_words_and_shrinks_a_word_too_wide():
     # The word set smaller fits its column: the header row is one line high, as its neighbour's.
     lines, size = printing.fit_words("เป้าหมาย", "bold", 11, 10)
     assert lines == ["เป้าหมาย"] and size < 11 and printing.face("bold").width("เป้าหมาย", size) <= 10
+
+
+def test_making_a_pdf_logs_nothing_below_a_warning(caplog):
+    """`doolae report` logs at INFO: cutting the font down must not add a line per table it touches (fontTools)."""
+    import logging
+
+    caplog.set_level(logging.INFO)
+    doc = printing.Document("บันทึก")
+    doc.new_page()
+    doc.text("ผู้ปกครอง น้ำ กิ่ง ที่")
+    doc.to_bytes()
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("fontTools")] == []
