@@ -135,8 +135,8 @@ def _text(value: str) -> str:
 
 
 def _to_unicode(by_cid: list[tuple[int, int, str]]) -> str:
-    """The map a reader uses to copy or search the text: each CID's characters. A cluster's further glyphs (the
-    second and third of น้ำ) map to nothing, so the word reads once."""
+    """The map a reader uses to copy or search the text: each CID's characters (printing.Face.shape hands them out).
+    A cluster's marks map to nothing, so the word reads once; ำ's า maps to ำ (น้ำ: น → น้, ํ → nothing, า → ำ)."""
     lines = ["/CIDInit /ProcSet findresource begin", "12 dict begin", "begincmap",
              "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def",
              "/CMapName /Adobe-Identity-UCS def", "/CMapType 2 def",

@@ -90,12 +90,20 @@ class Face:
         infos, positions = buffer.glyph_infos, buffer.glyph_positions
         starts = sorted({info.cluster for info in infos}) + [len(text)]
         ends = dict(zip(starts, starts[1:], strict=False))
-        glyphs, seen = [], set()
-        for info, position in zip(infos, positions, strict=True):
-            first = info.cluster not in seen
-            seen.add(info.cluster)
-            glyphs.append(Glyph(info.codepoint, text[info.cluster:ends[info.cluster]] if first else "",
-                                position.x_advance, position.x_offset, position.y_offset))
+        # Each glyph's text, for the copy map: a cluster's text on its first glyph, except that sara am (ำ), drawn as
+        # its circle and a า that takes room of its own, goes on that า: a reader places text where its glyph stands,
+        # and a า standing for nothing reads as a gap, so "ดำเนิน" would copy as "ดำ เนิน".
+        texts = [""] * len(infos)
+        for start in starts[:-1]:
+            members = [n for n, info in enumerate(infos) if info.cluster == start]
+            cluster = text[start:ends[start]]
+            spacing = [n for n in members if positions[n].x_advance]
+            if cluster.endswith("\u0e33") and len(spacing) > 1:
+                texts[members[0]], texts[spacing[-1]] = cluster[:-1], cluster[-1]
+            else:
+                texts[members[0]] = cluster
+        glyphs = [Glyph(info.codepoint, texts[n], position.x_advance, position.x_offset, position.y_offset)
+                  for n, (info, position) in enumerate(zip(infos, positions, strict=True))]
         return tuple(glyphs), sum(g.advance for g in glyphs)
 
     def width(self, text: str, size: float) -> float:

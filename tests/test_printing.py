@@ -103,3 +103,18 @@ def test_making_a_pdf_logs_nothing_below_a_warning(caplog):
     doc.text("ผู้ปกครอง น้ำ กิ่ง ที่")
     doc.to_bytes()
     assert [r.getMessage() for r in caplog.records if r.name.startswith("fontTools")] == []
+
+
+def test_words_with_sara_am_copy_and_search_whole():
+    """ำ is drawn as two glyphs (its circle and its า, which takes room): the copy map must give the text to glyphs
+    where they stand, or a reader (poppler) sees a gap after ดำ and copies "ดำ เนิน", and a search for ดำเนิน fails."""
+    words = ["ดำเนินการ", "จำนวน", "ผู้ปกครอง", "น้ำใจ", "กิ่งไม้", "ที่นี่", "กำลังทำงาน"]
+    doc = printing.Document("คำ")
+    doc.new_page()
+    doc.text(" ".join(words))
+    doc.table(["จำนวน", "ดำเนินการแล้ว"], [["น้ำ", "กำลังดำเนินการ"]], [1, 1])
+    data = doc.to_bytes()
+    for text in (pdftotext(data), pdftotext(data, layout=True)):
+        assert " ".join(words) in text
+        assert re.search(r"จำนวน\s+ดำเนินการแล้ว", text) and re.search(r"น้ำ\s+กำลังดำเนินการ", text)
+    assert "".join(words) in _pages(data)[0]  # and as pypdf reads it
