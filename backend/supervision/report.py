@@ -33,6 +33,8 @@ from backend.survey import services as survey
 
 TITLE = N_("Student care system report")
 NO_DATA = N_("no data")
+ROUNDING = N_("Shares are rounded to whole per cent, halves up. Whether a target is met is judged on the exact share "
+              "before rounding: 2 of 3 (67 %) has not met a 67 % target.")
 CONTENTS = (N_("Coverage of each component, with its target and the same term last year"),
             N_("Screening groups by grade"), N_("Behaviour by category against the same term last year"),
             N_("Cases, referrals and their outcomes"), N_("Parents' satisfaction"), N_("A page for each classroom"))
@@ -168,6 +170,7 @@ def _coverage(found: services.Overview) -> Section:
         if component == "promotion":
             blocks.append(Block("text", _("Homeroom activities recorded: %(n)s", n=f.activities)))
         blocks.append(Block("table", header=header, rows=rows, widths=[64, 14, 16, 15, 15, 32, 24]))
+    blocks.append(Block("text", _(ROUNDING)))
     return Section(_(CONTENTS[0]), _("Summary"), blocks, new_page=True)
 
 

@@ -28,7 +28,7 @@ from backend.schools.services import SchoolTerm
 from backend.supervision import figures as figs
 from backend.supervision import services
 from backend.supervision.figures import SupervisionError
-from backend.supervision.report import (CONTENTS, NO_DATA, TITLE, Block, Report, Section, case_blocks, check_maker,
+from backend.supervision.report import (CONTENTS, NO_DATA, ROUNDING, TITLE, Block, Report, Section, case_blocks, check_maker,
                                         class_groups, class_head, class_section, groups_section, met, percent,
                                         risk_line, students_line, survey_section)
 from backend.survey import services as survey
@@ -178,6 +178,7 @@ def _coverage(found: dict[int, services.Overview], waiting: list[SchoolTerm]) ->
         blocks.append(Block("table", header=header, rows=rows, widths=[38, 25, 16, 20, 25, 16, 20, 20]))
     blocks.append(Block("text", _("Last year: the same term of the school year before as the year's last term "
                                   "begun (term %(n)s).", n=end.figures.term.number)))
+    blocks.append(Block("text", _(ROUNDING)))
     return Section(_(YEAR_CONTENTS[0]), _("Summary"), blocks, new_page=True)
 
 

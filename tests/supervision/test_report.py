@@ -67,7 +67,7 @@ async def test_the_pack_carries_the_figures_the_director_reads(client, people, s
         assert summary[label][:3] == [done, total, percent], (label, summary[label])
     # The targets and whether they are met, as the page badges them.
     assert "เยี่ยมบ้านแล้วในปีการศึกษานี้ 4 9 44 % 100 % ยังไม่ถึงเป้าหมาย" in text
-    assert "คัดกรองแล้ว 7 9 77 % 70 % ถึงเป้าหมาย" in text
+    assert "คัดกรองแล้ว 7 9 78 % 70 % ถึงเป้าหมาย" in text
     assert summary["คัดกรองแล้ว"][3:5] == ["70 %", "ถึงเป้าหมาย"]
     # Groups, risk incidents and referrals: the page's sentences, and the groups by grade adding up to them.
     assert "ยืนยันกลุ่มเสี่ยง 2 คน · กลุ่มมีปัญหา 4 คน" in page and "ยืนยันกลุ่มเสี่ยง 2 คน · กลุ่มมีปัญหา 4 คน" in text
@@ -150,10 +150,34 @@ async def test_the_command_writes_the_same_pack_to_files(people, app, tmp_path, 
     assert str(pdf) in capsys.readouterr().out
     text = " ".join(_pages(pdf.read_bytes()))
     assert "เยี่ยมบ้านแล้วในปีการศึกษานี้ 4 9 44 %" in text
-    assert ["คัดกรองแล้ว", 7, 9, "77 %"] in [row[:4] for row in _cells(xlsx.read_bytes())["สรุป"]]
+    assert ["คัดกรองแล้ว", 7, 9, "78 %"] in [row[:4] for row in _cells(xlsx.read_bytes())["สรุป"]]
     with pytest.raises(SystemExit) as refused:  # a grade head is not the care committee
         await cli.report("BKK", "", tmp_path, "sunee")
     assert "คณะกรรมการดูแลช่วยเหลือนักเรียน" in str(refused.value)
     with pytest.raises(SystemExit) as refused:
         await cli.report("BKK", "2400-1", tmp_path, None)
     assert "ไม่พบภาคเรียนนี้" in str(refused.value)
+
+
+def test_shares_are_rounded_half_up_and_targets_judged_on_the_exact_share():
+    """As Thai reports round: 98/365 is 26.8 %, shown 27 %; 2/3 is 67 %. All and nothing only when they are so."""
+    shown = {(done, total): figures.Measure("visits", done, total).percent for done, total in
+             ((98, 365), (2, 3), (1, 6), (1, 8), (150, 365), (364, 365), (1, 400), (0, 5), (5, 5), (0, 0))}
+    assert shown == {(98, 365): 27, (2, 3): 67, (1, 6): 17, (1, 8): 13, (150, 365): 41, (364, 365): 99,
+                     (1, 400): 1, (0, 5): 0, (5, 5): 100, (0, 0): None}
+
+
+async def test_a_share_shown_as_its_target_but_short_of_it_is_not_met_on_the_page_and_in_the_pack(
+        client, people, settings, app):
+    """7/9 is 77.8 %, shown 78 %: against a 78 % target it is not met (the exact share decides), and the director's
+    page and the pack both say so, the pack saying why."""
+    await seed(people, app)
+    wichai = await people.wichai.viewer()
+    await services.save_targets(wichai, await figures.find_term(wichai), {"screened": "78"})
+    await people.wichai.sign_in(settings, client)
+    page = text_of((await client.get("/supervision")).text)
+    assert "7/9 · 78 % เป้าหมาย 78 % · ยังไม่ถึงเป้าหมาย" in page
+    pages, sheets = await _downloads(client)
+    text = " ".join(pages)
+    assert "คัดกรองแล้ว 7 9 78 % 78 % ยังไม่ถึงเป้าหมาย" in text
+    assert "ตัดสินจากสัดส่วนจริงก่อนปัดเศษ" in text.replace(" ", "")
