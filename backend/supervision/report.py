@@ -71,10 +71,12 @@ class Report:
     sections: list[Section]
     year: bool = False  # the whole school year's pack (supervision.year_report), not a term's
     notes: list[str] = field(default_factory=list)  # said on the pack's page too (a term with no data yet)
+    code: str = ""  # the school's code: the files are named with it (DEMO-report-2569-2.pdf)
 
     @property
     def filename(self) -> str:
-        return f"report-{self.key}"
+        """Without its suffix; with the school's code, so that an area office's folder of packs keeps each."""
+        return f"{self.code}-report-{self.key}" if self.code else f"report-{self.key}"
 
 
 def percent(value: int | None) -> str:
@@ -123,7 +125,7 @@ async def build(viewer: Viewer, term_key: str = "") -> Report:
     sections += [_classroom(c, teachers.get(c.id, []), f) for c in f.classes]
     return Report(school["name"], format_term(term.year_be, term.number), term.key,
                   format_date(f.as_of, long=True, weekday=False), format_date(today, long=True, weekday=False),
-                  f.has_data, sections)
+                  f.has_data, sections, code=school["code"])
 
 
 def _cover(found: services.Overview, school: str) -> Section:

@@ -104,7 +104,7 @@ async def build(viewer: Viewer, year: str) -> Report:
                   format_date(end.figures.as_of, long=True, weekday=False),
                   format_date(today, long=True, weekday=False),
                   any(o.figures.has_data for o in found.values()), sections, year=True,
-                  notes=[_waiting_line(t) for t in waiting])
+                  notes=[_waiting_line(t) for t in waiting], code=school["code"])
 
 
 async def _last_year_stretch(viewer: Viewer, year_be: int, first: SchoolTerm, as_of) -> tuple | None:

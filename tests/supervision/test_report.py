@@ -181,3 +181,20 @@ async def test_a_share_shown_as_its_target_but_short_of_it_is_not_met_on_the_pag
     text = " ".join(pages)
     assert "คัดกรองแล้ว 7 9 78 % 78 % ยังไม่ถึงเป้าหมาย" in text
     assert "ตัดสินจากสัดส่วนจริงก่อนปัดเศษ" in text.replace(" ", "")
+
+
+async def test_a_download_is_named_for_its_school(client, people, settings, app):
+    """Two schools' packs kept in one folder (the area office's) must not overwrite each other: the file is named
+    as the command names it, with the school's code."""
+    await seed(people, app)
+    term = await figures.find_term(await people.wichai.viewer())
+    await people.wichai.sign_in(settings, client)
+    for fmt in ("pdf", "xlsx"):
+        got = await client.get(f"/supervision/report?term={term.key}&format={fmt}")
+        assert f"filename*=UTF-8''BKK-report-{term.key}.{fmt}" in got.headers["content-disposition"]
+        got = await client.get(f"/supervision/report?year={term.year_be}&format={fmt}")
+        assert f"filename*=UTF-8''BKK-report-{term.year_be}.{fmt}" in got.headers["content-disposition"]
+    await people.areasup.sign_in(settings, client)
+    for fmt in ("pdf", "xlsx"):
+        got = await client.get(f"/area/schools/{people.bangkok}/report?term={term.key}&format={fmt}")
+        assert f"filename*=UTF-8''BKK-report-{term.key}.{fmt}" in got.headers["content-disposition"]
