@@ -301,9 +301,17 @@ def to_pdf(report: Report, title: str) -> bytes:
         if n and section.new_page:
             doc.new_page(footer=(left, section.footer or report.made_on))
         doc.heading(section.title, size=18 if n == 0 else 16, align="center" if n == 0 else "left")
+        # The section's tables with the same columns (each component's) line up: measured on all their rows.
+        alike: dict[tuple[str, ...], list[list[str]]] = {}
         for block in section.blocks:
             if block.kind == "table":
-                doc.table(block.header, [[str(cell) for cell in row] for row in block.rows], block.widths, size=12)
+                alike.setdefault(tuple(block.header), []).extend([str(c) for c in row] for row in block.rows)
+        for at, block in enumerate(section.blocks):
+            if block.kind == "caption" and at + 1 < len(section.blocks) and section.blocks[at + 1].kind == "table":
+                doc.keep(doc.line_height(14) * 2 + doc.line_height(12) * 3)  # never a caption alone at a page's foot
+            if block.kind == "table":
+                doc.table(block.header, [[str(cell) for cell in row] for row in block.rows], block.widths, size=12,
+                          like=alike[tuple(block.header)])
             else:
                 doc.text(block.text, size=14 if block.kind == "caption" else 13, bold=block.kind == "caption",
                          align="center" if n == 0 and block.kind == "caption" else "left")

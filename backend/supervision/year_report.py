@@ -28,9 +28,9 @@ from backend.schools.services import SchoolTerm
 from backend.supervision import figures as figs
 from backend.supervision import services
 from backend.supervision.figures import SupervisionError
-from backend.supervision.report import (CONTENTS, NO_DATA, ROUNDING, TITLE, Block, Report, Section, case_blocks, check_maker,
-                                        class_groups, class_head, class_section, groups_section, met, percent,
-                                        risk_line, students_line, survey_section)
+from backend.supervision.report import (CONTENTS, NO_DATA, ROUNDING, TITLE, Block, Report, Section, case_blocks,
+                                        check_maker, class_groups, class_head, class_section, groups_section, met,
+                                        percent, risk_line, students_line, survey_section)
 from backend.survey import services as survey
 
 TERMS = (1, 2)  # a Thai school year's two terms

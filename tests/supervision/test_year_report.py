@@ -96,6 +96,11 @@ async def test_the_year_pack_sets_both_terms_pages_side_by_side(client, people, 
     read = pdftotext(pdf.content, layout=True)
     assert re.search(r"ภาคเรียนที่ 1\s+เป้าหมาย\s+ผลเทียบ", read) and "เป้าหม\n" not in read
     assert not re.search(r"เป้าหม(?!าย)", read)
+    # Body cells and titles too break only between words, and a figure stays on its line: 4/9 · 44 %, never 4/9 ·
+    # over 44 %; no word is left alone on a title's last line.
+    assert "ระเบียนสะสมครบถ้วน" in read and "4/9 · 44 %" in read and "5/9 · 56 %" in read
+    assert not {"แล้ว", "ถ้วน", "ข้อมูล", "%", "ชั้น", "ศึกษา"} & {line.strip() for line in read.splitlines()}
+    assert not re.search(r"(ดำเนิน|ปีการ|ความช่วย|จากทั้ง|ครูประจำ)\s*\n", read)
     assert f"ปีการศึกษา {year_be}" in text[0] and "ภาคเรียนที่ 2 ยังไม่มีข้อมูล" not in flat
     summary = {row[0]: row[1:] for row in sheets["สรุป"] if row and row[0]}
     for key, figure in figures.FIGURES.items():
