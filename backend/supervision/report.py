@@ -40,15 +40,52 @@ CONTENTS = (N_("Coverage of each component, with its target and the same term la
             N_("Cases, referrals and their outcomes"), N_("Parents' satisfaction"), N_("A page for each classroom"))
 
 
+@dataclass(frozen=True)
+class Percent:
+    """A share or a target in whole per cent: "44 %" on paper, a number shown as a percentage in the workbook."""
+
+    value: int
+
+    def __str__(self) -> str:
+        return f"{self.value} %"
+
+
+@dataclass(frozen=True)
+class Share:
+    """A figure, done of total and its share: "4/9 · 44 %" on paper, three numbers in the workbook."""
+
+    done: int
+    total: int
+    percent: int | None
+
+    def __str__(self) -> str:
+        return f"{self.done}/{self.total}" + ("" if self.percent is None else f" · {self.percent} %")
+
+
+@dataclass(frozen=True)
+class Mean:
+    """A mean score: "4.25" on paper, a number in the workbook."""
+
+    value: float
+
+    def __str__(self) -> str:
+        return f"{self.value:.2f}"
+
+
+Cell = str | int | Percent | Share | Mean
+
+
 @dataclass
 class Block:
-    """A sentence (`text`, bold for a sub-heading), or a table whose cells are text or whole numbers."""
+    """A sentence (`text`, bold for a sub-heading), or a table whose cells are text, whole numbers, shares, per
+    cents and means (each drawn as text on paper, and as numbers in the workbook)."""
 
     kind: str  # text, caption, table
     text: str = ""
     header: list[str] = field(default_factory=list)
-    rows: list[list[str | int]] = field(default_factory=list)
+    rows: list[list[Cell]] = field(default_factory=list)
     widths: list[float] = field(default_factory=list)
+    figures: tuple[int, ...] = ()  # the columns of figures (Share): three columns each in the workbook
 
 
 @dataclass
@@ -79,8 +116,8 @@ class Report:
         return f"{self.code}-report-{self.key}" if self.code else f"report-{self.key}"
 
 
-def percent(value: int | None) -> str:
-    return "–" if value is None else f"{value} %"
+def percent(value: int | None) -> Percent | str:
+    return "–" if value is None else Percent(value)
 
 
 def met(check) -> str:
@@ -251,9 +288,9 @@ def survey_section(found: dict | None, title: str = "") -> Section:
     if not school["answered"]:
         blocks.append(Block("text", _("No guardian has answered yet.")))
         return Section(title, sheet, blocks, new_page=True)
-    rows = [[q["question"], q["count"], "–" if q["mean"] is None else f"{q['mean']:.2f}",
+    rows = [[q["question"], q["count"], "–" if q["mean"] is None else Mean(q["mean"]),
              *(q["spread"][score] for score in survey.SCALE),
-             "–" if q.get("last_year") is None else f"{q['last_year']:.2f}"] for q in school["questions"]]
+             "–" if q.get("last_year") is None else Mean(q["last_year"])] for q in school["questions"]]
     blocks.append(Block("table", header=[_("Question"), _("Answers"), _("Mean (1–5)"), *map(str, survey.SCALE),
                                          _("Same term last year")], rows=rows,
                         widths=[4, 1, 1, 0.5, 0.5, 0.5, 0.5, 0.5, 1.2]))
@@ -322,10 +359,12 @@ def to_xlsx(report: Report) -> bytes:
     buffer = io.BytesIO()
     # Category names and survey questions are typed by people: never a formula or a link when opened.
     book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
+    cell = {"border": 1, "valign": "top", "text_wrap": True}
     styles = {"title": book.add_format({"bold": True, "font_size": 14}), "caption": book.add_format({"bold": True}),
               "head": book.add_format({"bold": True, "bg_color": "#E6F2ED", "border": 1, "text_wrap": True,
                                        "valign": "top"}),
-              "cell": book.add_format({"border": 1, "valign": "top", "text_wrap": True})}
+              "cell": book.add_format(cell), "percent": book.add_format({**cell, "num_format": "0%"}),
+              "mean": book.add_format({**cell, "num_format": "0.00"})}
     sheets: dict[str, list] = {}
     for section in report.sections:
         if section.sheet not in sheets:
@@ -340,10 +379,10 @@ def to_xlsx(report: Report) -> bytes:
         row += 1
         for block in section.blocks:
             if block.kind == "table":
-                sheet.write_row(row, 0, block.header, styles["head"])
+                sheet.write_row(row, 0, _sheet_header(block), styles["head"])
                 for cells in block.rows:
                     row += 1
-                    sheet.write_row(row, 0, cells, styles["cell"])
+                    _sheet_row(sheet, row, block, cells, styles)
                 row += 2
             else:
                 sheet.write(row, 0, block.text, styles["caption"] if block.kind == "caption" else None)
@@ -351,6 +390,41 @@ def to_xlsx(report: Report) -> bytes:
         sheets[section.sheet][1] = row + 1
     book.close()
     return buffer.getvalue()
+
+
+def _spread(block: Block) -> list[bool]:
+    """The columns holding figures (Share): each takes three columns in the workbook, done, total and share."""
+    return [n in block.figures for n in range(len(block.header))]
+
+
+def _sheet_header(block: Block) -> list[str]:
+    header: list[str] = []
+    for title, spread in zip(block.header, _spread(block), strict=True):
+        header += [f"{title}: {_(part)}" for part in ("Done", "Of", "Share")] if spread else [title]
+    return header
+
+
+def _sheet_row(sheet, row: int, block: Block, cells: list[Cell], styles: dict) -> None:
+    """A table's row as numbers where they are numbers (a share as a fraction shown as per cent, as the page rounds
+    it), so that the workbook can be added up and charted; text stays text."""
+    column = 0
+    for value, spread in zip(cells, _spread(block), strict=True):
+        parts: list = [value]
+        if spread:
+            parts = ([value.done, value.total, "–" if value.percent is None else Percent(value.percent)]
+                     if isinstance(value, Share) else [value, None, None])
+        for part in parts:
+            if isinstance(part, Percent):
+                sheet.write_number(row, column, part.value / 100, styles["percent"])
+            elif isinstance(part, Mean):
+                sheet.write_number(row, column, part.value, styles["mean"])
+            elif isinstance(part, int):
+                sheet.write_number(row, column, part, styles["cell"])
+            elif part is None:
+                sheet.write_blank(row, column, None, styles["cell"])
+            else:
+                sheet.write_string(row, column, str(part), styles["cell"])
+            column += 1
 
 
 async def pdf(report: Report) -> bytes:

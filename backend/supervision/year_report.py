@@ -28,9 +28,10 @@ from backend.schools.services import SchoolTerm
 from backend.supervision import figures as figs
 from backend.supervision import services
 from backend.supervision.figures import SupervisionError
-from backend.supervision.report import (CONTENTS, NO_DATA, ROUNDING, TITLE, Block, Report, Section, case_blocks,
-                                        check_maker, class_groups, class_head, class_section, groups_section, met,
-                                        percent, risk_line, students_line, survey_section)
+from backend.supervision.report import (CONTENTS, NO_DATA, ROUNDING, TITLE, Block, Cell, Report, Section,
+                                        case_blocks, check_maker, class_groups, class_head, class_section,
+                                        groups_section, met, percent, risk_line, Share, students_line,
+                                        survey_section)
 from backend.survey import services as survey
 
 TERMS = (1, 2)  # a Thai school year's two terms
@@ -45,10 +46,9 @@ def year_name(year_be: int) -> str:
     return _("School year %(year)s", year=year_be)
 
 
-def cell(measure: figs.Measure) -> str:
-    """A figure as the director's page writes it: 4/9 · 44 %."""
-    shown = f"{measure.done}/{measure.total}"
-    return shown if measure.percent is None else f"{shown} · {measure.percent} %"
+def cell(measure: figs.Measure) -> Share:
+    """A figure as the director's page writes it: 4/9 · 44 % (three numbers in the workbook)."""
+    return Share(measure.done, measure.total, measure.percent)
 
 
 async def _year_terms(viewer: Viewer, year: str) -> tuple[int, list[SchoolTerm], list[SchoolTerm]]:
@@ -160,7 +160,7 @@ def _coverage(found: dict[int, services.Overview], waiting: list[SchoolTerm]) ->
         for key, figure in figs.FIGURES.items():
             if figure.component != component:
                 continue
-            row: list[str | int] = [_(figure.label)]
+            row: list[Cell] = [_(figure.label)]
             for term in TERMS:
                 overview = found.get(term)
                 if overview is None:
@@ -175,7 +175,8 @@ def _coverage(found: dict[int, services.Overview], waiting: list[SchoolTerm]) ->
         if component == "promotion":
             blocks.append(Block("text", " · ".join(_("Homeroom activities recorded in term %(term)s: %(n)s",
                                                      term=t, n=o.figures.activities) for t, o in found.items())))
-        blocks.append(Block("table", header=header, rows=rows, widths=[38, 25, 16, 20, 25, 16, 20, 20]))
+        blocks.append(Block("table", header=header, rows=rows, widths=[38, 25, 16, 20, 25, 16, 20, 20],
+                            figures=(1, 4)))
     blocks.append(Block("text", _("Last year: the same term of the school year before as the year's last term "
                                   "begun (term %(n)s).", n=end.figures.term.number)))
     blocks.append(Block("text", _(ROUNDING)))
@@ -239,7 +240,7 @@ def _classroom(c: figs.ClassFigures, teachers: list[str], found: dict[int, servi
                 row.append(cell(room.measures[key]))
         rows.append(row)
     blocks.append(Block("table", header=[_("Figure"), *(_("Term %(n)s", n=n) for n in TERMS)], rows=rows,
-                        widths=[4, 1.5, 1.5]))
+                        widths=[4, 1.5, 1.5], figures=(1, 2)))
     blocks.append(Block("text", _("Groups at the year's end:")))
     blocks.append(class_groups(c))
     return class_section(c, blocks)

@@ -33,6 +33,17 @@ def _flat(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
+def _share(shown: str) -> float | str:
+    """A share as the page writes it ("44 %"), as the workbook holds it (0.44, shown as 44%)."""
+    return int(shown.split()[0]) / 100 if shown.endswith("%") else shown
+
+
+def _numbers(shown: str) -> list:
+    """A figure as the page writes it ("4/9 · 44 %"), as the workbook holds it: done, total, share (4, 9, 0.44)."""
+    done, total = map(int, shown.split(" ")[0].split("/"))
+    return [done, total, _share(shown.split("· ")[1]) if "·" in shown else "–"]
+
+
 def _cells(data: bytes) -> dict[str, list[list]]:
     book = openpyxl.load_workbook(io.BytesIO(data))
     return {sheet.title: [list(row) for row in sheet.iter_rows(values_only=True)] for sheet in book.worksheets}
@@ -69,11 +80,15 @@ async def test_the_pack_carries_the_figures_the_director_reads(client, people, s
         percent = shown.split("· ")[1] if "·" in shown else "–"
         assert (done, total) == KNOWN[key]
         assert _flat(f"{label} {done} {total} {percent}") in _flat(text), (label, shown)  # a label may wrap
-        assert summary[label][:3] == [done, total, percent], (label, summary[label])
+        assert summary[label][:3] == [done, total, _share(percent)], (label, summary[label])
     # The targets and whether they are met, as the page badges them.
     assert _flat("เยี่ยมบ้านแล้วในปีการศึกษานี้ 4 9 44 % 100 % ยังไม่ถึงเป้าหมาย") in _flat(text)
     assert _flat("คัดกรองแล้ว 7 9 78 % 70 % ถึงเป้าหมาย") in _flat(text)
-    assert summary["คัดกรองแล้ว"][3:5] == ["70 %", "ถึงเป้าหมาย"]
+    assert summary["คัดกรองแล้ว"][3:5] == [0.7, "ถึงเป้าหมาย"]
+    # Numbers the workbook can add up and chart: shares and targets are numbers shown as per cent.
+    book = openpyxl.load_workbook(io.BytesIO((await client.get("/supervision/report?format=xlsx")).content))
+    row = next(r for r in book["สรุป"].iter_rows() if r[0].value == "คัดกรองแล้ว")
+    assert [c.data_type for c in row[1:5]] == ["n"] * 4 and row[3].number_format == row[4].number_format == "0%"
     # Groups, risk incidents and referrals: the page's sentences, and the groups by grade adding up to them.
     assert "ยืนยันกลุ่มเสี่ยง 2 คน · กลุ่มมีปัญหา 4 คน" in page and "ยืนยันกลุ่มเสี่ยง 2 คน · กลุ่มมีปัญหา 4 คน" in text
     assert "ม.1 1 2 4 0 2 9" in text and "รวมทั้งโรงเรียน 1 2 4 0 2 9" in text
@@ -94,8 +109,8 @@ async def test_the_pack_carries_the_figures_the_director_reads(client, people, s
     assert "ครูสมชาย" in rooms[0]
     classes = [row[:4] for row in sheets["ห้องเรียน"]]
     assert ["ห้อง ม.1/1", None, None, None] in classes and ["ห้อง ม.1/2", None, None, None] in classes
-    assert ["เยี่ยมบ้านแล้วในปีการศึกษานี้", 3, 6, "50 %"] in classes and [
-        "เยี่ยมบ้านแล้วในปีการศึกษานี้", 1, 3, "33 %"] in classes
+    assert ["เยี่ยมบ้านแล้วในปีการศึกษานี้", 3, 6, 0.5] in classes and [
+        "เยี่ยมบ้านแล้วในปีการศึกษานี้", 1, 3, 0.33] in classes
 
 
 async def test_the_survey_of_the_term_is_summed_up_for_the_executives(client, people, settings, app):
@@ -155,7 +170,7 @@ async def test_the_command_writes_the_same_pack_to_files(people, app, tmp_path, 
     assert str(pdf) in capsys.readouterr().out
     text = " ".join(_pages(pdf.read_bytes()))
     assert "เยี่ยมบ้านแล้วในปีการศึกษานี้ 4 9 44 %" in text
-    assert ["คัดกรองแล้ว", 7, 9, "78 %"] in [row[:4] for row in _cells(xlsx.read_bytes())["สรุป"]]
+    assert ["คัดกรองแล้ว", 7, 9, 0.78] in [row[:4] for row in _cells(xlsx.read_bytes())["สรุป"]]
     with pytest.raises(SystemExit) as refused:  # a grade head is not the care committee
         await cli.report("BKK", "", tmp_path, "sunee")
     assert "คณะกรรมการดูแลช่วยเหลือนักเรียน" in str(refused.value)

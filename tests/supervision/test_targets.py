@@ -134,5 +134,5 @@ async def test_homeroom_activities_have_a_target_too(client, people, settings, a
         assert f"ชั้นเรียนที่จัดกิจกรรมโฮมรูมแล้ว1250%{target}%{verdict}" in text
         xlsx = await client.get(f"/supervision/report?term={term.key}&format=xlsx")
         rows = openpyxl.load_workbook(io.BytesIO(xlsx.content))["สรุป"].iter_rows(values_only=True)
-        assert ["ชั้นเรียนที่จัดกิจกรรมโฮมรูมแล้ว", 1, 2, "50 %", f"{target} %", verdict] in [list(r[:6]) for r in rows]
+        assert ["ชั้นเรียนที่จัดกิจกรรมโฮมรูมแล้ว", 1, 2, 0.5, int(target) / 100, verdict] in [list(r[:6]) for r in rows]
     assert (await CareTarget.select(CareTarget.key, CareTarget.percent)) == [{"key": "activities", "percent": 80}]

@@ -25,7 +25,7 @@ from backend.visits import services as visits
 from tests.conftest import text_of
 from tests.supervision.school import seed
 from tests.supervision.test_figures import _row
-from tests.supervision.test_report import _cells, _pages
+from tests.supervision.test_report import _cells, _numbers, _pages
 from tests.test_printing import pdftotext
 
 TERM_1_TARGETS = {"visits": "100", "screened": "70", "plans": "100", "incidents_down": "20"}
@@ -105,18 +105,19 @@ async def test_the_year_pack_sets_both_terms_pages_side_by_side(client, people, 
     summary = {row[0]: row[1:] for row in sheets["สรุป"] if row and row[0]}
     for key, figure in figures.FIGURES.items():
         label = gettext(figure.label)
-        row = [label]
+        row, cells = [label], []
         for n in (1, 2):
             check = overviews[n].checks.get(key)
-            row += [_row(pages[n], label), f"{check.target} %" if check else "–",
-                    ("ถึงเป้าหมาย" if check.met else "ยังไม่ถึงเป้าหมาย") if check else "–"]
-        assert summary[label][:6] == row[1:], (label, summary[label])
+            verdict = ("ถึงเป้าหมาย" if check.met else "ยังไม่ถึงเป้าหมาย") if check else "–"
+            row += [_row(pages[n], label), f"{check.target} %" if check else "–", verdict]
+            cells += [*_numbers(_row(pages[n], label)), check.target / 100 if check else "–", verdict]
+        assert summary[label][:10] == cells, (label, summary[label])  # numbers: done, total, share; target
         assert _flat("".join(row)) in flat, row
     # The figures that moved between the terms, as each term's page reads them.
     assert _row(pages[1], "เยี่ยมบ้านแล้วในปีการศึกษานี้") == "4/9 · 44 %"
     assert _row(pages[2], "เยี่ยมบ้านแล้วในปีการศึกษานี้") == "5/9 · 56 %"
-    assert summary["เยี่ยมบ้านแล้วในปีการศึกษานี้"][:6] == ["4/9 · 44 %", "100 %", "ยังไม่ถึงเป้าหมาย",
-                                                            "5/9 · 56 %", "50 %", "ถึงเป้าหมาย"]
+    assert summary["เยี่ยมบ้านแล้วในปีการศึกษานี้"][:10] == [4, 9, 0.44, 1, "ยังไม่ถึงเป้าหมาย",
+                                                             5, 9, 0.56, 0.5, "ถึงเป้าหมาย"]
     # Groups by grade: term 2's screening, the year's end.
     groups = overviews[2].figures.groups
     whole = ["รวมทั้งโรงเรียน", *(groups[k] for k in ("normal", "risk", "problem", "special", "not_confirmed")), 9]
@@ -135,9 +136,9 @@ async def test_the_year_pack_sets_both_terms_pages_side_by_side(client, people, 
     assert len(rooms) == 2
     for room, n1, n2 in zip(rooms, overviews[1].figures.classes, overviews[2].figures.classes, strict=True):
         assert n1.id == n2.id and f"ห้อง {n1.label}" in room
-        cells = [year_report.cell(n1.measures["visits"]), year_report.cell(n2.measures["visits"])]
+        cells = [str(year_report.cell(n1.measures["visits"])), str(year_report.cell(n2.measures["visits"]))]
         assert _flat("เยี่ยมบ้านแล้วในปีการศึกษานี้" + "".join(cells)) in _flat(room)
-    assert ["เยี่ยมบ้านแล้วในปีการศึกษานี้", "3/6 · 50 %", "4/6 · 67 %"] in [r[:3] for r in sheets["ห้องเรียน"]]
+    assert ["เยี่ยมบ้านแล้วในปีการศึกษานี้", 3, 6, 0.5, 4, 6, 0.67] in [r[:7] for r in sheets["ห้องเรียน"]]
 
 
 async def test_a_year_with_term_2_not_begun_says_so(client, people, settings, app):
@@ -150,7 +151,7 @@ async def test_a_year_with_term_2_not_begun_says_so(client, people, settings, ap
         (await client.get(f"/supervision/report?year={year_be}&format=xlsx")).content)
     assert "ภาคเรียนที่2ยังไม่มีข้อมูล" in _flat(text[0])
     row = next(r for r in sheets["สรุป"] if r[0] == "เยี่ยมบ้านแล้วในปีการศึกษานี้")
-    assert row[1] == "4/9 · 44 %" and row[4:7] == ["–", "–", "–"]  # no zeros for the term to come
+    assert row[1:4] == [4, 9, 0.44] and row[6:11] == ["–", None, None, "–", "–"]  # no zeros for the term to come
 
 
 async def test_a_year_without_terms_is_refused_in_thai(client, people, settings, app):
