@@ -246,8 +246,12 @@ def balanced(text: str, style: str, size: float, width: float) -> list[str]:
 class Document:
     """A PDF of A4 pages, written top to bottom. Sizes in millimetres, fonts in points."""
 
-    def __init__(self, title: str, margin: float = 15, lang: str = "th-TH"):
+    def __init__(self, title: str, margin: float = 15, lang: str = "th-TH", numbered: str = ""):
+        """`numbered`: each page's number and the count, written after its footer on the right once all pages are
+        made ("หน้า %(page)s จาก %(pages)s")."""
         self.title = title
+        self.numbered = numbered
+        self.rights: list[str] = []  # each page's footer on the right, written when the pages are counted
         self.lang = lang
         self.margin = margin
         self.width = A4[0] - 2 * margin  # the text's width
@@ -267,13 +271,23 @@ class Document:
         left, right = footer
         if left:
             self._run(left, "regular", 10, self.margin, A4[1] - self.margin / 2)
-        if right:
-            self._run(right, "regular", 10, A4[0] - self.margin - self.fonts["regular"].face.width(right, 10),
-                      A4[1] - self.margin / 2)
+        self.rights.append(right)
+
+    def _footers(self) -> None:
+        """Each page's footer on the right, with its number of the pages' count when they are numbered."""
+        for n, right in enumerate(self.rights):
+            if self.numbered:
+                number = self.numbered % {"page": n + 1, "pages": len(self.pages)}
+                right = f"{right} · {number}" if right else number
+            if right:
+                self._run(right, "regular", 10, A4[0] - self.margin - self.fonts["regular"].face.width(right, 10),
+                          A4[1] - self.margin / 2, page=n)
+        self.rights, self.numbered = [""] * len(self.pages), ""  # written once, however often the file is made
 
     def drop_pages(self, start: int) -> None:
         """Take back the pages from `start` on (a try at fitting something on one page that did not)."""
         del self.pages[start:]
+        del self.rights[start:]
 
     @property
     def room(self) -> float:
@@ -286,16 +300,17 @@ class Document:
 
     # Drawing --------------------------------------------------------------------------------------------------
 
-    def _out(self, operators: str) -> None:
-        self.pages[-1].append(operators)
+    def _out(self, operators: str, page: int = -1) -> None:
+        self.pages[page].append(operators)
 
-    def _run(self, text: str, style: str, size: float, x: float, baseline: float) -> None:
-        """One line of text, its baseline at (x, baseline) from the page's top left corner."""
+    def _run(self, text: str, style: str, size: float, x: float, baseline: float, page: int = -1) -> None:
+        """One line of text, its baseline at (x, baseline) from the page's top left corner (on the page being
+        written, or another)."""
         if not text:
             return
         font = self.fonts[style]
         self._out(f"BT /{font.resource} {size:g} Tf {x * MM:.2f} {(A4[1] - baseline) * MM:.2f} Td "
-                  f"{font.operators(text, size)} ET")
+                  f"{font.operators(text, size)} ET", page)
 
     def _lines(self, lines: list[str], style: str, size: float, x: float, top: float, width: float,
                align: str = "left") -> None:
@@ -454,6 +469,7 @@ class Document:
     def to_bytes(self) -> bytes:
         if not self.pages:
             self.new_page()
+        self._footers()
         return pdf_file.write(self.title, self.lang, self.pages, list(self.fonts.values()),
                               (A4[0] * MM, A4[1] * MM))
 

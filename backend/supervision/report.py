@@ -20,7 +20,8 @@ from anyio import to_thread
 
 from backend import clock, printing
 from backend.accounts import services as accounts
-from backend.accounts.access import Viewer, makes_care_report, reads_school_survey, school_of, sees_risk_trend
+from backend.accounts.access import (Viewer, makes_care_report, reads_school_survey, school_of, sees_risk_trend,
+                                     sees_supervision)
 from backend.behaviour import reports as behaviour_reports
 from backend.care import reports as care_reports
 from backend.care.tables import OUTCOME_LABELS, REFERRAL_LABELS, Outcome, ReferralStatus
@@ -33,11 +34,14 @@ from backend.survey import services as survey
 
 TITLE = N_("Student care system report")
 NO_DATA = N_("no data")
+# Beside the referrals by where each stands now: those reported back, whether closed since or not.
+REPORTED_ANY = N_("Reported back, whatever their status now")
 ROUNDING = N_("Shares are rounded to whole per cent, halves up. Whether a target is met is judged on the exact share "
               "before rounding: 2 of 3 (67 %) has not met a 67 % target.")
 CONTENTS = (N_("Coverage of each component, with its target and the same term last year"),
             N_("Screening groups by grade"), N_("Behaviour by category against the same term last year"),
-            N_("Cases, referrals and their outcomes"), N_("Parents' satisfaction"), N_("A page for each classroom"))
+            N_("Cases, referrals and their outcomes"), N_("Parents' satisfaction"), N_("A page for each classroom"),
+            N_("The care committee's reflection on the term, and signatures"))
 
 
 @dataclass(frozen=True)
@@ -160,6 +164,8 @@ async def build(viewer: Viewer, term_key: str = "") -> Report:
             "Left out: the parents' survey results are read by the executives."))]))
     teachers = await accounts.homeroom_teachers_of([c.id for c in f.classes])
     sections += [_classroom(c, teachers.get(c.id, []), f) for c in f.classes]
+    sections.append(reflection_section(_(CONTENTS[6]), [("", found.reflection)], sees_supervision(viewer),
+                                       school["name"]))
     return Report(school["name"], format_term(term.year_be, term.number), term.key,
                   format_date(f.as_of, long=True, weekday=False), format_date(today, long=True, weekday=False),
                   f.has_data, sections, code=school["code"])
@@ -273,8 +279,8 @@ def _cases(f: figs.TermFigures, cases: dict) -> Section:
     rows: list[list[str | int]] = [[_(REFERRAL_LABELS[ReferralStatus(status)]), sum(ages.values())]
                                    for status, ages in referrals["by_status"].items()]
     rows.append([_("All referrals"), referrals["total"]])
-    rows.append([_("Reported back"), referrals["reported"]])
-    blocks.append(Block("table", header=[_("Status"), _("Referrals")], rows=rows, widths=[3, 1]))
+    rows.append([_(REPORTED_ANY), referrals["reported"]])
+    blocks.append(Block("table", header=[_("Status now"), _("Referrals")], rows=rows, widths=[3, 1]))
     return Section(_(CONTENTS[3]), _("Cases and referrals"), blocks, new_page=True)
 
 
@@ -327,11 +333,38 @@ def class_section(c: figs.ClassFigures, blocks: list[Block]) -> Section:
     return Section(_("Classroom %(label)s", label=c.label), _("Classrooms"), blocks, new_page=True, footer=c.label)
 
 
+def reflection_section(title: str, reflections: list[tuple[str, services.Reflection | None]], shown: bool,
+                       school: str) -> Section:
+    """The care committee's reflection (the PDCA "act": what worked, what did not, what changes) of each term, each
+    under its label ("" for the term pack's one), and the places to sign that end the pack. The committee's own
+    words stay the school's (`shown` False: the area supervisor's pack)."""
+    blocks: list[Block] = []
+    if not shown:
+        blocks.append(Block("text", _("Left out: the care committee's reflection stays with the school.")))
+    for label, found in reflections if shown else ():
+        if label:
+            blocks.append(Block("caption", label))
+        if found is None:
+            blocks.append(Block("text", _("The care committee has not written its reflection on this term yet.")))
+            continue
+        for heading, text in ((_("What worked"), found.worked), (_("What did not work"), found.did_not),
+                              (_("What changes next term"), found.changes)):
+            blocks += [Block("caption", heading), Block("text", text or "–")]
+        blocks.append(Block("text", _("last written by %(name)s, %(when)s", name=found.written_by or "–",
+                                      when=format_date(found.written_at, long=True, weekday=False))))
+    dots = "." * 36
+    sign, name, day = f"{_('Signed')} {dots}", f"( {dots} )", f"{_('Date')} {'.' * 10}/{'.' * 10}/{'.' * 10}"
+    director = _("Director of %(school)s", school=school)
+    blocks.append(Block("signatures", rows=[[f"{sign} {_('Reporter')}", name, f"{_('Position')} {dots}", day],
+                                            [sign, name, f"{_('Position')} {director}", day]]))
+    return Section(title, _("Reflection"), blocks, new_page=True)
+
+
 # Drawing ----------------------------------------------------------------------------------------------------------
 
 
 def to_pdf(report: Report, title: str) -> bytes:
-    doc = printing.Document(title)
+    doc = printing.Document(title, numbered=_("Page %(page)s of %(pages)s"))
     left = f"{report.school} · {report.term}"
     doc.new_page(footer=(left, report.made_on))
     for n, section in enumerate(report.sections):
@@ -349,6 +382,9 @@ def to_pdf(report: Report, title: str) -> bytes:
             if block.kind == "table":
                 doc.table(block.header, [[str(cell) for cell in row] for row in block.rows], block.widths, size=12,
                           like=alike[tuple(block.header)])
+            elif block.kind == "signatures":
+                doc.space(8)
+                doc.signatures([[str(line) for line in lines] for lines in block.rows], size=13)
             else:
                 doc.text(block.text, size=14 if block.kind == "caption" else 13, bold=block.kind == "caption",
                          align="center" if n == 0 and block.kind == "caption" else "left")
@@ -378,6 +414,8 @@ def to_xlsx(report: Report) -> bytes:
         sheet.write(row, 0, section.title, styles["title"])
         row += 1
         for block in section.blocks:
+            if block.kind == "signatures":  # signed on paper
+                continue
             if block.kind == "table":
                 sheet.write_row(row, 0, _sheet_header(block), styles["head"])
                 for cells in block.rows:

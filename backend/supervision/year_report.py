@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 from backend import clock
 from backend.accounts import services as accounts
-from backend.accounts.access import Viewer, reads_school_survey, school_of, sees_risk_trend
+from backend.accounts.access import Viewer, reads_school_survey, school_of, sees_risk_trend, sees_supervision
 from backend.behaviour import reports as behaviour_reports
 from backend.care import reports as care_reports
 from backend.care.tables import REFERRAL_LABELS, ReferralStatus
@@ -28,10 +28,10 @@ from backend.schools.services import SchoolTerm
 from backend.supervision import figures as figs
 from backend.supervision import services
 from backend.supervision.figures import SupervisionError
-from backend.supervision.report import (CONTENTS, NO_DATA, ROUNDING, TITLE, Block, Cell, Report, Section,
-                                        case_blocks, check_maker, class_groups, class_head, class_section,
-                                        groups_section, met, percent, risk_line, Share, students_line,
-                                        survey_section)
+from backend.supervision.report import (CONTENTS, NO_DATA, REPORTED_ANY, ROUNDING, TITLE, Block, Cell, Report,
+                                        Section, Share, case_blocks, check_maker, class_groups, class_head,
+                                        class_section, groups_section, met, percent, reflection_section, risk_line,
+                                        students_line, survey_section)
 from backend.survey import services as survey
 
 TERMS = (1, 2)  # a Thai school year's two terms
@@ -39,7 +39,7 @@ YEAR_CONTENTS = (N_("Coverage of each component in term 1 and term 2, with their
                  N_("Screening groups by grade at the year's end"),
                  N_("Behaviour by category over the year against last year"),
                  N_("Cases and referrals of the year and their outcomes"), N_("Parents' satisfaction in each term"),
-                 CONTENTS[5])
+                 CONTENTS[5], N_("The care committee's reflection on each term, and signatures"))
 
 
 def year_name(year_be: int) -> str:
@@ -100,6 +100,9 @@ async def build(viewer: Viewer, year: str) -> Report:
                                            if c.id not in {e.id for e in end.figures.classes}]
     teachers = await accounts.homeroom_teachers_of([c.id for c in classes])
     sections += [_classroom(c, teachers.get(c.id, []), found) for c in classes]
+    sections.append(reflection_section(_(YEAR_CONTENTS[6]), [(_("Term %(n)s", n=n), o.reflection)
+                                                             for n, o in found.items()],
+                                       sees_supervision(viewer), school["name"]))
     return Report(school["name"], year_name(year_be), str(year_be),
                   format_date(end.figures.as_of, long=True, weekday=False),
                   format_date(today, long=True, weekday=False),
@@ -216,10 +219,10 @@ def _cases(found: dict[int, services.Overview], cases: dict) -> Section:
     for status in ReferralStatus:
         counts = [sum(found[n].figures.referrals["by_status"][status.value].values()) for n in numbers]
         rows.append([_(REFERRAL_LABELS[status]), *counts, sum(counts)])
-    for label, key in ((_("All referrals"), "total"), (_("Reported back"), "reported")):
+    for label, key in ((_("All referrals"), "total"), (_(REPORTED_ANY), "reported")):
         counts = [found[n].figures.referrals[key] for n in numbers]
         rows.append([label, *counts, sum(counts)])
-    blocks.append(Block("table", header=[_("Status"), *(_("Term %(n)s", n=n) for n in numbers), _("Both terms")],
+    blocks.append(Block("table", header=[_("Status now"), *(_("Term %(n)s", n=n) for n in numbers), _("Both terms")],
                         rows=rows, widths=[3] + [1] * (len(numbers) + 1)))
     return Section(_(YEAR_CONTENTS[3]), _("Cases and referrals"), blocks, new_page=True)
 

@@ -218,3 +218,34 @@ async def test_a_download_is_named_for_its_school(client, people, settings, app)
     for fmt in ("pdf", "xlsx"):
         got = await client.get(f"/area/schools/{people.bangkok}/report?term={term.key}&format={fmt}")
         assert f"filename*=UTF-8''BKK-report-{term.key}.{fmt}" in got.headers["content-disposition"]
+
+
+REFLECTION = {"worked": "เยี่ยมบ้านครบทุกห้องที่ตั้งใจไว้", "did_not": "การส่งต่อได้รับรายงานผลกลับช้า",
+              "changes": "ตั้งผู้ประสานงานการส่งต่อประจำสายชั้น"}
+
+
+async def test_the_pack_is_numbered_and_ends_with_the_committees_reflection_and_places_to_sign(
+        client, people, settings, app):
+    """Every page says which of how many it is; the pack ends with what the committee learned from the term (the
+    PDCA "act") and where the reporter and the director sign; the referral table says apart where each referral
+    stands now and how many were ever reported back. The area supervisor's pack leaves the committee's words out."""
+    await seed(people, app)
+    wichai = await people.wichai.viewer()
+    term = await figures.find_term(wichai)
+    await services.save_reflection(wichai, term, REFLECTION)
+    await people.wichai.sign_in(settings, client)
+    pages, sheets = await _downloads(client, term.key)
+    for n, page in enumerate(pages, start=1):
+        assert f"หน้า {n} จาก {len(pages)}" in page, (n, page[-120:])
+    last = _flat(pages[-1])
+    for words in ("สิ่งที่ได้ผลดี", *REFLECTION.values(), "สิ่งที่ยังไม่ได้ผล", "สิ่งที่จะปรับในภาคเรียนหน้า",
+                  "ลงชื่อ", "ผู้รายงาน", "ตำแหน่งผู้อำนวยการโรงเรียนกรุงเทพศึกษา", "วันที่"):
+        assert words in last, words
+    assert "บันทึกล่าสุดโดย" in last
+    assert [REFLECTION["worked"]] in [row[:1] for row in sheets["การสะท้อนผล"]]
+    text = _flat(" ".join(pages))
+    assert "สถานะตอนนี้การส่งต่อ" in text and "การส่งต่อทั้งหมด2ได้รับรายงานผลกลับแล้ว(นับทุกสถานะ)1" in text
+    await people.areasup.sign_in(settings, client)
+    hers = _flat(" ".join(_pages((await client.get(f"/area/schools/{people.bangkok}/report?term={term.key}")).content)))
+    assert REFLECTION["worked"] not in hers and "ผู้รายงาน" in hers
+    assert "ไม่ได้แสดงส่วนนี้เพราะการสะท้อนผลของคณะกรรมการเปิดให้อ่านภายในโรงเรียนเท่านั้น" in hers

@@ -77,10 +77,14 @@ async def test_the_year_pack_sets_both_terms_pages_side_by_side(client, people, 
     known = await seed(people, app)  # term 1
     wichai = await people.wichai.viewer()
     await services.save_targets(wichai, await figures.find_term(wichai, f"{year_be}-1"), TERM_1_TARGETS)
+    await services.save_reflection(wichai, await figures.find_term(wichai, f"{year_be}-1"),
+                                   {"worked": "ครูเยี่ยมบ้านเป็นทีม"})
     with clock.set_to(later):
         await _term_2(people, app, known)
         wichai = await people.wichai.viewer()
         await services.save_targets(wichai, await figures.find_term(wichai, f"{year_be}-2"), TERM_2_TARGETS)
+        await services.save_reflection(wichai, await figures.find_term(wichai, f"{year_be}-2"),
+                                       {"changes": "ประชุมผู้ปกครองทุกห้องก่อนสอบ"})
         await people.wichai.sign_in(settings, client)
         pages = {n: text_of((await client.get(f"/supervision?term={year_be}-{n}")).text) for n in (1, 2)}
         overviews = {n: await services.overview(wichai, f"{year_be}-{n}") for n in (1, 2)}
@@ -129,7 +133,10 @@ async def test_the_year_pack_sets_both_terms_pages_side_by_side(client, people, 
     assert "ทะเลาะวิวาทใช่2ไม่มีข้อมูล" in flat
     # Cases of the year (Bua's, ปอ's, นิด's; Bua's closed as improved) and each term's referrals.
     assert "เปิดเคสยังเปิดอยู่ปิดแล้ว321" in flat and "ดีขึ้น1" in flat
-    assert "การส่งต่อทั้งหมด213" in flat and "รายงานผลกลับแล้ว101" in flat
+    assert "การส่งต่อทั้งหมด213" in flat and "ได้รับรายงานผลกลับแล้ว(นับทุกสถานะ)101" in flat
+    # Both terms' reflections, and the places to sign, end the pack.
+    assert re.search("ภาคเรียนที่1สิ่งที่ได้ผลดีครูเยี่ยมบ้านเป็นทีม.*ภาคเรียนที่2.*ประชุมผู้ปกครองทุกห้องก่อนสอบ",
+                     _flat(text[-1])) and "ผู้รายงาน" in _flat(text[-1])
     assert flat.count(_flat("ภาคเรียนนี้ไม่มีการสำรวจความพึงพอใจของผู้ปกครอง")) == 2
     # A page per classroom, with both terms' figures of the class.
     rooms = [p for p in text if re.search(r"ห้อง ม\.1/\d ครูประจำชั้น", p)]
