@@ -113,6 +113,7 @@ class Report:
     year: bool = False  # the whole school year's pack (supervision.year_report), not a term's
     notes: list[str] = field(default_factory=list)  # said on the pack's page too (a term with no data yet)
     code: str = ""  # the school's code: the files are named with it (DEMO-report-2569-2.pdf)
+    contents: list[str] = field(default_factory=list)  # the parts, as the cover and the pack's page list them
 
     @property
     def filename(self) -> str:
@@ -168,7 +169,7 @@ async def build(viewer: Viewer, term_key: str = "") -> Report:
                                        school["name"]))
     return Report(school["name"], format_term(term.year_be, term.number), term.key,
                   format_date(f.as_of, long=True, weekday=False), format_date(today, long=True, weekday=False),
-                  f.has_data, sections, code=school["code"])
+                  f.has_data, sections, code=school["code"], contents=[_(title) for title in CONTENTS])
 
 
 def _cover(found: services.Overview, school: str) -> Section:

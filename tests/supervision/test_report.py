@@ -68,6 +68,10 @@ async def test_the_pack_carries_the_figures_the_director_reads(client, people, s
     page = text_of(front.text)
     listing = text_of((await client.get("/supervision/report")).text)
     assert "ดาวน์โหลด PDF" in listing and "รายงานรายห้องเรียน ห้องละหนึ่งหน้า (2 ห้อง)" in listing
+    # What a director needs to know of the pack: for which term, what it holds and what it is for.
+    assert (f"ชุดรายงานภาคเรียนที่ {wichai.term_number} ปีการศึกษา {wichai.year_be} มีหัวข้อต่อไปนี้ "
+            "พร้อมให้ลงนามและส่งสำนักงานเขตพื้นที่การศึกษา") in listing
+    assert "ตัวเลขทุกตัวตรงกับหน้าภาพรวม" not in listing
     pages, sheets = await _downloads(client)
     text = " ".join(pages)
     assert "รายงานผลการดำเนินงานระบบการดูแลช่วยเหลือนักเรียน" in pages[0]

@@ -204,3 +204,22 @@ async def test_the_area_supervisor_gets_the_year_pack_with_no_student_named(clie
         assert student["first_name"] not in text and student["last_name"] not in text, student
     refused = await client.get(f"/area/schools/{people.chiang_mai}/report?year={year_be}")
     assert refused.status_code == 404
+
+
+async def test_the_year_pack_says_as_on_which_day_until_the_year_is_over(client, people, settings, app):
+    """In November the year is not over: the groups stand "as on" the figures' day, not "at the year's end"; a past
+    year's pack says its end. The "last year" column is said plainly: which term of which year it is."""
+    await seed(people, app)
+    wichai = await people.wichai.viewer()
+    await schools.ensure_school_year(people.bangkok, wichai.year_be - 1)
+    await people.wichai.sign_in(settings, client)
+    now = _flat(" ".join(_pages((await client.get(f"/supervision/report?year={wichai.year_be}&format=pdf")).content)))
+    assert "ณสิ้นปีการศึกษา" not in now and "กลุ่มนักเรียนจากการคัดกรองแยกตามชั้นณวันที่" in now
+    term = await figures.find_term(wichai)
+    assert _flat(f"คอลัมน์ “ปีที่แล้ว” คือภาคเรียนที่ {term.number} ของปีการศึกษา {wichai.year_be - 1}") in now
+    assert "ภาคเรียนล่าสุดที่เริ่มแล้ว" not in now
+    listing = text_of((await client.get(f"/supervision/report?year={wichai.year_be}")).text)
+    assert "กลุ่มนักเรียนจากการคัดกรองแยกตามชั้น ณ วันที่" in listing
+    past = _flat(" ".join(_pages((await client.get(f"/supervision/report?year={wichai.year_be - 1}&format=pdf")
+                                  ).content)))
+    assert "กลุ่มนักเรียนจากการคัดกรองแยกตามชั้นณสิ้นปีการศึกษา" in past
