@@ -151,9 +151,10 @@ def _thai_pieces(run: str) -> list[str]:
     return merged
 
 
-# A number with what belongs to it: 119, 1,234, 100 %, 4/9, 150/365 · 41 %: a line never breaks inside one.
+# A number with what belongs to it: 119, 1,234, 100 %, 4/9, 150/365 · 41 %, and the Thai word before it (ภาคเรียนที่ 2,
+# ปีการศึกษา 2569): a line never breaks inside one.
 _NUMERIC = re.compile(r"[\d,.]*\d[\d,.]*(?:/[\d,.]*\d)?%?")
-_TOGETHER = re.compile(r"(?<=\d)\s+(?=%)|(?<=\d)\s+(?=·\s*\d)|(?<=\d\s·)\s+(?=\d)|(?<=ที่)\s+(?=\d)")
+_TOGETHER = re.compile(r"(?<=\d)\s+(?=%)|(?<=\d)\s+(?=·\s*\d)|(?<=\d\s·)\s+(?=\d)|(?<=[\u0e01-\u0e4e])\s+(?=\d)")
 
 
 @functools.lru_cache(maxsize=16384)
@@ -165,10 +166,13 @@ def _pieces(text: str) -> tuple[str, ...]:
     for part in re.split(r"([^\S\u00a0]+)", glued):
         if not part:
             continue
-        if part.isspace() and "\u00a0" not in part:
+        words, _, number = part.partition("\u00a0")
+        if part.isspace() and not number:
             pieces.append(" ")
-        elif _THAI.search(part) and not _NUMERIC.search(part):
-            pieces += _thai_pieces(part)
+        elif _THAI.search(words) and not _NUMERIC.search(words):
+            pieces += _thai_pieces(words)  # a Thai word and the number after it go together: ปีการศึกษา 2569
+            if number:
+                pieces[-1] += " " + number.replace("\u00a0", " ")
         else:
             pieces.append(part.replace("\u00a0", " "))
     return tuple(pieces)

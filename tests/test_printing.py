@@ -135,6 +135,11 @@ def test_a_number_with_its_share_never_breaks_in_a_table_cell():
     assert {"119", "110", "104", "114", "1,234"} <= tokens and not {"11", "10", "1,23", "23", "34"} & tokens, read
     assert re.search(r"119\s+110\s+104\s+114\s+1,234\s+9\s+100 %", read), read
     assert "150/365 · 41 %" in read and "98/365 · 27 %" in read, read
+    # In a paragraph a number stays with the word it counts: never "ปีการศึกษา" at a line's end, "2569" alone below.
+    note = "คอลัมน์ปีที่แล้วคือภาคเรียนที่ 2 ของปีการศึกษา 2568 เทียบกับภาคเรียนที่ 2 ของปีการศึกษา 2569"
+    for width in range(30, 140, 2):
+        lines = printing.wrap(note, "regular", 13, width)
+        assert not [line for line in lines if re.fullmatch(r"[\d ·/%]+", line)], (width, lines)
 
 
 def test_table_cells_and_titles_break_only_between_words():
