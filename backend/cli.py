@@ -318,7 +318,7 @@ async def report(school_code: str, term: str, out: Path, username: str | None, y
         raise SystemExit(gettext(refusal.message, **refusal.values)) from None
     out.mkdir(parents=True, exist_ok=True)
     for suffix, data in (("pdf", await pack.pdf(found)), ("xlsx", await pack.xlsx(found))):
-        path = out / f"{school_code}-{found.filename}.{suffix}"
+        path = out / f"{found.filename}.{suffix}"  # the school's code first, as the web download's
         path.write_bytes(data)
         print(f"{path} ({len(data):,} bytes)")
 async def create_area_supervisor(username: str, name: str, password: str, schools: str) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import zlib
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
@@ -15,6 +16,9 @@ from fontTools.ttLib import TTFont
 
 if TYPE_CHECKING:
     from backend.printing import Face, Glyph
+
+# fontTools logs each table it cuts at INFO (70 lines for a year's report pack): a command's log is for what happened.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 
 class Embedded:
@@ -131,8 +135,8 @@ def _text(value: str) -> str:
 
 
 def _to_unicode(by_cid: list[tuple[int, int, str]]) -> str:
-    """The map a reader uses to copy or search the text: each CID's characters. A cluster's further glyphs (the
-    second and third of น้ำ) map to nothing, so the word reads once."""
+    """The map a reader uses to copy or search the text: each CID's characters (printing.Face.shape hands them out).
+    A cluster's marks map to nothing, so the word reads once; ำ's า maps to ำ (น้ำ: น → น้, ํ → nothing, า → ำ)."""
     lines = ["/CIDInit /ProcSet findresource begin", "12 dict begin", "begincmap",
              "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def",
              "/CMapName /Adobe-Identity-UCS def", "/CMapType 2 def",

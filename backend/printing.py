@@ -90,12 +90,20 @@ class Face:
         infos, positions = buffer.glyph_infos, buffer.glyph_positions
         starts = sorted({info.cluster for info in infos}) + [len(text)]
         ends = dict(zip(starts, starts[1:], strict=False))
-        glyphs, seen = [], set()
-        for info, position in zip(infos, positions, strict=True):
-            first = info.cluster not in seen
-            seen.add(info.cluster)
-            glyphs.append(Glyph(info.codepoint, text[info.cluster:ends[info.cluster]] if first else "",
-                                position.x_advance, position.x_offset, position.y_offset))
+        # Each glyph's text, for the copy map: a cluster's text on its first glyph, except that sara am (ำ), drawn as
+        # its circle and a า that takes room of its own, goes on that า: a reader places text where its glyph stands,
+        # and a า standing for nothing reads as a gap, so "ดำเนิน" would copy as "ดำ เนิน".
+        texts = [""] * len(infos)
+        for start in starts[:-1]:
+            members = [n for n, info in enumerate(infos) if info.cluster == start]
+            cluster = text[start:ends[start]]
+            spacing = [n for n in members if positions[n].x_advance]
+            if cluster.endswith("\u0e33") and len(spacing) > 1:
+                texts[members[0]], texts[spacing[-1]] = cluster[:-1], cluster[-1]
+            else:
+                texts[members[0]] = cluster
+        glyphs = [Glyph(info.codepoint, texts[n], position.x_advance, position.x_offset, position.y_offset)
+                  for n, (info, position) in enumerate(zip(infos, positions, strict=True))]
         return tuple(glyphs), sum(g.advance for g in glyphs)
 
     def width(self, text: str, size: float) -> float:
@@ -113,19 +121,60 @@ def _thai_parser():
     return budoux.load_default_thai_parser()
 
 
+@functools.cache
+def _whole_words() -> tuple[frozenset[str], int]:
+    """The words a line never breaks inside (thai_words.txt beside this file), and the longest one's length."""
+    path = Path(__file__).with_name("thai_words.txt")
+    words = frozenset(line.strip() for line in path.read_text(encoding="utf-8").splitlines()
+                      if line.strip() and not line.startswith("#"))
+    return words, max(map(len, words))
+
+
+def _thai_pieces(run: str) -> list[str]:
+    """A run of Thai cut where BudouX finds a break, except inside a word of thai_words.txt (BudouX cuts จากทั้งหมด
+    as จาก|ทั้ง|หมด and ครบถ้วน as ครบ|ถ้วน; every word of the list found in the run keeps its letters together)."""
+    pieces = _thai_parser().parse(run)
+    words, longest = _whole_words()
+    inside: set[int] = set()
+    for start in range(len(run)):
+        for end in range(min(len(run), start + longest), start + 1, -1):
+            if run[start:end] in words:
+                inside.update(range(start + 1, end))
+                break
+    merged, at = [], 0
+    for piece in pieces:
+        if merged and at in inside:
+            merged[-1] += piece
+        else:
+            merged.append(piece)
+        at += len(piece)
+    return merged
+
+
+# A number with what belongs to it: 119, 1,234, 100 %, 4/9, 150/365 · 41 %, and the Thai word before it (ภาคเรียนที่ 2,
+# ปีการศึกษา 2569): a line never breaks inside one.
+_NUMERIC = re.compile(r"[\d,.]*\d[\d,.]*(?:/[\d,.]*\d)?%?")
+_TOGETHER = re.compile(r"(?<=\d)\s+(?=%)|(?<=\d)\s+(?=·\s*\d)|(?<=\d\s·)\s+(?=\d)|(?<=[\u0e01-\u0e4e])\s+(?=\d)")
+
+
 @functools.lru_cache(maxsize=16384)
 def _pieces(text: str) -> tuple[str, ...]:
-    """Where a line may break: between words and spaces, and between Thai words (BudouX)."""
+    """Where a line may break: between words and spaces, and between Thai words (BudouX, never inside a word of
+    thai_words.txt); never inside a number with its per cent or its total."""
     pieces = []
-    for part in re.split(r"(\s+)", text):
+    glued = _TOGETHER.sub("\u00a0", text)  # the spaces inside a number's expression: not places to break
+    for part in re.split(r"([^\S\u00a0]+)", glued):
         if not part:
             continue
-        if part.isspace():
+        words, _, number = part.partition("\u00a0")
+        if part.isspace() and not number:
             pieces.append(" ")
-        elif _THAI.search(part):
-            pieces += _thai_parser().parse(part)
+        elif _THAI.search(words) and not _NUMERIC.search(words):
+            pieces += _thai_pieces(words)  # a Thai word and the number after it go together: ปีการศึกษา 2569
+            if number:
+                pieces[-1] += " " + number.replace("\u00a0", " ")
         else:
-            pieces.append(part)
+            pieces.append(part.replace("\u00a0", " "))
     return tuple(pieces)
 
 
@@ -184,11 +233,29 @@ def fit_words(text: str, style: str, size: float, width: float, smallest: float 
     return wrap(text, style, size, width), size
 
 
+def balanced(text: str, style: str, size: float, width: float) -> list[str]:
+    """A title's lines as wrap() breaks them, but with no word left alone on the last line when a narrower measure
+    keeps as many lines and takes one more word down ("…ภาคเรียน / เดียวกันปีที่แล้ว", not "…ปีที่ / แล้ว")."""
+    lines = wrap(text, style, size, width)
+    lone = len(lines) > 1 and len([p for p in _pieces(lines[-1]) if p != " "]) == 1
+    for share in (0.95, 0.9, 0.85, 0.8, 0.75, 0.7) if lone else ():
+        tried = wrap(text, style, size, width * share)
+        if len(tried) > len(lines):
+            break
+        if len([p for p in _pieces(tried[-1]) if p != " "]) > 1:
+            return tried
+    return lines
+
+
 class Document:
     """A PDF of A4 pages, written top to bottom. Sizes in millimetres, fonts in points."""
 
-    def __init__(self, title: str, margin: float = 15, lang: str = "th-TH"):
+    def __init__(self, title: str, margin: float = 15, lang: str = "th-TH", numbered: str = ""):
+        """`numbered`: each page's number and the count, written after its footer on the right once all pages are
+        made ("หน้า %(page)s จาก %(pages)s")."""
         self.title = title
+        self.numbered = numbered
+        self.rights: list[str] = []  # each page's footer on the right, written when the pages are counted
         self.lang = lang
         self.margin = margin
         self.width = A4[0] - 2 * margin  # the text's width
@@ -208,13 +275,23 @@ class Document:
         left, right = footer
         if left:
             self._run(left, "regular", 10, self.margin, A4[1] - self.margin / 2)
-        if right:
-            self._run(right, "regular", 10, A4[0] - self.margin - self.fonts["regular"].face.width(right, 10),
-                      A4[1] - self.margin / 2)
+        self.rights.append(right)
+
+    def _footers(self) -> None:
+        """Each page's footer on the right, with its number of the pages' count when they are numbered."""
+        for n, right in enumerate(self.rights):
+            if self.numbered:
+                number = self.numbered % {"page": n + 1, "pages": len(self.pages)}
+                right = f"{right} · {number}" if right else number
+            if right:
+                self._run(right, "regular", 10, A4[0] - self.margin - self.fonts["regular"].face.width(right, 10),
+                          A4[1] - self.margin / 2, page=n)
+        self.rights, self.numbered = [""] * len(self.pages), ""  # written once, however often the file is made
 
     def drop_pages(self, start: int) -> None:
         """Take back the pages from `start` on (a try at fitting something on one page that did not)."""
         del self.pages[start:]
+        del self.rights[start:]
 
     @property
     def room(self) -> float:
@@ -227,16 +304,17 @@ class Document:
 
     # Drawing --------------------------------------------------------------------------------------------------
 
-    def _out(self, operators: str) -> None:
-        self.pages[-1].append(operators)
+    def _out(self, operators: str, page: int = -1) -> None:
+        self.pages[page].append(operators)
 
-    def _run(self, text: str, style: str, size: float, x: float, baseline: float) -> None:
-        """One line of text, its baseline at (x, baseline) from the page's top left corner."""
+    def _run(self, text: str, style: str, size: float, x: float, baseline: float, page: int = -1) -> None:
+        """One line of text, its baseline at (x, baseline) from the page's top left corner (on the page being
+        written, or another)."""
         if not text:
             return
         font = self.fonts[style]
         self._out(f"BT /{font.resource} {size:g} Tf {x * MM:.2f} {(A4[1] - baseline) * MM:.2f} Td "
-                  f"{font.operators(text, size)} ET")
+                  f"{font.operators(text, size)} ET", page)
 
     def _lines(self, lines: list[str], style: str, size: float, x: float, top: float, width: float,
                align: str = "left") -> None:
@@ -257,6 +335,10 @@ class Document:
 
     # Blocks ---------------------------------------------------------------------------------------------------
 
+    def keep(self, height: float) -> None:
+        """What comes next stays together: a new page unless `height` millimetres are left on this one."""
+        self._fit(height)
+
     def space(self, height: float) -> None:
         self.y += height
 
@@ -267,20 +349,22 @@ class Document:
         self.y += 2
 
     def text(self, text: str, size: float = 14, bold: bool = False, indent: float = 0,
-             align: str = "left") -> None:
-        """A paragraph, wrapped in the page's width; a long one goes on over pages."""
+             align: str = "left", lines: list[str] | None = None) -> None:
+        """A paragraph, wrapped in the page's width (or as `lines` already wrapped); a long one goes on over
+        pages."""
         style = "bold" if bold else "regular"
-        for line in wrap(text, style, size, self.width - indent):
+        for line in lines if lines is not None else wrap(text, style, size, self.width - indent):
             self._fit(self.line_height(size))
             self._lines([line], style, size, self.margin + indent, self.y, self.width - indent, align)
             self.y += self.line_height(size)
 
     def heading(self, text: str, size: float = 16, align: str = "left") -> None:
-        """A bold title, kept with at least two lines of what follows."""
+        """A bold title, kept with at least two lines of what follows, with no lone word on its last line."""
         if self.pages and self.y > self.margin:
             self.y += 1
-        self._fit(self.line_height(size) * len(wrap(text, "bold", size, self.width)) + self.line_height(14) * 2)
-        self.text(text, size, bold=True, align=align)
+        lines = balanced(text, "bold", size, self.width)
+        self._fit(self.line_height(size) * len(lines) + self.line_height(14) * 2)
+        self.text(text, size, bold=True, align=align, lines=lines)
 
     def fields(self, pairs: list[tuple[str, str]], size: float = 14, gap: float = 6) -> None:
         """Label and value pairs written one after another as on a form ("เลขประจำตัว 10002   ชื่อ …"), the label
@@ -304,19 +388,50 @@ class Document:
         if x > self.margin:
             self.y += line
 
-    def table(self, header: list[str], rows: list[list[str]], widths: list[float], size: float = 13) -> None:
-        """A ruled table across the page, `widths` in proportion; cells wrap, a row never splits, and the header
-        comes again on a new page. A header cell breaks only between words: one whose word is wider than the
-        column is set smaller (fit_words), so that a narrow column reads เป้าหมาย, never เป้าหม / าย."""
-        total = sum(widths)
-        columns = [self.width * w / total for w in widths]
+    def columns(self, header: list[str], rows: list[list[str]], widths: list[float], size: float) -> list[float]:
+        """The columns' widths in millimetres, from what they hold (as a browser lays out a table): each at least as
+        wide as its widest word or number (a header's a point smaller, in bold), the rest of the page shared out
+        towards the width each needs to hold its body's cells on one line, and what is left after that in
+        proportion to `widths`. When even the widest words cannot all be had, in proportion to them (the cells then
+        set smaller)."""
+        pad = 2 * 1.5 + 0.5  # a cell's sides, and a little room
+        regular, bold = self.fonts["regular"].face, self.fonts["bold"].face
+
+        def measure(text: str, face: Face, at: float) -> tuple[float, float]:
+            lines = str(text).split("\n")
+            words = [face.width(p, at) for line in lines for p in _pieces(line) if p != " "]
+            return max(words, default=0.0), max((face.width(line, at) for line in lines), default=0.0)
+
+        cells = [[measure(head, bold, size - 1)] + [measure(row[n], regular, size) for row in rows]
+                 for n, head in enumerate(header)]
+        need = [pad + max(word for word, _ in column) for column in cells]
+        # A header may take two or three lines: only the body's cells ask for room to stand on one line.
+        whole = [max(need[n], pad + max((line for _, line in column[1:]), default=0.0))
+                 for n, column in enumerate(cells)]
+        if sum(need) >= self.width:
+            return [self.width * n / sum(need) for n in need]
+        wish = [w - n for n, w in zip(need, whole, strict=True)]
+        left = self.width - sum(need)
+        if sum(wish) >= left:
+            return [n + left * w / sum(wish) for n, w in zip(need, wish, strict=True)]
+        left -= sum(wish)
+        return [w + left * hint / sum(widths) for w, hint in zip(whole, widths, strict=True)]
+
+    def table(self, header: list[str], rows: list[list[str]], widths: list[float], size: float = 13,
+              like: list[list[str]] | None = None) -> None:
+        """A ruled table across the page, its columns as wide as their content asks (columns(); `widths` share out
+        the room left); cells wrap, a row never splits, and the header comes again on a new page. A cell breaks only
+        between words, never inside a number with its % or total: one whose word is still wider than its column is
+        set smaller (fit_words), so that a narrow column reads เป้าหมาย and 119, never เป้าหม / าย or 11 / 9.
+        `like`: the rows of every table meant to line up with this one (the same columns on one page), to measure
+        the columns by."""
+        columns = self.columns(header, like or rows, widths, size)
         pad, side = 1.0, 1.5  # room above and below a cell's text, and at its sides
 
         # Each cell as (lines, size): the header smaller, fewer of its words wrap.
         head = [fit_words(text, "bold", size - 1, width - 2 * side) for text, width in zip(header, columns,
                                                                                             strict=True)]
-        body = [[(wrap(text, "regular", size, width - 2 * side), size) for text, width in zip(row, columns,
-                                                                                                strict=True)]
+        body = [[fit_words(text, "regular", size, width - 2 * side) for text, width in zip(row, columns, strict=True)]
                 for row in rows]
 
         def row_height(cells: list[tuple[list[str], float]]) -> float:
@@ -358,6 +473,7 @@ class Document:
     def to_bytes(self) -> bytes:
         if not self.pages:
             self.new_page()
+        self._footers()
         return pdf_file.write(self.title, self.lang, self.pages, list(self.fonts.values()),
                               (A4[0] * MM, A4[1] * MM))
 

@@ -113,9 +113,14 @@ class Measure:
 
     @property
     def percent(self) -> int | None:
-        """Rounded down, so that 99.6 % is not shown as a 100 % that is not there; None when there is nothing to
-        count."""
-        return self.done * 100 // self.total if self.total else None
+        """The share in whole per cent, rounded half up as Thai reports round (98/365 is 26.8 %: 27 %; 2/3: 67 %),
+        except that it reads 100 % only when all are done and 0 % only when none is (364/365: 99 %, 1/400: 1 %);
+        None when there is nothing to count. A target is judged on the exact share (services.check), never on this:
+        2/3 shown as 67 % has not met a 67 % target."""
+        if not self.total:
+            return None
+        shown = (self.done * 200 + self.total) // (self.total * 2)
+        return min(max(shown, 1 if self.done else 0), 99 if self.done < self.total else 100)
 
     @property
     def gap(self) -> int:

@@ -20,7 +20,8 @@ from anyio import to_thread
 
 from backend import clock, printing
 from backend.accounts import services as accounts
-from backend.accounts.access import Viewer, makes_care_report, reads_school_survey, school_of, sees_risk_trend
+from backend.accounts.access import (Viewer, makes_care_report, reads_school_survey, school_of, sees_risk_trend,
+                                     sees_supervision)
 from backend.behaviour import reports as behaviour_reports
 from backend.care import reports as care_reports
 from backend.care.tables import OUTCOME_LABELS, REFERRAL_LABELS, Outcome, ReferralStatus
@@ -33,20 +34,62 @@ from backend.survey import services as survey
 
 TITLE = N_("Student care system report")
 NO_DATA = N_("no data")
+# Beside the referrals by where each stands now: those reported back, whether closed since or not.
+REPORTED_ANY = N_("Reported back, whatever their status now")
+ROUNDING = N_("Shares are rounded to whole per cent, halves up. Whether a target is met is judged on the exact share "
+              "before rounding: 2 of 3 (67 %) has not met a 67 % target.")
 CONTENTS = (N_("Coverage of each component, with its target and the same term last year"),
             N_("Screening groups by grade"), N_("Behaviour by category against the same term last year"),
-            N_("Cases, referrals and their outcomes"), N_("Parents' satisfaction"), N_("A page for each classroom"))
+            N_("Cases, referrals and their outcomes"), N_("Parents' satisfaction"), N_("A page for each classroom"),
+            N_("The care committee's reflection on the term, and signatures"))
+
+
+@dataclass(frozen=True)
+class Percent:
+    """A share or a target in whole per cent: "44 %" on paper, a number shown as a percentage in the workbook."""
+
+    value: int
+
+    def __str__(self) -> str:
+        return f"{self.value} %"
+
+
+@dataclass(frozen=True)
+class Share:
+    """A figure, done of total and its share: "4/9 · 44 %" on paper, three numbers in the workbook."""
+
+    done: int
+    total: int
+    percent: int | None
+
+    def __str__(self) -> str:
+        return f"{self.done}/{self.total}" + ("" if self.percent is None else f" · {self.percent} %")
+
+
+@dataclass(frozen=True)
+class Mean:
+    """A mean score: "4.25" on paper, a number in the workbook."""
+
+    value: float
+
+    def __str__(self) -> str:
+        return f"{self.value:.2f}"
+
+
+Cell = str | int | Percent | Share | Mean
 
 
 @dataclass
 class Block:
-    """A sentence (`text`, bold for a sub-heading), or a table whose cells are text or whole numbers."""
+    """A sentence (`text`, bold for a sub-heading), or a table whose cells are text, whole numbers, shares, per
+    cents and means (each drawn as text on paper, and as numbers in the workbook)."""
 
     kind: str  # text, caption, table
     text: str = ""
     header: list[str] = field(default_factory=list)
-    rows: list[list[str | int]] = field(default_factory=list)
+    rows: list[list[Cell]] = field(default_factory=list)
     widths: list[float] = field(default_factory=list)
+    figures: tuple[int, ...] = ()  # the columns of figures (Share): three columns each in the workbook
 
 
 @dataclass
@@ -69,14 +112,17 @@ class Report:
     sections: list[Section]
     year: bool = False  # the whole school year's pack (supervision.year_report), not a term's
     notes: list[str] = field(default_factory=list)  # said on the pack's page too (a term with no data yet)
+    code: str = ""  # the school's code: the files are named with it (DEMO-report-2569-2.pdf)
+    contents: list[str] = field(default_factory=list)  # the parts, as the cover and the pack's page list them
 
     @property
     def filename(self) -> str:
-        return f"report-{self.key}"
+        """Without its suffix; with the school's code, so that an area office's folder of packs keeps each."""
+        return f"{self.code}-report-{self.key}" if self.code else f"report-{self.key}"
 
 
-def percent(value: int | None) -> str:
-    return "–" if value is None else f"{value} %"
+def percent(value: int | None) -> Percent | str:
+    return "–" if value is None else Percent(value)
 
 
 def met(check) -> str:
@@ -119,9 +165,11 @@ async def build(viewer: Viewer, term_key: str = "") -> Report:
             "Left out: the parents' survey results are read by the executives."))]))
     teachers = await accounts.homeroom_teachers_of([c.id for c in f.classes])
     sections += [_classroom(c, teachers.get(c.id, []), f) for c in f.classes]
+    sections.append(reflection_section(_(CONTENTS[6]), [("", found.reflection)], sees_supervision(viewer),
+                                       school["name"]))
     return Report(school["name"], format_term(term.year_be, term.number), term.key,
                   format_date(f.as_of, long=True, weekday=False), format_date(today, long=True, weekday=False),
-                  f.has_data, sections)
+                  f.has_data, sections, code=school["code"], contents=[_(title) for title in CONTENTS])
 
 
 def _cover(found: services.Overview, school: str) -> Section:
@@ -168,6 +216,7 @@ def _coverage(found: services.Overview) -> Section:
         if component == "promotion":
             blocks.append(Block("text", _("Homeroom activities recorded: %(n)s", n=f.activities)))
         blocks.append(Block("table", header=header, rows=rows, widths=[64, 14, 16, 15, 15, 32, 24]))
+    blocks.append(Block("text", _(ROUNDING)))
     return Section(_(CONTENTS[0]), _("Summary"), blocks, new_page=True)
 
 
@@ -231,8 +280,8 @@ def _cases(f: figs.TermFigures, cases: dict) -> Section:
     rows: list[list[str | int]] = [[_(REFERRAL_LABELS[ReferralStatus(status)]), sum(ages.values())]
                                    for status, ages in referrals["by_status"].items()]
     rows.append([_("All referrals"), referrals["total"]])
-    rows.append([_("Reported back"), referrals["reported"]])
-    blocks.append(Block("table", header=[_("Status"), _("Referrals")], rows=rows, widths=[3, 1]))
+    rows.append([_(REPORTED_ANY), referrals["reported"]])
+    blocks.append(Block("table", header=[_("Status now"), _("Referrals")], rows=rows, widths=[3, 1]))
     return Section(_(CONTENTS[3]), _("Cases and referrals"), blocks, new_page=True)
 
 
@@ -246,9 +295,9 @@ def survey_section(found: dict | None, title: str = "") -> Section:
     if not school["answered"]:
         blocks.append(Block("text", _("No guardian has answered yet.")))
         return Section(title, sheet, blocks, new_page=True)
-    rows = [[q["question"], q["count"], "–" if q["mean"] is None else f"{q['mean']:.2f}",
+    rows = [[q["question"], q["count"], "–" if q["mean"] is None else Mean(q["mean"]),
              *(q["spread"][score] for score in survey.SCALE),
-             "–" if q.get("last_year") is None else f"{q['last_year']:.2f}"] for q in school["questions"]]
+             "–" if q.get("last_year") is None else Mean(q["last_year"])] for q in school["questions"]]
     blocks.append(Block("table", header=[_("Question"), _("Answers"), _("Mean (1–5)"), *map(str, survey.SCALE),
                                          _("Same term last year")], rows=rows,
                         widths=[4, 1, 1, 0.5, 0.5, 0.5, 0.5, 0.5, 1.2]))
@@ -285,20 +334,58 @@ def class_section(c: figs.ClassFigures, blocks: list[Block]) -> Section:
     return Section(_("Classroom %(label)s", label=c.label), _("Classrooms"), blocks, new_page=True, footer=c.label)
 
 
+def reflection_section(title: str, reflections: list[tuple[str, services.Reflection | None]], shown: bool,
+                       school: str) -> Section:
+    """The care committee's reflection (the PDCA "act": what worked, what did not, what changes) of each term, each
+    under its label ("" for the term pack's one), and the places to sign that end the pack. The committee's own
+    words stay the school's (`shown` False: the area supervisor's pack)."""
+    blocks: list[Block] = []
+    if not shown:
+        blocks.append(Block("text", _("Left out: the care committee's reflection stays with the school.")))
+    for label, found in reflections if shown else ():
+        if label:
+            blocks.append(Block("caption", label))
+        if found is None:
+            blocks.append(Block("text", _("The care committee has not written its reflection on this term yet.")))
+            continue
+        for heading, text in ((_("What worked"), found.worked), (_("What did not work"), found.did_not),
+                              (_("What changes next term"), found.changes)):
+            blocks += [Block("caption", heading), Block("text", text or "–")]
+        blocks.append(Block("text", _("last written by %(name)s, %(when)s", name=found.written_by or "–",
+                                      when=format_date(found.written_at, long=True, weekday=False))))
+    dots = "." * 36
+    sign, name, day = f"{_('Signed')} {dots}", f"( {dots} )", f"{_('Date')} {'.' * 10}/{'.' * 10}/{'.' * 10}"
+    director = _("Director of %(school)s", school=school)
+    blocks.append(Block("signatures", rows=[[f"{sign} {_('Reporter')}", name, f"{_('Position')} {dots}", day],
+                                            [sign, name, f"{_('Position')} {director}", day]]))
+    return Section(title, _("Reflection"), blocks, new_page=True)
+
+
 # Drawing ----------------------------------------------------------------------------------------------------------
 
 
 def to_pdf(report: Report, title: str) -> bytes:
-    doc = printing.Document(title)
+    doc = printing.Document(title, numbered=_("Page %(page)s of %(pages)s"))
     left = f"{report.school} · {report.term}"
     doc.new_page(footer=(left, report.made_on))
     for n, section in enumerate(report.sections):
         if n and section.new_page:
             doc.new_page(footer=(left, section.footer or report.made_on))
         doc.heading(section.title, size=18 if n == 0 else 16, align="center" if n == 0 else "left")
+        # The section's tables with the same columns (each component's) line up: measured on all their rows.
+        alike: dict[tuple[str, ...], list[list[str]]] = {}
         for block in section.blocks:
             if block.kind == "table":
-                doc.table(block.header, [[str(cell) for cell in row] for row in block.rows], block.widths, size=12)
+                alike.setdefault(tuple(block.header), []).extend([str(c) for c in row] for row in block.rows)
+        for at, block in enumerate(section.blocks):
+            if block.kind == "caption" and at + 1 < len(section.blocks) and section.blocks[at + 1].kind == "table":
+                doc.keep(doc.line_height(14) * 2 + doc.line_height(12) * 3)  # never a caption alone at a page's foot
+            if block.kind == "table":
+                doc.table(block.header, [[str(cell) for cell in row] for row in block.rows], block.widths, size=12,
+                          like=alike[tuple(block.header)])
+            elif block.kind == "signatures":
+                doc.space(8)
+                doc.signatures([[str(line) for line in lines] for lines in block.rows], size=13)
             else:
                 doc.text(block.text, size=14 if block.kind == "caption" else 13, bold=block.kind == "caption",
                          align="center" if n == 0 and block.kind == "caption" else "left")
@@ -309,10 +396,12 @@ def to_xlsx(report: Report) -> bytes:
     buffer = io.BytesIO()
     # Category names and survey questions are typed by people: never a formula or a link when opened.
     book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
+    cell = {"border": 1, "valign": "top", "text_wrap": True}
     styles = {"title": book.add_format({"bold": True, "font_size": 14}), "caption": book.add_format({"bold": True}),
               "head": book.add_format({"bold": True, "bg_color": "#E6F2ED", "border": 1, "text_wrap": True,
                                        "valign": "top"}),
-              "cell": book.add_format({"border": 1, "valign": "top", "text_wrap": True})}
+              "cell": book.add_format(cell), "percent": book.add_format({**cell, "num_format": "0%"}),
+              "mean": book.add_format({**cell, "num_format": "0.00"})}
     sheets: dict[str, list] = {}
     for section in report.sections:
         if section.sheet not in sheets:
@@ -326,11 +415,13 @@ def to_xlsx(report: Report) -> bytes:
         sheet.write(row, 0, section.title, styles["title"])
         row += 1
         for block in section.blocks:
+            if block.kind == "signatures":  # signed on paper
+                continue
             if block.kind == "table":
-                sheet.write_row(row, 0, block.header, styles["head"])
+                sheet.write_row(row, 0, _sheet_header(block), styles["head"])
                 for cells in block.rows:
                     row += 1
-                    sheet.write_row(row, 0, cells, styles["cell"])
+                    _sheet_row(sheet, row, block, cells, styles)
                 row += 2
             else:
                 sheet.write(row, 0, block.text, styles["caption"] if block.kind == "caption" else None)
@@ -338,6 +429,41 @@ def to_xlsx(report: Report) -> bytes:
         sheets[section.sheet][1] = row + 1
     book.close()
     return buffer.getvalue()
+
+
+def _spread(block: Block) -> list[bool]:
+    """The columns holding figures (Share): each takes three columns in the workbook, done, total and share."""
+    return [n in block.figures for n in range(len(block.header))]
+
+
+def _sheet_header(block: Block) -> list[str]:
+    header: list[str] = []
+    for title, spread in zip(block.header, _spread(block), strict=True):
+        header += [f"{title}: {_(part)}" for part in ("Done", "Of", "Share")] if spread else [title]
+    return header
+
+
+def _sheet_row(sheet, row: int, block: Block, cells: list[Cell], styles: dict) -> None:
+    """A table's row as numbers where they are numbers (a share as a fraction shown as per cent, as the page rounds
+    it), so that the workbook can be added up and charted; text stays text."""
+    column = 0
+    for value, spread in zip(cells, _spread(block), strict=True):
+        parts: list = [value]
+        if spread:
+            parts = ([value.done, value.total, "–" if value.percent is None else Percent(value.percent)]
+                     if isinstance(value, Share) else [value, None, None])
+        for part in parts:
+            if isinstance(part, Percent):
+                sheet.write_number(row, column, part.value / 100, styles["percent"])
+            elif isinstance(part, Mean):
+                sheet.write_number(row, column, part.value, styles["mean"])
+            elif isinstance(part, int):
+                sheet.write_number(row, column, part, styles["cell"])
+            elif part is None:
+                sheet.write_blank(row, column, None, styles["cell"])
+            else:
+                sheet.write_string(row, column, str(part), styles["cell"])
+            column += 1
 
 
 async def pdf(report: Report) -> bytes:

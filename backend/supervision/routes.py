@@ -107,9 +107,7 @@ async def report_pack(request: Request, term: FromQuery[str] = "", year: FromQue
         return printing.response(await report.pdf(found), f"{found.filename}.pdf")
     if format == "xlsx":
         return export.response(await report.xlsx(found), f"{found.filename}.xlsx")
-    return page(request, "supervision/report.html", {
-        "r": found, "terms": await figures.terms(viewer),
-        "contents": year_report.YEAR_CONTENTS if found.year else report.CONTENTS, **_context()})
+    return page(request, "supervision/report.html", {"r": found, "terms": await figures.terms(viewer), **_context()})
 
 
 supervision_router = Router(path="/supervision", route_handlers=[front, figure_gap, teachers, targets, save_targets,

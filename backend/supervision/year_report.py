@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 from backend import clock
 from backend.accounts import services as accounts
-from backend.accounts.access import Viewer, reads_school_survey, school_of, sees_risk_trend
+from backend.accounts.access import Viewer, reads_school_survey, school_of, sees_risk_trend, sees_supervision
 from backend.behaviour import reports as behaviour_reports
 from backend.care import reports as care_reports
 from backend.care.tables import REFERRAL_LABELS, ReferralStatus
@@ -28,9 +28,10 @@ from backend.schools.services import SchoolTerm
 from backend.supervision import figures as figs
 from backend.supervision import services
 from backend.supervision.figures import SupervisionError
-from backend.supervision.report import (CONTENTS, NO_DATA, TITLE, Block, Report, Section, case_blocks, check_maker,
-                                        class_groups, class_head, class_section, groups_section, met, percent,
-                                        risk_line, students_line, survey_section)
+from backend.supervision.report import (CONTENTS, NO_DATA, REPORTED_ANY, ROUNDING, TITLE, Block, Cell, Report,
+                                        Section, Share, case_blocks, check_maker, class_groups, class_head,
+                                        class_section, groups_section, met, percent, reflection_section, risk_line,
+                                        students_line, survey_section)
 from backend.survey import services as survey
 
 TERMS = (1, 2)  # a Thai school year's two terms
@@ -38,17 +39,16 @@ YEAR_CONTENTS = (N_("Coverage of each component in term 1 and term 2, with their
                  N_("Screening groups by grade at the year's end"),
                  N_("Behaviour by category over the year against last year"),
                  N_("Cases and referrals of the year and their outcomes"), N_("Parents' satisfaction in each term"),
-                 CONTENTS[5])
+                 CONTENTS[5], N_("The care committee's reflection on each term, and signatures"))
 
 
 def year_name(year_be: int) -> str:
     return _("School year %(year)s", year=year_be)
 
 
-def cell(measure: figs.Measure) -> str:
-    """A figure as the director's page writes it: 4/9 · 44 %."""
-    shown = f"{measure.done}/{measure.total}"
-    return shown if measure.percent is None else f"{shown} · {measure.percent} %"
+def cell(measure: figs.Measure) -> Share:
+    """A figure as the director's page writes it: 4/9 · 44 % (three numbers in the workbook)."""
+    return Share(measure.done, measure.total, measure.percent)
 
 
 async def _year_terms(viewer: Viewer, year: str) -> tuple[int, list[SchoolTerm], list[SchoolTerm]]:
@@ -75,8 +75,11 @@ async def build(viewer: Viewer, year: str) -> Report:
     waiting = [t for t in known if t.number not in found]
     school = await school_of(viewer)
     today = clock.today()
-    sections = [_cover(found, waiting, school["name"], year_be), _coverage(found, waiting),
-                _groups(end)]
+    # Until the year's last term is over, its groups stand as on the figures' day, not "at the year's end".
+    day = None if today > known[-1].ends_on else format_date(end.figures.as_of, long=True, weekday=False)
+    contents = _contents(day)
+    sections = [_cover(found, waiting, school["name"], year_be, contents), _coverage(found, waiting),
+                _groups(end, contents[1], day)]
     first = found[begun[0].number].figures.term
     stretch = (first.began_at(), figs.this_stretch(end.figures.term, today)[1])
     if sees_risk_trend(viewer):
@@ -99,12 +102,15 @@ async def build(viewer: Viewer, year: str) -> Report:
     classes = list(end.figures.classes) + [c for o in found.values() for c in o.figures.classes
                                            if c.id not in {e.id for e in end.figures.classes}]
     teachers = await accounts.homeroom_teachers_of([c.id for c in classes])
-    sections += [_classroom(c, teachers.get(c.id, []), found) for c in classes]
+    sections += [_classroom(c, teachers.get(c.id, []), found, day) for c in classes]
+    sections.append(reflection_section(_(YEAR_CONTENTS[6]), [(_("Term %(n)s", n=n), o.reflection)
+                                                             for n, o in found.items()],
+                                       sees_supervision(viewer), school["name"]))
     return Report(school["name"], year_name(year_be), str(year_be),
                   format_date(end.figures.as_of, long=True, weekday=False),
                   format_date(today, long=True, weekday=False),
                   any(o.figures.has_data for o in found.values()), sections, year=True,
-                  notes=[_waiting_line(t) for t in waiting])
+                  notes=[_waiting_line(t) for t in waiting], code=school["code"], contents=contents)
 
 
 async def _last_year_stretch(viewer: Viewer, year_be: int, first: SchoolTerm, as_of) -> tuple | None:
@@ -123,7 +129,16 @@ def _waiting_line(term: SchoolTerm) -> str:
              day=format_date(term.starts_on, long=True, weekday=False))
 
 
-def _cover(found: dict[int, services.Overview], waiting: list[SchoolTerm], school: str, year_be: int) -> Section:
+def _contents(day: str | None) -> list[str]:
+    """The pack's parts, in the reader's language; `day`: the year is not over, its groups stand as on that day."""
+    titles = [_(title) for title in YEAR_CONTENTS]
+    if day:
+        titles[1] = _("Screening groups by grade as on %(day)s", day=day)
+    return titles
+
+
+def _cover(found: dict[int, services.Overview], waiting: list[SchoolTerm], school: str, year_be: int,
+           contents: list[str]) -> Section:
     end = list(found.values())[-1].figures
     blocks = [Block("caption", school), Block("caption", year_name(year_be)),
               Block("text", _("Figures as on %(day)s", day=format_date(end.as_of, long=True, weekday=False))),
@@ -140,7 +155,7 @@ def _cover(found: dict[int, services.Overview], waiting: list[SchoolTerm], schoo
                                                f"{overview.targets.set_for.year_be}")))
     blocks += [Block("caption", _waiting_line(t)) for t in waiting]
     blocks.append(Block("caption", _("Contents")))
-    blocks += [Block("text", f"{n}. {_(title)}") for n, title in enumerate(YEAR_CONTENTS, start=1)]
+    blocks += [Block("text", f"{n}. {title}") for n, title in enumerate(contents, start=1)]
     return Section(_(TITLE), _("Summary"), blocks)
 
 
@@ -160,7 +175,7 @@ def _coverage(found: dict[int, services.Overview], waiting: list[SchoolTerm]) ->
         for key, figure in figs.FIGURES.items():
             if figure.component != component:
                 continue
-            row: list[str | int] = [_(figure.label)]
+            row: list[Cell] = [_(figure.label)]
             for term in TERMS:
                 overview = found.get(term)
                 if overview is None:
@@ -175,17 +190,22 @@ def _coverage(found: dict[int, services.Overview], waiting: list[SchoolTerm]) ->
         if component == "promotion":
             blocks.append(Block("text", " · ".join(_("Homeroom activities recorded in term %(term)s: %(n)s",
                                                      term=t, n=o.figures.activities) for t, o in found.items())))
-        blocks.append(Block("table", header=header, rows=rows, widths=[38, 25, 16, 20, 25, 16, 20, 20]))
-    blocks.append(Block("text", _("Last year: the same term of the school year before as the year's last term "
-                                  "begun (term %(n)s).", n=end.figures.term.number)))
+        blocks.append(Block("table", header=header, rows=rows, widths=[38, 25, 16, 20, 25, 16, 20, 20],
+                            figures=(1, 4)))
+    term = end.figures.term
+    blocks.append(Block("text", _("The “Last year” column is term %(n)s of school year %(last)s, beside term %(n)s "
+                                  "of school year %(year)s.", n=term.number, last=term.year_be - 1, year=term.year_be)))
+    blocks.append(Block("text", _(ROUNDING)))
     return Section(_(YEAR_CONTENTS[0]), _("Summary"), blocks, new_page=True)
 
 
-def _groups(end: services.Overview) -> Section:
+def _groups(end: services.Overview, title: str, day: str | None) -> Section:
     f = end.figures
-    section = groups_section(f, _("Groups confirmed by the homeroom teachers at the year's end: term %(n)s.",
+    section = groups_section(f, _("Groups confirmed by the homeroom teachers as on %(day)s: term %(n)s.", day=day,
+                                  n=f.term.number) if day else
+                             _("Groups confirmed by the homeroom teachers at the year's end: term %(n)s.",
                                n=f.term.number))
-    section.title = _(YEAR_CONTENTS[1])
+    section.title = title
     return section
 
 
@@ -214,15 +234,16 @@ def _cases(found: dict[int, services.Overview], cases: dict) -> Section:
     for status in ReferralStatus:
         counts = [sum(found[n].figures.referrals["by_status"][status.value].values()) for n in numbers]
         rows.append([_(REFERRAL_LABELS[status]), *counts, sum(counts)])
-    for label, key in ((_("All referrals"), "total"), (_("Reported back"), "reported")):
+    for label, key in ((_("All referrals"), "total"), (_(REPORTED_ANY), "reported")):
         counts = [found[n].figures.referrals[key] for n in numbers]
         rows.append([label, *counts, sum(counts)])
-    blocks.append(Block("table", header=[_("Status"), *(_("Term %(n)s", n=n) for n in numbers), _("Both terms")],
+    blocks.append(Block("table", header=[_("Status now"), *(_("Term %(n)s", n=n) for n in numbers), _("Both terms")],
                         rows=rows, widths=[3] + [1] * (len(numbers) + 1)))
     return Section(_(YEAR_CONTENTS[3]), _("Cases and referrals"), blocks, new_page=True)
 
 
-def _classroom(c: figs.ClassFigures, teachers: list[str], found: dict[int, services.Overview]) -> Section:
+def _classroom(c: figs.ClassFigures, teachers: list[str], found: dict[int, services.Overview],
+               day: str | None) -> Section:
     blocks = class_head(c, teachers)
     of_term = {n: {k.id: k for k in o.figures.classes} for n, o in found.items()}
     rows = []
@@ -238,7 +259,7 @@ def _classroom(c: figs.ClassFigures, teachers: list[str], found: dict[int, servi
                 row.append(cell(room.measures[key]))
         rows.append(row)
     blocks.append(Block("table", header=[_("Figure"), *(_("Term %(n)s", n=n) for n in TERMS)], rows=rows,
-                        widths=[4, 1.5, 1.5]))
-    blocks.append(Block("text", _("Groups at the year's end:")))
+                        widths=[4, 1.5, 1.5], figures=(1, 2)))
+    blocks.append(Block("text", _("Groups as on %(day)s:", day=day) if day else _("Groups at the year's end:")))
     blocks.append(class_groups(c))
     return class_section(c, blocks)

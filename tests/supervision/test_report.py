@@ -28,6 +28,22 @@ def _pages(data: bytes) -> list[str]:
     return [re.sub(r"\s+", " ", page.extract_text()) for page in pypdf.PdfReader(io.BytesIO(data)).pages]
 
 
+def _flat(text: str) -> str:
+    """Text without its spaces: a table's cell may wrap, so its words meet the next line's with a space."""
+    return re.sub(r"\s+", "", text)
+
+
+def _share(shown: str) -> float | str:
+    """A share as the page writes it ("44 %"), as the workbook holds it (0.44, shown as 44%)."""
+    return int(shown.split()[0]) / 100 if shown.endswith("%") else shown
+
+
+def _numbers(shown: str) -> list:
+    """A figure as the page writes it ("4/9 · 44 %"), as the workbook holds it: done, total, share (4, 9, 0.44)."""
+    done, total = map(int, shown.split(" ")[0].split("/"))
+    return [done, total, _share(shown.split("· ")[1]) if "·" in shown else "–"]
+
+
 def _cells(data: bytes) -> dict[str, list[list]]:
     book = openpyxl.load_workbook(io.BytesIO(data))
     return {sheet.title: [list(row) for row in sheet.iter_rows(values_only=True)] for sheet in book.worksheets}
@@ -52,6 +68,10 @@ async def test_the_pack_carries_the_figures_the_director_reads(client, people, s
     page = text_of(front.text)
     listing = text_of((await client.get("/supervision/report")).text)
     assert "ดาวน์โหลด PDF" in listing and "รายงานรายห้องเรียน ห้องละหนึ่งหน้า (2 ห้อง)" in listing
+    # What a director needs to know of the pack: for which term, what it holds and what it is for.
+    assert (f"ชุดรายงานภาคเรียนที่ {wichai.term_number} ปีการศึกษา {wichai.year_be} มีหัวข้อต่อไปนี้ "
+            "พร้อมให้ลงนามและส่งสำนักงานเขตพื้นที่การศึกษา") in listing
+    assert "ตัวเลขทุกตัวตรงกับหน้าภาพรวม" not in listing
     pages, sheets = await _downloads(client)
     text = " ".join(pages)
     assert "รายงานผลการดำเนินงานระบบการดูแลช่วยเหลือนักเรียน" in pages[0]
@@ -63,12 +83,16 @@ async def test_the_pack_carries_the_figures_the_director_reads(client, people, s
         done, total = map(int, shown.split(" ")[0].split("/"))
         percent = shown.split("· ")[1] if "·" in shown else "–"
         assert (done, total) == KNOWN[key]
-        assert f"{label} {done} {total} {percent}" in text, (label, shown)
-        assert summary[label][:3] == [done, total, percent], (label, summary[label])
+        assert _flat(f"{label} {done} {total} {percent}") in _flat(text), (label, shown)  # a label may wrap
+        assert summary[label][:3] == [done, total, _share(percent)], (label, summary[label])
     # The targets and whether they are met, as the page badges them.
-    assert "เยี่ยมบ้านแล้วในปีการศึกษานี้ 4 9 44 % 100 % ยังไม่ถึงเป้าหมาย" in text
-    assert "คัดกรองแล้ว 7 9 77 % 70 % ถึงเป้าหมาย" in text
-    assert summary["คัดกรองแล้ว"][3:5] == ["70 %", "ถึงเป้าหมาย"]
+    assert _flat("เยี่ยมบ้านแล้วในปีการศึกษานี้ 4 9 44 % 100 % ยังไม่ถึงเป้าหมาย") in _flat(text)
+    assert _flat("คัดกรองแล้ว 7 9 78 % 70 % ถึงเป้าหมาย") in _flat(text)
+    assert summary["คัดกรองแล้ว"][3:5] == [0.7, "ถึงเป้าหมาย"]
+    # Numbers the workbook can add up and chart: shares and targets are numbers shown as per cent.
+    book = openpyxl.load_workbook(io.BytesIO((await client.get("/supervision/report?format=xlsx")).content))
+    row = next(r for r in book["สรุป"].iter_rows() if r[0].value == "คัดกรองแล้ว")
+    assert [c.data_type for c in row[1:5]] == ["n"] * 4 and row[3].number_format == row[4].number_format == "0%"
     # Groups, risk incidents and referrals: the page's sentences, and the groups by grade adding up to them.
     assert "ยืนยันกลุ่มเสี่ยง 2 คน · กลุ่มมีปัญหา 4 คน" in page and "ยืนยันกลุ่มเสี่ยง 2 คน · กลุ่มมีปัญหา 4 คน" in text
     assert "ม.1 1 2 4 0 2 9" in text and "รวมทั้งโรงเรียน 1 2 4 0 2 9" in text
@@ -89,8 +113,8 @@ async def test_the_pack_carries_the_figures_the_director_reads(client, people, s
     assert "ครูสมชาย" in rooms[0]
     classes = [row[:4] for row in sheets["ห้องเรียน"]]
     assert ["ห้อง ม.1/1", None, None, None] in classes and ["ห้อง ม.1/2", None, None, None] in classes
-    assert ["เยี่ยมบ้านแล้วในปีการศึกษานี้", 3, 6, "50 %"] in classes and [
-        "เยี่ยมบ้านแล้วในปีการศึกษานี้", 1, 3, "33 %"] in classes
+    assert ["เยี่ยมบ้านแล้วในปีการศึกษานี้", 3, 6, 0.5] in classes and [
+        "เยี่ยมบ้านแล้วในปีการศึกษานี้", 1, 3, 0.33] in classes
 
 
 async def test_the_survey_of_the_term_is_summed_up_for_the_executives(client, people, settings, app):
@@ -150,10 +174,82 @@ async def test_the_command_writes_the_same_pack_to_files(people, app, tmp_path, 
     assert str(pdf) in capsys.readouterr().out
     text = " ".join(_pages(pdf.read_bytes()))
     assert "เยี่ยมบ้านแล้วในปีการศึกษานี้ 4 9 44 %" in text
-    assert ["คัดกรองแล้ว", 7, 9, "77 %"] in [row[:4] for row in _cells(xlsx.read_bytes())["สรุป"]]
+    assert ["คัดกรองแล้ว", 7, 9, 0.78] in [row[:4] for row in _cells(xlsx.read_bytes())["สรุป"]]
     with pytest.raises(SystemExit) as refused:  # a grade head is not the care committee
         await cli.report("BKK", "", tmp_path, "sunee")
     assert "คณะกรรมการดูแลช่วยเหลือนักเรียน" in str(refused.value)
     with pytest.raises(SystemExit) as refused:
         await cli.report("BKK", "2400-1", tmp_path, None)
     assert "ไม่พบภาคเรียนนี้" in str(refused.value)
+
+
+def test_shares_are_rounded_half_up_and_targets_judged_on_the_exact_share():
+    """As Thai reports round: 98/365 is 26.8 %, shown 27 %; 2/3 is 67 %. All and nothing only when they are so."""
+    shown = {(done, total): figures.Measure("visits", done, total).percent for done, total in
+             ((98, 365), (2, 3), (1, 6), (1, 8), (150, 365), (364, 365), (1, 400), (0, 5), (5, 5), (0, 0))}
+    assert shown == {(98, 365): 27, (2, 3): 67, (1, 6): 17, (1, 8): 13, (150, 365): 41, (364, 365): 99,
+                     (1, 400): 1, (0, 5): 0, (5, 5): 100, (0, 0): None}
+
+
+async def test_a_share_shown_as_its_target_but_short_of_it_is_not_met_on_the_page_and_in_the_pack(
+        client, people, settings, app):
+    """7/9 is 77.8 %, shown 78 %: against a 78 % target it is not met (the exact share decides), and the director's
+    page and the pack both say so, the pack saying why."""
+    await seed(people, app)
+    wichai = await people.wichai.viewer()
+    await services.save_targets(wichai, await figures.find_term(wichai), {"screened": "78"})
+    await people.wichai.sign_in(settings, client)
+    page = text_of((await client.get("/supervision")).text)
+    assert "7/9 · 78 % เป้าหมาย 78 % · ยังไม่ถึงเป้าหมาย" in page
+    pages, sheets = await _downloads(client)
+    text = " ".join(pages)
+    assert _flat("คัดกรองแล้ว 7 9 78 % 78 % ยังไม่ถึงเป้าหมาย") in _flat(text)
+    assert "ตัดสินจากสัดส่วนจริงก่อนปัดเศษ" in _flat(text)
+
+
+async def test_a_download_is_named_for_its_school(client, people, settings, app):
+    """Two schools' packs kept in one folder (the area office's) must not overwrite each other: the file is named
+    as the command names it, with the school's code."""
+    await seed(people, app)
+    term = await figures.find_term(await people.wichai.viewer())
+    await people.wichai.sign_in(settings, client)
+    for fmt in ("pdf", "xlsx"):
+        got = await client.get(f"/supervision/report?term={term.key}&format={fmt}")
+        assert f"filename*=UTF-8''BKK-report-{term.key}.{fmt}" in got.headers["content-disposition"]
+        got = await client.get(f"/supervision/report?year={term.year_be}&format={fmt}")
+        assert f"filename*=UTF-8''BKK-report-{term.year_be}.{fmt}" in got.headers["content-disposition"]
+    await people.areasup.sign_in(settings, client)
+    for fmt in ("pdf", "xlsx"):
+        got = await client.get(f"/area/schools/{people.bangkok}/report?term={term.key}&format={fmt}")
+        assert f"filename*=UTF-8''BKK-report-{term.key}.{fmt}" in got.headers["content-disposition"]
+
+
+REFLECTION = {"worked": "เยี่ยมบ้านครบทุกห้องที่ตั้งใจไว้", "did_not": "การส่งต่อได้รับรายงานผลกลับช้า",
+              "changes": "ตั้งผู้ประสานงานการส่งต่อประจำสายชั้น"}
+
+
+async def test_the_pack_is_numbered_and_ends_with_the_committees_reflection_and_places_to_sign(
+        client, people, settings, app):
+    """Every page says which of how many it is; the pack ends with what the committee learned from the term (the
+    PDCA "act") and where the reporter and the director sign; the referral table says apart where each referral
+    stands now and how many were ever reported back. The area supervisor's pack leaves the committee's words out."""
+    await seed(people, app)
+    wichai = await people.wichai.viewer()
+    term = await figures.find_term(wichai)
+    await services.save_reflection(wichai, term, REFLECTION)
+    await people.wichai.sign_in(settings, client)
+    pages, sheets = await _downloads(client, term.key)
+    for n, page in enumerate(pages, start=1):
+        assert f"หน้า {n} จาก {len(pages)}" in page, (n, page[-120:])
+    last = _flat(pages[-1])
+    for words in ("สิ่งที่ได้ผลดี", *REFLECTION.values(), "สิ่งที่ยังไม่ได้ผล", "สิ่งที่จะปรับในภาคเรียนหน้า",
+                  "ลงชื่อ", "ผู้รายงาน", "ตำแหน่งผู้อำนวยการโรงเรียนกรุงเทพศึกษา", "วันที่"):
+        assert words in last, words
+    assert "บันทึกล่าสุดโดย" in last
+    assert [REFLECTION["worked"]] in [row[:1] for row in sheets["การสะท้อนผล"]]
+    text = _flat(" ".join(pages))
+    assert "สถานะตอนนี้การส่งต่อ" in text and "การส่งต่อทั้งหมด2ได้รับรายงานผลกลับแล้ว(นับทุกสถานะ)1" in text
+    await people.areasup.sign_in(settings, client)
+    hers = _flat(" ".join(_pages((await client.get(f"/area/schools/{people.bangkok}/report?term={term.key}")).content)))
+    assert REFLECTION["worked"] not in hers and "ผู้รายงาน" in hers
+    assert "ไม่ได้แสดงส่วนนี้เพราะการสะท้อนผลของคณะกรรมการเปิดให้อ่านภายในโรงเรียนเท่านั้น" in hers

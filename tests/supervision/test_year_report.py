@@ -25,7 +25,7 @@ from backend.visits import services as visits
 from tests.conftest import text_of
 from tests.supervision.school import seed
 from tests.supervision.test_figures import _row
-from tests.supervision.test_report import _cells, _pages
+from tests.supervision.test_report import _cells, _numbers, _pages
 from tests.test_printing import pdftotext
 
 TERM_1_TARGETS = {"visits": "100", "screened": "70", "plans": "100", "incidents_down": "20"}
@@ -77,10 +77,14 @@ async def test_the_year_pack_sets_both_terms_pages_side_by_side(client, people, 
     known = await seed(people, app)  # term 1
     wichai = await people.wichai.viewer()
     await services.save_targets(wichai, await figures.find_term(wichai, f"{year_be}-1"), TERM_1_TARGETS)
+    await services.save_reflection(wichai, await figures.find_term(wichai, f"{year_be}-1"),
+                                   {"worked": "ครูเยี่ยมบ้านเป็นทีม"})
     with clock.set_to(later):
         await _term_2(people, app, known)
         wichai = await people.wichai.viewer()
         await services.save_targets(wichai, await figures.find_term(wichai, f"{year_be}-2"), TERM_2_TARGETS)
+        await services.save_reflection(wichai, await figures.find_term(wichai, f"{year_be}-2"),
+                                       {"changes": "ประชุมผู้ปกครองทุกห้องก่อนสอบ"})
         await people.wichai.sign_in(settings, client)
         pages = {n: text_of((await client.get(f"/supervision?term={year_be}-{n}")).text) for n in (1, 2)}
         overviews = {n: await services.overview(wichai, f"{year_be}-{n}") for n in (1, 2)}
@@ -96,22 +100,28 @@ async def test_the_year_pack_sets_both_terms_pages_side_by_side(client, people, 
     read = pdftotext(pdf.content, layout=True)
     assert re.search(r"ภาคเรียนที่ 1\s+เป้าหมาย\s+ผลเทียบ", read) and "เป้าหม\n" not in read
     assert not re.search(r"เป้าหม(?!าย)", read)
+    # Body cells and titles too break only between words, and a figure stays on its line: 4/9 · 44 %, never 4/9 ·
+    # over 44 %; no word is left alone on a title's last line.
+    assert "ระเบียนสะสมครบถ้วน" in read and "4/9 · 44 %" in read and "5/9 · 56 %" in read
+    assert not {"แล้ว", "ถ้วน", "ข้อมูล", "%", "ชั้น", "ศึกษา"} & {line.strip() for line in read.splitlines()}
+    assert not re.search(r"(ดำเนิน|ปีการ|ความช่วย|จากทั้ง|ครูประจำ)\s*\n", read)
     assert f"ปีการศึกษา {year_be}" in text[0] and "ภาคเรียนที่ 2 ยังไม่มีข้อมูล" not in flat
     summary = {row[0]: row[1:] for row in sheets["สรุป"] if row and row[0]}
     for key, figure in figures.FIGURES.items():
         label = gettext(figure.label)
-        row = [label]
+        row, cells = [label], []
         for n in (1, 2):
             check = overviews[n].checks.get(key)
-            row += [_row(pages[n], label), f"{check.target} %" if check else "–",
-                    ("ถึงเป้าหมาย" if check.met else "ยังไม่ถึงเป้าหมาย") if check else "–"]
-        assert summary[label][:6] == row[1:], (label, summary[label])
+            verdict = ("ถึงเป้าหมาย" if check.met else "ยังไม่ถึงเป้าหมาย") if check else "–"
+            row += [_row(pages[n], label), f"{check.target} %" if check else "–", verdict]
+            cells += [*_numbers(_row(pages[n], label)), check.target / 100 if check else "–", verdict]
+        assert summary[label][:10] == cells, (label, summary[label])  # numbers: done, total, share; target
         assert _flat("".join(row)) in flat, row
     # The figures that moved between the terms, as each term's page reads them.
     assert _row(pages[1], "เยี่ยมบ้านแล้วในปีการศึกษานี้") == "4/9 · 44 %"
-    assert _row(pages[2], "เยี่ยมบ้านแล้วในปีการศึกษานี้") == "5/9 · 55 %"
-    assert summary["เยี่ยมบ้านแล้วในปีการศึกษานี้"][:6] == ["4/9 · 44 %", "100 %", "ยังไม่ถึงเป้าหมาย",
-                                                            "5/9 · 55 %", "50 %", "ถึงเป้าหมาย"]
+    assert _row(pages[2], "เยี่ยมบ้านแล้วในปีการศึกษานี้") == "5/9 · 56 %"
+    assert summary["เยี่ยมบ้านแล้วในปีการศึกษานี้"][:10] == [4, 9, 0.44, 1, "ยังไม่ถึงเป้าหมาย",
+                                                             5, 9, 0.56, 0.5, "ถึงเป้าหมาย"]
     # Groups by grade: term 2's screening, the year's end.
     groups = overviews[2].figures.groups
     whole = ["รวมทั้งโรงเรียน", *(groups[k] for k in ("normal", "risk", "problem", "special", "not_confirmed")), 9]
@@ -123,16 +133,19 @@ async def test_the_year_pack_sets_both_terms_pages_side_by_side(client, people, 
     assert "ทะเลาะวิวาทใช่2ไม่มีข้อมูล" in flat
     # Cases of the year (Bua's, ปอ's, นิด's; Bua's closed as improved) and each term's referrals.
     assert "เปิดเคสยังเปิดอยู่ปิดแล้ว321" in flat and "ดีขึ้น1" in flat
-    assert "การส่งต่อทั้งหมด213" in flat and "รายงานผลกลับแล้ว101" in flat
+    assert "การส่งต่อทั้งหมด213" in flat and "ได้รับรายงานผลกลับแล้ว(นับทุกสถานะ)101" in flat
+    # Both terms' reflections, and the places to sign, end the pack.
+    assert re.search("ภาคเรียนที่1สิ่งที่ได้ผลดีครูเยี่ยมบ้านเป็นทีม.*ภาคเรียนที่2.*ประชุมผู้ปกครองทุกห้องก่อนสอบ",
+                     _flat(text[-1])) and "ผู้รายงาน" in _flat(text[-1])
     assert flat.count(_flat("ภาคเรียนนี้ไม่มีการสำรวจความพึงพอใจของผู้ปกครอง")) == 2
     # A page per classroom, with both terms' figures of the class.
     rooms = [p for p in text if re.search(r"ห้อง ม\.1/\d ครูประจำชั้น", p)]
     assert len(rooms) == 2
     for room, n1, n2 in zip(rooms, overviews[1].figures.classes, overviews[2].figures.classes, strict=True):
         assert n1.id == n2.id and f"ห้อง {n1.label}" in room
-        cells = [year_report.cell(n1.measures["visits"]), year_report.cell(n2.measures["visits"])]
+        cells = [str(year_report.cell(n1.measures["visits"])), str(year_report.cell(n2.measures["visits"]))]
         assert _flat("เยี่ยมบ้านแล้วในปีการศึกษานี้" + "".join(cells)) in _flat(room)
-    assert ["เยี่ยมบ้านแล้วในปีการศึกษานี้", "3/6 · 50 %", "4/6 · 66 %"] in [r[:3] for r in sheets["ห้องเรียน"]]
+    assert ["เยี่ยมบ้านแล้วในปีการศึกษานี้", 3, 6, 0.5, 4, 6, 0.67] in [r[:7] for r in sheets["ห้องเรียน"]]
 
 
 async def test_a_year_with_term_2_not_begun_says_so(client, people, settings, app):
@@ -145,7 +158,7 @@ async def test_a_year_with_term_2_not_begun_says_so(client, people, settings, ap
         (await client.get(f"/supervision/report?year={year_be}&format=xlsx")).content)
     assert "ภาคเรียนที่2ยังไม่มีข้อมูล" in _flat(text[0])
     row = next(r for r in sheets["สรุป"] if r[0] == "เยี่ยมบ้านแล้วในปีการศึกษานี้")
-    assert row[1] == "4/9 · 44 %" and row[4:7] == ["–", "–", "–"]  # no zeros for the term to come
+    assert row[1:4] == [4, 9, 0.44] and row[6:11] == ["–", None, None, "–", "–"]  # no zeros for the term to come
 
 
 async def test_a_year_without_terms_is_refused_in_thai(client, people, settings, app):
@@ -191,3 +204,22 @@ async def test_the_area_supervisor_gets_the_year_pack_with_no_student_named(clie
         assert student["first_name"] not in text and student["last_name"] not in text, student
     refused = await client.get(f"/area/schools/{people.chiang_mai}/report?year={year_be}")
     assert refused.status_code == 404
+
+
+async def test_the_year_pack_says_as_on_which_day_until_the_year_is_over(client, people, settings, app):
+    """In November the year is not over: the groups stand "as on" the figures' day, not "at the year's end"; a past
+    year's pack says its end. The "last year" column is said plainly: which term of which year it is."""
+    await seed(people, app)
+    wichai = await people.wichai.viewer()
+    await schools.ensure_school_year(people.bangkok, wichai.year_be - 1)
+    await people.wichai.sign_in(settings, client)
+    now = _flat(" ".join(_pages((await client.get(f"/supervision/report?year={wichai.year_be}&format=pdf")).content)))
+    assert "ณสิ้นปีการศึกษา" not in now and "กลุ่มนักเรียนจากการคัดกรองแยกตามชั้นณวันที่" in now
+    term = await figures.find_term(wichai)
+    assert _flat(f"คอลัมน์ “ปีที่แล้ว” คือภาคเรียนที่ {term.number} ของปีการศึกษา {wichai.year_be - 1}") in now
+    assert "ภาคเรียนล่าสุดที่เริ่มแล้ว" not in now
+    listing = text_of((await client.get(f"/supervision/report?year={wichai.year_be}")).text)
+    assert "กลุ่มนักเรียนจากการคัดกรองแยกตามชั้น ณ วันที่" in listing
+    past = _flat(" ".join(_pages((await client.get(f"/supervision/report?year={wichai.year_be - 1}&format=pdf")
+                                  ).content)))
+    assert "กลุ่มนักเรียนจากการคัดกรองแยกตามชั้นณสิ้นปีการศึกษา" in past
