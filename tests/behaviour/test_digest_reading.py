@@ -15,7 +15,7 @@ from tests.conftest import text_of
 
 
 def _digest_part(page: str) -> str:
-    return page[page.index("สรุปประจำสัปดาห์"):]
+    return page[page.index("ห้อง ม.1/1: สรุปประจำสัปดาห์"):]
 
 
 async def test_read_on_sunday_the_digest_is_last_week_and_counts_todays_visits(people, settings, client):
@@ -41,7 +41,7 @@ async def test_read_on_sunday_the_digest_is_last_week_and_counts_todays_visits(p
     assert "ยังไม่ได้เยี่ยมบ้าน" not in page and "เยี่ยมบ้านนักเรียนครบทุกคน" in page
     # The card says what its numbers are: one good deed, one incident (not "1 good deed · done 1 time").
     assert "ความดี 1 ครั้ง · พฤติกรรมที่ไม่เหมาะสม 1 ครั้ง" in home
-    assert "สัปดาห์นี้" not in home[home.index("สรุปประจำสัปดาห์"):]
+    assert "สัปดาห์นี้" not in home[home.index("ห้อง ม.1/1: สรุปประจำสัปดาห์"):]
     with clock.set_to(at(date(2026, 12, 7), 10)):
         page = _digest_part(text_of((await client.get(f"/behaviour/digests/{found['id']}")).text))
     assert "สัปดาห์นั้น: 16 พ.ย. 2569" in page and "สัปดาห์ที่แล้ว" not in page
