@@ -45,3 +45,12 @@ async def test_the_homerooms_table_keeps_names_and_words_whole(chromium, server_
     assert any("คัดกรอง" in line for line in lines), lines
     await page.screenshot(path="/tmp/e2e-thai-words.png", full_page=True)
 
+
+async def test_the_risk_charts_month_labels_are_readable_at_360px(chromium, server_url, signed_in, people, app):
+    await seed(people, app)
+    director = await _phone(chromium, server_url, signed_in, people.wichai)
+    page = await director.new_page()
+    await page.goto("/supervision")
+    sizes = await page.locator("figure.trend svg text").evaluate_all(
+        "(texts) => texts.map((t) => t.getScreenCTM().a * parseFloat(getComputedStyle(t).fontSize))")
+    assert len(sizes) >= 12 and min(sizes) >= 11, sizes  # every month's label and the legend, in px on screen
