@@ -6,13 +6,15 @@ import csv
 import io
 import random
 from dataclasses import dataclass
-from datetime import datetime, time, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
+from backend import clock, i18n
 from backend.accounts import services as accounts
 from backend.accounts import codes, passwords, sessions
 from backend.accounts.access import Viewer
 from backend.accounts.tables import Role, User
 from backend.schools import services as schools
+from backend.schools.calendar import DayKind, DayOff, each_day
 from backend.schools.tables import Classroom, School
 from backend.students import services as students
 from backend.students.tables import Guardian
@@ -98,6 +100,7 @@ async def create_demo_school(code: str = "DEMO", grades: tuple[str, ...] = ("ม
     await accounts.create_user(school_id, f"{prefix}-admin", "ครูผู้ดูแลระบบ", Role.admin, DEMO_PASSWORD)
     await accounts.create_user(school_id, f"{prefix}-director", "ผอ.วิชัย ศรีสุข", Role.executive, DEMO_PASSWORD)
     viewer = await admin_viewer(school_id)
+    await seed_calendar(school_id)  # before any register: the days off in lieu close the school
     csv_text = roster_csv(list(grades), rooms_per_grade, seed=seed)
     preview = await students.import_roster(viewer, "demo-roster.csv", csv_text.encode("utf-8"))
     if preview.errors:
@@ -145,11 +148,60 @@ async def create_demo_school(code: str = "DEMO", grades: tuple[str, ...] = ("ม
     return DemoLogins([(role, username, DEMO_PASSWORD) for role, username in logins])
 
 
+# Holidays that are not public holidays (schools close, offices do not): no day off in lieu when they fall on a
+# weekend. The others move to the next working day, as the Cabinet announces each year.
+NO_SUBSTITUTE = {"Teachers' Day"}
+
+
+def substitute_days(holidays: list[DayOff], closed: set[date]) -> list[DayOff]:
+    """The days off in lieu of the holidays that fall on a weekend: each weekend day of a holiday gives the next
+    weekday after it that is not closed already (Saturday 5 Dec 2569 → Monday 7 Dec). Names in Thai, as the admin
+    types them: ชดเชยวันพ่อแห่งชาติ (the holiday's short name, in its brackets, when it has one)."""
+    thai = i18n.catalogue("th")
+    taken = set(closed)
+    found = []
+    for off in sorted(holidays, key=lambda d: d.starts_on):
+        if off.kind is not DayKind.holiday or off.name in NO_SUBSTITUTE:
+            continue
+        lost = sum(1 for day in each_day(off.starts_on, off.ends_on) if day.weekday() >= 5)
+        name = thai.gettext(off.name)
+        short = name[name.rindex("(") + 1:-1] if name.endswith(")") and "(" in name else name
+        day = off.ends_on
+        while lost:
+            day += timedelta(days=1)
+            if day.weekday() < 5 and day not in taken:
+                taken.add(day)
+                found.append(DayOff(day, day, DayKind.holiday, f"ชดเชย{short}"))
+                lost -= 1
+    return found
+
+
+async def seed_calendar(school_id: int) -> int:
+    """The demo year's days off in lieu (schools.calendar lists the fixed holidays; the Cabinet adds these), put in
+    through the admin's calendar service. Returns how many."""
+    from backend.schools.tables import CalendarDay, SchoolYear
+
+    year_be = (await schools.school_year_now(school_id, clock.today())).year_be
+    year = await SchoolYear.select(SchoolYear.starts_on, SchoolYear.ends_on).where(
+        (SchoolYear.school == school_id) & (SchoolYear.year_be == year_be)).first()
+    rows = await CalendarDay.select(CalendarDay.starts_on, CalendarDay.ends_on, CalendarDay.kind,
+                                    CalendarDay.name).where(
+        (CalendarDay.school == school_id) & (CalendarDay.starts_on >= year["starts_on"])
+        & (CalendarDay.starts_on <= year["ends_on"]))
+    holidays = [DayOff(r["starts_on"], r["ends_on"], DayKind(r["kind"]), r["name"]) for r in rows]
+    closed = {day for off in holidays for day in each_day(off.starts_on, off.ends_on)}
+    added = substitute_days(holidays, closed)
+    for off in added:
+        await schools.add_calendar_day(school_id, DayKind.holiday.value, off.name,
+                                       f"{off.starts_on.day}/{off.starts_on.month}/{off.starts_on.year + 543}")
+    return len(added)
+
+
 async def seed_attendance_history(school_id: int, seed: int = 2569) -> int:
     """Past school days of this term, so the executive's trend has weeks to show. Written as history (the marks
     a school would import), so no guardian is alerted about days gone by. A student with leave that day (seed_leave
     runs first) is marked as the register marks them, from attendance's notified-leave hook."""
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     from backend.attendance.services import notified_leave, today
     from backend.attendance.tables import HOMEROOM_PERIOD, AttendanceMark, Status
@@ -749,9 +801,7 @@ async def seed_care(school_id: int, rooms: list[dict], prefix: str) -> str:
     students the questionnaires flag, opens cases for most of them with a plan (a buddy, the parents, counselling by
     the counsellor), follow-ups, one referral to the counsellor reported back and one to an agency outside with its
     letter. Returns the counsellor's username."""
-    from datetime import timedelta
 
-    from backend import clock
     from backend.care import referrals, services as care
     from backend.screening import services as screening
     from backend.screening.tables import Group
@@ -773,13 +823,14 @@ async def seed_care(school_id: int, rooms: list[dict], prefix: str) -> str:
             case_id = await care.open_case(teacher, student_id, {
                 "concern": "ผลคัดกรองพบปัญหาด้านอารมณ์และเพื่อน มาสายบ่อย", "source": "screening"})
             buddy = next(m for m in members if m != student_id)
-            soon = (clock.today() + timedelta(days=7)).isoformat()
+            soon = (await care.follow_up_day(school_id)).isoformat()  # a week on, on a school day
             await care.add_activity(teacher, case_id, {"kind": "buddy", "buddy": buddy, "follow_up_on": soon,
                                                        "description": "ให้เพื่อนชวนทำการบ้านด้วยกันช่วงพัก"})
             await care.add_activity(teacher, case_id, {"kind": "parents", "follow_up_on": soon,
                                                        "description": "โทรคุยกับผู้ปกครองสัปดาห์ละครั้ง"})
             await care.add_activity(teacher, case_id, {"kind": "counselling", "responsible": counsellor_id,
-                                                       "follow_up_on": clock.today().isoformat()})
+                                                       "follow_up_on": (await care.follow_up_day(school_id, 0)
+                                                                        ).isoformat()})
             await care.add_follow_up(teacher, case_id, {"done": "คุยกับนักเรียน ยอมรับว่านอนดึกเล่นเกม",
                                                         "progress": "same"})
             await care.add_note(teacher, case_id, {"body": "พ่อแม่แยกทางกัน อยู่กับยาย", "sensitivity": "case_team"})

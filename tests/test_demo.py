@@ -205,3 +205,29 @@ async def test_most_of_the_demos_cumulative_records_are_complete_and_some_not(ma
     done, total = map(int, _row(text_of((await director.get("/supervision")).text),
                                 "ระเบียนสะสมครบถ้วน").split(" ")[0].split("/"))
     assert done == complete and 0.7 * total < done < total  # most complete, some still being filled in
+
+
+async def test_the_demo_year_has_its_days_off_in_lieu_and_care_falls_due_on_school_days(make_client):
+    """Walked on Sunday 29 Nov 2569: Father's Day (Sat 5 Dec) gives Monday 7 Dec off; a week on is a Sunday, so the
+    plans' follow-ups fall due on a school day instead."""
+    from datetime import date, datetime
+
+    from backend import clock
+    from backend.care.tables import PlanActivity
+    from backend.demo import seed_care, seed_screening
+    from backend.schools import services as schools
+    from backend.schools.tables import Classroom
+
+    with clock.set_to(datetime(2026, 11, 29, 9, tzinfo=clock.SCHOOL_TIME)):
+        await create_demo_school(grades=("ม.1",), rooms_per_grade=2)
+        school = (await School.select(School.id).first())["id"]
+        rooms = await Classroom.select(Classroom.id).order_by(Classroom.room)
+        await seed_screening(school, rooms)
+        await seed_care(school, rooms, "demo")
+    calendar = await schools.calendar_between(school, date(2026, 5, 1), date(2027, 3, 31))
+    monday = calendar.closed_because(date(2026, 12, 7))
+    assert monday is not None and monday.name == "ชดเชยวันพ่อแห่งชาติ"
+    # The only other weekend holiday of the year is Teachers' Day (Sat 16 Jan 2570): schools close, offices do not.
+    assert calendar.is_school_day(date(2027, 1, 18))
+    due = {row["follow_up_on"] for row in await PlanActivity.select(PlanActivity.follow_up_on)}
+    assert due and all(calendar.is_school_day(day) for day in due), sorted(due)

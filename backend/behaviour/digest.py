@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from backend import db
+from backend import clock, db
 from backend.accounts.access import Viewer, can_read_digest, readable_digests, reads_digests
 from backend.accounts.tables import HomeroomAssignment, User
 from backend.attendance import services as attendance
@@ -202,7 +202,29 @@ async def get_digest(viewer: Viewer, digest_id: int) -> dict:
         WeeklyDigest.id == digest_id).output(load_json=True).first()
     if found is None or not can_read_digest(viewer, found):
         raise DigestError(N_("No such weekly digest among those you may read."), status=404)
-    return {**found, "week": Week(found["week_start"]), "sections": _with_dates(found["sections"])}
+    week, today = Week(found["week_start"]), clock.today()
+    sections = _with_dates(found["sections"])
+    waiting = sections.get("visits", {}).get("not_visited", [])
+    if waiting and today > week.friday:
+        # Who is still to visit is counted as the page is read, as the supervision's figure is: a visit made since
+        # the digest was built (on the weekend, say) takes its student off the list.
+        visited = await visits.visited_this_school_year(found["school"], [w["student"] for w in waiting],
+                                                         week.friday, today)
+        sections["visits"]["not_visited"] = [w for w in waiting if w["student"] not in visited]
+        for student in sections.get("check_in", []):
+            if student["student"] in visited:
+                student["reasons"] = [r for r in student["reasons"] if r["why"] != visits.NOT_VISITED]
+    return {**found, "week": week, "when": when(week, today), "sections": sections, "today": today}
+
+
+def when(week: Week, today: date) -> str:
+    """How the digest names its week to a reader today: Thai weeks turn on Sunday, so from that Sunday it is last
+    week; after that, "that week" (the page shows its dates)."""
+    if today < week.monday + timedelta(days=6):
+        return N_("this week")
+    if today < week.monday + timedelta(days=13):
+        return N_("last week")
+    return N_("that week")
 
 
 def _with_dates(sections: dict) -> dict:

@@ -96,14 +96,26 @@ async def write(school_id: int, school_year_id: int, start: int, changes: list[C
     return await PointsEntry.insert(*rows).returning(*PointsEntry.all_columns())
 
 
-async def history(school_year_id: int, student_id: int) -> list[dict]:
-    """Every line of one student's year, newest first."""
-    return await PointsEntry.select(
+async def history(school_year_id: int, student_id: int, start: int) -> list[dict]:
+    """Every line of one student's year as a family reads it, newest first by the day it is about: an incident's or
+    a good deed's own day (not the day it was booked), else the day of the line. The balance beside each line runs
+    in that order from the year's start, so it ends at the balance now whatever order the lines were booked in."""
+    lines = await PointsEntry.select(
         PointsEntry.id, PointsEntry.cause, PointsEntry.requested, PointsEntry.applied, PointsEntry.balance_after,
         PointsEntry.note, PointsEntry.created_at, PointsEntry.incident_student.incident.as_alias("incident"),
+        PointsEntry.incident_student.incident.happened_at.as_alias("happened_at"),
         PointsEntry.created_by.display_name.as_alias("by"),
     ).where((PointsEntry.school_year == school_year_id) & (PointsEntry.student == student_id)).order_by(
-        PointsEntry.id, ascending=False)
+        PointsEntry.id)
+    for line in lines:
+        about = line["happened_at"] if line["cause"] in (Cause.incident.value, Cause.good_deed.value) else None
+        line["day"] = about or line["created_at"]
+    lines.sort(key=lambda line: (line["day"], line["id"]))
+    balance = start
+    for line in lines:
+        balance += line["applied"]
+        line["balance"] = balance
+    return lines[::-1]
 
 
 async def applied_by(source_keys: list[str]) -> dict[str, int]:

@@ -353,7 +353,7 @@ async def student_behaviour(viewer: Viewer, student_id: int) -> dict:
         rows = [{**row, "description": ""} for row in rows]
     return {"student": student, "balance": balance, "start": settings.start_points,
             "threshold": settings.threshold, "records": rows, "family": family,
-            "ledger": await points.history(year.school_year_id, student_id),
+            "ledger": await points.history(year.school_year_id, student_id, settings.start_points),
             "service_hours": sum(r["service_hours"] for r in rows if r["service_done_at"] and not r["voided_at"])}
 
 

@@ -3,7 +3,7 @@ their sensitivity (reads of the case team's notes audited), closing and reopenin
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from backend import clock, db, schoolyear
 from backend.accounts import passwords, reads
@@ -16,6 +16,7 @@ from backend.care.tables import (OUTCOME_LABELS, PROGRESS_LABELS, REFERRAL_LABEL
                                  Progress, Referral, ReferralStatus, Sensitivity, Source, Urgency)
 from backend.clock import now
 from backend.i18n import N_, Refusal, gettext
+from backend.schools import services as schools
 from backend.screening import services as screening
 from backend.screening.tables import Group
 from backend.students import services as students
@@ -28,6 +29,7 @@ NOT_RESPONSIBLE = [role.value for role in NEVER_RESPONSIBLE_ROLES]
 # and growing): each list shows its first ones, most pressing first, and says how many more there are.
 FRONT_LIST_LIMIT = 40
 FAR_DAYS = 400  # a care date (a start, a follow-up) further from today than this is a slip of the year
+FOLLOW_UP_DAYS = 7  # a help is first followed up a week after it is planned (on a school day)
 
 
 class CareError(Refusal):
@@ -217,6 +219,11 @@ async def add_activity(viewer: Viewer, case_id: int, form: dict) -> int:
     return rows[0]["id"]
 
 
+async def follow_up_day(school_id: int, days: int = FOLLOW_UP_DAYS) -> date:
+    """A help's first follow-up, as its form proposes: a week on, moved to a school day (never a Sunday)."""
+    return await schools.first_school_day(school_id, clock.today() + timedelta(days=days))
+
+
 async def add_follow_up(viewer: Viewer, case_id: int, form: dict) -> None:
     case, student, responsible = await case_for(viewer, case_id)
     if not can_follow_up(viewer, student, responsible):
@@ -330,6 +337,7 @@ async def case_page(viewer: Viewer, case_id: int) -> dict:
     team = in_case_team(viewer, student)
     can_review = case["status"] == CaseStatus.open.value and can_confirm_group(viewer, student)
     return {"case": case, "student": student, "plan": plan, "follow_ups": follow_ups, "notes": readable,
+            "follow_up_day": await follow_up_day(viewer.school_id) if team else None,
             "hidden_notes": len(notes) - len(readable) - locked, "locked_notes": locked, "team": team,
             "classmates": await students.classmates(viewer, student) if team else [],
             "staff": await _staff(viewer) if team else [],

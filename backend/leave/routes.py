@@ -33,13 +33,27 @@ async def _list_page(request: Request, refusal: Refusal | None = None) -> Respon
         status=refusal.status if refusal else 200)
 
 
-def _told(asked: services.Asked) -> str:
-    words = [ngettext("Leave asked for %(num)s school day.", "Leave asked for %(num)s school days.", len(asked.days))]
+def _listed(days: list[str]) -> str:
+    """"20 Nov 2026", "20 Nov 2026 and 23 Nov 2026", "a, b and c"."""
+    if len(days) < 2:
+        return "".join(days)
+    return _("%(first)s and %(last)s", first=", ".join(days[:-1]), last=days[-1])
+
+
+def _told(asked: services.Asked, to_parent: bool = True) -> str:
+    """What the parent is told, a sentence a line (the flash keeps the lines): the school days asked for, the days
+    left out and why, and where the teacher sees it."""
+    lines = [ngettext("Leave asked for %(num)s school day: %(days)s.", "Leave asked for %(num)s school days: %(days)s.",
+                      len(asked.days), days=_listed([format_date(day) for day in asked.days]))]
     if asked.skipped:
-        days = ", ".join(f"{format_date(off.starts_on)} ({_(off.name) if off.name else _(CLOSED_LABELS[off.kind])})"
-                         for off in asked.skipped)
-        words.append(_("Not school days, so left out: %(days)s.", days=days))
-    return " ".join(words)
+        off = _listed([f"{format_date(off.starts_on)} ({_(off.name) if off.name else _(CLOSED_LABELS[off.kind])})"
+                       for off in asked.skipped])
+        lines.append(ngettext("%(days)s is not a school day, so it is not counted as leave.",
+                              "%(days)s are not school days, so they are not counted as leave.",
+                              len(asked.skipped), days=off))
+    if to_parent:
+        lines.append(_("The homeroom teacher sees it on the register."))
+    return "\n".join(lines)
 
 
 @get("/", guards=[requires(Permission.use_leave)])
@@ -56,13 +70,13 @@ async def ask(request: Request) -> Response:
     photo = await upload.read() if isinstance(upload, UploadFile) and upload.filename else None
     asked = await services.ask_leave(current_viewer(request), request.app.state.photos,
                                      {k: v for k, v in form.items() if isinstance(v, str)}, chosen, photo)
-    return redirect("/leave", flash=_told(asked) + " " + _("The homeroom teacher sees it on the register."))
+    return redirect("/leave", flash=_told(asked))
 
 
 @post("/phone", guards=[requires(Permission.view_homeroom)], opt=on_refusal(_list_page))
 async def enter_by_phone(request: Request) -> Response:
     asked = await services.enter_by_phone(current_viewer(request), await typed(request))
-    return redirect(f"/leave/{asked.ids[0]}", flash=_told(asked))
+    return redirect(f"/leave/{asked.ids[0]}", flash=_told(asked, to_parent=False))
 
 
 async def _detail_page(request: Request, refusal: Refusal | None = None) -> Response:

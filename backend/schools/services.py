@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime
 import time
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from backend import db, schoolyear
 from backend.i18n import N_, Refusal, format_date
@@ -240,6 +240,13 @@ async def calendars_between(spans: dict[int, tuple[date, date]]) -> dict[int, Ca
 
 def _days_off(rows: list[dict]) -> tuple[DayOff, ...]:
     return tuple(DayOff(_day(r["starts_on"]), _day(r["ends_on"]), DayKind(r["kind"]), r["name"]) for r in rows)
+
+
+async def first_school_day(school_id: int, day: date) -> date:
+    """That day if the school opens then, else the next day it opens (a due date that falls on a Sunday or a
+    holiday moves to the next school day); the day itself when nothing opens in the two months after it. One query."""
+    days = (await calendar_between(school_id, day, day + timedelta(days=62))).school_days()
+    return days[0] if days else day
 
 
 # On every parent's home page (is there school today?): written out, as a Piccolo select costs a millisecond of CPU.

@@ -330,19 +330,28 @@ async def visited_between_of(wanted: list[tuple[int, list[int], date, date]]) ->
             & (Visit.visited_on <= last) for school_id, student_ids, first, last in wanted)).distinct()}
 
 
+NOT_VISITED = N_("Not visited at home yet this school year")  # a digest's check-in reason, dropped once visited
+
+
+async def visited_this_school_year(school_id: int, student_ids: list[int], day: date, until: date) -> set[int]:
+    """Those of these students visited at home in the school year of `day`, from its first day up to `until` (or its
+    last day): the digest's "not visited yet" (as the week ended, and again as it is read) and the supervision's
+    figure (from the year's start to today) count the same visits. Two queries."""
+    year = await SchoolYear.select(SchoolYear.starts_on, SchoolYear.ends_on).where(
+        (SchoolYear.school == school_id) & (SchoolYear.starts_on <= day) & (SchoolYear.ends_on >= day)).first()
+    since = year["starts_on"] if year else day
+    last = min(until, year["ends_on"]) if year else until
+    return await visited_between(school_id, student_ids, since, last) if student_ids else set()
+
+
 async def digest_section(school_id: int, week: Week, rosters: dict[int, list[RosterEntry]]) -> dict[int, dict]:
-    """Each classroom's students not yet visited at home this school year (a planned visit is not yet one). Two
-    queries for the whole school."""
-    year = await SchoolYear.select(SchoolYear.starts_on).where(
-        (SchoolYear.school == school_id) & (SchoolYear.starts_on <= week.friday)
-        & (SchoolYear.ends_on >= week.monday)).first()
-    since = year["starts_on"] if year else week.monday
+    """Each classroom's students not yet visited at home this school year by the week's Friday (a planned visit is
+    not yet one). Two queries for the whole school."""
     ids = [entry.student_id for entries in rosters.values() for entry in entries]
-    visited = await visited_between(school_id, ids, since, week.friday)
+    visited = await visited_this_school_year(school_id, ids, week.friday, week.friday)
     sections = {}
     for classroom_id, entries in rosters.items():
         waiting = [{"student": e.student_id, "name": e.name} for e in entries if e.student_id not in visited]
         sections[classroom_id] = {"students": len(entries), "not_visited": waiting, "concerns": [
-            {"student": row["student"], "weight": 1, "why": N_("Not visited at home yet this school year"),
-             "values": {}} for row in waiting]}
+            {"student": row["student"], "weight": 1, "why": NOT_VISITED, "values": {}} for row in waiting]}
     return sections

@@ -88,6 +88,26 @@ if (typeof document !== "undefined") {
   });
   document.addEventListener("DOMContentLoaded", offerPush);
   document.addEventListener("htmx:afterSettle", offerPush);
+
+  // A phone's date field shows mm/dd/yyyy in the Christian era: the line under it (data-day-of) says the chosen day
+  // in the page's language, in Thai with the Buddhist-era year (the server writes the first one).
+  function showDay(input) {
+    const shown = input.form?.querySelector(`[data-day-of="${input.name}"]`);
+    if (!shown) return;
+    const day = input.value ? new Date(`${input.value}T12:00:00`) : null;
+    if (!day || isNaN(day)) { shown.textContent = ""; return; }
+    const thai = (document.documentElement.lang || "th").startsWith("th");
+    const parts = new Intl.DateTimeFormat(thai ? "th-TH-u-ca-buddhist" : "en-GB",
+      { weekday: "long", day: "numeric", month: "long", year: "numeric" }).formatToParts(day);
+    // "วันศุกร์ที่ 4 ธันวาคม 2569", as the server writes it: without the era's "พ.ศ.".
+    shown.textContent = parts.filter((p) => p.type !== "era").map((p) => p.value).join("").replace(/\s+/g, " ").trim();
+  }
+  document.addEventListener("input", (event) => {
+    if (event.target.matches?.('input[type="date"]')) showDay(event.target);
+  });
+  function showDays() { document.querySelectorAll('input[type="date"]').forEach(showDay); }
+  document.addEventListener("DOMContentLoaded", showDays);
+  document.addEventListener("htmx:afterSettle", showDays);
 }
 
 // The offline queue --------------------------------------------------------------------------------------------------

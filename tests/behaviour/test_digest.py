@@ -104,13 +104,13 @@ async def test_a_seeded_week_gives_exactly_its_counts_good_deeds_first(people, s
 
     await people.somchai.sign_in(settings, client)
     page = text_of((await client.get(f"/behaviour/digests/{found['id']}")).text)
-    page = page[page.index("ห้อง ม.1/1: สัปดาห์นี้"):]  # the digest, after the menu
+    page = page[page.index("ห้อง ม.1/1: สรุปประจำสัปดาห์"):]  # the digest, after the menu
     assert page.index("ความดี") < page.index("การมาเรียน") < page.index("ทะเลาะวิวาท")
-    assert "จิตอาสา" in page and "ขาดเรียนโดยไม่ลาในสัปดาห์นี้: 2" in page
+    assert "จิตอาสา" in page and "ขาดเรียนโดยไม่ลา 2 วัน" in page
     listing = text_of((await client.get("/behaviour/digests")).text)
     assert "ห้อง ม.1/1" in listing and "ห้อง ม.1/2" not in listing
     home = text_of((await client.get("/")).text)
-    assert "ห้อง ม.1/1: สัปดาห์นี้" in home
+    assert "ห้อง ม.1/1: สรุปประจำสัปดาห์" in home
 
 
 async def test_only_the_teacher_and_those_who_oversee_the_class_read_it(people, settings, make_client):

@@ -86,7 +86,7 @@ async def test_repeat_patterns_name_students_with_three_incidents_in_thirty_days
     await _record(people, "somchai", ["10002"], "late", when=_local(moment, 1, 7))
     page = await _page(client, settings, people.prasit, "/behaviour")
     patterns = page[page.index("รูปแบบที่เกิดซ้ำ"):]
-    assert "อนันต์ ใจดี ม.1/1 · 3 ครั้ง" in patterns and "บัว" not in patterns.split("หมวดที่เพิ่มขึ้น")[0]
+    assert "อนันต์ ใจดี ม.1/1 · พฤติกรรมที่ไม่เหมาะสม 3 ครั้ง" in patterns and "บัว" not in patterns.split("หมวดที่เพิ่มขึ้น")[0]
     assert re.search(r"มาสาย 4 1", patterns)  # 4 lates in the last 30 days against 1 in the 30 before
 
 
@@ -125,7 +125,7 @@ async def test_the_flagpole_list_has_the_weeks_good_deeds_by_class(client, peopl
     rows = page[page.index("นักเรียน ชั้น ความดี"):]
     assert re.search(r"เด็กหญิงบัว รักเรียน ม\.1/1 ซื่อสัตย์.*: เก็บกระเป๋าเงินได้ส่งคืนเจ้าของ .*"
                      r"เด็กชายชัย ใจดี ม\.1/2 จิตอาสา", rows)
-    assert "อนันต์" not in rows and "ได้รับรางวัล" not in rows and "ความดี 2 รายการ" in rows
+    assert "อนันต์" not in rows and "ได้รับรางวัล" not in rows and "ความดี 2 ครั้ง" in rows
     last_week = await client.get(f"/behaviour/good-deeds?week={_local(moment, 8)[:10]}")
     assert "ได้รับรางวัล" in text_of(last_week.text) and "บัว" not in text_of(last_week.text)
 

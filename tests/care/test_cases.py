@@ -202,3 +202,15 @@ async def test_a_concern_too_long_is_refused_in_thai_and_what_was_typed_is_kept(
     assert "ยาวได้ไม่เกิน 4,000 ตัวอักษร" in text_of(response.text)
     assert typed.strip() in response.text  # nothing lost: the teacher shortens it there
     assert await CareCase.count() == 0
+
+
+async def test_a_new_helps_follow_up_is_proposed_a_week_on_and_on_a_school_day(client, people, settings):
+    """Opened on Sunday 29 Nov 2569: a week on is Sunday 6 Dec, so the form proposes Monday 7 Dec."""
+    from datetime import datetime
+
+    await _confirm(people, "10002")
+    with clock.set_to(datetime(2026, 11, 29, 10, tzinfo=clock.SCHOOL_TIME)):
+        case_url = await _open_case(client, people, settings)
+        page = (await client.get(case_url)).text
+    proposed = re.search(r'name="follow_up_on" type="date" value="([^"]*)"', page).group(1)
+    assert proposed == "2026-12-07"

@@ -35,7 +35,7 @@ async def test_sick_leave_before_the_register_then_a_message_and_its_reply(
     await form.locator("[name=reason]").fill("มีไข้ตั้งแต่เมื่อคืน")
     await sideways(page)
     await form.get_by_role("button", name="ส่งถึงครูประจำชั้น").click()
-    await expect(page.locator("main")).to_contain_text("ส่งใบลาแล้ว 1 วันเรียน")
+    await expect(page.locator("main")).to_contain_text("ส่งใบลาแล้ว ลา 1 วันเรียน")
     await expect(page.locator("ul.cards")).to_contain_text("รอครูประจำชั้นตอบ")
     asked = await LeaveRequest.select(LeaveRequest.student, LeaveRequest.kind)
     assert asked == [{"student": anan, "kind": "sick"}]  # for Anan only, not his brother Chai in ม.1/2
@@ -82,3 +82,17 @@ async def test_sick_leave_before_the_register_then_a_message_and_its_reply(
     sideways.assert_none()
     await mother.close()
     await teacher.close()
+
+
+async def test_the_leave_forms_days_read_in_thai_with_the_buddhist_year(chromium, server_url, signed_in, people):
+    """A phone's date field shows mm/dd/yyyy in the Christian era; the line under it names the chosen day in Thai."""
+    mother = await new_phone(chromium, server_url)
+    await signed_in(mother, people.somsri)
+    page = await mother.new_page()
+    await page.goto("/leave")
+    form = page.locator("form[action='/leave']")
+    await expect(form.locator("[data-day-of=first_day]")).to_contain_text("2569")  # written by the server
+    await form.locator("[name=last_day]").fill("2026-12-04")
+    await expect(form.locator("[data-day-of=last_day]")).to_have_text("วันศุกร์ที่ 4 ธันวาคม 2569")
+    await form.locator("[name=first_day]").fill("2026-12-07")
+    await expect(form.locator("[data-day-of=first_day]")).to_have_text("วันจันทร์ที่ 7 ธันวาคม 2569")

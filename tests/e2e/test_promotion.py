@@ -54,3 +54,17 @@ async def test_a_meeting_and_an_activity_on_a_360px_phone(chromium, server_url, 
     no_sideways_scroll.assert_none()
     await teacher.close()
     await parent.close()
+
+
+async def test_the_directors_promotion_pages_fit_a_360px_phone(chromium, server_url, signed_in, people):
+    """The class lists of /promotion and /promotion/network scroll inside their box, never the page; the network's
+    column says it counts the members."""
+    no_sideways_scroll = SidewaysScroll()
+    director = await new_phone(chromium, server_url)
+    await signed_in(director, people.wichai)
+    page = await director.new_page()
+    for url in ("/promotion", "/promotion/network"):
+        await page.goto(url)
+        await no_sideways_scroll(page)
+    no_sideways_scroll.assert_none()
+    await expect(page.locator("main table th").nth(1)).to_have_text("จำนวนกรรมการ")
