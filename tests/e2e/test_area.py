@@ -32,7 +32,8 @@ async def test_the_area_supervisor_reads_her_schools_and_downloads_one_schools_r
     page = await areerat.new_page()
     await page.goto("/")
     await expect(page).to_have_url(f"{server_url}/area")
-    await expect(page.get_by_role("heading", name="โรงเรียนในความดูแล")).to_be_visible()
+    await expect(page.get_by_role("heading", name="โรงเรียนในความดูแล", exact=True)).to_be_visible()
+    await expect(page.get_by_role("heading", name="เทียบโรงเรียนในความดูแล")).to_be_visible()  # side by side
     cards = page.locator("main ul.cards > li")
     await expect(cards).to_have_count(len(made.schools))
     for name in ("โรงเรียนกรุงเทพศึกษา", "โรงเรียนเชียงใหม่วิทยา", "โรงเรียนขอนแก่นวิทยา"):
@@ -41,7 +42,7 @@ async def test_the_area_supervisor_reads_her_schools_and_downloads_one_schools_r
     await _no_student_named(page, names)
     await page.screenshot(path="/tmp/e2e-area.png", full_page=True)
 
-    await page.get_by_role("link", name="โรงเรียนกรุงเทพศึกษา").click()
+    await page.locator("main ul.cards").get_by_role("link", name="โรงเรียนกรุงเทพศึกษา").first.click()
     await expect(page).to_have_url(f"{server_url}/area/schools/{people.bangkok}")
     await expect(page.get_by_role("heading", name="1. การรู้จักนักเรียนเป็นรายบุคคล")).to_be_visible()
     await expect(page.get_by_role("heading", name="รายระดับชั้น")).to_be_visible()
@@ -57,7 +58,7 @@ async def test_the_area_supervisor_reads_her_schools_and_downloads_one_schools_r
     await _no_student_named(page, names)
 
     async with page.expect_download() as downloading:
-        await page.get_by_role("link", name="PDF").click()
+        await page.get_by_role("link", name="PDF").first.click()  # the term's (the year's is beside it)
     download = await downloading.value
     assert download.suggested_filename.endswith(".pdf")
     with open(await download.path(), "rb") as saved:
