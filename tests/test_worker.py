@@ -22,15 +22,11 @@ from tests.conftest import ROOT, TEST_DIR, child_env, free_port
 from workers.settings import WorkerSettings
 
 
-async def test_worker_purges_expired_sessions_and_keeps_live_ones(people, settings):
-    live = await sessions.start_session(settings, people.somchai.user_id)
-    await sessions.start_session(settings, people.malee.user_id)
-    await UserSession.update({UserSession.expires_at: clock.now() - timedelta(days=1)}).where(
-        UserSession.user == people.malee.user_id)
-
+async def _run_job(settings, name: str) -> None:
+    """One of the worker's jobs, run by a real worker in burst mode, which must succeed."""
     pool = await create_pool(redis_settings(settings.redis_url))
     await pool.flushdb()
-    await pool.enqueue_job("purge_expired", _job_id="purge-test")
+    await pool.enqueue_job(name, _job_id=f"{name}-test")
     worker = Worker(functions=WorkerSettings.functions, on_startup=WorkerSettings.on_startup,
                     on_shutdown=WorkerSettings.on_shutdown, redis_pool=pool, burst=True, poll_delay=0.05,
                     handle_signals=False, ctx={"settings": settings})
@@ -38,6 +34,15 @@ async def test_worker_purges_expired_sessions_and_keeps_live_ones(people, settin
         assert await worker.run_check() == 1
     finally:
         await worker.close()
+
+
+async def test_worker_purges_expired_sessions_and_keeps_live_ones(people, settings):
+    live = await sessions.start_session(settings, people.somchai.user_id)
+    await sessions.start_session(settings, people.malee.user_id)
+    await UserSession.update({UserSession.expires_at: clock.now() - timedelta(days=1)}).where(
+        UserSession.user == people.malee.user_id)
+
+    await _run_job(settings, "purge_expired")
     assert [s["user"] for s in await UserSession.select(UserSession.user)] == [people.somchai.user_id]
     assert await sessions.session_user(live) is not None
 
@@ -46,16 +51,7 @@ async def test_the_worker_gathers_the_planners_statistics(people, settings):
     """Without them SQLite guesses its plans (tests/home: the parent's page once read the school's whole register)."""
     from backend import db
 
-    pool = await create_pool(redis_settings(settings.redis_url))
-    await pool.flushdb()
-    await pool.enqueue_job("refresh_statistics", _job_id="statistics-test")
-    worker = Worker(functions=WorkerSettings.functions, on_startup=WorkerSettings.on_startup,
-                    on_shutdown=WorkerSettings.on_shutdown, redis_pool=pool, burst=True, poll_delay=0.05,
-                    handle_signals=False, ctx={"settings": settings})
-    try:
-        assert await worker.run_check() == 1
-    finally:
-        await worker.close()
+    await _run_job(settings, "refresh_statistics")
     if db.engine().engine_type == "sqlite":
         rows = await db.fetch("SELECT tbl FROM sqlite_stat1 WHERE tbl = {}", "student")
         assert rows, "ANALYZE gathered nothing for the students"
