@@ -19,7 +19,7 @@ from backend.notify import budget, choices, delivery, line_account, line_groups,
 from backend.notify.line_webhook import receive_webhook
 from backend.notify import outbox as alerts
 from backend.schoolyear import be_year
-from backend.notify.tables import FAILURE_REASONS, KIND_LABELS, STATUS_LABELS, MessageStatus
+from backend.notify.tables import FAILURE_REASONS, KIND_LABELS, OWN_FAILURES, STATUS_LABELS, MessageStatus
 from backend.web import on_refusal, page, redirect, safe_next, typed
 
 
@@ -300,6 +300,7 @@ template_helpers = {
     "message_status": lambda status: _(STATUS_LABELS[MessageStatus(status)]),
     "message_kind": lambda kind: _(KIND_LABELS.get(kind, kind)),
     "failure_reason": lambda code: _(FAILURE_REASONS[code]) if code in FAILURE_REASONS else "",
+    "providers_failure": lambda code: code not in OWN_FAILURES,
 }
 
 notify_router = Router(path="/notify", route_handlers=[

@@ -72,6 +72,10 @@ UNREACHABLE_REASONS = {
     None: N_("no guardian on record"),
 }
 
+# Codes Doolae gives itself (the delivery's own checks), whose text is ours in English: the admin reads only the Thai
+# reason below. A provider's code (Twilio's numbers, LINE's refusals) keeps its own words beside it, for its support.
+OWN_FAILURES = frozenset({"over_budget", "not_configured", "no_subscription", "line_off", "line_unlinked",
+                          "line_group_gone"})
 # Why a message did not go, in words an admin can act on (the provider's own code and text are shown beside it).
 FAILURE_REASONS = {
     "not_configured": N_("Sending is not set up on this server."),

@@ -40,6 +40,7 @@ async def test_past_the_budget_a_late_sms_is_held_an_absence_goes_and_the_admin_
 
     page = text_of((await admin.get("/notify/outbox")).text)
     assert "SMS 1 ข้อความรอการตัดสินใจ" in page and "บัว" in page
+    assert "over_budget" not in page and "past the monthly SMS budget" not in page  # the reason in Thai only
     late = await Message.select().where(Message.recipient == PRASERT).first()
     assert late["status"] == "held" and late["attempts"] == 0
     # The month's spend: the absence's parts at 0.75 baht each; the forecast at the month's pace.
