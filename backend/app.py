@@ -22,7 +22,6 @@ from litestar.static_files import create_static_files_router
 
 from backend import db, i18n
 from backend.compression import Compression
-from backend.connections import OneConnection
 from backend.accounts.middleware import SessionMiddleware
 from backend.accounts import routes as accounts_web
 from backend.accounts.admin_routes import school_admin_router
@@ -224,7 +223,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 cache_control=CacheControlHeader(max_age=31536000, public=True),
             ),
         ],
-        middleware=[Compression(), OneConnection(), SessionMiddleware(), CheckRequestInput()],
+        middleware=[Compression(), SessionMiddleware(), CheckRequestInput()],
         csrf_config=CSRFConfig(
             secret=settings.secret_key, cookie_name=CSRF_COOKIE, cookie_secure=settings.production,
             cookie_httponly=False, header_name="x-csrftoken",

@@ -6,8 +6,6 @@ import asyncio
 import operator
 import sqlite3
 import sys
-from contextlib import asynccontextmanager
-from contextvars import ContextVar
 import time
 from datetime import date, datetime, timezone
 from functools import reduce
@@ -169,21 +167,6 @@ CONNECTION_LOST = (asyncpg.exceptions.PostgresConnectionError, asyncpg.exception
                    asyncpg.exceptions.InternalClientError, ConnectionError)
 
 
-class Borrowed:
-    """A request's own pooled connection (one_connection): taken at its first query outside a transaction, given
-    back as its answer starts. Only the request's own task uses it; a task it starts (asyncio.gather) takes its own
-    from the pool, as one connection runs one query at a time."""
-
-    __slots__ = ("task", "connection")
-
-    def __init__(self) -> None:
-        self.task = asyncio.current_task()
-        self.connection = None
-
-
-_borrowed: ContextVar[Borrowed | None] = ContextVar("borrowed_connection", default=None)
-
-
 class ReconnectingPostgresEngine(PostgresEngine):
     """The pool keeps idle connections that the server may have closed, and learns it only on the next query.
     A lost connection renews the whole pool (a restart loses them all at once), and a read outside a transaction
@@ -193,9 +176,6 @@ class ReconnectingPostgresEngine(PostgresEngine):
         return SafePostgresTransaction(engine=self, allow_nested=allow_nested)
 
     async def _run_in_pool(self, query, args=None):
-        borrowed = _borrowed.get()
-        if borrowed is not None and borrowed.task is asyncio.current_task():
-            return await self._run_borrowed(borrowed, query, args or [])
         try:
             return await super()._run_in_pool(query, args)
         except CONNECTION_LOST:
@@ -203,42 +183,6 @@ class ReconnectingPostgresEngine(PostgresEngine):
             if query.lstrip()[:6].upper() != "SELECT":
                 raise  # a write may have been done before its answer was lost: never run it twice
             return await super()._run_in_pool(query, args)
-
-    async def _run_borrowed(self, borrowed: Borrowed, query, args):
-        if borrowed.connection is None:
-            borrowed.connection = await self.pool.acquire()
-        try:
-            return await borrowed.connection.fetch(query, *args)
-        except CONNECTION_LOST:
-            await self.give_back(borrowed)
-            await self.pool.expire_connections()
-            if query.lstrip()[:6].upper() != "SELECT":
-                raise  # a write may have been done before its answer was lost: never run it twice
-            borrowed.connection = await self.pool.acquire()
-            return await borrowed.connection.fetch(query, *args)
-
-    async def give_back(self, borrowed: Borrowed) -> None:
-        connection, borrowed.connection = borrowed.connection, None
-        if connection is not None:
-            await self.pool.release(connection)
-
-
-@asynccontextmanager
-async def one_connection():
-    """A request's queries outside transactions on one pooled connection, instead of taking one from the pool and
-    giving it back for each (about 0.05 ms of CPU a query: a parent's home page makes eleven). The connection goes
-    back when the answer starts (give_back), so a slow phone's download never holds it. SQLite: nothing to do."""
-    db = engine()
-    if not isinstance(db, ReconnectingPostgresEngine):
-        yield None
-        return
-    borrowed = Borrowed()
-    token = _borrowed.set(borrowed)
-    try:
-        yield borrowed
-    finally:
-        _borrowed.reset(token)
-        await db.give_back(borrowed)
 
 
 def forget_connections() -> None:
