@@ -122,7 +122,7 @@ async def test_the_demo_has_a_month_of_sms_and_a_parent_who_chose_the_weekly_sum
         page = text_of((await admin.get("/notify/outbox")).text)
         await parent.submit("/signin", {"username": usernames["parent"], "password": DEMO_PASSWORD})
         settings = text_of((await parent.get("/notify/choices")).text)
-    assert "งบประมาณ 800.00 บาท" in page and "คาดการณ์ทั้งเดือน" in page
+    assert "งบประมาณ 3000.00 บาท" in page and "คาดการณ์ทั้งเดือน" in page
     spent = float(re.search(r"ใช้ไปแล้ว ([\d.]+) บาท", page).group(1))
     assert spent > 200
     assert {row["topic"]: row["choice"] for row in await ChannelChoice.select()} == {
@@ -231,3 +231,20 @@ async def test_the_demo_year_has_its_days_off_in_lieu_and_care_falls_due_on_scho
     assert calendar.is_school_day(date(2027, 1, 18))
     due = {row["follow_up_on"] for row in await PlanActivity.select(PlanActivity.follow_up_on)}
     assert due and all(calendar.is_school_day(day) for day in due), sorted(due)
+
+
+async def test_the_demos_past_messages_went_out_at_the_time_not_when_it_starts():
+    """Its meetings were invited weeks ago: their SMS are the past's, not a burst at whatever hour the demo starts."""
+    from backend import clock
+    from backend.demo import seed_promotion, settle_history_messages
+    from backend.notify.tables import Message
+
+    await create_demo_school(grades=("ม.1",), rooms_per_grade=2)
+    school = (await School.select(School.id).first())["id"]
+    await seed_promotion(school, 2569)
+    past = (Message.status == "queued") & (Message.not_before < clock.now().replace(hour=0, minute=0))
+    waiting = await Message.count().where(past)
+    assert waiting > 0  # the invitations, due when they were sent
+    assert await settle_history_messages(school) >= waiting
+    assert await Message.count().where(past) == 0
+    assert await Message.count().where(Message.status == "delivered") >= waiting
