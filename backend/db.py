@@ -264,6 +264,16 @@ def transaction():
     return db.transaction()
 
 
+# PostgreSQL's protocol carries at most 32,767 values a statement: a school's survey codes by SMS to 4,000 guardians
+# are more (fourteen values a message). Writes that grow with the school go in slices of this many rows.
+BATCH_ROWS = 1000
+
+
+def batches(rows: list) -> list[list]:
+    """Rows in slices of BATCH_ROWS, each small enough for one statement on either engine."""
+    return [rows[start:start + BATCH_ROWS] for start in range(0, len(rows), BATCH_ROWS)]
+
+
 async def refresh_statistics() -> None:
     """SQLite chooses among a table's indexes from statistics that only ANALYZE gathers (sqlite_stat1); without
     them it guesses, and has read a whole school's register history for one parent's page. The worker runs this each

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from piccolo.query.functions.aggregate import Count
 
-from backend import i18n
+from backend import db, i18n
 from backend.accounts.access import Permission, Viewer, can_acknowledge, can_switch_sms
 from backend.clock import now
 from backend.config import Settings
@@ -139,17 +139,19 @@ class AlertSpec:
 
 
 async def create_alerts(settings: Settings, school: dict, specs: list[AlertSpec]) -> list[int]:
-    """Alerts and a message per reachable guardian, in two inserts whatever their number (a whole register is
-    saved at once). An event that already has its alert is skipped: creating it again does nothing. Each guardian's
-    channel choices are obeyed (notify.choices): a kind turned off sends them nothing, one left for the weekly
-    summary is kept for it (SummaryItem); safety-critical kinds always go, by the app or SMS as they chose."""
+    """Alerts and a message per reachable guardian, inserted db.BATCH_ROWS at a time (a whole register is saved at
+    once; a survey's codes go to every guardian). An event that already has its alert is skipped: creating it again
+    does nothing. Each guardian's channel choices are obeyed (notify.choices): a kind turned off sends them nothing,
+    one left for the weekly summary is kept for it (SummaryItem); safety-critical kinds always go, by the app or SMS
+    as they chose."""
     if not specs:
         return []
     moment = now()
-    created = await Alert.insert(*[
-        Alert(school=school["id"], student=spec.student_id, event_key=spec.event_key, kind=spec.kind, day=spec.day,
-              urgent=spec.urgent, created_at=moment) for spec in specs
-    ]).on_conflict(action="DO NOTHING").returning(Alert.id, Alert.event_key)
+    created = []
+    for batch in db.batches([
+            Alert(school=school["id"], student=spec.student_id, event_key=spec.event_key, kind=spec.kind, day=spec.day,
+                  urgent=spec.urgent, created_at=moment) for spec in specs]):
+        created += await Alert.insert(*batch).on_conflict(action="DO NOTHING").returning(Alert.id, Alert.event_key)
     alert_ids = {row["event_key"]: row["id"] for row in created}
     templates = await school_templates(school["id"])
     chosen = await choices.choices_of([reach.guardian_id for spec in specs if spec.event_key in alert_ids
@@ -182,11 +184,11 @@ async def create_alerts(settings: Settings, school: dict, specs: list[AlertSpec]
                 not_before=not_before if reach.channel in (Channel.sms, Channel.line) else held_until,
                 created_at=moment, updated_at=moment,
             ))
-    if kept:
-        await SummaryItem.insert(*kept).on_conflict(action="DO NOTHING")
-    if not rows:
-        return []
-    inserted = await Message.insert(*rows).on_conflict(action="DO NOTHING").returning(Message.id)
+    for batch in db.batches(kept):
+        await SummaryItem.insert(*batch).on_conflict(action="DO NOTHING")
+    inserted = []
+    for batch in db.batches(rows):
+        inserted += await Message.insert(*batch).on_conflict(action="DO NOTHING").returning(Message.id)
     return [row["id"] for row in inserted]
 
 

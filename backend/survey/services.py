@@ -114,10 +114,10 @@ async def open_survey(viewer: Viewer, settings: Settings, queue: JobQueue, form:
         codes = {guardian_id: _new_code() for guardian_id in first}
         while len(set(codes.values())) < len(codes):  # two guardians never share a code
             codes = {guardian_id: _new_code() for guardian_id in first}
-        if codes:
-            await SurveyCode.insert(*[SurveyCode(survey=survey_id, guardian=guardian_id, classroom=classroom,
-                                                 digest=_digest(settings, codes[guardian_id]))
-                                      for guardian_id, (classroom, _) in first.items()])
+        for batch in db.batches([SurveyCode(survey=survey_id, guardian=guardian_id, classroom=classroom,
+                                            digest=_digest(settings, codes[guardian_id]))
+                                 for guardian_id, (classroom, _) in first.items()]):
+            await SurveyCode.insert(*batch)
         specs = [notify.AlertSpec(None, f"survey:{survey_id}:{guardian_id}", "survey_code", None,
                                   {"code": codes[guardian_id], "day": closes_on}, [reach])
                  for guardian_id, (_, reach) in first.items()]

@@ -2,7 +2,7 @@
 quiet hours, opt-outs, the send rate, and the admin's view."""
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from twilio.request_validator import RequestValidator
 
@@ -309,3 +309,19 @@ def test_a_school_can_set_or_turn_off_quiet_hours():
     assert notify.sendable_from(Settings.from_env({"QUIET_HOURS": "off"}), night, "Asia/Bangkok", False) == night
     later = Settings.from_env({"QUIET_HOURS": "23-6"})
     assert notify.sendable_from(later, night, "Asia/Bangkok", False) == night  # 22:30 is before 23:00
+
+
+async def test_a_message_to_every_guardian_of_a_big_school_is_written_whole(people, settings):
+    """A survey's codes by SMS to 2,500 guardians: fourteen values a message, more than PostgreSQL's 32,767 a
+    statement, so they are written a thousand at a time (all or none, in the caller's transaction)."""
+    from backend import db
+
+    school = await notify.school_row(people.bangkok)
+    guardian = people.guardians[SOMSRI]
+    reach = notify.Reach(guardian_id=guardian, user_id=None, locale="th", channel=notify.Channel.sms,
+                         recipient=SOMSRI)
+    specs = [notify.AlertSpec(None, f"survey:big:{n}", "survey_code", None, {"code": f"{n:06d}", "day": date(2026, 12, 20)},
+                              [reach]) for n in range(2500)]
+    async with db.transaction():
+        ids = await notify.create_alerts(settings, school, specs)
+    assert len(ids) == 2500 and await Message.count().where(Message.recipient == SOMSRI) == 2500
