@@ -320,7 +320,8 @@ async def test_a_message_to_every_guardian_of_a_big_school_is_written_whole(peop
     guardian = people.guardians[SOMSRI]
     reach = notify.Reach(guardian_id=guardian, user_id=None, locale="th", channel=notify.Channel.sms,
                          recipient=SOMSRI)
-    specs = [notify.AlertSpec(None, f"survey:big:{n}", "survey_code", None, {"code": f"{n:06d}", "day": date(2026, 12, 20)},
+    closes = date(2026, 12, 20)
+    specs = [notify.AlertSpec(None, f"survey:big:{n}", "survey_code", None, {"code": f"{n:06d}", "day": closes},
                               [reach]) for n in range(2500)]
     async with db.transaction():
         ids = await notify.create_alerts(settings, school, specs)
