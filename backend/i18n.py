@@ -160,6 +160,15 @@ def format_date(day: date | datetime, locale: str | None = None, long: bool = Fa
     return f"{day.day} {ENGLISH_MONTHS_SHORT[day.month - 1]} {day.year}"
 
 
+def format_typed_day(text: str) -> str:
+    """A date field's value (YYYY-MM-DD) as the long Thai day under it, since a phone's date field shows mm/dd/yyyy
+    in the Christian era; "" for an empty or unreadable value."""
+    try:
+        return format_date(date.fromisoformat(str(text)), long=True)
+    except ValueError:
+        return ""
+
+
 def format_datetime(moment: datetime, locale: str | None = None) -> str:
     return f"{format_date(moment, locale)} {format_time(moment)}"
 

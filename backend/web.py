@@ -139,7 +139,8 @@ def make_environment(helpers: dict | None = None, filters: dict | None = None) -
         format_term=i18n.format_term,
         **(helpers or {}),
     )
-    env.filters.update(date=i18n.format_date, datetime=i18n.format_datetime, time=i18n.format_time, **(filters or {}))
+    env.filters.update(date=i18n.format_date, datetime=i18n.format_datetime, time=i18n.format_time,
+                       typed_day=i18n.format_typed_day, **(filters or {}))
     # Made last: an overlay shares the globals and filters, and starts with an empty cache of its own.
     env.languages = {}
     for locale in i18n.LOCALES:

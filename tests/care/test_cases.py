@@ -214,3 +214,5 @@ async def test_a_new_helps_follow_up_is_proposed_a_week_on_and_on_a_school_day(c
         page = (await client.get(case_url)).text
     proposed = re.search(r'name="follow_up_on" type="date" value="([^"]*)"', page).group(1)
     assert proposed == "2026-12-07"
+    # A phone shows the field as mm/dd/yyyy: under it, the day in Thai with the Buddhist-era year.
+    assert 'data-day-of="follow_up_on" aria-live="polite">วันจันทร์ที่ 7 ธันวาคม 2569</small>' in page
