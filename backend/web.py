@@ -15,12 +15,14 @@ import rjsmin
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from litestar import Request, Response
 from litestar.datastructures import Cookie
-from litestar.enums import MediaType
+from litestar.enums import MediaType, ScopeType
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Receive, Scope, Send
 from litestar.response import Redirect
 from litestar.utils.scope.state import ScopeState
 from markupsafe import Markup
 
-from backend import i18n
+from backend import db, i18n
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "frontend" / "templates"
@@ -273,3 +275,14 @@ async def downloads_leave_htmx(request: Request) -> Response | None:
         address = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return Response(b"", status_code=200, headers={"HX-Redirect": address})
     return None
+
+
+class OneConnection(ASGIMiddleware):
+    """Each request's queries on one database connection, the session's read included (db.one_connection)."""
+
+    scopes = (ScopeType.HTTP,)
+    should_bypass_for_scope = staticmethod(lambda scope: scope["path"].startswith("/static/"))
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        async with db.one_connection():
+            await next_app(scope, receive, send)

@@ -14,7 +14,6 @@ so aiosqlite's thread counts) divided by the number of requests; the hello-world
 
 from __future__ import annotations
 
-import asyncio
 import cProfile
 import json
 import os
@@ -177,7 +176,9 @@ def main() -> None:
     os.environ["PICCOLO_CONF"] = "piccolo_conf"
     os.environ.setdefault("SECRET_KEY", "bench-secret-key-for-doolae-benchmarks-0123456789")
     sys.path.insert(0, str(ROOT))
-    asyncio.run(run(args, database_url))
+    import uvloop
+
+    uvloop.run(run(args, database_url))  # the event loop `doolae serve` runs on (uvicorn picks uvloop)
 
 
 if __name__ == "__main__":

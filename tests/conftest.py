@@ -239,13 +239,13 @@ def app(settings, database, redis):
 def drain(settings, redis):
     """Run the real worker (arq, burst mode) against Redis until no job is left: what a deployed worker does."""
 
-    async def run() -> None:
+    async def run(worker_settings=None) -> None:
         pool = await create_pool(redis_settings(settings.redis_url))
         # Fresh cron jobs each time: arq keeps their next run on the objects, and the sweep must run at start.
         worker = Worker(functions=WorkerSettings.functions, cron_jobs=copy.deepcopy(WorkerSettings.cron_jobs),
                         on_startup=WorkerSettings.on_startup,
                         on_shutdown=WorkerSettings.on_shutdown, redis_pool=pool, burst=True, poll_delay=0.01,
-                        max_jobs=20, handle_signals=False, ctx={"settings": settings})
+                        max_jobs=20, handle_signals=False, ctx={"settings": worker_settings or settings})
         try:
             await worker.main()
         finally:

@@ -8,7 +8,7 @@ import pytest
 
 from backend.app import create_app
 
-PATHS = ["/signin", "/static/app.css", "/no-such-page", "/manifest.webmanifest", "/sw.js"]
+PATHS = ["/signin", "/static/icons/icon.svg", "/no-such-page", "/manifest.webmanifest", "/sw.js"]
 
 
 @pytest.mark.parametrize("path", PATHS)

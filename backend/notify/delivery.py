@@ -75,8 +75,24 @@ async def _claim(message_id: int) -> dict | None:
     if not claimed:
         return None
     return await Message.select(Message.all_columns(), Message.school.sms_per_second.as_alias("rate"),
-                                Message.alert.kind.as_alias("kind"), Message.alert.urgent.as_alias("urgent")).where(
-        Message.id == message_id).first()
+                                Message.school.timezone.as_alias("timezone"), Message.alert.kind.as_alias("kind"),
+                                Message.alert.urgent.as_alias("urgent")).where(Message.id == message_id).first()
+
+
+async def _wait_for_morning(delivery: Delivery, message: dict) -> bool:
+    """Quiet hours again at the moment of sending: a message queued by day can reach a worker at night (after an
+    outage, a Redis restart, a retry's backoff). Unless urgent (a sign-in code), an SMS or LINE message goes back
+    to the outbox until the morning, not counting as an attempt. A push is silent and goes. True if it waits."""
+    if message["channel"] == Channel.push.value:
+        return False
+    moment = now()
+    morning = sendable_from(delivery.settings, moment, message["timezone"], message["urgent"])
+    if morning <= moment:
+        return False
+    await Message.update({Message.status: MessageStatus.queued.value, Message.attempts: Message.attempts - 1,
+                          Message.not_before: morning, Message.updated_at: moment}).where(
+        (Message.id == message["id"]) & (Message.status == MessageStatus.sending.value))
+    return True  # the sweep sends it when it falls due, as it does a message held when it was made
 
 
 async def deliver(delivery: Delivery, message_id: int) -> str:
@@ -84,6 +100,8 @@ async def deliver(delivery: Delivery, message_id: int) -> str:
     message = await _claim(message_id)
     if message is None:
         return "skipped"  # settled, cancelled, not yet due, or another worker has it
+    if await _wait_for_morning(delivery, message):
+        return MessageStatus.queued.value
     if message["channel"] == Channel.push.value:
         outcome = await _push(delivery, message)
         if outcome.state == "gone" or (outcome.state == "retry"
