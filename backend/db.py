@@ -123,10 +123,10 @@ class SafePostgresTransaction(EndsEvenIfCancelled, PostgresTransaction):
         # Inside a request, its own connection (waiting while its other reads use it), never a second one from the
         # pool: a request holding one connection while waiting for another is how a burst of sign-ins once took all
         # twenty and waited for ever.
-        self._held = _request_connection.get()
-        if self._held is not None:
-            return await self._held.take_for_transaction()
-        return await super().get_connection()
+        held = _held()
+        connection = await held.take_for_transaction() if held is not None else None
+        self._held = held if connection is not None else None
+        return connection if connection is not None else await super().get_connection()
 
 
 class RequestConnection:
@@ -139,6 +139,9 @@ class RequestConnection:
         self.pool = pool
         self.connection = None
         self.turn = asyncio.Lock()
+        # False once the request has ended: a task it started that outlives it (an in-process delivery) goes to
+        # the pool as any other, instead of taking a connection no one would give back.
+        self.open = True
 
     async def _connection(self):
         if self.connection is None:
@@ -147,6 +150,8 @@ class RequestConnection:
 
     async def fetch(self, query: str, args) -> list:
         async with self.turn:
+            if not self.open:  # the request ended while this waited its turn
+                return await self.pool.fetch(query, *args)
             connection = await self._connection()
             try:
                 return await connection.fetch(query, *args)
@@ -156,8 +161,12 @@ class RequestConnection:
                 raise
 
     async def take_for_transaction(self):
-        await self.turn.acquire()  # until the transaction has ended (after_transaction)
+        """The connection, this transaction's until after_transaction(); None if the request ended meanwhile."""
+        await self.turn.acquire()
         try:
+            if not self.open:
+                self.turn.release()
+                return None
             return await self._connection()
         except BaseException:
             self.turn.release()
@@ -176,9 +185,11 @@ class RequestConnection:
         self.connection = None
 
     async def give_back(self) -> None:
-        if self.connection is not None:
-            connection, self.connection = self.connection, None
-            await self._release(connection)
+        async with self.turn:  # after whatever a task of the request is doing on it
+            self.open = False
+            if self.connection is not None:
+                connection, self.connection = self.connection, None
+                await self._release(connection)
 
     async def _release(self, connection) -> None:
         # A connection the server closed has gone back to the pool by itself (asyncpg's holder then refuses it).
@@ -189,11 +200,16 @@ class RequestConnection:
 _request_connection: ContextVar[RequestConnection | None] = ContextVar("doolae_request_connection", default=None)
 
 
+def _held() -> RequestConnection | None:
+    held = _request_connection.get()
+    return held if held is not None and held.open else None
+
+
 @contextlib.asynccontextmanager
 async def one_connection():
     """Around a web request: on PostgreSQL, all its queries on one pooled connection (see RequestConnection)."""
     db = engine()
-    if not isinstance(db, PostgresEngine) or db.pool is None or _request_connection.get() is not None:
+    if not isinstance(db, PostgresEngine) or db.pool is None or _held() is not None:
         yield
         return
     held = RequestConnection(db.pool)
@@ -265,7 +281,7 @@ class ReconnectingPostgresEngine(PostgresEngine):
         return SafePostgresTransaction(engine=self, allow_nested=allow_nested)
 
     async def _run_in_pool(self, query, args=None):
-        held = _request_connection.get()
+        held = _held()
         ask = super()._run_in_pool if held is None else (lambda q, a: held.fetch(q, a or []))
         try:
             return await ask(query, args)
