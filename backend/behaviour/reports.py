@@ -61,6 +61,20 @@ def _by_record(lines: list[dict], limit: int) -> list[dict]:
     return list(records.values())
 
 
+async def recorded_by_me(viewer: Viewer, limit: int = 20) -> list[dict]:
+    """What this teacher recorded lately, newest first by when it happened (a record made late for last week comes
+    after this week's), each naming its students: what a subject teacher comes back to. Two queries."""
+    recent = await Incident.select(Incident.id, Incident.voided_at).where(
+        (Incident.recorded_by == viewer.user_id) & (Incident.school == viewer.school_id)).order_by(
+        Incident.happened_at, ascending=False).order_by(Incident.id, ascending=False).limit(limit)
+    if not recent:
+        return []
+    lines = await IncidentStudent.select(*_RECORD, *_NAMES).where(
+        db.among(IncidentStudent.incident, [row["id"] for row in recent])).order_by(IncidentStudent.id)
+    records = {record["incident"]: record for record in _by_record(lines, limit)}
+    return [{**records[row["id"]], "voided_at": row["voided_at"]} for row in recent if row["id"] in records]
+
+
 @dataclass(frozen=True)
 class Listed:
     """Some of a list, and how many there are in all."""

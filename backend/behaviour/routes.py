@@ -36,7 +36,7 @@ async def front(request: Request) -> Response:
             return redirect(f"/behaviour/students/{children[0]['id']}")
         return page(request, "behaviour/front.html", {"children": children, "mine": [], "school": None,
                                                       "rooms": None, **LABELS})
-    mine = await services.recorded_by_me(viewer) if viewer.can(Permission.record_behaviour) else []
+    mine = await reports.recorded_by_me(viewer) if viewer.can(Permission.record_behaviour) else []
     # The discipline officer's (and executives') workspace, or a homeroom teacher's or grade head's week.
     school = await reports.workspace(viewer) if sees_school_behaviour(viewer) else None
     rooms = await reports.homeroom_week(viewer) if school is None and behaviour_rooms(viewer) else None

@@ -380,15 +380,6 @@ async def summaries(viewer: Viewer, students: list[dict]) -> dict[int, dict]:
     return found
 
 
-async def recorded_by_me(viewer: Viewer, limit: int = 20) -> list[dict]:
-    """What this teacher recorded lately, newest first (what a subject teacher comes back to)."""
-    return await Incident.select(
-        Incident.id, Incident.kind, Incident.happened_at, Incident.voided_at,
-        Incident.category.name.as_alias("category_name")).where(
-        (Incident.recorded_by == viewer.user_id) & (Incident.school == viewer.school_id)).order_by(
-        Incident.id, ascending=False).limit(limit)
-
-
 # The homeroom teacher's weekly digest: behaviour's sections ---------------------------------------------------------
 
 RULE_NAMES = {

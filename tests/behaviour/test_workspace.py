@@ -166,3 +166,19 @@ async def test_the_executive_compares_months_in_school_time_with_last_year(clien
     assert "<svg" in (await client.get("/behaviour/school")).text
     assert re.search(r"พฤติกรรมที่บันทึกแล้ว 3 เดือนเดียวกันปีที่แล้ว 2 ความดีที่บันทึกแล้ว 1", page)
     assert re.search(r"พ\.ย\. 1 2 0 0", page) and re.search(r"ทะเลาะวิวาท ร้ายแรง 1 1 1", page)
+
+
+async def test_what_a_teacher_recorded_is_listed_by_when_it_happened_with_the_students_named(
+        client, people, settings, moment):
+    """Somchai records last week's phone (late, so it is the newest record), then today's fight, then Monday's
+    uniform: his list reads today, Monday, last week, each with the students it is about."""
+    await _record(people, "somchai", ["10002"], "phone", sanction="warning", when=_local(moment, 7))
+    await _record(people, "somchai", ["10001", "10003"], "fighting")
+    await _record(people, "somchai", ["10002"], "uniform", sanction="warning", when=_local(moment, 2))
+    page = await _page(client, settings, people.somchai, "/behaviour")
+    mine = page[page.index("ที่คุณบันทึก"):]
+    order = [mine.index(word) for word in ("ทะเลาะ", "แต่งกาย", "ใช้โทรศัพท์")]
+    assert order == sorted(order), mine
+    fight = mine[mine.index("ทะเลาะ"):mine.index("แต่งกาย")]
+    assert "อนันต์ ใจดี" in fight and "ชัย ใจดี" in fight
+    assert "บัว" in mine[mine.index("แต่งกาย"):mine.index("ใช้โทรศัพท์")]
