@@ -290,17 +290,30 @@ def survey_section(found: dict | None, title: str = "") -> Section:
     if found is None or found.get("school") is None:
         return Section(title, sheet, [Block("text", _("No parents' survey this term."))], new_page=True)
     school = found["school"]
-    blocks = [Block("text", _("Codes sent: %(sent)s · answered: %(answered)s", sent=found["sent"],
-                              answered=school["answered"]))]
+    rate = figs.Measure("survey", school["answered"], found["sent"])
+    blocks = [Block("text", _("Guardians sent a code: %(sent)s · answered: %(answered)s (response rate %(rate)s)",
+                              sent=found["sent"], answered=school["answered"], rate=percent(rate.percent)))]
     if not school["answered"]:
         blocks.append(Block("text", _("No guardian has answered yet.")))
         return Section(title, sheet, blocks, new_page=True)
-    rows = [[q["question"], q["count"], "–" if q["mean"] is None else Mean(q["mean"]),
-             *(q["spread"][score] for score in survey.SCALE),
-             "–" if q.get("last_year") is None else Mean(q["last_year"])] for q in school["questions"]]
-    blocks.append(Block("table", header=[_("Question"), _("Answers"), _("Mean (1–5)"), *map(str, survey.SCALE),
-                                         _("Same term last year")], rows=rows,
-                        widths=[4, 1, 1, 0.5, 0.5, 0.5, 0.5, 0.5, 1.2]))
+
+    def two(value: float | None) -> Cell:
+        return "–" if value is None else Mean(value)
+
+    def level(row: dict) -> str:
+        word = row["level"]  # one of survey.LEVELS's words
+        return _(word) if word else "–"
+
+    rows = [[q["question"], q["count"], two(q["mean"]), two(q["sd"]), level(q),
+             *(q["spread"][score] for score in survey.SCALE), two(q.get("last_year"))] for q in school["questions"]]
+    overall = school["overall"]
+    rows.append([_("Overall"), overall["count"], two(overall["mean"]), two(overall["sd"]), level(overall),
+                 *("" for _score in survey.SCALE), ""])
+    blocks.append(Block("table", header=[_("Question"), _("Answers"), _("Mean (1–5)"), "S.D.", _("Level"),
+                                         *map(str, survey.SCALE), _("Same term last year")], rows=rows,
+                        widths=[3.6, 0.9, 0.9, 0.8, 1.1, 0.45, 0.45, 0.45, 0.45, 0.45, 1.1]))
+    blocks.append(Block("text", _("Scores: 1 = strongly disagree … 5 = strongly agree. %(levels)s.",
+                                  levels=_(survey.LEVEL_KEY))))
     blocks.append(Block("text", _("Written comments: %(n)s (read them on the survey's page).",
                                   n=len(school["texts"]))))
     return Section(title, sheet, blocks, new_page=True)

@@ -4,6 +4,7 @@ results by class and school, counted from the same rows for both, anonymous to e
 
 from __future__ import annotations
 
+import statistics
 from collections import Counter
 
 import hashlib
@@ -41,6 +42,11 @@ DEFAULT_QUESTIONS = (
 )
 DEFAULT_FREE_QUESTION = "ข้อเสนอแนะเพิ่มเติมถึงโรงเรียน"
 SCALE = (1, 2, 3, 4, 5)
+# How Thai school reports read a mean on this scale: the half-point either side of each score. A mean above the
+# floor has that level (4.51-5.00 the highest; 4.50 is "high").
+LEVELS = ((4.5, N_("Highest")), (3.5, N_("High")), (2.5, N_("Moderate")), (1.5, N_("Low")), (0.0, N_("Lowest")))
+LEVEL_KEY = N_("Levels: 4.51–5.00 highest · 3.51–4.50 high · 2.51–3.50 moderate · 1.51–2.50 low · "
+               "1.00–1.50 lowest")
 MIN_QUESTIONS, MAX_QUESTIONS = 4, 9  # with the free-text question, 5 to 10 in all
 OPEN_DAYS = 30
 CODE_DIGITS = 8
@@ -231,20 +237,33 @@ async def answer_in_app(viewer: Viewer, form: dict) -> None:
 # Results -------------------------------------------------------------------------------------------------------
 
 
+def level_of(mean: float | None) -> str | None:
+    return None if mean is None else next(label for floor, label in LEVELS if mean > floor)
+
+
+def _figures(given: list[int]) -> dict:
+    """A set of scores as a report gives them: how many, the mean and the (sample) standard deviation to two
+    places, and the level the mean reads as. No S.D. for a single answer."""
+    mean = round(statistics.fmean(given), 2) if given else None
+    return {"count": len(given), "mean": mean, "sd": round(statistics.stdev(given), 2) if len(given) > 1 else None,
+            "level": level_of(mean)}
+
+
 def summarise(questions: list[str], answers: list[dict]) -> dict:
-    """Counts and the mean of each question, how many gave each score, and the words (in alphabetical order, so
-    that their order says nothing of who answered when). Pure: the school's and a class's figures are this same
-    function over the school's or the class's rows."""
-    rows = []
+    """Each question's count, mean, S.D. and level, how many gave each score, the same over all questions
+    (overall), and the words (in alphabetical order, so that their order says nothing of who answered when). Pure:
+    the school's and a class's figures are this same function over the school's or the class's rows."""
+    rows, everything = [], []
     for index, question in enumerate(questions):
         given = [int(a["scores"].split(",")[index]) for a in answers if len(a["scores"].split(",")) > index]
-        rows.append({"question": question, "count": len(given),
-                     "mean": round(sum(given) / len(given), 2) if given else None,
+        everything += given
+        rows.append({"question": question, **_figures(given),
                      "spread": {score: given.count(score) for score in SCALE}})
     texts = sorted(a["free_text"] for a in answers if a["free_text"])
     # The same words from several guardians once, with how many wrote them: most often first, then alphabetical.
     said = Counter(" ".join(text.split()) for text in texts)
-    return {"answered": len(answers), "questions": rows, "texts": texts,
+    return {"answered": len(answers), "questions": rows, "overall": _figures(everything), "level_key": LEVEL_KEY,
+            "texts": texts,
             "comments": sorted(said.items(), key=lambda item: (-item[1], item[0]))}
 
 

@@ -124,7 +124,8 @@ async def test_the_survey_of_the_term_is_summed_up_for_the_executives(client, pe
     await people.wichai.sign_in(settings, client)
     pages, sheets = await _downloads(client)
     text = " ".join(pages)
-    assert re.search(r"ส่งรหัสแล้ว \d+ · ตอบแล้ว 0", text) and "ยังไม่มีผู้ปกครองตอบ" in text
+    assert re.search(r"ผู้ปกครองที่ได้รับรหัส \d+ คน · ตอบแล้ว 0 คน \(อัตราการตอบกลับ 0 %\)", text)
+    assert "ยังไม่มีผู้ปกครองตอบ" in text
     # The counsellor makes the pack too, without the parents' answers (the executives read them).
     await people.ratana.sign_in(settings, client)
     pages, _ = await _downloads(client)

@@ -137,8 +137,10 @@ async def test_a_homeroom_teacher_sees_their_class_only_from_five_answers(client
     await _answer(make_client(), codes[phones[4]], [4, 2, 3, 3])  # the fifth answer: shown now
     five = text_of((await client.get(class_page)).text)
     assert TOO_FEW not in five and "ชมเชยครู-2" in five
-    # Question 1: 5, 4, 3, 5, 4 → 4.20; question 4: 2, 2, 2, 1, 3 → 2.00. Counts and means as parents gave them.
-    assert f"{QUESTIONS[0]} 5 4.20 0 0 1 2 2" in five and f"{QUESTIONS[3]} 5 2.00 1 3 1 0 0" in five
+    # Question 1: 5, 4, 3, 5, 4 → mean 4.20, S.D. 0.84, "high"; question 4: 2, 2, 2, 1, 3 → 2.00, 0.71, "low". Counts,
+    # means, spreads and levels as a Thai school report gives them, and the twenty scores over all: 3.30, 1.17.
+    assert f"{QUESTIONS[0]} 5 4.20 0.84 มาก 0 0 1 2 2" in five and f"{QUESTIONS[3]} 5 2.00 0.71 น้อย 1 3 1 0 0" in five
+    assert "โดยรวม 20 3.30 1.17 ปานกลาง" in five and "4.51–5.00 มากที่สุด" in five
     # Malee keeps ม.1/2: ม.1/1's page does not exist for her.
     malee = make_client()
     await people.malee.sign_in(settings, malee)
@@ -148,11 +150,11 @@ async def test_a_homeroom_teacher_sees_their_class_only_from_five_answers(client
     wichai = make_client()
     await people.wichai.sign_in(settings, wichai)
     school = text_of((await wichai.get("/surveys")).text)
-    assert f"{QUESTIONS[0]} 5 4.20 0 0 1 2 2" in school and "ตอบแล้ว 5 จาก 6" in school
+    assert f"{QUESTIONS[0]} 5 4.20 0.84 มาก 0 0 1 2 2" in school and "ตอบแล้ว 5 จาก 6" in school
     await _answer(make_client(), codes[SOMSRI], [1, 1, 1, 1])
     school = text_of((await wichai.get("/surveys")).text)
-    assert f"{QUESTIONS[0]} 6 3.67 1 0 1 2 2" in school
-    assert f"{QUESTIONS[0]} 6 3.67 1 0 1 2 2" in text_of((await wichai.get(class_page)).text)
+    assert f"{QUESTIONS[0]} 6 3.67 1.51 มาก 1 0 1 2 2" in school
+    assert f"{QUESTIONS[0]} 6 3.67 1.51 มาก 1 0 1 2 2" in text_of((await wichai.get(class_page)).text)
 
 
 async def test_a_teacher_of_a_class_with_few_answers_sees_no_results(client, people, settings, app, make_client):
@@ -227,12 +229,14 @@ async def test_the_school_sees_each_question_beside_the_same_term_last_year(clie
     await people.wichai.sign_in(settings, client)
     page = text_of((await client.get("/surveys")).text)
     assert f"ภาคเรียนที่ {this['term']}/{year['year_be'] - 1} ผู้ปกครองตอบ 3 คน" in page
-    assert f"{QUESTIONS[0]} 1 5.00 3.00" in page  # this year's 5, last year's (2+3+4)/3
-    assert f"{QUESTIONS[1]} 1 5.00 –" in page  # not asked in these words last year
+    # This year's one 5 (no S.D. for one answer), last year's (2+3+4)/3.
+    assert f"{QUESTIONS[0]} 1 5.00 – มากที่สุด 3.00" in page
+    assert f"{QUESTIONS[1]} 1 5.00 – มากที่สุด –" in page  # not asked in these words last year
     earlier = await client.get(f"/surveys/{old[0]['id']}")
     assert earlier.status_code == 200
     shown = text_of(earlier.text)
-    assert "ปิดแล้ว รับคำตอบถึง" in shown and "คำถามที่เลิกถามแล้ว 3 3.00" in shown and "ปิดแบบสอบถามตอนนี้" not in shown
+    assert "ปิดแล้ว รับคำตอบถึง" in shown and "คำถามที่เลิกถามแล้ว 3 3.00 0.00 ปานกลาง" in shown
+    assert "ปิดแบบสอบถามตอนนี้" not in shown
 
 
 
@@ -244,3 +248,10 @@ async def test_the_outbox_shows_that_codes_went_never_the_codes(client, people, 
     outbox = text_of((await client.get("/notify/outbox")).text)
     assert "แบบสอบถาม" in outbox and "••••••••" in outbox
     assert not any(code in outbox for code in codes.values())
+
+
+def test_a_mean_reads_as_thai_reports_read_it_at_the_level_boundaries():
+    from backend.survey.services import level_of
+
+    assert [level_of(m) for m in (5.0, 4.51, 4.5, 3.51, 3.5, 2.51, 2.5, 1.51, 1.5, 1.0, None)] == [
+        "Highest", "Highest", "High", "High", "Moderate", "Moderate", "Low", "Low", "Lowest", "Lowest", None]
