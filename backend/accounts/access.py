@@ -128,17 +128,26 @@ class Viewer:
     # Worked out once: can() is asked a dozen times a page (the menu, the page's own links).
     roles: frozenset[Role] = field(init=False, repr=False, compare=False)
     granted: frozenset[Permission] = field(init=False, repr=False, compare=False)  # what the roles give
+    # can()'s answers, each worked out once: a page asks the same ones again (a parent's home page, twenty times).
+    answered: dict = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         roles = self.extra_roles | {self.role}
         object.__setattr__(self, "roles", roles)
         object.__setattr__(self, "granted", frozenset().union(*(ROLE_PERMISSIONS[role] for role in roles)))
+        object.__setattr__(self, "answered", {})
 
     def holds(self, roles) -> bool:
         """Whether any of this person's roles is one of these."""
         return not self.roles.isdisjoint(roles)
 
     def can(self, permission: Permission) -> bool:
+        answer = self.answered.get(permission)
+        if answer is None:
+            answer = self.answered[permission] = self._decide(permission)
+        return answer
+
+    def _decide(self, permission: Permission) -> bool:
         # Homeroom and teaching rights follow this year's assignments, whatever the staff role.
         if permission in (Permission.view_homeroom, Permission.take_register):
             return bool(self.classroom_ids)
