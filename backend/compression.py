@@ -36,6 +36,7 @@ OPENING_END = b"</style>"
 OPENING_SEARCH = 16 * 1024  # the stylesheet sits in the <head>, near the top
 # One opening per language, and the offline page's; more would mean that the opening is not fixed after all.
 MAX_OPENINGS = 4
+MAX_FILES = 64  # the static files kept compressed (about twenty today)
 
 
 def deflate(data: bytes, wbits: int) -> bytes:
@@ -81,8 +82,18 @@ class Compression(ASGIMiddleware):
 
     def __init__(self) -> None:
         self.openings: dict[bytes, Opening] = {}
+        self.files: dict[str, tuple[int, bytes]] = {}  # static files, compressed: path -> (size, gzip)
 
-    def compress(self, body: bytes, html: bool) -> bytes:
+    def compress(self, body: bytes, html: bool, scope: Scope, status: int) -> bytes:
+        if status == 200 and scope["path"].startswith("/static/"):
+            # A static file does not change while the process runs (a deploy starts a new one): compressed once,
+            # as small as zlib makes it. The size is checked all the same.
+            found = self.files.get(scope["path"])
+            if found is None or found[0] != len(body):
+                if len(self.files) >= MAX_FILES:  # only a probe asking for files that do not exist gets here
+                    self.files.clear()
+                found = self.files[scope["path"]] = (len(body), zlib.compress(body, 9, 16 + zlib.MAX_WBITS))
+            return found[1]
         end = body.find(OPENING_END, 0, OPENING_SEARCH) if html else -1
         if end >= 0:
             opening = body[:end + len(OPENING_END)]
@@ -112,7 +123,7 @@ class Compression(ASGIMiddleware):
                 # Whole answers only: one sent in parts (a file over Litestar's 1 MB chunk) goes as it is.
                 if (not message.get("more_body", False) and len(body) >= MINIMUM_SIZE
                         and kind.startswith(COMPRESSIBLE) and b"content-encoding" not in headers):
-                    body = self.compress(body, kind.startswith(b"text/html"))
+                    body = self.compress(body, kind.startswith(b"text/html"), scope, start["status"])
                     start = {**start, "headers": gzip_headers(start["headers"], len(body))}
                     message = {**message, "body": body}
                 await send(start)

@@ -68,9 +68,13 @@ async def _open(context, url: str) -> dict:
     response = await page.goto(url, wait_until="load")
     if response is None or response.status != 200:
         raise SystemExit(f"{url} gave {response.status if response else 'no response'} on the slow phone")
-    # loadEventEnd is set just after the load event's handlers ran; a tiny page may paint after its load.
-    await page.wait_for_function("performance.getEntriesByType('navigation')[0].loadEventEnd > 0"
-                                 " && performance.getEntriesByType('paint').length > 0", timeout=10000)
+    # loadEventEnd is set just after the load event's handlers ran; a tiny page may paint after its load. Polled
+    # with evaluate(): wait_for_function() compiles its test in the page, which the page's CSP (no eval) refuses.
+    for _ in range(200):
+        if await page.evaluate("() => performance.getEntriesByType('navigation')[0].loadEventEnd > 0"
+                               " && performance.getEntriesByType('paint').length > 0"):
+            break
+        await asyncio.sleep(0.05)
     figures = await page.evaluate(TIMING_JS)
     await page.close()
     return figures

@@ -1,5 +1,6 @@
 """What a phone receives: pages and scripts gzipped (one ordinary gzip stream), pictures as they are."""
 
+import gzip
 import zlib
 
 
@@ -38,6 +39,15 @@ async def test_scripts_are_gzipped_but_pictures_are_sent_as_they_are(client):
     assert gunzip_one_stream(sent) == (await client.get("/static/app.js", headers={"accept-encoding": ""})).content
     response, sent = await raw(client, "/static/icons/icon-192.png")
     assert "content-encoding" not in response.headers and sent.startswith(b"\x89PNG")
+
+
+async def test_htmx_goes_as_small_as_gzip_makes_it_and_the_same_each_time(client):
+    """The largest file of a first load: every byte costs a phone on 3G."""
+    plain = (await client.get("/static/vendor/htmx-2.0.11.min.js", headers={"accept-encoding": ""})).content
+    _, first = await raw(client, "/static/vendor/htmx-2.0.11.min.js")
+    _, again = await raw(client, "/static/vendor/htmx-2.0.11.min.js")
+    assert gunzip_one_stream(first) == plain and again == first
+    assert len(first) <= len(gzip.compress(plain, 9)) + 16
 
 
 async def test_nothing_is_gzipped_for_a_client_that_does_not_ask(client):
