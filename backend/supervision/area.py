@@ -113,6 +113,33 @@ async def overview(viewer: Viewer) -> list[AreaSchool]:
                        attendance.get(row["id"]), []) for row in rows]
 
 
+@dataclass(frozen=True)
+class AreaTotal:
+    """The overseen schools added up: each figure over the schools that record it (a school that has not begun
+    home visits does not count its students as not visited); risk incidents over those that report them."""
+
+    schools: int
+    students: int
+    measures: dict[str, Measure]
+    risk_incidents: int | None
+    risk_last_year: int | None
+
+
+def area_total(schools: list[AreaSchool]) -> AreaTotal:
+    counted = [s.figures for s in schools if s.figures is not None and s.figures.has_data]
+    measures = {}
+    for key in HEADLINE:
+        recording = [f.measures[key] for f in counted if f.recorded[FIGURES[key].component]]
+        measures[key] = Measure(key, sum(m.done for m in recording), sum(m.total for m in recording))
+
+    def added(values: list[int | None]) -> int | None:
+        known = [v for v in values if v is not None]
+        return sum(known) if known else None
+
+    return AreaTotal(len(counted), sum(f.students for f in counted), measures,
+                     added([f.risk_incidents for f in counted]), added([f.risk_last_year for f in counted]))
+
+
 async def school(viewer: Viewer, school_id: int, term_key: str = "") -> AreaSchool:
     """One overseen school's figures per component and per grade for a term ("" for its current term), beside the
     same term last year; a school not overseen is refused as not found, whether it exists or not."""

@@ -122,7 +122,8 @@ AREA_GUARDS = [requires(Permission.view_area)]
 @get("/", guards=AREA_GUARDS)
 async def area_front(request: Request) -> Response:
     found = await area.overview(current_viewer(request))
-    return page(request, "supervision/area.html", {"schools": found, "HEADLINE": area.HEADLINE, **_context()})
+    return page(request, "supervision/area.html", {"schools": found, "total": area.area_total(found),
+                                                   "HEADLINE": area.HEADLINE, **_context()})
 
 
 @get("/schools/{school_id:int}", guards=AREA_GUARDS)

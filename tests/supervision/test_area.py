@@ -246,6 +246,17 @@ async def test_three_schools_read_as_each_ones_director_reads_it(client, people,
     table = text_of((await client.get("/area")).text.split("<table", 1)[1].split("</table>", 1)[0])
     percent = bangkok.measures["screened"].percent
     assert re.search(rf"กรุงเทพ\S* 9 .*{percent} %", table) and re.search(r"ขอนแก่น\S* 4 ไม่มีข้อมูล", table)
+    # The last row adds up the two schools with data (Khon Kaen has none): 10 students; each share over the schools
+    # that record it, e.g. screening over Bangkok's nine alone if Chiang Mai screened no one yet.
+    total = area.area_total(list(listed.values()))
+    assert (total.schools, total.students, total.risk_incidents) == (2, 10, 1)
+    for key in area.HEADLINE:
+        recording = [f for f in (bangkok, chiang_mai) if f.recorded[figures.FIGURES[key].component]]
+        assert (total.measures[key].done, total.measures[key].total) == (
+            sum(f.measures[key].done for f in recording), sum(f.measures[key].total for f in recording)), key
+    footer = text_of((await client.get("/area")).text.split("<tfoot>", 1)[1].split("</tfoot>", 1)[0])
+    screened = total.measures["screened"].percent
+    assert re.match(rf"รวม 2 โรงเรียน 10 .*{screened} %.* 1", footer), footer
 
 
 async def test_the_area_page_takes_as_many_queries_for_three_schools_as_for_one(client, people, settings, app,
