@@ -370,7 +370,8 @@ def reflection_section(title: str, reflections: list[tuple[str, services.Reflect
     sign, name, day = f"{_('Signed')} {dots}", f"( {dots} )", f"{_('Date')} {'.' * 10}/{'.' * 10}/{'.' * 10}"
     director = _("Director of %(school)s", school=school)
     blocks.append(Block("signatures", rows=[[f"{sign} {_('Reporter')}", name, f"{_('Position')} {dots}", day],
-                                            [sign, name, f"{_('Position')} {director}", day]]))
+                                            [f"{sign} {_('Certifier')}", name, f"{_('Position')} {director}",
+                                             day]]))
     return Section(title, _("Reflection"), blocks, new_page=True)
 
 

@@ -244,7 +244,7 @@ async def test_the_pack_is_numbered_and_ends_with_the_committees_reflection_and_
         assert f"หน้า {n} จาก {len(pages)}" in page, (n, page[-120:])
     last = _flat(pages[-1])
     for words in ("สิ่งที่ได้ผลดี", *REFLECTION.values(), "สิ่งที่ยังไม่ได้ผล", "สิ่งที่จะปรับในภาคเรียนหน้า",
-                  "ลงชื่อ", "ผู้รายงาน", "ตำแหน่งผู้อำนวยการโรงเรียนกรุงเทพศึกษา", "วันที่"):
+                  "ลงชื่อ", "ผู้รายงาน", "ผู้รับรอง", "ตำแหน่งผู้อำนวยการโรงเรียนกรุงเทพศึกษา", "วันที่"):
         assert words in last, words
     assert "บันทึกล่าสุดโดย" in last
     assert [REFLECTION["worked"]] in [row[:1] for row in sheets["การสะท้อนผล"]]
