@@ -816,6 +816,10 @@ async def seed_care(school_id: int, rooms: list[dict], prefix: str) -> str:
         year_id, term = await screening.current_term(teacher)
         members = await students_of(room["id"])
         proposed = await screening.proposals(school_id, members, year_id, term)
+        # Half of the students the questionnaires find normal are confirmed so; the rest wait for the teacher.
+        normal = [sid for sid, p in proposed.items() if p.group is Group.normal]
+        for student_id in normal[:len(normal) // 2]:
+            await screening.confirm_group(teacher, student_id, Group.normal.value, "")
         flagged = [sid for sid, p in proposed.items() if p.group in (Group.risk, Group.problem)]
         for index, student_id in enumerate(flagged):
             await screening.confirm_group(teacher, student_id, proposed[student_id].group.value, "")

@@ -99,6 +99,13 @@ async def test_the_demo_has_cases_referrals_activities_and_a_meeting_per_class(m
         assert await NetworkMeeting.count().where((NetworkMeeting.committee == committee["id"])
                                                   & (NetworkMeeting.minutes != "")) == 1
     assert await GuidelineDocument.count() == 2
+    # Each room has students confirmed in every group the questionnaires found, "normal" too, and some left for the
+    # homeroom teacher to confirm.
+    from backend.screening.tables import GroupDecision
+    for room in rooms:
+        confirmed = {row["group"] for row in await GroupDecision.select(GroupDecision.group).where(
+            GroupDecision.student.classroom == room["id"])}
+        assert "normal" in confirmed, room
     school_committee = await ParentCommittee.select(ParentCommittee.id).where(
         ParentCommittee.classroom.is_null()).first()
     assert await NetworkMember.count().where(NetworkMember.committee == school_committee["id"]) >= 3
