@@ -144,6 +144,10 @@ def demo_services(host: str, port: int) -> None:
     from backend.notify.push import generate_vapid_keys, public_key_of
 
     os.environ.setdefault("PUBLIC_BASE_URL", f"http://{'127.0.0.1' if host == '0.0.0.0' else host}:{port}")
+    # Two demos on one machine (two checkouts, two ports) share its Redis: each its own queue and health port, or
+    # one's worker would send the other's SMS from the wrong database.
+    os.environ.setdefault("DEPLOYMENT", "doolae" if port == 8000 else f"doolae-demo-{port}")
+    os.environ.setdefault("WORKER_HEALTH_PORT", str(port + 81 if port + 81 < 65536 else port - 81))  # 8000: 8081
     if not Settings.from_env().sms_enabled:
         twilio = FakeTwilio(deliver_after=2)
         os.environ.update(TWILIO_ACCOUNT_SID=twilio.account_sid, TWILIO_AUTH_TOKEN=twilio.auth_token,

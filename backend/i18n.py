@@ -173,6 +173,11 @@ def format_datetime(moment: datetime, locale: str | None = None) -> str:
     return f"{format_date(moment, locale)} {format_time(moment)}"
 
 
+def format_money(amount) -> str:
+    """Baht with thousands separated and satang: 2,055.00 (both languages write numbers the same way)."""
+    return f"{amount:,.2f}"
+
+
 def format_time(moment: datetime) -> str:
     """07:00: the hour at school (a held message's hour)."""
     return f"{moment.astimezone(clock.SCHOOL_TIME):%H:%M}"

@@ -142,6 +142,7 @@ def make_environment(helpers: dict | None = None, filters: dict | None = None) -
         **(helpers or {}),
     )
     env.filters.update(date=i18n.format_date, datetime=i18n.format_datetime, time=i18n.format_time,
+                       money=i18n.format_money,
                        typed_day=i18n.format_typed_day, **(filters or {}))
     # Made last: an overlay shares the globals and filters, and starts with an empty cache of its own.
     env.languages = {}

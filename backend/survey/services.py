@@ -262,7 +262,9 @@ def summarise(questions: list[str], answers: list[dict]) -> dict:
     texts = sorted(a["free_text"] for a in answers if a["free_text"])
     # The same words from several guardians once, with how many wrote them: most often first, then alphabetical.
     said = Counter(" ".join(text.split()) for text in texts)
-    return {"answered": len(answers), "questions": rows, "overall": _figures(everything), "level_key": LEVEL_KEY,
+    # Over all questions, "answers" counts guardians who answered, not scores given (the mean is over the scores).
+    overall = {**_figures(everything), "count": len(answers)}
+    return {"answered": len(answers), "questions": rows, "overall": overall, "level_key": LEVEL_KEY,
             "texts": texts,
             "comments": sorted(said.items(), key=lambda item: (-item[1], item[0]))}
 

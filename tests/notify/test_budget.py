@@ -48,7 +48,7 @@ async def test_past_the_budget_a_late_sms_is_held_an_absence_goes_and_the_admin_
     today = clock.today()
     spent = Decimal(parts * 75) / 100
     forecast = Decimal(round(parts * 75 * calendar.monthrange(today.year, today.month)[1] / today.day)) / 100
-    assert f"ใช้ไปแล้ว {spent:.2f} บาท" in page and f"คาดการณ์ทั้งเดือน {forecast:.2f} บาท" in page
+    assert f"ใช้ไปแล้ว {spent:,.2f} บาท" in page and f"คาดการณ์ทั้งเดือน {forecast:,.2f} บาท" in page
 
     sent = await admin.submit(f"/notify/outbox/{late['id']}/send-anyway")
     assert "จะส่ง SMS นี้ แม้เกินงบแล้ว" in text_of(sent.text)
@@ -90,7 +90,7 @@ async def test_within_the_budget_every_sms_goes(make_client, people, settings, d
     await drain()
     assert len(fake_twilio.sent_to(PRASERT)) == 1
     page = text_of((await admin.get("/notify/outbox")).text)
-    assert "งบประมาณ 1500.00 บาท" in page
+    assert "งบประมาณ 1,500.00 บาท" in page  # thousands separated, as an admin reads money
 
 
 async def test_only_the_admin_decides_on_a_held_sms(make_client, people, settings, drain, fake_twilio):

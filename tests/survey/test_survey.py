@@ -140,7 +140,7 @@ async def test_a_homeroom_teacher_sees_their_class_only_from_five_answers(client
     # Question 1: 5, 4, 3, 5, 4 → mean 4.20, S.D. 0.84, "high"; question 4: 2, 2, 2, 1, 3 → 2.00, 0.71, "low". Counts,
     # means, spreads and levels as a Thai school report gives them, and the twenty scores over all: 3.30, 1.17.
     assert f"{QUESTIONS[0]} 5 4.20 0.84 มาก 0 0 1 2 2" in five and f"{QUESTIONS[3]} 5 2.00 0.71 น้อย 1 3 1 0 0" in five
-    assert "โดยรวม 20 3.30 1.17 ปานกลาง" in five and "4.51–5.00 มากที่สุด" in five
+    assert "โดยรวม 5 3.30 1.17 ปานกลาง" in five and "4.51–5.00 มากที่สุด" in five  # five guardians, twenty scores
     # Malee keeps ม.1/2: ม.1/1's page does not exist for her.
     malee = make_client()
     await people.malee.sign_in(settings, malee)
