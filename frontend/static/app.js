@@ -3,6 +3,17 @@
 // queue): what needs a page is inside `if (typeof document …)`.
 "use strict";
 if (typeof document !== "undefined") {
+  // htmx runs after the first paint: on a slow phone its start-up (parsing 52 KB, then walking the page for links
+  // to boost) came before the page appeared. The <head> preloads it, so it is fetched as early as before; inserted
+  // here, before the load event, it still runs before that event. Until it runs, links and forms work as plain ones.
+  const htmxFile = document.querySelector('link[rel="preload"][as="script"]');
+  if (htmxFile && !window.htmx) {
+    requestAnimationFrame(() => {
+      const script = document.createElement("script");
+      script.src = htmxFile.href;
+      document.head.append(script);
+    });
+  }
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/sw.js", { scope: "/" });
     // Signing out, or handing the phone to a student, empties the pages kept for offline use (they list
