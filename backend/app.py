@@ -193,6 +193,23 @@ async def sweep_forever(delivery, every: float = 20) -> None:
         await asyncio.sleep(every)
 
 
+class DoolaeApp(Litestar):
+    """Litestar answers HEAD only where a route says so (405 everywhere else), and uptime monitors and link checkers
+    ask HEAD. Here a HEAD is answered as its GET would be, headers and all, without the body."""
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await super().__call__(scope, receive, send)
+            return
+
+        async def headers_only(message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await super().__call__({**scope, "method": "GET"}, receive, headers_only)
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     db.configure(settings.database_url)  # the settings decide the database, whatever the environment says
@@ -222,7 +239,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     i18n.catalogue("th")  # fail at start, not on the first Thai page, if the catalogue was not compiled
     for instrument in screening.INFORMANTS:  # the same for a broken questionnaire definition
         screening.base_instrument(instrument)
-    app = Litestar(
+    app = DoolaeApp(
         route_handlers=[
             home, search, manifest, service_worker, offline, health,
             account_router, admin_router, school_admin_router, roster_router, students_router, attendance_router,

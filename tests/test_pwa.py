@@ -5,6 +5,8 @@ import gzip
 import hashlib
 import re
 
+import pytest
+
 from backend import web
 from tests.conftest import text_of
 
@@ -123,3 +125,14 @@ async def test_the_service_worker_keeps_every_file_a_page_loads(client, people, 
     html = (await client.get("/visits/form")).text
     for src in re.findall(r'<script[^>]+src="([^"]+)"', html):
         assert f'"{src}"' in sw, src
+
+
+@pytest.mark.parametrize("path", ["/signin", "/healthz", "/sw.js", "/manifest.webmanifest",
+                                  "/static/vendor/htmx-2.0.11.min.js"])
+async def test_a_head_request_is_answered_as_its_get_without_the_body(client, path):
+    """Uptime monitors and link checkers ask HEAD: a page that answers 405 looks down to them."""
+    got = await client.get(path, headers={"accept-encoding": "gzip"})
+    head = await client.head(path, headers={"accept-encoding": "gzip"})
+    assert (head.status_code, head.content) == (200, b"")
+    for name in ("content-type", "content-encoding", "cache-control"):
+        assert head.headers.get(name) == got.headers.get(name), name
