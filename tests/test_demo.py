@@ -129,7 +129,7 @@ async def test_the_demo_has_a_month_of_sms_and_a_parent_who_chose_the_weekly_sum
         page = text_of((await admin.get("/notify/outbox")).text)
         await parent.submit("/signin", {"username": usernames["parent"], "password": DEMO_PASSWORD})
         settings = text_of((await parent.get("/notify/choices")).text)
-    assert "งบประมาณ 3000.00 บาท" in page and "คาดการณ์ทั้งเดือน" in page
+    assert "งบประมาณ 3,000.00 บาท" in page and "คาดการณ์ทั้งเดือน" in page
     spent = float(re.search(r"ใช้ไปแล้ว ([\d.]+) บาท", page).group(1))
     assert spent > 200
     assert {row["topic"]: row["choice"] for row in await ChannelChoice.select()} == {
