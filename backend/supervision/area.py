@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from backend.accounts.access import Permission, Viewer, oversees_school
 from backend.accounts.sessions import area_figures_viewer, area_figures_viewers
-from backend.i18n import N_
+from backend import clock
+from backend.i18n import N_, _, format_date, format_term
 from backend.schools import services as schools
 from backend.schools.services import SchoolTerm
 from backend.supervision import figures as figs
@@ -138,6 +139,42 @@ def area_total(schools: list[AreaSchool]) -> AreaTotal:
 
     return AreaTotal(len(counted), sum(f.students for f in counted), measures,
                      added([f.risk_incidents for f in counted]), added([f.risk_last_year for f in counted]))
+
+
+def side_by_side(schools: list[AreaSchool], total: AreaTotal):
+    """The area page's table as a workbook for the area office's own files (supervision.report.xlsx draws it): a row
+    a school with its term, each figure as done, of and share, then the schools added up."""
+    from backend.supervision.report import Block, Report, Section, Share
+
+    def share(m: Measure):
+        return Share(m.done, m.total, m.percent)
+
+    def shown(value: int | None):
+        return "–" if value is None else value
+
+    none = ["–"] * len(HEADLINE)
+    rows = []
+    for s in schools:
+        f = s.figures
+        if f is None or not f.has_data:
+            term = "–" if f is None else format_term(f.term.year_be, f.term.number)
+            rows.append([s.name, term, "–" if f is None else f.students, *none, "–", "–"])
+            continue
+        figures = [share(f.measures[key]) if f.recorded[FIGURES[key].component] else "–" for key in HEADLINE]
+        rows.append([s.name, format_term(f.term.year_be, f.term.number), f.students, *figures,
+                     shown(f.risk_incidents), shown(f.risk_last_year)])
+    if total.schools > 1:
+        rows.append([_("All %(n)s schools", n=total.schools), "", total.students,
+                     *(share(total.measures[key]) for key in HEADLINE), shown(total.risk_incidents),
+                     shown(total.risk_last_year)])
+    header = [_("School"), _("Term"), _("Students"), *(_(FIGURES[key].short) for key in HEADLINE),
+              _("Risk incidents"), _("Same weeks last year")]
+    table = Block("table", header=header, rows=rows, figures=tuple(range(3, 3 + len(HEADLINE))))
+    today = clock.today()
+    made = format_date(today, long=True, weekday=False)
+    title = _("Schools overseen")
+    return Report(title, "", f"area-{today.isoformat()}", made, made, bool(total.schools),
+                  [Section(title, title, [table])])
 
 
 async def school(viewer: Viewer, school_id: int, term_key: str = "") -> AreaSchool:

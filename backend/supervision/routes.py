@@ -120,10 +120,14 @@ AREA_GUARDS = [requires(Permission.view_area)]
 
 
 @get("/", guards=AREA_GUARDS)
-async def area_front(request: Request) -> Response:
+async def area_front(request: Request, format: FromQuery[str] = "") -> Response:
     found = await area.overview(current_viewer(request))
-    return page(request, "supervision/area.html", {"schools": found, "total": area.area_total(found),
-                                                   "HEADLINE": area.HEADLINE, **_context()})
+    total = area.area_total(found)
+    if format == "xlsx":
+        table = area.side_by_side(found, total)
+        return export.response(await report.xlsx(table), f"{table.filename}.xlsx")
+    return page(request, "supervision/area.html", {"schools": found, "total": total, "HEADLINE": area.HEADLINE,
+                                                   **_context()})
 
 
 @get("/schools/{school_id:int}", guards=AREA_GUARDS)

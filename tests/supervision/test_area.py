@@ -5,7 +5,10 @@ found; her menu holds the area page alone; a school's admin cannot list, reset o
 from __future__ import annotations
 
 import gzip
+import io
 import re
+
+import openpyxl
 
 import pytest
 
@@ -257,6 +260,20 @@ async def test_three_schools_read_as_each_ones_director_reads_it(client, people,
     footer = text_of((await client.get("/area")).text.split("<tfoot>", 1)[1].split("</tfoot>", 1)[0])
     screened = total.measures["screened"].percent
     assert re.match(rf"รวม 2 โรงเรียน 10 .*{screened} %.* 1", footer), footer
+
+    # The same table as a workbook for the area office's files: numbers as numbers, a row a school, then the total.
+    download = await client.get("/area?format=xlsx")
+    assert download.status_code == 200 and "spreadsheetml" in download.headers["content-type"]
+    assert download.headers["cache-control"] == "private, no-store"
+    [sheet] = openpyxl.load_workbook(io.BytesIO(download.content)).worksheets
+    rows = [list(row) for row in sheet.iter_rows(values_only=True) if any(cell is not None for cell in row)]
+    header, lines = rows[1], {row[0]: row for row in rows[2:]}
+    assert list(lines)[-1] == "รวม 2 โรงเรียน" and lines["รวม 2 โรงเรียน"][2] == 10
+    at = header.index("คัดกรองแล้ว: ดำเนินการแล้ว")  # done, of and share: three numbers a figure
+    for name, counted in (("โรงเรียนกรุงเทพศึกษา", bangkok), ("รวม 2 โรงเรียน", total)):
+        measure = counted.measures["screened"]
+        assert lines[name][at:at + 3] == [measure.done, measure.total, round(measure.done / measure.total, 2)], name
+    assert lines["โรงเรียนขอนแก่นวิทยา"][at] == "–"  # no data: not zeros
 
 
 async def test_the_area_page_takes_as_many_queries_for_three_schools_as_for_one(client, people, settings, app,
