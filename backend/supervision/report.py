@@ -329,7 +329,7 @@ def _classroom(c: figs.ClassFigures, teachers: list[str], f: figs.TermFigures) -
     else:
         blocks.append(Block("text", _("Nothing recorded in this term.")))
     blocks.append(class_groups(c))
-    return class_section(c, blocks)
+    return class_section(c, blocks, teachers)
 
 
 def class_head(c: figs.ClassFigures, teachers: list[str]) -> list[Block]:
@@ -343,8 +343,13 @@ def class_groups(c: figs.ClassFigures) -> Block:
                  rows=[[c.groups[k] for k in keys]], widths=[1] * len(keys))
 
 
-def class_section(c: figs.ClassFigures, blocks: list[Block]) -> Section:
-    return Section(_("Classroom %(label)s", label=c.label), _("Classrooms"), blocks, new_page=True, footer=c.label)
+def class_section(c: figs.ClassFigures, blocks: list[Block], teachers: list[str]) -> Section:
+    """A classroom's page, ending with a place for each of its homeroom teachers to sign (its figures are theirs)."""
+    dots = "." * 36
+    signed = Block("signatures", rows=[[f"{_('Signed')} {dots}", f"( {name} )", _("Homeroom teacher")]
+                                       for name in teachers or [dots]])
+    return Section(_("Classroom %(label)s", label=c.label), _("Classrooms"), [*blocks, signed], new_page=True,
+                   footer=c.label)
 
 
 def reflection_section(title: str, reflections: list[tuple[str, services.Reflection | None]], shown: bool,

@@ -262,4 +262,4 @@ def _classroom(c: figs.ClassFigures, teachers: list[str], found: dict[int, servi
                         widths=[4, 1.5, 1.5], figures=(1, 2)))
     blocks.append(Block("text", _("Groups as on %(day)s:", day=day) if day else _("Groups at the year's end:")))
     blocks.append(class_groups(c))
-    return class_section(c, blocks)
+    return class_section(c, blocks, teachers)

@@ -111,6 +111,8 @@ async def test_the_pack_carries_the_figures_the_director_reads(client, people, s
         visits = c.measures["visits"]
         assert f"เยี่ยมบ้านแล้วในปีการศึกษานี้ {visits.done} {visits.total} {visits.percent} %" in room
     assert "ครูสมชาย" in rooms[0]
+    # Each class page ends with a place for its homeroom teacher to sign, under the teacher's name.
+    assert re.search(r"ลงชื่อ \.+ \( ครูสมชาย\S* \) ครูประจำชั้น", rooms[0]), rooms[0][-300:]
     classes = [row[:4] for row in sheets["ห้องเรียน"]]
     assert ["ห้อง ม.1/1", None, None, None] in classes and ["ห้อง ม.1/2", None, None, None] in classes
     assert ["เยี่ยมบ้านแล้วในปีการศึกษานี้", 3, 6, 0.5] in classes and [
