@@ -56,8 +56,8 @@ from backend.pwa.routes import health, manifest, offline, service_worker
 from backend.students import routes as students_web
 from backend.request_input import CheckRequestInput
 from backend.students.routes import roster_router, students_router
-from backend.web import (Later, OneConnection, downloads_leave_htmx, inline_style_source, make_environment, problem,
-                         redirect, served_static, wants_html)
+from backend.web import (STATIC_PATH, Later, OneConnection, downloads_leave_htmx, inline_style_source, is_static,
+                         make_environment, problem, redirect, served_static, wants_html)
 
 CSRF_COOKIE = "csrftoken"
 log = logging.getLogger("doolae")
@@ -164,10 +164,11 @@ def security_headers(production: bool):
     async def add(message, scope) -> None:
         if message["type"] != "http.response.start":
             return
-        if scope["path"].startswith("/static/") and not scope["path"].endswith(".svg"):
+        if message["status"] == 200 and is_static(scope) and not scope["path"].endswith(".svg"):
             # A versioned file (?v= its hash) never changes: no validators, no download name, and none of a page's
             # policies, which a script or a stylesheet does not use (an SVG keeps them: opened alone it is a
-            # document). About 500 bytes less on each such file of a first load, on a phone paying for each.
+            # document). About 500 bytes less on each such file of a first load, on a phone paying for each. Only
+            # a file found: a "not found" cached for a year would outlive the deploy that brings the file.
             message["headers"] = [(name, value) for name, value in message.get("headers", [])
                                   if name.lower() not in STATIC_DROPPED] + STATIC_HEADERS
             return
@@ -246,13 +247,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             notify_router, records_router, visits_router, screening_router, school_router,
             behaviour_router, care_router, promotion_router, leave_router, conversations_router,
             survey_router, public_survey_router, supervision_router, area_router, summary_router,
-            create_static_files_router(path="/static", directories=[served_static()], name="static"),
+            create_static_files_router(path=STATIC_PATH, directories=[served_static()], name="static"),
         ],
         middleware=[OneConnection(), Compression(), SessionMiddleware(), CheckRequestInput()],
         csrf_config=CSRFConfig(
             secret=settings.secret_key, cookie_name=CSRF_COOKIE, cookie_secure=settings.production,
             cookie_httponly=False, header_name="x-csrftoken",
-            exclude="^/static/",  # no cookie on a file cached for a year (the page gives it)
+            exclude=f"^{STATIC_PATH}/",  # no cookie on a file cached for a year (the page gives it)
         ),
         exception_handlers={
             Refusal: refused,

@@ -16,6 +16,8 @@ from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from backend.web import is_static
+
 LEVEL = 6
 # An 8 KB window instead of zlib's 32 KB: a page's repeats (rows, links, classes) lie close together, so the pages
 # come out the same size, while setting up the larger window (about 200 KB allocated and cleared on every call)
@@ -85,7 +87,7 @@ class Compression(ASGIMiddleware):
         self.files: dict[str, tuple[int, bytes]] = {}  # static files, compressed: path -> (size, gzip)
 
     def compress(self, body: bytes, html: bool, scope: Scope, status: int) -> bytes:
-        if status == 200 and scope["path"].startswith("/static/"):
+        if status == 200 and is_static(scope):
             # A static file does not change while the process runs (a deploy starts a new one): compressed once,
             # as small as zlib makes it. The size is checked all the same.
             found = self.files.get(scope["path"])

@@ -27,6 +27,12 @@ from backend import db, i18n
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "frontend" / "templates"
 STATIC = ROOT / "frontend" / "static"
+STATIC_PATH = "/static"  # where STATIC is served: files named by their version, the same for every visitor
+
+
+def is_static(scope) -> bool:
+    """A request for one of the app's own files: no session, no database, no cookie; cached for a year."""
+    return scope["path"].startswith(STATIC_PATH + "/")
 FLASH_COOKIE = "flash"
 
 
@@ -135,7 +141,7 @@ def make_environment(helpers: dict | None = None, filters: dict | None = None) -
     env.globals.update(_=i18n.template_gettext, gettext=i18n.template_gettext, ngettext=i18n.template_ngettext)
     version = static_version()
     env.globals.update(
-        static=lambda name: f"/static/{name}?v={version}",
+        static=lambda name: f"{STATIC_PATH}/{name}?v={version}",
         static_version=version,
         inline_css=Markup(inline_css()),
         format_term=i18n.format_term,
@@ -282,7 +288,7 @@ class OneConnection(ASGIMiddleware):
     """Each request's queries on one database connection, the session's read included (db.one_connection)."""
 
     scopes = (ScopeType.HTTP,)
-    should_bypass_for_scope = staticmethod(lambda scope: scope["path"].startswith("/static/"))
+    should_bypass_for_scope = staticmethod(is_static)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         async with db.one_connection():

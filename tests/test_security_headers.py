@@ -37,3 +37,13 @@ async def test_https_is_remembered_in_production_only(client, settings, database
 async def test_no_api_schema_is_served(client, path):
     response = await client.get(path)
     assert response.status_code == 404
+
+
+async def test_a_static_file_not_found_is_not_cached_for_a_year(client):
+    """During a deploy an old server may be asked for a new version's file: its "not found" must not stick on the
+    phone for a year, and it is a page like any other."""
+    found = await client.get("/static/app.js")
+    missing = await client.get("/static/no-such-file.js")
+    assert found.status_code == 200 and "immutable" in found.headers["cache-control"]
+    assert missing.status_code == 404 and "immutable" not in missing.headers.get("cache-control", "")
+    assert missing.headers["x-frame-options"] == "DENY"

@@ -11,6 +11,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from backend import i18n
 from backend.accounts import sessions
 from backend import clock
+from backend.web import is_static
 
 SESSION_COOKIE = "doolae_session"
 LANG_COOKIE = "lang"
@@ -51,7 +52,7 @@ async def _to_password_page(scope: Scope, send: Send) -> None:
 class SessionMiddleware(ASGIMiddleware):
     scopes = (ScopeType.HTTP,)
     # Static files need no session: skipping them saves a query per stylesheet and icon.
-    should_bypass_for_scope = staticmethod(lambda scope: scope["path"].startswith("/static/"))
+    should_bypass_for_scope = staticmethod(is_static)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         cookies = _cookies(scope)
